@@ -1,0 +1,161 @@
+// strata/connection.hpp — one connection to one database (the driver layer).
+//
+// A Connection prepares statements (cached per connection by SQL text),
+// runs transactions and savepoints, and maps backend errors onto
+// strata::Error. Statement::bind is 1-based like sqlite3_bind_*; columns are
+// 0-based like sqlite3_column_*.
+//
+//   auto stmt = conn.prepare("SELECT id, name FROM \"user\" WHERE id = ?");
+//   stmt->bind(1, 42);
+//   while (stmt->step()) use(stmt->get_int64(0), stmt->get_text(1));
+//
+// A connection is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/types.hpp"
+#include "strata/value.hpp"
+
+namespace strata {
+
+class Dialect;
+class Connection;
+
+class Statement {
+public:
+    virtual ~Statement() = default;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    const std::string& sql() const { return sql_; }
+    virtual int parameter_count() const = 0;
+
+    // Parameters, 1-based. Binding resets a statement that was stepped.
+    virtual void bind(int index, const Value& value) = 0;
+    void bind_all(std::span<const Value> values);
+    virtual void clear_bindings() = 0;
+
+    // Runs or advances the statement: true while a row is available.
+    virtual bool step() = 0;
+    // Runs a statement that returns no rows; returns the number of rows changed.
+    std::int64_t execute();
+    // Makes the statement ready to be stepped again (bindings are kept).
+    virtual void reset() = 0;
+    virtual std::int64_t rows_affected() const = 0;
+
+    // Columns of the current row, 0-based.
+    virtual int column_count() const = 0;
+    virtual std::string column_name(int col) const = 0;
+    virtual bool is_null(int col) const = 0;
+    virtual std::int64_t get_int64(int col) const = 0;
+    virtual double get_double(int col) const = 0;
+    virtual bool get_bool(int col) const = 0;
+    // Valid until the next step/reset.
+    virtual std::string_view get_text(int col) const = 0;
+    virtual std::span<const std::uint8_t> get_blob(int col) const = 0;
+    virtual DateTime get_datetime(int col) const = 0;
+    virtual Date get_date(int col) const = 0;
+    virtual Time get_time(int col) const = 0;
+    virtual Numeric get_numeric(int col) const = 0;
+    // A column as a Value of the given type (allocates; for generic code).
+    Value get_value(int col, TypeKind kind) const;
+
+protected:
+    explicit Statement(std::string sql) : sql_(std::move(sql)) {}
+    std::string sql_;
+};
+
+// A statement checked out of a connection's cache; returns it on destruction
+// (reset, bindings cleared). Move-only.
+class StatementHandle {
+public:
+    StatementHandle() = default;
+    StatementHandle(Connection* owner, std::unique_ptr<Statement> stmt) : owner_(owner), stmt_(std::move(stmt)) {}
+    StatementHandle(StatementHandle&&) noexcept = default;
+    StatementHandle& operator=(StatementHandle&& other) noexcept;
+    ~StatementHandle();
+
+    Statement* operator->() const { return stmt_.get(); }
+    Statement& operator*() const { return *stmt_; }
+    explicit operator bool() const { return stmt_ != nullptr; }
+
+private:
+    void release();
+    Connection* owner_ = nullptr;
+    std::unique_ptr<Statement> stmt_;
+};
+
+struct ConnectionOptions {
+    bool echo = false;                 // log statements and parameters to stderr (or STRATA_ECHO=1)
+    int busy_timeout_ms = 5000;        // SQLite: wait this long on a locked database
+};
+
+class Connection {
+public:
+    virtual ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    virtual const Dialect& dialect() const = 0;
+
+    // A prepared statement for this SQL text, from the cache when one is free.
+    // Placeholders are the dialect's ("?" on SQLite, "$1" on PostgreSQL).
+    StatementHandle prepare(std::string_view sql);
+    // Runs SQL with no parameters and no result (may hold several statements).
+    virtual void execute(std::string_view sql) = 0;
+    // Convenience: prepare, bind, run; returns rows changed.
+    std::int64_t execute(std::string_view sql, std::span<const Value> params);
+
+    // Transactions. begin() when one is open throws ProgrammingError.
+    virtual void begin();
+    virtual void commit();
+    virtual void rollback();
+    bool in_transaction() const { return in_transaction_; }
+    // Savepoints nest inside a transaction.
+    void savepoint(std::string_view name);
+    void release_savepoint(std::string_view name);
+    void rollback_to_savepoint(std::string_view name);
+
+    // The key assigned by the last INSERT on this connection (SQLite rowid).
+    virtual std::int64_t last_insert_id() = 0;
+
+    // False once the connection is known to be broken (pool discards it).
+    virtual bool is_healthy() { return true; }
+    // Round trip to check the connection is alive (pool pre-ping).
+    virtual bool ping();
+
+    bool echo() const { return options_.echo; }
+    void set_echo(bool on) { options_.echo = on; }
+    // Writes one statement and its parameters to stderr when echo is on.
+    void log_statement(std::string_view sql, std::span<const Value> params = {}) const;
+
+    // Statements in the cache (free and checked out); for tests and tuning.
+    std::size_t cached_statement_count() const;
+    // Statements prepared by the backend since open (cache misses).
+    std::size_t prepare_count() const { return prepare_count_; }
+
+protected:
+    explicit Connection(ConnectionOptions options);
+    // Backend prepare: parse the SQL into a new statement.
+    virtual std::unique_ptr<Statement> prepare_new(std::string_view sql) = 0;
+    bool in_transaction_ = false;
+    ConnectionOptions options_;
+
+private:
+    friend class StatementHandle;
+    void give_back(std::unique_ptr<Statement> stmt);
+    struct Cache;
+    std::unique_ptr<Cache> cache_;
+    std::size_t prepare_count_ = 0;
+};
+
+// Opens a connection from a URL ("sqlite:///app.db", "postgresql://…").
+std::unique_ptr<Connection> connect(const std::string& url, ConnectionOptions options = {});
+
+}  // namespace strata

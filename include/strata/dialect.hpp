@@ -1,0 +1,73 @@
+// strata/dialect.hpp — how one backend spells SQL (the dialect layer).
+//
+// Quoting, type names, DDL for tables / indexes / constraints, placeholders,
+// literals for offline scripts, and what ALTER TABLE the backend can do.
+// Dialects are stateless singletons: sqlite_dialect(), postgresql_dialect().
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/schema.hpp"
+#include "strata/types.hpp"
+#include "strata/value.hpp"
+
+namespace strata {
+
+class Dialect {
+public:
+    virtual ~Dialect() = default;
+
+    virtual std::string_view name() const = 0;   // "sqlite", "postgresql"
+
+    // "user" -> "\"user\"" (embedded quotes doubled). Every identifier is quoted.
+    std::string quote(std::string_view identifier) const;
+    // 'it''s' — for offline scripts and server defaults only; values are bound.
+    virtual std::string literal(const Value& value) const;
+    // Placeholder for the n-th parameter (1-based): "?" or "$n".
+    virtual std::string placeholder(int n) const = 0;
+
+    // Column type as written in DDL: "VARCHAR(64)", "TIMESTAMP WITHOUT TIME ZONE".
+    virtual std::string type_sql(const SqlType& type) const = 0;
+
+    virtual bool supports_returning() const = 0;
+    // SQLite cannot ALTER most things and rebuilds the table ("batch" mode).
+    virtual bool needs_batch_alter() const = 0;
+    virtual bool transactional_ddl() const { return true; }
+
+    // DDL. Statements are returned one per element, without trailing ';'.
+    // create_table does not include the table's indexes: create_indexes does.
+    virtual std::vector<std::string> create_table(const Table& table) const;
+    std::vector<std::string> create_indexes(const Table& table) const;
+    virtual std::string create_index(const std::string& table, const Index& index) const;
+    virtual std::string drop_index(const std::string& table, const std::string& index_name) const = 0;
+    virtual std::vector<std::string> drop_table(const Table& table) const;
+    // Type-level DDL that must exist before a table (PostgreSQL ENUM types).
+    virtual std::vector<std::string> create_types(const Table& table) const;
+    virtual std::vector<std::string> drop_types(const Table& table) const;
+
+    // One column's definition inside CREATE TABLE / ADD COLUMN: "\"id\" INTEGER NOT NULL".
+    virtual std::string column_definition(const Table& table, const Column& column) const;
+    // Table-level constraint clauses: "CONSTRAINT \"pk_user\" PRIMARY KEY (\"id\")".
+    std::string primary_key_clause(const Table& table) const;
+    std::string unique_clause(const UniqueConstraint& uq) const;
+    std::string foreign_key_clause(const ForeignKey& fk) const;
+    std::string check_clause(const CheckConstraint& ck) const;
+    // The CHECK an Enum column gets where the backend has no ENUM type.
+    virtual std::optional<CheckConstraint> enum_check(const Table& table, const Column& column) const;
+
+    // SQL that says whether a table exists: one row when it does; parameter 1 = name.
+    virtual std::string table_exists_sql() const = 0;
+
+    // Joins quoted identifiers: "\"a\", \"b\"".
+    std::string quoted_list(const std::vector<std::string>& identifiers) const;
+};
+
+const Dialect& sqlite_dialect();
+const Dialect& postgresql_dialect();
+// By name: "sqlite" or "postgresql"; throws ConfigError otherwise.
+const Dialect& dialect_named(std::string_view name);
+
+}  // namespace strata

@@ -1,0 +1,83 @@
+// strata/error.hpp — the exception hierarchy every layer throws.
+//
+//   Error                      base; what() is a complete, human-readable message
+//   ├── ConfigError            a bad URL, a missing setting, an unknown backend
+//   ├── DatabaseError          the backend refused something; carries the statement
+//   │   ├── IntegrityError     unique / not-null / foreign-key / check violation
+//   │   ├── OperationalError   locked, missing table, I/O, lost connection, timeout
+//   │   └── ProgrammingError   malformed SQL, wrong number of parameters
+//   ├── MigrationError         a bad revision file or a failed migration step
+//   ├── NoResultFound / MultipleResultsFound   Query::one()
+//   └── DetachedInstanceError  lazy load on an object whose session is gone
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace strata {
+
+class Error : public std::runtime_error {
+public:
+    explicit Error(const std::string& message) : std::runtime_error(message) {}
+};
+
+class ConfigError : public Error {
+public:
+    using Error::Error;
+};
+
+// An error reported by the database backend. statement() is the SQL that
+// failed (empty when the failure was not tied to one, e.g. connecting);
+// backend_message() is the backend's own text, unchanged.
+class DatabaseError : public Error {
+public:
+    DatabaseError(const std::string& backend_message, const std::string& statement,
+                  const std::string& code = {});
+    const std::string& statement() const noexcept { return statement_; }
+    const std::string& backend_message() const noexcept { return backend_message_; }
+    // The backend's error code: SQLSTATE on PostgreSQL, the extended result
+    // code's name (e.g. "SQLITE_CONSTRAINT_UNIQUE") on SQLite.
+    const std::string& code() const noexcept { return code_; }
+
+private:
+    std::string backend_message_;
+    std::string statement_;
+    std::string code_;
+};
+
+class IntegrityError : public DatabaseError {
+public:
+    using DatabaseError::DatabaseError;
+};
+
+class OperationalError : public DatabaseError {
+public:
+    using DatabaseError::DatabaseError;
+};
+
+class ProgrammingError : public DatabaseError {
+public:
+    using DatabaseError::DatabaseError;
+};
+
+class MigrationError : public Error {
+public:
+    using Error::Error;
+};
+
+class NoResultFound : public Error {
+public:
+    using Error::Error;
+};
+
+class MultipleResultsFound : public Error {
+public:
+    using Error::Error;
+};
+
+class DetachedInstanceError : public Error {
+public:
+    using Error::Error;
+};
+
+}  // namespace strata

@@ -1,0 +1,39 @@
+// strata/inspect.hpp — read a live database's structure back (reflection).
+//
+// inspect() returns the same structures create_all takes, so a MetaData and
+// the database made from it compare equal (compare_schema returns nothing).
+// Migrations' autogenerate diffs against this.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "strata/schema.hpp"
+
+namespace strata {
+
+class Connection;
+
+struct InspectOptions {
+    // Tables never reported (the migration version table).
+    std::vector<std::string> exclude_tables{"strata_version"};
+};
+
+// Every user table with its columns, indexes and constraints.
+MetaData inspect(Connection& conn, const InspectOptions& options = {});
+std::vector<std::string> table_names(Connection& conn, const InspectOptions& options = {});
+bool has_table(Connection& conn, const std::string& name);
+
+// One structural difference between two schemas, in words:
+// "table user: column about_me: missing in database".
+struct SchemaDifference {
+    std::string table;
+    std::string description;
+};
+
+// Differences from `actual` to `expected` (empty = equal). Compares tables,
+// columns (type, nullability, primary key, server default), indexes,
+// unique constraints, foreign keys and check constraints, by name.
+std::vector<SchemaDifference> compare_schema(const MetaData& expected, const MetaData& actual);
+
+}  // namespace strata

@@ -1,0 +1,107 @@
+// strata/types.hpp — column types and the C++ value types that carry them.
+//
+// Type table (C++ type / SQLite declaration / PostgreSQL type) is in
+// docs/types.md. Values are stored on SQLite the way SQLAlchemy stores them,
+// so databases are interchangeable with Python apps.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+// UTC instant with microsecond precision.
+using DateTime = std::chrono::sys_time<std::chrono::microseconds>;
+// A calendar date (days since 1970-01-01, negative before).
+using Date = std::chrono::sys_days;
+
+// A time of day, microseconds since midnight, no time zone.
+struct Time {
+    std::chrono::microseconds since_midnight{0};
+    friend bool operator==(const Time&, const Time&) = default;
+    friend auto operator<=>(const Time&, const Time&) = default;
+};
+
+// Raw bytes; may contain NULs.
+struct Blob {
+    std::vector<std::uint8_t> bytes;
+    Blob() = default;
+    explicit Blob(std::vector<std::uint8_t> b) : bytes(std::move(b)) {}
+    explicit Blob(std::string_view s) : bytes(s.begin(), s.end()) {}
+    friend bool operator==(const Blob&, const Blob&) = default;
+};
+
+// An exact decimal, kept as its canonical text ("-12.50"). Exact on
+// PostgreSQL; on SQLite exact up to 15 significant digits (REAL storage, as
+// with SQLAlchemy).
+struct Numeric {
+    std::string text;
+    friend bool operator==(const Numeric&, const Numeric&) = default;
+};
+
+DateTime now();  // current UTC time, truncated to microseconds
+
+// Text forms used on SQLite and in logs: "YYYY-MM-DD HH:MM:SS.ffffff",
+// "YYYY-MM-DD", "HH:MM:SS.ffffff". The parsers accept SQLAlchemy's forms
+// (fraction optional, 'T' separator) and throw strata::Error otherwise.
+std::string format_datetime(DateTime t);
+std::string format_date(Date d);
+std::string format_time(Time t);
+DateTime parse_datetime(std::string_view text);
+Date parse_date(std::string_view text);
+Time parse_time(std::string_view text);
+
+enum class TypeKind {
+    Integer,
+    BigInteger,
+    SmallInteger,
+    Boolean,
+    Float,
+    Numeric,
+    String,
+    Text,
+    DateTime,
+    Date,
+    Time,
+    LargeBinary,
+    Enum,
+};
+
+// A column's SQL type, independent of backend.
+struct SqlType {
+    TypeKind kind = TypeKind::Integer;
+    int length = 0;                        // String(n); 0 = no length
+    int precision = 0, scale = 0;          // Numeric(p, s); 0 = unspecified
+    std::vector<std::string> enum_values;  // Enum(a, b, c)
+    std::string enum_name;                 // PostgreSQL ENUM type name; defaults to the column name
+
+    friend bool operator==(const SqlType&, const SqlType&) = default;
+    // "String(64)", "Numeric(10,2)", "Enum(a,b)": the spelling of migration files.
+    std::string to_string() const;
+    bool is_integer() const {
+        return kind == TypeKind::Integer || kind == TypeKind::BigInteger || kind == TypeKind::SmallInteger;
+    }
+};
+
+// Parse the spelling of SqlType::to_string(); throws strata::Error naming the text.
+SqlType parse_type(std::string_view text);
+
+inline SqlType Integer() { return {TypeKind::Integer}; }
+inline SqlType BigInteger() { return {TypeKind::BigInteger}; }
+inline SqlType SmallInteger() { return {TypeKind::SmallInteger}; }
+inline SqlType Boolean() { return {TypeKind::Boolean}; }
+inline SqlType Float() { return {TypeKind::Float}; }
+inline SqlType Numeric(int precision = 0, int scale = 0) { return {TypeKind::Numeric, 0, precision, scale, {}, {}}; }
+inline SqlType String(int length = 0) { return {TypeKind::String, length, 0, 0, {}, {}}; }
+inline SqlType Text() { return {TypeKind::Text}; }
+inline SqlType DateTimeType() { return {TypeKind::DateTime}; }
+inline SqlType DateType() { return {TypeKind::Date}; }
+inline SqlType TimeType() { return {TypeKind::Time}; }
+inline SqlType LargeBinary() { return {TypeKind::LargeBinary}; }
+inline SqlType Enum(std::vector<std::string> values, std::string name = {}) {
+    return {TypeKind::Enum, 0, 0, 0, std::move(values), std::move(name)};
+}
+
+}  // namespace strata

@@ -1,0 +1,39 @@
+// strata/url.hpp — database URLs in SQLAlchemy's form.
+//
+//   sqlite://                        in-memory database
+//   sqlite:///:memory:               in-memory database
+//   sqlite:///relative/path.db       relative to the working folder
+//   sqlite:////absolute/path.db      absolute path
+//   postgresql://user:pass@host:port/dbname?key=value
+//   postgresql:///dbname?host=/run/postgresql   (unix socket)
+//
+// parse_url throws ConfigError naming the URL (password masked) and what is
+// wrong with it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace strata {
+
+struct Url {
+    std::string backend;                  // "sqlite" or "postgresql"
+    std::string username;
+    std::string password;
+    std::string host;
+    std::optional<int> port;
+    std::string database;                 // file path for SQLite ("" or ":memory:" = memory)
+    std::map<std::string, std::string> query;
+
+    bool is_sqlite_memory() const { return backend == "sqlite" && (database.empty() || database == ":memory:"); }
+    // The URL as text with the password replaced by "***": safe for logs and errors.
+    std::string masked() const;
+};
+
+Url parse_url(const std::string& text);
+
+// Percent-decoding of one URL component ("%40" -> "@").
+std::string url_unquote(const std::string& text);
+
+}  // namespace strata
