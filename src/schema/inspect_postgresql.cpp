@@ -5,6 +5,7 @@
 // Normalisation that makes that true:
 //   - literal server defaults lose the cast PostgreSQL adds ('x'::character
 //     varying -> 'x'; '-1'::integer -> -1 on numeric columns);
+//   - boolean defaults come back as 1 / 0, the portable spelling;
 //   - IDENTITY and serial (nextval) columns are autoincrement, with no default;
 //   - an ENUM type becomes Enum(values) named after the column unless its
 //     name differs;
@@ -95,6 +96,8 @@ std::string strip_literal_cast(const std::string& expr) {
 }
 
 std::optional<std::string> normalise_default(const std::string& expr, const SqlType& type) {
+    // Booleans are spelled 0/1 as on SQLite (the dialect writes them as false/true).
+    if (type.kind == TypeKind::Boolean && (expr == "true" || expr == "false")) return expr == "true" ? "1" : "0";
     std::string out = strip_literal_cast(expr);
     const bool numeric = type.is_integer() || type.kind == TypeKind::Float || type.kind == TypeKind::Numeric;
     if (numeric && out.size() >= 2 && out.front() == '\'' && out.back() == '\'' &&
