@@ -2,6 +2,7 @@
 // mapping, URL forms, the statement cache, connection loss.
 #include <climits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support.hpp"
@@ -250,6 +251,40 @@ TEST_F(PgErrors, DeadlockShutdownAndConnectionClassesAreOperationalErrors) {
     EXPECT_TRUE(conn->is_healthy());
 }
 
+TEST_F(PgErrors, RealDeadlockIsOperationalErrorAndTheOtherSideCommits) {
+    conn->execute("INSERT INTO parent VALUES (2, 'b@x', 1)");
+    auto other = open_connection();
+    for (Connection* c : {conn.get(), other.get()}) {
+        c->execute("SET deadlock_timeout = '50ms'");
+        c->begin();
+    }
+    conn->execute("UPDATE parent SET age = 10 WHERE id = 1");
+    other->execute("UPDATE parent SET age = 20 WHERE id = 2");
+    // Each now waits for the row the other holds; the server breaks the cycle.
+    std::string first_error, second_error;
+    auto run = [](Connection& c, const char* sql, std::string& error) {
+        try {
+            c.execute(sql);
+        } catch (const OperationalError& e) {
+            error = e.code();
+            c.rollback();
+        }
+    };
+    std::thread t([&] { run(*other, "UPDATE parent SET age = 21 WHERE id = 1", second_error); });
+    run(*conn, "UPDATE parent SET age = 11 WHERE id = 2", first_error);
+    if (first_error.empty()) conn->commit();
+    t.join();
+    if (second_error.empty()) other->commit();
+    EXPECT_EQ(first_error + second_error, "40P01") << "exactly one side is chosen as the deadlock victim";
+    auto stmt = conn->prepare("SELECT age FROM parent ORDER BY id");
+    ASSERT_TRUE(stmt->step());
+    const std::int64_t a = stmt->get_int64(0);
+    ASSERT_TRUE(stmt->step());
+    const std::int64_t b = stmt->get_int64(0);
+    // The survivor's two updates are both there, the victim's none.
+    EXPECT_TRUE((a == 10 && b == 11) || (a == 21 && b == 20)) << a << ", " << b;
+}
+
 TEST_F(PgErrors, FailedStatementInTransactionRollsBackCleanly) {
     conn->begin();
     Value ok[] = {2, "b@x"};
@@ -281,7 +316,7 @@ TEST_F(PgErrors, BindOutOfRangeAndNoRowAreProgrammingErrors) {
 // ---- URLs and connecting ---------------------------------------------------
 
 TEST_F(PgDriver, QueryParametersReachTheServer) {
-    auto conn = connect(postgres_url() + "?application_name=strata_probe&connect_timeout=5&sslmode=disable");
+    auto conn = connect(postgres_url() + "&application_name=strata_probe&connect_timeout=5&sslmode=disable");
     auto stmt = conn->prepare("SELECT current_setting('application_name'), current_database()");
     ASSERT_TRUE(stmt->step());
     EXPECT_EQ(stmt->get_text(0), "strata_probe");
@@ -325,7 +360,7 @@ TEST_F(PgDriver, UnreachableServerIsOperationalErrorWithPasswordMasked) {
 }
 
 TEST_F(PgDriver, MissingDatabaseIsOperationalError) {
-    Url url = parse_url(postgres_url());
+    Url url = parse_url(testing::postgres_server_url());
     url.database = "strata_no_such_db";
     auto e = expect_throw<OperationalError>([&] { connect(url.masked()); });
     EXPECT_NE(std::string(e.what()).find("\"strata_no_such_db\" does not exist"), std::string::npos) << e.what();

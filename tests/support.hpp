@@ -17,6 +17,8 @@
 #include <random>
 #include <string>
 
+#include <unistd.h>
+
 #include "strata/strata.hpp"
 
 namespace strata::testing {
@@ -42,9 +44,23 @@ private:
     std::filesystem::path path_;
 };
 
-inline std::string postgres_url() {
+// The server's URL as given in STRATA_TEST_PG_URL ("" when unset).
+inline std::string postgres_server_url() {
     const char* url = std::getenv("STRATA_TEST_PG_URL");
     return url ? url : "";
+}
+
+// PostgreSQL isolation: ctest runs test processes in parallel against one
+// database, so each process works in a schema of its own ("strata_test_<pid>",
+// made empty by reset_postgres before each test and dropped after it), set as
+// the search_path through the URL's options. Everything a test opens with
+// postgres_url() (connections, Database, the microblog CLI) lands there.
+inline std::string postgres_schema() { return "strata_test_" + std::to_string(::getpid()); }
+
+inline std::string postgres_url() {
+    std::string url = postgres_server_url();
+    if (url.empty()) return url;
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + postgres_schema();
 }
 
 inline bool running_in_ci() {
@@ -58,13 +74,15 @@ inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
     return info.param == Backend::SQLite ? "sqlite" : "postgresql";
 }
 
-// Drops every table (and enum type) in the PostgreSQL test database's public
-// schema, so each test starts empty. Defined in tests/support.cpp.
+// Drops and recreates this process's schema (tables, sequences and enum
+// types go with it), so each test starts empty; drop_postgres_schema removes
+// it after the test. Defined in tests/support.cpp.
 void reset_postgres(Connection& conn);
+void drop_postgres_schema();
 
 // PostgreSQL-only tests (driver details): skipped without STRATA_TEST_PG_URL,
-// failed when CI is set; the test database is wiped by reset_postgres (public
-// schema dropped and recreated) before each test.
+// failed when CI is set; the test's schema is emptied by reset_postgres before
+// each test.
 class PostgresTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -73,6 +91,9 @@ protected:
             GTEST_SKIP() << "STRATA_TEST_PG_URL not set; PostgreSQL tests skipped (scripts/pg.sh start sets it)";
         }
         reset_postgres(*connect(postgres_url()));
+    }
+    void TearDown() override {
+        if (!postgres_url().empty()) drop_postgres_schema();
     }
     std::unique_ptr<Connection> open_connection(ConnectionOptions options = {}) const {
         return connect(postgres_url(), options);
@@ -92,6 +113,9 @@ protected:
             auto conn = connect(postgres_url());
             reset_postgres(*conn);
         }
+    }
+    void TearDown() override {
+        if (GetParam() == Backend::PostgreSQL && !postgres_url().empty()) drop_postgres_schema();
     }
 
     bool is_sqlite() const { return GetParam() == Backend::SQLite; }
