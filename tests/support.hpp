@@ -62,6 +62,23 @@ inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
 // schema, so each test starts empty. Defined in tests/support.cpp.
 void reset_postgres(Connection& conn);
 
+// PostgreSQL-only tests (driver details): skipped without STRATA_TEST_PG_URL,
+// failed when CI is set; the test database is wiped by reset_postgres (public
+// schema dropped and recreated) before each test.
+class PostgresTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (postgres_url().empty()) {
+            if (running_in_ci()) FAIL() << "CI is set but STRATA_TEST_PG_URL is not: the PostgreSQL server did not start";
+            GTEST_SKIP() << "STRATA_TEST_PG_URL not set; PostgreSQL tests skipped (scripts/pg.sh start sets it)";
+        }
+        reset_postgres(*connect(postgres_url()));
+    }
+    std::unique_ptr<Connection> open_connection(ConnectionOptions options = {}) const {
+        return connect(postgres_url(), options);
+    }
+};
+
 // Fixture for tests that run on every backend. open_url() gives a URL to an
 // empty database: a new SQLite file, or the PostgreSQL test database wiped.
 class BackendTest : public ::testing::TestWithParam<Backend> {
