@@ -285,7 +285,7 @@ TEST_F(PgDriver, QueryParametersReachTheServer) {
     auto stmt = conn->prepare("SELECT current_setting('application_name'), current_database()");
     ASSERT_TRUE(stmt->step());
     EXPECT_EQ(stmt->get_text(0), "strata_probe");
-    EXPECT_EQ(stmt->get_text(1), "strata_test");
+    EXPECT_EQ(stmt->get_text(1), parse_url(postgres_url()).database);
 }
 
 TEST_F(PgDriver, UnixSocketUrl) {
