@@ -316,11 +316,12 @@ TEST_F(PgErrors, BindOutOfRangeAndNoRowAreProgrammingErrors) {
 // ---- URLs and connecting ---------------------------------------------------
 
 TEST_F(PgDriver, QueryParametersReachTheServer) {
-    auto conn = connect(postgres_url() + "&application_name=strata_probe&connect_timeout=5&sslmode=disable");
+    auto conn = connect(postgres_url() + (postgres_url().find('?') == std::string::npos ? "?" : "&") +
+                        "application_name=strata_probe&connect_timeout=5&sslmode=disable");
     auto stmt = conn->prepare("SELECT current_setting('application_name'), current_database()");
     ASSERT_TRUE(stmt->step());
     EXPECT_EQ(stmt->get_text(0), "strata_probe");
-    EXPECT_EQ(stmt->get_text(1), "strata_test");
+    EXPECT_EQ(stmt->get_text(1), parse_url(postgres_url()).database);
 }
 
 TEST_F(PgDriver, UnixSocketUrl) {
@@ -329,7 +330,7 @@ TEST_F(PgDriver, UnixSocketUrl) {
     ASSERT_TRUE(stmt->step());
     std::string dir(stmt->get_text(0));
     dir = dir.substr(0, dir.find(','));
-    const std::string url = "postgresql:///strata_test?host=" + dir + "&port=" + std::string(stmt->get_text(1)) +
+    const std::string url = "postgresql:///" + parse_url(postgres_url()).database + "?host=" + dir + "&port=" + std::string(stmt->get_text(1)) +
                             "&user=" + std::string(stmt->get_text(2));
     auto conn = connect(url);
     auto probe = conn->prepare("SELECT inet_server_addr() IS NULL");  // NULL over a unix socket

@@ -9,7 +9,6 @@
 // float formatting settings, and timestamps keep their microseconds exactly.
 #include <libpq-fe.h>
 
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -44,13 +43,37 @@ struct Session {
     PGconn* conn = nullptr;
     bool broken = false;
     std::uint64_t statement_counter = 0;   // names server-side statements
-    // Bumped by SQL run through execute() that may change the schema (DDL,
-    // rollbacks): prepared statements re-plan before their next run.
+    // Bumped by statements that may change the schema (see note_ran):
+    // prepared statements re-plan before their next run.
     std::uint64_t schema_generation = 0;
     // Types that are not built in (enums, domains), resolved through pg_type once.
     std::unordered_map<Oid, Wire> resolved;
 
+    bool ddl_in_transaction = false;
+
     bool usable() const { return conn != nullptr && !broken && PQstatus(conn) == CONNECTION_OK; }
+
+    // Called after each successful statement: DDL, and a rollback that undid
+    // DDL, change what prepared statements were planned for.
+    void note_ran(std::string_view sql) {
+        const std::string word = first_word(sql);
+        if (word == "CREATE" || word == "ALTER" || word == "DROP" || word == "DO") {
+            ++schema_generation;
+            ddl_in_transaction = true;
+        } else if (word == "ROLLBACK" && ddl_in_transaction) {
+            ++schema_generation;
+        }
+        if (PQtransactionStatus(conn) == PQTRANS_IDLE) ddl_in_transaction = false;
+    }
+
+    static std::string first_word(std::string_view sql) {
+        std::string word;
+        for (char c : sql) {
+            if (std::isalpha(static_cast<unsigned char>(c))) word.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+            else if (!word.empty() || !(std::isspace(static_cast<unsigned char>(c)) || c == '(')) break;
+        }
+        return word;
+    }
 };
 
 std::string field(const PGresult* res, int code) {
@@ -376,6 +399,7 @@ private:
             result_ = exec_prepared();
         }
         rows_ = PQntuples(result_.get());
+        session_->note_ran(sql_);
     }
 
     Result exec_prepared() {
@@ -553,18 +577,6 @@ std::string without_password(std::string text, const std::string& password) {
     return text;
 }
 
-// Everything but transaction bookkeeping that cannot change a table's shape.
-bool may_change_schema(std::string_view sql) {
-    const auto first = sql.find_first_not_of(" \t\n");
-    if (first == std::string_view::npos) return false;
-    sql.remove_prefix(first);
-    auto starts = [&](std::string_view word) {
-        return sql.size() >= word.size() &&
-               std::equal(word.begin(), word.end(), sql.begin(), [](char a, char b) { return a == std::toupper(b); });
-    };
-    return !(starts("BEGIN") || starts("COMMIT") || starts("SAVEPOINT") || starts("RELEASE") || starts("SELECT"));
-}
-
 class PgConnection final : public Connection {
 public:
     PgConnection(const Url& url, const ConnectionOptions& options)
@@ -613,8 +625,8 @@ public:
         const std::string text(sql);
         require_usable(*session_, text);
         log_statement(text);
-        if (may_change_schema(text)) ++session_->schema_generation;
         checked(*session_, PQexec(session_->conn, text.c_str()), text);
+        session_->note_ran(text);
     }
 
     // The value the last INSERT drew from a sequence or IDENTITY column in
