@@ -324,6 +324,18 @@ TEST_F(PgDriver, QueryParametersReachTheServer) {
     EXPECT_EQ(stmt->get_text(1), parse_url(postgres_url()).database);
 }
 
+TEST_F(PgDriver, ServerOptionsAndSslModeFromTheUrl) {
+    const std::string sep = postgres_url().find('?') == std::string::npos ? "?" : "&";
+    // options= passes server settings (here search_path) as libpq does.
+    auto conn = connect(postgres_url() + sep + "options=-csearch_path%3Dstrata_elsewhere");
+    auto stmt = conn->prepare("SELECT current_setting('search_path')");
+    ASSERT_TRUE(stmt->step());
+    EXPECT_EQ(stmt->get_text(0), "strata_elsewhere");
+    // The test server has no SSL: requiring it fails to connect, naming the reason.
+    auto e = expect_throw<OperationalError>([&] { connect(postgres_url() + sep + "sslmode=require"); });
+    EXPECT_NE(std::string(e.what()).find("SSL"), std::string::npos) << e.what();
+}
+
 TEST_F(PgDriver, UnixSocketUrl) {
     auto tcp = open_connection();
     auto stmt = tcp->prepare("SELECT current_setting('unix_socket_directories'), current_setting('port'), current_user");

@@ -66,11 +66,13 @@ struct Session {
         if (PQtransactionStatus(conn) == PQTRANS_IDLE) ddl_in_transaction = false;
     }
 
+    // The leading keyword, upper-cased: "  alter table …" -> "ALTER".
     static std::string first_word(std::string_view sql) {
         std::string word;
         for (char c : sql) {
-            if (std::isalpha(static_cast<unsigned char>(c))) word.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-            else if (!word.empty() || !(std::isspace(static_cast<unsigned char>(c)) || c == '(')) break;
+            const auto u = static_cast<unsigned char>(c);
+            if (std::isalpha(u)) word.push_back(static_cast<char>(std::toupper(u)));
+            else if (!word.empty() || !(std::isspace(u) || c == '(')) break;
         }
         return word;
     }
