@@ -336,6 +336,22 @@ TEST_F(PgDriver, ServerOptionsAndSslModeFromTheUrl) {
     EXPECT_NE(std::string(e.what()).find("SSL"), std::string::npos) << e.what();
 }
 
+TEST_F(PgDriver, SessionsRunInUtcUnlessTheUrlSaysOtherwise) {
+    const std::string db = parse_url(postgres_url()).database;
+    open_connection()->execute("ALTER DATABASE " + postgresql_dialect().quote(db) + " SET timezone = 'America/New_York'");
+    auto conn = open_connection();
+    auto stmt = conn->prepare("SELECT current_setting('TimeZone'), now()::timestamp = (now() AT TIME ZONE 'UTC')");
+    ASSERT_TRUE(stmt->step());
+    EXPECT_EQ(stmt->get_text(0), "UTC");
+    EXPECT_TRUE(stmt->get_bool(1)) << "CURRENT_TIMESTAMP defaults store UTC, like strata::now()";
+
+    const std::string sep = postgres_url().find('?') == std::string::npos ? "?" : "&";
+    auto paris = connect(postgres_url() + sep + "options=-c%20TimeZone%3DEurope/Paris");
+    auto tz = paris->prepare("SELECT current_setting('TimeZone')");
+    ASSERT_TRUE(tz->step());
+    EXPECT_EQ(tz->get_text(0), "Europe/Paris");
+}
+
 TEST_F(PgDriver, UnixSocketUrl) {
     auto tcp = open_connection();
     auto stmt = tcp->prepare("SELECT current_setting('unix_socket_directories'), current_setting('port'), current_user");

@@ -579,24 +579,35 @@ std::string without_password(std::string text, const std::string& password) {
     return text;
 }
 
+// libpq keywords for a URL. Sessions run in UTC (strata::DateTime is UTC, so
+// CURRENT_TIMESTAMP and now()::timestamp agree with it) and UTF-8; the URL's
+// own options= come after and win.
+std::vector<std::pair<std::string, std::string>> connection_keywords(const Url& url) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (!url.host.empty()) params.emplace_back("host", url.host);
+    if (url.port) params.emplace_back("port", std::to_string(*url.port));
+    if (!url.username.empty()) params.emplace_back("user", url.username);
+    if (!url.password.empty()) params.emplace_back("password", url.password);
+    if (!url.database.empty()) params.emplace_back("dbname", url.database);
+    params.emplace_back("client_encoding", "UTF8");
+    params.emplace_back("fallback_application_name", "strata");
+    std::string options = "-c TimeZone=UTC";
+    for (const auto& [key, value] : url.query) {
+        if (!is_libpq_keyword(key)) {
+            throw ConfigError("database URL " + url.masked() + ": unknown connection parameter '" + key + "'");
+        }
+        if (key == "options") options += " " + value;
+        else params.emplace_back(key, value);
+    }
+    params.emplace_back("options", options);
+    return params;
+}
+
 class PgConnection final : public Connection {
 public:
     PgConnection(const Url& url, const ConnectionOptions& options)
         : Connection(options), session_(std::make_shared<Session>()) {
-        std::vector<std::pair<std::string, std::string>> params;
-        if (!url.host.empty()) params.emplace_back("host", url.host);
-        if (url.port) params.emplace_back("port", std::to_string(*url.port));
-        if (!url.username.empty()) params.emplace_back("user", url.username);
-        if (!url.password.empty()) params.emplace_back("password", url.password);
-        if (!url.database.empty()) params.emplace_back("dbname", url.database);
-        params.emplace_back("client_encoding", "UTF8");
-        params.emplace_back("fallback_application_name", "strata");
-        for (const auto& [key, value] : url.query) {
-            if (!is_libpq_keyword(key)) {
-                throw ConfigError("database URL " + url.masked() + ": unknown connection parameter '" + key + "'");
-            }
-            params.emplace_back(key, value);
-        }
+        const auto params = connection_keywords(url);
         std::vector<const char*> keys, values;
         for (const auto& [k, v] : params) {
             keys.push_back(k.c_str());
