@@ -144,6 +144,11 @@ TEST_F(PgDriver, FloatsAndBooleansRoundTrip) {
     for (double v : {0.1, -1e300, 5e-324, 1.0 / 3.0, 0.0}) {
         round_trip(*conn, "DOUBLE PRECISION", v, [&](Statement& s) { EXPECT_EQ(s.get_double(0), v); });
     }
+    round_trip(*conn, "DOUBLE PRECISION", 1e300, [&](Statement& s) {
+        auto e = expect_throw<ProgrammingError>([&] { (void)s.get_int64(0); });
+        EXPECT_NE(std::string(e.what()).find("cannot be read as an integer"), std::string::npos) << e.what();
+    });
+    round_trip(*conn, "DOUBLE PRECISION", -2.75, [&](Statement& s) { EXPECT_EQ(s.get_int64(0), -2); });
     for (bool v : {true, false}) {
         round_trip(*conn, "BOOLEAN", v, [&](Statement& s) {
             EXPECT_EQ(s.get_bool(0), v);

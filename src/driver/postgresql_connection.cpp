@@ -243,7 +243,12 @@ public:
             case Wire::Int8: return pg::read_i64(p);
             case Wire::Bool: return p[0] != 0 ? 1 : 0;
             case Wire::Float4:
-            case Wire::Float8: return static_cast<std::int64_t>(get_double(col));
+            case Wire::Float8: {
+                // Only doubles that fit: casting others is undefined behaviour.
+                const double d = get_double(col);
+                if (!(d >= -0x1p63 && d < 0x1p63)) throw unreadable(col, "an integer");
+                return static_cast<std::int64_t>(d);
+            }
             case Wire::Numeric:
             case Wire::Text: return parse_integer(col, get_text(col));
             default: throw unreadable(col, "an integer");
