@@ -165,7 +165,8 @@ TEST_F(PgDriver, NativeEnumRoundTripsAndRejectsUnknownLabels) {
         EXPECT_EQ(s.get_value(0, TypeKind::Enum), Value("caf\xc3\xa9"));
     });
     Value params[] = {Value("angry")};
-    auto e = expect_throw<ProgrammingError>([&] { conn->execute("INSERT INTO rt (v) VALUES ($1)", params); });
+    // IntegrityError, as the CHECK that stands for an Enum on SQLite gives.
+    auto e = expect_throw<IntegrityError>([&] { conn->execute("INSERT INTO rt (v) VALUES ($1)", params); });
     EXPECT_EQ(e.code(), "22P02");
     EXPECT_NE(std::string(e.what()).find("angry"), std::string::npos) << e.what();
     EXPECT_EQ(count_rows(*conn, "rt"), 1);

@@ -90,12 +90,16 @@ std::string trimmed(std::string s) {
 
 // SQLSTATE classes onto strata's hierarchy. As on SQLite (and in SQLAlchemy's
 // SQLite dialect), a missing or already existing table or column is an
-// OperationalError, so code that handles it works on both backends; the rest
-// of class 42 (syntax, access) is a ProgrammingError.
+// OperationalError and a value outside an Enum an IntegrityError, so code
+// that handles them works on both backends; the rest of class 42 (syntax,
+// access) and 22 (bad values) is a ProgrammingError.
 [[noreturn]] void throw_sqlstate(const std::string& message, std::string_view sql, const std::string& sqlstate) {
     const std::string statement(sql);
     const std::string cls = sqlstate.substr(0, 2);
     if (cls == "23") throw IntegrityError(message, statement, sqlstate);
+    // A value outside an ENUM breaks the column's rule as a CHECK does on SQLite.
+    if (sqlstate == "22P02" && message.rfind("invalid input value for enum", 0) == 0)
+        throw IntegrityError(message, statement, sqlstate);
     static const std::set<std::string> schema_state{"42P01", "42703", "42P07", "42701", "42710", "42P06"};
     if (schema_state.count(sqlstate)) throw OperationalError(message, statement, sqlstate);
     static const std::set<std::string> programming{"42", "22", "0A", "25", "26", "2B", "34", "3D", "3F"};
