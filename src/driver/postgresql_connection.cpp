@@ -580,14 +580,6 @@ bool is_libpq_keyword(const std::string& key) {
     return keywords.count(key) != 0;
 }
 
-std::string without_password(std::string text, const std::string& password) {
-    if (password.empty()) return text;
-    for (auto pos = text.find(password); pos != std::string::npos; pos = text.find(password, pos + 3)) {
-        text.replace(pos, password.size(), "***");
-    }
-    return text;
-}
-
 // libpq keywords for a URL. Sessions run in UTC (strata::DateTime is UTC, so
 // CURRENT_TIMESTAMP and now()::timestamp agree with it) and UTF-8; the URL's
 // own options= come after and win.
@@ -627,7 +619,8 @@ public:
         session_->conn = PQconnectdbParams(keys.data(), values.data(), 0);
         if (!session_->conn) throw OperationalError("cannot connect to " + url.masked() + ": out of memory", "", "08001");
         if (PQstatus(session_->conn) != CONNECTION_OK) {
-            const std::string why = without_password(trimmed(PQerrorMessage(session_->conn)), url.password);
+            // libpq never repeats the password (it is passed as a keyword, not in a conninfo string).
+            const std::string why = trimmed(PQerrorMessage(session_->conn));
             PQfinish(session_->conn);
             session_->conn = nullptr;
             throw OperationalError("cannot connect to " + url.masked() + ": " + why, "", "08001");
