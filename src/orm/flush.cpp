@@ -212,7 +212,6 @@ void SessionImpl::flush() {
         } catch (...) {  // the transaction itself is gone; rollback() will clean up
         }
         for (auto* r : inserted) {  // back to pending, without the key the failed INSERT gave it
-            if (r->state != RecordState::Persistent) continue;
             forget(r);
             r->state = RecordState::Pending;
             if (r->key_from_database) r->mapper->pk_column().access->set(r->object, Value());
