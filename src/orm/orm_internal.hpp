@@ -147,6 +147,7 @@ public:
     std::vector<RecordBase*> inserted_in_transaction;
     std::vector<RecordBase*> deleted_in_transaction;
     std::vector<CollectionBase*> link_changes;         // many-to-many collections with changes
+    std::vector<RecordBase*> deleting;                 // remove() in progress (cascade cycles)
 
     Connection& connection();
     const Dialect& dialect() const { return db.dialect(); }

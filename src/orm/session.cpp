@@ -281,13 +281,13 @@ void SessionImpl::mark_deleted(RecordBase* r) {
     if (r->state == RecordState::Deleted) return;
     if (r->state == RecordState::Transient || r->state == RecordState::Detached)
         throw Error("strata: cannot remove " + r->mapper->describe(*r) + ": it is not in this session");
-    if (r->state == RecordState::Pending) {
-        pending.erase(std::remove(pending.begin(), pending.end(), r), pending.end());
-        r->state = RecordState::Transient;
-    } else {
-        r->state = RecordState::Deleted;
-        to_delete.push_back(r);
-    }
+    if (std::find(deleting.begin(), deleting.end(), r) != deleting.end()) return;  // a cascade cycle
+    deleting.push_back(r);
+    struct Done {
+        std::vector<RecordBase*>& list;
+        ~Done() { list.pop_back(); }
+    } done{deleting};
+    // Children first: loading them may autoflush, which must not yet delete r.
     for (auto& rel : r->mapper->relationships) {
         if (rel->kind == RelationshipKind::OneToMany) {
             auto& coll = collection_of(*rel, *r);
@@ -315,6 +315,13 @@ void SessionImpl::mark_deleted(RecordBase* r) {
             auto items = coll.items_;
             for (auto* item : items) mark_deleted(item);
         }
+    }
+    if (r->state == RecordState::Pending) {
+        pending.erase(std::remove(pending.begin(), pending.end(), r), pending.end());
+        r->state = RecordState::Transient;
+    } else if (r->state == RecordState::Persistent) {
+        r->state = RecordState::Deleted;
+        to_delete.push_back(r);
     }
 }
 
