@@ -80,7 +80,7 @@ struct PooledConnection::Pool {
         std::unique_ptr<Connection> to_close;
         {
             std::lock_guard lock(mutex);
-            if (keep && static_cast<int>(idle.size()) < std::max(options.pool.size, 1)) {
+            if (keep && open <= options.pool.size) {
                 idle.push_back(std::move(conn));
             } else {
                 to_close = std::move(conn);  // overflow or broken: closed outside the lock
