@@ -76,6 +76,10 @@ protected:
         auto conn = db->connect();
         registry.metadata().create_all(*conn);
     }
+    void TearDown() override {
+        db.reset();  // its pooled connections go before the test database does
+        BackendTest::TearDown();
+    }
 
     strata::Session session() {
         strata::Session s(*db, registry);
