@@ -56,7 +56,7 @@ void SessionImpl::sync_foreign_keys(RecordBase& r) {
 
 void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     const MapperSql& sql = m.sql(dialect());
-    const bool returning = dialect().supports_returning();
+    const bool returning = returns_keys(dialect());
     Connection& c = connection();
     StatementHandle with_key, without_key;
     for (RecordBase* r : records) {

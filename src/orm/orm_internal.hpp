@@ -46,6 +46,11 @@ struct RelationshipMapping {
     Cascade cascade;
 };
 
+// RETURNING for new keys where it is the way to get them; SQLite has it too
+// (3.35+), but its RETURNING builds a temporary table per row, several
+// times slower than reading sqlite3_last_insert_rowid().
+inline bool returns_keys(const Dialect& d) { return d.supports_returning() && d.name() != "sqlite"; }
+
 // The SQL a mapper runs, rendered once per dialect.
 struct MapperSql {
     std::string select_list;      // "user"."id", "user"."nickname", ...

@@ -118,7 +118,7 @@ const MapperSql& Mapper::sql(const Dialect& d) const {
     slot->select_by_pk = "SELECT " + slot->select_list + " FROM " + d.quote(table) + " WHERE " + d.quote(table) + "." +
                          d.quote(pk_name) + " = " + d.placeholder(1);
     slot->insert_all = sql::insert_sql(d, table, names);
-    slot->insert_no_pk = sql::insert_sql(d, table, names_no_pk, d.supports_returning() ? pk_name : std::string());
+    slot->insert_no_pk = sql::insert_sql(d, table, names_no_pk, returns_keys(d) ? pk_name : std::string());
     slot->delete_by_pk = sql::delete_sql(d, table, {pk_name});
     return *slot;
 }
