@@ -5,13 +5,15 @@
 #include <iostream>
 
 #include "config.hpp"
-#include "tables.hpp"
+#include "models.hpp"
+#include "tutorial.hpp"
 
 namespace {
 
 int db_create(const microblog::Config& config, bool checkfirst) {
-    strata::MetaData md;
-    microblog::declare_tables(md);
+    strata::Registry registry;
+    microblog::map_models(registry);
+    const strata::MetaData& md = registry.metadata();
     auto db = strata::Database::open(config.database_url);
     auto conn = db.connect();
     auto existing = strata::table_names(*conn);
@@ -41,10 +43,13 @@ int main(int argc, char** argv) {
     auto* create = db->add_subcommand("create", "create every table from the models");
     create->add_flag("--checkfirst", checkfirst, "create only the tables that are missing");
 
+    auto* tutorial = app.add_subcommand("tutorial", "run the tutorial's shell session against the database");
+
     CLI11_PARSE(app, argc, argv);
     try {
         auto config = microblog::load_config(basedir);
         if (create->parsed()) return db_create(config, checkfirst);
+        if (tutorial->parsed()) return microblog::run_tutorial(config, std::cout);
     } catch (const strata::Error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;
