@@ -62,13 +62,23 @@ public:
     virtual DateTime get_datetime(int col) const = 0;
     virtual Date get_date(int col) const = 0;
     virtual Time get_time(int col) const = 0;
-    virtual Numeric get_numeric(int col) const = 0;
+    virtual Decimal get_decimal(int col) const = 0;
     // A column as a Value of the given type (allocates; for generic code).
     Value get_value(int col, TypeKind kind) const;
 
 protected:
-    explicit Statement(std::string sql) : sql_(std::move(sql)) {}
+    Statement(const Connection& conn, std::string sql) : conn_(conn), sql_(std::move(sql)) {}
+    // Drivers call these so STRATA_ECHO logs each execution with its parameters.
+    void note_bind(int index, const Value& value);
+    void note_execute();      // call at the first step() after a reset
+    void note_reset() { executed_ = false; }
+    bool executed_ = false;   // stepped since the last reset
+
+    const Connection& conn_;
     std::string sql_;
+
+private:
+    std::vector<Value> echo_params_;  // filled only while echo is on
 };
 
 // A statement checked out of a connection's cache; returns it on destruction
@@ -144,6 +154,8 @@ protected:
     explicit Connection(ConnectionOptions options);
     // Backend prepare: parse the SQL into a new statement.
     virtual std::unique_ptr<Statement> prepare_new(std::string_view sql) = 0;
+    // Drops the free cached statements; backends call it before closing their handle.
+    void clear_statement_cache();
     bool in_transaction_ = false;
     ConnectionOptions options_;
 

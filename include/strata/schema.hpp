@@ -85,9 +85,16 @@ struct NamingConvention {
 
 class Table;
 
+// What a column's options asked for beyond the Column itself; resolved once
+// all options are applied (unique + index = a unique index).
+struct ColumnDecl {
+    bool unique = false;
+    bool index = false;
+};
+
 // A column option: applied to the column and its table when the column is declared.
 struct ColumnOption {
-    std::function<void(Table&, Column&)> apply;
+    std::function<void(Table&, Column&, ColumnDecl&)> apply;
 };
 
 ColumnOption primary_key();                       // also NOT NULL; autoincrement for a lone integer key

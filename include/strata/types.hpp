@@ -33,12 +33,12 @@ struct Blob {
     friend bool operator==(const Blob&, const Blob&) = default;
 };
 
-// An exact decimal, kept as its canonical text ("-12.50"). Exact on
+// An exact decimal (Numeric columns), kept as its canonical text ("-12.50"). Exact on
 // PostgreSQL; on SQLite exact up to 15 significant digits (REAL storage, as
 // with SQLAlchemy).
-struct Numeric {
+struct Decimal {
     std::string text;
-    friend bool operator==(const Numeric&, const Numeric&) = default;
+    friend bool operator==(const Decimal&, const Decimal&) = default;
 };
 
 DateTime now();  // current UTC time, truncated to microseconds
@@ -73,7 +73,8 @@ enum class TypeKind {
 struct SqlType {
     TypeKind kind = TypeKind::Integer;
     int length = 0;                        // String(n); 0 = no length
-    int precision = 0, scale = 0;          // Numeric(p, s); 0 = unspecified
+    int precision = 0;                     // Numeric(p, s); 0 = unspecified
+    int scale = 0;
     std::vector<std::string> enum_values;  // Enum(a, b, c)
     std::string enum_name;                 // PostgreSQL ENUM type name; defaults to the column name
 
@@ -88,20 +89,33 @@ struct SqlType {
 // Parse the spelling of SqlType::to_string(); throws strata::Error naming the text.
 SqlType parse_type(std::string_view text);
 
-inline SqlType Integer() { return {TypeKind::Integer}; }
-inline SqlType BigInteger() { return {TypeKind::BigInteger}; }
-inline SqlType SmallInteger() { return {TypeKind::SmallInteger}; }
-inline SqlType Boolean() { return {TypeKind::Boolean}; }
-inline SqlType Float() { return {TypeKind::Float}; }
-inline SqlType Numeric(int precision = 0, int scale = 0) { return {TypeKind::Numeric, 0, precision, scale, {}, {}}; }
-inline SqlType String(int length = 0) { return {TypeKind::String, length, 0, 0, {}, {}}; }
-inline SqlType Text() { return {TypeKind::Text}; }
-inline SqlType DateTimeType() { return {TypeKind::DateTime}; }
-inline SqlType DateType() { return {TypeKind::Date}; }
-inline SqlType TimeType() { return {TypeKind::Time}; }
-inline SqlType LargeBinary() { return {TypeKind::LargeBinary}; }
+inline SqlType type_of(TypeKind kind) {
+    SqlType t;
+    t.kind = kind;
+    return t;
+}
+inline SqlType Integer() { return type_of(TypeKind::Integer); }
+inline SqlType BigInteger() { return type_of(TypeKind::BigInteger); }
+inline SqlType SmallInteger() { return type_of(TypeKind::SmallInteger); }
+inline SqlType Boolean() { return type_of(TypeKind::Boolean); }
+inline SqlType Float() { return type_of(TypeKind::Float); }
+inline SqlType Numeric(int precision = 0, int scale = 0) { SqlType t = type_of(TypeKind::Numeric);
+    t.precision = precision;
+    t.scale = scale;
+    return t; }
+inline SqlType String(int length = 0) { SqlType t = type_of(TypeKind::String);
+    t.length = length;
+    return t; }
+inline SqlType Text() { return type_of(TypeKind::Text); }
+inline SqlType DateTimeType() { return type_of(TypeKind::DateTime); }
+inline SqlType DateType() { return type_of(TypeKind::Date); }
+inline SqlType TimeType() { return type_of(TypeKind::Time); }
+inline SqlType LargeBinary() { return type_of(TypeKind::LargeBinary); }
 inline SqlType Enum(std::vector<std::string> values, std::string name = {}) {
-    return {TypeKind::Enum, 0, 0, 0, std::move(values), std::move(name)};
+    SqlType t = type_of(TypeKind::Enum);
+    t.enum_values = std::move(values);
+    t.enum_name = std::move(name);
+    return t;
 }
 
 }  // namespace strata

@@ -22,7 +22,7 @@ inline constexpr Null null{};
 
 class Value {
 public:
-    using Storage = std::variant<Null, bool, std::int64_t, double, std::string, Blob, DateTime, Date, Time, Numeric>;
+    using Storage = std::variant<Null, bool, std::int64_t, double, std::string, Blob, DateTime, Date, Time, Decimal>;
 
     Value() = default;
     Value(Null) {}
@@ -41,7 +41,7 @@ public:
     Value(DateTime v) : v_(v) {}
     Value(Date v) : v_(v) {}
     Value(Time v) : v_(v) {}
-    Value(Numeric v) : v_(std::move(v)) {}
+    Value(Decimal v) : v_(std::move(v)) {}
     template <class T>
     Value(const std::optional<T>& v) {
         if (v) *this = Value(*v);

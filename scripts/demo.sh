@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The microblog walkthrough on a fresh SQLite file in a temporary folder:
+# builds Release, then runs each step of the tutorial's database chapter,
+# printing the command before its output.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+source scripts/deps.sh
+strata_install_deps
+
+echo "==> building (Release)"
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_BENCH=OFF >/dev/null
+cmake --build build-release -j"$(nproc)" --target microblog | grep -v "^\[" || true
+mb="$root/build-release/examples/microblog/microblog"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+unset DATABASE_URL
+
+step() {
+  echo
+  echo "\$ $*"
+  "$@"
+}
+
+echo "==> walkthrough in $work (DATABASE_URL unset: sqlite:///$work/app.db)"
+
+step "$mb" db create
+step sqlite3 app.db .schema

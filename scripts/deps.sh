@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages strata needs, only those that are missing.
+# Sourced by demo.sh, test.sh and bench.sh; safe to run twice.
+set -euo pipefail
+
+STRATA_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libsqlite3-dev sqlite3
+  libpq-dev postgresql
+  libyaml-cpp-dev libfmt-dev libcli11-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+strata_install_deps() {
+  local missing=()
+  for p in "${STRATA_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "==> installing: ${missing[*]}"
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  strata_install_deps
+fi

@@ -1,0 +1,198 @@
+// The backend-independent half of a connection: the statement cache,
+// transactions and savepoints in SQL, and statement logging (STRATA_ECHO).
+#include "strata/connection.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unordered_map>
+
+#include "driver/drivers.hpp"
+#include "strata/dialect.hpp"
+#include "strata/error.hpp"
+
+namespace strata {
+
+// Free prepared statements by SQL text. A statement in use is owned by its
+// StatementHandle, so nested use of the same SQL (a lazy load inside a loop
+// over the same query) prepares a second copy instead of clobbering the first.
+struct Connection::Cache {
+    std::unordered_map<std::string, std::vector<std::unique_ptr<Statement>>> free;
+    std::size_t checked_out = 0;
+};
+
+bool echo_from_environment() {
+    const char* v = std::getenv("STRATA_ECHO");
+    return v && *v && std::string_view(v) != "0";
+}
+
+Connection::Connection(ConnectionOptions options) : options_(options), cache_(std::make_unique<Cache>()) {
+    if (echo_from_environment()) options_.echo = true;
+}
+
+Connection::~Connection() = default;
+
+StatementHandle Connection::prepare(std::string_view sql) {
+    auto it = cache_->free.find(std::string(sql));
+    if (it != cache_->free.end() && !it->second.empty()) {
+        auto stmt = std::move(it->second.back());
+        it->second.pop_back();
+        ++cache_->checked_out;
+        return StatementHandle(this, std::move(stmt));
+    }
+    auto stmt = prepare_new(sql);
+    ++prepare_count_;
+    ++cache_->checked_out;
+    return StatementHandle(this, std::move(stmt));
+}
+
+void Connection::give_back(std::unique_ptr<Statement> stmt) {
+    --cache_->checked_out;
+    try {
+        stmt->reset();
+        stmt->clear_bindings();
+    } catch (...) {
+        return;  // a statement that cannot be reset is not worth keeping
+    }
+    auto& slot = cache_->free[stmt->sql()];
+    if (slot.size() < 4) slot.push_back(std::move(stmt));
+}
+
+void Connection::clear_statement_cache() { cache_->free.clear(); }
+
+std::size_t Connection::cached_statement_count() const {
+    std::size_t n = cache_->checked_out;
+    for (const auto& [sql, stmts] : cache_->free) n += stmts.size();
+    return n;
+}
+
+std::int64_t Connection::execute(std::string_view sql, std::span<const Value> params) {
+    auto stmt = prepare(sql);
+    stmt->bind_all(params);
+    return stmt->execute();
+}
+
+void Connection::begin() {
+    if (in_transaction_) throw ProgrammingError("a transaction is already open on this connection", "BEGIN");
+    execute("BEGIN");
+    in_transaction_ = true;
+}
+
+void Connection::commit() {
+    if (!in_transaction_) throw ProgrammingError("no transaction is open on this connection", "COMMIT");
+    execute("COMMIT");
+    in_transaction_ = false;
+}
+
+void Connection::rollback() {
+    if (!in_transaction_) return;  // rolling back nothing is harmless (and common in error paths)
+    in_transaction_ = false;
+    execute("ROLLBACK");
+}
+
+void Connection::savepoint(std::string_view name) {
+    if (!in_transaction_) throw ProgrammingError("savepoints need an open transaction", "SAVEPOINT");
+    execute("SAVEPOINT " + dialect().quote(name));
+}
+
+void Connection::release_savepoint(std::string_view name) { execute("RELEASE SAVEPOINT " + dialect().quote(name)); }
+
+void Connection::rollback_to_savepoint(std::string_view name) {
+    execute("ROLLBACK TO SAVEPOINT " + dialect().quote(name));
+}
+
+bool Connection::ping() {
+    try {
+        execute("SELECT 1");
+        return true;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+void Connection::log_statement(std::string_view sql, std::span<const Value> params) const {
+    if (!options_.echo) return;
+    std::string line = "[strata] ";
+    line += sql;
+    if (!params.empty()) {
+        line += "  [";
+        for (std::size_t i = 0; i < params.size(); ++i) line += (i ? ", " : "") + params[i].to_display();
+        line += "]";
+    }
+    line += "\n";
+    std::fputs(line.c_str(), stderr);
+}
+
+// --- Statement ------------------------------------------------------------
+
+void Statement::bind_all(std::span<const Value> values) {
+    for (std::size_t i = 0; i < values.size(); ++i) bind(static_cast<int>(i + 1), values[i]);
+}
+
+std::int64_t Statement::execute() {
+    while (step()) {
+    }
+    return rows_affected();
+}
+
+void Statement::note_bind(int index, const Value& value) {
+    if (!conn_.echo()) return;
+    if (echo_params_.size() < static_cast<std::size_t>(index)) echo_params_.resize(index);
+    echo_params_[index - 1] = value;
+}
+
+void Statement::note_execute() {
+    executed_ = true;
+    if (conn_.echo()) conn_.log_statement(sql_, echo_params_);
+}
+
+Value Statement::get_value(int col, TypeKind kind) const {
+    if (is_null(col)) return null;
+    switch (kind) {
+        case TypeKind::Integer:
+        case TypeKind::BigInteger:
+        case TypeKind::SmallInteger: return get_int64(col);
+        case TypeKind::Boolean: return get_bool(col);
+        case TypeKind::Float: return get_double(col);
+        case TypeKind::Numeric: return get_decimal(col);
+        case TypeKind::String:
+        case TypeKind::Text:
+        case TypeKind::Enum: return std::string(get_text(col));
+        case TypeKind::DateTime: return get_datetime(col);
+        case TypeKind::Date: return get_date(col);
+        case TypeKind::Time: return get_time(col);
+        case TypeKind::LargeBinary: {
+            auto b = get_blob(col);
+            return Blob(std::vector<std::uint8_t>(b.begin(), b.end()));
+        }
+    }
+    return null;
+}
+
+// --- StatementHandle --------------------------------------------------------
+
+StatementHandle& StatementHandle::operator=(StatementHandle&& other) noexcept {
+    if (this != &other) {
+        release();
+        owner_ = other.owner_;
+        stmt_ = std::move(other.stmt_);
+    }
+    return *this;
+}
+
+StatementHandle::~StatementHandle() { release(); }
+
+void StatementHandle::release() {
+    if (stmt_ && owner_) owner_->give_back(std::move(stmt_));
+    stmt_.reset();
+}
+
+// --- connect ------------------------------------------------------------
+
+std::unique_ptr<Connection> connect(const std::string& url_text, ConnectionOptions options) {
+    Url url = parse_url(url_text);
+    if (url.backend == "sqlite") return connect_sqlite(url, options);
+    return connect_postgresql(url, options);
+}
+
+}  // namespace strata

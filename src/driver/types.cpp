@@ -1,0 +1,275 @@
+// Text forms of dates and times (SQLAlchemy's SQLite storage format) and of type names.
+#include "strata/types.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+#include "strata/error.hpp"
+#include "strata/value.hpp"
+
+namespace strata {
+
+using namespace std::chrono;
+
+namespace {
+
+// Reads exactly `width` digits at text[pos]; advances pos. Throws on anything else.
+int read_digits(std::string_view text, std::size_t& pos, int width, std::string_view what) {
+    int value = 0;
+    if (pos + width > text.size()) throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
+    auto [ptr, ec] = std::from_chars(text.data() + pos, text.data() + pos + width, value);
+    if (ec != std::errc() || ptr != text.data() + pos + width)
+        throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
+    pos += width;
+    return value;
+}
+
+void expect_char(std::string_view text, std::size_t& pos, char c, std::string_view what) {
+    if (pos >= text.size() || text[pos] != c) throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
+    ++pos;
+}
+
+Date read_date(std::string_view text, std::size_t& pos, std::string_view what) {
+    bool negative = pos < text.size() && text[pos] == '-';
+    if (negative) ++pos;
+    int y = read_digits(text, pos, 4, what);
+    expect_char(text, pos, '-', what);
+    int m = read_digits(text, pos, 2, what);
+    expect_char(text, pos, '-', what);
+    int d = read_digits(text, pos, 2, what);
+    year_month_day ymd{year{negative ? -y : y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
+    if (!ymd.ok()) throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
+    return sys_days{ymd};
+}
+
+microseconds read_time(std::string_view text, std::size_t& pos, std::string_view what) {
+    int h = read_digits(text, pos, 2, what);
+    expect_char(text, pos, ':', what);
+    int m = read_digits(text, pos, 2, what);
+    int s = 0;
+    if (pos < text.size() && text[pos] == ':') {
+        ++pos;
+        s = read_digits(text, pos, 2, what);
+    }
+    long long frac = 0;
+    if (pos < text.size() && text[pos] == '.') {
+        ++pos;
+        int digits = 0;
+        while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) {
+            if (digits < 6) frac = frac * 10 + (text[pos] - '0');
+            ++digits;
+            ++pos;
+        }
+        if (digits == 0) throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
+        for (; digits < 6; ++digits) frac *= 10;
+    }
+    if (h > 23 || m > 59 || s > 60) throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
+    return hours{h} + minutes{m} + seconds{s} + microseconds{frac};
+}
+
+void append_date(std::string& out, Date d) {
+    year_month_day ymd{d};
+    char buf[32];
+    int y = static_cast<int>(ymd.year());
+    std::snprintf(buf, sizeof buf, y < 0 ? "-%04d-%02u-%02u" : "%04d-%02u-%02u", y < 0 ? -y : y,
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    out += buf;
+}
+
+void append_time(std::string& out, microseconds t) {
+    auto h = duration_cast<hours>(t);
+    t -= h;
+    auto m = duration_cast<minutes>(t);
+    t -= m;
+    auto s = duration_cast<seconds>(t);
+    t -= s;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%06lld", static_cast<int>(h.count()), static_cast<int>(m.count()),
+                  static_cast<int>(s.count()), static_cast<long long>(t.count()));
+    out += buf;
+}
+
+}  // namespace
+
+DateTime now() { return time_point_cast<microseconds>(system_clock::now()); }
+
+std::string format_datetime(DateTime t) {
+    auto day = floor<days>(t);
+    std::string out;
+    out.reserve(26);
+    append_date(out, day);
+    out += ' ';
+    append_time(out, t - day);
+    return out;
+}
+
+std::string format_date(Date d) {
+    std::string out;
+    append_date(out, d);
+    return out;
+}
+
+std::string format_time(Time t) {
+    std::string out;
+    append_time(out, t.since_midnight);
+    return out;
+}
+
+DateTime parse_datetime(std::string_view text) {
+    std::size_t pos = 0;
+    Date d = read_date(text, pos, "datetime");
+    microseconds tod{0};
+    if (pos < text.size()) {
+        if (text[pos] != ' ' && text[pos] != 'T') throw Error("invalid datetime '" + std::string(text) + "'");
+        ++pos;
+        tod = read_time(text, pos, "datetime");
+    }
+    // A trailing UTC marker is accepted; other offsets are not silently dropped.
+    if (pos < text.size() && (text.substr(pos) == "Z" || text.substr(pos) == "+00" || text.substr(pos) == "+00:00"))
+        pos = text.size();
+    if (pos != text.size()) throw Error("invalid datetime '" + std::string(text) + "'");
+    return DateTime{d.time_since_epoch()} + tod;
+}
+
+Date parse_date(std::string_view text) {
+    std::size_t pos = 0;
+    Date d = read_date(text, pos, "date");
+    if (pos != text.size()) throw Error("invalid date '" + std::string(text) + "'");
+    return d;
+}
+
+Time parse_time(std::string_view text) {
+    std::size_t pos = 0;
+    auto t = read_time(text, pos, "time");
+    if (pos != text.size()) throw Error("invalid time '" + std::string(text) + "'");
+    return Time{t};
+}
+
+std::string SqlType::to_string() const {
+    switch (kind) {
+        case TypeKind::Integer: return "Integer";
+        case TypeKind::BigInteger: return "BigInteger";
+        case TypeKind::SmallInteger: return "SmallInteger";
+        case TypeKind::Boolean: return "Boolean";
+        case TypeKind::Float: return "Float";
+        case TypeKind::Numeric:
+            if (precision == 0) return "Numeric";
+            return "Numeric(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
+        case TypeKind::String: return length ? "String(" + std::to_string(length) + ")" : "String";
+        case TypeKind::Text: return "Text";
+        case TypeKind::DateTime: return "DateTime";
+        case TypeKind::Date: return "Date";
+        case TypeKind::Time: return "Time";
+        case TypeKind::LargeBinary: return "LargeBinary";
+        case TypeKind::Enum: {
+            std::string out = "Enum(";
+            for (std::size_t i = 0; i < enum_values.size(); ++i) out += (i ? "," : "") + enum_values[i];
+            return out + ")";
+        }
+    }
+    return "?";
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+std::vector<std::string> split_args(std::string_view args) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= args.size(); ++i) {
+        if (i == args.size() || args[i] == ',') {
+            auto item = trim(args.substr(start, i - start));
+            out.emplace_back(item);
+            start = i + 1;
+        }
+    }
+    return out;
+}
+
+int parse_int_arg(std::string_view text, std::string_view whole) {
+    int v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size() || v < 0)
+        throw Error("invalid type '" + std::string(whole) + "': '" + std::string(text) + "' is not a non-negative integer");
+    return v;
+}
+
+}  // namespace
+
+SqlType parse_type(std::string_view text) {
+    const std::string whole(text);
+    text = trim(text);
+    auto open = text.find('(');
+    std::string_view name = trim(text.substr(0, open));
+    std::vector<std::string> args;
+    bool has_args = open != std::string_view::npos;
+    if (has_args) {
+        if (text.back() != ')') throw Error("invalid type '" + whole + "': missing ')'");
+        args = split_args(text.substr(open + 1, text.size() - open - 2));
+    }
+    auto no_args = [&](SqlType t) {
+        if (has_args) throw Error("invalid type '" + whole + "': " + std::string(name) + " takes no arguments");
+        return t;
+    };
+    if (name == "Integer") return no_args(Integer());
+    if (name == "BigInteger") return no_args(BigInteger());
+    if (name == "SmallInteger") return no_args(SmallInteger());
+    if (name == "Boolean") return no_args(Boolean());
+    if (name == "Float") return no_args(Float());
+    if (name == "Text") return no_args(Text());
+    if (name == "DateTime") return no_args(DateTimeType());
+    if (name == "Date") return no_args(DateType());
+    if (name == "Time") return no_args(TimeType());
+    if (name == "LargeBinary") return no_args(LargeBinary());
+    if (name == "String") {
+        if (!has_args) return String();
+        if (args.size() != 1) throw Error("invalid type '" + whole + "': String takes one length, e.g. String(64)");
+        return String(parse_int_arg(args[0], whole));
+    }
+    if (name == "Numeric") {
+        if (!has_args) return Numeric();
+        if (args.size() != 2) throw Error("invalid type '" + whole + "': Numeric takes precision and scale, e.g. Numeric(10,2)");
+        return Numeric(parse_int_arg(args[0], whole), parse_int_arg(args[1], whole));
+    }
+    if (name == "Enum") {
+        if (!has_args || args.empty() || (args.size() == 1 && args[0].empty()))
+            throw Error("invalid type '" + whole + "': Enum needs its values, e.g. Enum(draft,published)");
+        for (const auto& a : args)
+            if (a.empty()) throw Error("invalid type '" + whole + "': empty Enum value");
+        return Enum(args);
+    }
+    throw Error("unknown type '" + whole +
+                "' (expected one of Integer, BigInteger, SmallInteger, Boolean, Float, Numeric(p,s), String(n), Text, "
+                "DateTime, Date, Time, LargeBinary, Enum(a,b,c))");
+}
+
+std::string Value::to_display() const {
+    return std::visit(
+        [](const auto& v) -> std::string {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, Null>) return "NULL";
+            else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+            else if constexpr (std::is_same_v<T, std::int64_t>) return std::to_string(v);
+            else if constexpr (std::is_same_v<T, double>) {
+                char buf[64];
+                std::snprintf(buf, sizeof buf, "%.17g", v);
+                return buf;
+            } else if constexpr (std::is_same_v<T, std::string>) {
+                if (v.size() > 200) return "'" + v.substr(0, 200) + "…' (" + std::to_string(v.size()) + " bytes)";
+                return "'" + v + "'";
+            } else if constexpr (std::is_same_v<T, Blob>) {
+                return "<" + std::to_string(v.bytes.size()) + " bytes>";
+            } else if constexpr (std::is_same_v<T, DateTime>) return "'" + format_datetime(v) + "'";
+            else if constexpr (std::is_same_v<T, Date>) return "'" + format_date(v) + "'";
+            else if constexpr (std::is_same_v<T, Time>) return "'" + format_time(v) + "'";
+            else return v.text;
+        },
+        v_);
+}
+
+}  // namespace strata

@@ -1,0 +1,274 @@
+// Reflection on SQLite: PRAGMA table-valued functions for columns, indexes
+// and foreign keys; constraint names and CHECK bodies from the CREATE TABLE
+// text in sqlite_master (SQLite keeps no catalog of them).
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "schema/inspect_internal.hpp"
+#include "schema/sql_tokens.hpp"
+#include "strata/error.hpp"
+
+namespace strata {
+
+namespace {
+
+using sqltok::Token;
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::vector<int> type_args(std::string_view declared) {
+    std::vector<int> out;
+    auto open = declared.find('(');
+    if (open == std::string_view::npos) return out;
+    std::string_view inner = declared.substr(open + 1);
+    std::size_t i = 0;
+    while (i < inner.size() && inner[i] != ')') {
+        if (std::isdigit(static_cast<unsigned char>(inner[i]))) {
+            int v = 0;
+            while (i < inner.size() && std::isdigit(static_cast<unsigned char>(inner[i]))) v = v * 10 + (inner[i++] - '0');
+            out.push_back(v);
+        } else {
+            ++i;
+        }
+    }
+    return out;
+}
+
+// Declared type text -> SqlType: our own spellings exactly, other spellings by
+// SQLite's affinity rules (https://sqlite.org/datatype3.html, 3.1).
+SqlType type_from_declared(std::string_view declared) {
+    std::string u = upper(declared);
+    std::string base = u.substr(0, u.find('('));
+    while (!base.empty() && base.back() == ' ') base.pop_back();
+    auto args = type_args(u);
+    if (base == "INTEGER" || base == "INT") return Integer();
+    if (base == "BIGINT") return BigInteger();
+    if (base == "SMALLINT") return SmallInteger();
+    if (base == "BOOLEAN" || base == "BOOL") return Boolean();
+    if (base == "FLOAT" || base == "REAL" || base == "DOUBLE" || base == "DOUBLE PRECISION") return Float();
+    if (base == "NUMERIC" || base == "DECIMAL")
+        return args.size() >= 2 ? Numeric(args[0], args[1]) : args.size() == 1 ? Numeric(args[0], 0) : Numeric();
+    if (base == "VARCHAR" || base == "CHAR" || base == "NVARCHAR" || base == "CHARACTER VARYING")
+        return String(args.empty() ? 0 : args[0]);
+    if (base == "TEXT" || base == "CLOB") return Text();
+    if (base == "DATETIME" || base == "TIMESTAMP") return DateTimeType();
+    if (base == "DATE") return DateType();
+    if (base == "TIME") return TimeType();
+    if (base == "BLOB" || base.empty()) return LargeBinary();
+    if (u.find("INT") != std::string::npos) return Integer();
+    if (u.find("CHAR") != std::string::npos || u.find("CLOB") != std::string::npos || u.find("TEXT") != std::string::npos)
+        return Text();
+    if (u.find("REAL") != std::string::npos || u.find("FLOA") != std::string::npos || u.find("DOUB") != std::string::npos)
+        return Float();
+    return Numeric();
+}
+
+struct NamedConstraints {
+    std::string primary_key;
+    std::vector<UniqueConstraint> uniques;                // with names and columns
+    std::vector<std::pair<std::string, std::vector<std::string>>> foreign_keys;  // name, local columns
+    std::vector<CheckConstraint> checks;
+};
+
+std::vector<std::string> name_list(const std::vector<Token>& toks, std::size_t open, std::size_t close) {
+    std::vector<std::string> out;
+    for (std::size_t i = open + 1; i < close; ++i)
+        if (toks[i].is_name()) out.push_back(toks[i].text);
+    return out;
+}
+
+// Reads table-level "CONSTRAINT name KIND (...)" clauses, and unnamed CHECKs.
+NamedConstraints parse_constraints(std::string_view sql) {
+    NamedConstraints out;
+    auto toks = sqltok::tokenize(sql);
+    auto body = std::find_if(toks.begin(), toks.end(), [](const Token& t) { return t.is('('); });
+    if (body == toks.end()) return out;
+    std::size_t end = sqltok::matching_paren(toks, body - toks.begin());
+    int depth = 0;
+    std::string pending_name;
+    for (std::size_t i = body - toks.begin() + 1; i < end; ++i) {
+        const Token& t = toks[i];
+        if (t.is('(')) ++depth;
+        if (t.is(')')) --depth;
+        if (depth != 0) continue;
+        if (t.is(',')) pending_name.clear();
+        if (t.is_word("CONSTRAINT") && i + 1 < end) {
+            pending_name = toks[++i].text;
+            continue;
+        }
+        auto next_paren = [&](std::size_t from) {
+            while (from < end && !toks[from].is('(')) ++from;
+            return from;
+        };
+        if (t.is_word("PRIMARY")) {
+            out.primary_key = pending_name;
+        } else if (t.is_word("UNIQUE")) {
+            std::size_t open = next_paren(i);
+            std::size_t close = sqltok::matching_paren(toks, open);
+            if (open < end && close < end && open == i + 1) {
+                out.uniques.push_back({pending_name, name_list(toks, open, close)});
+                i = close;
+            }
+        } else if (t.is_word("FOREIGN")) {
+            std::size_t open = next_paren(i);
+            std::size_t close = sqltok::matching_paren(toks, open);
+            if (close < end) out.foreign_keys.push_back({pending_name, name_list(toks, open, close)});
+        } else if (t.is_word("CHECK")) {
+            std::size_t open = next_paren(i);
+            std::size_t close = sqltok::matching_paren(toks, open);
+            if (close < end) {
+                std::string text(sql.substr(toks[open].end, toks[close].begin - toks[open].end));
+                out.checks.push_back({pending_name, text});
+                i = close;
+            }
+        }
+    }
+    return out;
+}
+
+// `"col" IN ('a', 'b')` -> {col, [a, b]}: the CHECK strata writes for an Enum.
+bool parse_enum_check(const std::string& text, std::string& column, std::vector<std::string>& values) {
+    auto toks = sqltok::tokenize(text);
+    if (toks.size() < 5 || !toks[0].is_name() || !toks[1].is_word("IN") || !toks[2].is('(') || !toks.back().is(')'))
+        return false;
+    for (std::size_t i = 3; i + 1 < toks.size(); ++i) {
+        bool expect_value = (i - 3) % 2 == 0;
+        if (expect_value ? toks[i].kind != sqltok::Kind::String : !toks[i].is(',')) return false;
+        if (expect_value) values.push_back(toks[i].text);
+    }
+    column = toks[0].text;
+    return !values.empty();
+}
+
+std::string table_sql(Connection& conn, const std::string& table) {
+    auto stmt = conn.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?");
+    stmt->bind(1, table);
+    if (!stmt->step()) throw OperationalError("no such table: " + table, "");
+    return std::string(stmt->get_text(0));
+}
+
+void read_columns(Connection& conn, Table& t) {
+    auto stmt = conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid");
+    stmt->bind(1, t.name());
+    std::vector<std::pair<int, std::string>> pk_order;
+    while (stmt->step()) {
+        Column c;
+        c.name = std::string(stmt->get_text(0));
+        c.type = type_from_declared(stmt->get_text(1));
+        c.nullable = stmt->get_int64(2) == 0;
+        if (!stmt->is_null(3)) c.server_default = std::string(stmt->get_text(3));
+        int pk = static_cast<int>(stmt->get_int64(4));
+        c.primary_key = pk > 0;
+        if (pk > 0) pk_order.push_back({pk, c.name});
+        // A rowid alias (lone INTEGER PRIMARY KEY) is implicitly NOT NULL.
+        t.add_column(std::move(c));
+    }
+    if (pk_order.size() == 1) {
+        Column* c = t.find_column(pk_order[0].second);
+        if (c->type.kind == TypeKind::Integer) {
+            c->autoincrement = true;
+            c->nullable = false;
+        }
+    }
+}
+
+void read_indexes(Connection& conn, Table& t, const NamedConstraints& named) {
+    auto list = conn.prepare("SELECT name, \"unique\", origin FROM pragma_index_list(?) ORDER BY seq DESC");
+    list->bind(1, t.name());
+    std::vector<std::tuple<std::string, bool, std::string>> found;
+    while (list->step())
+        found.emplace_back(std::string(list->get_text(0)), list->get_int64(1) != 0, std::string(list->get_text(2)));
+    for (const auto& [name, is_unique, origin] : found) {
+        auto info = conn.prepare("SELECT name FROM pragma_index_info(?) ORDER BY seqno");
+        info->bind(1, name);
+        std::vector<std::string> cols;
+        while (info->step()) cols.push_back(info->is_null(0) ? std::string() : std::string(info->get_text(0)));
+        if (origin == "c") {
+            t.indexes.push_back({name, cols, is_unique});
+        } else if (origin == "u") {
+            std::string cname;
+            for (const auto& uq : named.uniques)
+                if (uq.columns == cols) cname = uq.name;
+            t.unique_constraints.push_back({cname, cols});
+        }
+    }
+    std::sort(t.indexes.begin(), t.indexes.end(), [](const Index& a, const Index& b) { return a.name < b.name; });
+}
+
+void read_foreign_keys(Connection& conn, Table& t, const NamedConstraints& named) {
+    auto stmt = conn.prepare(
+        "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq");
+    stmt->bind(1, t.name());
+    std::map<std::int64_t, ForeignKey> by_id;
+    while (stmt->step()) {
+        auto& fk = by_id[stmt->get_int64(0)];
+        fk.ref_table = std::string(stmt->get_text(1));
+        fk.columns.emplace_back(stmt->get_text(2));
+        fk.ref_columns.emplace_back(stmt->is_null(3) ? std::string() : std::string(stmt->get_text(3)));
+        auto action = [](std::string_view a) { return a == "NO ACTION" ? std::string() : std::string(a); };
+        fk.onupdate = action(stmt->get_text(4));
+        fk.ondelete = action(stmt->get_text(5));
+    }
+    // pragma_foreign_key_list numbers constraints in reverse order of declaration.
+    for (auto it = by_id.rbegin(); it != by_id.rend(); ++it) {
+        ForeignKey fk = it->second;
+        for (const auto& [name, cols] : named.foreign_keys)
+            if (cols == fk.columns) fk.name = name;
+        t.foreign_keys.push_back(std::move(fk));
+    }
+}
+
+void read_checks(Table& t, const NamedConstraints& named) {
+    for (const auto& ck : named.checks) {
+        std::string column;
+        std::vector<std::string> values;
+        if (parse_enum_check(ck.sqltext, column, values)) {
+            Column* c = t.find_column(column);
+            if (c && c->type.kind == TypeKind::String) {
+                c->type = Enum(values);
+                // The check is named after the enum; keep that name when it is not the column's.
+                if (ck.name != t.check_name(column)) {
+                    std::string prefix = t.check_name("");
+                    if (ck.name.starts_with(prefix)) c->type.enum_name = ck.name.substr(prefix.size());
+                }
+                continue;
+            }
+        }
+        t.checks.push_back(ck);
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> table_names_sqlite(Connection& conn, const InspectOptions& options) {
+    auto stmt = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+    std::vector<std::string> out;
+    while (stmt->step()) {
+        std::string name(stmt->get_text(0));
+        if (std::find(options.exclude_tables.begin(), options.exclude_tables.end(), name) == options.exclude_tables.end())
+            out.push_back(std::move(name));
+    }
+    return out;
+}
+
+MetaData inspect_sqlite(Connection& conn, const InspectOptions& options) {
+    MetaData md;
+    for (const auto& name : table_names_sqlite(conn, options)) {
+        Table& t = md.table(name);
+        auto named = parse_constraints(table_sql(conn, name));
+        read_columns(conn, t);
+        t.primary_key_constraint = named.primary_key;
+        read_indexes(conn, t, named);
+        read_foreign_keys(conn, t, named);
+        read_checks(t, named);
+    }
+    return md;
+}
+
+}  // namespace strata

@@ -1,0 +1,80 @@
+#include "schema/sql_tokens.hpp"
+
+#include <cctype>
+
+namespace strata::sqltok {
+
+bool Token::is_word(std::string_view upper_word) const {
+    if (kind != Kind::Word || text.size() != upper_word.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (std::toupper(static_cast<unsigned char>(text[i])) != upper_word[i]) return false;
+    return true;
+}
+
+namespace {
+// Reads a quoted run closed by `close`, where a doubled close is an escaped one.
+std::size_t read_quoted(std::string_view sql, std::size_t i, char close, std::string& out) {
+    ++i;
+    while (i < sql.size()) {
+        if (sql[i] == close) {
+            if (i + 1 < sql.size() && sql[i + 1] == close && close != ']') {
+                out.push_back(close);
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        out.push_back(sql[i++]);
+    }
+    return i;
+}
+}  // namespace
+
+std::vector<Token> tokenize(std::string_view sql) {
+    std::vector<Token> out;
+    std::size_t i = 0;
+    while (i < sql.size()) {
+        char c = sql[i];
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            ++i;
+        } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+            while (i < sql.size() && sql[i] != '\n') ++i;
+        } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+            auto end = sql.find("*/", i + 2);
+            i = end == std::string_view::npos ? sql.size() : end + 2;
+        } else if (c == '"' || c == '`' || c == '[') {
+            Token t{Kind::Identifier, {}, i, 0};
+            i = read_quoted(sql, i, c == '[' ? ']' : c, t.text);
+            t.end = i;
+            out.push_back(std::move(t));
+        } else if (c == '\'') {
+            Token t{Kind::String, {}, i, 0};
+            i = read_quoted(sql, i, '\'', t.text);
+            t.end = i;
+            out.push_back(std::move(t));
+        } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+            std::size_t start = i;
+            while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$')) ++i;
+            out.push_back({Kind::Word, std::string(sql.substr(start, i - start)), start, i});
+        } else if (std::isdigit(static_cast<unsigned char>(c))) {
+            std::size_t start = i;
+            while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.')) ++i;
+            out.push_back({Kind::Number, std::string(sql.substr(start, i - start)), start, i});
+        } else {
+            out.push_back({Kind::Punct, std::string(1, c), i, i + 1});
+            ++i;
+        }
+    }
+    return out;
+}
+
+std::size_t matching_paren(const std::vector<Token>& tokens, std::size_t open) {
+    int depth = 0;
+    for (std::size_t i = open; i < tokens.size(); ++i) {
+        if (tokens[i].is('(')) ++depth;
+        else if (tokens[i].is(')') && --depth == 0) return i;
+    }
+    return tokens.size();
+}
+
+}  // namespace strata::sqltok

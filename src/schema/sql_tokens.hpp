@@ -1,0 +1,29 @@
+// A small SQL tokenizer: enough to read constraint names and CHECK bodies
+// out of the CREATE TABLE text SQLite keeps in sqlite_master.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::sqltok {
+
+enum class Kind { Word, Identifier, String, Number, Punct };
+
+struct Token {
+    Kind kind;
+    std::string text;      // unquoted for Identifier and String
+    std::size_t begin = 0; // offsets into the source
+    std::size_t end = 0;
+    bool is_word(std::string_view upper_word) const;   // case-insensitive keyword match
+    bool is(char punct) const { return kind == Kind::Punct && text.size() == 1 && text[0] == punct; }
+    // A name: a bare word or a quoted identifier.
+    bool is_name() const { return kind == Kind::Word || kind == Kind::Identifier; }
+};
+
+std::vector<Token> tokenize(std::string_view sql);
+
+// Index of the token closing the parenthesis opened at tokens[open]; tokens.size() if unbalanced.
+std::size_t matching_paren(const std::vector<Token>& tokens, std::size_t open);
+
+}  // namespace strata::sqltok

@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+
+using namespace strata;
+using namespace std::chrono;
+using strata::testing::expect_throw;
+
+TEST(Types, DateTimeTextMatchesSqlAlchemy) {
+    DateTime t = sys_days{year{2026} / 11 / 27} + hours{14} + minutes{5} + seconds{6} + microseconds{7};
+    EXPECT_EQ(format_datetime(t), "2026-11-27 14:05:06.000007");
+    EXPECT_EQ(parse_datetime("2026-11-27 14:05:06.000007"), t);
+    EXPECT_EQ(parse_datetime("2026-11-27T14:05:06.000007Z"), t);
+    EXPECT_EQ(parse_datetime("2026-11-27 14:05:06"), t - microseconds{7});
+    EXPECT_EQ(parse_datetime("2026-11-27"), sys_days{year{2026} / 11 / 27});
+    DateTime before_epoch = sys_days{year{1950} / 6 / 1} + hours{1} + microseconds{999999};
+    EXPECT_EQ(format_datetime(before_epoch), "1950-06-01 01:00:00.999999");
+    EXPECT_EQ(parse_datetime(format_datetime(before_epoch)), before_epoch);
+    EXPECT_EQ(format_date(sys_days{year{1969} / 12 / 31}), "1969-12-31");
+    EXPECT_EQ(format_time(Time{hours{7} + microseconds{5}}), "07:00:00.000005");
+    EXPECT_EQ(parse_time("07:00"), Time{hours{7}});
+}
+
+TEST(Types, BadDateTextIsAnError) {
+    for (auto bad : {"2026-13-01 00:00:00", "2026-02-30", "yesterday", "2026-11-27 25:00:00", "2026-11-27 10:00:00+02:00"})
+        EXPECT_THROW(parse_datetime(bad), Error) << bad;
+    auto e = expect_throw<Error>([] { parse_date("2026/11/27"); });
+    EXPECT_STREQ(e.what(), "invalid date '2026/11/27'");
+}
+
+TEST(Types, TypeNamesRoundTrip) {
+    for (auto t : {Integer(), BigInteger(), SmallInteger(), Boolean(), Float(), Numeric(10, 2), Numeric(), String(64),
+                   String(), Text(), DateTimeType(), DateType(), TimeType(), LargeBinary(), Enum({"a", "b", "c"})})
+        EXPECT_EQ(parse_type(t.to_string()), t) << t.to_string();
+    EXPECT_EQ(parse_type(" Numeric( 10 , 2 ) "), Numeric(10, 2));
+}
+
+TEST(Types, UnknownOrMalformedTypesAreNamed) {
+    auto e = expect_throw<Error>([] { parse_type("Varchar(10)"); });
+    EXPECT_NE(std::string(e.what()).find("unknown type 'Varchar(10)'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("String(n)"), std::string::npos);
+    EXPECT_THROW(parse_type("String(abc)"), Error);
+    EXPECT_THROW(parse_type("String(1,2)"), Error);
+    EXPECT_THROW(parse_type("Numeric(10)"), Error);
+    EXPECT_THROW(parse_type("Integer(4)"), Error);
+    EXPECT_THROW(parse_type("Enum()"), Error);
+    EXPECT_THROW(parse_type("String(64"), Error);
+}
+
+TEST(Types, ValueDisplayForLogs) {
+    EXPECT_EQ(Value(null).to_display(), "NULL");
+    EXPECT_EQ(Value(std::optional<int>{}).to_display(), "NULL");
+    EXPECT_EQ(Value(std::optional<int>{3}).to_display(), "3");
+    EXPECT_EQ(Value("x").to_display(), "'x'");
+    EXPECT_EQ(Value(Blob(std::string_view("abc"))).to_display(), "<3 bytes>");
+    EXPECT_EQ(sqlite_dialect().literal(Value("it's")), "'it''s'");
+    EXPECT_EQ(sqlite_dialect().literal(Value(Blob(std::vector<std::uint8_t>{0, 255}))), "X'00ff'");
+}
