@@ -88,7 +88,7 @@ private:
     Changes changes_;
 
     void emit(Operation op, std::string comment = {}) {
-        apply(op, state_);
+        migrate::apply(op, state_);
         changes_.upgrade.push_back(Step{std::move(op), 0, 0, std::move(comment)});
     }
 
@@ -229,7 +229,7 @@ std::vector<Step> inverse_steps(const std::vector<Step>& upgrade, const MetaData
     std::vector<std::vector<Operation>> inverses;
     for (const auto& step : upgrade) {
         inverses.push_back(inverse(step.op, state));
-        apply(step.op, state);
+        migrate::apply(step.op, state);
     }
     std::vector<Step> out;
     for (auto it = inverses.rbegin(); it != inverses.rend(); ++it)

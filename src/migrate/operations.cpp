@@ -258,7 +258,7 @@ std::vector<std::string> batch_rebuild(const Dialect& d, const Table& before, co
 
 Table after_op(const Operation& op, const MetaData& before, const std::string& table) {
     MetaData copy = before;
-    apply(op, copy);
+    migrate::apply(op, copy);
     return copy_table(require_table(std::as_const(copy), table, op_name(op)), table);
 }
 

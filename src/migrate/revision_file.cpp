@@ -447,6 +447,7 @@ Revision read_revision_file(const std::filesystem::path& path) {
 
 std::string format_revision(const Revision& rev) {
     YAML::Emitter out;
+    out.SetNullFormat(YAML::LowerNull);   // `down_revision: null`, as people write it
     out << YAML::BeginMap;
     out << YAML::Key << "revision" << YAML::Value << rev.id;
     out << YAML::Key << "down_revision" << YAML::Value;

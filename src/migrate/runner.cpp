@@ -67,7 +67,7 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
             try {
                 hooks.op(*rev, step, schema);
                 for (const auto& sql : render(step.op, dialect, schema)) hooks.sql(sql);
-                apply(step.op, schema);
+                migrate::apply(step.op, schema);
                 if (std::holds_alternative<Execute>(step.op)) hooks.opaque(schema);
             } catch (const Error& e) {
                 throw MigrationError(location(*rev, step) + ": revision " + rev->id + " (" + rev->message + "), " +
