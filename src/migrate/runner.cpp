@@ -53,6 +53,7 @@ struct Hooks {
     virtual void sql(const std::string&) {}
     virtual void version(bool /*insert*/, const std::string& /*id*/) {}
     virtual void opaque(MetaData&) {}   // after raw SQL: the schema may have changed
+    virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
 };
 
 // Renders every op of the plan against the evolving schema and reports it.
@@ -74,6 +75,11 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
                                      (plan.upgrade ? "upgrade" : "downgrade") + " op " + std::to_string(k + 1) +
                                      " `" + describe(step.op) + "` failed: " + e.what());
             }
+        }
+        try {
+            hooks.finished(*rev);
+        } catch (const Error& e) {
+            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + rev->message + "): " + e.what());
         }
         if (plan.upgrade) applied.insert(rev->id);
         else applied.erase(rev->id);
@@ -132,7 +138,6 @@ public:
     }
 
     void commit() {
-        if (sqlite_) check_foreign_keys();
         conn_.execute("COMMIT");
         open_ = false;
     }
@@ -177,26 +182,28 @@ private:
                                  e.what());
         }
     }
-    void check_foreign_keys() {
-        auto stmt = conn_.prepare("PRAGMA foreign_key_check");
-        std::string problems;
-        int count = 0;
-        while (stmt->step()) {
-            if (++count > 5) continue;
-            problems += "\n  table " + std::string(stmt->get_text(0)) + " row " +
-                        (stmt->is_null(1) ? std::string("?") : std::to_string(stmt->get_int64(1))) +
-                        " references a missing row of " + std::string(stmt->get_text(2));
-        }
-        if (count > 0)
-            throw MigrationError("foreign key check failed after the migration (" + std::to_string(count) +
-                                 " rows):" + problems);
-    }
-
     Connection& conn_;
     bool sqlite_ = false;
     bool open_ = false;
     bool foreign_keys_were_on_ = true;
 };
+
+// Rebuilt tables and raw SQL run with SQLite's foreign keys off: check them
+// after each revision, so the error names the revision that broke them.
+void check_foreign_keys(Connection& conn) {
+    auto stmt = conn.prepare("PRAGMA foreign_key_check");
+    std::string problems;
+    int count = 0;
+    while (stmt->step()) {
+        if (++count > 5) continue;
+        problems += "\n  table " + std::string(stmt->get_text(0)) + " row " +
+                    (stmt->is_null(1) ? std::string("?") : std::to_string(stmt->get_int64(1))) +
+                    " references a missing row of " + std::string(stmt->get_text(2));
+    }
+    if (count > 0)
+        throw MigrationError("foreign key check failed (" + std::to_string(count) +
+                             " rows):" + problems);
+}
 
 void ensure_version_table(Connection& conn) {
     if (has_table(conn, kVersionTable)) return;
@@ -228,6 +235,9 @@ struct LiveHooks : Hooks {
         conn.execute(insert ? insert_version_sql(d, d.placeholder(1)) : delete_version_sql(d, d.placeholder(1)), params);
     }
     void opaque(MetaData& schema) override { schema = inspect(conn); }
+    void finished(const Revision&) override {
+        if (conn.dialect().name() == "sqlite") check_foreign_keys(conn);
+    }
 };
 
 // Collects the destructive ops of a plan (rendering nothing).
