@@ -103,9 +103,7 @@ private:
         try {
             return parse_type(text);
         } catch (const Error& e) {
-            error(node, "unknown type '" + text + "' (expected one of Integer, BigInteger, SmallInteger, String(n), "
-                        "Text, Boolean, Float, Numeric(p,s), DateTime, Date, Time, LargeBinary, Enum(a,b,…)): " +
-                            e.what());
+            error(node, e.what());   // parse_type names the text and the known types
         }
     }
 
