@@ -348,7 +348,7 @@ Table version_table() {
 Plan plan_upgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target) {
     require_known(scripts, current);
     std::vector<std::string> targets;
-    if (is_relative(target, '+')) targets = {scripts.relative(current, std::stoi(target.substr(1)))};
+    if (is_relative(target, '+')) targets = {scripts.above(current, std::stoi(target.substr(1)))};
     else targets = heads_from_text(scripts, target);
     std::set<std::string> applied = scripts.ancestors(current);
     std::set<std::string> wanted = scripts.ancestors(targets);
@@ -358,11 +358,33 @@ Plan plan_upgrade(const ScriptDirectory& scripts, const std::vector<std::string>
     return plan;
 }
 
+// "-N": the N revisions below the single current head, one chain (a merge
+// may be the last one undone: its parents become the heads).
+Plan relative_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, int n) {
+    if (current.size() > 1)
+        throw MigrationError("the database is at several heads (" + join_ids(current) +
+                             "); a relative revision needs one (name a revision instead)");
+    Plan plan{current, {}, false};
+    std::string at = current.empty() ? "" : current[0];
+    for (int step = 1; step <= n; ++step) {
+        if (at.empty())
+            throw MigrationError("cannot go " + std::to_string(n) + " revisions down from " + revision_label(current) +
+                                 ": base reached after " + std::to_string(step - 1));
+        const Revision& rev = scripts.get(at);
+        plan.revisions.push_back(&rev);
+        if (step == n) break;
+        if (rev.is_merge())
+            throw MigrationError("relative revision is ambiguous at " + at + ": it merges " +
+                                 join_ids(rev.down_revisions) + " (name a revision instead)");
+        at = rev.down_revisions.empty() ? "" : rev.down_revisions[0];
+    }
+    return plan;
+}
+
 Plan plan_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target) {
     require_known(scripts, current);
-    std::string to;
-    if (is_relative(target, '-')) to = scripts.relative(current, -std::stoi(target.substr(1)));
-    else to = scripts.resolve(target);
+    if (is_relative(target, '-')) return relative_downgrade(scripts, current, std::stoi(target.substr(1)));
+    std::string to = scripts.resolve(target);
     std::set<std::string> applied = scripts.ancestors(current);
     if (!to.empty() && !applied.count(to))
         throw MigrationError("cannot downgrade to " + to + ": it is not applied (the database is at " +

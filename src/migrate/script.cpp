@@ -169,32 +169,25 @@ std::vector<std::string> ScriptDirectory::topological_order() const {
     return out;
 }
 
-std::string ScriptDirectory::relative(const std::vector<std::string>& from, int n) const {
+std::string ScriptDirectory::above(const std::vector<std::string>& from, int n) const {
     if (from.size() > 1)
         throw MigrationError("the database is at several heads (" + join_ids(from) +
                              "); a relative revision needs one (name a revision instead)");
     std::string at = from.empty() ? "" : from[0];
-    for (int step = 0; step < std::abs(n); ++step) {
+    for (int step = 0; step < n; ++step) {
         std::vector<std::string> next;
-        if (n > 0) {
-            if (at.empty()) {
-                for (const auto& [id, rev] : revisions_)
-                    if (rev.down_revisions.empty()) next.push_back(id);
-            } else {
-                next = children(at);
-            }
+        if (at.empty()) {
+            for (const auto& [id, rev] : revisions_)
+                if (rev.down_revisions.empty()) next.push_back(id);
         } else {
-            if (at.empty()) throw MigrationError("cannot go " + std::to_string(-n) + " revisions down: base reached");
-            next = get(at).down_revisions;
-            if (next.empty()) next.push_back("");
+            next = children(at);
         }
+        const std::string here = at.empty() ? std::string("base") : at;
         if (next.empty())
-            throw MigrationError("cannot go " + std::to_string(n) + " revisions up from " +
-                                 (from.empty() ? std::string("base") : from[0]) + ": " +
-                                 (at.empty() ? std::string("base") : at) + " is a head");
+            throw MigrationError("cannot go " + std::to_string(n) + " revisions up from " + join_ids(from.empty() ? std::vector<std::string>{""} : from) +
+                                 ": " + here + " is a head");
         if (next.size() > 1)
-            throw MigrationError("relative revision is ambiguous at " + (at.empty() ? std::string("base") : at) +
-                                 ": it " + (n > 0 ? "branches into " : "merges ") + join_ids(next) +
+            throw MigrationError("relative revision is ambiguous at " + here + ": it branches into " + join_ids(next) +
                                  " (name a revision instead)");
         at = next[0];
     }

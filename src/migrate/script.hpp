@@ -44,9 +44,9 @@ public:
     std::set<std::string> ancestors(const std::vector<std::string>& ids) const;
     // Every revision, parents before children (ties by id, so it is stable).
     std::vector<std::string> topological_order() const;
-    // The revision N steps above (n > 0) or below (n < 0) `from` ("" = base);
-    // MigrationError when the path forks or runs out.
-    std::string relative(const std::vector<std::string>& from, int n) const;
+    // The revision N steps above `from` ("" = base), for "+N"; MigrationError
+    // when the path forks or runs out.
+    std::string above(const std::vector<std::string>& from, int n) const;
 
     // Adds a revision written just now (keeps the graph checks).
     void add(Revision revision);
