@@ -103,17 +103,15 @@ private:
         const std::string& name = model.name();
         drop_changed(model);
         const Table& db = *state_.find(name);
-        std::vector<const Column*> added, removed;
+        std::vector<Column> added, removed;   // copies: emit() changes the table they come from
         for (const auto& c : model.columns)
-            if (!db.find_column(c.name)) added.push_back(&c);
+            if (!db.find_column(c.name)) added.push_back(c);
         for (const auto& c : db.columns)
-            if (!model.find_column(c.name)) removed.push_back(&c);
-        for (const Column* c : added) emit(AddColumn{name, *c}, rename_warning(name, *c, removed));
+            if (!model.find_column(c.name)) removed.push_back(c);
+        for (const auto& c : added) emit(AddColumn{name, c}, rename_warning(name, c, removed));
         for (const auto& c : model.columns)
             if (state_.find(name)->find_column(c.name)) alter_if_changed(name, c);
-        std::vector<std::string> removed_names;
-        for (const Column* c : removed) removed_names.push_back(c->name);
-        for (const auto& c : removed_names) emit(DropColumn{name, c});
+        for (const auto& c : removed) emit(DropColumn{name, c.name});
         add_new(model);
     }
 
@@ -165,13 +163,13 @@ private:
         if (alter.type || alter.nullable || alter.server_default) emit(alter);
     }
 
-    std::string rename_warning(const std::string& table, const Column& added, const std::vector<const Column*>& removed) {
-        for (const Column* r : removed) {
-            if (!same_type(r->type, added.type)) continue;
-            std::string text = "WARNING: table " + table + ": column '" + r->name + "' is dropped and '" + added.name +
+    std::string rename_warning(const std::string& table, const Column& added, const std::vector<Column>& removed) {
+        for (const Column& r : removed) {
+            if (!same_type(r.type, added.type)) continue;
+            std::string text = "WARNING: table " + table + ": column '" + r.name + "' is dropped and '" + added.name +
                                "' (same type " + added.type.to_string() +
-                               ") is added; the data of '" + r->name + "' is lost. If this is a rename, run "
-                               "`db migrate` again with --rename " + table + "." + r->name + ":" + added.name;
+                               ") is added; the data of '" + r.name + "' is lost. If this is a rename, run "
+                               "`db migrate` again with --rename " + table + "." + r.name + ":" + added.name;
             changes_.warnings.push_back(text);
             return text;
         }
