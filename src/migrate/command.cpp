@@ -32,6 +32,16 @@ struct MoveOptions {
     bool backup = false;
 };
 
+// The repository, the database and a runner over both, for one command.
+struct Live {
+    ScriptDirectory scripts;
+    Database db;
+    PooledConnection conn;
+    Runner runner;
+    Live(const fs::path& dir, const std::string& url)
+        : scripts(dir), db(Database::open(url)), conn(db.connect()), runner(*conn, scripts) {}
+};
+
 class Commands {
 public:
     Commands(const DbContext& ctx, DbStreams io) : ctx_(ctx), io_(io) {}
@@ -123,6 +133,7 @@ private:
     ScriptDirectory scripts() const { return ScriptDirectory(ctx_.migrations_dir); }
 
     Database open() const { return Database::open(ctx_.database_url); }
+    std::unique_ptr<Live> live() const { return std::make_unique<Live>(ctx_.migrations_dir, ctx_.database_url); }
 
     MetaData target() const {
         if (!ctx_.target_metadata) throw ConfigError("this application gave the db command no models (target_metadata)");
@@ -190,14 +201,13 @@ private:
     }
 
     int autogenerate() {
-        ScriptDirectory s = scripts();
-        auto db = open();
-        auto conn = db.connect();
-        Runner runner(*conn, s);
-        require_at_head(s, runner);
+        auto session = live();
+        ScriptDirectory& s = session->scripts;
+        Connection& conn = *session->conn;
+        require_at_head(s, session->runner);
         std::vector<Rename> renames;
         for (const auto& r : renames_) renames.push_back(parse_rename(r));
-        Changes changes = compare_metadata(target(), inspect(*conn), renames);
+        Changes changes = compare_metadata(target(), inspect(conn), renames);
         if (changes.empty()) {
             io_.out << "No changes detected\n";
             return 0;
@@ -237,12 +247,10 @@ private:
     }
 
     int move(bool up) {
-        ScriptDirectory s = scripts();
-        if (move_.sql) return offline(s, up);
-        auto db = open();
-        if (move_.backup) backup(db);
-        auto conn = db.connect();
-        Runner runner(*conn, s);
+        if (move_.sql) return offline(scripts(), up);
+        auto session = live();
+        if (move_.backup) backup(session->db);
+        Runner& runner = session->runner;
         RunOptions options;
         options.notice = [this](const std::string& line) { io_.out << line << "\n"; };
         options.confirm = [this](const std::vector<DataLoss>& losses) { return confirm(losses); };
@@ -295,11 +303,10 @@ private:
     }
 
     int current_revision() {
-        ScriptDirectory s = scripts();
-        auto db = open();
-        auto conn = db.connect();
+        auto session = live();
+        const ScriptDirectory& s = session->scripts;
         auto heads = s.heads();
-        for (const auto& id : Runner(*conn, s).current_heads()) {
+        for (const auto& id : session->runner.current_heads()) {
             bool is_head = std::find(heads.begin(), heads.end(), id) != heads.end();
             io_.out << id << (is_head ? " (head)" : "");
             if (verbose_) {
@@ -352,28 +359,23 @@ private:
     }
 
     int stamp_revision() {
-        ScriptDirectory s = scripts();
-        auto db = open();
-        auto conn = db.connect();
-        Runner runner(*conn, s);
-        runner.stamp(move_.revision);
-        io_.out << "Stamped " << label(runner.current_heads()) << "\n";
+        auto session = live();
+        session->runner.stamp(move_.revision);
+        io_.out << "Stamped " << label(session->runner.current_heads()) << "\n";
         return 0;
     }
 
     int check() {
-        ScriptDirectory s = scripts();
-        auto db = open();
-        auto conn = db.connect();
-        Runner runner(*conn, s);
-        auto current = runner.current_heads();
+        auto session = live();
+        const ScriptDirectory& s = session->scripts;
+        auto current = session->runner.current_heads();
         int status = 0;
         if (current != s.heads()) {
             io_.out << "The database is at " << label(current) << " but the head is " << label(s.heads()) << "; run "
                     << hint("upgrade") << "\n";
             status = 1;
         }
-        Changes changes = compare_metadata(target(), inspect(*conn));
+        Changes changes = compare_metadata(target(), inspect(*session->conn));
         if (changes.empty()) {
             io_.out << "No changes detected\n";
             return status;
