@@ -12,7 +12,11 @@ using strata::testing::expect_throw;
 class PoolTest : public strata::testing::BackendTest {};
 
 TEST_P(PoolTest, EightThreadsShareOneDatabase) {
-    auto db = open_db();
+    // SQLite serialises writers; under a loaded machine a writer can wait
+    // longer than the 5 s default while seven others commit.
+    DatabaseOptions options;
+    options.connection.busy_timeout_ms = 60000;
+    auto db = open_db(options);
     {
         auto conn = db.connect();
         MetaData md;

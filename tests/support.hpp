@@ -14,6 +14,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -42,10 +43,31 @@ private:
     std::filesystem::path path_;
 };
 
-inline std::string postgres_url() {
+// The server given by STRATA_TEST_PG_URL (its database is the admin one tests never use directly).
+inline std::string postgres_server_url() {
     const char* url = std::getenv("STRATA_TEST_PG_URL");
     return url ? url : "";
 }
+
+// The current test's own PostgreSQL database (see PgTestDatabase), or the
+// server URL outside of a test fixture. Tests run in parallel under ctest, so
+// each one gets a database of its own.
+std::string postgres_url();
+
+// Creates a fresh database on the test server for one test and drops it
+// (WITH FORCE) afterwards; postgres_url() points at it meanwhile.
+class PgTestDatabase {
+public:
+    PgTestDatabase();
+    ~PgTestDatabase();
+    PgTestDatabase(const PgTestDatabase&) = delete;
+    PgTestDatabase& operator=(const PgTestDatabase&) = delete;
+    const std::string& url() const { return url_; }
+
+private:
+    std::string name_;
+    std::string url_;
+};
 
 inline bool running_in_ci() {
     const char* ci = std::getenv("CI");
@@ -58,24 +80,38 @@ inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
     return info.param == Backend::SQLite ? "sqlite" : "postgresql";
 }
 
-// Drops every table (and enum type) in the PostgreSQL test database's public
-// schema, so each test starts empty. Defined in tests/support.cpp.
-void reset_postgres(Connection& conn);
+// PostgreSQL-only tests (driver details): skipped without STRATA_TEST_PG_URL,
+// failed when CI is set; each test gets a fresh database of its own.
+class PostgresTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (postgres_server_url().empty()) {
+            if (running_in_ci()) FAIL() << "CI is set but STRATA_TEST_PG_URL is not: the PostgreSQL server did not start";
+            GTEST_SKIP() << "STRATA_TEST_PG_URL not set; PostgreSQL tests skipped (scripts/pg.sh start sets it)";
+        }
+        database_.emplace();
+    }
+    void TearDown() override { database_.reset(); }
+    std::unique_ptr<Connection> open_connection(ConnectionOptions options = {}) const {
+        return connect(postgres_url(), options);
+    }
 
-// Fixture for tests that run on every backend. open_url() gives a URL to an
-// empty database: a new SQLite file, or the PostgreSQL test database wiped.
+private:
+    std::optional<PgTestDatabase> database_;
+};
+
+// Fixture for tests that run on every backend. url() gives a URL to an
+// empty database: a new SQLite file, or a new PostgreSQL database.
 class BackendTest : public ::testing::TestWithParam<Backend> {
 protected:
     void SetUp() override {
-        if (GetParam() == Backend::PostgreSQL && postgres_url().empty()) {
+        if (GetParam() == Backend::PostgreSQL && postgres_server_url().empty()) {
             if (running_in_ci()) FAIL() << "CI is set but STRATA_TEST_PG_URL is not: the PostgreSQL server did not start";
             GTEST_SKIP() << "STRATA_TEST_PG_URL not set; PostgreSQL tests skipped (scripts/test.sh sets it)";
         }
-        if (GetParam() == Backend::PostgreSQL) {
-            auto conn = connect(postgres_url());
-            reset_postgres(*conn);
-        }
+        if (GetParam() == Backend::PostgreSQL) pg_database_.emplace();
     }
+    void TearDown() override { pg_database_.reset(); }
 
     bool is_sqlite() const { return GetParam() == Backend::SQLite; }
     std::string url() const { return GetParam() == Backend::SQLite ? dir_.sqlite_url() : postgres_url(); }
@@ -85,6 +121,7 @@ protected:
 
 private:
     TempDir dir_;
+    std::optional<PgTestDatabase> pg_database_;
 };
 
 #define STRATA_INSTANTIATE_BACKENDS(fixture)                                                              \

@@ -1,0 +1,159 @@
+#include "driver/postgresql_codec.hpp"
+
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "strata/error.hpp"
+
+namespace strata::pg {
+
+Wire wire_of(Oid oid) {
+    switch (oid) {
+        case kBool: return Wire::Bool;
+        case kInt2: return Wire::Int2;
+        case kInt4:
+        case kOid: return Wire::Int4;
+        case kInt8: return Wire::Int8;
+        case kFloat4: return Wire::Float4;
+        case kFloat8: return Wire::Float8;
+        case kNumeric: return Wire::Numeric;
+        case kText:
+        case kVarchar:
+        case kBpchar:
+        case kName:
+        case kChar:
+        case kJson:
+        case kXml:
+        case kUnknown: return Wire::Text;
+        case kBytea: return Wire::Bytea;
+        case kTimestamp:
+        case kTimestamptz: return Wire::Timestamp;
+        case kDate: return Wire::Date;
+        case kTime: return Wire::Time;
+        default: return Wire::Unsupported;
+    }
+}
+
+const char* wire_name(Wire w) {
+    switch (w) {
+        case Wire::Bool: return "boolean";
+        case Wire::Int2: return "smallint";
+        case Wire::Int4: return "integer";
+        case Wire::Int8: return "bigint";
+        case Wire::Float4: return "real";
+        case Wire::Float8: return "double precision";
+        case Wire::Numeric: return "numeric";
+        case Wire::Text: return "text";
+        case Wire::Bytea: return "bytea";
+        case Wire::Timestamp: return "timestamp";
+        case Wire::Date: return "date";
+        case Wire::Time: return "time";
+        case Wire::Unsupported: break;
+    }
+    return "unsupported type";
+}
+
+std::int16_t read_i16(const char* p) {
+    std::uint16_t v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<std::int16_t>(__builtin_bswap16(v));
+}
+
+std::int32_t read_i32(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<std::int32_t>(__builtin_bswap32(v));
+}
+
+std::int64_t read_i64(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<std::int64_t>(__builtin_bswap64(v));
+}
+
+void append_i32(std::string& out, std::int32_t v) {
+    const std::uint32_t be = __builtin_bswap32(static_cast<std::uint32_t>(v));
+    out.append(reinterpret_cast<const char*>(&be), sizeof be);
+}
+
+void append_i64(std::string& out, std::int64_t v) {
+    const std::uint64_t be = __builtin_bswap64(static_cast<std::uint64_t>(v));
+    out.append(reinterpret_cast<const char*>(&be), sizeof be);
+}
+
+DateTime decode_timestamp(const char* p) {
+    return DateTime{std::chrono::microseconds{read_i64(p) + kPgEpochMicros}};
+}
+
+Date decode_date(const char* p) { return Date{std::chrono::days{read_i32(p) + kPgEpochDays}}; }
+
+Time decode_time(const char* p) { return Time{std::chrono::microseconds{read_i64(p)}}; }
+
+double decode_float8(const char* p) { return std::bit_cast<double>(read_i64(p)); }
+
+double decode_float4(const char* p) { return std::bit_cast<float>(read_i32(p)); }
+
+namespace {
+
+void append_group(std::string& out, int group, bool pad) {
+    char buf[8];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, group);
+    (void)ec;
+    const auto len = static_cast<std::size_t>(end - buf);
+    if (pad && len < 4) out.append(4 - len, '0');
+    out.append(buf, len);
+}
+
+}  // namespace
+
+std::string decode_numeric(const char* p, int length) {
+    if (length < 8) throw Error("PostgreSQL sent a numeric value of " + std::to_string(length) + " bytes");
+    const int ndigits = read_i16(p);
+    const int weight = read_i16(p + 2);
+    const auto sign = static_cast<std::uint16_t>(read_i16(p + 4));
+    const int dscale = read_i16(p + 6);
+    if (sign == 0xC000) return "NaN";
+    if (sign == 0xD000) return "Infinity";
+    if (sign == 0xF000) return "-Infinity";
+    if (length < 8 + 2 * ndigits) throw Error("PostgreSQL sent a truncated numeric value");
+    auto digit = [&](int i) { return (i >= 0 && i < ndigits) ? read_i16(p + 8 + 2 * i) : 0; };
+
+    std::string out;
+    if (sign == 0x4000) out += '-';
+    // Digit i (base 10000) has value digit(i) * 10000^(weight - i).
+    if (weight < 0) {
+        out += '0';
+    } else {
+        for (int i = 0; i <= weight; ++i) append_group(out, digit(i), i > 0);
+    }
+    if (dscale > 0) {
+        out += '.';
+        std::string fraction;
+        for (int i = weight + 1; static_cast<int>(fraction.size()) < dscale; ++i) append_group(fraction, digit(i), true);
+        out.append(fraction, 0, static_cast<std::size_t>(dscale));
+    }
+    return out;
+}
+
+void encode_timestamp(std::string& out, DateTime t) { append_i64(out, t.time_since_epoch().count() - kPgEpochMicros); }
+
+void encode_date(std::string& out, Date d) {
+    append_i32(out, static_cast<std::int32_t>(d.time_since_epoch().count() - kPgEpochDays));
+}
+
+void encode_time(std::string& out, Time t) { append_i64(out, t.since_midnight.count()); }
+
+void encode_float8(std::string& out, double v) { append_i64(out, std::bit_cast<std::int64_t>(v)); }
+
+std::string double_to_text(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;
+    return std::string(buf, end);
+}
+
+}  // namespace strata::pg

@@ -1,0 +1,58 @@
+// PostgreSQL binary wire formats for the types strata reads and binds.
+//
+// Results are always requested in binary: no DateStyle / bytea_output /
+// extra_float_digits dependence, no escaping of bytea, exact microseconds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "strata/types.hpp"
+
+namespace strata::pg {
+
+// Built-in type OIDs (src/include/catalog/pg_type.dat); stable across versions.
+using Oid = unsigned int;
+inline constexpr Oid kBool = 16, kBytea = 17, kChar = 18, kName = 19, kInt8 = 20, kInt2 = 21, kInt4 = 23,
+                     kText = 25, kOid = 26, kJson = 114, kXml = 142, kFloat4 = 700, kFloat8 = 701, kUnknown = 705,
+                     kBpchar = 1042, kVarchar = 1043, kDate = 1082, kTime = 1083, kTimestamp = 1114,
+                     kTimestamptz = 1184, kNumeric = 1700;
+
+// How a column's binary value is decoded.
+enum class Wire { Bool, Int2, Int4, Int8, Float4, Float8, Numeric, Text, Bytea, Timestamp, Date, Time, Unsupported };
+
+// The wire kind of a built-in type OID; Unsupported for anything else (enums
+// and domains are resolved through pg_type by the connection).
+Wire wire_of(Oid oid);
+const char* wire_name(Wire w);
+
+// Big-endian integers, as on the wire.
+std::int16_t read_i16(const char* p);
+std::int32_t read_i32(const char* p);
+std::int64_t read_i64(const char* p);
+void append_i32(std::string& out, std::int32_t v);
+void append_i64(std::string& out, std::int64_t v);
+
+// PostgreSQL's epoch is 2000-01-01; strata's is 1970-01-01.
+inline constexpr std::int64_t kPgEpochDays = 10957;
+inline constexpr std::int64_t kPgEpochMicros = kPgEpochDays * 86400LL * 1000000LL;
+
+DateTime decode_timestamp(const char* p);
+Date decode_date(const char* p);
+Time decode_time(const char* p);
+double decode_float8(const char* p);
+double decode_float4(const char* p);
+// The binary numeric (base-10000 digits, weight, sign, display scale) as
+// canonical decimal text with exactly `dscale` fraction digits: "-12.50".
+std::string decode_numeric(const char* p, int length);
+
+void encode_timestamp(std::string& out, DateTime t);
+void encode_date(std::string& out, Date d);
+void encode_time(std::string& out, Time t);
+void encode_float8(std::string& out, double v);
+
+// Shortest text that reads back as the same double ("0.1", "1e+300", "inf").
+std::string double_to_text(double v);
+
+}  // namespace strata::pg

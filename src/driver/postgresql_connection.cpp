@@ -1,0 +1,661 @@
+// The PostgreSQL driver on libpq.
+//
+// Statements are prepared server-side once per connection (PQprepare with a
+// generated name, then PQdescribePrepared for parameter and column types) and
+// cached by the Connection base class. Parameters go in binary when their
+// server type has a fixed binary form (integers, floats, booleans, bytea,
+// timestamps, text) and as text otherwise (numeric, enums); results always
+// come back in binary, so reading never depends on DateStyle, bytea_output or
+// float formatting settings, and timestamps keep their microseconds exactly.
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "driver/drivers.hpp"
+#include "driver/postgresql_codec.hpp"
+#include "strata/connection.hpp"
+#include "strata/dialect.hpp"
+#include "strata/error.hpp"
+#include "strata/url.hpp"
+
+namespace strata {
+namespace {
+
+using pg::Oid;
+using pg::Wire;
+
+struct ResultDeleter {
+    void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+// What a connection and its statements share: statements may outlive the
+// PgConnection object by a moment (the base class destroys the cache last).
+struct Session {
+    PGconn* conn = nullptr;
+    bool broken = false;
+    std::uint64_t statement_counter = 0;   // names server-side statements
+    // Bumped by SQL run through execute() that may change the schema (DDL,
+    // rollbacks): prepared statements re-plan before their next run.
+    std::uint64_t schema_generation = 0;
+    // Types that are not built in (enums, domains), resolved through pg_type once.
+    std::unordered_map<Oid, Wire> resolved;
+
+    bool usable() const { return conn != nullptr && !broken && PQstatus(conn) == CONNECTION_OK; }
+};
+
+std::string field(const PGresult* res, int code) {
+    const char* v = res ? PQresultErrorField(res, code) : nullptr;
+    return v ? v : "";
+}
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// SQLSTATE classes onto strata's hierarchy. As on SQLite (and in SQLAlchemy's
+// SQLite dialect), a missing or already existing table or column is an
+// OperationalError, so code that handles it works on both backends; the rest
+// of class 42 (syntax, access) is a ProgrammingError.
+[[noreturn]] void throw_sqlstate(const std::string& message, std::string_view sql, const std::string& sqlstate) {
+    const std::string statement(sql);
+    const std::string cls = sqlstate.substr(0, 2);
+    if (cls == "23") throw IntegrityError(message, statement, sqlstate);
+    static const std::set<std::string> schema_state{"42P01", "42703", "42P07", "42701", "42710", "42P06"};
+    if (schema_state.count(sqlstate)) throw OperationalError(message, statement, sqlstate);
+    static const std::set<std::string> programming{"42", "22", "0A", "25", "26", "2B", "34", "3D", "3F"};
+    if (programming.count(cls) || sqlstate == "55000") throw ProgrammingError(message, statement, sqlstate);
+    throw OperationalError(message, statement, sqlstate);
+}
+
+// Throws the error a failed command left on the connection. A lost
+// connection (no SQLSTATE, or a FATAL one that closed it) marks the session broken.
+[[noreturn]] void throw_failure(Session& s, const PGresult* res, std::string_view sql) {
+    std::string message = field(res, PG_DIAG_MESSAGE_PRIMARY);
+    const std::string detail = field(res, PG_DIAG_MESSAGE_DETAIL);
+    if (!detail.empty()) message += ". " + detail;
+    std::string sqlstate = field(res, PG_DIAG_SQLSTATE);
+    if (PQstatus(s.conn) == CONNECTION_BAD) s.broken = true;
+    if (message.empty()) message = trimmed(PQerrorMessage(s.conn));
+    if (message.empty()) message = "unknown libpq failure";
+    if (s.broken) {
+        if (sqlstate.empty() || sqlstate.rfind("08", 0) != 0) message = "connection lost: " + message;
+        throw OperationalError(message, std::string(sql), sqlstate.empty() ? "08006" : sqlstate);
+    }
+    throw_sqlstate(message, sql, sqlstate);
+}
+
+// Fails before touching a connection that is already known to be gone.
+void require_usable(Session& s, std::string_view sql) {
+    if (s.usable()) return;
+    s.broken = true;
+    throw OperationalError("connection lost: the PostgreSQL connection is closed", std::string(sql), "08003");
+}
+
+Result checked(Session& s, PGresult* raw, std::string_view sql) {
+    Result res(raw);
+    const auto status = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return res;
+    throw_failure(s, res.get(), sql);
+}
+
+// Enums and text-like types read as their text (their binary form is the
+// text); a domain reads as its base type.
+Wire resolve_wire(Session& s, Oid oid) {
+    const Wire builtin = pg::wire_of(oid);
+    if (builtin != Wire::Unsupported) return builtin;
+    if (auto it = s.resolved.find(oid); it != s.resolved.end()) return it->second;
+    const std::string text_oid = std::to_string(oid);
+    const char* values[] = {text_oid.c_str()};
+    static constexpr const char* kSql =
+        "SELECT typtype, typcategory, typbasetype FROM pg_catalog.pg_type WHERE oid = $1::oid";
+    Result res = checked(s, PQexecParams(s.conn, kSql, 1, nullptr, values, nullptr, nullptr, 0), kSql);
+    Wire wire = Wire::Unsupported;
+    if (PQntuples(res.get()) == 1) {
+        const char typtype = PQgetvalue(res.get(), 0, 0)[0];
+        const char category = PQgetvalue(res.get(), 0, 1)[0];
+        if (typtype == 'e' || category == 'S') wire = Wire::Text;
+        else if (typtype == 'd') wire = resolve_wire(s, static_cast<Oid>(std::stoul(PQgetvalue(res.get(), 0, 2))));
+    }
+    s.resolved.emplace(oid, wire);
+    return wire;
+}
+
+// One parameter: the Value as bound, encoded for the server type at execution
+// (so a statement re-prepared after DDL re-encodes for the new types).
+struct Param {
+    Oid oid = 0;
+    Wire wire = Wire::Unsupported;
+    Value value;
+    int format = 0;        // 0 text, 1 binary
+    std::string bytes;     // fixed-size encodings and formatted text; reused, no allocation once warm
+};
+
+bool is_stale_plan(const DatabaseError& e) {
+    return e.code() == "0A000" && e.backend_message().find("cached plan must not change result type") != std::string::npos;
+}
+
+class PgStatement final : public Statement {
+public:
+    PgStatement(std::shared_ptr<Session> session, const Connection& owner, std::string sql)
+        : Statement(owner, std::move(sql)), session_(std::move(session)) {
+        prepare_on_server();
+    }
+
+    ~PgStatement() override { deallocate(); }
+
+    int parameter_count() const override { return static_cast<int>(params_.size()); }
+
+    void bind(int index, const Value& value) override {
+        if (index < 1 || index > parameter_count()) {
+            throw ProgrammingError("parameter index " + std::to_string(index) + " is out of range: the statement has " +
+                                       std::to_string(parameter_count()) + " parameter(s)",
+                                   sql_);
+        }
+        if (result_) reset();
+        params_[static_cast<std::size_t>(index - 1)].value = value;
+        note_bind(index, value);
+    }
+
+    void clear_bindings() override {
+        reset();
+        for (auto& p : params_) p.value = Value();
+    }
+
+    bool step() override {
+        if (!result_) {
+            run();
+            row_ = 0;
+        } else if (row_ < rows_) {
+            ++row_;
+        }
+        return row_ < rows_;
+    }
+
+    void reset() override {
+        result_.reset();
+        row_ = -1;
+        rows_ = 0;
+        note_reset();
+    }
+
+    std::int64_t rows_affected() const override {
+        if (!result_) return 0;
+        const char* n = PQcmdTuples(result_.get());
+        std::int64_t v = 0;
+        std::from_chars(n, n + std::strlen(n), v);
+        return v;
+    }
+
+    int column_count() const override { return static_cast<int>(columns_.size()); }
+
+    std::string column_name(int col) const override {
+        check_column(col);
+        return columns_[static_cast<std::size_t>(col)].name;
+    }
+
+    bool is_null(int col) const override {
+        check_row(col);
+        return PQgetisnull(result_.get(), row_, col) != 0;
+    }
+
+    std::int64_t get_int64(int col) const override {
+        if (is_null(col)) return 0;
+        const char* p = value(col);
+        switch (wire(col)) {
+            case Wire::Int2: return pg::read_i16(p);
+            case Wire::Int4: return pg::read_i32(p);
+            case Wire::Int8: return pg::read_i64(p);
+            case Wire::Bool: return p[0] != 0 ? 1 : 0;
+            case Wire::Float4:
+            case Wire::Float8: return static_cast<std::int64_t>(get_double(col));
+            case Wire::Numeric:
+            case Wire::Text: return parse_integer(col, get_text(col));
+            default: throw unreadable(col, "an integer");
+        }
+    }
+
+    double get_double(int col) const override {
+        if (is_null(col)) return 0.0;
+        const char* p = value(col);
+        switch (wire(col)) {
+            case Wire::Float8: return pg::decode_float8(p);
+            case Wire::Float4: return pg::decode_float4(p);
+            case Wire::Int2:
+            case Wire::Int4:
+            case Wire::Int8:
+            case Wire::Bool: return static_cast<double>(get_int64(col));
+            case Wire::Numeric:
+            case Wire::Text: return parse_double(col, get_text(col));
+            default: throw unreadable(col, "a float");
+        }
+    }
+
+    bool get_bool(int col) const override {
+        if (is_null(col)) return false;
+        switch (wire(col)) {
+            case Wire::Bool: return value(col)[0] != 0;
+            case Wire::Int2:
+            case Wire::Int4:
+            case Wire::Int8:
+            case Wire::Numeric: return get_int64(col) != 0;
+            case Wire::Text: {
+                const auto t = get_text(col);
+                return t == "t" || t == "true" || t == "1";
+            }
+            default: throw unreadable(col, "a boolean");
+        }
+    }
+
+    std::string_view get_text(int col) const override {
+        if (is_null(col)) return {};
+        const Wire w = wire(col);
+        if (w == Wire::Text || w == Wire::Bytea) return raw(col);
+        std::string& out = scratch_[static_cast<std::size_t>(col)];
+        switch (w) {
+            case Wire::Int2:
+            case Wire::Int4:
+            case Wire::Int8: out = std::to_string(get_int64(col)); break;
+            case Wire::Bool: out = get_bool(col) ? "true" : "false"; break;
+            case Wire::Float4:
+            case Wire::Float8: out = pg::double_to_text(get_double(col)); break;
+            case Wire::Numeric: out = pg::decode_numeric(value(col), length(col)); break;
+            case Wire::Timestamp: out = format_datetime(get_datetime(col)); break;
+            case Wire::Date: out = format_date(get_date(col)); break;
+            case Wire::Time: out = format_time(get_time(col)); break;
+            default: throw unreadable(col, "text");
+        }
+        return out;
+    }
+
+    std::span<const std::uint8_t> get_blob(int col) const override {
+        const auto text = get_text(col);
+        return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+    }
+
+    DateTime get_datetime(int col) const override {
+        if (is_null(col)) return {};
+        switch (wire(col)) {
+            case Wire::Timestamp: return pg::decode_timestamp(value(col));
+            case Wire::Date: return DateTime{get_date(col)};
+            case Wire::Text: return parse_datetime(raw(col));
+            default: throw unreadable(col, "a datetime");
+        }
+    }
+
+    Date get_date(int col) const override {
+        if (is_null(col)) return {};
+        switch (wire(col)) {
+            case Wire::Date: return pg::decode_date(value(col));
+            case Wire::Timestamp: return std::chrono::floor<std::chrono::days>(get_datetime(col));
+            case Wire::Text: return parse_date(raw(col));
+            default: throw unreadable(col, "a date");
+        }
+    }
+
+    Time get_time(int col) const override {
+        if (is_null(col)) return {};
+        switch (wire(col)) {
+            case Wire::Time: return pg::decode_time(value(col));
+            case Wire::Text: return parse_time(raw(col));
+            default: throw unreadable(col, "a time");
+        }
+    }
+
+    Decimal get_decimal(int col) const override {
+        if (is_null(col)) return {};
+        if (wire(col) == Wire::Numeric) return Decimal{pg::decode_numeric(value(col), length(col))};
+        if (wire(col) == Wire::Timestamp || wire(col) == Wire::Bytea) throw unreadable(col, "a numeric");
+        return Decimal{std::string(get_text(col))};
+    }
+
+private:
+    struct ColumnInfo {
+        std::string name;
+        Wire wire;
+        Oid type;
+    };
+
+    // Parses and plans the SQL under a fresh name; learns parameter and column types.
+    void prepare_on_server() {
+        require_usable(*session_, sql_);
+        name_ = "strata_" + std::to_string(++session_->statement_counter);
+        generation_ = session_->schema_generation;
+        checked(*session_, PQprepare(session_->conn, name_.c_str(), sql_.c_str(), 0, nullptr), sql_);
+        Result description = checked(*session_, PQdescribePrepared(session_->conn, name_.c_str()), sql_);
+        params_.resize(static_cast<std::size_t>(PQnparams(description.get())));
+        for (std::size_t i = 0; i < params_.size(); ++i) {
+            params_[i].oid = PQparamtype(description.get(), static_cast<int>(i));
+            params_[i].wire = pg::wire_of(params_[i].oid);
+        }
+        columns_.clear();
+        for (int c = 0; c < PQnfields(description.get()); ++c) {
+            const Oid type = PQftype(description.get(), c);
+            columns_.push_back({PQfname(description.get(), c), resolve_wire(*session_, type), type});
+        }
+        scratch_.resize(columns_.size());
+        values_.resize(params_.size());
+        lengths_.resize(params_.size());
+        formats_.resize(params_.size());
+    }
+
+    // Frees the server-side statement unless the connection is gone anyway.
+    void deallocate() {
+        if (!session_->usable() || name_.empty()) return;
+        const std::string sql = "DEALLOCATE \"" + name_ + "\"";
+        PQclear(PQexec(session_->conn, sql.c_str()));
+    }
+
+    void reprepare() {
+        deallocate();
+        prepare_on_server();
+    }
+
+    void run() {
+        require_usable(*session_, sql_);
+        // DDL on this connection may have changed the types this plan was made for.
+        if (generation_ != session_->schema_generation) reprepare();
+        note_execute();
+        try {
+            result_ = exec_prepared();
+        } catch (const ProgrammingError& e) {
+            // Another connection changed the table: outside a transaction the
+            // statement can simply be planned again (inside, the transaction is lost).
+            if (!is_stale_plan(e) || PQtransactionStatus(session_->conn) != PQTRANS_IDLE) throw;
+            reprepare();
+            result_ = exec_prepared();
+        }
+        rows_ = PQntuples(result_.get());
+    }
+
+    Result exec_prepared() {
+        for (std::size_t i = 0; i < params_.size(); ++i) encode(params_[i], static_cast<int>(i));
+        return checked(*session_,
+                       PQexecPrepared(session_->conn, name_.c_str(), parameter_count(), values_.data(),
+                                      lengths_.data(), formats_.data(), 1),
+                       sql_);
+    }
+
+    // One value in the server type's wire form (see the file comment).
+    // Text and bytes are sent from the bound Value itself, without a copy.
+    void encode(Param& p, int i) {
+        const auto slot = static_cast<std::size_t>(i);
+        p.bytes.clear();
+        p.format = 1;
+        values_[slot] = nullptr;
+        if (p.value.is_null()) return;
+        std::visit([&](const auto& v) { encode_one(p, v, i + 1); }, p.value.storage());
+        if (!values_[slot]) values_[slot] = p.bytes.c_str();
+        if (values_[slot] == p.bytes.c_str()) lengths_[slot] = static_cast<int>(p.bytes.size());
+        formats_[slot] = p.format;
+    }
+
+    void send_view(Param& p, const char* data, std::size_t size) {
+        const auto slot = static_cast<std::size_t>(&p - params_.data());
+        values_[slot] = data;
+        lengths_[slot] = static_cast<int>(size);
+    }
+
+    static void as_text(Param& p, std::string text) {
+        p.bytes = std::move(text);
+        p.format = 0;
+    }
+
+    void encode_one(Param&, Null, int) {}
+
+    void encode_one(Param& p, bool v, int) {
+        if (p.wire == Wire::Bool) p.bytes.push_back(v ? 1 : 0);
+        else if (p.wire == Wire::Int2 || p.wire == Wire::Int4 || p.wire == Wire::Int8) as_text(p, v ? "1" : "0");
+        else as_text(p, v ? "true" : "false");
+    }
+
+    void encode_one(Param& p, std::int64_t v, int) {
+        switch (p.wire) {
+            case Wire::Int8: pg::append_i64(p.bytes, v); return;
+            case Wire::Int4:
+                if (v >= INT32_MIN && v <= INT32_MAX) return pg::append_i32(p.bytes, static_cast<std::int32_t>(v));
+                break;  // out of range: the server says so
+            case Wire::Bool: p.bytes.push_back(v != 0 ? 1 : 0); return;
+            case Wire::Float8: pg::encode_float8(p.bytes, static_cast<double>(v)); return;
+            default: break;
+        }
+        as_text(p, std::to_string(v));
+    }
+
+    void encode_one(Param& p, double v, int) {
+        if (p.wire == Wire::Float8) pg::encode_float8(p.bytes, v);
+        else as_text(p, pg::double_to_text(v));
+    }
+
+    void encode_one(Param& p, const std::string& v, int index) {
+        if (p.wire != Wire::Text && p.wire != Wire::Bytea) {
+            // Text format ends at the first NUL: refuse rather than truncate.
+            if (v.find('\0') != std::string::npos) {
+                throw ProgrammingError("parameter " + std::to_string(index) + ": text contains a NUL byte", sql_);
+            }
+            p.format = 0;
+        }
+        send_view(p, v.c_str(), v.size());
+    }
+
+    void encode_one(Param& p, const Blob& v, int) {
+        static const char empty = 0;
+        send_view(p, v.bytes.empty() ? &empty : reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size());
+    }
+
+    void encode_one(Param& p, DateTime v, int) {
+        if (p.wire == Wire::Timestamp) pg::encode_timestamp(p.bytes, v);
+        else as_text(p, format_datetime(v));
+    }
+
+    void encode_one(Param& p, Date v, int) {
+        if (p.wire == Wire::Date) pg::encode_date(p.bytes, v);
+        else as_text(p, format_date(v));
+    }
+
+    void encode_one(Param& p, Time v, int) {
+        if (p.wire == Wire::Time) pg::encode_time(p.bytes, v);
+        else as_text(p, format_time(v));
+    }
+
+    void encode_one(Param& p, const Decimal& v, int) {
+        p.format = 0;
+        send_view(p, v.text.c_str(), v.text.size());
+    }
+
+    void check_column(int col) const {
+        if (col < 0 || col >= column_count()) {
+            throw ProgrammingError("column index " + std::to_string(col) + " is out of range: the result has " +
+                                       std::to_string(column_count()) + " column(s)",
+                                   sql_);
+        }
+    }
+
+    void check_row(int col) const {
+        check_column(col);
+        if (!result_ || row_ < 0 || row_ >= rows_) {
+            throw ProgrammingError("no current row: step() did not return true", sql_);
+        }
+    }
+
+    Wire wire(int col) const { return columns_[static_cast<std::size_t>(col)].wire; }
+    const char* value(int col) const { return PQgetvalue(result_.get(), row_, col); }
+    int length(int col) const { return PQgetlength(result_.get(), row_, col); }
+    std::string_view raw(int col) const { return {value(col), static_cast<std::size_t>(length(col))}; }
+
+    ProgrammingError unreadable(int col, const char* wanted) const {
+        const auto& c = columns_[static_cast<std::size_t>(col)];
+        const std::string type = c.wire == Wire::Unsupported
+                                     ? "type OID " + std::to_string(c.type) + " (cast it in SQL)"
+                                     : pg::wire_name(c.wire);
+        return ProgrammingError("column " + std::to_string(col) + " (\"" + c.name + "\") is " + type +
+                                    " and cannot be read as " + wanted,
+                                sql_);
+    }
+
+    std::int64_t parse_integer(int col, std::string_view text) const {
+        std::int64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        // "12.000" (an integral numeric) is fine; "12.5" is not.
+        const auto rest = text.substr(static_cast<std::size_t>(end - text.data()));
+        const bool integral = rest.empty() || (rest[0] == '.' && rest.find_first_not_of('0', 1) == std::string_view::npos);
+        if (ec != std::errc{} || !integral) throw unreadable(col, "an integer");
+        return v;
+    }
+
+    double parse_double(int col, std::string_view text) const {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc{} || end != text.data() + text.size()) throw unreadable(col, "a float");
+        return v;
+    }
+
+    std::shared_ptr<Session> session_;
+    std::string name_;
+    std::uint64_t generation_ = 0;
+    std::vector<Param> params_;
+    std::vector<ColumnInfo> columns_;
+    std::vector<const char*> values_;
+    std::vector<int> lengths_, formats_;
+    Result result_;
+    int row_ = -1;
+    int rows_ = 0;
+    mutable std::vector<std::string> scratch_;
+};
+
+// libpq keywords the URL may carry in its query string (sslmode, application_name, …).
+bool is_libpq_keyword(const std::string& key) {
+    static const std::set<std::string> keywords = [] {
+        std::set<std::string> out;
+        PQconninfoOption* options = PQconndefaults();
+        for (auto* o = options; o && o->keyword; ++o) out.insert(o->keyword);
+        PQconninfoFree(options);
+        return out;
+    }();
+    return keywords.count(key) != 0;
+}
+
+std::string without_password(std::string text, const std::string& password) {
+    if (password.empty()) return text;
+    for (auto pos = text.find(password); pos != std::string::npos; pos = text.find(password, pos + 3)) {
+        text.replace(pos, password.size(), "***");
+    }
+    return text;
+}
+
+// Everything but transaction bookkeeping that cannot change a table's shape.
+bool may_change_schema(std::string_view sql) {
+    const auto first = sql.find_first_not_of(" \t\n");
+    if (first == std::string_view::npos) return false;
+    sql.remove_prefix(first);
+    auto starts = [&](std::string_view word) {
+        return sql.size() >= word.size() &&
+               std::equal(word.begin(), word.end(), sql.begin(), [](char a, char b) { return a == std::toupper(b); });
+    };
+    return !(starts("BEGIN") || starts("COMMIT") || starts("SAVEPOINT") || starts("RELEASE") || starts("SELECT"));
+}
+
+class PgConnection final : public Connection {
+public:
+    PgConnection(const Url& url, const ConnectionOptions& options)
+        : Connection(options), session_(std::make_shared<Session>()) {
+        std::vector<std::pair<std::string, std::string>> params;
+        if (!url.host.empty()) params.emplace_back("host", url.host);
+        if (url.port) params.emplace_back("port", std::to_string(*url.port));
+        if (!url.username.empty()) params.emplace_back("user", url.username);
+        if (!url.password.empty()) params.emplace_back("password", url.password);
+        if (!url.database.empty()) params.emplace_back("dbname", url.database);
+        params.emplace_back("client_encoding", "UTF8");
+        params.emplace_back("fallback_application_name", "strata");
+        for (const auto& [key, value] : url.query) {
+            if (!is_libpq_keyword(key)) {
+                throw ConfigError("database URL " + url.masked() + ": unknown connection parameter '" + key + "'");
+            }
+            params.emplace_back(key, value);
+        }
+        std::vector<const char*> keys, values;
+        for (const auto& [k, v] : params) {
+            keys.push_back(k.c_str());
+            values.push_back(v.c_str());
+        }
+        keys.push_back(nullptr);
+        values.push_back(nullptr);
+        session_->conn = PQconnectdbParams(keys.data(), values.data(), 0);
+        if (!session_->conn) throw OperationalError("cannot connect to " + url.masked() + ": out of memory", "", "08001");
+        if (PQstatus(session_->conn) != CONNECTION_OK) {
+            const std::string why = without_password(trimmed(PQerrorMessage(session_->conn)), url.password);
+            PQfinish(session_->conn);
+            session_->conn = nullptr;
+            throw OperationalError("cannot connect to " + url.masked() + ": " + why, "", "08001");
+        }
+        PQsetNoticeProcessor(session_->conn, &PgConnection::on_notice, this);
+    }
+
+    ~PgConnection() override {
+        PQfinish(session_->conn);
+        session_->conn = nullptr;  // statements destroyed after this skip DEALLOCATE
+    }
+
+    const Dialect& dialect() const override { return postgresql_dialect(); }
+
+    using Connection::execute;
+    void execute(std::string_view sql) override {
+        const std::string text(sql);
+        require_usable(*session_, text);
+        log_statement(text);
+        if (may_change_schema(text)) ++session_->schema_generation;
+        checked(*session_, PQexec(session_->conn, text.c_str()), text);
+    }
+
+    // The value the last INSERT drew from a sequence or IDENTITY column in
+    // this session. The ORM uses INSERT … RETURNING instead (one round trip).
+    std::int64_t last_insert_id() override {
+        static constexpr const char* kSql = "SELECT lastval()";
+        require_usable(*session_, kSql);
+        Result res = checked(*session_, PQexec(session_->conn, kSql), kSql);
+        return std::stoll(PQgetvalue(res.get(), 0, 0));
+    }
+
+    bool is_healthy() override { return session_->usable(); }
+
+    // An empty query is a full round trip that works even inside a failed
+    // transaction; a lost connection makes the connection unhealthy for good.
+    bool ping() override {
+        if (!session_->usable()) return false;
+        PQclear(PQexec(session_->conn, ""));
+        if (PQstatus(session_->conn) != CONNECTION_OK) session_->broken = true;
+        return session_->usable();
+    }
+
+protected:
+    std::unique_ptr<Statement> prepare_new(std::string_view sql) override {
+        return std::make_unique<PgStatement>(session_, *this, std::string(sql));
+    }
+
+private:
+    // Server NOTICEs ("table does not exist, skipping") go to the echo log, not to stderr unasked.
+    static void on_notice(void* self, const char* message) {
+        const auto* conn = static_cast<const PgConnection*>(self);
+        if (conn->echo()) std::fprintf(stderr, "[strata] %s", message);
+    }
+
+    std::shared_ptr<Session> session_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> connect_postgresql(const Url& url, const ConnectionOptions& options) {
+    return std::make_unique<PgConnection>(url, options);
+}
+
+}  // namespace strata

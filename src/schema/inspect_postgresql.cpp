@@ -1,0 +1,231 @@
+// Reflection on PostgreSQL through pg_catalog, in the current schema
+// (search_path's first): the same structures inspect_sqlite returns, so
+// compare_schema(metadata, inspect(conn)) is empty right after create_all.
+//
+// Normalisation that makes that true:
+//   - literal server defaults lose the cast PostgreSQL adds ('x'::character
+//     varying -> 'x'; '-1'::integer -> -1 on numeric columns);
+//   - boolean defaults come back as 1 / 0, the portable spelling;
+//   - IDENTITY and serial (nextval) columns are autoincrement, with no default;
+//   - an ENUM type becomes Enum(values) named after the column unless its
+//     name differs;
+//   - CHECK constraints made by strata carry their original text as the
+//     constraint's comment (PostgreSQL re-spells the expression); others get
+//     the deparsed text without the outer parentheses.
+#include <algorithm>
+#include <map>
+
+#include "schema/inspect_internal.hpp"
+#include "strata/error.hpp"
+
+namespace strata {
+
+namespace {
+
+struct TableRef {
+    std::int64_t oid;
+    std::string name;
+};
+
+std::vector<TableRef> list_tables(Connection& conn, const InspectOptions& options) {
+    auto stmt = conn.prepare(
+        "SELECT c.oid::bigint, c.relname FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname");
+    std::vector<TableRef> out;
+    while (stmt->step()) {
+        std::string name(stmt->get_text(1));
+        const auto& ex = options.exclude_tables;
+        if (std::find(ex.begin(), ex.end(), name) == ex.end()) out.push_back({stmt->get_int64(0), std::move(name)});
+    }
+    return out;
+}
+
+std::vector<std::string> enum_labels(Connection& conn, std::int64_t type_oid) {
+    auto stmt = conn.prepare(
+        "SELECT enumlabel FROM pg_catalog.pg_enum WHERE enumtypid = $1::bigint::oid ORDER BY enumsortorder");
+    stmt->bind(1, type_oid);
+    std::vector<std::string> out;
+    while (stmt->step()) out.emplace_back(stmt->get_text(0));
+    return out;
+}
+
+SqlType type_from_catalog(Connection& conn, const std::string& typname, char typtype, int typmod,
+                          std::int64_t type_oid, const std::string& column) {
+    if (typtype == 'e') return Enum(enum_labels(conn, type_oid), typname == column ? "" : typname);
+    if (typname == "int4") return Integer();
+    if (typname == "int8") return BigInteger();
+    if (typname == "int2") return SmallInteger();
+    if (typname == "bool") return Boolean();
+    if (typname == "float8" || typname == "float4") return Float();
+    if (typname == "numeric") {
+        if (typmod < 4) return Numeric();
+        return Numeric(((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff);
+    }
+    if (typname == "varchar" || typname == "bpchar") return String(typmod >= 4 ? typmod - 4 : 0);
+    if (typname == "text") return Text();
+    if (typname == "timestamp" || typname == "timestamptz") return DateTimeType();
+    if (typname == "date") return DateType();
+    if (typname == "time" || typname == "timetz") return TimeType();
+    if (typname == "bytea") return LargeBinary();
+    return Text();  // json, uuid, …: strata reads them as text
+}
+
+bool is_number(std::string_view s) {
+    if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+    return !s.empty() && s.find_first_not_of("0123456789.eE+-") == std::string_view::npos &&
+           std::isdigit(static_cast<unsigned char>(s[0]));
+}
+
+// "'x'::character varying" -> "'x'": a lone string literal and the cast
+// PostgreSQL adds to it. Anything else (expressions, function calls) is kept.
+std::string strip_literal_cast(const std::string& expr) {
+    if (expr.empty() || expr[0] != '\'') return expr;
+    std::size_t i = 1;
+    while (i < expr.size()) {
+        if (expr[i] == '\'' && i + 1 < expr.size() && expr[i + 1] == '\'') i += 2;
+        else if (expr[i] == '\'') break;
+        else ++i;
+    }
+    if (i >= expr.size()) return expr;
+    const std::string literal = expr.substr(0, i + 1);
+    const std::string rest = expr.substr(i + 1);
+    if (rest.empty()) return literal;
+    if (rest.rfind("::", 0) != 0 || rest.find_first_of("'|+-*/<>=") != std::string::npos) return expr;
+    return literal;
+}
+
+std::optional<std::string> normalise_default(const std::string& expr, const SqlType& type) {
+    // Booleans are spelled 0/1 as on SQLite (the dialect writes them as false/true).
+    if (type.kind == TypeKind::Boolean && (expr == "true" || expr == "false")) return expr == "true" ? "1" : "0";
+    std::string out = strip_literal_cast(expr);
+    const bool numeric = type.is_integer() || type.kind == TypeKind::Float || type.kind == TypeKind::Numeric;
+    if (numeric && out.size() >= 2 && out.front() == '\'' && out.back() == '\'' &&
+        is_number(std::string_view(out).substr(1, out.size() - 2))) {
+        out = out.substr(1, out.size() - 2);  // '-1'::integer is how PostgreSQL spells -1
+    }
+    return out;
+}
+
+void read_columns(Connection& conn, const TableRef& ref, Table& t) {
+    auto stmt = conn.prepare(
+        "SELECT a.attname, t.typname, t.typtype, a.atttypmod, a.attnotnull, "
+        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, t.oid::bigint "
+        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "WHERE a.attrelid = $1::bigint::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum");
+    stmt->bind(1, ref.oid);
+    while (stmt->step()) {
+        Column c;
+        c.name = std::string(stmt->get_text(0));
+        const std::string typname(stmt->get_text(1));
+        c.type = type_from_catalog(conn, typname, stmt->get_text(2)[0], static_cast<int>(stmt->get_int64(3)),
+                                   stmt->get_int64(7), c.name);
+        c.nullable = !stmt->get_bool(4);
+        const std::string identity(stmt->get_text(6));
+        c.autoincrement = !identity.empty();
+        if (!stmt->is_null(5)) {
+            std::string expr(stmt->get_text(5));
+            if (expr.rfind("nextval(", 0) == 0) c.autoincrement = true;  // serial / bigserial
+            else c.server_default = normalise_default(expr, c.type);
+        }
+        t.add_column(std::move(c));
+    }
+}
+
+std::string fk_action(std::string_view code) {
+    switch (code.empty() ? 'a' : code[0]) {
+        case 'r': return "RESTRICT";
+        case 'c': return "CASCADE";
+        case 'n': return "SET NULL";
+        case 'd': return "SET DEFAULT";
+        default: return "";  // 'a' = NO ACTION
+    }
+}
+
+// "CHECK ((price > 0))" -> "price > 0".
+std::string check_body(std::string def) {
+    if (def.rfind("CHECK (", 0) == 0 && def.back() == ')') def = def.substr(7, def.size() - 8);
+    if (def.size() >= 2 && def.front() == '(' && def.back() == ')') def = def.substr(1, def.size() - 2);
+    return def;
+}
+
+void read_constraints(Connection& conn, const TableRef& ref, Table& t) {
+    auto stmt = conn.prepare(
+        "SELECT c.conname, c.contype, a.attname, rc.relname, ra.attname, c.confdeltype, c.confupdtype, "
+        "pg_catalog.pg_get_constraintdef(c.oid), pg_catalog.obj_description(c.oid, 'pg_constraint') "
+        "FROM pg_catalog.pg_constraint c "
+        "LEFT JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON c.contype <> 'c' "
+        "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum "
+        "LEFT JOIN pg_catalog.pg_class rc ON rc.oid = c.confrelid "
+        "LEFT JOIN pg_catalog.pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[k.ord] "
+        "WHERE c.conrelid = $1::bigint::oid ORDER BY c.conname, k.ord");
+    stmt->bind(1, ref.oid);
+    std::map<std::string, UniqueConstraint> uniques;
+    std::map<std::string, ForeignKey> fks;
+    while (stmt->step()) {
+        const std::string name(stmt->get_text(0));
+        const char type = stmt->get_text(1)[0];
+        const std::string column(stmt->get_text(2));
+        if (type == 'p') {
+            t.primary_key_constraint = name;
+            if (Column* c = t.find_column(column)) c->primary_key = true;
+        } else if (type == 'u') {
+            auto& uq = uniques[name];
+            uq.name = name;
+            uq.columns.push_back(column);
+        } else if (type == 'f') {
+            auto& fk = fks[name];
+            fk.name = name;
+            fk.columns.push_back(column);
+            fk.ref_table = std::string(stmt->get_text(3));
+            fk.ref_columns.emplace_back(stmt->get_text(4));
+            fk.ondelete = fk_action(stmt->get_text(5));
+            fk.onupdate = fk_action(stmt->get_text(6));
+        } else if (type == 'c') {
+            std::string text = stmt->is_null(8) ? check_body(std::string(stmt->get_text(7))) : std::string(stmt->get_text(8));
+            t.checks.push_back({name, std::move(text)});
+        }
+    }
+    for (auto& [name, uq] : uniques) t.unique_constraints.push_back(std::move(uq));
+    for (auto& [name, fk] : fks) t.foreign_keys.push_back(std::move(fk));
+}
+
+// Indexes that are not the backing index of a PRIMARY KEY or UNIQUE constraint.
+void read_indexes(Connection& conn, const TableRef& ref, Table& t) {
+    auto stmt = conn.prepare(
+        "SELECT i.relname, ix.indisunique, a.attname "
+        "FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid "
+        "CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord) "
+        "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum "
+        "WHERE ix.indrelid = $1::bigint::oid AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c "
+        "WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) "
+        "ORDER BY i.relname, k.ord");
+    stmt->bind(1, ref.oid);
+    while (stmt->step()) {
+        const std::string name(stmt->get_text(0));
+        if (t.indexes.empty() || t.indexes.back().name != name) t.indexes.push_back({name, {}, stmt->get_bool(1)});
+        t.indexes.back().columns.emplace_back(stmt->get_text(2));  // "" for an expression
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> table_names_postgresql(Connection& conn, const InspectOptions& options) {
+    std::vector<std::string> out;
+    for (auto& ref : list_tables(conn, options)) out.push_back(std::move(ref.name));
+    return out;
+}
+
+MetaData inspect_postgresql(Connection& conn, const InspectOptions& options) {
+    MetaData md;
+    for (const auto& ref : list_tables(conn, options)) {
+        Table& t = md.table(ref.name);
+        read_columns(conn, ref, t);
+        read_constraints(conn, ref, t);
+        read_indexes(conn, ref, t);
+    }
+    return md;
+}
+
+}  // namespace strata

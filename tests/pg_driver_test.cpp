@@ -1,0 +1,448 @@
+// The libpq driver against a real server: exact type round trips, SQLSTATE
+// mapping, URL forms, the statement cache, connection loss.
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+namespace strata {
+namespace {
+
+using testing::expect_throw;
+using testing::postgres_url;
+
+class PgDriver : public testing::PostgresTest {};
+
+std::int64_t count_rows(Connection& conn, const std::string& table) {
+    auto stmt = conn.prepare("SELECT count(*) FROM " + conn.dialect().quote(table));
+    EXPECT_TRUE(stmt->step());
+    return stmt->get_int64(0);
+}
+
+// One column of one type written through a bound parameter and read back.
+template <class Read>
+void round_trip(Connection& conn, const std::string& type, const Value& value, Read read) {
+    conn.execute("DROP TABLE IF EXISTS rt");
+    conn.execute("CREATE TABLE rt (v " + type + ")");
+    Value params[] = {value};
+    ASSERT_EQ(conn.execute("INSERT INTO rt (v) VALUES ($1)", params), 1);
+    auto stmt = conn.prepare("SELECT v FROM rt");
+    ASSERT_TRUE(stmt->step());
+    read(*stmt);
+    EXPECT_FALSE(stmt->step());
+}
+
+TEST_F(PgDriver, IntegersRoundTripAtTheirLimits) {
+    auto conn = open_connection();
+    for (std::int64_t v : {INT64_MIN, INT64_MAX, std::int64_t{0}, std::int64_t{-1}}) {
+        round_trip(*conn, "BIGINT", v, [&](Statement& s) { EXPECT_EQ(s.get_int64(0), v); });
+    }
+    for (std::int64_t v : {std::int64_t{INT32_MIN}, std::int64_t{INT32_MAX}}) {
+        round_trip(*conn, "INTEGER", v, [&](Statement& s) { EXPECT_EQ(s.get_int64(0), v); });
+    }
+    for (std::int64_t v : {std::int64_t{-32768}, std::int64_t{32767}}) {
+        round_trip(*conn, "SMALLINT", v, [&](Statement& s) { EXPECT_EQ(s.get_int64(0), v); });
+    }
+}
+
+TEST_F(PgDriver, IntegerOutOfRangeForColumnIsRefusedAndNothingIsStored) {
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE small (v SMALLINT)");
+    Value params[] = {Value(std::int64_t{40000})};
+    auto e = expect_throw<ProgrammingError>([&] { conn->execute("INSERT INTO small (v) VALUES ($1)", params); });
+    EXPECT_EQ(e.code(), "22003");
+    EXPECT_NE(std::string(e.what()).find("out of range"), std::string::npos) << e.what();
+    EXPECT_EQ(count_rows(*conn, "small"), 0);
+}
+
+TEST_F(PgDriver, TextRoundTripsEmptyHugeAndUtf8) {
+    auto conn = open_connection();
+    const std::string huge(1 << 20, 'x');
+    const std::string utf8 = "h\xc3\xa9llo w\xc3\xb6rld \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x8e\x89";
+    for (const std::string& v : {std::string(), huge, utf8}) {
+        round_trip(*conn, "TEXT", v, [&](Statement& s) {
+            EXPECT_FALSE(s.is_null(0));
+            EXPECT_EQ(s.get_text(0), v);
+        });
+        round_trip(*conn, "VARCHAR", v, [&](Statement& s) { EXPECT_EQ(s.get_text(0), v); });
+    }
+}
+
+TEST_F(PgDriver, TextWithNulByteIsRefusedByTheServer) {
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE t (v TEXT)");
+    Value params[] = {Value(std::string("a\0b", 3))};
+    auto e = expect_throw<ProgrammingError>([&] { conn->execute("INSERT INTO t (v) VALUES ($1)", params); });
+    EXPECT_EQ(e.code(), "22021");
+    EXPECT_EQ(count_rows(*conn, "t"), 0);
+}
+
+TEST_F(PgDriver, ByteaRoundTripsNulBytesAndEmpty) {
+    auto conn = open_connection();
+    std::vector<std::uint8_t> all;
+    for (int i = 0; i < 256; ++i) all.push_back(static_cast<std::uint8_t>(i));
+    all.push_back(0);
+    for (const Blob& v : {Blob(all), Blob(std::string_view("\0\0x\0", 4)), Blob()}) {
+        round_trip(*conn, "BYTEA", v, [&](Statement& s) {
+            EXPECT_FALSE(s.is_null(0));
+            auto b = s.get_blob(0);
+            EXPECT_EQ(std::vector<std::uint8_t>(b.begin(), b.end()), v.bytes);
+            EXPECT_EQ(s.get_value(0, TypeKind::LargeBinary), Value(v));
+        });
+    }
+}
+
+TEST_F(PgDriver, TimestampsKeepMicrosecondsBeforeAndAfter1970) {
+    auto conn = open_connection();
+    for (const char* text : {"2026-11-27 14:00:00.123456", "1969-12-31 23:59:59.999999", "1900-01-01 00:00:00.000001",
+                             "1970-01-01 00:00:00.000000", "9999-12-31 23:59:59.999999"}) {
+        const DateTime v = parse_datetime(text);
+        round_trip(*conn, "TIMESTAMP WITHOUT TIME ZONE", v, [&](Statement& s) {
+            EXPECT_EQ(s.get_datetime(0), v) << text;
+            EXPECT_EQ(format_datetime(s.get_datetime(0)), text);
+            EXPECT_EQ(s.get_text(0), text);
+        });
+    }
+    // The server sees the same instant it would parse from the text.
+    round_trip(*conn, "TIMESTAMP", parse_datetime("1969-07-20 20:17:40.000001"), [&](Statement&) {});
+    auto stmt = conn->prepare("SELECT v = TIMESTAMP '1969-07-20 20:17:40.000001' FROM rt");
+    ASSERT_TRUE(stmt->step());
+    EXPECT_TRUE(stmt->get_bool(0));
+}
+
+TEST_F(PgDriver, DatesAndTimesRoundTrip) {
+    auto conn = open_connection();
+    for (const char* text : {"1969-12-31", "1800-02-28", "2000-01-01", "2024-02-29", "9999-12-31"}) {
+        const Date v = parse_date(text);
+        round_trip(*conn, "DATE", v, [&](Statement& s) { EXPECT_EQ(format_date(s.get_date(0)), text); });
+    }
+    for (const char* text : {"00:00:00.000000", "23:59:59.999999", "12:34:56.000001"}) {
+        const Time v = parse_time(text);
+        round_trip(*conn, "TIME WITHOUT TIME ZONE", v, [&](Statement& s) { EXPECT_EQ(s.get_time(0), v) << text; });
+    }
+}
+
+TEST_F(PgDriver, NumericIsExact) {
+    auto conn = open_connection();
+    for (const char* text : {"12345678901234567890.0123456789", "-0.0000000001", "0.0000000000",
+                             "-99999999999999999999.9999999999", "1.0000000000"}) {
+        round_trip(*conn, "NUMERIC(30, 10)", Decimal{text}, [&](Statement& s) {
+            EXPECT_EQ(s.get_decimal(0).text, text);
+            EXPECT_EQ(s.get_text(0), text);
+        });
+    }
+    for (const char* text : {"0", "10000", "-123456789012345678901234567890", "0.5", "100000000.00000001", "NaN"}) {
+        round_trip(*conn, "NUMERIC", Decimal{text}, [&](Statement& s) { EXPECT_EQ(s.get_decimal(0).text, text); });
+    }
+    round_trip(*conn, "NUMERIC(10, 2)", Decimal{"12.5"}, [&](Statement& s) { EXPECT_EQ(s.get_decimal(0).text, "12.50"); });
+}
+
+TEST_F(PgDriver, FloatsAndBooleansRoundTrip) {
+    auto conn = open_connection();
+    for (double v : {0.1, -1e300, 5e-324, 1.0 / 3.0, 0.0}) {
+        round_trip(*conn, "DOUBLE PRECISION", v, [&](Statement& s) { EXPECT_EQ(s.get_double(0), v); });
+    }
+    for (bool v : {true, false}) {
+        round_trip(*conn, "BOOLEAN", v, [&](Statement& s) {
+            EXPECT_EQ(s.get_bool(0), v);
+            EXPECT_EQ(s.get_value(0, TypeKind::Boolean), Value(v));
+        });
+    }
+}
+
+TEST_F(PgDriver, NativeEnumRoundTripsAndRejectsUnknownLabels) {
+    auto conn = open_connection();
+    conn->execute("CREATE TYPE mood AS ENUM ('happy', 'sad', 'caf\xc3\xa9')");
+    round_trip(*conn, "mood", Value("caf\xc3\xa9"), [&](Statement& s) {
+        EXPECT_EQ(s.get_text(0), "caf\xc3\xa9");
+        EXPECT_EQ(s.get_value(0, TypeKind::Enum), Value("caf\xc3\xa9"));
+    });
+    Value params[] = {Value("angry")};
+    auto e = expect_throw<ProgrammingError>([&] { conn->execute("INSERT INTO rt (v) VALUES ($1)", params); });
+    EXPECT_EQ(e.code(), "22P02");
+    EXPECT_NE(std::string(e.what()).find("angry"), std::string::npos) << e.what();
+    EXPECT_EQ(count_rows(*conn, "rt"), 1);
+}
+
+TEST_F(PgDriver, NullsOfEveryTypeRoundTrip) {
+    auto conn = open_connection();
+    for (const char* type : {"BIGINT", "TEXT", "BYTEA", "TIMESTAMP", "DATE", "TIME", "NUMERIC", "BOOLEAN", "FLOAT8"}) {
+        round_trip(*conn, type, Value(null), [&](Statement& s) {
+            EXPECT_TRUE(s.is_null(0)) << type;
+            EXPECT_EQ(s.get_value(0, TypeKind::Text), Value(null));
+        });
+    }
+}
+
+// ---- errors ----------------------------------------------------------------
+
+class PgErrors : public testing::PostgresTest {
+protected:
+    void SetUp() override {
+        PostgresTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        conn = open_connection();
+        conn->execute(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY, email VARCHAR(20) NOT NULL CONSTRAINT uq_parent_email UNIQUE, "
+            "age INTEGER CONSTRAINT ck_parent_age CHECK (age >= 0))");
+        conn->execute("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER CONSTRAINT fk_child_parent "
+                      "REFERENCES parent (id))");
+        conn->execute("INSERT INTO parent VALUES (1, 'a@x', 30)");
+    }
+
+    template <class E>
+    E expect_sql_error(const std::string& sql, std::vector<Value> params, const std::string& sqlstate,
+                       const std::string& message_part) {
+        auto e = expect_throw<E>([&] { conn->execute(sql, params); });
+        EXPECT_EQ(e.code(), sqlstate);
+        EXPECT_EQ(e.statement(), sql);
+        EXPECT_NE(e.backend_message().find(message_part), std::string::npos) << e.backend_message();
+        EXPECT_NE(std::string(e.what()).find(sql), std::string::npos) << e.what();
+        return e;
+    }
+
+    void expect_unchanged() {
+        EXPECT_EQ(count_rows(*conn, "parent"), 1);
+        EXPECT_EQ(count_rows(*conn, "child"), 0);
+    }
+
+    std::unique_ptr<Connection> conn;
+};
+
+TEST_F(PgErrors, UniqueViolationIsIntegrityError) {
+    auto e = expect_sql_error<IntegrityError>("INSERT INTO parent (id, email) VALUES ($1, $2)", {2, "a@x"}, "23505",
+                                              "uq_parent_email");
+    EXPECT_NE(e.backend_message().find("Key (email)=(a@x) already exists"), std::string::npos) << e.backend_message();
+    expect_unchanged();
+}
+
+TEST_F(PgErrors, NotNullForeignKeyAndCheckViolationsAreIntegrityErrors) {
+    expect_sql_error<IntegrityError>("INSERT INTO parent (id, email) VALUES ($1, $2)", {2, null}, "23502", "email");
+    expect_sql_error<IntegrityError>("INSERT INTO child (id, parent_id) VALUES ($1, $2)", {1, 99}, "23503",
+                                     "fk_child_parent");
+    expect_sql_error<IntegrityError>("INSERT INTO parent (id, email, age) VALUES ($1, $2, $3)", {2, "b@x", -1},
+                                     "23514", "ck_parent_age");
+    expect_unchanged();
+}
+
+TEST_F(PgErrors, BadSqlIsProgrammingErrorMissingTableOperationalError) {
+    auto e = expect_throw<ProgrammingError>([&] { conn->prepare("SELEC 1"); });
+    EXPECT_EQ(e.code(), "42601");
+    EXPECT_EQ(e.statement(), "SELEC 1");
+    // A missing table is an OperationalError, as on SQLite.
+    auto missing = expect_throw<OperationalError>([&] { conn->execute("DELETE FROM nowhere"); });
+    EXPECT_EQ(missing.code(), "42P01");
+    EXPECT_NE(missing.backend_message().find("\"nowhere\" does not exist"), std::string::npos);
+    EXPECT_EQ(missing.statement(), "DELETE FROM nowhere");
+    expect_unchanged();
+}
+
+TEST_F(PgErrors, DeadlockShutdownAndConnectionClassesAreOperationalErrors) {
+    // The mapping by SQLSTATE, raised server-side with the real codes.
+    for (const char* code : {"40P01", "57P01", "08006", "53300"}) {
+        const std::string sql = std::string("DO $$ BEGIN RAISE EXCEPTION 'raised %', '") + code +
+                                "' USING ERRCODE = '" + code + "'; END $$";
+        auto e = expect_throw<OperationalError>([&] { conn->execute(sql); });
+        EXPECT_EQ(e.code(), code);
+        EXPECT_EQ(e.backend_message(), std::string("raised ") + code);
+    }
+    EXPECT_TRUE(conn->is_healthy());
+}
+
+TEST_F(PgErrors, FailedStatementInTransactionRollsBackCleanly) {
+    conn->begin();
+    Value ok[] = {2, "b@x"};
+    conn->execute("INSERT INTO parent (id, email) VALUES ($1, $2)", ok);
+    Value dup[] = {3, "a@x"};
+    expect_throw<IntegrityError>([&] { conn->execute("INSERT INTO parent (id, email) VALUES ($1, $2)", dup); });
+    // PostgreSQL refuses everything until the rollback.
+    auto aborted = expect_throw<ProgrammingError>([&] { count_rows(*conn, "parent"); });
+    EXPECT_EQ(aborted.code(), "25P02");
+    conn->rollback();
+    expect_unchanged();
+}
+
+TEST_F(PgErrors, BindOutOfRangeAndNoRowAreProgrammingErrors) {
+    auto stmt = conn->prepare("SELECT id FROM parent WHERE id = $1");
+    EXPECT_EQ(stmt->parameter_count(), 1);
+    EXPECT_EQ(stmt->column_count(), 1);
+    EXPECT_EQ(stmt->column_name(0), "id");
+    auto e = expect_throw<ProgrammingError>([&] { stmt->bind(2, 1); });
+    EXPECT_NE(std::string(e.what()).find("parameter index 2 is out of range"), std::string::npos) << e.what();
+    stmt->bind(1, 1);
+    ASSERT_TRUE(stmt->step());
+    auto wrong = expect_throw<ProgrammingError>([&] { (void)stmt->get_datetime(0); });
+    EXPECT_NE(std::string(wrong.what()).find("column 0 (\"id\") is integer"), std::string::npos) << wrong.what();
+    EXPECT_FALSE(stmt->step());
+    expect_throw<ProgrammingError>([&] { (void)stmt->get_int64(0); });
+}
+
+// ---- URLs and connecting ---------------------------------------------------
+
+TEST_F(PgDriver, QueryParametersReachTheServer) {
+    auto conn = connect(postgres_url() + "?application_name=strata_probe&connect_timeout=5&sslmode=disable");
+    auto stmt = conn->prepare("SELECT current_setting('application_name'), current_database()");
+    ASSERT_TRUE(stmt->step());
+    EXPECT_EQ(stmt->get_text(0), "strata_probe");
+    EXPECT_EQ(stmt->get_text(1), parse_url(postgres_url()).database);
+}
+
+TEST_F(PgDriver, UnixSocketUrl) {
+    auto tcp = open_connection();
+    auto stmt = tcp->prepare("SELECT current_setting('unix_socket_directories'), current_setting('port'), current_user");
+    ASSERT_TRUE(stmt->step());
+    std::string dir(stmt->get_text(0));
+    dir = dir.substr(0, dir.find(','));
+    const std::string url = "postgresql:///strata_test?host=" + dir + "&port=" + std::string(stmt->get_text(1)) +
+                            "&user=" + std::string(stmt->get_text(2));
+    auto conn = connect(url);
+    auto probe = conn->prepare("SELECT inet_server_addr() IS NULL");  // NULL over a unix socket
+    ASSERT_TRUE(probe->step());
+    EXPECT_TRUE(probe->get_bool(0));
+}
+
+TEST_F(PgDriver, UnknownUrlParameterIsConfigErrorWithPasswordMasked) {
+    auto e = expect_throw<ConfigError>([] { connect("postgresql://bob:s3cret@127.0.0.1:1/db?bogus_option=1"); });
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("postgresql://bob:***@127.0.0.1:1/db?bogus_option=1"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("unknown connection parameter 'bogus_option'"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("s3cret"), std::string::npos) << msg;
+}
+
+TEST_F(PgDriver, UnreachableServerIsOperationalErrorWithPasswordMasked) {
+    auto e = expect_throw<OperationalError>([] { connect("postgresql://bob:s3cret@127.0.0.1:1/db?connect_timeout=3"); });
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("cannot connect to postgresql://bob:***@127.0.0.1:1/db"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("127.0.0.1"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("s3cret"), std::string::npos) << msg;
+    EXPECT_EQ(e.code(), "08001");
+
+    auto bad_host = expect_throw<OperationalError>(
+        [] { connect("postgresql://bob:s3cret@no-such-host.invalid/db?connect_timeout=3"); });
+    EXPECT_NE(std::string(bad_host.what()).find("no-such-host.invalid"), std::string::npos) << bad_host.what();
+    EXPECT_EQ(std::string(bad_host.what()).find("s3cret"), std::string::npos);
+}
+
+TEST_F(PgDriver, MissingDatabaseIsOperationalError) {
+    Url url = parse_url(postgres_url());
+    url.database = "strata_no_such_db";
+    auto e = expect_throw<OperationalError>([&] { connect(url.masked()); });
+    EXPECT_NE(std::string(e.what()).find("\"strata_no_such_db\" does not exist"), std::string::npos) << e.what();
+}
+
+// ---- statements, transactions, connection state ------------------------------
+
+std::int64_t server_prepared_count(Connection& conn) {
+    auto stmt = conn.prepare("SELECT count(*) FROM pg_prepared_statements");
+    EXPECT_TRUE(stmt->step());
+    return stmt->get_int64(0);
+}
+
+TEST_F(PgDriver, PreparedStatementsAreCachedAndReused) {
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE t (id INTEGER)");
+    const std::string insert = "INSERT INTO t (id) VALUES ($1)";
+    const auto before = conn->prepare_count();
+    for (int i = 0; i < 50; ++i) {
+        Value params[] = {i};
+        conn->execute(insert, params);
+    }
+    EXPECT_EQ(conn->prepare_count(), before + 1);
+    EXPECT_EQ(count_rows(*conn, "t"), 50);
+    // insert + count + this query: each once on the server.
+    EXPECT_EQ(server_prepared_count(*conn), 3);
+    {
+        auto a = conn->prepare(insert);
+        auto b = conn->prepare(insert);  // nested use of the same SQL gets its own statement
+        EXPECT_EQ(conn->prepare_count(), before + 4);
+    }
+}
+
+TEST_F(PgDriver, ReturningGivesIdentityKeysAndLastInsertIdMatches) {
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE t (id INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name TEXT)");
+    auto insert = conn->prepare("INSERT INTO t (name) VALUES ($1) RETURNING id");
+    std::vector<std::int64_t> ids;
+    for (const char* name : {"a", "b", "c"}) {
+        insert->bind(1, name);
+        ASSERT_TRUE(insert->step());
+        ids.push_back(insert->get_int64(0));
+        EXPECT_FALSE(insert->step());
+    }
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{1, 2, 3}));
+    EXPECT_EQ(conn->last_insert_id(), 3);
+    EXPECT_EQ(conn->execute("UPDATE t SET name = 'z' WHERE id >= $1", std::vector<Value>{2}), 2);
+}
+
+TEST_F(PgDriver, LastInsertIdWithoutInsertIsProgrammingError) {
+    auto conn = open_connection();
+    auto e = expect_throw<ProgrammingError>([&] { conn->last_insert_id(); });
+    EXPECT_EQ(e.code(), "55000");
+}
+
+TEST_F(PgDriver, TransactionsAndSavepoints) {
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE t (id INTEGER)");
+    conn->begin();
+    conn->execute("INSERT INTO t VALUES (1)");
+    conn->savepoint("sp");
+    conn->execute("INSERT INTO t VALUES (2)");
+    conn->rollback_to_savepoint("sp");
+    conn->commit();
+    EXPECT_EQ(count_rows(*conn, "t"), 1);
+    conn->begin();
+    conn->execute("INSERT INTO t VALUES (3)");
+    conn->rollback();
+    EXPECT_EQ(count_rows(*conn, "t"), 1);
+}
+
+TEST_F(PgDriver, TerminatedBackendMakesConnectionUnhealthy) {
+    auto victim = open_connection();
+    auto admin = open_connection();
+    EXPECT_TRUE(victim->ping());
+    EXPECT_TRUE(victim->is_healthy());
+    auto pid_stmt = victim->prepare("SELECT pg_backend_pid()");
+    ASSERT_TRUE(pid_stmt->step());
+    const std::int64_t pid = pid_stmt->get_int64(0);
+    pid_stmt->reset();
+
+    Value params[] = {pid};
+    auto kill = admin->prepare("SELECT pg_terminate_backend($1::int)");
+    kill->bind_all(params);
+    ASSERT_TRUE(kill->step());
+    ASSERT_TRUE(kill->get_bool(0));
+
+    EXPECT_FALSE(victim->ping());
+    EXPECT_FALSE(victim->is_healthy());
+    auto e = expect_throw<OperationalError>([&] { victim->execute("SELECT 1"); });
+    EXPECT_NE(std::string(e.what()).find("connection lost"), std::string::npos) << e.what();
+    expect_throw<OperationalError>([&] { pid_stmt->step(); });
+    expect_throw<OperationalError>([&] { victim->prepare("SELECT 2"); });
+    EXPECT_TRUE(admin->ping());
+}
+
+TEST_F(PgDriver, LossDuringAStatementIsOperationalError) {
+    auto victim = open_connection();
+    auto admin = open_connection();
+    auto pid_stmt = victim->prepare("SELECT pg_backend_pid()");
+    ASSERT_TRUE(pid_stmt->step());
+    Value params[] = {pid_stmt->get_int64(0)};
+    admin->execute("SELECT pg_terminate_backend($1::int)", params);
+    // No ping first: the loss is found by the statement itself.
+    auto e = expect_throw<OperationalError>([&] { victim->execute("SELECT 1"); });
+    EXPECT_FALSE(e.code().empty());
+    EXPECT_FALSE(victim->is_healthy());
+}
+
+TEST_F(PgDriver, PingWorksInsideAFailedTransaction) {
+    auto conn = open_connection();
+    conn->begin();
+    expect_throw<ProgrammingError>([&] { conn->execute("SELEC 1"); });
+    EXPECT_TRUE(conn->ping());
+    EXPECT_TRUE(conn->is_healthy());
+    conn->rollback();
+}
+
+}  // namespace
+}  // namespace strata
