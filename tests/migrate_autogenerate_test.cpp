@@ -75,7 +75,10 @@ protected:
         EXPECT_EQ(check.out, "No changes detected\n");
         auto down = run_db({"downgrade", "--yes"});
         EXPECT_EQ(down.code, 0) << down.err;
-        EXPECT_EQ(differences(before, inspect(conn())), "") << "the downgrade is not the exact inverse";
+        EXPECT_EQ(differences(before, inspect(conn())), "") << "the downgrade is not the exact inverse:\n" << [&] {
+            ScriptDirectory s(repo());
+            return format_revision(s.get(s.heads()[0]));
+        }();
         up = run_db({"upgrade", "--yes"});
         EXPECT_EQ(up.code, 0) << up.err;
         EXPECT_EQ(differences(next, inspect(conn())), "");

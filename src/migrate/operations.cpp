@@ -356,34 +356,41 @@ struct Renderer {
         const std::string prefix = alter_table(d, op.table) + "ALTER COLUMN " + d.quote(op.column) + " ";
         if (op.type && !same_type(*op.type, c.type)) append(out, change_type(op, t, c, prefix));
         if (op.nullable && *op.nullable != c.nullable) out.push_back(prefix + (*op.nullable ? "DROP" : "SET") + " NOT NULL");
-        if (op.server_default && *op.server_default != c.server_default)
+        if (op.server_default && (*op.server_default != c.server_default || (op.type && c.server_default)))
             out.push_back(prefix + (*op.server_default ? "SET DEFAULT " + **op.server_default : "DROP DEFAULT"));
         if (rename)
             out.push_back(alter_table(d, op.table) + "RENAME COLUMN " + d.quote(op.column) + " TO " + d.quote(*op.new_name));
         return out;
     }
     // USING converts existing rows; an ENUM type of the same name is swapped
-    // for a new one (PostgreSQL cannot remove a value from an ENUM).
+    // for a new one (PostgreSQL cannot remove a value from an ENUM), and a
+    // default typed by the old ENUM is set aside while the type changes.
     std::vector<std::string> change_type(const AlterColumn& op, const Table& t, const Column& c,
                                          const std::string& prefix) const {
-        Column changed = c;
-        changed.type = *op.type;
-        const std::string type_sql = d.type_sql(changed.type);
+        Column from = with_enum_name(c), to = from;
+        to.type = *op.type;
+        to = with_enum_name(to);
+        const bool pg = is_postgresql(d);
+        const bool enums = from.type.kind == TypeKind::Enum || to.type.kind == TypeKind::Enum;
+        const bool swap = pg && from.type.kind == TypeKind::Enum && to.type.kind == TypeKind::Enum &&
+                          from.type.enum_name == to.type.enum_name;
+        const std::string old_type = from.type.enum_name + "_old";
+        const std::string to_sql = d.type_sql(to.type);
         std::vector<std::string> out;
-        std::string via;
-        if (c.type.kind == TypeKind::Enum || changed.type.kind == TypeKind::Enum) via = "::text";
-        const bool same_enum_name = c.type.kind == TypeKind::Enum && changed.type.kind == TypeKind::Enum &&
-                                    d.type_sql(c.type) == type_sql;
-        const std::string old_type = d.type_sql(c.type);
-        if (is_postgresql(d) && same_enum_name)
-            out.push_back("ALTER TYPE " + old_type + " RENAME TO " + d.quote(c.type.enum_name.empty() ? c.name + "_old" : c.type.enum_name + "_old"));
-        if (is_postgresql(d)) append(out, d.create_types(single_column_table(t, changed)));
-        out.push_back(prefix + "TYPE " + type_sql + " USING " + d.quote(op.column) + via + "::" + type_sql);
-        if (is_postgresql(d) && same_enum_name)
-            out.push_back("DROP TYPE " + d.quote(c.type.enum_name.empty() ? c.name + "_old" : c.type.enum_name + "_old"));
-        else if (is_postgresql(d) && c.type.kind == TypeKind::Enum)
-            append(out, d.drop_types(single_column_table(t, c)));
+        const bool park_default = pg && enums && c.server_default;
+        if (park_default) out.push_back(prefix + "DROP DEFAULT");
+        if (swap) out.push_back("ALTER TYPE " + d.quote(from.type.enum_name) + " RENAME TO " + d.quote(old_type));
+        if (pg) append(out, d.create_types(single_column_table(t, to)));
+        out.push_back(prefix + "TYPE " + to_sql + " USING " + d.quote(op.column) + (enums ? "::text" : "") + "::" + to_sql);
+        if (swap) out.push_back("DROP TYPE " + d.quote(old_type));
+        else if (pg && from.type.kind == TypeKind::Enum) append(out, d.drop_types(single_column_table(t, from)));
+        if (park_default && !op.server_default) out.push_back(prefix + "SET DEFAULT " + *c.server_default);
         return out;
+    }
+    // An Enum's type name defaults to its column's name (as the dialect does).
+    static Column with_enum_name(Column c) {
+        if (c.type.kind == TypeKind::Enum && c.type.enum_name.empty()) c.type.enum_name = c.name;
+        return c;
     }
     std::vector<std::string> operator()(const CreateIndex& op) const {
         table(op.table, op);
@@ -403,7 +410,13 @@ struct Renderer {
         return add_constraint(op, op.table, d.unique_clause(op.constraint));
     }
     std::vector<std::string> operator()(const CreateCheckConstraint& op) const {
-        return add_constraint(op, op.table, d.check_clause(op.constraint));
+        auto out = add_constraint(op, op.table, d.check_clause(op.constraint));
+        // As the PostgreSQL dialect's create_table does: the declared text kept
+        // as the constraint's comment, so inspect() reads back what was written.
+        if (is_postgresql(d))
+            out.push_back("COMMENT ON CONSTRAINT " + d.quote(op.constraint.name) + " ON " + d.quote(op.table) + " IS " +
+                          d.literal(Value(op.constraint.sqltext)));
+        return out;
     }
     std::vector<std::string> operator()(const CreateForeignKey& op) const {
         return add_constraint(op, op.table, d.foreign_key_clause(op.constraint));

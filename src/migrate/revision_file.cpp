@@ -292,7 +292,9 @@ void emit_column(YAML::Emitter& out, const Column& c) {
     out << YAML::Key << "type" << YAML::Value << c.type.to_string();
     out << YAML::Key << "nullable" << YAML::Value << c.nullable;
     if (c.primary_key) out << YAML::Key << "primary_key" << YAML::Value << true;
-    if (c.autoincrement) out << YAML::Key << "autoincrement" << YAML::Value << true;
+    // Only an integer primary key can be assigned by the database.
+    if (c.autoincrement && c.primary_key && c.type.is_integer())
+        out << YAML::Key << "autoincrement" << YAML::Value << true;
     if (c.server_default) out << YAML::Key << "server_default" << YAML::Value << *c.server_default;
     out << YAML::EndMap;
 }
