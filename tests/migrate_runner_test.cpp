@@ -156,7 +156,28 @@ TEST_P(MigrateRunner, DestructiveStepNeedsConfirmation) {
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("drop_table user"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("3 rows in user will be deleted"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("drop_table post"), std::string::npos) << "an empty table loses nothing: not listed\n" << r.out;
     EXPECT_TRUE(current().empty());
+}
+
+TEST_P(MigrateRunner, NarrowingTypeChangeNeedsConfirmation) {
+    write_history();
+    upgrade("aaa001");
+    conn().execute("INSERT INTO \"user\" (name) VALUES ('ann'), ('bob')");
+    std::filesystem::remove(repo() / "versions" / "bbb002_test.yaml");
+    write_rev("ccc003", "aaa001",
+              "  - alter_column: {table: user, column: name, type: String(10)}\n"
+              "  - alter_column: {table: user, column: note, type: Text}\n",
+              "  - alter_column: {table: user, column: note, type: String(100)}\n"
+              "  - alter_column: {table: user, column: name, type: String(50)}\n");
+    auto r = run_db({"upgrade"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("alter_column user.name (revision ccc003"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("2 rows of user hold a value in name"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("user.note"), std::string::npos) << "String(100) -> Text widens: not listed\n" << r.out;
+    EXPECT_EQ(current(), Ids{"aaa001"});
+    EXPECT_EQ(run_db({"upgrade", "--yes"}).code, 0);
+    EXPECT_EQ(current(), Ids{"ccc003"});
 }
 
 TEST_P(MigrateRunner, BackupCopiesTheSqliteFileFirst) {
@@ -225,7 +246,7 @@ TEST_P(MigrateRunner, TwoProcessesUpgradingAtOnceDoNotInterleave) {
         for (auto at = both.find(needle); at != std::string::npos; at = both.find(needle, at + 1)) ++n;
         return n;
     };
-    EXPECT_EQ(count("Running upgrade  -> aaa001"), 1u) << both;
+    EXPECT_EQ(count("Running upgrade base -> aaa001"), 1u) << both;
     EXPECT_EQ(count("Nothing to do: the database is at aaa001"), 1u) << both;
     EXPECT_EQ(count("waiting up to") + count("waiting for its lock"), 1u) << "the second run waits, saying so:\n" << both;
     EXPECT_EQ(current(), Ids{"aaa001"});

@@ -287,8 +287,7 @@ private:
         io_.out << "This migration destroys data:\n";
         for (const auto& l : losses) {
             io_.out << "  " << l.op << " (revision " << l.revision << ", " << l.location << "): ";
-            if (l.rows < 0) io_.out << "table created in this run, rows unknown\n";
-            else if (l.column.empty()) io_.out << l.rows << " rows in " << l.table << " will be deleted\n";
+            if (l.column.empty()) io_.out << l.rows << " rows in " << l.table << " will be deleted\n";
             else io_.out << l.rows << " rows of " << l.table << " hold a value in " << l.column << "\n";
         }
         if (move_.yes) return true;
@@ -306,7 +305,9 @@ private:
         auto session = live();
         const ScriptDirectory& s = session->scripts;
         auto heads = s.heads();
-        for (const auto& id : session->runner.current_heads()) {
+        auto current = session->runner.current_heads();
+        if (current.empty()) io_.out << "base (no revision applied)\n";
+        for (const auto& id : current) {
             bool is_head = std::find(heads.begin(), heads.end(), id) != heads.end();
             io_.out << id << (is_head ? " (head)" : "");
             if (verbose_) {

@@ -221,7 +221,7 @@ struct LiveHooks : Hooks {
         ++result.revisions_run;
         if (!options.notice) return;
         std::string parents = rev.down_revisions.empty() ? "" : join_ids(rev.down_revisions);
-        options.notice(upgrade ? "Running upgrade " + parents + " -> " + rev.id + ", " + rev.message
+        options.notice(upgrade ? "Running upgrade " + (parents.empty() ? "base" : parents) + " -> " + rev.id + ", " + rev.message
                                : "Running downgrade " + rev.id + " -> " + (parents.empty() ? "base" : parents) +
                                      ", " + rev.message);
     }
@@ -434,6 +434,8 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         LossHooks losses;
         walk(plan, scripts_, conn_.dialect(), scratch, losses);
         count_losses(conn_, schema, losses.losses);
+        // Empty tables and columns lose nothing; rows made in this very run are not asked about.
+        std::erase_if(losses.losses, [](const DataLoss& l) { return l.rows <= 0; });
         if (!losses.losses.empty() && !options.confirm(losses.losses))
             throw MigrationError("aborted: nothing was changed, the database is still at " +
                                  revision_label(result.from_heads));
