@@ -291,6 +291,24 @@ TEST_F(PgErrors, RealDeadlockIsOperationalErrorAndTheOtherSideCommits) {
     EXPECT_TRUE((a == 10 && b == 11) || (a == 21 && b == 20)) << a << ", " << b;
 }
 
+TEST_F(PgErrors, StatementAndLockTimeoutsAreOperationalErrors) {
+    conn->execute("SET statement_timeout = '50ms'");
+    auto slow = expect_throw<OperationalError>([&] { conn->execute("SELECT pg_sleep(5)"); });
+    EXPECT_EQ(slow.code(), "57014");
+    EXPECT_NE(slow.backend_message().find("statement timeout"), std::string::npos) << slow.backend_message();
+    EXPECT_TRUE(conn->is_healthy()) << "a cancelled statement leaves the connection usable";
+    conn->execute("SET statement_timeout = 0");
+
+    auto holder = open_connection();
+    holder->begin();
+    holder->execute("LOCK TABLE parent IN ACCESS EXCLUSIVE MODE");
+    conn->execute("SET lock_timeout = '50ms'");
+    auto locked = expect_throw<OperationalError>([&] { count_rows(*conn, "parent"); });
+    EXPECT_EQ(locked.code(), "55P03");
+    holder->rollback();
+    expect_unchanged();
+}
+
 TEST_F(PgErrors, FailedStatementInTransactionRollsBackCleanly) {
     conn->begin();
     Value ok[] = {2, "b@x"};
