@@ -212,6 +212,10 @@ private:
 SessionImpl& live_session(const RecordBase& r, const char* what);
 SessionImpl& session_of(const Store* store);
 
+// The other side of a relationship change, in memory only (relationship.cpp).
+void add_in_memory(CollectionBase& c, RecordBase* item);
+void remove_in_memory(CollectionBase& c, RecordBase* item);
+
 // Relationship SQL (relationship.cpp).
 sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d);
 Expr owner_condition(const RelationshipMapping& rel, const Expr& value);

@@ -20,6 +20,8 @@ bool has_value(const V& v, const X& x) {
     return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+}  // namespace
+
 // The other side of a change, in memory only: no load, no row written.
 void add_in_memory(CollectionBase& c, RecordBase* item) {
     if (c.is_loaded()) {
@@ -38,6 +40,8 @@ void remove_in_memory(CollectionBase& c, RecordBase* item) {
         if (!has_value(c.pending_removes_, item)) c.pending_removes_.push_back(item);
     }
 }
+
+namespace {
 
 void check_same_session(const RecordBase& owner, const RecordBase& item) {
     if (item.store != owner.store)
