@@ -291,6 +291,7 @@ RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {
 QuerySpec relationship_query(const CollectionBase& c) {
     if (!c.owner_) throw Error("strata: query() on a collection of an object that is not in a session");
     SessionImpl& s = live_session(*c.owner_, "a relationship query");
+    s.autoflush_now();  // a new owner gets its key before the key goes into the query
     const RelationshipMapping& rel = *c.mapping_;
     QuerySpec spec;
     spec.store = s.store;
