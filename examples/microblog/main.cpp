@@ -1,6 +1,8 @@
 // microblog: the Flask mega-tutorial's database chapter, in C++ on strata.
 #include <CLI/CLI.hpp>
+#include <strata/migrate.hpp>
 #include <strata/strata.hpp>
+#include <unistd.h>
 
 #include <iostream>
 
@@ -8,48 +10,34 @@
 #include "models.hpp"
 #include "tutorial.hpp"
 
-namespace {
-
-int db_create(const microblog::Config& config, bool checkfirst) {
-    strata::Registry registry;
-    microblog::map_models(registry);
-    const strata::MetaData& md = registry.metadata();
-    auto db = strata::Database::open(config.database_url);
-    auto conn = db.connect();
-    auto existing = strata::table_names(*conn);
-    if (!existing.empty() && !checkfirst) {
-        std::cerr << "error: the database at " << db.url().masked() << " already has tables (" << existing.front()
-                  << (existing.size() > 1 ? ", …" : "") << "); use --checkfirst to create only the missing ones\n";
-        return 1;
-    }
-    md.create_all(*conn, /*checkfirst=*/true);
-    std::cout << "Created tables in " << db.url().masked() << ":";
-    for (const auto* t : md.sorted_tables()) std::cout << " " << t->name();
-    std::cout << "\n";
-    return 0;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     CLI::App app{"microblog: the Flask mega-tutorial's database chapter, in C++ on strata"};
     app.require_subcommand(1);
     std::string basedir;
     app.add_option("--basedir", basedir, "folder holding app.db and migrations/ (default: the working folder)");
 
-    auto* db = app.add_subcommand("db", "database commands");
-    db->require_subcommand(1);
-    bool checkfirst = false;
-    auto* create = db->add_subcommand("create", "create every table from the models");
-    create->add_flag("--checkfirst", checkfirst, "create only the tables that are missing");
+    // Everything after "db" goes to strata's db command line (`microblog db --help`).
+    auto* db = app.add_subcommand("db", "database commands: init, create, migrate, upgrade, downgrade, ...");
+    db->prefix_command();
+    db->set_help_flag();   // `microblog db --help` is answered by the db command line
 
     auto* tutorial = app.add_subcommand("tutorial", "run the tutorial's shell session against the database");
 
     CLI11_PARSE(app, argc, argv);
     try {
         auto config = microblog::load_config(basedir);
-        if (create->parsed()) return db_create(config, checkfirst);
         if (tutorial->parsed()) return microblog::run_tutorial(config, std::cout);
+        if (db->parsed()) {
+            // The models are the target of `db create`, `db migrate` and `db check`.
+            strata::DbContext ctx{config.database_url, config.migrations_dir, [] {
+                                      strata::Registry registry;
+                                      microblog::map_models(registry);
+                                      return registry.metadata();
+                                  },
+                                  "microblog"};
+            return strata::db_run(ctx, db->remaining(),
+                                  strata::DbStreams{std::cout, std::cerr, std::cin, ::isatty(STDIN_FILENO) != 0});
+        }
     } catch (const strata::Error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;

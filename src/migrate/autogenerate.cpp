@@ -1,0 +1,247 @@
+// src/migrate/autogenerate.cpp — schema diff to operations.
+#include "migrate/autogenerate.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "strata/error.hpp"
+
+namespace strata::migrate {
+
+namespace {
+
+std::string squeeze_spaces(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            if (!out.empty() && out.back() != ' ') out += ' ';
+        } else {
+            out += c;
+        }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
+// Server defaults and CHECK text as backends echo them back: spacing and one
+// layer of parentheses do not count as a change.
+std::string normalize_sql(const std::string& text) {
+    std::string s = squeeze_spaces(text);
+    if (s.size() >= 2 && s.front() == '(' && s.back() == ')') s = squeeze_spaces(s.substr(1, s.size() - 2));
+    return s;
+}
+
+std::optional<std::string> normalize_default(const std::optional<std::string>& d) {
+    if (!d) return d;
+    return normalize_sql(*d);
+}
+
+template <class T>
+const T* named(const std::vector<T>& items, const std::string& name) {
+    auto it = std::find_if(items.begin(), items.end(), [&](const T& i) { return i.name == name; });
+    return it == items.end() ? nullptr : &*it;
+}
+
+bool same_check(const CheckConstraint& a, const CheckConstraint& b) {
+    return normalize_sql(a.sqltext) == normalize_sql(b.sqltext);
+}
+
+// Accumulates upgrade ops, applying each to a copy of the database schema so
+// later comparisons see earlier changes.
+class Differ {
+public:
+    Differ(const MetaData& target, const MetaData& database) : target_(target), state_(database) {}
+
+    void rename(const Rename& r) {
+        if (r.table.empty()) {
+            if (!state_.find(r.from)) throw MigrationError("--rename " + r.from + ":" + r.to + ": the database has no table '" + r.from + "'");
+            if (!target_.find(r.to)) throw MigrationError("--rename " + r.from + ":" + r.to + ": the models have no table '" + r.to + "'");
+            emit(RenameTable{r.from, r.to});
+            return;
+        }
+        const std::string arg = "--rename " + r.table + "." + r.from + ":" + r.to;
+        const Table* t = state_.find(r.table);
+        if (!t || !t->find_column(r.from)) throw MigrationError(arg + ": the database has no column " + r.table + "." + r.from);
+        const Table* m = target_.find(r.table);
+        if (!m || !m->find_column(r.to)) throw MigrationError(arg + ": the models have no column " + r.table + "." + r.to);
+        emit(AlterColumn{r.table, r.from, {}, {}, {}, r.to});
+    }
+
+    void run() {
+        for (const Table* t : target_.sorted_tables())
+            if (!state_.find(t->name())) create_table(*t);
+        for (const Table* t : target_.sorted_tables())
+            if (state_.find(t->name())) compare_table(*t);
+        warn_table_renames();
+        auto existing = state_.sorted_tables();
+        std::vector<std::string> gone;
+        for (auto it = existing.rbegin(); it != existing.rend(); ++it)
+            if (!target_.find((*it)->name())) gone.push_back((*it)->name());
+        for (const auto& name : gone) emit(DropTable{name});
+    }
+
+    Changes take() { return std::move(changes_); }
+
+private:
+    const MetaData& target_;
+    MetaData state_;
+    Changes changes_;
+
+    void emit(Operation op, std::string comment = {}) {
+        migrate::apply(op, state_);
+        changes_.upgrade.push_back(Step{std::move(op), 0, 0, std::move(comment)});
+    }
+
+    void create_table(const Table& t) {
+        Table bare = copy_table(t, t.name());
+        bare.indexes.clear();
+        emit(CreateTable{bare});
+        for (const auto& ix : t.indexes) emit(CreateIndex{t.name(), ix});
+    }
+
+    void compare_table(const Table& model) {
+        const std::string& name = model.name();
+        drop_changed(model);
+        const Table& db = *state_.find(name);
+        std::vector<Column> added, removed;   // copies: emit() changes the table they come from
+        for (const auto& c : model.columns)
+            if (!db.find_column(c.name)) added.push_back(c);
+        for (const auto& c : db.columns)
+            if (!model.find_column(c.name)) removed.push_back(c);
+        for (const auto& c : added) emit(AddColumn{name, c}, rename_warning(name, c, removed));
+        for (const auto& c : model.columns)
+            if (state_.find(name)->find_column(c.name)) alter_if_changed(name, c);
+        for (const auto& c : removed) emit(DropColumn{name, c.name});
+        add_new(model);
+    }
+
+    // Indexes and constraints the models no longer have (or have differently).
+    void drop_changed(const Table& model) {
+        const Table db = copy_table(*state_.find(model.name()), model.name());
+        for (const auto& ix : db.indexes) {
+            const Index* m = named(model.indexes, ix.name);
+            if (!m || !(*m == ix)) emit(DropIndex{model.name(), ix.name});
+        }
+        for (const auto& uq : db.unique_constraints) {
+            const UniqueConstraint* m = named(model.unique_constraints, uq.name);
+            if (!m || !(*m == uq)) emit(DropConstraint{model.name(), uq.name});
+        }
+        for (const auto& fk : db.foreign_keys) {
+            const ForeignKey* m = named(model.foreign_keys, fk.name);
+            if (!m || !(*m == fk)) emit(DropConstraint{model.name(), fk.name});
+        }
+        for (const auto& ck : db.checks) {
+            const CheckConstraint* m = named(model.checks, ck.name);
+            if (!m || !same_check(*m, ck)) emit(DropConstraint{model.name(), ck.name});
+        }
+    }
+
+    void add_new(const Table& model) {
+        const std::string& name = model.name();
+        auto db = [&]() -> const Table& { return *state_.find(name); };
+        for (const auto& uq : model.unique_constraints)
+            if (!named(db().unique_constraints, uq.name)) emit(CreateUniqueConstraint{name, uq});
+        for (const auto& ck : model.checks)
+            if (!named(db().checks, ck.name)) emit(CreateCheckConstraint{name, ck});
+        for (const auto& fk : model.foreign_keys)
+            if (!named(db().foreign_keys, fk.name)) emit(CreateForeignKey{name, fk});
+        for (const auto& ix : model.indexes)
+            if (!named(db().indexes, ix.name)) emit(CreateIndex{name, ix});
+    }
+
+    void alter_if_changed(const std::string& table, const Column& model) {
+        const Column& db = *state_.find(table)->find_column(model.name);
+        AlterColumn alter{table, model.name, {}, {}, {}, {}};
+        if (!same_type(db.type, model.type)) alter.type = model.type;
+        if (db.nullable != model.nullable) alter.nullable = model.nullable;
+        if (normalize_default(db.server_default) != normalize_default(model.server_default))
+            alter.server_default = model.server_default;
+        if (db.primary_key != model.primary_key)
+            changes_.warnings.push_back("table " + table + ": column " + model.name +
+                                        ": primary key membership changed; autogenerate does not alter primary keys, "
+                                        "write that step by hand");
+        if (alter.type || alter.nullable || alter.server_default) emit(alter);
+    }
+
+    std::string rename_warning(const std::string& table, const Column& added, const std::vector<Column>& removed) {
+        for (const Column& r : removed) {
+            if (!same_type(r.type, added.type)) continue;
+            std::string text = "WARNING: table " + table + ": column '" + r.name + "' is dropped and '" + added.name +
+                               "' (same type " + added.type.to_string() +
+                               ") is added; the data of '" + r.name + "' is lost. If this is a rename, run "
+                               "`db migrate` again with --rename " + table + "." + r.name + ":" + added.name;
+            changes_.warnings.push_back(text);
+            return text;
+        }
+        return {};
+    }
+
+    void warn_table_renames() {
+        for (const auto& t : state_.tables()) {
+            if (target_.find(t->name())) continue;
+            for (const auto& m : target_.tables()) {
+                bool is_new = std::any_of(changes_.upgrade.begin(), changes_.upgrade.end(), [&](const Step& s) {
+                    auto* ct = std::get_if<CreateTable>(&s.op);
+                    return ct && ct->table.name() == m->name();
+                });
+                if (!is_new || !same_columns(*t, *m)) continue;
+                std::string text = "WARNING: table '" + t->name() + "' is dropped and '" + m->name() +
+                                   "' (same columns) is created; the rows of '" + t->name() +
+                                   "' are lost. If this is a rename, run `db migrate` again with --rename " +
+                                   t->name() + ":" + m->name();
+                changes_.warnings.push_back(text);
+                for (auto& s : changes_.upgrade) {
+                    auto* ct = std::get_if<CreateTable>(&s.op);
+                    if (ct && ct->table.name() == m->name()) s.comment = text;
+                }
+            }
+        }
+    }
+
+    static bool same_columns(const Table& a, const Table& b) {
+        if (a.columns.size() != b.columns.size()) return false;
+        for (const auto& c : a.columns) {
+            const Column* o = b.find_column(c.name);
+            if (!o || !same_type(o->type, c.type)) return false;
+        }
+        return true;
+    }
+};
+
+}  // namespace
+
+Rename parse_rename(const std::string& text) {
+    auto colon = text.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+        throw MigrationError("--rename '" + text + "': expected table.old_column:new_column or old_table:new_table");
+    std::string left = text.substr(0, colon), to = text.substr(colon + 1);
+    auto dot = left.find('.');
+    if (dot == std::string::npos) return Rename{"", left, to};
+    if (dot == 0 || dot + 1 == left.size())
+        throw MigrationError("--rename '" + text + "': expected table.old_column:new_column");
+    return Rename{left.substr(0, dot), left.substr(dot + 1), to};
+}
+
+std::vector<Step> inverse_steps(const std::vector<Step>& upgrade, const MetaData& before) {
+    MetaData state = before;
+    std::vector<std::vector<Operation>> inverses;
+    for (const auto& step : upgrade) {
+        inverses.push_back(inverse(step.op, state));
+        migrate::apply(step.op, state);
+    }
+    std::vector<Step> out;
+    for (auto it = inverses.rbegin(); it != inverses.rend(); ++it)
+        for (auto& op : *it) out.push_back(Step{std::move(op), 0, 0, {}});
+    return out;
+}
+
+Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames) {
+    Differ differ(target, database);
+    for (const auto& r : renames) differ.rename(r);
+    differ.run();
+    Changes changes = differ.take();
+    changes.downgrade = inverse_steps(changes.upgrade, database);
+    return changes;
+}
+
+}  // namespace strata::migrate

@@ -1,0 +1,37 @@
+// src/migrate/autogenerate.hpp — the ops that bring a database's schema to the models'.
+//
+// Compares the target MetaData (the models) with the database's (inspect())
+// and returns upgrade ops plus their exact inverse. Renames are never guessed:
+// a column dropped and one of the same type added in one table are written as
+// drop + add with a warning, unless a Rename says otherwise.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migrate/operations.hpp"
+
+namespace strata::migrate {
+
+// "--rename user.nick:nickname" (column) or "--rename users:members" (table).
+struct Rename {
+    std::string table;   // the column's table (its new name); empty for a table rename
+    std::string from;
+    std::string to;
+};
+// Parses the --rename argument; MigrationError when malformed.
+Rename parse_rename(const std::string& text);
+
+struct Changes {
+    std::vector<Step> upgrade;
+    std::vector<Step> downgrade;
+    std::vector<std::string> warnings;
+    bool empty() const { return upgrade.empty(); }
+};
+
+Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames = {});
+
+// The downgrade of a list of ops: each op's inverse, last op first.
+std::vector<Step> inverse_steps(const std::vector<Step>& upgrade, const MetaData& before);
+
+}  // namespace strata::migrate

@@ -1,0 +1,402 @@
+// src/migrate/command.cpp — the `db` command line (CLI11 stays in this file).
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "migrate/autogenerate.hpp"
+#include "migrate/runner.hpp"
+#include "migrate/script.hpp"
+#include "strata/database.hpp"
+#include "strata/dialect.hpp"
+#include "strata/error.hpp"
+#include "strata/inspect.hpp"
+#include "strata/migrate.hpp"
+#include "strata/url.hpp"
+
+namespace strata {
+
+namespace {
+
+using namespace strata::migrate;
+namespace fs = std::filesystem;
+
+std::string label(const std::vector<std::string>& heads) { return heads.empty() ? "base" : join_ids(heads); }
+
+struct MoveOptions {
+    std::string revision;
+    bool sql = false;
+    std::string dialect;
+    bool yes = false;
+    bool backup = false;
+};
+
+// The repository, the database and a runner over both, for one command.
+struct Live {
+    ScriptDirectory scripts;
+    Database db;
+    PooledConnection conn;
+    Runner runner;
+    Live(const fs::path& dir, const std::string& url)
+        : scripts(dir), db(Database::open(url)), conn(db.connect()), runner(*conn, scripts) {}
+};
+
+class Commands {
+public:
+    Commands(const DbContext& ctx, DbStreams io) : ctx_(ctx), io_(io) {}
+
+    int run(const std::vector<std::string>& args) {
+        CLI::App app{"Database migrations for " + ctx_.program_name, ctx_.program_name + " db"};
+        app.require_subcommand(1);
+        declare(app);
+        std::vector<std::string> reversed(args.rbegin(), args.rend());
+        try {
+            app.parse(reversed);
+        } catch (const CLI::ParseError& e) {
+            return app.exit(e, io_.out, io_.err);
+        }
+        try {
+            return action_();
+        } catch (const std::exception& e) {
+            io_.err << "error: " << e.what() << "\n";
+            return 1;
+        }
+    }
+
+private:
+    const DbContext& ctx_;
+    DbStreams io_;
+    std::function<int()> action_;
+    MoveOptions move_;
+    std::string message_;
+    std::vector<std::string> renames_, revisions_;
+    bool verbose_ = false, checkfirst_ = false;
+
+    void on(CLI::App* sub, std::function<int()> action) {
+        sub->callback([this, action] { action_ = action; });
+    }
+
+    void declare(CLI::App& app) {
+        on(app.add_subcommand("init", "create the migration repository (migrations/ with versions/)"), [this] { return init(); });
+        auto* create = app.add_subcommand("create", "create every table from the models and stamp head");
+        create->add_flag("--checkfirst", checkfirst_, "allow a database that has tables; create only missing ones");
+        on(create, [this] { return create_all(); });
+        auto* migrate = app.add_subcommand("migrate", "autogenerate a revision: models vs the live database");
+        migrate->add_option("-m,--message", message_, "what the revision does")->required();
+        migrate->add_option("--rename", renames_, "table.old:new (column) or old:new (table): write a rename, not drop + add");
+        on(migrate, [this] { return autogenerate(); });
+        auto* revision = app.add_subcommand("revision", "create an empty revision to write by hand");
+        revision->add_option("-m,--message", message_, "what the revision does")->required();
+        on(revision, [this] { return empty_revision(); });
+        declare_move(app, "upgrade", "run revisions up to REV (head, an id, +N)", "head", true);
+        declare_move(app, "downgrade", "revert revisions down to REV (-N, an id, base)", "-1", false);
+        auto* current = app.add_subcommand("current", "the database's revision");
+        current->add_flag("-v,--verbose", verbose_);
+        on(current, [this] { return current_revision(); });
+        auto* history = app.add_subcommand("history", "every revision, newest first");
+        history->add_flag("-v,--verbose", verbose_);
+        on(history, [this] { return show_history(); });
+        auto* heads = app.add_subcommand("heads", "the revisions nothing builds on yet");
+        heads->add_flag("-v,--verbose", verbose_);
+        on(heads, [this] { return show_heads(); });
+        auto* show = app.add_subcommand("show", "one revision's details");
+        show->add_option("revision", move_.revision, "revision id, prefix, head")->required();
+        on(show, [this] { return show_revision(); });
+        auto* stamp = app.add_subcommand("stamp", "set the database's revision without running anything");
+        stamp->add_option("revision", move_.revision, "revision id, head, heads or base")->required();
+        on(stamp, [this] { return stamp_revision(); });
+        on(app.add_subcommand("check", "exit 1 when the models and the database differ"), [this] { return check(); });
+        auto* merge = app.add_subcommand("merge", "a revision that joins several heads");
+        merge->add_option("-m,--message", message_, "what the merge is")->required();
+        merge->add_option("revisions", revisions_, "the heads to merge (or: heads)")->required();
+        on(merge, [this] { return merge_heads(); });
+    }
+
+    void declare_move(CLI::App& app, const char* name, const char* help, const char* default_rev, bool up) {
+        auto* sub = app.add_subcommand(name, help);
+        sub->add_option("revision", move_.revision, std::string("target (default ") + default_rev + "); with --sql, [FROM:]TO");
+        sub->add_flag("--sql", move_.sql, "print the SQL script instead of running it (offline)");
+        sub->add_option("--dialect", move_.dialect, "with --sql: sqlite or postgresql (default: the database URL's)");
+        sub->add_flag("-y,--yes", move_.yes, "do not ask before steps that destroy data");
+        sub->add_flag("--backup", move_.backup, "SQLite: copy the database file aside first");
+        on(sub, [this, up, default_rev] {
+            if (move_.revision.empty()) move_.revision = default_rev;
+            return move(up);
+        });
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    std::string hint(const std::string& command) const { return "`" + ctx_.program_name + " db " + command + "`"; }
+
+    ScriptDirectory scripts() const { return ScriptDirectory(ctx_.migrations_dir); }
+
+    Database open() const { return Database::open(ctx_.database_url); }
+    std::unique_ptr<Live> live() const { return std::make_unique<Live>(ctx_.migrations_dir, ctx_.database_url); }
+
+    MetaData target() const {
+        if (!ctx_.target_metadata) throw ConfigError("this application gave the db command no models (target_metadata)");
+        return ctx_.target_metadata();
+    }
+
+    // The database must be at the repository's single head before a diff.
+    void require_at_head(const ScriptDirectory& s, Runner& runner) const {
+        auto heads = s.heads();
+        if (heads.size() > 1)
+            throw MigrationError("the repository has several heads (" + join_ids(heads) + "); merge them first with " +
+                                 hint("merge -m MESSAGE heads"));
+        auto current = runner.current_heads();
+        if (current != heads)
+            throw MigrationError("the database is at " + label(current) + ", not at the head " + label(heads) +
+                                 "; run " + hint("upgrade") + " first (autogenerate would diff against an old schema)");
+    }
+
+    fs::path write(ScriptDirectory& s, Revision& rev) const {
+        fs::path path = write_revision_file(s.versions_dir(), rev);
+        s.add(rev);
+        io_.out << "Generating " << path.string() << " ... done\n";
+        return path;
+    }
+
+    Revision new_revision(const ScriptDirectory& s, std::vector<std::string> parents) const {
+        Revision rev;
+        do rev.id = new_revision_id();
+        while (s.find(rev.id));
+        rev.down_revisions = std::move(parents);
+        rev.message = message_;
+        rev.created = utc_timestamp();
+        return rev;
+    }
+
+    // ------------------------------------------------------------ commands
+
+    int init() {
+        ScriptDirectory::init(ctx_.migrations_dir);
+        io_.out << "Created migration repository " << ctx_.migrations_dir.string() << "\n"
+                << "Next: " << hint("migrate -m \"initial\"") << " then " << hint("upgrade") << "\n";
+        return 0;
+    }
+
+    int create_all() {
+        auto db = open();
+        auto conn = db.connect();
+        auto existing = table_names(*conn);
+        if (!existing.empty() && !checkfirst_)
+            throw MigrationError("the database at " + db.url().masked() + " already has tables (" +
+                                 join_ids(existing) + "); use --checkfirst to create only the missing ones");
+        MetaData md = target();
+        md.create_all(*conn, /*checkfirst=*/true);
+        io_.out << "Created tables in " << db.url().masked() << ":";
+        for (const auto* t : md.sorted_tables()) io_.out << " " << t->name();
+        io_.out << "\n";
+        if (!fs::exists(ctx_.migrations_dir / kConfigFile)) {
+            io_.out << "Not stamped: no migration repository (run " << hint("init") << ")\n";
+            return 0;
+        }
+        ScriptDirectory s = scripts();
+        Runner(*conn, s).stamp("heads");
+        io_.out << "Stamped " << label(s.heads()) << "\n";
+        return 0;
+    }
+
+    int autogenerate() {
+        auto session = live();
+        ScriptDirectory& s = session->scripts;
+        Connection& conn = *session->conn;
+        require_at_head(s, session->runner);
+        std::vector<Rename> renames;
+        for (const auto& r : renames_) renames.push_back(parse_rename(r));
+        Changes changes = compare_metadata(target(), inspect(conn), renames);
+        if (changes.empty()) {
+            io_.out << "No changes detected\n";
+            return 0;
+        }
+        for (const auto& step : changes.upgrade) io_.out << "Detected " << describe(step.op) << "\n";
+        for (const auto& w : changes.warnings) io_.err << w << "\n";
+        Revision rev = new_revision(s, s.heads());
+        rev.upgrade = std::move(changes.upgrade);
+        rev.downgrade = std::move(changes.downgrade);
+        write(s, rev);
+        return 0;
+    }
+
+    int empty_revision() {
+        ScriptDirectory s = scripts();
+        auto heads = s.heads();
+        if (heads.size() > 1)
+            throw MigrationError("the repository has several heads (" + join_ids(heads) + "); merge them first");
+        Revision rev = new_revision(s, heads);
+        write(s, rev);
+        return 0;
+    }
+
+    int merge_heads() {
+        ScriptDirectory s = scripts();
+        std::vector<std::string> parents;
+        for (const auto& r : revisions_) {
+            std::vector<std::string> ids = r == "heads" ? s.heads() : std::vector<std::string>{s.resolve(r)};
+            for (const auto& id : ids)
+                if (!id.empty() && std::find(parents.begin(), parents.end(), id) == parents.end()) parents.push_back(id);
+        }
+        if (parents.size() < 2)
+            throw MigrationError("merge needs at least two different revisions, got " + label(parents));
+        Revision rev = new_revision(s, parents);
+        write(s, rev);
+        return 0;
+    }
+
+    int move(bool up) {
+        if (move_.sql) return offline(scripts(), up);
+        auto session = live();
+        if (move_.backup) backup(session->db);
+        Runner& runner = session->runner;
+        RunOptions options;
+        options.notice = [this](const std::string& line) { io_.out << line << "\n"; };
+        options.confirm = [this](const std::vector<DataLoss>& losses) { return confirm(losses); };
+        RunResult result = up ? runner.upgrade(move_.revision, options) : runner.downgrade(move_.revision, options);
+        if (result.revisions_run == 0) io_.out << "Nothing to do: the database is at " << label(result.from_heads) << "\n";
+        else io_.out << "The database is now at " << label(result.to_heads) << "\n";
+        return 0;
+    }
+
+    int offline(const ScriptDirectory& s, bool up) {
+        std::string dialect = move_.dialect.empty() ? parse_url(ctx_.database_url).backend : move_.dialect;
+        const Dialect& d = dialect_named(dialect);
+        OfflineScript script = up ? offline_upgrade(s, d, move_.revision) : offline_downgrade(s, d, move_.revision);
+        io_.out << script.text;
+        return 0;
+    }
+
+    void backup(const Database& db) {
+        const Url& url = db.url();
+        if (url.backend != "sqlite") throw MigrationError("--backup works on SQLite only (use pg_dump for PostgreSQL)");
+        if (url.is_sqlite_memory()) throw MigrationError("--backup: an in-memory database has no file to copy");
+        std::string stamp = utc_timestamp();
+        std::erase_if(stamp, [](char c) { return c == ':' || c == '-'; });
+        fs::path target = url.database + "." + stamp + ".bak";
+        auto conn = db.connect();
+        // VACUUM INTO writes a consistent copy even while others use the file.
+        auto stmt = conn->prepare("VACUUM INTO " + conn->dialect().placeholder(1));
+        stmt->bind(1, Value(target.string()));
+        stmt->execute();
+        io_.out << "Backed up the database to " << target.string() << "\n";
+    }
+
+    bool confirm(const std::vector<DataLoss>& losses) {
+        io_.out << "This migration destroys data:\n";
+        for (const auto& l : losses) {
+            io_.out << "  " << l.op << " (revision " << l.revision << ", " << l.location << "): ";
+            if (l.column.empty()) io_.out << l.rows << " rows in " << l.table << " will be deleted\n";
+            else io_.out << l.rows << " rows of " << l.table << " hold a value in " << l.column << "\n";
+        }
+        if (move_.yes) return true;
+        if (!io_.interactive) {
+            io_.err << "Refusing to destroy data without a terminal to ask; pass --yes to proceed\n";
+            return false;
+        }
+        io_.out << "Continue? [y/N] " << std::flush;
+        std::string answer;
+        std::getline(io_.in, answer);
+        return answer == "y" || answer == "Y" || answer == "yes";
+    }
+
+    int current_revision() {
+        auto session = live();
+        const ScriptDirectory& s = session->scripts;
+        auto heads = s.heads();
+        auto current = session->runner.current_heads();
+        if (current.empty()) io_.out << "base (no revision applied)\n";
+        for (const auto& id : current) {
+            bool is_head = std::find(heads.begin(), heads.end(), id) != heads.end();
+            io_.out << id << (is_head ? " (head)" : "");
+            if (verbose_) {
+                if (auto* rev = s.find(id)) io_.out << " " << rev->message << " [" << rev->path.string() << "]";
+            }
+            io_.out << "\n";
+        }
+        return 0;
+    }
+
+    void print_line(const ScriptDirectory& s, const Revision& rev) const {
+        auto heads = s.heads();
+        bool is_head = std::find(heads.begin(), heads.end(), rev.id) != heads.end();
+        auto kids = s.children(rev.id);
+        io_.out << (rev.down_revisions.empty() ? "<base>" : join_ids(rev.down_revisions)) << " -> " << rev.id;
+        if (is_head) io_.out << " (head)";
+        if (kids.size() > 1) io_.out << " (branchpoint)";
+        if (rev.is_merge()) io_.out << " (mergepoint)";
+        io_.out << ", " << rev.message << "\n";
+        if (verbose_) io_.out << "    created " << rev.created << ", file " << rev.path.string() << "\n";
+    }
+
+    int show_history() {
+        ScriptDirectory s = scripts();
+        auto order = s.topological_order();
+        for (auto it = order.rbegin(); it != order.rend(); ++it) print_line(s, s.get(*it));
+        return 0;
+    }
+
+    int show_heads() {
+        ScriptDirectory s = scripts();
+        for (const auto& id : s.heads()) print_line(s, s.get(id));
+        return 0;
+    }
+
+    int show_revision() {
+        ScriptDirectory s = scripts();
+        std::string id = s.resolve(move_.revision);
+        if (id.empty()) throw MigrationError("base is not a revision");
+        const Revision& rev = s.get(id);
+        io_.out << "Revision: " << rev.id << "\n"
+                << "Parent: " << (rev.down_revisions.empty() ? "<base>" : join_ids(rev.down_revisions)) << "\n"
+                << "Children: " << (s.children(id).empty() ? "(none)" : join_ids(s.children(id))) << "\n"
+                << "Path: " << rev.path.string() << "\n"
+                << "Created: " << rev.created << "\n\n    " << rev.message << "\n\nUpgrade:\n";
+        for (const auto& step : rev.upgrade) io_.out << "  " << describe(step.op) << "\n";
+        io_.out << "Downgrade:\n";
+        for (const auto& step : rev.downgrade) io_.out << "  " << describe(step.op) << "\n";
+        return 0;
+    }
+
+    int stamp_revision() {
+        auto session = live();
+        session->runner.stamp(move_.revision);
+        io_.out << "Stamped " << label(session->runner.current_heads()) << "\n";
+        return 0;
+    }
+
+    int check() {
+        auto session = live();
+        const ScriptDirectory& s = session->scripts;
+        auto current = session->runner.current_heads();
+        int status = 0;
+        if (current != s.heads()) {
+            io_.out << "The database is at " << label(current) << " but the head is " << label(s.heads()) << "; run "
+                    << hint("upgrade") << "\n";
+            status = 1;
+        }
+        Changes changes = compare_metadata(target(), inspect(*session->conn));
+        if (changes.empty()) {
+            io_.out << "No changes detected\n";
+            return status;
+        }
+        io_.out << "The models and the database differ:\n";
+        for (const auto& step : changes.upgrade) io_.out << "  " << describe(step.op) << "\n";
+        io_.out << "Run " << hint("migrate -m MESSAGE") << " to write a revision for them\n";
+        return 1;
+    }
+};
+
+}  // namespace
+
+int db_run(const DbContext& context, const std::vector<std::string>& args, DbStreams streams) {
+    return Commands(context, streams).run(args);
+}
+
+int db_main(const DbContext& context, int argc, char** argv) {
+    std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    return db_run(context, args, DbStreams{std::cout, std::cerr, std::cin, ::isatty(STDIN_FILENO) != 0});
+}
+
+}  // namespace strata

@@ -1,0 +1,658 @@
+// src/migrate/operations.cpp — rendering, applying and inverting migration ops.
+#include "migrate/operations.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <utility>
+
+#include "strata/error.hpp"
+
+namespace strata::migrate {
+
+namespace {
+
+template <class... Fs>
+struct overloaded : Fs... {
+    using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+bool contains(const std::vector<std::string>& list, const std::string& item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// True when `sql` mentions `name` as a whole identifier (bare or quoted).
+bool mentions_identifier(const std::string& sql, const std::string& name) {
+    auto is_ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    for (std::size_t pos = sql.find(name); pos != std::string::npos; pos = sql.find(name, pos + 1)) {
+        bool starts = pos == 0 || !is_ident(sql[pos - 1]);
+        std::size_t end = pos + name.size();
+        bool ends = end == sql.size() || !is_ident(sql[end]);
+        if (starts && ends) return true;
+    }
+    return false;
+}
+
+[[noreturn]] void fail(const std::string& op, const std::string& what) {
+    throw MigrationError(op + ": " + what);
+}
+
+Table& require_table(MetaData& schema, const std::string& name, const std::string& op) {
+    Table* t = schema.find(name);
+    if (!t) fail(op, "table '" + name + "' does not exist");
+    return *t;
+}
+
+const Table& require_table(const MetaData& schema, const std::string& name, const std::string& op) {
+    const Table* t = schema.find(name);
+    if (!t) fail(op, "table '" + name + "' does not exist");
+    return *t;
+}
+
+Column& require_column(Table& table, const std::string& name, const std::string& op) {
+    Column* c = table.find_column(name);
+    if (!c) fail(op, "table '" + table.name() + "' has no column '" + name + "'");
+    return *c;
+}
+
+template <class T>
+auto find_named(std::vector<T>& items, const std::string& name) {
+    return std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
+}
+
+template <class T>
+bool has_named(const std::vector<T>& items, const std::string& name) {
+    return std::any_of(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
+}
+
+bool table_has_constraint(const Table& t, const std::string& name) {
+    return has_named(t.indexes, name) || has_named(t.unique_constraints, name) || has_named(t.foreign_keys, name) ||
+           has_named(t.checks, name);
+}
+
+// Index names share one namespace per schema on both backends.
+bool schema_has_index(const MetaData& schema, const std::string& name) {
+    for (const auto& t : schema.tables())
+        if (has_named(t->indexes, name)) return true;
+    return false;
+}
+
+void require_new_constraint(const Table& table, const std::string& name, const std::string& op) {
+    if (name.empty()) fail(op, "a constraint needs a name");
+    if (table_has_constraint(table, name)) fail(op, "table '" + table.name() + "' already has '" + name + "'");
+}
+
+void rename_in(std::vector<std::string>& columns, const std::string& from, const std::string& to) {
+    std::replace(columns.begin(), columns.end(), from, to);
+}
+
+// Removes indexes and constraints that use a column (what DROP COLUMN does to
+// them on PostgreSQL, and what a SQLite rebuild must leave out).
+void drop_dependents(Table& t, const std::string& column) {
+    auto uses = [&](const auto& item) { return contains(item.columns, column); };
+    std::erase_if(t.indexes, uses);
+    std::erase_if(t.unique_constraints, uses);
+    std::erase_if(t.foreign_keys, uses);
+    std::erase_if(t.checks, [&](const CheckConstraint& ck) { return mentions_identifier(ck.sqltext, column); });
+}
+
+// ---------------------------------------------------------------- apply
+
+struct Applier {
+    MetaData& schema;
+
+    void operator()(const CreateTable& op) {
+        if (schema.find(op.table.name())) fail("create_table", "table '" + op.table.name() + "' already exists");
+        schema.table(op.table.name()) = op.table;
+    }
+    void operator()(const DropTable& op) {
+        require_table(schema, op.table, "drop_table");
+        schema.remove(op.table);
+    }
+    void operator()(const RenameTable& op) {
+        Table& old = require_table(schema, op.table, "rename_table");
+        if (schema.find(op.new_name)) fail("rename_table", "table '" + op.new_name + "' already exists");
+        Table renamed = copy_table(old, op.new_name);
+        schema.remove(op.table);
+        schema.table(op.new_name) = renamed;
+        for (const auto& t : schema.tables())
+            for (auto& fk : t->foreign_keys)
+                if (fk.ref_table == op.table) fk.ref_table = op.new_name;
+    }
+    void operator()(const AddColumn& op) {
+        Table& t = require_table(schema, op.table, "add_column");
+        if (t.find_column(op.column.name))
+            fail("add_column", "table '" + op.table + "' already has a column '" + op.column.name + "'");
+        t.columns.push_back(op.column);
+    }
+    void operator()(const DropColumn& op) {
+        Table& t = require_table(schema, op.table, "drop_column");
+        require_column(t, op.column, "drop_column");
+        std::erase_if(t.columns, [&](const Column& c) { return c.name == op.column; });
+        drop_dependents(t, op.column);
+    }
+    void operator()(const AlterColumn& op) {
+        Table& t = require_table(schema, op.table, "alter_column");
+        Column& c = require_column(t, op.column, "alter_column");
+        if (op.type) c.type = *op.type;
+        if (op.nullable) c.nullable = *op.nullable;
+        if (op.server_default) c.server_default = *op.server_default;
+        if (op.new_name && *op.new_name != op.column) rename_column(t, op.column, *op.new_name);
+    }
+    void rename_column(Table& t, const std::string& from, const std::string& to) {
+        if (t.find_column(to)) fail("alter_column", "table '" + t.name() + "' already has a column '" + to + "'");
+        t.find_column(from)->name = to;
+        for (auto& ix : t.indexes) rename_in(ix.columns, from, to);
+        for (auto& uq : t.unique_constraints) rename_in(uq.columns, from, to);
+        for (auto& fk : t.foreign_keys) rename_in(fk.columns, from, to);
+        for (const auto& other : schema.tables())
+            for (auto& fk : other->foreign_keys)
+                if (fk.ref_table == t.name()) rename_in(fk.ref_columns, from, to);
+    }
+    void require_columns(Table& t, const std::vector<std::string>& columns, const std::string& op) {
+        if (columns.empty()) fail(op, "no columns given");
+        for (const auto& c : columns) require_column(t, c, op);
+    }
+    void operator()(const CreateIndex& op) {
+        Table& t = require_table(schema, op.table, "create_index");
+        require_columns(t, op.index.columns, "create_index");
+        if (op.index.name.empty()) fail("create_index", "an index needs a name");
+        if (schema_has_index(schema, op.index.name)) fail("create_index", "index '" + op.index.name + "' already exists");
+        t.indexes.push_back(op.index);
+    }
+    void operator()(const DropIndex& op) {
+        Table& t = require_table(schema, op.table, "drop_index");
+        auto it = find_named(t.indexes, op.name);
+        if (it == t.indexes.end()) fail("drop_index", "table '" + op.table + "' has no index '" + op.name + "'");
+        t.indexes.erase(it);
+    }
+    void operator()(const CreateUniqueConstraint& op) {
+        Table& t = require_table(schema, op.table, "create_unique_constraint");
+        require_columns(t, op.constraint.columns, "create_unique_constraint");
+        require_new_constraint(t, op.constraint.name, "create_unique_constraint");
+        t.unique_constraints.push_back(op.constraint);
+    }
+    void operator()(const CreateCheckConstraint& op) {
+        Table& t = require_table(schema, op.table, "create_check_constraint");
+        require_new_constraint(t, op.constraint.name, "create_check_constraint");
+        t.checks.push_back(op.constraint);
+    }
+    void operator()(const CreateForeignKey& op) {
+        Table& t = require_table(schema, op.table, "create_foreign_key");
+        require_columns(t, op.constraint.columns, "create_foreign_key");
+        require_new_constraint(t, op.constraint.name, "create_foreign_key");
+        if (op.constraint.ref_columns.size() != op.constraint.columns.size())
+            fail("create_foreign_key", "columns and ref_columns differ in length");
+        t.foreign_keys.push_back(op.constraint);
+    }
+    void operator()(const DropConstraint& op) {
+        Table& t = require_table(schema, op.table, "drop_constraint");
+        if (erase_named(t.unique_constraints, op.name) || erase_named(t.foreign_keys, op.name) ||
+            erase_named(t.checks, op.name))
+            return;
+        fail("drop_constraint", "table '" + op.table + "' has no constraint '" + op.name + "'");
+    }
+    template <class T>
+    static bool erase_named(std::vector<T>& items, const std::string& name) {
+        auto it = find_named(items, name);
+        if (it == items.end()) return false;
+        items.erase(it);
+        return true;
+    }
+    void operator()(const Execute&) {}   // opaque to the schema
+};
+
+// ---------------------------------------------------------------- render
+
+std::string alter_table(const Dialect& d, const std::string& table) { return "ALTER TABLE " + d.quote(table) + " "; }
+
+// A table holding one column: for the type DDL (PostgreSQL ENUM) of that column alone.
+Table single_column_table(const Table& table, const Column& column) {
+    Table t = copy_table(table, table.name());
+    t.columns = {column};
+    t.indexes.clear();
+    t.unique_constraints.clear();
+    t.foreign_keys.clear();
+    t.checks.clear();
+    return t;
+}
+
+void append(std::vector<std::string>& out, const std::vector<std::string>& more) {
+    out.insert(out.end(), more.begin(), more.end());
+}
+
+// SQLite's way to change what ALTER TABLE cannot: build the new table under a
+// temporary name, copy the rows, drop the old table, rename, recreate indexes.
+// Foreign keys enforcement is off for the run (set by the runner, outside the
+// transaction) and PRAGMA foreign_key_check runs before commit.
+std::vector<std::string> batch_rebuild(const Dialect& d, const Table& before, const Table& after,
+                                       const std::map<std::string, std::string>& renamed /* new -> old */) {
+    const std::string tmp = "_strata_tmp_" + after.name();
+    std::vector<std::string> out;
+    std::vector<std::string> create = d.create_table(after);
+    if (create.empty()) throw MigrationError("batch rebuild of '" + after.name() + "': dialect rendered no CREATE TABLE");
+    const std::string quoted = d.quote(after.name());
+    std::size_t at = create[0].find(quoted);
+    if (at == std::string::npos) throw MigrationError("batch rebuild of '" + after.name() + "': unexpected CREATE TABLE");
+    create[0].replace(at, quoted.size(), d.quote(tmp));
+    append(out, create);
+
+    std::vector<std::string> targets, sources;
+    for (const auto& c : after.columns) {
+        auto r = renamed.find(c.name);
+        const std::string source = r == renamed.end() ? c.name : r->second;
+        if (!before.find_column(source)) continue;   // a new column: its default fills it
+        targets.push_back(c.name);
+        sources.push_back(source);
+    }
+    if (!targets.empty())
+        out.push_back("INSERT INTO " + d.quote(tmp) + " (" + d.quoted_list(targets) + ") SELECT " +
+                      d.quoted_list(sources) + " FROM " + d.quote(before.name()));
+    out.push_back("DROP TABLE " + d.quote(before.name()));
+    out.push_back(alter_table(d, tmp) + "RENAME TO " + quoted);
+    append(out, d.create_indexes(after));
+    return out;
+}
+
+Table after_op(const Operation& op, const MetaData& before, const std::string& table) {
+    MetaData copy = before;
+    migrate::apply(op, copy);
+    return copy_table(require_table(std::as_const(copy), table, op_name(op)), table);
+}
+
+bool is_postgresql(const Dialect& d) { return d.name() == "postgresql"; }
+
+// SQLite's ADD COLUMN takes only columns that need nothing of the table:
+// no key, a NULL or constant default, no CHECK (an Enum brings one).
+bool sqlite_can_add(const Column& c) {
+    if (c.primary_key || c.type.kind == TypeKind::Enum) return false;
+    if (c.server_default) {
+        const std::string& dflt = *c.server_default;
+        if (dflt.find('(') != std::string::npos || dflt.rfind("CURRENT_", 0) == 0) return false;
+    }
+    return c.nullable || c.server_default.has_value();
+}
+
+// SQLite's DROP COLUMN refuses columns used by keys, indexes or checks.
+bool sqlite_can_drop(const MetaData& schema, const Table& t, const Column& c) {
+    auto uses = [&](const auto& items) {
+        return std::any_of(items.begin(), items.end(), [&](const auto& i) { return contains(i.columns, c.name); });
+    };
+    if (c.primary_key || c.type.kind == TypeKind::Enum || uses(t.indexes) || uses(t.unique_constraints) ||
+        uses(t.foreign_keys))
+        return false;
+    for (const auto& ck : t.checks)
+        if (mentions_identifier(ck.sqltext, c.name)) return false;
+    for (const auto& other : schema.tables())
+        for (const auto& fk : other->foreign_keys)
+            if (fk.ref_table == t.name() && contains(fk.ref_columns, c.name)) return false;
+    return true;
+}
+
+struct Renderer {
+    const Dialect& d;
+    const MetaData& before;
+
+    std::vector<std::string> batch(const Operation& op, const std::string& table,
+                                   const std::map<std::string, std::string>& renamed = {}) const {
+        return batch_rebuild(d, require_table(before, table, op_name(op)), after_op(op, before, table), renamed);
+    }
+    const Table& table(const std::string& name, const Operation& op) const {
+        return require_table(before, name, op_name(op));
+    }
+
+    std::vector<std::string> operator()(const CreateTable& op) const {
+        std::vector<std::string> out = d.create_types(op.table);
+        append(out, d.create_table(op.table));
+        return out;
+    }
+    std::vector<std::string> operator()(const DropTable& op) const {
+        const Table& t = table(op.table, op);
+        std::vector<std::string> out = d.drop_table(t);
+        append(out, d.drop_types(t));
+        return out;
+    }
+    std::vector<std::string> operator()(const RenameTable& op) const {
+        table(op.table, op);
+        return {alter_table(d, op.table) + "RENAME TO " + d.quote(op.new_name)};
+    }
+    std::vector<std::string> operator()(const AddColumn& op) const {
+        const Table& t = table(op.table, op);
+        if (d.needs_batch_alter() && !sqlite_can_add(op.column)) return batch(op, op.table);
+        std::vector<std::string> out = d.create_types(single_column_table(t, op.column));
+        out.push_back(alter_table(d, op.table) + "ADD COLUMN " + d.column_definition(t, op.column));
+        return out;
+    }
+    std::vector<std::string> operator()(const DropColumn& op) const {
+        const Table& t = table(op.table, op);
+        const Column* c = t.find_column(op.column);
+        if (!c) fail("drop_column", "table '" + op.table + "' has no column '" + op.column + "'");
+        if (d.needs_batch_alter() && !sqlite_can_drop(before, t, *c)) return batch(op, op.table);
+        std::vector<std::string> out{alter_table(d, op.table) + "DROP COLUMN " + d.quote(op.column)};
+        append(out, d.drop_types(single_column_table(t, *c)));
+        return out;
+    }
+    std::vector<std::string> operator()(const AlterColumn& op) const {
+        const Table& t = table(op.table, op);
+        const Column* c = t.find_column(op.column);
+        if (!c) fail("alter_column", "table '" + op.table + "' has no column '" + op.column + "'");
+        bool rename = op.new_name && *op.new_name != op.column;
+        bool changes_definition = op.type || op.nullable || op.server_default;
+        if (d.needs_batch_alter()) {
+            if (changes_definition) {
+                std::map<std::string, std::string> renamed;
+                if (rename) renamed[*op.new_name] = op.column;
+                return batch(op, op.table, renamed);
+            }
+            if (!rename) return {};
+            return {alter_table(d, op.table) + "RENAME COLUMN " + d.quote(op.column) + " TO " + d.quote(*op.new_name)};
+        }
+        return alter_in_place(op, t, *c, rename);
+    }
+    std::vector<std::string> alter_in_place(const AlterColumn& op, const Table& t, const Column& c, bool rename) const {
+        std::vector<std::string> out;
+        const std::string prefix = alter_table(d, op.table) + "ALTER COLUMN " + d.quote(op.column) + " ";
+        if (op.type && !same_type(*op.type, c.type)) append(out, change_type(op, t, c, prefix));
+        if (op.nullable && *op.nullable != c.nullable) out.push_back(prefix + (*op.nullable ? "DROP" : "SET") + " NOT NULL");
+        if (op.server_default && (*op.server_default != c.server_default || (op.type && c.server_default)))
+            out.push_back(prefix + (*op.server_default ? "SET DEFAULT " + **op.server_default : "DROP DEFAULT"));
+        if (rename)
+            out.push_back(alter_table(d, op.table) + "RENAME COLUMN " + d.quote(op.column) + " TO " + d.quote(*op.new_name));
+        return out;
+    }
+    // USING converts existing rows; an ENUM type of the same name is swapped
+    // for a new one (PostgreSQL cannot remove a value from an ENUM), and a
+    // default typed by the old ENUM is set aside while the type changes.
+    std::vector<std::string> change_type(const AlterColumn& op, const Table& t, const Column& c,
+                                         const std::string& prefix) const {
+        Column from = with_enum_name(c), to = from;
+        to.type = *op.type;
+        to = with_enum_name(to);
+        const bool pg = is_postgresql(d);
+        const bool enums = from.type.kind == TypeKind::Enum || to.type.kind == TypeKind::Enum;
+        const bool swap = pg && from.type.kind == TypeKind::Enum && to.type.kind == TypeKind::Enum &&
+                          from.type.enum_name == to.type.enum_name;
+        const std::string old_type = from.type.enum_name + "_old";
+        const std::string to_sql = d.type_sql(to.type);
+        std::vector<std::string> out;
+        const bool park_default = pg && enums && c.server_default;
+        if (park_default) out.push_back(prefix + "DROP DEFAULT");
+        if (swap) out.push_back("ALTER TYPE " + d.quote(from.type.enum_name) + " RENAME TO " + d.quote(old_type));
+        if (pg) append(out, d.create_types(single_column_table(t, to)));
+        out.push_back(prefix + "TYPE " + to_sql + " USING " + d.quote(op.column) + (enums ? "::text" : "") + "::" + to_sql);
+        if (swap) out.push_back("DROP TYPE " + d.quote(old_type));
+        else if (pg && from.type.kind == TypeKind::Enum) append(out, d.drop_types(single_column_table(t, from)));
+        if (park_default && !op.server_default) out.push_back(prefix + "SET DEFAULT " + *c.server_default);
+        return out;
+    }
+    // An Enum's type name defaults to its column's name (as the dialect does).
+    static Column with_enum_name(Column c) {
+        if (c.type.kind == TypeKind::Enum && c.type.enum_name.empty()) c.type.enum_name = c.name;
+        return c;
+    }
+    std::vector<std::string> operator()(const CreateIndex& op) const {
+        table(op.table, op);
+        return {d.create_index(op.table, op.index)};
+    }
+    std::vector<std::string> operator()(const DropIndex& op) const {
+        table(op.table, op);
+        return {d.drop_index(op.table, op.name)};
+    }
+    std::vector<std::string> add_constraint(const Operation& op, const std::string& table_name,
+                                            const std::string& clause) const {
+        table(table_name, op);
+        if (d.needs_batch_alter()) return batch(op, table_name);
+        return {alter_table(d, table_name) + "ADD " + clause};
+    }
+    std::vector<std::string> operator()(const CreateUniqueConstraint& op) const {
+        return add_constraint(op, op.table, d.unique_clause(op.constraint));
+    }
+    std::vector<std::string> operator()(const CreateCheckConstraint& op) const {
+        auto out = add_constraint(op, op.table, d.check_clause(op.constraint));
+        // As the PostgreSQL dialect's create_table does: the declared text kept
+        // as the constraint's comment, so inspect() reads back what was written.
+        if (is_postgresql(d))
+            out.push_back("COMMENT ON CONSTRAINT " + d.quote(op.constraint.name) + " ON " + d.quote(op.table) + " IS " +
+                          d.literal(Value(op.constraint.sqltext)));
+        return out;
+    }
+    std::vector<std::string> operator()(const CreateForeignKey& op) const {
+        return add_constraint(op, op.table, d.foreign_key_clause(op.constraint));
+    }
+    std::vector<std::string> operator()(const DropConstraint& op) const {
+        table(op.table, op);
+        if (d.needs_batch_alter()) return batch(op, op.table);
+        return {alter_table(d, op.table) + "DROP CONSTRAINT " + d.quote(op.name)};
+    }
+    std::vector<std::string> operator()(const Execute& op) const {
+        auto sql = op.for_dialect(d.name());
+        if (!sql) return {};
+        return {*sql};
+    }
+};
+
+// ---------------------------------------------------------------- inverse
+
+template <class T>
+const T* named_in(const std::vector<T>& items, const std::string& name) {
+    auto it = std::find_if(items.begin(), items.end(), [&](const T& i) { return i.name == name; });
+    return it == items.end() ? nullptr : &*it;
+}
+
+// Create ops for what `before` has and `after` lost (dropped along with a column).
+std::vector<Operation> recreate_lost(const Table& before, const Table& after) {
+    std::vector<Operation> out;
+    for (const auto& ix : before.indexes)
+        if (!named_in(after.indexes, ix.name)) out.push_back(CreateIndex{before.name(), ix});
+    for (const auto& uq : before.unique_constraints)
+        if (!named_in(after.unique_constraints, uq.name)) out.push_back(CreateUniqueConstraint{before.name(), uq});
+    for (const auto& ck : before.checks)
+        if (!named_in(after.checks, ck.name)) out.push_back(CreateCheckConstraint{before.name(), ck});
+    for (const auto& fk : before.foreign_keys)
+        if (!named_in(after.foreign_keys, fk.name)) out.push_back(CreateForeignKey{before.name(), fk});
+    return out;
+}
+
+struct Inverter {
+    const MetaData& before;
+
+    const Table& table(const std::string& name, const char* op) const { return require_table(before, name, op); }
+
+    std::vector<Operation> operator()(const CreateTable& op) const { return {DropTable{op.table.name()}}; }
+    std::vector<Operation> operator()(const DropTable& op) const {
+        const Table& t = table(op.table, "drop_table");
+        std::vector<Operation> out{CreateTable{copy_table(t, t.name())}};
+        std::get<CreateTable>(out[0]).table.indexes.clear();
+        for (const auto& ix : t.indexes) out.push_back(CreateIndex{t.name(), ix});
+        return out;
+    }
+    std::vector<Operation> operator()(const RenameTable& op) const { return {RenameTable{op.new_name, op.table}}; }
+    std::vector<Operation> operator()(const AddColumn& op) const { return {DropColumn{op.table, op.column.name}}; }
+    std::vector<Operation> operator()(const DropColumn& op) const {
+        const Table& t = table(op.table, "drop_column");
+        const Column* c = t.find_column(op.column);
+        if (!c) fail("drop_column", "table '" + op.table + "' has no column '" + op.column + "'");
+        std::vector<Operation> out{AddColumn{op.table, *c}};
+        append_ops(out, recreate_lost(t, after_op(op, before, op.table)));
+        return out;
+    }
+    static void append_ops(std::vector<Operation>& out, std::vector<Operation> more) {
+        for (auto& m : more) out.push_back(std::move(m));
+    }
+    std::vector<Operation> operator()(const AlterColumn& op) const {
+        const Table& t = table(op.table, "alter_column");
+        const Column* c = t.find_column(op.column);
+        if (!c) fail("alter_column", "table '" + op.table + "' has no column '" + op.column + "'");
+        AlterColumn back{op.table, op.new_name.value_or(op.column), {}, {}, {}, {}};
+        if (op.type) back.type = c->type;
+        if (op.nullable) back.nullable = c->nullable;
+        if (op.server_default) back.server_default = c->server_default;
+        if (op.new_name) back.new_name = op.column;
+        return {back};
+    }
+    std::vector<Operation> operator()(const CreateIndex& op) const { return {DropIndex{op.table, op.index.name}}; }
+    std::vector<Operation> operator()(const DropIndex& op) const {
+        const Index* ix = named_in(table(op.table, "drop_index").indexes, op.name);
+        if (!ix) fail("drop_index", "table '" + op.table + "' has no index '" + op.name + "'");
+        return {CreateIndex{op.table, *ix}};
+    }
+    std::vector<Operation> operator()(const CreateUniqueConstraint& op) const {
+        return {DropConstraint{op.table, op.constraint.name}};
+    }
+    std::vector<Operation> operator()(const CreateCheckConstraint& op) const {
+        return {DropConstraint{op.table, op.constraint.name}};
+    }
+    std::vector<Operation> operator()(const CreateForeignKey& op) const {
+        return {DropConstraint{op.table, op.constraint.name}};
+    }
+    std::vector<Operation> operator()(const DropConstraint& op) const {
+        const Table& t = table(op.table, "drop_constraint");
+        if (auto* uq = named_in(t.unique_constraints, op.name)) return {CreateUniqueConstraint{op.table, *uq}};
+        if (auto* ck = named_in(t.checks, op.name)) return {CreateCheckConstraint{op.table, *ck}};
+        if (auto* fk = named_in(t.foreign_keys, op.name)) return {CreateForeignKey{op.table, *fk}};
+        fail("drop_constraint", "table '" + op.table + "' has no constraint '" + op.name + "'");
+    }
+    std::vector<Operation> operator()(const Execute&) const {
+        throw MigrationError("execute: raw SQL has no automatic inverse; write the downgrade by hand");
+    }
+};
+
+int integer_rank(TypeKind k) {
+    switch (k) {
+        case TypeKind::SmallInteger: return 1;
+        case TypeKind::Integer: return 2;
+        case TypeKind::BigInteger: return 3;
+        default: return 0;
+    }
+}
+
+bool is_text(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text; }
+
+// Whether every value of `from` fits in a text column of `to`'s length.
+bool fits_in_text(const SqlType& from, const SqlType& to) {
+    if (to.kind == TypeKind::Text || to.length == 0) return true;
+    if (from.kind == TypeKind::String) return from.length != 0 && from.length <= to.length;
+    if (from.kind == TypeKind::Enum) {
+        return std::all_of(from.enum_values.begin(), from.enum_values.end(),
+                           [&](const std::string& v) { return static_cast<int>(v.size()) <= to.length; });
+    }
+    if (from.is_integer()) return to.length >= 20;
+    return false;
+}
+
+}  // namespace
+
+std::optional<std::string> Execute::for_dialect(std::string_view dialect) const {
+    auto it = per_dialect.find(std::string(dialect));
+    if (it != per_dialect.end()) return it->second;
+    return sql;
+}
+
+const std::vector<std::string>& op_names() {
+    static const std::vector<std::string> names{
+        "create_table", "drop_table", "rename_table", "add_column", "drop_column",
+        "alter_column", "create_index", "drop_index", "create_unique_constraint",
+        "create_check_constraint", "drop_constraint", "create_foreign_key", "execute"};
+    return names;
+}
+
+std::string op_name(const Operation& op) {
+    return std::visit(overloaded{
+                          [](const CreateTable&) -> std::string { return "create_table"; },
+                          [](const DropTable&) -> std::string { return "drop_table"; },
+                          [](const RenameTable&) -> std::string { return "rename_table"; },
+                          [](const AddColumn&) -> std::string { return "add_column"; },
+                          [](const DropColumn&) -> std::string { return "drop_column"; },
+                          [](const AlterColumn&) -> std::string { return "alter_column"; },
+                          [](const CreateIndex&) -> std::string { return "create_index"; },
+                          [](const DropIndex&) -> std::string { return "drop_index"; },
+                          [](const CreateUniqueConstraint&) -> std::string { return "create_unique_constraint"; },
+                          [](const CreateCheckConstraint&) -> std::string { return "create_check_constraint"; },
+                          [](const CreateForeignKey&) -> std::string { return "create_foreign_key"; },
+                          [](const DropConstraint&) -> std::string { return "drop_constraint"; },
+                          [](const Execute&) -> std::string { return "execute"; },
+                      },
+                      op);
+}
+
+std::string describe(const Operation& op) {
+    std::string subject = std::visit(
+        overloaded{
+            [](const CreateTable& o) { return o.table.name(); },
+            [](const DropTable& o) { return o.table; },
+            [](const RenameTable& o) { return o.table + " -> " + o.new_name; },
+            [](const AddColumn& o) { return o.table + "." + o.column.name; },
+            [](const DropColumn& o) { return o.table + "." + o.column; },
+            [](const AlterColumn& o) {
+                return o.table + "." + o.column + (o.new_name ? " -> " + *o.new_name : std::string());
+            },
+            [](const CreateIndex& o) { return o.index.name + " on " + o.table; },
+            [](const DropIndex& o) { return o.name + " on " + o.table; },
+            [](const CreateUniqueConstraint& o) { return o.constraint.name + " on " + o.table; },
+            [](const CreateCheckConstraint& o) { return o.constraint.name + " on " + o.table; },
+            [](const CreateForeignKey& o) { return o.constraint.name + " on " + o.table; },
+            [](const DropConstraint& o) { return o.name + " on " + o.table; },
+            [](const Execute& o) {
+                std::string sql = o.sql ? *o.sql : (o.per_dialect.empty() ? "" : o.per_dialect.begin()->second);
+                return sql.size() > 60 ? sql.substr(0, 57) + "..." : sql;
+            },
+        },
+        op);
+    return op_name(op) + " " + subject;
+}
+
+std::vector<std::string> render(const Operation& op, const Dialect& dialect, const MetaData& before) {
+    return std::visit(Renderer{dialect, before}, op);
+}
+
+void apply(const Operation& op, MetaData& schema) { std::visit(Applier{schema}, op); }
+
+std::vector<Operation> inverse(const Operation& op, const MetaData& before) {
+    return std::visit(Inverter{before}, op);
+}
+
+bool same_type(const SqlType& a, const SqlType& b) {
+    return a.kind == b.kind && a.length == b.length && a.precision == b.precision && a.scale == b.scale &&
+           a.enum_values == b.enum_values && (a.enum_name.empty() || b.enum_name.empty() || a.enum_name == b.enum_name);
+}
+
+bool is_narrowing(const SqlType& from, const SqlType& to) {
+    if (same_type(from, to)) return false;
+    if (from.is_integer() && to.is_integer()) return integer_rank(to.kind) < integer_rank(from.kind);
+    if (is_text(to.kind)) return !fits_in_text(from, to);
+    if (from.is_integer() && (to.kind == TypeKind::Float || to.kind == TypeKind::Numeric)) return false;
+    if (from.kind == TypeKind::Boolean && to.is_integer()) return false;
+    if (from.kind == TypeKind::Numeric && to.kind == TypeKind::Numeric)
+        return (to.precision != 0 && (from.precision == 0 || to.precision < from.precision)) || to.scale < from.scale;
+    if (from.kind == TypeKind::Enum && to.kind == TypeKind::Enum) {
+        return !std::all_of(from.enum_values.begin(), from.enum_values.end(),
+                            [&](const std::string& v) { return contains(to.enum_values, v); });
+    }
+    if (from.kind == TypeKind::Date && to.kind == TypeKind::DateTime) return false;
+    return true;
+}
+
+bool is_destructive(const Operation& op, const MetaData& before) {
+    if (std::holds_alternative<DropTable>(op) || std::holds_alternative<DropColumn>(op)) return true;
+    if (auto* alter = std::get_if<AlterColumn>(&op); alter && alter->type) {
+        const Table* t = before.find(alter->table);
+        const Column* c = t ? t->find_column(alter->column) : nullptr;
+        return c && is_narrowing(c->type, *alter->type);
+    }
+    return false;
+}
+
+Table copy_table(const Table& table, const std::string& new_name) {
+    Table t(new_name, table.naming());
+    t.columns = table.columns;
+    t.primary_key_constraint = table.primary_key_constraint;
+    t.indexes = table.indexes;
+    t.unique_constraints = table.unique_constraints;
+    t.foreign_keys = table.foreign_keys;
+    t.checks = table.checks;
+    return t;
+}
+
+}  // namespace strata::migrate

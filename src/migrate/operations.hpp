@@ -1,0 +1,121 @@
+// src/migrate/operations.hpp — the migration operations of a revision file.
+//
+// An Operation is plain data (what a YAML list item says). Three things are
+// done with one, all given the schema as it stands just before the op:
+//   render()  — the SQL for a dialect (SQLite rebuilds tables in "batch" mode
+//               for what its ALTER TABLE cannot do);
+//   apply()   — the schema after the op (so a whole history can be replayed
+//               without a database, for offline scripts);
+//   inverse() — the ops that undo it (autogenerate's downgrade list).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "strata/dialect.hpp"
+#include "strata/schema.hpp"
+
+namespace strata::migrate {
+
+struct CreateTable {
+    Table table;   // columns and table constraints; indexes are separate create_index ops
+};
+struct DropTable {
+    std::string table;
+};
+struct RenameTable {
+    std::string table;
+    std::string new_name;
+};
+struct AddColumn {
+    std::string table;
+    Column column;
+};
+struct DropColumn {
+    std::string table;
+    std::string column;
+};
+// Every field but table/column is optional: absent = unchanged.
+struct AlterColumn {
+    std::string table;
+    std::string column;
+    std::optional<SqlType> type;
+    std::optional<bool> nullable;
+    std::optional<std::optional<std::string>> server_default;   // engaged-but-empty = drop the default
+    std::optional<std::string> new_name;
+};
+struct CreateIndex {
+    std::string table;
+    Index index;
+};
+struct DropIndex {
+    std::string table;
+    std::string name;
+};
+struct CreateUniqueConstraint {
+    std::string table;
+    UniqueConstraint constraint;
+};
+struct CreateCheckConstraint {
+    std::string table;
+    CheckConstraint constraint;
+};
+struct CreateForeignKey {
+    std::string table;
+    ForeignKey constraint;
+};
+struct DropConstraint {
+    std::string table;
+    std::string name;
+};
+// Raw SQL: `sql` for every dialect, or per dialect name ("sqlite", "postgresql").
+struct Execute {
+    std::optional<std::string> sql;
+    std::map<std::string, std::string> per_dialect;
+    // The statement for a dialect; empty when it has none (the op is skipped there).
+    std::optional<std::string> for_dialect(std::string_view dialect) const;
+};
+
+using Operation = std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, AlterColumn, CreateIndex,
+                               DropIndex, CreateUniqueConstraint, CreateCheckConstraint, CreateForeignKey,
+                               DropConstraint, Execute>;
+
+// One op as it appears in a revision file: where it is, and an optional
+// comment written above it (autogenerate's rename warnings).
+struct Step {
+    Operation op;
+    int line = 0;        // 1-based; 0 when not read from a file
+    int column = 0;
+    std::string comment;
+};
+
+// "add_column" — the YAML key.
+std::string op_name(const Operation& op);
+// "add_column user.about_me" — for messages.
+std::string describe(const Operation& op);
+// All op names, in the order of the docs (for "expected one of …").
+const std::vector<std::string>& op_names();
+
+// The SQL statements for this op on a dialect, given the schema just before it.
+std::vector<std::string> render(const Operation& op, const Dialect& dialect, const MetaData& before);
+// Applies the op to the schema. Throws MigrationError when the op does not fit
+// it (a missing table, an existing column, …).
+void apply(const Operation& op, MetaData& schema);
+// The ops that undo this one, given the schema just before it.
+std::vector<Operation> inverse(const Operation& op, const MetaData& before);
+
+// Whether an op loses data (drop_table, drop_column, a narrowing type change).
+bool is_destructive(const Operation& op, const MetaData& before);
+// A type change that can lose data: shorter strings, smaller integers, …
+bool is_narrowing(const SqlType& from, const SqlType& to);
+
+// Equal for migration purposes (an unset PostgreSQL enum name matches any).
+bool same_type(const SqlType& a, const SqlType& b);
+
+// Copy of a table under another name (Table's name is fixed at construction).
+Table copy_table(const Table& table, const std::string& new_name);
+
+}  // namespace strata::migrate

@@ -1,0 +1,512 @@
+// src/migrate/revision_file.cpp — parsing and writing revision files with yaml-cpp.
+#include "migrate/revision_file.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "strata/error.hpp"
+
+namespace strata::migrate {
+
+namespace {
+
+using Fields = std::vector<std::string>;
+
+std::string join(const Fields& items, const std::string& sep = ", ") {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
+    return out;
+}
+
+// Reads one file's YAML tree into a Revision; every complaint carries file:line:column.
+class Parser {
+public:
+    explicit Parser(std::filesystem::path path) : path_(std::move(path)) {}
+
+    Revision parse(const std::string& text) {
+        YAML::Node root;
+        try {
+            root = YAML::Load(text);
+        } catch (const YAML::ParserException& e) {
+            throw MigrationError(location(e.mark) + ": invalid YAML: " + e.msg);
+        }
+        if (!root.IsMap()) error(root, "expected a mapping with revision, down_revision, message, upgrade, downgrade");
+        check_fields(root, "revision file", {"revision", "down_revision", "message", "created", "upgrade", "downgrade"});
+        Revision rev;
+        rev.path = path_;
+        rev.id = revision_id(require(root, "revision", "revision file"));
+        parse_down_revision(root, rev);
+        if (root["message"]) rev.message = scalar(root["message"], "a message (text)");
+        if (root["created"]) rev.created = scalar(root["created"], "a timestamp like 2026-11-27T14:00:00Z");
+        rev.upgrade = steps(require(root, "upgrade", "revision file"), "upgrade");
+        rev.downgrade = steps(require(root, "downgrade", "revision file"), "downgrade");
+        return rev;
+    }
+
+private:
+    std::filesystem::path path_;
+
+    std::string location(const YAML::Mark& m) const {
+        return path_.string() + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    }
+    [[noreturn]] void error(const YAML::Node& at, const std::string& what) const {
+        throw MigrationError(location(at.Mark()) + ": " + what);
+    }
+
+    YAML::Node require(const YAML::Node& map, const std::string& key, const std::string& context) const {
+        YAML::Node value = map[key];
+        if (!value.IsDefined()) error(map, context + ": missing field '" + key + "'");
+        return value;
+    }
+    void check_fields(const YAML::Node& map, const std::string& context, const Fields& allowed) const {
+        if (!map.IsMap()) error(map, context + ": expected a mapping with fields " + join(allowed));
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+            if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+                error(it->first, context + ": unknown field '" + key + "' (expected one of " + join(allowed) + ")");
+        }
+    }
+    std::string scalar(const YAML::Node& node, const std::string& expected) const {
+        if (!node.IsScalar()) error(node, "expected " + expected);
+        return node.Scalar();
+    }
+    std::string name(const YAML::Node& map, const std::string& key, const std::string& context) const {
+        std::string value = scalar(require(map, key, context), "a name for '" + key + "'");
+        if (value.empty()) error(map[key], context + ": '" + key + "' must not be empty");
+        return value;
+    }
+    bool boolean(const YAML::Node& node, const std::string& key) const {
+        bool value = false;
+        if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value))
+            error(node, "expected true or false for '" + key + "'");
+        return value;
+    }
+    std::vector<std::string> names(const YAML::Node& node, const std::string& key) const {
+        std::vector<std::string> out;
+        if (node.IsScalar()) return {node.Scalar()};
+        if (!node.IsSequence() || node.size() == 0) error(node, "expected a list of column names for '" + key + "'");
+        for (const auto& item : node) out.push_back(scalar(item, "a column name in '" + key + "'"));
+        return out;
+    }
+    std::optional<std::string> optional_text(const YAML::Node& map, const std::string& key) const {
+        YAML::Node value = map[key];
+        if (!value.IsDefined() || value.IsNull()) return std::nullopt;
+        return scalar(value, "text for '" + key + "'");
+    }
+    SqlType type(const YAML::Node& node) const {
+        std::string text = scalar(node, "a type name (Integer, String(64), …)");
+        try {
+            return parse_type(text);
+        } catch (const Error& e) {
+            error(node, e.what());   // parse_type names the text and the known types
+        }
+    }
+
+    std::string revision_id(const YAML::Node& node) const {
+        std::string id = scalar(node, "a revision id (hex digits)");
+        bool ok = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        });
+        if (!ok) error(node, "invalid revision id '" + id + "' (expected letters, digits or '_')");
+        return id;
+    }
+    void parse_down_revision(const YAML::Node& root, Revision& rev) const {
+        YAML::Node node = require(root, "down_revision", "revision file (null for the first revision)");
+        rev.down_revision_line = node.Mark().line + 1;
+        rev.down_revision_column = node.Mark().column + 1;
+        if (node.IsNull()) return;
+        if (node.IsScalar()) {
+            rev.down_revisions.push_back(revision_id(node));
+            return;
+        }
+        if (!node.IsSequence() || node.size() == 0)
+            error(node, "expected null, a revision id, or a list of revision ids for down_revision");
+        for (const auto& item : node) rev.down_revisions.push_back(revision_id(item));
+    }
+
+    std::vector<Step> steps(const YAML::Node& list, const std::string& section) const {
+        std::vector<Step> out;
+        if (list.IsNull()) return out;
+        if (!list.IsSequence()) error(list, section + ": expected a list of operations");
+        for (const auto& item : list) {
+            if (!item.IsMap() || item.size() != 1)
+                error(item, section + ": expected an operation, a one-key mapping like '- add_column: {…}' "
+                                      "(one of " + join(op_names()) + ")");
+            auto entry = item.begin();
+            std::string op = entry->first.Scalar();
+            Step step{operation(op, entry->first, entry->second), item.Mark().line + 1, item.Mark().column + 1, {}};
+            out.push_back(std::move(step));
+        }
+        return out;
+    }
+
+    Operation operation(const std::string& op, const YAML::Node& key, const YAML::Node& args) const {
+        if (op == "create_table") return create_table(args);
+        if (op == "drop_table") return table_only<DropTable>(args, op);
+        if (op == "rename_table") {
+            check_fields(args, op, {"table", "new_name"});
+            return RenameTable{name(args, "table", op), name(args, "new_name", op)};
+        }
+        if (op == "add_column") {
+            check_fields(args, op, {"table", "column"});
+            return AddColumn{name(args, "table", op), column(require(args, "column", op))};
+        }
+        if (op == "drop_column") {
+            check_fields(args, op, {"table", "column"});
+            return DropColumn{name(args, "table", op), name(args, "column", op)};
+        }
+        if (op == "alter_column") return alter_column(args);
+        if (op == "create_index") return CreateIndex{table_of(args, op, {"table", "name", "columns", "unique"}), index(args)};
+        if (op == "drop_index") return named<DropIndex>(args, op);
+        if (op == "create_unique_constraint")
+            return CreateUniqueConstraint{table_of(args, op, {"table", "name", "columns"}), unique(args, op)};
+        if (op == "create_check_constraint")
+            return CreateCheckConstraint{table_of(args, op, {"table", "name", "sqltext"}), check(args, op)};
+        if (op == "create_foreign_key")
+            return CreateForeignKey{table_of(args, op, {"table", "name", "columns", "ref_table", "ref_columns", "ondelete", "onupdate"}),
+                                    foreign_key(args, op)};
+        if (op == "drop_constraint") return named<DropConstraint>(args, op);
+        if (op == "execute") return execute(args);
+        error(key, "unknown operation '" + op + "' (expected one of " + join(op_names()) + ")");
+    }
+
+    std::string table_of(const YAML::Node& args, const std::string& op, const Fields& allowed) const {
+        check_fields(args, op, allowed);
+        return name(args, "table", op);
+    }
+    template <class Op>
+    Op table_only(const YAML::Node& args, const std::string& op) const {
+        if (args.IsScalar()) return Op{args.Scalar()};   // "- drop_table: user"
+        return Op{table_of(args, op, {"table"})};
+    }
+    template <class Op>
+    Op named(const YAML::Node& args, const std::string& op) const {
+        return Op{table_of(args, op, {"table", "name"}), name(args, "name", op)};
+    }
+
+    Column column(const YAML::Node& node) const {
+        const std::string ctx = "column";
+        check_fields(node, ctx, {"name", "type", "nullable", "primary_key", "autoincrement", "server_default"});
+        Column c;
+        c.name = name(node, "name", ctx);
+        c.type = type(require(node, "type", ctx + " '" + c.name + "'"));
+        if (node["primary_key"]) c.primary_key = boolean(node["primary_key"], "primary_key");
+        c.nullable = node["nullable"] ? boolean(node["nullable"], "nullable") : !c.primary_key;
+        if (node["autoincrement"]) c.autoincrement = boolean(node["autoincrement"], "autoincrement");
+        c.server_default = optional_text(node, "server_default");
+        return c;
+    }
+
+    Operation create_table(const YAML::Node& args) const {
+        const std::string op = "create_table";
+        check_fields(args, op, {"table", "columns", "primary_key_name", "unique_constraints", "foreign_keys", "check_constraints"});
+        Table t(name(args, "table", op));
+        YAML::Node cols = require(args, "columns", op);
+        if (!cols.IsSequence() || cols.size() == 0) error(cols, op + ": expected a list of columns");
+        for (const auto& c : cols) t.columns.push_back(column(c));
+        if (auto pk = optional_text(args, "primary_key_name")) t.primary_key_constraint = *pk;
+        else t.primary_key_constraint = "pk_" + t.name();
+        for (const auto& n : list(args, "unique_constraints")) t.unique_constraints.push_back(unique(n, "unique_constraints"));
+        for (const auto& n : list(args, "foreign_keys")) t.foreign_keys.push_back(foreign_key(n, "foreign_keys"));
+        for (const auto& n : list(args, "check_constraints")) t.checks.push_back(check(n, "check_constraints"));
+        return CreateTable{std::move(t)};
+    }
+    std::vector<YAML::Node> list(const YAML::Node& map, const std::string& key) const {
+        YAML::Node node = map[key];
+        if (!node.IsDefined() || node.IsNull()) return {};
+        if (!node.IsSequence()) error(node, "expected a list for '" + key + "'");
+        return std::vector<YAML::Node>(node.begin(), node.end());
+    }
+    Index index(const YAML::Node& args) const {
+        Index ix;
+        ix.name = name(args, "name", "create_index");
+        ix.columns = names(require(args, "columns", "create_index"), "columns");
+        if (args["unique"]) ix.unique = boolean(args["unique"], "unique");
+        return ix;
+    }
+    UniqueConstraint unique(const YAML::Node& args, const std::string& ctx) const {
+        if (ctx != "create_unique_constraint") check_fields(args, ctx, {"name", "columns"});
+        return {name(args, "name", ctx), names(require(args, "columns", ctx), "columns")};
+    }
+    CheckConstraint check(const YAML::Node& args, const std::string& ctx) const {
+        if (ctx != "create_check_constraint") check_fields(args, ctx, {"name", "sqltext"});
+        return {name(args, "name", ctx), scalar(require(args, "sqltext", ctx), "an SQL boolean expression for 'sqltext'")};
+    }
+    ForeignKey foreign_key(const YAML::Node& args, const std::string& ctx) const {
+        if (ctx != "create_foreign_key")
+            check_fields(args, ctx, {"name", "columns", "ref_table", "ref_columns", "ondelete", "onupdate"});
+        ForeignKey fk;
+        fk.name = name(args, "name", ctx);
+        fk.columns = names(require(args, "columns", ctx), "columns");
+        fk.ref_table = name(args, "ref_table", ctx);
+        fk.ref_columns = names(require(args, "ref_columns", ctx), "ref_columns");
+        if (fk.ref_columns.size() != fk.columns.size())
+            error(args["ref_columns"], ctx + ": expected as many ref_columns as columns");
+        fk.ondelete = optional_text(args, "ondelete").value_or("");
+        fk.onupdate = optional_text(args, "onupdate").value_or("");
+        return fk;
+    }
+    Operation alter_column(const YAML::Node& args) const {
+        const std::string op = "alter_column";
+        check_fields(args, op, {"table", "column", "type", "nullable", "server_default", "new_name"});
+        AlterColumn a;
+        a.table = name(args, "table", op);
+        a.column = name(args, "column", op);
+        if (args["type"]) a.type = type(args["type"]);
+        if (args["nullable"]) a.nullable = boolean(args["nullable"], "nullable");
+        if (args["server_default"]) a.server_default = optional_text(args, "server_default");
+        if (args["new_name"]) a.new_name = name(args, "new_name", op);
+        if (!a.type && !a.nullable && !a.server_default && !a.new_name)
+            error(args, op + ": nothing to change (expected at least one of type, nullable, server_default, new_name)");
+        return a;
+    }
+    Operation execute(const YAML::Node& args) const {
+        const std::string op = "execute";
+        if (args.IsScalar()) return Execute{args.Scalar(), {}};
+        check_fields(args, op, {"sql", "sqlite", "postgresql"});
+        Execute e;
+        e.sql = optional_text(args, "sql");
+        for (const char* dialect : {"sqlite", "postgresql"})
+            if (auto sql = optional_text(args, dialect)) e.per_dialect[dialect] = *sql;
+        if (!e.sql && e.per_dialect.empty()) error(args, op + ": missing field 'sql' (or 'sqlite' / 'postgresql')");
+        return e;
+    }
+};
+
+// ---------------------------------------------------------------- writing
+
+void emit_names(YAML::Emitter& out, const std::vector<std::string>& names) {
+    out << YAML::Flow << YAML::BeginSeq;
+    for (const auto& n : names) out << n;
+    out << YAML::EndSeq;
+}
+
+void emit_column(YAML::Emitter& out, const Column& c) {
+    out << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << c.name;
+    out << YAML::Key << "type" << YAML::Value << c.type.to_string();
+    out << YAML::Key << "nullable" << YAML::Value << c.nullable;
+    if (c.primary_key) out << YAML::Key << "primary_key" << YAML::Value << true;
+    // Only an integer primary key can be assigned by the database.
+    if (c.autoincrement && c.primary_key && c.type.is_integer())
+        out << YAML::Key << "autoincrement" << YAML::Value << true;
+    if (c.server_default) out << YAML::Key << "server_default" << YAML::Value << *c.server_default;
+    out << YAML::EndMap;
+}
+
+void emit_fk_fields(YAML::Emitter& out, const ForeignKey& fk) {
+    out << YAML::Key << "name" << YAML::Value << fk.name;
+    out << YAML::Key << "columns" << YAML::Value;
+    emit_names(out, fk.columns);
+    out << YAML::Key << "ref_table" << YAML::Value << fk.ref_table;
+    out << YAML::Key << "ref_columns" << YAML::Value;
+    emit_names(out, fk.ref_columns);
+    if (!fk.ondelete.empty()) out << YAML::Key << "ondelete" << YAML::Value << fk.ondelete;
+    if (!fk.onupdate.empty()) out << YAML::Key << "onupdate" << YAML::Value << fk.onupdate;
+}
+
+void emit_named_columns(YAML::Emitter& out, const std::string& name, const std::vector<std::string>& columns) {
+    out << YAML::Key << "name" << YAML::Value << name << YAML::Key << "columns" << YAML::Value;
+    emit_names(out, columns);
+}
+
+struct OpEmitter {
+    YAML::Emitter& out;
+
+    void table(const std::string& t) { out << YAML::Key << "table" << YAML::Value << t; }
+
+    void operator()(const CreateTable& op) {
+        const Table& t = op.table;
+        table(t.name());
+        out << YAML::Key << "columns" << YAML::Value << YAML::BeginSeq;
+        for (const auto& c : t.columns) emit_column(out, c);
+        out << YAML::EndSeq;
+        if (!t.primary_key_columns().empty())
+            out << YAML::Key << "primary_key_name" << YAML::Value << t.primary_key_constraint;
+        if (!t.unique_constraints.empty()) {
+            out << YAML::Key << "unique_constraints" << YAML::Value << YAML::BeginSeq;
+            for (const auto& uq : t.unique_constraints) {
+                out << YAML::Flow << YAML::BeginMap;
+                emit_named_columns(out, uq.name, uq.columns);
+                out << YAML::EndMap;
+            }
+            out << YAML::EndSeq;
+        }
+        if (!t.foreign_keys.empty()) {
+            out << YAML::Key << "foreign_keys" << YAML::Value << YAML::BeginSeq;
+            for (const auto& fk : t.foreign_keys) {
+                out << YAML::Flow << YAML::BeginMap;
+                emit_fk_fields(out, fk);
+                out << YAML::EndMap;
+            }
+            out << YAML::EndSeq;
+        }
+        if (!t.checks.empty()) {
+            out << YAML::Key << "check_constraints" << YAML::Value << YAML::BeginSeq;
+            for (const auto& ck : t.checks)
+                out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << ck.name << YAML::Key << "sqltext"
+                    << YAML::Value << ck.sqltext << YAML::EndMap;
+            out << YAML::EndSeq;
+        }
+    }
+    void operator()(const DropTable& op) { table(op.table); }
+    void operator()(const RenameTable& op) {
+        table(op.table);
+        out << YAML::Key << "new_name" << YAML::Value << op.new_name;
+    }
+    void operator()(const AddColumn& op) {
+        table(op.table);
+        out << YAML::Key << "column" << YAML::Value;
+        emit_column(out, op.column);
+    }
+    void operator()(const DropColumn& op) {
+        table(op.table);
+        out << YAML::Key << "column" << YAML::Value << op.column;
+    }
+    void operator()(const AlterColumn& op) {
+        table(op.table);
+        out << YAML::Key << "column" << YAML::Value << op.column;
+        if (op.type) out << YAML::Key << "type" << YAML::Value << op.type->to_string();
+        if (op.nullable) out << YAML::Key << "nullable" << YAML::Value << *op.nullable;
+        if (op.server_default) {
+            out << YAML::Key << "server_default" << YAML::Value;
+            if (*op.server_default) out << **op.server_default;
+            else out << YAML::Null;
+        }
+        if (op.new_name) out << YAML::Key << "new_name" << YAML::Value << *op.new_name;
+    }
+    void operator()(const CreateIndex& op) {
+        table(op.table);
+        emit_named_columns(out, op.index.name, op.index.columns);
+        if (op.index.unique) out << YAML::Key << "unique" << YAML::Value << true;
+    }
+    void operator()(const DropIndex& op) {
+        table(op.table);
+        out << YAML::Key << "name" << YAML::Value << op.name;
+    }
+    void operator()(const CreateUniqueConstraint& op) {
+        table(op.table);
+        emit_named_columns(out, op.constraint.name, op.constraint.columns);
+    }
+    void operator()(const CreateCheckConstraint& op) {
+        table(op.table);
+        out << YAML::Key << "name" << YAML::Value << op.constraint.name;
+        out << YAML::Key << "sqltext" << YAML::Value << op.constraint.sqltext;
+    }
+    void operator()(const CreateForeignKey& op) {
+        table(op.table);
+        emit_fk_fields(out, op.constraint);
+    }
+    void operator()(const DropConstraint& op) {
+        table(op.table);
+        out << YAML::Key << "name" << YAML::Value << op.name;
+    }
+    void operator()(const Execute& op) {
+        if (op.sql) out << YAML::Key << "sql" << YAML::Value << *op.sql;
+        for (const auto& [dialect, sql] : op.per_dialect) out << YAML::Key << dialect << YAML::Value << sql;
+    }
+};
+
+void emit_steps(YAML::Emitter& out, const std::vector<Step>& steps) {
+    if (steps.empty()) {
+        out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+        return;
+    }
+    out << YAML::BeginSeq;
+    for (const auto& step : steps) {
+        if (!step.comment.empty()) out << YAML::Comment(step.comment);
+        out << YAML::BeginMap << YAML::Key << op_name(step.op) << YAML::Value << YAML::BeginMap;
+        std::visit(OpEmitter{out}, step.op);
+        out << YAML::EndMap << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+}
+
+}  // namespace
+
+std::string Revision::down_revision_location() const {
+    return path.string() + ":" + std::to_string(down_revision_line) + ":" + std::to_string(down_revision_column);
+}
+
+Revision parse_revision(const std::string& text, const std::filesystem::path& path) {
+    return Parser(path).parse(text);
+}
+
+Revision read_revision_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw MigrationError(path.string() + ": cannot read revision file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_revision(text.str(), path);
+}
+
+std::string format_revision(const Revision& rev) {
+    YAML::Emitter out;
+    out.SetNullFormat(YAML::LowerNull);   // `down_revision: null`, as people write it
+    out << YAML::BeginMap;
+    out << YAML::Key << "revision" << YAML::Value << rev.id;
+    out << YAML::Key << "down_revision" << YAML::Value;
+    if (rev.down_revisions.empty()) out << YAML::Null;
+    else if (rev.down_revisions.size() == 1) out << rev.down_revisions[0];
+    else emit_names(out, rev.down_revisions);
+    out << YAML::Key << "message" << YAML::Value << rev.message;
+    out << YAML::Key << "created" << YAML::Value << rev.created;
+    out << YAML::Key << "upgrade" << YAML::Value;
+    emit_steps(out, rev.upgrade);
+    out << YAML::Key << "downgrade" << YAML::Value;
+    emit_steps(out, rev.downgrade);
+    out << YAML::EndMap;
+    if (!out.good()) throw MigrationError("cannot write revision " + rev.id + ": " + out.GetLastError());
+    return std::string(out.c_str()) + "\n";
+}
+
+std::filesystem::path write_revision_file(const std::filesystem::path& versions_dir, Revision& rev) {
+    std::filesystem::create_directories(versions_dir);
+    std::string slug = slugify(rev.message);
+    rev.path = versions_dir / (rev.id + (slug.empty() ? "" : "_" + slug) + ".yaml");
+    std::ofstream out(rev.path, std::ios::binary);
+    out << format_revision(rev);
+    if (!out) throw MigrationError(rev.path.string() + ": cannot write revision file");
+    return rev.path;
+}
+
+std::string slugify(const std::string& message) {
+    std::string slug;
+    for (char ch : message) {
+        auto c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c)) slug += static_cast<char>(std::tolower(c));
+        else if (!slug.empty() && slug.back() != '_') slug += '_';
+        if (slug.size() >= 40) break;
+    }
+    while (!slug.empty() && slug.back() == '_') slug.pop_back();
+    return slug;
+}
+
+std::string new_revision_id() {
+    static thread_local std::mt19937_64 gen{std::random_device{}()};
+    static const char* digits = "0123456789abcdef";
+    std::string id;
+    std::uint64_t bits = gen();
+    for (int i = 0; i < 12; ++i, bits >>= 4) id += digits[bits & 0xf];
+    return id;
+}
+
+std::string utc_timestamp() {
+    auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    auto day = std::chrono::floor<std::chrono::days>(now);
+    std::chrono::year_month_day ymd{day};
+    std::chrono::hh_mm_ss hms{now - day};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return buf;
+}
+
+}  // namespace strata::migrate

@@ -1,0 +1,49 @@
+// src/migrate/revision_file.hpp — one revision file (YAML) read and written.
+//
+// The format is in docs/migrations.md. Every error names the file, line and
+// column (from yaml-cpp's Mark) and what was expected there.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "migrate/operations.hpp"
+
+namespace strata::migrate {
+
+struct Revision {
+    std::string id;
+    std::vector<std::string> down_revisions;   // empty for a first revision; several for a merge
+    std::string message;
+    std::string created;                        // ISO 8601 UTC, informational
+    std::vector<Step> upgrade;
+    std::vector<Step> downgrade;
+
+    std::filesystem::path path;                 // where it was read from / written to
+    int down_revision_line = 0;                 // where down_revision is, for graph errors
+    int down_revision_column = 0;
+
+    bool is_merge() const { return down_revisions.size() > 1; }
+    // "path:line:col" of the down_revision field.
+    std::string down_revision_location() const;
+};
+
+// Reads and validates one file (YAML syntax, fields, op names, types).
+Revision read_revision_file(const std::filesystem::path& path);
+// Same, from text; `path` is only used in messages.
+Revision parse_revision(const std::string& text, const std::filesystem::path& path);
+
+// The YAML text of a revision (comments of steps written above them).
+std::string format_revision(const Revision& revision);
+// Writes `<id>_<slug>.yaml` into versions_dir and returns its path.
+std::filesystem::path write_revision_file(const std::filesystem::path& versions_dir, Revision& revision);
+
+// "Add about_me!" -> "add_about_me" (file name part).
+std::string slugify(const std::string& message);
+// 12 random hex digits.
+std::string new_revision_id();
+// Current UTC time as 2026-11-27T14:00:00Z.
+std::string utc_timestamp();
+
+}  // namespace strata::migrate

@@ -1,0 +1,477 @@
+// src/migrate/runner.cpp — plans, the migration transaction and lock, online and offline runs.
+#include "migrate/runner.hpp"
+
+#include <algorithm>
+
+#include "strata/dialect.hpp"
+#include "strata/error.hpp"
+#include "strata/inspect.hpp"
+
+namespace strata::migrate {
+
+namespace {
+
+// Key of the PostgreSQL advisory lock that serialises migration runs ("strata" in ASCII).
+constexpr const char* kPgLockKey = "126943304823905";
+constexpr int kDefaultBusyTimeoutMs = 5000;   // ConnectionOptions' default, restored after waiting
+
+std::string revision_label(const std::vector<std::string>& heads) {
+    return heads.empty() ? std::string("base") : join_ids(heads);
+}
+
+std::vector<std::string> heads_of(const ScriptDirectory& scripts, const std::set<std::string>& applied) {
+    std::vector<std::string> out;
+    for (const auto& id : applied) {
+        auto kids = scripts.children(id);
+        if (std::none_of(kids.begin(), kids.end(), [&](const std::string& k) { return applied.count(k) > 0; }))
+            out.push_back(id);
+    }
+    return out;
+}
+
+void require_known(const ScriptDirectory& scripts, const std::vector<std::string>& current) {
+    for (const auto& id : current)
+        if (!scripts.find(id))
+            throw MigrationError("the database is at revision " + id + ", which is not in " +
+                                 scripts.versions_dir().string() + " (was its file deleted?)");
+}
+
+bool is_relative(const std::string& text, char sign) {
+    return text.size() > 1 && text[0] == sign &&
+           std::all_of(text.begin() + 1, text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+std::string location(const Revision& rev, const Step& step) {
+    return rev.path.string() + ":" + std::to_string(step.line) + ":" + std::to_string(step.column);
+}
+
+// Everything a walk over a plan reports; each use overrides what it needs.
+struct Hooks {
+    virtual ~Hooks() = default;
+    virtual void revision(const Revision&, bool /*upgrade*/) {}
+    virtual void op(const Revision&, const Step&, const MetaData& /*before*/) {}
+    virtual void sql(const std::string&) {}
+    virtual void version(bool /*insert*/, const std::string& /*id*/) {}
+    virtual void opaque(MetaData&) {}   // after raw SQL: the schema may have changed
+    virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
+};
+
+// Renders every op of the plan against the evolving schema and reports it.
+void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& dialect, MetaData& schema, Hooks& hooks) {
+    std::set<std::string> applied = scripts.ancestors(plan.start_heads);
+    std::vector<std::string> heads = plan.start_heads;
+    for (const Revision* rev : plan.revisions) {
+        hooks.revision(*rev, plan.upgrade);
+        const auto& steps = plan.upgrade ? rev->upgrade : rev->downgrade;
+        for (std::size_t k = 0; k < steps.size(); ++k) {
+            const Step& step = steps[k];
+            try {
+                hooks.op(*rev, step, schema);
+                for (const auto& sql : render(step.op, dialect, schema)) hooks.sql(sql);
+                migrate::apply(step.op, schema);
+                if (std::holds_alternative<Execute>(step.op)) hooks.opaque(schema);
+            } catch (const Error& e) {
+                throw MigrationError(location(*rev, step) + ": revision " + rev->id + " (" + rev->message + "), " +
+                                     (plan.upgrade ? "upgrade" : "downgrade") + " op " + std::to_string(k + 1) +
+                                     " `" + describe(step.op) + "` failed: " + e.what());
+            }
+        }
+        try {
+            hooks.finished(*rev);
+        } catch (const Error& e) {
+            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + rev->message + "): " + e.what());
+        }
+        if (plan.upgrade) applied.insert(rev->id);
+        else applied.erase(rev->id);
+        std::vector<std::string> next = heads_of(scripts, applied);
+        for (const auto& id : heads)
+            if (std::find(next.begin(), next.end(), id) == next.end()) hooks.version(false, id);
+        for (const auto& id : next)
+            if (std::find(heads.begin(), heads.end(), id) == heads.end()) hooks.version(true, id);
+        heads = next;
+    }
+}
+
+std::string delete_version_sql(const Dialect& d, const std::string& value) {
+    return "DELETE FROM " + d.quote(kVersionTable) + " WHERE " + d.quote("version_num") + " = " + value;
+}
+std::string insert_version_sql(const Dialect& d, const std::string& value) {
+    return "INSERT INTO " + d.quote(kVersionTable) + " (" + d.quote("version_num") + ") VALUES (" + value + ")";
+}
+
+// Runs one statement that may return rows (PRAGMAs, SELECT of a lock) and ignores them.
+void run_query(Connection& conn, const std::string& sql) {
+    auto stmt = conn.prepare(sql);
+    while (stmt->step()) {
+    }
+}
+
+std::int64_t count_rows(Connection& conn, const std::string& sql) {
+    auto stmt = conn.prepare(sql);
+    return stmt->step() ? stmt->get_int64(0) : 0;
+}
+
+// The migration transaction: lock, BEGIN, and on SQLite foreign keys off for
+// the run (rebuilt tables would otherwise cascade), checked before commit.
+class MigrationTransaction {
+public:
+    MigrationTransaction(Connection& conn, const RunOptions& options) : conn_(conn) {
+        sqlite_ = conn.dialect().name() == "sqlite";
+        if (sqlite_) {
+            foreign_keys_were_on_ = count_rows(conn, "PRAGMA foreign_keys") != 0;
+            run_query(conn, "PRAGMA foreign_keys = OFF");
+            lock_sqlite(options);
+        } else {
+            conn.execute("BEGIN");
+            open_ = true;
+            lock_postgresql(options);
+        }
+    }
+    MigrationTransaction(const MigrationTransaction&) = delete;
+    MigrationTransaction& operator=(const MigrationTransaction&) = delete;
+    ~MigrationTransaction() {
+        try {
+            rollback();
+            if (sqlite_ && foreign_keys_were_on_) run_query(conn_, "PRAGMA foreign_keys = ON");
+        } catch (...) {   // a destructor must not throw; the connection is discarded by its owner
+        }
+    }
+
+    void commit() {
+        conn_.execute("COMMIT");
+        open_ = false;
+    }
+    void rollback() {
+        if (open_) conn_.execute("ROLLBACK");
+        open_ = false;
+    }
+
+private:
+    // BEGIN IMMEDIATE takes SQLite's write lock before anything is read, so two
+    // runs never interleave; a busy database means another run holds it.
+    void lock_sqlite(const RunOptions& options) {
+        run_query(conn_, "PRAGMA busy_timeout = 0");
+        try {
+            conn_.execute("BEGIN IMMEDIATE");
+        } catch (const OperationalError&) {
+            if (options.notice)
+                options.notice("Another migration is running on this database; waiting up to " +
+                               std::to_string(options.lock_timeout.count() / 1000) + " s for its lock...");
+            run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(options.lock_timeout.count()));
+            try {
+                conn_.execute("BEGIN IMMEDIATE");
+            } catch (const OperationalError& e) {
+                run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(kDefaultBusyTimeoutMs));
+                throw MigrationError("could not take the migration lock: another migration is still running "
+                                     "on this database (waited " + std::to_string(options.lock_timeout.count()) +
+                                     " ms): " + e.what());
+            }
+        }
+        open_ = true;
+        run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(kDefaultBusyTimeoutMs));
+    }
+    void lock_postgresql(const RunOptions& options) {
+        auto got = conn_.prepare(std::string("SELECT pg_try_advisory_xact_lock(") + kPgLockKey + ")");
+        if (got->step() && got->get_bool(0)) return;
+        if (options.notice) options.notice("Another migration is running on this database; waiting for its lock...");
+        conn_.execute("SET LOCAL lock_timeout = '" + std::to_string(options.lock_timeout.count()) + "ms'");
+        try {
+            run_query(conn_, std::string("SELECT pg_advisory_xact_lock(") + kPgLockKey + ")");
+        } catch (const DatabaseError& e) {
+            throw MigrationError(std::string("could not take the migration lock: another migration is still running: ") +
+                                 e.what());
+        }
+    }
+    Connection& conn_;
+    bool sqlite_ = false;
+    bool open_ = false;
+    bool foreign_keys_were_on_ = true;
+};
+
+// Rebuilt tables and raw SQL run with SQLite's foreign keys off: check them
+// after each revision, so the error names the revision that broke them.
+void check_foreign_keys(Connection& conn) {
+    auto stmt = conn.prepare("PRAGMA foreign_key_check");
+    std::string problems;
+    int count = 0;
+    while (stmt->step()) {
+        if (++count > 5) continue;
+        problems += "\n  table " + std::string(stmt->get_text(0)) + " row " +
+                    (stmt->is_null(1) ? std::string("?") : std::to_string(stmt->get_int64(1))) +
+                    " references a missing row of " + std::string(stmt->get_text(2));
+    }
+    if (count > 0)
+        throw MigrationError("foreign key check failed (" + std::to_string(count) +
+                             " rows):" + problems);
+}
+
+void ensure_version_table(Connection& conn) {
+    if (has_table(conn, kVersionTable)) return;
+    for (const auto& sql : conn.dialect().create_table(version_table())) conn.execute(sql);
+}
+
+// Executes the walk on the live database.
+struct LiveHooks : Hooks {
+    Connection& conn;
+    RunResult& result;
+    const RunOptions& options;
+    LiveHooks(Connection& c, RunResult& r, const RunOptions& o) : conn(c), result(r), options(o) {}
+
+    void revision(const Revision& rev, bool upgrade) override {
+        ++result.revisions_run;
+        if (!options.notice) return;
+        std::string parents = rev.down_revisions.empty() ? "" : join_ids(rev.down_revisions);
+        options.notice(upgrade ? "Running upgrade " + (parents.empty() ? "base" : parents) + " -> " + rev.id + ", " + rev.message
+                               : "Running downgrade " + rev.id + " -> " + (parents.empty() ? "base" : parents) +
+                                     ", " + rev.message);
+    }
+    void sql(const std::string& statement) override {
+        conn.execute(statement);
+        result.statements.push_back(statement);
+    }
+    void version(bool insert, const std::string& id) override {
+        const Dialect& d = conn.dialect();
+        std::vector<Value> params{Value(id)};
+        conn.execute(insert ? insert_version_sql(d, d.placeholder(1)) : delete_version_sql(d, d.placeholder(1)), params);
+    }
+    void opaque(MetaData& schema) override { schema = inspect(conn); }
+    void finished(const Revision&) override {
+        if (conn.dialect().name() == "sqlite") check_foreign_keys(conn);
+    }
+};
+
+// Collects the destructive ops of a plan (rendering nothing).
+struct LossHooks : Hooks {
+    std::vector<DataLoss> losses;
+    void op(const Revision& rev, const Step& step, const MetaData& before) override {
+        if (!is_destructive(step.op, before)) return;
+        DataLoss loss{rev.id, location(rev, step), describe(step.op), {}, {}, -1};
+        if (auto* dt = std::get_if<DropTable>(&step.op)) loss.table = dt->table;
+        if (auto* dc = std::get_if<DropColumn>(&step.op)) loss.table = dc->table, loss.column = dc->column;
+        if (auto* ac = std::get_if<AlterColumn>(&step.op)) loss.table = ac->table, loss.column = ac->column;
+        losses.push_back(std::move(loss));
+    }
+};
+
+// Rows that hold data each loss would destroy, counted before anything runs.
+void count_losses(Connection& conn, const MetaData& start, std::vector<DataLoss>& losses) {
+    const Dialect& d = conn.dialect();
+    for (auto& loss : losses) {
+        const Table* t = start.find(loss.table);
+        if (!t || (!loss.column.empty() && !t->find_column(loss.column))) continue;
+        std::string sql = "SELECT COUNT(*) FROM " + d.quote(loss.table);
+        if (!loss.column.empty()) sql += " WHERE " + d.quote(loss.column) + " IS NOT NULL";
+        loss.rows = count_rows(conn, sql);
+    }
+}
+
+std::vector<std::string> read_heads(Connection& conn) {
+    std::vector<std::string> out;
+    if (!has_table(conn, kVersionTable)) return out;
+    const Dialect& d = conn.dialect();
+    auto stmt = conn.prepare("SELECT " + d.quote("version_num") + " FROM " + d.quote(kVersionTable) + " ORDER BY " +
+                             d.quote("version_num"));
+    while (stmt->step()) out.emplace_back(stmt->get_text(0));
+    return out;
+}
+
+// ---------------------------------------------------------------- offline
+
+struct OfflineHooks : Hooks {
+    const Dialect& d;
+    OfflineScript& script;
+    OfflineHooks(const Dialect& dialect, OfflineScript& s) : d(dialect), script(s) {}
+
+    void revision(const Revision& rev, bool upgrade) override {
+        script.text += "\n-- " + std::string(upgrade ? "Running upgrade " : "Running downgrade ") + rev.id + ": " +
+                       rev.message + " (" + rev.path.filename().string() + ")\n";
+    }
+    void op(const Revision&, const Step& step, const MetaData&) override {
+        script.text += "-- " + describe(step.op) + "\n";
+    }
+    void sql(const std::string& statement) override {
+        script.text += statement + ";\n";
+        script.statements.push_back(statement);
+    }
+    void version(bool insert, const std::string& id) override {
+        std::string value = d.literal(Value(id));
+        script.text += (insert ? insert_version_sql(d, value) : delete_version_sql(d, value)) + ";\n";
+    }
+};
+
+std::vector<std::string> heads_from_text(const ScriptDirectory& scripts, const std::string& text) {
+    if (text == "heads") return scripts.heads();
+    std::string id = scripts.resolve(text);
+    return id.empty() ? std::vector<std::string>{} : std::vector<std::string>{id};
+}
+
+OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const std::string& range, bool upgrade) {
+    auto colon = range.find(':');
+    if (colon == std::string::npos && !upgrade)
+        throw MigrationError("downgrade --sql needs FROM:TO (e.g. head:base), got '" + range + "'");
+    std::string from = colon == std::string::npos ? "base" : range.substr(0, colon);
+    std::string to = colon == std::string::npos ? range : range.substr(colon + 1);
+    std::vector<std::string> start = heads_from_text(scripts, from);
+    Plan plan = upgrade ? plan_upgrade(scripts, start, to) : plan_downgrade(scripts, start, to);
+
+    OfflineScript script;
+    const bool sqlite = d.name() == "sqlite";
+    script.text = "-- strata offline " + std::string(upgrade ? "upgrade " : "downgrade ") + revision_label(start) +
+                  " -> " + to + " (" + std::string(d.name()) + ")\n";
+    if (sqlite) script.text += "PRAGMA foreign_keys = OFF;\n";
+    script.text += "BEGIN;\n";
+    if (start.empty() && upgrade)
+        for (const auto& sql : d.create_table(version_table())) script.text += sql + ";\n";
+    MetaData schema = schema_at(scripts, start);
+    OfflineHooks hooks(d, script);
+    walk(plan, scripts, d, schema, hooks);
+    if (sqlite) script.text += "\nPRAGMA foreign_key_check;\n";
+    script.text += "COMMIT;\n";
+    if (sqlite) script.text += "PRAGMA foreign_keys = ON;\n";
+    return script;
+}
+
+}  // namespace
+
+Table version_table() {
+    Table t(kVersionTable);
+    Column c;
+    c.name = "version_num";
+    c.type = String(32);
+    c.nullable = false;
+    c.primary_key = true;
+    t.columns.push_back(c);
+    t.primary_key_constraint = std::string(kVersionTable) + "_pkc";
+    return t;
+}
+
+Plan plan_upgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target) {
+    require_known(scripts, current);
+    std::vector<std::string> targets;
+    if (is_relative(target, '+')) targets = {scripts.above(current, std::stoi(target.substr(1)))};
+    else targets = heads_from_text(scripts, target);
+    std::set<std::string> applied = scripts.ancestors(current);
+    std::set<std::string> wanted = scripts.ancestors(targets);
+    Plan plan{current, {}, true};
+    for (const auto& id : scripts.topological_order())
+        if (wanted.count(id) && !applied.count(id)) plan.revisions.push_back(&scripts.get(id));
+    return plan;
+}
+
+// "-N": the N revisions below the single current head, one chain (a merge
+// may be the last one undone: its parents become the heads).
+Plan relative_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, int n) {
+    if (current.size() > 1)
+        throw MigrationError("the database is at several heads (" + join_ids(current) +
+                             "); a relative revision needs one (name a revision instead)");
+    Plan plan{current, {}, false};
+    std::string at = current.empty() ? "" : current[0];
+    for (int step = 1; step <= n; ++step) {
+        if (at.empty())
+            throw MigrationError("cannot go " + std::to_string(n) + " revisions down from " + revision_label(current) +
+                                 ": base reached after " + std::to_string(step - 1));
+        const Revision& rev = scripts.get(at);
+        plan.revisions.push_back(&rev);
+        if (step == n) break;
+        if (rev.is_merge())
+            throw MigrationError("relative revision is ambiguous at " + at + ": it merges " +
+                                 join_ids(rev.down_revisions) + " (name a revision instead)");
+        at = rev.down_revisions.empty() ? "" : rev.down_revisions[0];
+    }
+    return plan;
+}
+
+Plan plan_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target) {
+    require_known(scripts, current);
+    if (is_relative(target, '-')) return relative_downgrade(scripts, current, std::stoi(target.substr(1)));
+    std::string to = scripts.resolve(target);
+    std::set<std::string> applied = scripts.ancestors(current);
+    if (!to.empty() && !applied.count(to))
+        throw MigrationError("cannot downgrade to " + to + ": it is not applied (the database is at " +
+                             revision_label(current) + "); use `db upgrade " + to + "` instead");
+    std::set<std::string> keep = scripts.ancestors({to});
+    Plan plan{current, {}, false};
+    auto order = scripts.topological_order();
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+        if (applied.count(*it) && !keep.count(*it)) plan.revisions.push_back(&scripts.get(*it));
+    return plan;
+}
+
+MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string>& heads) {
+    MetaData schema;
+    Plan plan{{}, {}, true};
+    std::set<std::string> wanted = scripts.ancestors(heads);
+    for (const auto& id : scripts.topological_order())
+        if (wanted.count(id)) plan.revisions.push_back(&scripts.get(id));
+    Hooks quiet;
+    walk(plan, scripts, sqlite_dialect(), schema, quiet);
+    return schema;
+}
+
+std::vector<std::string> Runner::current_heads() { return read_heads(conn_); }
+
+RunResult Runner::upgrade(const std::string& target, const RunOptions& options) { return run(true, target, options); }
+
+RunResult Runner::downgrade(const std::string& target, const RunOptions& options) {
+    return run(false, target, options);
+}
+
+RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions& options) {
+    MigrationTransaction tx(conn_, options);
+    ensure_version_table(conn_);
+    RunResult result;
+    result.from_heads = read_heads(conn_);
+    Plan plan = upgrade ? plan_upgrade(scripts_, result.from_heads, target)
+                        : plan_downgrade(scripts_, result.from_heads, target);
+    if (plan.revisions.empty()) {
+        tx.commit();
+        result.to_heads = result.from_heads;
+        return result;
+    }
+    MetaData schema = inspect(conn_);
+    if (options.confirm) {
+        MetaData scratch = schema;
+        LossHooks losses;
+        walk(plan, scripts_, conn_.dialect(), scratch, losses);
+        count_losses(conn_, schema, losses.losses);
+        // Empty tables and columns lose nothing; rows made in this very run are not asked about.
+        std::erase_if(losses.losses, [](const DataLoss& l) { return l.rows <= 0; });
+        if (!losses.losses.empty() && !options.confirm(losses.losses))
+            throw MigrationError("aborted: nothing was changed, the database is still at " +
+                                 revision_label(result.from_heads));
+    }
+    try {
+        LiveHooks hooks(conn_, result, options);
+        walk(plan, scripts_, conn_.dialect(), schema, hooks);
+        tx.commit();
+    } catch (const Error& e) {
+        tx.rollback();
+        throw MigrationError(std::string(e.what()) + "\nEverything was rolled back: the database is still at " +
+                             revision_label(result.from_heads) + ".");
+    }
+    result.to_heads = read_heads(conn_);
+    return result;
+}
+
+void Runner::stamp(const std::string& target, const RunOptions& options) {
+    MigrationTransaction tx(conn_, options);
+    ensure_version_table(conn_);
+    std::vector<std::string> heads = heads_from_text(scripts_, target);
+    const Dialect& d = conn_.dialect();
+    conn_.execute("DELETE FROM " + d.quote(kVersionTable));
+    for (const auto& id : heads) {
+        std::vector<Value> params{Value(id)};
+        conn_.execute(insert_version_sql(d, d.placeholder(1)), params);
+    }
+    tx.commit();
+}
+
+OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range) {
+    return offline(scripts, dialect, range, true);
+}
+
+OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range) {
+    return offline(scripts, dialect, range, false);
+}
+
+}  // namespace strata::migrate

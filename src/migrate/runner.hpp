@@ -1,0 +1,89 @@
+// src/migrate/runner.hpp — running revisions against a database, or printing them.
+//
+// Online: one transaction for a whole upgrade or downgrade, taken under a lock
+// (SQLite: BEGIN IMMEDIATE; PostgreSQL: pg_advisory_xact_lock), the version
+// table strata_version updated per revision, PRAGMA foreign_key_check before
+// commit on SQLite. The schema before the first op comes from inspect().
+//
+// Offline: the same statements as text, the schema before the first op
+// coming from replaying the revision files (no database needed).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "migrate/script.hpp"
+#include "strata/connection.hpp"
+
+namespace strata::migrate {
+
+// A destructive op about to run, and how many rows hold data it will lose
+// (-1 when the table does not exist yet, so the count is unknown).
+struct DataLoss {
+    std::string revision;
+    std::string location;      // file:line of the op
+    std::string op;            // describe()
+    std::string table;
+    std::string column;        // empty for drop_table
+    std::int64_t rows = -1;
+};
+
+struct RunOptions {
+    std::function<void(const std::string&)> notice;                 // progress and lock messages
+    std::function<bool(const std::vector<DataLoss>&)> confirm;      // false aborts before any change
+    std::chrono::milliseconds lock_timeout{60000};
+};
+
+struct RunResult {
+    std::vector<std::string> from_heads;
+    std::vector<std::string> to_heads;
+    std::vector<std::string> statements;    // the ops' SQL, in order (not the version table's)
+    std::size_t revisions_run = 0;
+};
+
+// Revisions from one state (heads) to another, in the order they run.
+struct Plan {
+    std::vector<std::string> start_heads;
+    std::vector<const Revision*> revisions;
+    bool upgrade = true;
+};
+
+Plan plan_upgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target);
+Plan plan_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target);
+
+// The schema the revision files describe at these heads (replayed from base).
+MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string>& heads);
+
+class Runner {
+public:
+    Runner(Connection& conn, const ScriptDirectory& scripts) : conn_(conn), scripts_(scripts) {}
+
+    // The database's heads from the version table (empty: none yet / no table).
+    std::vector<std::string> current_heads();
+    RunResult upgrade(const std::string& target, const RunOptions& options = {});
+    RunResult downgrade(const std::string& target, const RunOptions& options = {});
+    // Sets the version table to the target without running anything.
+    void stamp(const std::string& target, const RunOptions& options = {});
+
+private:
+    RunResult run(bool upgrade, const std::string& target, const RunOptions& options);
+    Connection& conn_;
+    const ScriptDirectory& scripts_;
+};
+
+struct OfflineScript {
+    std::string text;                       // the whole script, statements ending in ';'
+    std::vector<std::string> statements;    // the ops' SQL only, as the online run executes them
+};
+
+// `range` is "FROM:TO" or "TO" (upgrade from base). Downgrade needs FROM:TO.
+OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
+OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
+
+// The version table's definition.
+Table version_table();
+
+}  // namespace strata::migrate

@@ -1,0 +1,197 @@
+// src/migrate/script.cpp — loading the repository, resolving ids, walking the graph.
+#include "migrate/script.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+
+#include "strata/error.hpp"
+
+namespace strata::migrate {
+
+namespace fs = std::filesystem;
+
+std::string join_ids(const std::vector<std::string>& ids) {
+    std::string out;
+    for (const auto& id : ids) out += (out.empty() ? "" : ", ") + (id.empty() ? std::string("base") : id);
+    return out;
+}
+
+ScriptDirectory::ScriptDirectory(fs::path dir) : dir_(std::move(dir)) {
+    if (!fs::exists(dir_ / kConfigFile))
+        throw MigrationError("no migration repository at " + dir_.string() + " (run `db init` to create one)");
+    if (!fs::is_directory(versions_dir())) return;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(versions_dir()))
+        if (entry.is_regular_file() && entry.path().extension() == ".yaml") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+        Revision rev = read_revision_file(file);
+        if (auto* existing = find(rev.id))
+            throw MigrationError(file.string() + ": revision id " + rev.id + " is also used by " +
+                                 existing->path.string());
+        std::string id = rev.id;
+        revisions_.emplace(id, std::move(rev));
+    }
+    for (const auto& [id, rev] : revisions_)
+        for (const auto& parent : rev.down_revisions) children_[parent].push_back(id);
+    check_graph();
+}
+
+void ScriptDirectory::init(const fs::path& dir) {
+    if (fs::exists(dir) && !fs::is_empty(dir))
+        throw MigrationError("migration repository " + dir.string() + " already exists; not overwriting it");
+    fs::create_directories(dir / "versions");
+    std::ofstream config(dir / kConfigFile);
+    config << "# strata migration repository, created by `db init`.\n"
+              "# Revision files live in versions/ as <revision>_<slug>.yaml; the format is\n"
+              "# described in docs/migrations.md. The database records its revision in\n"
+              "# the table below.\n"
+              "version_table: "
+           << kVersionTable << "\n";
+    if (!config) throw MigrationError("cannot write " + (dir / kConfigFile).string());
+}
+
+void ScriptDirectory::add(Revision revision) {
+    std::string id = revision.id;
+    for (const auto& parent : revision.down_revisions) children_[parent].push_back(id);
+    revisions_.emplace(id, std::move(revision));
+    check_graph();
+}
+
+void ScriptDirectory::check_graph() const {
+    for (const auto& [id, rev] : revisions_)
+        for (const auto& parent : rev.down_revisions)
+            if (!find(parent))
+                throw MigrationError(rev.down_revision_location() + ": down_revision '" + parent +
+                                     "' does not exist (expected the id of a revision in " +
+                                     versions_dir().string() + ", or null)");
+    // Depth-first search; a grey node met again closes a cycle.
+    enum class Mark { White, Grey, Black };
+    std::map<std::string, Mark> marks;
+    std::vector<std::string> path;
+    std::function<void(const std::string&)> visit = [&](const std::string& id) {
+        marks[id] = Mark::Grey;
+        path.push_back(id);
+        for (const auto& parent : get(id).down_revisions) {
+            if (marks[parent] == Mark::Grey) {
+                auto start = std::find(path.begin(), path.end(), parent);
+                std::string cycle;
+                for (auto it = start; it != path.end(); ++it) cycle += *it + " -> ";
+                throw MigrationError(get(id).down_revision_location() + ": revision cycle " + cycle + parent +
+                                     " (expected down_revision to point at an older revision)");
+            }
+            if (marks[parent] == Mark::White) visit(parent);
+        }
+        path.pop_back();
+        marks[id] = Mark::Black;
+    };
+    for (const auto& [id, rev] : revisions_)
+        if (marks[id] == Mark::White) visit(id);
+}
+
+const Revision* ScriptDirectory::find(const std::string& id) const {
+    auto it = revisions_.find(id);
+    return it == revisions_.end() ? nullptr : &it->second;
+}
+
+const Revision& ScriptDirectory::get(const std::string& id) const {
+    if (auto* rev = find(id)) return *rev;
+    throw MigrationError("no revision '" + id + "' in " + versions_dir().string());
+}
+
+std::vector<std::string> ScriptDirectory::children(const std::string& id) const {
+    auto it = children_.find(id);
+    if (it == children_.end()) return {};
+    std::vector<std::string> out = it->second;
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> ScriptDirectory::heads() const {
+    std::vector<std::string> out;
+    for (const auto& [id, rev] : revisions_)
+        if (!children_.count(id)) out.push_back(id);
+    return out;
+}
+
+std::string ScriptDirectory::resolve(const std::string& text) const {
+    if (text == "base") return "";
+    if (text == "head") {
+        auto hs = heads();
+        if (hs.empty()) return "";
+        if (hs.size() > 1)
+            throw MigrationError("the repository has several heads (" + join_ids(hs) +
+                                 "); merge them with `db merge -m MESSAGE " + join_ids(hs) +
+                                 "` or name one revision");
+        return hs[0];
+    }
+    if (find(text)) return text;
+    std::vector<std::string> matches;
+    for (const auto& [id, rev] : revisions_)
+        if (id.rfind(text, 0) == 0) matches.push_back(id);
+    if (matches.empty() || text.empty())
+        throw MigrationError("no revision '" + text + "' (expected head, base, a revision id or a unique prefix)");
+    if (matches.size() > 1)
+        throw MigrationError("revision prefix '" + text + "' is ambiguous: " + join_ids(matches));
+    return matches[0];
+}
+
+std::set<std::string> ScriptDirectory::ancestors(const std::vector<std::string>& ids) const {
+    std::set<std::string> seen;
+    std::vector<std::string> todo;
+    for (const auto& id : ids)
+        if (!id.empty()) todo.push_back(id);
+    while (!todo.empty()) {
+        std::string id = todo.back();
+        todo.pop_back();
+        if (!seen.insert(id).second) continue;
+        for (const auto& parent : get(id).down_revisions) todo.push_back(parent);
+    }
+    return seen;
+}
+
+std::vector<std::string> ScriptDirectory::topological_order() const {
+    std::map<std::string, std::size_t> waiting;
+    std::set<std::string> ready;
+    for (const auto& [id, rev] : revisions_) {
+        waiting[id] = rev.down_revisions.size();
+        if (rev.down_revisions.empty()) ready.insert(id);
+    }
+    std::vector<std::string> out;
+    while (!ready.empty()) {
+        std::string id = *ready.begin();
+        ready.erase(ready.begin());
+        out.push_back(id);
+        for (const auto& child : children(id))
+            if (--waiting[child] == 0) ready.insert(child);
+    }
+    return out;
+}
+
+std::string ScriptDirectory::above(const std::vector<std::string>& from, int n) const {
+    if (from.size() > 1)
+        throw MigrationError("the database is at several heads (" + join_ids(from) +
+                             "); a relative revision needs one (name a revision instead)");
+    std::string at = from.empty() ? "" : from[0];
+    for (int step = 0; step < n; ++step) {
+        std::vector<std::string> next;
+        if (at.empty()) {
+            for (const auto& [id, rev] : revisions_)
+                if (rev.down_revisions.empty()) next.push_back(id);
+        } else {
+            next = children(at);
+        }
+        const std::string here = at.empty() ? std::string("base") : at;
+        if (next.empty())
+            throw MigrationError("cannot go " + std::to_string(n) + " revisions up from " + join_ids(from.empty() ? std::vector<std::string>{""} : from) +
+                                 ": " + here + " is a head");
+        if (next.size() > 1)
+            throw MigrationError("relative revision is ambiguous at " + here + ": it branches into " + join_ids(next) +
+                                 " (name a revision instead)");
+        at = next[0];
+    }
+    return at;
+}
+
+}  // namespace strata::migrate

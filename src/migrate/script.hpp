@@ -1,0 +1,64 @@
+// src/migrate/script.hpp — the migration repository and its revision graph.
+//
+// migrations/strata.yaml (config) and migrations/versions/*.yaml (revisions).
+// Revisions form a DAG by down_revision: a branch is two revisions with the
+// same parent, a merge is a revision with several parents. Loading checks
+// every down_revision exists and there is no cycle.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "migrate/revision_file.hpp"
+
+namespace strata::migrate {
+
+inline constexpr const char* kConfigFile = "strata.yaml";
+inline constexpr const char* kVersionTable = "strata_version";
+
+class ScriptDirectory {
+public:
+    // Loads and validates every revision; MigrationError when the repository
+    // is missing or a file is malformed.
+    explicit ScriptDirectory(std::filesystem::path dir);
+    // Creates the repository (config and versions/); refuses an existing one.
+    static void init(const std::filesystem::path& dir);
+
+    const std::filesystem::path& dir() const { return dir_; }
+    std::filesystem::path versions_dir() const { return dir_ / "versions"; }
+    bool empty() const { return revisions_.empty(); }
+    std::size_t size() const { return revisions_.size(); }
+
+    const Revision& get(const std::string& id) const;
+    const Revision* find(const std::string& id) const;
+    std::vector<std::string> heads() const;               // revisions no one builds on, sorted
+    std::vector<std::string> children(const std::string& id) const;
+
+    // A user's revision argument: "head" (only when there is one), "base" (""),
+    // a full id or a unique prefix of one.
+    std::string resolve(const std::string& text) const;
+    // The given revisions and all they build on.
+    std::set<std::string> ancestors(const std::vector<std::string>& ids) const;
+    // Every revision, parents before children (ties by id, so it is stable).
+    std::vector<std::string> topological_order() const;
+    // The revision N steps above `from` ("" = base), for "+N"; MigrationError
+    // when the path forks or runs out.
+    std::string above(const std::vector<std::string>& from, int n) const;
+
+    // Adds a revision written just now (keeps the graph checks).
+    void add(Revision revision);
+
+private:
+    void check_graph() const;
+    std::filesystem::path dir_;
+    std::map<std::string, Revision> revisions_;
+    std::map<std::string, std::vector<std::string>> children_;
+};
+
+// "a1b2c3, d4e5f6" for messages.
+std::string join_ids(const std::vector<std::string>& ids);
+
+}  // namespace strata::migrate
