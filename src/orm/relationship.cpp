@@ -273,9 +273,18 @@ void SessionImpl::load_collection(CollectionBase& c) {
     }
     autoflush_now();
     const RelationshipMapping& rel = *c.mapping_;
-    auto sel = relationship_select(rel, dialect());
-    sel.where(owner_condition(rel, bind(owner.mapper->pk_value(owner))));
-    set_collection(c, run_select(*rel.target, sel.compile(dialect())));
+    set_collection(c, run_select(*rel.target, {rel.lazy_sql(dialect()), {owner.mapper->pk_value(owner)}}));
+}
+
+const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
+    std::lock_guard lock(sql_mutex_);
+    auto& sql = lazy_sql_[&d];
+    if (sql.empty()) {
+        auto sel = relationship_select(*this, d);
+        sel.where(owner_condition(*this, bind(Value())));
+        sql = sel.compile(d).sql;
+    }
+    return sql;
 }
 
 RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {
