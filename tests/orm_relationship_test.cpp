@@ -188,6 +188,14 @@ TEST_P(OrmRelationship, DynamicQueryOverACollection) {
     EXPECT_FALSE(u->posts.is_loaded()) << "the query does not load the collection";
 }
 
+TEST_P(OrmRelationship, DynamicQueryOfANewOwnerFlushesItFirst) {
+    auto s = session();
+    auto u = s.add(User{.nickname = "new", .email = "new@x"});
+    u->posts.push_back(Post{.body = "p"});
+    EXPECT_EQ(u->posts.query().count(), 1);
+    EXPECT_NE(u->id, 0);
+}
+
 TEST_P(OrmRelationship, SaveUpdateCascadeAddsNewPostsWithTheirUser) {
     auto s = session();
     User user{.nickname = "john", .email = "j@x"};

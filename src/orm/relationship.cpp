@@ -20,6 +20,8 @@ bool has_value(const V& v, const X& x) {
     return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+}  // namespace
+
 // The other side of a change, in memory only: no load, no row written.
 void add_in_memory(CollectionBase& c, RecordBase* item) {
     if (c.is_loaded()) {
@@ -38,6 +40,8 @@ void remove_in_memory(CollectionBase& c, RecordBase* item) {
         if (!has_value(c.pending_removes_, item)) c.pending_removes_.push_back(item);
     }
 }
+
+namespace {
 
 void check_same_session(const RecordBase& owner, const RecordBase& item) {
     if (item.store != owner.store)
@@ -269,9 +273,18 @@ void SessionImpl::load_collection(CollectionBase& c) {
     }
     autoflush_now();
     const RelationshipMapping& rel = *c.mapping_;
-    auto sel = relationship_select(rel, dialect());
-    sel.where(owner_condition(rel, bind(owner.mapper->pk_value(owner))));
-    set_collection(c, run_select(*rel.target, sel.compile(dialect())));
+    set_collection(c, run_select(*rel.target, {rel.lazy_sql(dialect()), {owner.mapper->pk_value(owner)}}));
+}
+
+const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
+    std::lock_guard lock(sql_mutex_);
+    auto& sql = lazy_sql_[&d];
+    if (sql.empty()) {
+        auto sel = relationship_select(*this, d);
+        sel.where(owner_condition(*this, bind(Value())));
+        sql = sel.compile(d).sql;
+    }
+    return sql;
 }
 
 RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {
@@ -287,6 +300,7 @@ RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {
 QuerySpec relationship_query(const CollectionBase& c) {
     if (!c.owner_) throw Error("strata: query() on a collection of an object that is not in a session");
     SessionImpl& s = live_session(*c.owner_, "a relationship query");
+    s.autoflush_now();  // a new owner gets its key before the key goes into the query
     const RelationshipMapping& rel = *c.mapping_;
     QuerySpec spec;
     spec.store = s.store;
