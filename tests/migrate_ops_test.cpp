@@ -155,6 +155,37 @@ TEST_P(MigrateOps, AlterColumnRename) {
                });
 }
 
+TEST_P(MigrateOps, RenameColumnUsedByACheckAndAnIndex) {
+    round_trip("  - create_check_constraint: {table: user, name: ck_user_note, sqltext: note <> 'root'}\n"
+               "  - create_index: {table: user, name: ix_user_note, columns: [note]}\n"
+               "  - alter_column: {table: user, column: note, new_name: remark}\n",
+               "  - alter_column: {table: user, column: remark, new_name: note}\n"
+               "  - drop_index: {table: user, name: ix_user_note}\n"
+               "  - drop_constraint: {table: user, name: ck_user_note}\n",
+               [&] {
+                   EXPECT_EQ(rows("SELECT remark FROM \"user\" ORDER BY id"), (std::vector<std::string>{"a", "NULL"}));
+                   MetaData md = inspect(conn());
+                   const auto& indexes = md.find("user")->indexes;
+                   auto ix = std::find_if(indexes.begin(), indexes.end(),
+                                          [](const Index& i) { return i.name == "ix_user_note"; });
+                   ASSERT_NE(ix, indexes.end());
+                   EXPECT_EQ(ix->columns, std::vector<std::string>{"remark"});
+                   expect_throw<IntegrityError>(
+                       [&] { conn().execute("INSERT INTO \"user\" (id, name, remark) VALUES (3, 'x', 'root')"); });
+               });
+}
+
+TEST_P(MigrateOps, AlterColumnRenameOfEnum) {
+    round_trip("  - add_column: {table: user, column: {name: mood, type: 'Enum(happy,sad)'}}\n"
+               "  - alter_column: {table: user, column: mood, new_name: feeling}\n",
+               "  - alter_column: {table: user, column: feeling, new_name: mood}\n"
+               "  - drop_column: {table: user, column: mood}\n",
+               [&] {
+                   conn().execute("UPDATE \"user\" SET feeling = 'sad'");
+                   expect_throw<DatabaseError>([&] { conn().execute("UPDATE \"user\" SET feeling = 'angry'"); });
+               });
+}
+
 TEST_P(MigrateOps, AlterReferencedColumnKeepsChildRows) {
     // Rebuilding `user` on SQLite drops and recreates it: the ON DELETE CASCADE
     // of post must not fire, and the foreign key must still hold afterwards.

@@ -35,6 +35,34 @@ bool mentions_identifier(const std::string& sql, const std::string& name) {
     return false;
 }
 
+// `sql` with the identifier `from` (bare or double-quoted, outside string
+// literals) renamed to "to" — quoted, as SQLite writes it after RENAME COLUMN.
+std::string rename_identifier(const std::string& sql, const std::string& from, const std::string& to) {
+    auto is_ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    const std::string quoted_to = "\"" + to + "\"";
+    std::string out;
+    for (std::size_t i = 0; i < sql.size();) {
+        char c = sql[i];
+        if (c == '\'' || c == '"') {
+            std::size_t end = sql.find(c, i + 1);
+            if (end == std::string::npos) end = sql.size() - 1;
+            std::string token = sql.substr(i, end - i + 1);
+            out += (c == '"' && token == "\"" + from + "\"") ? quoted_to : token;
+            i = end + 1;
+        } else if (is_ident(c)) {
+            std::size_t end = i;
+            while (end < sql.size() && is_ident(sql[end])) ++end;
+            std::string word = sql.substr(i, end - i);
+            out += word == from ? quoted_to : word;
+            i = end;
+        } else {
+            out += c;
+            ++i;
+        }
+    }
+    return out;
+}
+
 [[noreturn]] void fail(const std::string& op, const std::string& what) {
     throw MigrationError(op + ": " + what);
 }
@@ -147,6 +175,8 @@ struct Applier {
         for (auto& ix : t.indexes) rename_in(ix.columns, from, to);
         for (auto& uq : t.unique_constraints) rename_in(uq.columns, from, to);
         for (auto& fk : t.foreign_keys) rename_in(fk.columns, from, to);
+        for (auto& ck : t.checks)
+            if (mentions_identifier(ck.sqltext, from)) ck.sqltext = rename_identifier(ck.sqltext, from, to);
         for (const auto& other : schema.tables())
             for (auto& fk : other->foreign_keys)
                 if (fk.ref_table == t.name()) rename_in(fk.ref_columns, from, to);
@@ -358,8 +388,12 @@ struct Renderer {
         if (op.nullable && *op.nullable != c.nullable) out.push_back(prefix + (*op.nullable ? "DROP" : "SET") + " NOT NULL");
         if (op.server_default && (*op.server_default != c.server_default || (op.type && c.server_default)))
             out.push_back(prefix + (*op.server_default ? "SET DEFAULT " + **op.server_default : "DROP DEFAULT"));
-        if (rename)
+        if (rename) {
             out.push_back(alter_table(d, op.table) + "RENAME COLUMN " + d.quote(op.column) + " TO " + d.quote(*op.new_name));
+            for (const auto& ck : t.checks)
+                if (mentions_identifier(ck.sqltext, op.column))
+                    append(out, check_comment(op.table, {ck.name, rename_identifier(ck.sqltext, op.column, *op.new_name)}));
+        }
         return out;
     }
     // USING converts existing rows; an ENUM type of the same name is swapped
@@ -411,12 +445,14 @@ struct Renderer {
     }
     std::vector<std::string> operator()(const CreateCheckConstraint& op) const {
         auto out = add_constraint(op, op.table, d.check_clause(op.constraint));
-        // As the PostgreSQL dialect's create_table does: the declared text kept
-        // as the constraint's comment, so inspect() reads back what was written.
-        if (is_postgresql(d))
-            out.push_back("COMMENT ON CONSTRAINT " + d.quote(op.constraint.name) + " ON " + d.quote(op.table) + " IS " +
-                          d.literal(Value(op.constraint.sqltext)));
+        append(out, check_comment(op.table, op.constraint));
         return out;
+    }
+    // As the PostgreSQL dialect's create_table does: a CHECK's declared text
+    // kept as the constraint's comment, so inspect() reads back what was written.
+    std::vector<std::string> check_comment(const std::string& table, const CheckConstraint& ck) const {
+        if (!is_postgresql(d)) return {};
+        return {"COMMENT ON CONSTRAINT " + d.quote(ck.name) + " ON " + d.quote(table) + " IS " + d.literal(Value(ck.sqltext))};
     }
     std::vector<std::string> operator()(const CreateForeignKey& op) const {
         return add_constraint(op, op.table, d.foreign_key_clause(op.constraint));
