@@ -2,6 +2,7 @@
 // mapping, URL forms, the statement cache, connection loss.
 #include <climits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support.hpp"
@@ -143,6 +144,11 @@ TEST_F(PgDriver, FloatsAndBooleansRoundTrip) {
     for (double v : {0.1, -1e300, 5e-324, 1.0 / 3.0, 0.0}) {
         round_trip(*conn, "DOUBLE PRECISION", v, [&](Statement& s) { EXPECT_EQ(s.get_double(0), v); });
     }
+    round_trip(*conn, "DOUBLE PRECISION", 1e300, [&](Statement& s) {
+        auto e = expect_throw<ProgrammingError>([&] { (void)s.get_int64(0); });
+        EXPECT_NE(std::string(e.what()).find("cannot be read as an integer"), std::string::npos) << e.what();
+    });
+    round_trip(*conn, "DOUBLE PRECISION", -2.75, [&](Statement& s) { EXPECT_EQ(s.get_int64(0), -2); });
     for (bool v : {true, false}) {
         round_trip(*conn, "BOOLEAN", v, [&](Statement& s) {
             EXPECT_EQ(s.get_bool(0), v);
@@ -250,6 +256,40 @@ TEST_F(PgErrors, DeadlockShutdownAndConnectionClassesAreOperationalErrors) {
     EXPECT_TRUE(conn->is_healthy());
 }
 
+TEST_F(PgErrors, RealDeadlockIsOperationalErrorAndTheOtherSideCommits) {
+    conn->execute("INSERT INTO parent VALUES (2, 'b@x', 1)");
+    auto other = open_connection();
+    for (Connection* c : {conn.get(), other.get()}) {
+        c->execute("SET deadlock_timeout = '50ms'");
+        c->begin();
+    }
+    conn->execute("UPDATE parent SET age = 10 WHERE id = 1");
+    other->execute("UPDATE parent SET age = 20 WHERE id = 2");
+    // Each now waits for the row the other holds; the server breaks the cycle.
+    std::string first_error, second_error;
+    auto run = [](Connection& c, const char* sql, std::string& error) {
+        try {
+            c.execute(sql);
+        } catch (const OperationalError& e) {
+            error = e.code();
+            c.rollback();
+        }
+    };
+    std::thread t([&] { run(*other, "UPDATE parent SET age = 21 WHERE id = 1", second_error); });
+    run(*conn, "UPDATE parent SET age = 11 WHERE id = 2", first_error);
+    if (first_error.empty()) conn->commit();
+    t.join();
+    if (second_error.empty()) other->commit();
+    EXPECT_EQ(first_error + second_error, "40P01") << "exactly one side is chosen as the deadlock victim";
+    auto stmt = conn->prepare("SELECT age FROM parent ORDER BY id");
+    ASSERT_TRUE(stmt->step());
+    const std::int64_t a = stmt->get_int64(0);
+    ASSERT_TRUE(stmt->step());
+    const std::int64_t b = stmt->get_int64(0);
+    // The survivor's two updates are both there, the victim's none.
+    EXPECT_TRUE((a == 10 && b == 11) || (a == 21 && b == 20)) << a << ", " << b;
+}
+
 TEST_F(PgErrors, FailedStatementInTransactionRollsBackCleanly) {
     conn->begin();
     Value ok[] = {2, "b@x"};
@@ -281,11 +321,40 @@ TEST_F(PgErrors, BindOutOfRangeAndNoRowAreProgrammingErrors) {
 // ---- URLs and connecting ---------------------------------------------------
 
 TEST_F(PgDriver, QueryParametersReachTheServer) {
-    auto conn = connect(postgres_url() + "?application_name=strata_probe&connect_timeout=5&sslmode=disable");
+    auto conn = connect(postgres_url() + (postgres_url().find('?') == std::string::npos ? "?" : "&") +
+                        "application_name=strata_probe&connect_timeout=5&sslmode=disable");
     auto stmt = conn->prepare("SELECT current_setting('application_name'), current_database()");
     ASSERT_TRUE(stmt->step());
     EXPECT_EQ(stmt->get_text(0), "strata_probe");
     EXPECT_EQ(stmt->get_text(1), parse_url(postgres_url()).database);
+}
+
+TEST_F(PgDriver, ServerOptionsAndSslModeFromTheUrl) {
+    const std::string sep = postgres_url().find('?') == std::string::npos ? "?" : "&";
+    // options= passes server settings (here search_path) as libpq does.
+    auto conn = connect(postgres_url() + sep + "options=-csearch_path%3Dstrata_elsewhere");
+    auto stmt = conn->prepare("SELECT current_setting('search_path')");
+    ASSERT_TRUE(stmt->step());
+    EXPECT_EQ(stmt->get_text(0), "strata_elsewhere");
+    // The test server has no SSL: requiring it fails to connect, naming the reason.
+    auto e = expect_throw<OperationalError>([&] { connect(postgres_url() + sep + "sslmode=require"); });
+    EXPECT_NE(std::string(e.what()).find("SSL"), std::string::npos) << e.what();
+}
+
+TEST_F(PgDriver, SessionsRunInUtcUnlessTheUrlSaysOtherwise) {
+    const std::string db = parse_url(postgres_url()).database;
+    open_connection()->execute("ALTER DATABASE " + postgresql_dialect().quote(db) + " SET timezone = 'America/New_York'");
+    auto conn = open_connection();
+    auto stmt = conn->prepare("SELECT current_setting('TimeZone'), now()::timestamp = (now() AT TIME ZONE 'UTC')");
+    ASSERT_TRUE(stmt->step());
+    EXPECT_EQ(stmt->get_text(0), "UTC");
+    EXPECT_TRUE(stmt->get_bool(1)) << "CURRENT_TIMESTAMP defaults store UTC, like strata::now()";
+
+    const std::string sep = postgres_url().find('?') == std::string::npos ? "?" : "&";
+    auto paris = connect(postgres_url() + sep + "options=-c%20TimeZone%3DEurope/Paris");
+    auto tz = paris->prepare("SELECT current_setting('TimeZone')");
+    ASSERT_TRUE(tz->step());
+    EXPECT_EQ(tz->get_text(0), "Europe/Paris");
 }
 
 TEST_F(PgDriver, UnixSocketUrl) {
@@ -294,7 +363,7 @@ TEST_F(PgDriver, UnixSocketUrl) {
     ASSERT_TRUE(stmt->step());
     std::string dir(stmt->get_text(0));
     dir = dir.substr(0, dir.find(','));
-    const std::string url = "postgresql:///strata_test?host=" + dir + "&port=" + std::string(stmt->get_text(1)) +
+    const std::string url = "postgresql:///" + parse_url(postgres_url()).database + "?host=" + dir + "&port=" + std::string(stmt->get_text(1)) +
                             "&user=" + std::string(stmt->get_text(2));
     auto conn = connect(url);
     auto probe = conn->prepare("SELECT inet_server_addr() IS NULL");  // NULL over a unix socket
@@ -325,7 +394,7 @@ TEST_F(PgDriver, UnreachableServerIsOperationalErrorWithPasswordMasked) {
 }
 
 TEST_F(PgDriver, MissingDatabaseIsOperationalError) {
-    Url url = parse_url(postgres_url());
+    Url url = parse_url(testing::postgres_server_url());
     url.database = "strata_no_such_db";
     auto e = expect_throw<OperationalError>([&] { connect(url.masked()); });
     EXPECT_NE(std::string(e.what()).find("\"strata_no_such_db\" does not exist"), std::string::npos) << e.what();

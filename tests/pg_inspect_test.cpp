@@ -53,6 +53,9 @@ STRATA_INSTANTIATE_BACKENDS(DefaultsRoundTrip);
 
 class PgInspect : public testing::PostgresTest {};
 
+// Catalog queries look at the schema the test works in only.
+const std::string kCurrentSchema = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())";
+
 TEST_F(PgInspect, EnumIsANativeTypeWithItsValuesReflected) {
     MetaData md;
     md.table("post").column("id", Integer(), primary_key()).column("state", Enum({"draft", "it's", "caf\xc3\xa9"}));
@@ -62,7 +65,8 @@ TEST_F(PgInspect, EnumIsANativeTypeWithItsValuesReflected) {
     {
         auto stmt = conn->prepare(
             "SELECT t.typname, string_agg(e.enumlabel, '|' ORDER BY e.enumsortorder) FROM pg_type t "
-            "JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname ORDER BY t.typname");
+            "JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = " + kCurrentSchema +
+            " GROUP BY t.typname ORDER BY t.typname");
         ASSERT_TRUE(stmt->step());
         EXPECT_EQ(stmt->get_text(0), "page_kind");
         EXPECT_EQ(stmt->get_text(1), "a|b");
@@ -78,7 +82,7 @@ TEST_F(PgInspect, EnumIsANativeTypeWithItsValuesReflected) {
     EXPECT_TRUE(live.find("post")->checks.empty()) << "a native enum needs no CHECK";
 
     md.drop_all(*conn);
-    auto left = conn->prepare("SELECT count(*) FROM pg_type WHERE typtype = 'e'");
+    auto left = conn->prepare("SELECT count(*) FROM pg_type WHERE typtype = 'e' AND typnamespace = " + kCurrentSchema);
     ASSERT_TRUE(left->step());
     EXPECT_EQ(left->get_int64(0), 0) << "drop_all drops the enum types too";
 }
@@ -93,7 +97,7 @@ TEST_F(PgInspect, EnumSharedByTwoTablesIsCreatedOnceAndDroppedWithTheLast) {
     conn->execute("DROP TABLE a");
     // The type survives while b uses it; dropping b's DDL removes it.
     for (const auto& sql : conn->dialect().drop_table(*md.find("b"))) conn->execute(sql);
-    auto left = conn->prepare("SELECT count(*) FROM pg_type WHERE typname = 'mood'");
+    auto left = conn->prepare("SELECT count(*) FROM pg_type WHERE typname = 'mood' AND typnamespace = " + kCurrentSchema);
     ASSERT_TRUE(left->step());
     EXPECT_EQ(left->get_int64(0), 0);
 }
@@ -141,13 +145,14 @@ TEST_F(PgInspect, ReflectsSchemaMadeByHand) {
 TEST_F(PgInspect, OnlyTheCurrentSchemaIsInspected) {
     auto conn = open_connection();
     conn->execute("CREATE TABLE mine (id INTEGER)");
-    conn->execute("DROP SCHEMA IF EXISTS other CASCADE");
-    conn->execute("CREATE SCHEMA other");
-    conn->execute("CREATE TABLE other.theirs (id INTEGER)");
+    const std::string other = conn->dialect().quote("other");
+    conn->execute("DROP SCHEMA IF EXISTS " + other + " CASCADE");
+    conn->execute("CREATE SCHEMA " + other);
+    conn->execute("CREATE TABLE " + other + ".theirs (id INTEGER)");
     EXPECT_EQ(table_names(*conn), std::vector<std::string>{"mine"});
     EXPECT_TRUE(has_table(*conn, "mine"));
     EXPECT_FALSE(has_table(*conn, "theirs"));
-    conn->execute("DROP SCHEMA other CASCADE");
+    conn->execute("DROP SCHEMA " + other + " CASCADE");
 }
 
 TEST_F(PgInspect, AlteredTableIsSeenByCachedStatements) {
@@ -167,6 +172,20 @@ TEST_F(PgInspect, AlteredTableIsSeenByCachedStatements) {
         ASSERT_TRUE(stmt->step());
         ASSERT_EQ(stmt->column_count(), 2);
         EXPECT_EQ(stmt->get_text(1), "x");
+    }
+    // DDL undone by a rollback changes the shape back.
+    conn->begin();
+    conn->execute("ALTER TABLE t DROP COLUMN w");
+    {
+        auto stmt = conn->prepare(select);
+        ASSERT_TRUE(stmt->step());
+        EXPECT_EQ(stmt->column_count(), 1);
+    }
+    conn->rollback();
+    {
+        auto stmt = conn->prepare(select);
+        ASSERT_TRUE(stmt->step());
+        EXPECT_EQ(stmt->column_count(), 2);
     }
     // The same through another connection: the plan is refreshed outside a transaction.
     auto other = open_connection();

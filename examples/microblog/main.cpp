@@ -7,7 +7,8 @@
 #include <iostream>
 
 #include "config.hpp"
-#include "tables.hpp"
+#include "models.hpp"
+#include "tutorial.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"microblog: the Flask mega-tutorial's database chapter, in C++ on strata"};
@@ -20,19 +21,22 @@ int main(int argc, char** argv) {
     db->prefix_command();
     db->set_help_flag();   // `microblog db --help` is answered by the db command line
 
+    auto* tutorial = app.add_subcommand("tutorial", "run the tutorial's shell session against the database");
+
     CLI11_PARSE(app, argc, argv);
     try {
         auto config = microblog::load_config(basedir);
         if (db->parsed()) {
             strata::DbContext ctx{config.database_url, config.migrations_dir, [] {
-                                      strata::MetaData md;
-                                      microblog::declare_tables(md);
-                                      return md;
+                                      strata::Registry registry;
+                                      microblog::map_models(registry);
+                                      return registry.metadata();
                                   },
                                   "microblog"};
             return strata::db_run(ctx, db->remaining(),
                                   strata::DbStreams{std::cout, std::cerr, std::cin, ::isatty(STDIN_FILENO) != 0});
         }
+        if (tutorial->parsed()) return microblog::run_tutorial(config, std::cout);
     } catch (const strata::Error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;

@@ -9,7 +9,6 @@
 // float formatting settings, and timestamps keep their microseconds exactly.
 #include <libpq-fe.h>
 
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -44,13 +43,39 @@ struct Session {
     PGconn* conn = nullptr;
     bool broken = false;
     std::uint64_t statement_counter = 0;   // names server-side statements
-    // Bumped by SQL run through execute() that may change the schema (DDL,
-    // rollbacks): prepared statements re-plan before their next run.
+    // Bumped by statements that may change the schema (see note_ran):
+    // prepared statements re-plan before their next run.
     std::uint64_t schema_generation = 0;
     // Types that are not built in (enums, domains), resolved through pg_type once.
     std::unordered_map<Oid, Wire> resolved;
 
+    bool ddl_in_transaction = false;
+
     bool usable() const { return conn != nullptr && !broken && PQstatus(conn) == CONNECTION_OK; }
+
+    // Called after each successful statement: DDL, and a rollback that undid
+    // DDL, change what prepared statements were planned for.
+    void note_ran(std::string_view sql) {
+        const std::string word = first_word(sql);
+        if (word == "CREATE" || word == "ALTER" || word == "DROP" || word == "DO") {
+            ++schema_generation;
+            ddl_in_transaction = true;
+        } else if (word == "ROLLBACK" && ddl_in_transaction) {
+            ++schema_generation;
+        }
+        if (PQtransactionStatus(conn) == PQTRANS_IDLE) ddl_in_transaction = false;
+    }
+
+    // The leading keyword, upper-cased: "  alter table …" -> "ALTER".
+    static std::string first_word(std::string_view sql) {
+        std::string word;
+        for (char c : sql) {
+            const auto u = static_cast<unsigned char>(c);
+            if (std::isalpha(u)) word.push_back(static_cast<char>(std::toupper(u)));
+            else if (!word.empty() || !(std::isspace(u) || c == '(')) break;
+        }
+        return word;
+    }
 };
 
 std::string field(const PGresult* res, int code) {
@@ -218,7 +243,12 @@ public:
             case Wire::Int8: return pg::read_i64(p);
             case Wire::Bool: return p[0] != 0 ? 1 : 0;
             case Wire::Float4:
-            case Wire::Float8: return static_cast<std::int64_t>(get_double(col));
+            case Wire::Float8: {
+                // Only doubles that fit: casting others is undefined behaviour.
+                const double d = get_double(col);
+                if (!(d >= -0x1p63 && d < 0x1p63)) throw unreadable(col, "an integer");
+                return static_cast<std::int64_t>(d);
+            }
             case Wire::Numeric:
             case Wire::Text: return parse_integer(col, get_text(col));
             default: throw unreadable(col, "an integer");
@@ -376,6 +406,7 @@ private:
             result_ = exec_prepared();
         }
         rows_ = PQntuples(result_.get());
+        session_->note_ran(sql_);
     }
 
     Result exec_prepared() {
@@ -553,36 +584,35 @@ std::string without_password(std::string text, const std::string& password) {
     return text;
 }
 
-// Everything but transaction bookkeeping that cannot change a table's shape.
-bool may_change_schema(std::string_view sql) {
-    const auto first = sql.find_first_not_of(" \t\n");
-    if (first == std::string_view::npos) return false;
-    sql.remove_prefix(first);
-    auto starts = [&](std::string_view word) {
-        return sql.size() >= word.size() &&
-               std::equal(word.begin(), word.end(), sql.begin(), [](char a, char b) { return a == std::toupper(b); });
-    };
-    return !(starts("BEGIN") || starts("COMMIT") || starts("SAVEPOINT") || starts("RELEASE") || starts("SELECT"));
+// libpq keywords for a URL. Sessions run in UTC (strata::DateTime is UTC, so
+// CURRENT_TIMESTAMP and now()::timestamp agree with it) and UTF-8; the URL's
+// own options= come after and win.
+std::vector<std::pair<std::string, std::string>> connection_keywords(const Url& url) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (!url.host.empty()) params.emplace_back("host", url.host);
+    if (url.port) params.emplace_back("port", std::to_string(*url.port));
+    if (!url.username.empty()) params.emplace_back("user", url.username);
+    if (!url.password.empty()) params.emplace_back("password", url.password);
+    if (!url.database.empty()) params.emplace_back("dbname", url.database);
+    params.emplace_back("client_encoding", "UTF8");
+    params.emplace_back("fallback_application_name", "strata");
+    std::string options = "-c TimeZone=UTC";
+    for (const auto& [key, value] : url.query) {
+        if (!is_libpq_keyword(key)) {
+            throw ConfigError("database URL " + url.masked() + ": unknown connection parameter '" + key + "'");
+        }
+        if (key == "options") options += " " + value;
+        else params.emplace_back(key, value);
+    }
+    params.emplace_back("options", options);
+    return params;
 }
 
 class PgConnection final : public Connection {
 public:
     PgConnection(const Url& url, const ConnectionOptions& options)
         : Connection(options), session_(std::make_shared<Session>()) {
-        std::vector<std::pair<std::string, std::string>> params;
-        if (!url.host.empty()) params.emplace_back("host", url.host);
-        if (url.port) params.emplace_back("port", std::to_string(*url.port));
-        if (!url.username.empty()) params.emplace_back("user", url.username);
-        if (!url.password.empty()) params.emplace_back("password", url.password);
-        if (!url.database.empty()) params.emplace_back("dbname", url.database);
-        params.emplace_back("client_encoding", "UTF8");
-        params.emplace_back("fallback_application_name", "strata");
-        for (const auto& [key, value] : url.query) {
-            if (!is_libpq_keyword(key)) {
-                throw ConfigError("database URL " + url.masked() + ": unknown connection parameter '" + key + "'");
-            }
-            params.emplace_back(key, value);
-        }
+        const auto params = connection_keywords(url);
         std::vector<const char*> keys, values;
         for (const auto& [k, v] : params) {
             keys.push_back(k.c_str());
@@ -613,8 +643,8 @@ public:
         const std::string text(sql);
         require_usable(*session_, text);
         log_statement(text);
-        if (may_change_schema(text)) ++session_->schema_generation;
         checked(*session_, PQexec(session_->conn, text.c_str()), text);
+        session_->note_ran(text);
     }
 
     // The value the last INSERT drew from a sequence or IDENTITY column in

@@ -1,0 +1,125 @@
+// strata/ptr.hpp — Ptr<T>, the reference-counted handle to a mapped object.
+//
+// A Session owns its objects in one store; every Ptr<T> it hands out keeps
+// that store alive, so an object outlives its session as a detached object
+// (its loaded columns and relationships stay readable). Two handles to the
+// same row in one session compare equal and point at the same object.
+//
+//   strata::Ptr<User> u = s.get<User>(1);
+//   u->nickname = "johnny";      // tracked: the next flush UPDATEs "nickname" only
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <typeinfo>
+
+#include "strata/error.hpp"
+
+namespace strata {
+
+namespace detail {
+
+class Mapper;
+class Store;
+
+enum class RecordState : std::uint8_t {
+    Transient,   // not in a session (rolled back, or never added)
+    Pending,     // added, not yet inserted
+    Persistent,  // has a row
+    Deleted,     // marked for deletion (or deleted in the open transaction)
+    Detached,    // expunged, or its session is gone
+};
+
+// One fingerprint per column of the loaded row: how a flush finds changed
+// columns without keeping a copy of every loaded value.
+class Snapshot {
+public:
+    std::uint64_t& at(std::size_t i) { return i < kInline ? inline_[i] : heap_[i - kInline]; }
+    std::uint64_t at(std::size_t i) const { return i < kInline ? inline_[i] : heap_[i - kInline]; }
+    void reserve(std::size_t columns) {
+        if (columns > kInline && !heap_) heap_ = std::make_unique<std::uint64_t[]>(columns - kInline);
+    }
+    std::uint64_t nulls = 0;  // bit i: column i was NULL
+    bool valid = false;       // false: nothing loaded (pending object)
+
+private:
+    static constexpr std::size_t kInline = 10;
+    std::uint64_t inline_[kInline]{};
+    std::unique_ptr<std::uint64_t[]> heap_;
+};
+
+class RecordBase {
+public:
+    virtual ~RecordBase() = default;
+    RecordBase(const RecordBase&) = delete;
+    RecordBase& operator=(const RecordBase&) = delete;
+
+    // A handle that keeps the record's store alive.
+    std::shared_ptr<RecordBase> handle();
+
+    void* object;
+    const std::type_info* type;
+    const Mapper* mapper = nullptr;
+    Store* store = nullptr;
+    RecordState state = RecordState::Transient;
+    bool expired = false;              // reload every column on next access
+    bool inserted_in_transaction = false;
+    bool deleted_in_transaction = false;
+    bool key_from_database = false;    // autoincrement key written back by the last INSERT
+    Snapshot snapshot;
+
+protected:
+    RecordBase(void* obj, const std::type_info& t) : object(obj), type(&t) {}
+};
+
+// Reloads an expired record (after rollback), or throws DetachedInstanceError.
+void load_expired(RecordBase& record);
+[[noreturn]] void throw_null_handle(const std::type_info& type);
+
+template <class T>
+class Record final : public RecordBase {
+public:
+    template <class... A>
+    explicit Record(A&&... args) : RecordBase(&value, typeid(T)), value(std::forward<A>(args)...) {}
+    T value;
+};
+
+}  // namespace detail
+
+template <class T>
+class Ptr {
+public:
+    using element_type = T;
+
+    Ptr() = default;
+    Ptr(std::nullptr_t) {}
+    explicit Ptr(std::shared_ptr<detail::RecordBase> record) : record_(std::move(record)) {}
+
+    T* operator->() const { return &fresh(); }
+    T& operator*() const { return fresh(); }
+    // The object without reloading it (nullptr for an empty handle).
+    T* get() const { return record_ ? static_cast<T*>(record_->object) : nullptr; }
+    explicit operator bool() const { return record_ != nullptr; }
+
+    const std::shared_ptr<detail::RecordBase>& record() const { return record_; }
+
+    friend bool operator==(const Ptr& a, const Ptr& b) { return a.record_ == b.record_; }
+    friend bool operator==(const Ptr& a, std::nullptr_t) { return a.record_ == nullptr; }
+
+private:
+    T& fresh() const {
+        if (!record_) detail::throw_null_handle(typeid(T));
+        if (record_->expired) detail::load_expired(*record_);
+        return *static_cast<T*>(record_->object);
+    }
+    std::shared_ptr<detail::RecordBase> record_;
+};
+
+}  // namespace strata
+
+template <class T>
+struct std::hash<strata::Ptr<T>> {
+    std::size_t operator()(const strata::Ptr<T>& p) const noexcept { return std::hash<const void*>{}(p.get()); }
+};

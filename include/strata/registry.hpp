@@ -1,0 +1,449 @@
+// strata/registry.hpp — mapping C++ structs to tables, declared once.
+//
+//   strata::Registry r;
+//   r.model<User>("user")
+//       .column(&User::id, "id", strata::primary_key())
+//       .column(&User::nickname, "nickname", strata::String(64), strata::index(), strata::unique())
+//       .has_many(&User::posts, &Post::author)
+//       .repr([](const User& u) { return "<User " + u.nickname + ">"; });
+//   r.metadata().create_all(conn);     // the same MetaData migrations diff against
+//
+// The SQL type of a column comes from its member's C++ type unless given
+// (std::string -> String, std::int64_t -> Integer, strata::DateTime -> DateTime,
+// ...); std::optional members are nullable, others NOT NULL.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <vector>
+
+#include "strata/connection.hpp"
+#include "strata/expression.hpp"
+#include "strata/ptr.hpp"
+#include "strata/relationship.hpp"
+#include "strata/schema.hpp"
+#include "strata/types.hpp"
+#include "strata/value.hpp"
+
+namespace strata {
+
+namespace detail {
+
+// A column value's fingerprint: equal values give equal fingerprints.
+struct Fingerprint {
+    std::uint64_t bits = 0;
+    bool null = false;
+};
+
+std::uint64_t fingerprint_bytes(const void* data, std::size_t size);
+[[noreturn]] void throw_value_type(const char* cpp_type, const Value& v);
+
+template <class V, class = void>
+struct column_traits {
+    static constexpr bool mappable = false;
+};
+
+template <class V>
+struct column_traits<V, std::enable_if_t<std::is_integral_v<V> && !std::is_same_v<V, bool>>> {
+    static constexpr bool mappable = true;
+    static constexpr const char* name = "an integer";
+    static SqlType type() { return sizeof(V) <= 2 ? SmallInteger() : Integer(); }
+    static bool accepts(TypeKind k) {
+        return k == TypeKind::Integer || k == TypeKind::BigInteger || k == TypeKind::SmallInteger;
+    }
+    static void read(V& out, const Statement& st, int col) { out = static_cast<V>(st.get_int64(col)); }
+    static std::uint64_t fingerprint(const V& v) { return static_cast<std::uint64_t>(v); }
+    static V from(const Value& v) {
+        if (v.is<std::int64_t>()) return static_cast<V>(v.as<std::int64_t>());
+        if (v.is<bool>()) return static_cast<V>(v.as<bool>());
+        throw_value_type(name, v);
+    }
+};
+
+template <>
+struct column_traits<bool> {
+    static constexpr bool mappable = true;
+    static constexpr const char* name = "bool";
+    static SqlType type() { return Boolean(); }
+    static bool accepts(TypeKind k) { return k == TypeKind::Boolean; }
+    static void read(bool& out, const Statement& st, int col) { out = st.get_bool(col); }
+    static std::uint64_t fingerprint(bool v) { return v ? 1 : 0; }
+    static bool from(const Value& v) {
+        if (v.is<bool>()) return v.as<bool>();
+        if (v.is<std::int64_t>()) return v.as<std::int64_t>() != 0;
+        throw_value_type(name, v);
+    }
+};
+
+template <class V>
+struct column_traits<V, std::enable_if_t<std::is_floating_point_v<V>>> {
+    static constexpr bool mappable = true;
+    static constexpr const char* name = "a floating-point number";
+    static SqlType type() { return Float(); }
+    static bool accepts(TypeKind k) { return k == TypeKind::Float || k == TypeKind::Numeric; }
+    static void read(V& out, const Statement& st, int col) { out = static_cast<V>(st.get_double(col)); }
+    static std::uint64_t fingerprint(V v) { return std::bit_cast<std::uint64_t>(static_cast<double>(v)); }
+    static V from(const Value& v) {
+        if (v.is<double>()) return static_cast<V>(v.as<double>());
+        if (v.is<std::int64_t>()) return static_cast<V>(v.as<std::int64_t>());
+        throw_value_type(name, v);
+    }
+};
+
+template <>
+struct column_traits<std::string> {
+    static constexpr bool mappable = true;
+    static constexpr const char* name = "std::string";
+    static SqlType type() { return String(); }
+    static bool accepts(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text || k == TypeKind::Enum; }
+    static void read(std::string& out, const Statement& st, int col) { out.assign(st.get_text(col)); }
+    static std::uint64_t fingerprint(const std::string& v) { return fingerprint_bytes(v.data(), v.size()); }
+    static std::string from(const Value& v) {
+        if (v.is<std::string>()) return v.as<std::string>();
+        throw_value_type(name, v);
+    }
+};
+
+// Types that Value holds as themselves.
+template <class V, TypeKind Kind>
+struct exact_traits {
+    static constexpr bool mappable = true;
+    static bool accepts(TypeKind k) { return k == Kind; }
+    static V from(const Value& v) {
+        if (v.is<V>()) return v.as<V>();
+        throw_value_type("this column's C++ type", v);
+    }
+};
+
+template <>
+struct column_traits<DateTime> : exact_traits<DateTime, TypeKind::DateTime> {
+    static constexpr const char* name = "strata::DateTime";
+    static SqlType type() { return DateTimeType(); }
+    static void read(DateTime& out, const Statement& st, int col) { out = st.get_datetime(col); }
+    static std::uint64_t fingerprint(DateTime v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
+};
+
+template <>
+struct column_traits<Date> : exact_traits<Date, TypeKind::Date> {
+    static constexpr const char* name = "strata::Date";
+    static SqlType type() { return DateType(); }
+    static void read(Date& out, const Statement& st, int col) { out = st.get_date(col); }
+    static std::uint64_t fingerprint(Date v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
+};
+
+template <>
+struct column_traits<Time> : exact_traits<Time, TypeKind::Time> {
+    static constexpr const char* name = "strata::Time";
+    static SqlType type() { return TimeType(); }
+    static void read(Time& out, const Statement& st, int col) { out = st.get_time(col); }
+    static std::uint64_t fingerprint(Time v) { return static_cast<std::uint64_t>(v.since_midnight.count()); }
+};
+
+template <>
+struct column_traits<Blob> : exact_traits<Blob, TypeKind::LargeBinary> {
+    static constexpr const char* name = "strata::Blob";
+    static SqlType type() { return LargeBinary(); }
+    static void read(Blob& out, const Statement& st, int col) {
+        auto b = st.get_blob(col);
+        out.bytes.assign(b.begin(), b.end());
+    }
+    static std::uint64_t fingerprint(const Blob& v) { return fingerprint_bytes(v.bytes.data(), v.bytes.size()); }
+};
+
+template <>
+struct column_traits<Decimal> : exact_traits<Decimal, TypeKind::Numeric> {
+    static constexpr const char* name = "strata::Decimal";
+    static SqlType type() { return Numeric(); }
+    static void read(Decimal& out, const Statement& st, int col) { out = st.get_decimal(col); }
+    static std::uint64_t fingerprint(const Decimal& v) { return fingerprint_bytes(v.text.data(), v.text.size()); }
+};
+
+// Reads and writes one mapped member of an object of unknown static type.
+class ColumnAccessor {
+public:
+    virtual ~ColumnAccessor() = default;
+    virtual Fingerprint read(void* obj, const Statement& st, int col) const = 0;
+    virtual Fingerprint fingerprint(const void* obj) const = 0;
+    virtual Value get(const void* obj) const = 0;
+    virtual void set(void* obj, const Value& v) const = 0;
+    // True for std::nullopt, and for 0 in an integer member (a key not yet assigned).
+    virtual bool is_unset(const void* obj) const = 0;
+};
+
+template <class T, class M>
+class MemberColumn final : public ColumnAccessor {
+    using V = unwrap_optional_t<M>;
+    using Traits = column_traits<V>;
+    static constexpr bool optional = unwrap_optional<M>::is_optional;
+
+public:
+    explicit MemberColumn(M T::*m) : m_(m) {}
+
+    Fingerprint read(void* obj, const Statement& st, int col) const override {
+        M& field = static_cast<T*>(obj)->*m_;
+        if constexpr (optional) {
+            if (st.is_null(col)) {
+                field.reset();
+                return {0, true};
+            }
+            if (!field) field.emplace();
+            Traits::read(*field, st, col);
+            return {Traits::fingerprint(*field), false};
+        } else {
+            if (st.is_null(col)) {  // NULL in a non-optional member: its default value
+                field = V{};
+                return {0, true};
+            }
+            Traits::read(field, st, col);
+            return {Traits::fingerprint(field), false};
+        }
+    }
+    Fingerprint fingerprint(const void* obj) const override {
+        const M& field = static_cast<const T*>(obj)->*m_;
+        if constexpr (optional) {
+            if (!field) return {0, true};
+            return {Traits::fingerprint(*field), false};
+        } else {
+            return {Traits::fingerprint(field), false};
+        }
+    }
+    Value get(const void* obj) const override {
+        const M& field = static_cast<const T*>(obj)->*m_;
+        if constexpr (optional) {
+            if (!field) return Value();
+            return Value(*field);
+        } else {
+            return Value(field);
+        }
+    }
+    void set(void* obj, const Value& v) const override {
+        M& field = static_cast<T*>(obj)->*m_;
+        if (v.is_null()) {
+            field = M{};
+            return;
+        }
+        field = Traits::from(v);
+    }
+    bool is_unset(const void* obj) const override {
+        const M& field = static_cast<const T*>(obj)->*m_;
+        if constexpr (optional) {
+            return !field.has_value();
+        } else if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+            return field == 0;
+        } else {
+            return false;
+        }
+    }
+
+private:
+    M T::*m_;
+};
+
+class RelationshipAccessor {
+public:
+    virtual ~RelationshipAccessor() = default;
+    virtual RelationshipBase& get(void* obj) const = 0;
+};
+
+template <class T, class R>
+class MemberRelationship final : public RelationshipAccessor {
+public:
+    explicit MemberRelationship(R T::*m) : m_(m) {}
+    RelationshipBase& get(void* obj) const override { return static_cast<T*>(obj)->*m_; }
+
+private:
+    R T::*m_;
+};
+
+class RegistryImpl;
+
+struct ColumnDeclaration {
+    std::string name;
+    MemberKey key;
+    std::unique_ptr<ColumnAccessor> access;
+    SqlType type;
+    bool explicit_type = false;
+    bool optional = false;
+    std::vector<ColumnOption> options;
+    bool (*accepts)(TypeKind) = nullptr;
+    const char* cpp_type = "";
+};
+
+enum class RelationshipKind { OneToMany, ManyToOne, ManyToMany };
+
+struct Cascade {
+    bool save_update = true;
+    bool delete_ = false;
+    bool delete_orphan = false;
+};
+
+struct RelationshipDecl {
+    RelationshipKind kind = RelationshipKind::OneToMany;
+    MemberKey key;
+    std::unique_ptr<RelationshipAccessor> access;
+    const std::type_info* target = nullptr;
+    MemberKey backref_key;                                 // owner == nullptr: none
+    std::unique_ptr<RelationshipAccessor> backref_access;
+    MemberKey foreign_key;                                 // ManyToOne: the owner's key member
+    std::string secondary, local_column, remote_column;    // ManyToMany
+    Cascade cascade;
+    Cascade backref_cascade;
+};
+
+std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table,
+                          std::unique_ptr<RecordBase> (*create)());
+void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl);
+void declare_relationship(RegistryImpl& r, std::size_t model, RelationshipDecl decl);
+void declare_repr(RegistryImpl& r, std::size_t model, std::function<std::string(const void*)> repr);
+
+}  // namespace detail
+
+// Cascade options of a relationship, spelled as in SQLAlchemy:
+// "save-update", "delete", "delete-orphan", "all" (= save-update, delete), comma-separated.
+struct CascadeOption {
+    detail::Cascade cascade;
+};
+CascadeOption cascade(const std::string& spec);
+
+template <class T>
+class ModelBuilder {
+public:
+    ModelBuilder(detail::RegistryImpl& registry, std::size_t model) : registry_(registry), model_(model) {}
+
+    template <class M, class... Opts>
+    ModelBuilder& column(M T::*member, std::string name, Opts&&... opts) {
+        using V = detail::unwrap_optional_t<M>;
+        static_assert(!detail::is_relationship<M>::value,
+                      "strata: a HasMany/BelongsTo member is declared with has_many()/belongs_to(), not column()");
+        static_assert(detail::column_traits<V>::mappable,
+                      "strata: this member's type cannot be mapped to a column; use an integer, bool, double, "
+                      "std::string, strata::DateTime, Date, Time, Blob, Decimal, or std::optional of one");
+        static_assert(((std::is_convertible_v<Opts, SqlType> || std::is_convertible_v<Opts, ColumnOption>) && ...),
+                      "strata: column options are a type (strata::String(64)) or options like strata::primary_key()");
+        detail::ColumnDeclaration decl;
+        decl.name = std::move(name);
+        decl.key = member_key(member);
+        decl.access = std::make_unique<detail::MemberColumn<T, M>>(member);
+        decl.type = detail::column_traits<V>::type();
+        decl.optional = detail::unwrap_optional<M>::is_optional;
+        decl.accepts = &detail::column_traits<V>::accepts;
+        decl.cpp_type = detail::column_traits<V>::name;
+        (add_option(decl, std::forward<Opts>(opts)), ...);
+        detail::declare_column(registry_, model_, std::move(decl));
+        return *this;
+    }
+
+    // One-to-many with its many-to-one backref: has_many(&User::posts, &Post::author).
+    template <class U, class... Opts>
+    ModelBuilder& has_many(HasMany<U> T::*collection, BelongsTo<T> U::*backref, Opts&&... opts) {
+        detail::RelationshipDecl decl;
+        decl.kind = detail::RelationshipKind::OneToMany;
+        decl.key = member_key(collection);
+        decl.access = std::make_unique<detail::MemberRelationship<T, HasMany<U>>>(collection);
+        decl.target = &typeid(U);
+        decl.backref_key = member_key(backref);
+        decl.backref_access = std::make_unique<detail::MemberRelationship<U, BelongsTo<T>>>(backref);
+        (apply_cascade(decl, std::forward<Opts>(opts)), ...);
+        detail::declare_relationship(registry_, model_, std::move(decl));
+        return *this;
+    }
+
+    // Many-to-one through a foreign-key member: belongs_to(&Post::author, &Post::user_id).
+    template <class U, class F, class... Opts>
+    ModelBuilder& belongs_to(BelongsTo<U> T::*reference, F T::*foreign_key, Opts&&... opts) {
+        detail::RelationshipDecl decl;
+        decl.kind = detail::RelationshipKind::ManyToOne;
+        decl.key = member_key(reference);
+        decl.access = std::make_unique<detail::MemberRelationship<T, BelongsTo<U>>>(reference);
+        decl.target = &typeid(U);
+        decl.foreign_key = member_key(foreign_key);
+        (apply_cascade(decl, std::forward<Opts>(opts)), ...);
+        detail::declare_relationship(registry_, model_, std::move(decl));
+        return *this;
+    }
+
+    // Many-to-many through an association table (declared with Registry::table):
+    //   many_to_many(&User::followed, "followers", "follower_id", "followed_id", &User::followers)
+    template <class U, class... Opts>
+    ModelBuilder& many_to_many(HasMany<U> T::*collection, std::string secondary, std::string local_column,
+                               std::string remote_column, HasMany<T> U::*backref = nullptr, Opts&&... opts) {
+        detail::RelationshipDecl decl;
+        decl.kind = detail::RelationshipKind::ManyToMany;
+        decl.key = member_key(collection);
+        decl.access = std::make_unique<detail::MemberRelationship<T, HasMany<U>>>(collection);
+        decl.target = &typeid(U);
+        decl.secondary = std::move(secondary);
+        decl.local_column = std::move(local_column);
+        decl.remote_column = std::move(remote_column);
+        if (backref) {
+            decl.backref_key = member_key(backref);
+            decl.backref_access = std::make_unique<detail::MemberRelationship<U, HasMany<T>>>(backref);
+        }
+        (apply_cascade(decl, std::forward<Opts>(opts)), ...);
+        detail::declare_relationship(registry_, model_, std::move(decl));
+        return *this;
+    }
+
+    // How strata::repr and operator<< print an object; default "<User id=1>".
+    template <class F>
+    ModelBuilder& repr(F fn) {
+        static_assert(std::is_invocable_r_v<std::string, F, const T&>,
+                      "strata: repr takes a function (const T&) -> std::string");
+        detail::declare_repr(registry_, model_,
+                             [fn = std::move(fn)](const void* obj) { return fn(*static_cast<const T*>(obj)); });
+        return *this;
+    }
+
+private:
+    static void add_option(detail::ColumnDeclaration& decl, const SqlType& type) {
+        decl.type = type;
+        decl.explicit_type = true;
+    }
+    static void add_option(detail::ColumnDeclaration& decl, ColumnOption opt) { decl.options.push_back(std::move(opt)); }
+    template <class O>
+    static void apply_cascade(detail::RelationshipDecl& decl, O&& opt) {
+        static_assert(std::is_same_v<std::decay_t<O>, CascadeOption>,
+                      "strata: relationship options are strata::cascade(\"...\")");
+        decl.cascade = opt.cascade;
+    }
+
+    detail::RegistryImpl& registry_;
+    std::size_t model_;
+};
+
+class Registry {
+public:
+    explicit Registry(NamingConvention naming = {});
+    ~Registry();
+    Registry(const Registry&) = delete;
+    Registry& operator=(const Registry&) = delete;
+
+    template <class T>
+    ModelBuilder<T> model(std::string table) {
+        static_assert(std::is_default_constructible_v<T>, "strata: a mapped class needs a default constructor");
+        static_assert(std::is_move_constructible_v<T>, "strata: a mapped class must be movable");
+        auto create = +[]() -> std::unique_ptr<detail::RecordBase> { return std::make_unique<detail::Record<T>>(); };
+        return ModelBuilder<T>(*impl_, detail::declare_model(*impl_, typeid(T), std::move(table), create));
+    }
+
+    // A plain table (an association table for many_to_many), in the same MetaData.
+    Table& table(const std::string& name);
+
+    // Every mapped and plain table, with the naming convention applied.
+    const MetaData& metadata() const;
+
+    // The most recently created Registry still alive: what Session(db) uses.
+    static const Registry& current();
+
+    detail::RegistryImpl& impl() const { return *impl_; }
+
+private:
+    std::unique_ptr<detail::RegistryImpl> impl_;
+};
+
+}  // namespace strata

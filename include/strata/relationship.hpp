@@ -1,0 +1,201 @@
+// strata/relationship.hpp — HasMany<T> and BelongsTo<T>, the members that relate mapped objects.
+//
+//   struct User { std::int64_t id = 0; strata::HasMany<Post> posts; };
+//   struct Post { std::int64_t id = 0; std::optional<std::int64_t> user_id; strata::BelongsTo<User> author; };
+//
+//   p->author = u;                 // u->posts now holds p; p->user_id is set at flush
+//   u->posts.remove(p);            // p->author is now empty; p->user_id is NULLed at flush
+//   for (auto& post : u->posts)    // loaded on first access (lazy), unless eager-loaded
+//   u->posts.query().order_by(strata::desc(&Post::timestamp)).limit(5).all();
+//
+// A relationship of an object whose session is gone can be read if it was
+// loaded; touching one that was not throws DetachedInstanceError.
+#pragma once
+
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "strata/ptr.hpp"
+
+namespace strata {
+
+template <class T>
+class Query;
+
+namespace detail {
+
+struct RelationshipMapping;
+
+// What every relationship member holds: the object it belongs to and its
+// mapping, set when the object joins a session ("bound").
+class RelationshipBase {
+public:
+    RelationshipBase() = default;
+    RelationshipBase(const RelationshipBase&) = delete;
+    RelationshipBase& operator=(const RelationshipBase&) = delete;
+
+    bool is_loaded() const { return loaded_ || owner_ == nullptr; }
+
+    RecordBase* owner_ = nullptr;
+    const RelationshipMapping* mapping_ = nullptr;
+    mutable bool loaded_ = false;
+};
+
+class CollectionBase : public RelationshipBase {
+public:
+    CollectionBase() = default;
+    CollectionBase(CollectionBase&& other) noexcept;
+    CollectionBase& operator=(CollectionBase&& other) noexcept;
+    ~CollectionBase();
+
+    std::size_t size() const;
+    bool empty() const { return size() == 0; }
+    void clear();
+
+    void ensure_loaded() const;
+    void append(RecordBase* item);
+    void append_kept(std::shared_ptr<RecordBase> item);
+    void append_new(std::unique_ptr<RecordBase> item);
+    bool remove(RecordBase* item);
+    bool contains(const RecordBase* item) const;
+    RecordBase* at(std::size_t i) const;
+
+    mutable std::vector<RecordBase*> items_;
+    // Added before the owner joined a session: kept alive here until it does.
+    std::vector<std::shared_ptr<RecordBase>> unbound_kept_;
+    std::vector<std::unique_ptr<RecordBase>> unbound_new_;
+    // Appended through a backref while this side was not loaded; merged on load.
+    mutable std::vector<RecordBase*> pending_adds_;
+    mutable std::vector<RecordBase*> pending_removes_;
+    // Many-to-many rows to write at the next flush.
+    std::vector<RecordBase*> link_added_, link_removed_;
+};
+
+class ReferenceBase : public RelationshipBase {
+public:
+    ReferenceBase() = default;
+    ReferenceBase(ReferenceBase&& other) noexcept;
+    ReferenceBase& operator=(ReferenceBase&& other) noexcept;
+
+    RecordBase* target() const;
+    void assign(const std::shared_ptr<RecordBase>& target);
+
+    mutable RecordBase* target_ = nullptr;
+    std::shared_ptr<RecordBase> unbound_target_;  // set before the owner joined a session
+    bool dirty_ = false;                          // assigned: write the foreign key at flush
+};
+
+}  // namespace detail
+
+// One-to-many (or many-to-many) collection of mapped objects.
+template <class T>
+class HasMany : public detail::CollectionBase {
+public:
+    // Yields Ptr<T>& so that `for (auto& p : coll)` works; do not change the
+    // collection while iterating it.
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = Ptr<T>;
+        using difference_type = std::ptrdiff_t;
+        using reference = Ptr<T>&;
+        using pointer = Ptr<T>*;
+
+        iterator() = default;
+        explicit iterator(std::vector<detail::RecordBase*>::const_iterator it) : it_(it) {}
+        Ptr<T>& operator*() const {
+            current_ = Ptr<T>((*it_)->handle());
+            return current_;
+        }
+        Ptr<T>* operator->() const { return &**this; }
+        iterator& operator++() {
+            ++it_;
+            return *this;
+        }
+        iterator operator++(int) {
+            auto old = *this;
+            ++it_;
+            return old;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) { return a.it_ == b.it_; }
+
+    private:
+        std::vector<detail::RecordBase*>::const_iterator it_;
+        mutable Ptr<T> current_;
+    };
+    using const_iterator = iterator;
+
+    HasMany() = default;
+
+    iterator begin() const {
+        ensure_loaded();
+        return iterator(items_.begin());
+    }
+    iterator end() const {
+        ensure_loaded();
+        return iterator(items_.end());
+    }
+    Ptr<T> operator[](std::size_t i) const { return Ptr<T>(at(i)->handle()); }
+    Ptr<T> front() const { return (*this)[0]; }
+    Ptr<T> back() const { return (*this)[size() - 1]; }
+
+    void push_back(const Ptr<T>& item) {
+        if (!item) detail::throw_null_handle(typeid(T));
+        if (owner_) append(item.record().get());
+        else append_kept(item.record());
+    }
+    // A new object, added to the session with its owner (save-update cascade).
+    void push_back(T&& value) { append_new(std::make_unique<detail::Record<T>>(std::move(value))); }
+    bool remove(const Ptr<T>& item) { return item && CollectionBase::remove(item.record().get()); }
+    bool contains(const Ptr<T>& item) const { return item && CollectionBase::contains(item.record().get()); }
+
+    std::vector<Ptr<T>> to_vector() const {
+        std::vector<Ptr<T>> out;
+        for (auto& p : *this) out.push_back(p);
+        return out;
+    }
+    // A query over the collection's rows without loading it (SQLAlchemy lazy='dynamic').
+    Query<T> query() const;
+};
+
+// Many-to-one reference to a mapped object (the other side of a HasMany).
+template <class T>
+class BelongsTo : public detail::ReferenceBase {
+public:
+    BelongsTo() = default;
+    BelongsTo(BelongsTo&&) noexcept = default;
+    BelongsTo& operator=(BelongsTo&&) noexcept = default;
+
+    BelongsTo& operator=(const Ptr<T>& target) {
+        assign(target.record());
+        return *this;
+    }
+    BelongsTo& operator=(std::nullptr_t) {
+        assign(nullptr);
+        return *this;
+    }
+
+    Ptr<T> get() const {
+        auto* r = target();
+        return r ? Ptr<T>(r->handle()) : Ptr<T>();
+    }
+    T* operator->() const { return get().operator->(); }
+    T& operator*() const { return *get(); }
+    explicit operator bool() const { return target() != nullptr; }
+    friend bool operator==(const BelongsTo& a, const Ptr<T>& b) { return a.target() == b.record().get(); }
+};
+
+namespace detail {
+template <class R>
+struct is_relationship : std::false_type {};
+template <class U>
+struct is_relationship<HasMany<U>> : std::true_type {};
+template <class U>
+struct is_relationship<BelongsTo<U>> : std::true_type {};
+
+}  // namespace detail
+
+}  // namespace strata

@@ -1,0 +1,137 @@
+// strata/session.hpp — Session: unit of work and identity map.
+//
+//   strata::Session s(db);                 // uses the current strata::Registry
+//   auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
+//   s.commit();                            // INSERT; john->id is now set
+//   auto u = s.get<User>(1);               // the same object as john (identity map)
+//   u->email = "j@x.org";                  // s.flush() UPDATEs "email" only
+//   s.remove(u); s.commit();
+//
+// The session opens a transaction on first use and holds one pooled
+// connection until commit() / rollback(). flush() writes pending changes in
+// foreign-key order: INSERTs and UPDATEs parent tables first, DELETEs child
+// tables first. rollback() discards pending objects and expires the others
+// (they reload on next access). Destroying a session rolls back what was not
+// committed; its objects stay readable as detached objects.
+//
+// A Session belongs to one thread; the Database it comes from is shared.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <vector>
+
+#include "strata/database.hpp"
+#include "strata/ptr.hpp"
+#include "strata/query.hpp"
+#include "strata/registry.hpp"
+#include "strata/value.hpp"
+
+namespace strata {
+
+namespace detail {
+class SessionImpl;
+}
+
+// One row of a raw SQL result.
+struct Row {
+    std::shared_ptr<const std::vector<std::string>> names;
+    std::vector<Value> values;
+    const Value& operator[](std::size_t i) const { return values.at(i); }
+    const Value& operator[](std::string_view column) const;
+};
+
+class Session {
+public:
+    explicit Session(const Database& db);
+    Session(const Database& db, const Registry& registry);
+    ~Session();
+    Session(Session&&) noexcept;
+    Session& operator=(Session&&) noexcept;
+
+    // Tracks a new object; it is INSERTed at the next flush. Its new related
+    // objects (HasMany::push_back) are added with it (save-update cascade).
+    template <class T>
+    Ptr<T> add(T&& object) {
+        static_assert(!std::is_lvalue_reference_v<T>, "strata: add() takes the object by value: s.add(User{...}) or s.add(std::move(u))");
+        return Ptr<T>(add_record(std::make_unique<detail::Record<T>>(std::move(object))));
+    }
+    // Puts an expunged or rolled-back object back into the session.
+    template <class T>
+    Ptr<T> add(const Ptr<T>& object) {
+        add_existing(object.record().get());
+        return object;
+    }
+
+    // The object with this primary key: from the identity map, or loaded. Empty Ptr if no row.
+    template <class T>
+    Ptr<T> get(const Value& primary_key) {
+        auto* r = get_record(typeid(T), primary_key);
+        return r ? Ptr<T>(r->handle()) : Ptr<T>();
+    }
+
+    // Marks the object for DELETE at the next flush (cascades to its relationships
+    // declared with cascade("delete"); other children get their foreign key NULLed).
+    template <class T>
+    void remove(const Ptr<T>& object) {
+        remove_record(object.record().get());
+    }
+    // Forgets the object: no longer tracked, its changes are not written.
+    template <class T>
+    void expunge(const Ptr<T>& object) {
+        expunge_record(object.record().get());
+    }
+    // Reloads the object's columns from the database (unloads its relationships).
+    template <class T>
+    void refresh(const Ptr<T>& object) {
+        refresh_record(object.record().get());
+    }
+
+    template <class T>
+    Query<T> query() {
+        return Query<T>(query_spec(typeid(T)));
+    }
+
+    // Raw SQL with "?" placeholders and bound parameters.
+    std::vector<Row> execute(std::string_view sql, const std::vector<Value>& params = {});
+    // Raw SQL whose columns are named as the model's columns; rows go through the identity map.
+    template <class T>
+    std::vector<Ptr<T>> raw(std::string_view sql, const std::vector<Value>& params = {}) {
+        return detail::to_ptrs<T>(raw_records(typeid(T), sql, params));
+    }
+
+    void flush();
+    void commit();
+    void rollback();
+    // Rolls back and detaches every object.
+    void close();
+
+    // Flush before each query and lazy load (default on).
+    void set_autoflush(bool on);
+    // Called with each statement the session runs (SQL text), for logs and tests.
+    void on_statement(std::function<void(const std::string& sql)> observer);
+
+    // The session's connection, inside its transaction.
+    Connection& connection();
+    const Registry& registry() const;
+    detail::SessionImpl& impl() const { return *impl_; }
+
+private:
+    std::shared_ptr<detail::RecordBase> add_record(std::unique_ptr<detail::RecordBase> record);
+    void add_existing(detail::RecordBase* record);
+    detail::RecordBase* get_record(const std::type_info& type, const Value& primary_key);
+    void remove_record(detail::RecordBase* record);
+    void expunge_record(detail::RecordBase* record);
+    void refresh_record(detail::RecordBase* record);
+    detail::QuerySpec query_spec(const std::type_info& type);
+    std::vector<detail::RecordBase*> raw_records(const std::type_info& type, std::string_view sql,
+                                                 const std::vector<Value>& params);
+
+    std::unique_ptr<detail::SessionImpl> impl_;
+};
+
+}  // namespace strata

@@ -1,0 +1,245 @@
+// flush(): the unit of work written in foreign-key order inside a savepoint.
+//
+// Order: INSERTs (parent tables first), UPDATEs of changed columns, rows of
+// association tables, DELETEs (child tables first). A failure rolls back to
+// the savepoint and leaves every object as it was before the flush, so the
+// session stays usable (fix the object and flush again, or rollback()).
+#include <algorithm>
+
+#include "orm/orm_internal.hpp"
+
+namespace strata::detail {
+
+namespace {
+
+constexpr const char* kSavepoint = "strata_flush";
+
+struct FlushGuard {
+    bool& flag;
+    explicit FlushGuard(bool& f) : flag(f) { flag = true; }
+    ~FlushGuard() { flag = false; }
+};
+
+bool references_pending(const RecordBase& r) {
+    for (auto& rel : r.mapper->relationships) {
+        if (rel->kind != RelationshipKind::ManyToOne) continue;
+        auto& ref = static_cast<ReferenceBase&>(rel->access->get(r.object));
+        if (ref.dirty_ && ref.target_ && ref.target_->state == RecordState::Pending) return true;
+    }
+    return false;
+}
+
+void clear_dirty_references(RecordBase& r) {
+    for (auto& rel : r.mapper->relationships)
+        if (rel->kind == RelationshipKind::ManyToOne) static_cast<ReferenceBase&>(rel->access->get(r.object)).dirty_ = false;
+}
+
+void apply_client_defaults(RecordBase& r) {
+    for (auto& c : r.mapper->columns) {
+        if (!c.optional || !c.access->is_unset(r.object)) continue;
+        if (c.column->default_function) c.access->set(r.object, c.column->default_function());
+        else if (c.column->default_value) c.access->set(r.object, *c.column->default_value);
+    }
+}
+
+}  // namespace
+
+void SessionImpl::sync_foreign_keys(RecordBase& r) {
+    for (auto& rel : r.mapper->relationships) {
+        if (rel->kind != RelationshipKind::ManyToOne) continue;
+        auto& ref = static_cast<ReferenceBase&>(rel->access->get(r.object));
+        if (!ref.dirty_) continue;
+        Value key = ref.target_ ? ref.target_->mapper->pk_value(*ref.target_) : Value();
+        r.mapper->columns[static_cast<std::size_t>(rel->fk_column)].access->set(r.object, key);
+    }
+}
+
+void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
+    const MapperSql& sql = m.sql(dialect());
+    const bool returning = returns_keys(dialect());
+    Connection& c = connection();
+    StatementHandle with_key, without_key;
+    for (RecordBase* r : records) {
+        sync_foreign_keys(*r);
+        apply_client_defaults(*r);
+        const bool assign_key = m.pk_autoincrement && m.pk_column().access->is_unset(r->object);
+        StatementHandle& st = assign_key ? without_key : with_key;
+        if (!st) st = c.prepare(assign_key ? sql.insert_no_pk : sql.insert_all);
+        int index = 1;
+        for (std::size_t i = 0; i < m.columns.size(); ++i) {
+            if (assign_key && static_cast<int>(i) == m.pk) continue;
+            st->bind(index++, m.columns[i].access->get(r->object));
+        }
+        note(st->sql());
+        if (!assign_key) {
+            st->execute();
+        } else {
+            std::int64_t key = 0;
+            if (returning) {
+                if (!st->step()) throw Error("strata: INSERT ... RETURNING gave no key for " + m.describe(*r));
+                key = st->get_int64(0);
+                st->reset();
+            } else {
+                st->execute();
+                key = c.last_insert_id();
+            }
+            m.pk_column().access->set(r->object, Value(key));
+            r->key_from_database = true;
+        }
+        remember(r);
+    }
+}
+
+void SessionImpl::update(RecordBase& r, std::uint64_t mask) {
+    const Mapper& m = *r.mapper;
+    if (mask & (std::uint64_t{1} << m.pk))
+        throw Error("strata: the primary key of " + m.describe(r) + " was changed; keys cannot be updated");
+    const std::string& sql = m.update_sql(dialect(), mask);
+    auto st = prepare(sql);
+    int index = 1;
+    for (std::size_t i = 0; i < m.columns.size(); ++i)
+        if (mask & (std::uint64_t{1} << i)) st->bind(index++, m.columns[i].access->get(r.object));
+    st->bind(index, m.pk_value(r));
+    note(sql);
+    if (st->execute() == 0)
+        throw Error("strata: UPDATE of " + m.describe(r) + " in table " + m.table +
+                    " matched no row (was it deleted by another transaction?)");
+}
+
+void SessionImpl::write_links() {
+    const Dialect& d = dialect();
+    for (CollectionBase* coll : link_changes) {
+        const RelationshipMapping& rel = *coll->mapping_;
+        RecordBase* owner = coll->owner_;
+        if (owner->state == RecordState::Deleted) continue;  // its rows go with it
+        Value owner_key = owner->mapper->pk_value(*owner);
+        auto run = [&](const std::string& sql, RecordBase* item) {
+            if (item->state == RecordState::Deleted) return;
+            auto st = prepare(sql);
+            st->bind(1, owner_key);
+            st->bind(2, item->mapper->pk_value(*item));
+            note(sql);
+            st->execute();
+        };
+        if (!coll->link_removed_.empty()) {
+            std::string sql = sql::delete_sql(d, rel.secondary, {rel.local_column, rel.remote_column});
+            for (auto* item : coll->link_removed_) run(sql, item);
+        }
+        if (!coll->link_added_.empty()) {
+            std::string sql = sql::insert_sql(d, rel.secondary, {rel.local_column, rel.remote_column});
+            for (auto* item : coll->link_added_) run(sql, item);
+        }
+    }
+}
+
+void SessionImpl::delete_rows(const Mapper& m, std::vector<RecordBase*>& records) {
+    const Dialect& d = dialect();
+    for (RecordBase* r : records) {
+        Value key = m.pk_value(*r);
+        for (auto& [table, column] : m.association_refs) {
+            std::string sql = sql::delete_sql(d, table, {column});
+            auto st = prepare(sql);
+            st->bind(1, key);
+            note(sql);
+            st->execute();
+        }
+        const std::string& sql = m.sql(d).delete_by_pk;
+        auto st = prepare(sql);
+        st->bind(1, key);
+        note(sql);
+        st->execute();
+    }
+}
+
+void SessionImpl::flush() {
+    if (flushing) return;
+    FlushGuard guard(flushing);
+
+    // Changed persistent objects; those pointing at new parents wait for their keys.
+    std::vector<std::pair<RecordBase*, std::uint64_t>> updates;
+    std::vector<RecordBase*> after_inserts, persistent;
+    for (auto& owned : store->records) {
+        RecordBase* r = owned.get();
+        if (r->state != RecordState::Persistent || r->expired) continue;
+        persistent.push_back(r);
+        if (references_pending(*r)) {
+            after_inserts.push_back(r);
+            continue;
+        }
+        sync_foreign_keys(*r);
+        if (auto mask = changed_columns(*r)) updates.emplace_back(r, mask);
+    }
+    if (pending.empty() && to_delete.empty() && link_changes.empty() && updates.empty() && after_inserts.empty()) {
+        for (auto* r : persistent) clear_dirty_references(*r);
+        return;
+    }
+
+    const auto& mappers = registry.mappers;
+    std::vector<const Mapper*> order;
+    for (auto& m : mappers) order.push_back(m.get());
+    std::stable_sort(order.begin(), order.end(), [](const Mapper* a, const Mapper* b) { return a->flush_order < b->flush_order; });
+
+    Connection& c = connection();
+    c.savepoint(kSavepoint);
+    std::vector<RecordBase*> inserted;
+    try {
+        for (const Mapper* m : order) {
+            std::vector<RecordBase*> batch;
+            for (auto* r : pending)
+                if (r->mapper == m) batch.push_back(r);
+            if (batch.empty()) continue;
+            inserted.insert(inserted.end(), batch.begin(), batch.end());
+            insert(batch, *m);
+            for (auto* r : batch) r->state = RecordState::Persistent;  // children's keys can now point at it
+        }
+        for (auto* r : after_inserts) {
+            sync_foreign_keys(*r);
+            if (auto mask = changed_columns(*r)) updates.emplace_back(r, mask);
+        }
+        for (auto& [r, mask] : updates) update(*r, mask);
+        write_links();
+        for (auto it = order.rbegin(); it != order.rend(); ++it) {
+            std::vector<RecordBase*> batch;
+            for (auto* r : to_delete)
+                if (r->mapper == *it) batch.push_back(r);
+            if (!batch.empty()) delete_rows(**it, batch);
+        }
+        c.release_savepoint(kSavepoint);
+    } catch (...) {
+        try {
+            c.rollback_to_savepoint(kSavepoint);
+            c.release_savepoint(kSavepoint);
+        } catch (...) {  // the transaction itself is gone; rollback() will clean up
+        }
+        for (auto* r : inserted) {  // back to pending, without the key the failed INSERT gave it
+            forget(r);
+            r->state = RecordState::Pending;
+            if (r->key_from_database) r->mapper->pk_column().access->set(r->object, Value());
+            r->key_from_database = false;
+        }
+        throw;
+    }
+
+    for (auto* r : inserted) {
+        take_snapshot(*r);
+        clear_dirty_references(*r);
+        r->inserted_in_transaction = true;
+        inserted_in_transaction.push_back(r);
+    }
+    pending.clear();
+    for (auto& [r, mask] : updates) take_snapshot(*r);
+    for (auto* r : persistent) clear_dirty_references(*r);
+    for (auto* coll : link_changes) {
+        coll->link_added_.clear();
+        coll->link_removed_.clear();
+    }
+    link_changes.clear();
+    for (auto* r : to_delete) {
+        forget(r);
+        r->deleted_in_transaction = true;
+        deleted_in_transaction.push_back(r);
+    }
+    to_delete.clear();
+}
+
+}  // namespace strata::detail

@@ -1,0 +1,288 @@
+// Query execution and eager loading (selectin: one more SELECT ... IN; joined: LEFT OUTER JOIN).
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "orm/orm_internal.hpp"
+
+namespace strata::detail {
+
+namespace {
+
+constexpr std::size_t kInChunk = 500;  // keys per IN (...) of a selectin load
+
+Expr eq(const Expr& a, const Expr& b) { return binary("=", a, b); }
+
+const std::string& column_name(const Mapper& m, int index) { return m.columns[static_cast<std::size_t>(index)].name; }
+
+// JOIN from the relationship's owner table to its target (aliased).
+void join_relationship(sql::Select& sel, const RelationshipMapping& rel, const std::string& alias, bool outer) {
+    const Mapper& o = *rel.owner;
+    const Mapper& t = *rel.target;
+    const std::string& opk = o.pk_column().name;
+    const std::string& tpk = t.pk_column().name;
+    switch (rel.kind) {
+    case RelationshipKind::OneToMany:
+        sel.join({t.table, alias, eq(column(alias, column_name(t, rel.fk_column)), column(o.table, opk)), outer});
+        return;
+    case RelationshipKind::ManyToOne:
+        sel.join({t.table, alias, eq(column(alias, tpk), column(o.table, column_name(o, rel.fk_column))), outer});
+        return;
+    case RelationshipKind::ManyToMany:
+        sel.join({rel.secondary, {}, eq(column(rel.secondary, rel.local_column), column(o.table, opk)), outer});
+        sel.join({t.table, alias, eq(column(alias, tpk), column(rel.secondary, rel.remote_column)), outer});
+        return;
+    }
+}
+
+std::string aliased_list(const Mapper& m, const std::string& alias, const Dialect& d) {
+    std::string out;
+    for (auto& c : m.columns) out += ", " + d.quote(alias) + "." + d.quote(c.name);
+    return out;
+}
+
+struct EagerJoin {
+    const RelationshipMapping* rel;
+    int offset;
+};
+
+struct Built {
+    sql::Compiled compiled;
+    std::vector<EagerJoin> eager;
+};
+
+sql::Select base_select(const QuerySpec& q, SessionImpl& s) {
+    const Mapper& m = *q.mapper;
+    sql::Select sel;
+    sel.from(m.table).columns_sql(m.sql(s.dialect()).select_list);
+    for (auto& key : q.joins) {
+        const auto& rel = s.registry.relationship(key);
+        join_relationship(sel, rel, rel.target->table, false);
+    }
+    for (auto& j : q.raw_joins) sel.join(j);
+    for (auto& c : q.conditions) sel.where(c);
+    for (auto& o : q.ordering) sel.order_by(o.expr, o.descending);
+    sel.limit_n = q.limit;
+    sel.offset_n = q.offset;
+    return sel;
+}
+
+Built build(const QuerySpec& q, SessionImpl& s) {
+    const Mapper& m = *q.mapper;
+    const Dialect& d = s.dialect();
+    sql::Select sel = base_select(q, s);
+    Built out;
+    int offset = static_cast<int>(m.columns.size());
+    for (auto& opt : q.load) {
+        if (opt.strategy != LoadStrategy::Joined) continue;
+        const auto& rel = s.registry.relationship(opt.relationship);
+        if (rel.owner != &m)
+            throw ConfigError("strata: joined() names a relationship of " + rel.owner->class_name + ", not of " + m.class_name);
+        if (rel.kind == RelationshipKind::ManyToMany) continue;  // loaded with selectin instead
+        out.eager.push_back({&rel, offset});
+        offset += static_cast<int>(rel.target->columns.size());
+    }
+    if (out.eager.empty()) {
+        out.compiled = sel.compile(d, s.resolver());
+        return out;
+    }
+    sql::Select outer;
+    if (q.limit || q.offset) {  // LIMIT applies to the parents, so they go in a subquery
+        auto inner = std::make_shared<sql::Select>(sel);
+        inner->columns_sql(d.quote(m.table) + ".*");
+        outer.from(m.table).columns_sql(m.sql(d).select_list);
+        outer.subquery = inner;
+        outer.ordering = sel.ordering;
+    } else {
+        outer = sel;
+    }
+    for (std::size_t i = 0; i < out.eager.size(); ++i) {
+        std::string alias = "strata_eager_" + std::to_string(i + 1);
+        outer.columns += aliased_list(*out.eager[i].rel->target, alias, d);
+        join_relationship(outer, *out.eager[i].rel, alias, true);
+    }
+    out.compiled = outer.compile(d, s.resolver());
+    return out;
+}
+
+StatementHandle run(SessionImpl& s, const sql::Compiled& c) {
+    auto st = s.prepare(c.sql);
+    st->bind_all(c.params);
+    s.note(c.sql);
+    return st;
+}
+
+const RelationshipMapping& eager_relationship(SessionImpl& s, const QuerySpec& q, const LoadOption& opt) {
+    const auto& rel = s.registry.relationship(opt.relationship);
+    if (rel.owner != q.mapper)
+        throw ConfigError("strata: an eager-load option names a relationship of " + rel.owner->class_name + ", not of " +
+                          q.mapper->class_name);
+    return rel;
+}
+
+}  // namespace
+
+std::vector<RecordBase*> query_all(const QuerySpec& q) {
+    SessionImpl& s = session_of(q.store.get());
+    s.autoflush_now();
+    const Mapper& m = *q.mapper;
+    Built built = build(q, s);
+    std::vector<RecordBase*> out;
+    std::vector<std::unordered_map<RecordBase*, std::vector<RecordBase*>>> eager_items(built.eager.size());
+    {
+        auto st = run(s, built.compiled);
+        const bool dedupe = !built.eager.empty() || !q.joins.empty() || !q.raw_joins.empty();
+        std::unordered_set<RecordBase*> seen;
+        while (st->step()) {
+            RecordBase* r = s.load_row(m, *st, 0);
+            if (!r) continue;
+            if (!dedupe || seen.insert(r).second) out.push_back(r);
+            for (std::size_t i = 0; i < built.eager.size(); ++i) {
+                RecordBase* child = s.load_row(*built.eager[i].rel->target, *st, built.eager[i].offset);
+                auto& list = eager_items[i][r];
+                if (child && std::find(list.begin(), list.end(), child) == list.end()) list.push_back(child);
+            }
+        }
+    }
+    for (std::size_t i = 0; i < built.eager.size(); ++i) {
+        const RelationshipMapping& rel = *built.eager[i].rel;
+        for (RecordBase* r : out) {
+            auto& items = eager_items[i][r];
+            if (rel.kind == RelationshipKind::ManyToOne) {
+                auto& ref = reference_of(rel, *r);
+                if (ref.loaded_) continue;
+                ref.target_ = items.empty() ? nullptr : items.front();
+                ref.loaded_ = true;
+            } else {
+                auto& coll = collection_of(rel, *r);
+                if (!coll.loaded_) set_collection(coll, std::move(items));
+            }
+        }
+    }
+    for (auto& opt : q.load) {
+        const auto& rel = eager_relationship(s, q, opt);
+        bool joined_done = opt.strategy == LoadStrategy::Joined && rel.kind != RelationshipKind::ManyToMany;
+        if (opt.strategy != LoadStrategy::Lazy && !joined_done) load_selectin(s, rel, out);
+    }
+    return out;
+}
+
+RecordBase* query_first(const QuerySpec& q) {
+    QuerySpec one = q;
+    one.limit = 1;
+    auto rows = query_all(one);
+    return rows.empty() ? nullptr : rows.front();
+}
+
+RecordBase* query_one(const QuerySpec& q) {
+    QuerySpec two = q;
+    two.limit = 2;
+    auto rows = query_all(two);
+    if (rows.empty()) throw NoResultFound("strata: one() found no " + q.mapper->class_name + " row (exactly one expected)");
+    if (rows.size() > 1)
+        throw MultipleResultsFound("strata: one() found several " + q.mapper->class_name + " rows (exactly one expected)");
+    return rows.front();
+}
+
+std::int64_t query_count(const QuerySpec& q) {
+    SessionImpl& s = session_of(q.store.get());
+    s.autoflush_now();
+    auto inner = std::make_shared<sql::Select>(base_select(q, s));
+    inner->columns_sql(s.dialect().quote(q.mapper->table) + "." + s.dialect().quote(q.mapper->pk_column().name));
+    if (!q.limit && !q.offset) inner->ordering.clear();
+    sql::Select outer;
+    outer.from("strata_count").columns_sql("count(*)");
+    outer.subquery = inner;
+    auto st = run(s, outer.compile(s.dialect(), s.resolver()));
+    if (!st->step()) return 0;
+    return st->get_int64(0);
+}
+
+bool query_exists(const QuerySpec& q) {
+    SessionImpl& s = session_of(q.store.get());
+    s.autoflush_now();
+    sql::Select sel = base_select(q, s);
+    sel.columns_sql("1");
+    sel.ordering.clear();
+    sel.limit_n = 1;
+    auto st = run(s, sel.compile(s.dialect(), s.resolver()));
+    return st->step();
+}
+
+namespace {
+
+std::vector<std::vector<Value>> chunks_of_keys(const std::vector<RecordBase*>& owners, const Mapper& m) {
+    std::vector<std::vector<Value>> chunks;
+    for (std::size_t i = 0; i < owners.size(); ++i) {
+        if (i % kInChunk == 0) chunks.emplace_back();
+        chunks.back().push_back(m.pk_value(*owners[i]));
+    }
+    return chunks;
+}
+
+void selectin_collections(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners) {
+    const Mapper& o = *rel.owner;
+    const Mapper& t = *rel.target;
+    const Dialect& d = s.dialect();
+    std::unordered_map<RecordBase*, std::vector<RecordBase*>> groups;
+    for (auto& keys : chunks_of_keys(owners, o)) {
+        sql::Select sel = relationship_select(rel, d);
+        const bool m2m = rel.kind == RelationshipKind::ManyToMany;
+        if (m2m) {
+            sel.columns = d.quote(rel.secondary) + "." + d.quote(rel.local_column) + ", " + sel.columns;
+            sel.where(detail::make_in(column(rel.secondary, rel.local_column), keys));
+        } else {
+            sel.where(detail::make_in(column(t.table, column_name(t, rel.fk_column)), keys));
+        }
+        auto st = run(s, sel.compile(d));
+        const auto& fk = t.columns[static_cast<std::size_t>(std::max(rel.fk_column, 0))];
+        while (st->step()) {
+            RecordBase* child = s.load_row(t, *st, m2m ? 1 : 0);
+            if (!child) continue;
+            Value key = m2m ? st->get_value(0, o.pk_column().column->type.kind) : fk.access->get(child->object);
+            if (RecordBase* owner = s.lookup(o, key)) groups[owner].push_back(child);
+        }
+    }
+    for (RecordBase* owner : owners) set_collection(collection_of(rel, *owner), std::move(groups[owner]));
+}
+
+void selectin_references(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners) {
+    const Mapper& o = *rel.owner;
+    const Mapper& t = *rel.target;
+    const auto& fk = o.columns[static_cast<std::size_t>(rel.fk_column)];
+    std::vector<Value> missing;
+    std::unordered_set<std::string> seen;
+    for (RecordBase* owner : owners) {
+        Value key = fk.access->get(owner->object);
+        if (key.is_null() || s.lookup(t, key) || !seen.insert(key.to_display()).second) continue;
+        missing.push_back(std::move(key));
+    }
+    for (std::size_t i = 0; i < missing.size(); i += kInChunk) {
+        std::vector<Value> keys(missing.begin() + static_cast<std::ptrdiff_t>(i),
+                                missing.begin() + static_cast<std::ptrdiff_t>(std::min(missing.size(), i + kInChunk)));
+        sql::Select sel;
+        sel.from(t.table).columns_sql(t.sql(s.dialect()).select_list);
+        sel.where(detail::make_in(column(t.table, t.pk_column().name), std::move(keys)));
+        s.run_select(t, sel.compile(s.dialect()));
+    }
+    for (RecordBase* owner : owners) {
+        auto& ref = reference_of(rel, *owner);
+        ref.target_ = s.lookup(t, fk.access->get(owner->object));
+        ref.loaded_ = true;
+    }
+}
+
+}  // namespace
+
+void load_selectin(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners) {
+    std::vector<RecordBase*> todo;
+    for (RecordBase* owner : owners) {
+        const RelationshipBase& base = rel.access->get(owner->object);
+        if (!base.loaded_) todo.push_back(owner);
+    }
+    if (todo.empty()) return;
+    if (rel.kind == RelationshipKind::ManyToOne) selectin_references(s, rel, todo);
+    else selectin_collections(s, rel, todo);
+}
+
+}  // namespace strata::detail

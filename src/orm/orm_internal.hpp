@@ -1,0 +1,225 @@
+// Internals of the ORM: mappers, relationship mappings, the session's store
+// and unit of work. Not a public header.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <typeindex>
+#include <unordered_map>
+#include <vector>
+
+#include "strata/database.hpp"
+#include "strata/dialect.hpp"
+#include "strata/error.hpp"
+#include "strata/query.hpp"
+#include "strata/registry.hpp"
+#include "strata/repr.hpp"
+#include "strata/schema.hpp"
+#include "strata/session.hpp"
+#include "strata/sql.hpp"
+
+namespace strata::detail {
+
+struct ColumnMapping {
+    std::string name;
+    MemberKey key;
+    std::unique_ptr<ColumnAccessor> access;
+    const Column* column = nullptr;  // in the registry's MetaData (after finalize)
+    bool optional = false;           // std::optional member: client defaults apply when empty
+};
+
+struct RelationshipMapping {
+    RelationshipKind kind = RelationshipKind::OneToMany;
+    std::string name;                 // "User.posts"
+    Mapper* owner = nullptr;
+    Mapper* target = nullptr;
+    MemberKey key;
+    std::unique_ptr<RelationshipAccessor> access;
+    RelationshipMapping* backref = nullptr;
+    // OneToMany: the target's column holding the owner's key; ManyToOne: the owner's.
+    int fk_column = -1;
+    std::string secondary, local_column, remote_column;  // ManyToMany
+    Cascade cascade;
+};
+
+// RETURNING for new keys where it is the way to get them; SQLite has it too
+// (3.35+), but its RETURNING builds a temporary table per row, several
+// times slower than reading sqlite3_last_insert_rowid().
+inline bool returns_keys(const Dialect& d) { return d.supports_returning() && d.name() != "sqlite"; }
+
+// The SQL a mapper runs, rendered once per dialect.
+struct MapperSql {
+    std::string select_list;      // "user"."id", "user"."nickname", ...
+    std::string select_by_pk;
+    std::string insert_all;       // every column
+    std::string insert_no_pk;     // the key left to the database
+    std::string delete_by_pk;
+    std::mutex update_mutex;
+    std::map<std::uint64_t, std::string> update_by_mask;  // changed columns -> UPDATE
+};
+
+class Mapper {
+public:
+    std::size_t index = 0;
+    const std::type_info* type = nullptr;
+    std::string class_name;      // "User"
+    std::string table;
+    std::vector<ColumnMapping> columns;
+    int pk = -1;
+    bool pk_autoincrement = false;
+    std::vector<std::unique_ptr<RelationshipMapping>> relationships;  // owned here
+    std::function<std::string(const void*)> repr;
+    std::unique_ptr<RecordBase> (*create)() = nullptr;
+    int flush_order = 0;          // position of the table in foreign-key order
+    // (association table, column) pairs whose rows reference this model's key.
+    std::vector<std::pair<std::string, std::string>> association_refs;
+
+    const ColumnMapping& pk_column() const { return columns[static_cast<std::size_t>(pk)]; }
+    Value pk_value(const RecordBase& r) const { return pk_column().access->get(r.object); }
+    const MapperSql& sql(const Dialect& d) const;
+    const std::string& update_sql(const Dialect& d, std::uint64_t mask) const;
+    int column_index(std::string_view name) const;
+    std::string describe(const RecordBase& r) const;   // repr, for messages
+
+private:
+    mutable std::mutex sql_mutex_;
+    mutable std::map<const Dialect*, std::unique_ptr<MapperSql>> sql_;
+};
+
+struct PendingRelationship {
+    std::size_t model;
+    RelationshipDecl decl;
+};
+
+class RegistryImpl {
+public:
+    MetaData metadata;
+    std::vector<std::unique_ptr<Mapper>> mappers;
+    std::vector<PendingRelationship> pending;
+    bool finalized = false;
+    std::mutex mutex;
+
+    void finalize();                                  // thread-safe, idempotent
+    const Mapper& mapper_for(const std::type_info& type) const;
+    const Mapper* find_mapper(const std::type_info& type) const;
+    sql::ColumnName resolve(const MemberKey& key) const;
+    const RelationshipMapping& relationship(const MemberKey& key) const;
+    const RelationshipMapping* find_relationship(const MemberKey& key) const;
+
+private:
+    void resolve_relationship(PendingRelationship& p);
+    void check_finalized() const;
+};
+
+// Owns every object a session has seen; Ptr<T> handles alias it.
+class Store : public std::enable_shared_from_this<Store> {
+public:
+    SessionImpl* session = nullptr;
+    std::vector<std::unique_ptr<RecordBase>> records;
+    RecordBase* adopt(std::unique_ptr<RecordBase> r) {
+        r->store = this;
+        records.push_back(std::move(r));
+        return records.back().get();
+    }
+};
+
+struct IdentityMap {
+    std::unordered_map<std::int64_t, RecordBase*> by_int;
+    std::unordered_map<std::string, RecordBase*> by_text;
+};
+
+class SessionImpl {
+public:
+    SessionImpl(const Database& db, const Registry& registry);
+    ~SessionImpl();
+
+    Database db;
+    const Registry& registry_ref;
+    RegistryImpl& registry;
+    std::shared_ptr<Store> store = std::make_shared<Store>();
+    PooledConnection conn;
+    bool autoflush = true;
+    bool flushing = false;
+    std::function<void(const std::string&)> observer;
+
+    std::vector<IdentityMap> identity;                 // per mapper
+    std::vector<RecordBase*> pending;                  // added, in order
+    std::vector<RecordBase*> to_delete;                // removed, not yet flushed
+    std::vector<RecordBase*> inserted_in_transaction;
+    std::vector<RecordBase*> deleted_in_transaction;
+    std::vector<CollectionBase*> link_changes;         // many-to-many collections with changes
+    std::vector<RecordBase*> deleting;                 // remove() in progress (cascade cycles)
+
+    Connection& connection();
+    const Dialect& dialect() const { return db.dialect(); }
+    StatementHandle prepare(const std::string& sql);
+    void note(const std::string& sql) {
+        if (observer) observer(sql);
+    }
+
+    // Identity map.
+    RecordBase* lookup(const Mapper& m, const Value& pk) const;
+    RecordBase* lookup_row(const Mapper& m, const Statement& st, int pk_col) const;
+    void remember(RecordBase* r);
+    void forget(RecordBase* r);
+
+    // Loading.
+    RecordBase* load_row(const Mapper& m, const Statement& st, int offset);
+    void populate(RecordBase& r, const Statement& st, int offset);
+    RecordBase* get(const Mapper& m, const Value& pk);
+    void refresh(RecordBase& r);
+    std::vector<RecordBase*> run_select(const Mapper& m, const sql::Compiled& c);
+
+    // Unit of work.
+    RecordBase* attach_new(std::unique_ptr<RecordBase> r);
+    void attach_pending(RecordBase* r);
+    void bind_relationships(RecordBase& r, bool is_new);
+    void mark_deleted(RecordBase* r);
+    void expunge(RecordBase* r);
+    void autoflush_now() {
+        if (autoflush && !flushing) flush();
+    }
+    void flush();
+    void commit();
+    void rollback();
+    void detach_all();
+
+    // Relationships.
+    void load_collection(CollectionBase& c);
+    RecordBase* load_reference(ReferenceBase& ref);
+    void note_link_change(CollectionBase& c);
+
+    sql::MemberResolver resolver() const {
+        return [this](const MemberKey& k) { return registry.resolve(k); };
+    }
+
+private:
+    void take_snapshot(RecordBase& r);
+    std::uint64_t changed_columns(const RecordBase& r) const;
+    void sync_foreign_keys(RecordBase& r);
+    void insert(std::vector<RecordBase*>& records, const Mapper& m);
+    void update(RecordBase& r, std::uint64_t mask);
+    void write_links();
+    void delete_rows(const Mapper& m, std::vector<RecordBase*>& records);
+    void reset_relationships(RecordBase& r);
+    void end_transaction();
+};
+
+SessionImpl& live_session(const RecordBase& r, const char* what);
+SessionImpl& session_of(const Store* store);
+
+// Relationship SQL (relationship.cpp).
+sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d);
+Expr owner_condition(const RelationshipMapping& rel, const Expr& value);
+
+// Eager loading (loading.cpp).
+void load_selectin(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners);
+void set_collection(CollectionBase& c, std::vector<RecordBase*> items);
+CollectionBase& collection_of(const RelationshipMapping& rel, RecordBase& owner);
+ReferenceBase& reference_of(const RelationshipMapping& rel, RecordBase& owner);
+
+}  // namespace strata::detail

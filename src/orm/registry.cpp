@@ -1,0 +1,373 @@
+// The registry: models declared once, resolved into mappers and a MetaData.
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "orm/orm_internal.hpp"
+
+namespace strata {
+
+namespace detail {
+
+std::uint64_t fingerprint_bytes(const void* data, std::size_t size) {
+    return std::hash<std::string_view>{}(std::string_view(static_cast<const char*>(data), size)) ^ (size * 0x9e3779b97f4a7c15ULL);
+}
+
+void throw_value_type(const char* cpp_type, const Value& v) {
+    throw Error("strata: cannot store " + v.to_display() + " in a member of type " + cpp_type);
+}
+
+void throw_null_handle(const std::type_info& type) {
+    throw Error("strata: dereferencing an empty strata::Ptr<" + std::string(type.name()) + ">");
+}
+
+namespace {
+
+std::string class_name_of(const std::type_info& type) {
+    int status = 0;
+    char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+    std::string name = status == 0 && demangled ? demangled : type.name();
+    std::free(demangled);
+    auto colon = name.rfind("::");
+    return colon == std::string::npos ? name : name.substr(colon + 2);
+}
+
+std::string type_display(const SqlType& t) { return t.to_string(); }
+
+}  // namespace
+
+std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table,
+                          std::unique_ptr<RecordBase> (*create)()) {
+    std::lock_guard lock(r.mutex);
+    if (r.finalized) throw ConfigError("strata: model for table " + table + " declared after the registry was first used");
+    for (auto& m : r.mappers) {
+        if (*m->type == type) throw ConfigError("strata: " + m->class_name + " is already mapped (to table " + m->table + ")");
+        if (m->table == table) throw ConfigError("strata: table " + table + " is already mapped by " + m->class_name);
+    }
+    auto m = std::make_unique<Mapper>();
+    m->index = r.mappers.size();
+    m->type = &type;
+    m->class_name = class_name_of(type);
+    m->table = table;
+    m->create = create;
+    r.metadata.table(table);
+    r.mappers.push_back(std::move(m));
+    return r.mappers.size() - 1;
+}
+
+void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl) {
+    std::lock_guard lock(r.mutex);
+    Mapper& m = *r.mappers.at(model);
+    const std::string where = m.class_name + " column " + decl.name;
+    if (decl.explicit_type && !decl.accepts(decl.type.kind))
+        throw ConfigError("strata: " + where + " is declared as " + type_display(decl.type) + " but its member is " +
+                          decl.cpp_type);
+    if (m.columns.size() >= 64) throw ConfigError("strata: " + where + ": a model maps at most 64 columns");
+    if (m.column_index(decl.name) >= 0) throw ConfigError("strata: " + where + " is mapped twice");
+    std::vector<ColumnOption> options;
+    options.push_back(nullable(decl.optional));
+    for (auto& o : decl.options) options.push_back(std::move(o));
+    r.metadata.table(m.table).add_column(decl.name, decl.type, std::move(options));
+    ColumnMapping cm;
+    cm.name = decl.name;
+    cm.key = decl.key;
+    cm.access = std::move(decl.access);
+    cm.optional = decl.optional;
+    m.columns.push_back(std::move(cm));
+}
+
+void declare_relationship(RegistryImpl& r, std::size_t model, RelationshipDecl decl) {
+    std::lock_guard lock(r.mutex);
+    if (r.finalized) throw ConfigError("strata: relationship declared after the registry was first used");
+    r.pending.push_back({model, std::move(decl)});
+}
+
+void declare_repr(RegistryImpl& r, std::size_t model, std::function<std::string(const void*)> repr) {
+    std::lock_guard lock(r.mutex);
+    r.mappers.at(model)->repr = std::move(repr);
+}
+
+int Mapper::column_index(std::string_view name) const {
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        if (columns[i].name == name) return static_cast<int>(i);
+    return -1;
+}
+
+std::string Mapper::describe(const RecordBase& r) const {
+    if (repr) return repr(r.object);
+    std::string key = pk >= 0 ? pk_value(r).to_display() : "?";
+    if (pk >= 0 && pk_column().access->is_unset(r.object)) key = "None";
+    return "<" + class_name + " " + (pk >= 0 ? columns[static_cast<std::size_t>(pk)].name : std::string("id")) + "=" +
+           key + ">";
+}
+
+const MapperSql& Mapper::sql(const Dialect& d) const {
+    std::lock_guard lock(sql_mutex_);
+    auto& slot = sql_[&d];
+    if (slot) return *slot;
+    slot = std::make_unique<MapperSql>();
+    std::vector<std::string> names, names_no_pk;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (i) slot->select_list += ", ";
+        slot->select_list += d.quote(table) + "." + d.quote(columns[i].name);
+        names.push_back(columns[i].name);
+        if (static_cast<int>(i) != pk) names_no_pk.push_back(columns[i].name);
+    }
+    const std::string& pk_name = pk_column().name;
+    slot->select_by_pk = "SELECT " + slot->select_list + " FROM " + d.quote(table) + " WHERE " + d.quote(table) + "." +
+                         d.quote(pk_name) + " = " + d.placeholder(1);
+    slot->insert_all = sql::insert_sql(d, table, names);
+    slot->insert_no_pk = sql::insert_sql(d, table, names_no_pk, returns_keys(d) ? pk_name : std::string());
+    slot->delete_by_pk = sql::delete_sql(d, table, {pk_name});
+    return *slot;
+}
+
+const std::string& Mapper::update_sql(const Dialect& d, std::uint64_t mask) const {
+    const MapperSql& s = sql(d);
+    auto& cache = const_cast<MapperSql&>(s);
+    std::lock_guard lock(cache.update_mutex);
+    auto it = cache.update_by_mask.find(mask);
+    if (it != cache.update_by_mask.end()) return it->second;
+    std::vector<std::string> set;
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        if (mask & (std::uint64_t{1} << i)) set.push_back(columns[i].name);
+    return cache.update_by_mask.emplace(mask, sql::update_sql(d, table, set, {pk_column().name})).first->second;
+}
+
+// --- RegistryImpl ------------------------------------------------------------
+
+const Mapper* RegistryImpl::find_mapper(const std::type_info& type) const {
+    for (auto& m : mappers)
+        if (*m->type == type) return m.get();
+    return nullptr;
+}
+
+const Mapper& RegistryImpl::mapper_for(const std::type_info& type) const {
+    if (auto* m = find_mapper(type)) return *m;
+    throw ConfigError("strata: " + class_name_of(type) + " is not mapped: declare it with registry.model<" +
+                      class_name_of(type) + ">(\"table\")");
+}
+
+sql::ColumnName RegistryImpl::resolve(const MemberKey& key) const {
+    for (auto& m : mappers)
+        for (auto& c : m->columns)
+            if (c.key == key) return {m->table, c.name};
+    throw ConfigError("strata: a member used in a query is not a mapped column (of " +
+                      (key.owner ? class_name_of(*key.owner) : std::string("?")) + ")");
+}
+
+const RelationshipMapping* RegistryImpl::find_relationship(const MemberKey& key) const {
+    for (auto& m : mappers)
+        for (auto& rel : m->relationships)
+            if (rel->key == key) return rel.get();
+    return nullptr;
+}
+
+const RelationshipMapping& RegistryImpl::relationship(const MemberKey& key) const {
+    if (auto* rel = find_relationship(key)) return *rel;
+    throw ConfigError("strata: a member used as a relationship is not a mapped relationship (of " +
+                      (key.owner ? class_name_of(*key.owner) : std::string("?")) + ")");
+}
+
+namespace {
+
+std::string relationship_name(const Mapper& owner, const Mapper& target, RelationshipKind kind) {
+    switch (kind) {
+    case RelationshipKind::OneToMany: return owner.class_name + "'s " + target.class_name + " collection";
+    case RelationshipKind::ManyToOne: return owner.class_name + "'s " + target.class_name + " reference";
+    case RelationshipKind::ManyToMany: return owner.class_name + "'s " + target.class_name + " many-to-many collection";
+    }
+    return owner.class_name;
+}
+
+RelationshipMapping* add_mapping(Mapper& owner, Mapper& target, RelationshipKind kind, const MemberKey& key,
+                                 std::unique_ptr<RelationshipAccessor> access, const Cascade& cascade) {
+    auto rel = std::make_unique<RelationshipMapping>();
+    rel->kind = kind;
+    rel->owner = &owner;
+    rel->target = &target;
+    rel->key = key;
+    rel->access = std::move(access);
+    rel->cascade = cascade;
+    rel->name = relationship_name(owner, target, kind);
+    owner.relationships.push_back(std::move(rel));
+    return owner.relationships.back().get();
+}
+
+// The single-column foreign key of `child`'s table that references `parent`'s table.
+int foreign_key_column(const MetaData& md, const Mapper& child, const Mapper& parent, const std::string& what) {
+    const Table* t = md.find(child.table);
+    const ForeignKey* found = nullptr;
+    for (auto& fk : t->foreign_keys) {
+        if (fk.ref_table != parent.table) continue;
+        if (found) throw ConfigError("strata: " + what + ": table " + child.table + " has several foreign keys to " +
+                                     parent.table + "; declare the reference with belongs_to(&" + child.class_name +
+                                     "::ref, &" + child.class_name + "::key_member)");
+        found = &fk;
+    }
+    if (!found) throw ConfigError("strata: " + what + ": table " + child.table + " has no foreign key to " + parent.table);
+    if (found->columns.size() != 1)
+        throw ConfigError("strata: " + what + ": composite foreign keys are not supported by relationships");
+    int index = child.column_index(found->columns[0]);
+    if (index < 0) throw ConfigError("strata: " + what + ": foreign key column " + found->columns[0] + " is not mapped");
+    return index;
+}
+
+}  // namespace
+
+void RegistryImpl::resolve_relationship(PendingRelationship& p) {
+    Mapper& owner = *mappers[p.model];
+    auto& d = p.decl;
+    auto* target_c = find_mapper(*d.target);
+    if (!target_c)
+        throw ConfigError("strata: a relationship of " + owner.class_name + " refers to " + class_name_of(*d.target) +
+                          ", which is not mapped");
+    Mapper& target = *const_cast<Mapper*>(target_c);
+    const std::string what = relationship_name(owner, target, d.kind);
+    switch (d.kind) {
+    case RelationshipKind::ManyToOne: {
+        auto* rel = add_mapping(owner, target, d.kind, d.key, std::move(d.access), d.cascade);
+        for (std::size_t i = 0; i < owner.columns.size(); ++i)
+            if (owner.columns[i].key == d.foreign_key) rel->fk_column = static_cast<int>(i);
+        if (rel->fk_column < 0) throw ConfigError("strata: " + what + ": its key member is not a mapped column");
+        return;
+    }
+    case RelationshipKind::OneToMany: {
+        auto* rel = add_mapping(owner, target, d.kind, d.key, std::move(d.access), d.cascade);
+        RelationshipMapping* back = const_cast<RelationshipMapping*>(find_relationship(d.backref_key));
+        if (back) {
+            if (back->kind != RelationshipKind::ManyToOne || back->target != &owner)
+                throw ConfigError("strata: " + what + ": its backref is not a reference to " + owner.class_name);
+            rel->fk_column = back->fk_column;
+        } else {
+            rel->fk_column = foreign_key_column(metadata, target, owner, what);
+            back = add_mapping(target, owner, RelationshipKind::ManyToOne, d.backref_key, std::move(d.backref_access),
+                               d.backref_cascade);
+            back->fk_column = rel->fk_column;
+        }
+        rel->backref = back;
+        back->backref = rel;
+        return;
+    }
+    case RelationshipKind::ManyToMany: {
+        const Table* sec = metadata.find(d.secondary);
+        if (!sec) throw ConfigError("strata: " + what + ": association table " + d.secondary + " is not declared (registry.table(\"" + d.secondary + "\"))");
+        for (auto* c : {&d.local_column, &d.remote_column})
+            if (!sec->find_column(*c)) throw ConfigError("strata: " + what + ": table " + d.secondary + " has no column " + *c);
+        auto* rel = add_mapping(owner, target, d.kind, d.key, std::move(d.access), d.cascade);
+        rel->secondary = d.secondary;
+        rel->local_column = d.local_column;
+        rel->remote_column = d.remote_column;
+        auto note_ref = [](Mapper& m, const std::string& table, const std::string& column) {
+            std::pair<std::string, std::string> ref{table, column};
+            if (std::find(m.association_refs.begin(), m.association_refs.end(), ref) == m.association_refs.end())
+                m.association_refs.push_back(ref);
+        };
+        note_ref(owner, d.secondary, d.local_column);
+        note_ref(target, d.secondary, d.remote_column);
+        if (d.backref_access) {
+            auto* back = add_mapping(target, owner, d.kind, d.backref_key, std::move(d.backref_access), d.backref_cascade);
+            back->secondary = d.secondary;
+            back->local_column = d.remote_column;
+            back->remote_column = d.local_column;
+            rel->backref = back;
+            back->backref = rel;
+        }
+        return;
+    }
+    }
+}
+
+void RegistryImpl::finalize() {
+    std::lock_guard lock(mutex);
+    if (finalized) return;
+    for (auto& m : mappers) {
+        const Table* t = metadata.find(m->table);
+        for (auto& c : m->columns) c.column = t->find_column(c.name);
+        auto keys = t->primary_key_columns();
+        if (keys.size() != 1)
+            throw ConfigError("strata: " + m->class_name + ": the ORM needs a single-column primary key; table " +
+                              m->table + " has " + std::to_string(keys.size()));
+        m->pk = m->column_index(keys[0]);
+        m->pk_autoincrement = m->pk_column().column->autoincrement;
+    }
+    // References first, so that has_many() can reuse a belongs_to() declared for its backref.
+    std::stable_partition(pending.begin(), pending.end(),
+                          [](const PendingRelationship& p) { return p.decl.kind == RelationshipKind::ManyToOne; });
+    for (auto& p : pending) resolve_relationship(p);
+    pending.clear();
+    auto order = metadata.sorted_tables();
+    for (auto& m : mappers)
+        for (std::size_t i = 0; i < order.size(); ++i)
+            if (order[i]->name() == m->table) m->flush_order = static_cast<int>(i);
+    finalized = true;
+}
+
+}  // namespace detail
+
+CascadeOption cascade(const std::string& spec) {
+    CascadeOption out;
+    out.cascade.save_update = false;
+    std::size_t pos = 0;
+    while (pos <= spec.size()) {
+        auto comma = spec.find(',', pos);
+        if (comma == std::string::npos) comma = spec.size();
+        std::string word = spec.substr(pos, comma - pos);
+        word.erase(0, word.find_first_not_of(" \t"));
+        word.erase(word.find_last_not_of(" \t") + 1);
+        if (word == "save-update") out.cascade.save_update = true;
+        else if (word == "delete") out.cascade.delete_ = true;
+        else if (word == "delete-orphan") out.cascade.delete_orphan = true;
+        else if (word == "all") out.cascade.save_update = out.cascade.delete_ = true;
+        else if (!word.empty())
+            throw ConfigError("strata: unknown cascade \"" + word + "\" in \"" + spec +
+                              "\" (expected save-update, delete, delete-orphan, all)");
+        pos = comma + 1;
+    }
+    return out;
+}
+
+// --- Registry ---------------------------------------------------------------
+
+namespace {
+
+std::mutex registries_mutex;
+std::vector<const Registry*>& live_registries() {
+    static std::vector<const Registry*> list;
+    return list;
+}
+
+}  // namespace
+
+Registry::Registry(NamingConvention naming) : impl_(std::make_unique<detail::RegistryImpl>()) {
+    impl_->metadata.naming = std::move(naming);
+    std::lock_guard lock(registries_mutex);
+    live_registries().push_back(this);
+}
+
+Registry::~Registry() {
+    std::lock_guard lock(registries_mutex);
+    auto& list = live_registries();
+    list.erase(std::remove(list.begin(), list.end(), this), list.end());
+}
+
+const Registry& Registry::current() {
+    std::lock_guard lock(registries_mutex);
+    auto& list = live_registries();
+    if (list.empty()) throw ConfigError("strata: no strata::Registry exists: create one and map your models first");
+    return *list.back();
+}
+
+Table& Registry::table(const std::string& name) {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->finalized) throw ConfigError("strata: table " + name + " declared after the registry was first used");
+    return impl_->metadata.table(name);
+}
+
+const MetaData& Registry::metadata() const {
+    impl_->finalize();
+    return impl_->metadata;
+}
+
+}  // namespace strata

@@ -1,0 +1,302 @@
+// HasMany / BelongsTo: lazy loading and backrefs kept in sync in memory.
+#include <algorithm>
+
+#include "orm/orm_internal.hpp"
+
+namespace strata::detail {
+
+namespace {
+
+template <class V, class X>
+bool erase_value(V& v, const X& x) {
+    auto it = std::find(v.begin(), v.end(), x);
+    if (it == v.end()) return false;
+    v.erase(it);
+    return true;
+}
+
+template <class V, class X>
+bool has_value(const V& v, const X& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// The other side of a change, in memory only: no load, no row written.
+void add_in_memory(CollectionBase& c, RecordBase* item) {
+    if (c.is_loaded()) {
+        if (!has_value(c.items_, item)) c.items_.push_back(item);
+    } else {
+        erase_value(c.pending_removes_, item);
+        if (!has_value(c.pending_adds_, item)) c.pending_adds_.push_back(item);
+    }
+}
+
+void remove_in_memory(CollectionBase& c, RecordBase* item) {
+    if (c.is_loaded()) {
+        erase_value(c.items_, item);
+    } else {
+        erase_value(c.pending_adds_, item);
+        if (!has_value(c.pending_removes_, item)) c.pending_removes_.push_back(item);
+    }
+}
+
+void check_same_session(const RecordBase& owner, const RecordBase& item) {
+    if (item.store != owner.store)
+        throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner));
+}
+
+// The parent a reference points at, without loading anything.
+RecordBase* current_target(const ReferenceBase& ref) {
+    if (ref.loaded_) return ref.target_;
+    const RecordBase& owner = *ref.owner_;
+    if (!owner.store || !owner.store->session) return nullptr;
+    const auto& rel = *ref.mapping_;
+    Value key = owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object);
+    return owner.store->session->lookup(*rel.target, key);
+}
+
+void cascade_save(const RelationshipMapping& rel, RecordBase* item) {
+    if (!rel.cascade.save_update || !item->store || !item->store->session) return;
+    if (item->state == RecordState::Transient) item->store->session->attach_pending(item);
+}
+
+// Points `child`'s reference at `parent` (or nothing), fixing the collections on both sides.
+void set_reference(ReferenceBase& ref, RecordBase* parent) {
+    const RelationshipMapping& rel = *ref.mapping_;
+    RecordBase* old = current_target(ref);
+    if (rel.backref && old != parent) {
+        if (old) remove_in_memory(collection_of(*rel.backref, *old), ref.owner_);
+        if (parent) add_in_memory(collection_of(*rel.backref, *parent), ref.owner_);
+    }
+    ref.target_ = parent;
+    ref.loaded_ = true;
+    ref.dirty_ = true;
+}
+
+}  // namespace
+
+// --- CollectionBase --------------------------------------------------------------
+
+CollectionBase::CollectionBase(CollectionBase&& other) noexcept
+    : items_(std::move(other.items_)),
+      unbound_kept_(std::move(other.unbound_kept_)),
+      unbound_new_(std::move(other.unbound_new_)) {
+    loaded_ = other.loaded_;
+}
+
+CollectionBase& CollectionBase::operator=(CollectionBase&& other) noexcept {
+    items_ = std::move(other.items_);
+    unbound_kept_ = std::move(other.unbound_kept_);
+    unbound_new_ = std::move(other.unbound_new_);
+    loaded_ = other.loaded_;
+    return *this;
+}
+
+CollectionBase::~CollectionBase() = default;
+
+void CollectionBase::ensure_loaded() const {
+    if (loaded_ || !owner_) return;
+    live_session(*owner_, "a relationship").load_collection(const_cast<CollectionBase&>(*this));
+}
+
+std::size_t CollectionBase::size() const {
+    ensure_loaded();
+    return items_.size();
+}
+
+RecordBase* CollectionBase::at(std::size_t i) const {
+    ensure_loaded();
+    if (i >= items_.size())
+        throw Error("strata: index " + std::to_string(i) + " out of range of a collection of " +
+                    std::to_string(items_.size()));
+    return items_[i];
+}
+
+bool CollectionBase::contains(const RecordBase* item) const {
+    ensure_loaded();
+    return has_value(items_, item);
+}
+
+void CollectionBase::append_kept(std::shared_ptr<RecordBase> item) {
+    if (!has_value(items_, item.get())) items_.push_back(item.get());
+    unbound_kept_.push_back(std::move(item));
+}
+
+void CollectionBase::append_new(std::unique_ptr<RecordBase> item) {
+    if (!owner_) {
+        items_.push_back(item.get());
+        unbound_new_.push_back(std::move(item));
+        return;
+    }
+    RecordBase* r = live_session(*owner_, "a relationship").attach_new(std::move(item));
+    append(r);
+}
+
+void CollectionBase::append(RecordBase* item) {
+    check_same_session(*owner_, *item);
+    const RelationshipMapping& rel = *mapping_;
+    if (is_loaded()) {
+        if (has_value(items_, item)) return;
+        items_.push_back(item);
+    } else {
+        add_in_memory(*this, item);
+    }
+    if (rel.kind == RelationshipKind::OneToMany) {
+        auto& back = reference_of(*rel.backref, *item);
+        RecordBase* old = current_target(back);
+        if (old && old != owner_) remove_in_memory(collection_of(rel, *old), item);
+        back.target_ = owner_;
+        back.loaded_ = true;
+        back.dirty_ = true;
+    } else {
+        if (!erase_value(link_removed_, item)) link_added_.push_back(item);
+        live_session(*owner_, "a relationship").note_link_change(*this);
+        if (rel.backref) add_in_memory(collection_of(*rel.backref, *item), owner_);
+    }
+    cascade_save(rel, item);
+}
+
+bool CollectionBase::remove(RecordBase* item) {
+    if (!owner_) {
+        bool found = erase_value(items_, item);
+        for (auto it = unbound_new_.begin(); it != unbound_new_.end(); ++it)
+            if (it->get() == item) {
+                unbound_new_.erase(it);
+                break;
+            }
+        return found;
+    }
+    ensure_loaded();
+    if (!erase_value(items_, item)) return false;
+    const RelationshipMapping& rel = *mapping_;
+    if (rel.kind == RelationshipKind::OneToMany) {
+        auto& back = reference_of(*rel.backref, *item);
+        back.target_ = nullptr;
+        back.loaded_ = true;
+        back.dirty_ = true;
+        if (rel.cascade.delete_orphan) {
+            SessionImpl& s = live_session(*owner_, "a relationship");
+            if (item->state == RecordState::Pending) s.expunge(item);
+            else if (item->state == RecordState::Persistent) s.mark_deleted(item);
+        }
+    } else {
+        if (!erase_value(link_added_, item)) link_removed_.push_back(item);
+        live_session(*owner_, "a relationship").note_link_change(*this);
+        if (rel.backref) remove_in_memory(collection_of(*rel.backref, *item), owner_);
+    }
+    return true;
+}
+
+void CollectionBase::clear() {
+    if (!owner_) {
+        items_.clear();
+        unbound_kept_.clear();
+        unbound_new_.clear();
+        return;
+    }
+    ensure_loaded();
+    auto items = items_;
+    for (auto* item : items) remove(item);
+}
+
+// --- ReferenceBase ------------------------------------------------------------------
+
+ReferenceBase::ReferenceBase(ReferenceBase&& other) noexcept
+    : target_(other.owner_ ? nullptr : other.target_), unbound_target_(std::move(other.unbound_target_)),
+      dirty_(other.dirty_) {
+    loaded_ = other.loaded_;
+}
+
+ReferenceBase& ReferenceBase::operator=(ReferenceBase&& other) noexcept {
+    target_ = other.owner_ ? nullptr : other.target_;
+    unbound_target_ = std::move(other.unbound_target_);
+    dirty_ = other.dirty_;
+    loaded_ = other.loaded_;
+    return *this;
+}
+
+RecordBase* ReferenceBase::target() const {
+    if (!owner_) return unbound_target_.get();
+    if (loaded_) return target_;
+    return live_session(*owner_, "a relationship").load_reference(const_cast<ReferenceBase&>(*this));
+}
+
+void ReferenceBase::assign(const std::shared_ptr<RecordBase>& target) {
+    if (!owner_) {
+        unbound_target_ = target;
+        target_ = target.get();
+        dirty_ = true;
+        return;
+    }
+    if (target) check_same_session(*owner_, *target);
+    set_reference(*this, target.get());
+    if (target) cascade_save(*mapping_, target.get());
+}
+
+// --- loading --------------------------------------------------------------------------
+
+void set_collection(CollectionBase& c, std::vector<RecordBase*> items) {
+    for (auto* added : c.pending_adds_)
+        if (!has_value(items, added)) items.push_back(added);
+    for (auto* removed : c.pending_removes_) erase_value(items, removed);
+    c.pending_adds_.clear();
+    c.pending_removes_.clear();
+    c.items_ = std::move(items);
+    c.loaded_ = true;
+}
+
+// SELECT of the target's columns for one owner: by foreign key, or through the association table.
+sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d) {
+    const Mapper& t = *rel.target;
+    sql::Select sel;
+    sel.from(t.table).columns_sql(t.sql(d).select_list);
+    if (rel.kind == RelationshipKind::ManyToMany)
+        sel.join({rel.secondary, {}, binary("=", column(rel.secondary, rel.remote_column), column(t.table, t.pk_column().name)), false});
+    sel.order_by(column(t.table, t.pk_column().name));
+    return sel;
+}
+
+Expr owner_condition(const RelationshipMapping& rel, const Expr& value) {
+    if (rel.kind == RelationshipKind::ManyToMany) return binary("=", column(rel.secondary, rel.local_column), value);
+    const Mapper& t = *rel.target;
+    return binary("=", column(t.table, t.columns[static_cast<std::size_t>(rel.fk_column)].name), value);
+}
+
+void SessionImpl::load_collection(CollectionBase& c) {
+    RecordBase& owner = *c.owner_;
+    if (owner.state == RecordState::Pending || owner.state == RecordState::Transient) {
+        set_collection(c, {});
+        return;
+    }
+    autoflush_now();
+    const RelationshipMapping& rel = *c.mapping_;
+    auto sel = relationship_select(rel, dialect());
+    sel.where(owner_condition(rel, bind(owner.mapper->pk_value(owner))));
+    set_collection(c, run_select(*rel.target, sel.compile(dialect())));
+}
+
+RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {
+    const RelationshipMapping& rel = *ref.mapping_;
+    RecordBase& owner = *ref.owner_;
+    Value key = owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object);
+    RecordBase* target = key.is_null() ? nullptr : get(*rel.target, key);
+    ref.target_ = target;
+    ref.loaded_ = true;
+    return target;
+}
+
+QuerySpec relationship_query(const CollectionBase& c) {
+    if (!c.owner_) throw Error("strata: query() on a collection of an object that is not in a session");
+    SessionImpl& s = live_session(*c.owner_, "a relationship query");
+    const RelationshipMapping& rel = *c.mapping_;
+    QuerySpec spec;
+    spec.store = s.store;
+    spec.mapper = rel.target;
+    const Mapper& t = *rel.target;
+    if (rel.kind == RelationshipKind::ManyToMany)
+        spec.raw_joins.push_back(
+            {rel.secondary, {}, binary("=", column(rel.secondary, rel.remote_column), column(t.table, t.pk_column().name)), false});
+    spec.conditions.push_back(owner_condition(rel, bind(c.owner_->mapper->pk_value(*c.owner_))));
+    return spec;
+}
+
+}  // namespace strata::detail

@@ -1,0 +1,536 @@
+// Session: identity map, loading, and the public Session API.
+#include <algorithm>
+
+#include "orm/orm_internal.hpp"
+
+namespace strata {
+
+namespace detail {
+
+std::shared_ptr<RecordBase> RecordBase::handle() {
+    if (!store) return std::shared_ptr<RecordBase>(std::shared_ptr<RecordBase>(), this);  // not yet in a session
+    return std::shared_ptr<RecordBase>(store->shared_from_this(), this);
+}
+
+SessionImpl& live_session(const RecordBase& r, const char* what) {
+    if (r.store && r.store->session && r.state != RecordState::Detached) return *r.store->session;
+    std::string name = r.mapper ? r.mapper->describe(r) : std::string("the object");
+    throw DetachedInstanceError("strata: cannot load " + std::string(what) + " of " + name +
+                                ": the object is detached from its session (the session is gone or the object was "
+                                "expunged); load it while the session is open, or eager-load it with "
+                                "strata::selectin / strata::joined");
+}
+
+SessionImpl& session_of(const Store* store) {
+    if (!store || !store->session) throw DetachedInstanceError("strata: the session of this query is gone");
+    return *store->session;
+}
+
+void load_expired(RecordBase& r) { live_session(r, "the expired columns").refresh(r); }
+
+std::string repr_record(const RecordBase* r) {
+    if (!r) return "None";
+    if (!r->mapper) return "<unmapped object>";
+    return r->mapper->describe(*r);
+}
+
+CollectionBase& collection_of(const RelationshipMapping& rel, RecordBase& owner) {
+    return static_cast<CollectionBase&>(rel.access->get(owner.object));
+}
+
+ReferenceBase& reference_of(const RelationshipMapping& rel, RecordBase& owner) {
+    return static_cast<ReferenceBase&>(rel.access->get(owner.object));
+}
+
+// --- SessionImpl -------------------------------------------------------------
+
+SessionImpl::SessionImpl(const Database& database, const Registry& reg)
+    : db(database), registry_ref(reg), registry(reg.impl()) {
+    registry.finalize();
+    identity.resize(registry.mappers.size());
+    store->session = this;
+}
+
+SessionImpl::~SessionImpl() {
+    try {
+        if (conn.get() && conn->in_transaction()) conn->rollback();
+    } catch (...) {  // the pool discards a broken connection; nothing more to do here
+    }
+    detach_all();
+}
+
+void SessionImpl::detach_all() {
+    for (auto* r : pending) r->state = RecordState::Transient;
+    pending.clear();
+    for (auto& r : store->records)
+        if (r->state != RecordState::Transient) r->state = RecordState::Detached;
+    store->session = nullptr;
+}
+
+Connection& SessionImpl::connection() {
+    if (!conn.get()) conn = db.connect();
+    if (!conn->in_transaction()) conn->begin();
+    return *conn;
+}
+
+StatementHandle SessionImpl::prepare(const std::string& sql) { return connection().prepare(sql); }
+
+namespace {
+
+bool integer_key(const Mapper& m) { return m.pk_column().column->type.is_integer(); }
+
+std::string text_key(const Value& v) { return v.is<std::string>() ? v.as<std::string>() : v.to_display(); }
+
+}  // namespace
+
+RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
+    const auto& map = identity[m.index];
+    if (pk.is_null()) return nullptr;
+    if (integer_key(m)) {
+        if (!pk.is<std::int64_t>()) return nullptr;
+        auto it = map.by_int.find(pk.as<std::int64_t>());
+        return it == map.by_int.end() ? nullptr : it->second;
+    }
+    auto it = map.by_text.find(text_key(pk));
+    return it == map.by_text.end() ? nullptr : it->second;
+}
+
+RecordBase* SessionImpl::lookup_row(const Mapper& m, const Statement& st, int pk_col) const {
+    const auto& map = identity[m.index];
+    if (integer_key(m)) {
+        auto it = map.by_int.find(st.get_int64(pk_col));
+        return it == map.by_int.end() ? nullptr : it->second;
+    }
+    auto it = map.by_text.find(text_key(st.get_value(pk_col, m.pk_column().column->type.kind)));
+    return it == map.by_text.end() ? nullptr : it->second;
+}
+
+void SessionImpl::remember(RecordBase* r) {
+    const Mapper& m = *r->mapper;
+    Value pk = m.pk_value(*r);
+    auto& map = identity[m.index];
+    if (integer_key(m)) map.by_int[pk.as<std::int64_t>()] = r;
+    else map.by_text[text_key(pk)] = r;
+}
+
+void SessionImpl::forget(RecordBase* r) {
+    const Mapper& m = *r->mapper;
+    Value pk = m.pk_value(*r);
+    if (pk.is_null()) return;
+    auto& map = identity[m.index];
+    if (integer_key(m)) {
+        auto it = map.by_int.find(pk.as<std::int64_t>());
+        if (it != map.by_int.end() && it->second == r) map.by_int.erase(it);
+    } else {
+        auto it = map.by_text.find(text_key(pk));
+        if (it != map.by_text.end() && it->second == r) map.by_text.erase(it);
+    }
+}
+
+void SessionImpl::populate(RecordBase& r, const Statement& st, int offset) {
+    const Mapper& m = *r.mapper;
+    r.snapshot.reserve(m.columns.size());
+    r.snapshot.nulls = 0;
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+        Fingerprint fp = m.columns[i].access->read(r.object, st, offset + static_cast<int>(i));
+        r.snapshot.at(i) = fp.bits;
+        if (fp.null) r.snapshot.nulls |= std::uint64_t{1} << i;
+    }
+    r.snapshot.valid = true;
+}
+
+void SessionImpl::take_snapshot(RecordBase& r) {
+    const Mapper& m = *r.mapper;
+    r.snapshot.reserve(m.columns.size());
+    r.snapshot.nulls = 0;
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+        Fingerprint fp = m.columns[i].access->fingerprint(r.object);
+        r.snapshot.at(i) = fp.bits;
+        if (fp.null) r.snapshot.nulls |= std::uint64_t{1} << i;
+    }
+    r.snapshot.valid = true;
+}
+
+std::uint64_t SessionImpl::changed_columns(const RecordBase& r) const {
+    const Mapper& m = *r.mapper;
+    std::uint64_t mask = 0;
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+        Fingerprint fp = m.columns[i].access->fingerprint(r.object);
+        bool was_null = (r.snapshot.nulls >> i) & 1;
+        if (fp.null != was_null || (!fp.null && fp.bits != r.snapshot.at(i))) mask |= std::uint64_t{1} << i;
+    }
+    return mask;
+}
+
+RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offset) {
+    const int pk_col = offset + m.pk;
+    if (st.is_null(pk_col)) return nullptr;  // no row on this side of an outer join
+    if (RecordBase* r = lookup_row(m, st, pk_col)) {
+        if (r->expired) {
+            populate(*r, st, offset);
+            r->expired = false;
+        }
+        return r;
+    }
+    auto fresh = m.create();
+    fresh->mapper = &m;
+    RecordBase* r = store->adopt(std::move(fresh));
+    populate(*r, st, offset);
+    r->state = RecordState::Persistent;
+    bind_relationships(*r, false);
+    remember(r);
+    return r;
+}
+
+std::vector<RecordBase*> SessionImpl::run_select(const Mapper& m, const sql::Compiled& c) {
+    auto st = prepare(c.sql);
+    st->bind_all(c.params);
+    note(c.sql);
+    std::vector<RecordBase*> out;
+    while (st->step())
+        if (auto* r = load_row(m, *st, 0)) out.push_back(r);
+    return out;
+}
+
+RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
+    if (RecordBase* r = lookup(m, pk)) return r->state == RecordState::Deleted ? nullptr : r;
+    autoflush_now();
+    if (RecordBase* r = lookup(m, pk)) return r;
+    const std::string& sql = m.sql(dialect()).select_by_pk;
+    auto st = prepare(sql);
+    st->bind(1, pk);
+    note(sql);
+    if (!st->step()) return nullptr;
+    return load_row(m, *st, 0);
+}
+
+void SessionImpl::refresh(RecordBase& r) {
+    const Mapper& m = *r.mapper;
+    if (r.state == RecordState::Pending || r.state == RecordState::Transient)
+        throw Error("strata: cannot refresh " + m.describe(r) + ": it has no row yet");
+    const std::string& sql = m.sql(dialect()).select_by_pk;
+    auto st = prepare(sql);
+    st->bind(1, m.pk_value(r));
+    note(sql);
+    if (!st->step()) {
+        r.expired = false;
+        throw Error("strata: " + m.describe(r) + " no longer exists in table " + m.table);
+    }
+    populate(r, *st, 0);
+    r.expired = false;
+    reset_relationships(r);
+}
+
+// --- unit of work: tracking -----------------------------------------------------
+
+RecordBase* SessionImpl::attach_new(std::unique_ptr<RecordBase> fresh) {
+    const Mapper& m = registry.mapper_for(*fresh->type);
+    fresh->mapper = &m;
+    RecordBase* r = store->adopt(std::move(fresh));
+    attach_pending(r);
+    bind_relationships(*r, true);
+    return r;
+}
+
+void SessionImpl::attach_pending(RecordBase* r) {
+    r->state = RecordState::Pending;
+    r->snapshot.valid = false;
+    pending.push_back(r);
+}
+
+namespace {
+
+void check_same_store(const RecordBase& owner, const RecordBase& item) {
+    if (item.store != owner.store)
+        throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner));
+}
+
+}  // namespace
+
+void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
+    for (auto& rel : r.mapper->relationships) {
+        RelationshipBase& base = rel->access->get(r.object);
+        base.owner_ = &r;
+        base.mapping_ = rel.get();
+        if (rel->kind == RelationshipKind::ManyToOne) {
+            auto& ref = static_cast<ReferenceBase&>(base);
+            ref.loaded_ = false;
+            if (is_new && ref.unbound_target_) {
+                auto target = std::move(ref.unbound_target_);
+                ref.target_ = nullptr;
+                ref.assign(target);
+            }
+            continue;
+        }
+        auto& coll = static_cast<CollectionBase&>(base);
+        coll.loaded_ = is_new;
+        if (!is_new) continue;
+        // Objects put in the collection before the owner joined: adopt them now.
+        std::vector<RecordBase*> items = std::move(coll.items_);
+        coll.items_.clear();
+        auto fresh = std::move(coll.unbound_new_);
+        coll.unbound_new_.clear();
+        for (auto& f : fresh) attach_new(std::move(f));
+        for (auto& kept : coll.unbound_kept_) check_same_store(r, *kept);
+        coll.unbound_kept_.clear();
+        for (auto* item : items) coll.append(item);
+    }
+}
+
+void SessionImpl::mark_deleted(RecordBase* r) {
+    if (r->state == RecordState::Deleted) return;
+    if (r->state == RecordState::Transient || r->state == RecordState::Detached)
+        throw Error("strata: cannot remove " + r->mapper->describe(*r) + ": it is not in this session");
+    if (std::find(deleting.begin(), deleting.end(), r) != deleting.end()) return;  // a cascade cycle
+    deleting.push_back(r);
+    struct Done {
+        std::vector<RecordBase*>& list;
+        ~Done() { list.pop_back(); }
+    } done{deleting};
+    // Children first: loading them may autoflush, which must not yet delete r.
+    for (auto& rel : r->mapper->relationships) {
+        if (rel->kind == RelationshipKind::OneToMany) {
+            auto& coll = collection_of(*rel, *r);
+            coll.ensure_loaded();
+            auto children = coll.items_;
+            for (auto* child : children) {
+                if (rel->cascade.delete_) {
+                    mark_deleted(child);
+                } else if (child->state != RecordState::Deleted) {  // orphaned: its key is NULLed
+                    auto& back = reference_of(*rel->backref, *child);
+                    back.target_ = nullptr;
+                    back.loaded_ = true;
+                    back.dirty_ = true;
+                }
+            }
+        } else if (rel->kind == RelationshipKind::ManyToOne && rel->backref) {
+            auto& ref = reference_of(*rel, *r);
+            if (ref.loaded_ && ref.target_) {
+                auto& parent = collection_of(*rel->backref, *ref.target_);
+                parent.items_.erase(std::remove(parent.items_.begin(), parent.items_.end(), r), parent.items_.end());
+            }
+        } else if (rel->kind == RelationshipKind::ManyToMany && rel->cascade.delete_) {
+            auto& coll = collection_of(*rel, *r);
+            coll.ensure_loaded();
+            auto items = coll.items_;
+            for (auto* item : items) mark_deleted(item);
+        }
+    }
+    if (r->state == RecordState::Pending) {
+        pending.erase(std::remove(pending.begin(), pending.end(), r), pending.end());
+        r->state = RecordState::Transient;
+    } else if (r->state == RecordState::Persistent) {
+        r->state = RecordState::Deleted;
+        to_delete.push_back(r);
+    }
+}
+
+void SessionImpl::expunge(RecordBase* r) {
+    if (r->state == RecordState::Persistent || r->state == RecordState::Deleted) forget(r);
+    pending.erase(std::remove(pending.begin(), pending.end(), r), pending.end());
+    to_delete.erase(std::remove(to_delete.begin(), to_delete.end(), r), to_delete.end());
+    r->state = RecordState::Detached;
+}
+
+void SessionImpl::reset_relationships(RecordBase& r) {
+    for (auto& rel : r.mapper->relationships) {
+        RelationshipBase& base = rel->access->get(r.object);
+        base.loaded_ = false;
+        if (rel->kind == RelationshipKind::ManyToOne) {
+            auto& ref = static_cast<ReferenceBase&>(base);
+            ref.target_ = nullptr;
+            ref.dirty_ = false;
+        } else {
+            auto& coll = static_cast<CollectionBase&>(base);
+            coll.items_.clear();
+            coll.pending_adds_.clear();
+            coll.pending_removes_.clear();
+            coll.link_added_.clear();
+            coll.link_removed_.clear();
+        }
+    }
+}
+
+void SessionImpl::note_link_change(CollectionBase& c) {
+    if (std::find(link_changes.begin(), link_changes.end(), &c) == link_changes.end()) link_changes.push_back(&c);
+}
+
+// --- transactions ------------------------------------------------------------
+
+void SessionImpl::end_transaction() {
+    for (auto* r : inserted_in_transaction) r->inserted_in_transaction = false;
+    for (auto* r : deleted_in_transaction) r->deleted_in_transaction = false;
+    inserted_in_transaction.clear();
+    deleted_in_transaction.clear();
+    conn = PooledConnection();  // back to the pool
+}
+
+void SessionImpl::commit() {
+    flush();
+    if (conn.get() && conn->in_transaction()) conn->commit();
+    end_transaction();
+}
+
+void SessionImpl::rollback() {
+    if (conn.get() && conn->in_transaction()) conn->rollback();
+    for (auto* r : pending) r->state = RecordState::Transient;
+    pending.clear();
+    for (auto* r : inserted_in_transaction) {
+        if (r->state == RecordState::Detached) continue;
+        forget(r);
+        r->state = RecordState::Transient;
+        r->snapshot.valid = false;
+        if (r->key_from_database) r->mapper->pk_column().access->set(r->object, Value());
+        r->key_from_database = false;
+    }
+    for (auto* r : deleted_in_transaction) {
+        r->state = RecordState::Persistent;
+        remember(r);
+    }
+    for (auto* r : to_delete) r->state = RecordState::Persistent;
+    to_delete.clear();
+    link_changes.clear();
+    for (auto& r : store->records) {
+        if (r->state != RecordState::Persistent) continue;
+        r->expired = true;
+        reset_relationships(*r);
+    }
+    end_transaction();
+}
+
+}  // namespace detail
+
+// --- Session -------------------------------------------------------------------
+
+using detail::RecordBase;
+using detail::RecordState;
+
+Session::Session(const Database& db) : Session(db, Registry::current()) {}
+Session::Session(const Database& db, const Registry& registry)
+    : impl_(std::make_unique<detail::SessionImpl>(db, registry)) {}
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+std::shared_ptr<RecordBase> Session::add_record(std::unique_ptr<RecordBase> record) {
+    return impl_->attach_new(std::move(record))->handle();
+}
+
+void Session::add_existing(RecordBase* r) {
+    if (!r) detail::throw_null_handle(typeid(void));
+    if (r->store != impl_->store.get())
+        throw Error("strata: " + detail::repr_record(r) + " belongs to another session");
+    if (r->state == RecordState::Transient) {
+        impl_->attach_pending(r);
+    } else if (r->state == RecordState::Detached) {
+        if (r->snapshot.valid) {
+            r->state = RecordState::Persistent;
+            impl_->remember(r);
+        } else {
+            impl_->attach_pending(r);
+        }
+    }
+}
+
+RecordBase* Session::get_record(const std::type_info& type, const Value& pk) {
+    return impl_->get(impl_->registry.mapper_for(type), pk);
+}
+
+void Session::remove_record(RecordBase* r) {
+    if (!r) detail::throw_null_handle(typeid(void));
+    if (r->store != impl_->store.get()) throw Error("strata: " + detail::repr_record(r) + " belongs to another session");
+    impl_->mark_deleted(r);
+}
+
+void Session::expunge_record(RecordBase* r) {
+    if (!r) detail::throw_null_handle(typeid(void));
+    if (r->store != impl_->store.get()) return;
+    impl_->expunge(r);
+}
+
+void Session::refresh_record(RecordBase* r) {
+    if (!r) detail::throw_null_handle(typeid(void));
+    detail::live_session(*r, "the columns").refresh(*r);
+}
+
+detail::QuerySpec Session::query_spec(const std::type_info& type) {
+    detail::QuerySpec spec;
+    spec.store = impl_->store;
+    spec.mapper = &impl_->registry.mapper_for(type);
+    return spec;
+}
+
+const Value& Row::operator[](std::string_view column) const {
+    for (std::size_t i = 0; i < names->size(); ++i)
+        if ((*names)[i] == column) return values[i];
+    throw Error("strata: the result has no column " + std::string(column));
+}
+
+std::vector<Row> Session::execute(std::string_view sql, const std::vector<Value>& params) {
+    impl_->autoflush_now();
+    std::string text = sql::rewrite_placeholders(impl_->dialect(), sql);
+    auto st = impl_->prepare(text);
+    st->bind_all(params);
+    impl_->note(text);
+    std::vector<Row> rows;
+    std::shared_ptr<std::vector<std::string>> names;
+    while (st->step()) {
+        if (!names) {
+            names = std::make_shared<std::vector<std::string>>();
+            for (int i = 0; i < st->column_count(); ++i) names->push_back(st->column_name(i));
+        }
+        Row row;
+        row.names = names;
+        for (int i = 0; i < st->column_count(); ++i)
+            row.values.push_back(st->is_null(i) ? Value() : Value(std::string(st->get_text(i))));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::vector<RecordBase*> Session::raw_records(const std::type_info& type, std::string_view sql,
+                                              const std::vector<Value>& params) {
+    const auto& m = impl_->registry.mapper_for(type);
+    impl_->autoflush_now();
+    std::string text = sql::rewrite_placeholders(impl_->dialect(), sql);
+    auto st = impl_->prepare(text);
+    st->bind_all(params);
+    impl_->note(text);
+    std::vector<RecordBase*> out;
+    bool checked = false;
+    while (st->step()) {
+        if (!checked) {  // the row must have the model's columns, in order
+            bool same = st->column_count() == static_cast<int>(m.columns.size());
+            for (int i = 0; same && i < st->column_count(); ++i) same = st->column_name(i) == m.columns[static_cast<std::size_t>(i)].name;
+            if (!same) {
+                std::string expected;
+                for (auto& c : m.columns) expected += (expected.empty() ? "" : ", ") + c.name;
+                throw Error("strata: raw SQL for " + m.class_name + " must select its columns in order (" + expected +
+                            "): " + text);
+            }
+            checked = true;
+        }
+        if (auto* r = impl_->load_row(m, *st, 0)) out.push_back(r);
+    }
+    return out;
+}
+
+void Session::flush() { impl_->flush(); }
+void Session::commit() { impl_->commit(); }
+void Session::rollback() { impl_->rollback(); }
+void Session::close() {
+    impl_->rollback();
+    impl_->detach_all();
+    impl_->store = std::make_shared<detail::Store>();
+    impl_->store->session = impl_.get();
+    for (auto& map : impl_->identity) {
+        map.by_int.clear();
+        map.by_text.clear();
+    }
+}
+void Session::set_autoflush(bool on) { impl_->autoflush = on; }
+void Session::on_statement(std::function<void(const std::string&)> observer) { impl_->observer = std::move(observer); }
+Connection& Session::connection() { return impl_->connection(); }
+const Registry& Session::registry() const { return impl_->registry_ref; }
+
+}  // namespace strata

@@ -1,0 +1,203 @@
+// Expression trees and their compilation to SQL text with bound parameters.
+#include "strata/expression.hpp"
+
+#include "strata/dialect.hpp"
+#include "strata/error.hpp"
+#include "strata/sql.hpp"
+
+namespace strata {
+
+using detail::ExprNode;
+
+namespace {
+
+std::shared_ptr<ExprNode> node(ExprNode::Kind kind) {
+    auto n = std::make_shared<ExprNode>();
+    n->kind = kind;
+    return n;
+}
+
+}  // namespace
+
+Expr column(std::string table, std::string name) {
+    auto n = node(ExprNode::Kind::Column);
+    n->table = std::move(table);
+    n->column = std::move(name);
+    return Expr(std::move(n));
+}
+
+Expr member(const MemberKey& key) {
+    auto n = node(ExprNode::Kind::Member);
+    n->member = key;
+    return Expr(std::move(n));
+}
+
+Expr bind(Value value) {
+    auto n = node(ExprNode::Kind::Param);
+    n->value = std::move(value);
+    return Expr(std::move(n));
+}
+
+Expr raw_sql(std::string text) {
+    auto n = node(ExprNode::Kind::Raw);
+    n->op = std::move(text);
+    return Expr(std::move(n));
+}
+
+Expr binary(std::string op, const Expr& left, const Expr& right) {
+    if (!left.node() || !right.node()) throw Error("strata: operator " + op + " needs two expressions");
+    auto n = node(ExprNode::Kind::Binary);
+    n->op = std::move(op);
+    n->a = left.shared();
+    n->b = right.shared();
+    return Expr(std::move(n));
+}
+
+Expr operator&&(const Expr& a, const Expr& b) {
+    if (!a.node()) return b;
+    if (!b.node()) return a;
+    return binary("AND", a, b);
+}
+
+Expr operator||(const Expr& a, const Expr& b) { return binary("OR", a, b); }
+
+Expr operator!(const Expr& a) { return detail::make_unary(ExprNode::Kind::Not, a); }
+
+namespace detail {
+
+Expr make_unary(ExprNode::Kind kind, const Expr& operand) {
+    auto n = node(kind);
+    n->a = operand.shared();
+    return Expr(std::move(n));
+}
+
+Expr make_in(const Expr& operand, std::vector<Value> values) {
+    auto n = node(ExprNode::Kind::In);
+    n->a = operand.shared();
+    n->values = std::move(values);
+    return Expr(std::move(n));
+}
+
+Expr make_between(const Expr& operand, const Expr& low, const Expr& high) {
+    auto n = node(ExprNode::Kind::Between);
+    n->a = operand.shared();
+    n->b = low.shared();
+    n->c = high.shared();
+    return Expr(std::move(n));
+}
+
+Expr make_like(const Expr& operand, const Expr& pattern, bool case_insensitive) {
+    auto n = node(ExprNode::Kind::Like);
+    n->a = operand.shared();
+    n->b = pattern.shared();
+    n->case_insensitive = case_insensitive;
+    return Expr(std::move(n));
+}
+
+}  // namespace detail
+
+namespace sql {
+
+Compiler::Compiler(const Dialect& dialect, MemberResolver resolver)
+    : dialect_(dialect), resolver_(std::move(resolver)) {}
+
+void Compiler::identifier(std::string_view name) { out.sql += dialect_.quote(name); }
+
+void Compiler::qualified(std::string_view table, std::string_view column) {
+    identifier(table);
+    out.sql += '.';
+    identifier(column);
+}
+
+void Compiler::param(Value v) {
+    out.params.push_back(std::move(v));
+    out.sql += dialect_.placeholder(static_cast<int>(out.params.size()));
+}
+
+void Compiler::expr(const Expr& e) {
+    if (!e.node()) throw Error("strata: empty expression");
+    node(*e.node());
+}
+
+void Compiler::node(const ExprNode& n) {
+    switch (n.kind) {
+    case ExprNode::Kind::Column:
+        qualified(n.table, n.column);
+        return;
+    case ExprNode::Kind::Member: {
+        if (!resolver_) throw Error("strata: a member expression needs the ORM to resolve its column");
+        auto c = resolver_(n.member);
+        qualified(c.table, c.column);
+        return;
+    }
+    case ExprNode::Kind::Param:
+        param(n.value);
+        return;
+    case ExprNode::Kind::Raw:
+        text(n.op);
+        return;
+    case ExprNode::Kind::Binary:
+        text("(");
+        node(*n.a);
+        text(" " + n.op + " ");
+        node(*n.b);
+        text(")");
+        return;
+    case ExprNode::Kind::Not:
+        text("NOT (");
+        node(*n.a);
+        text(")");
+        return;
+    case ExprNode::Kind::IsNull:
+    case ExprNode::Kind::IsNotNull:
+        text("(");
+        node(*n.a);
+        text(n.kind == ExprNode::Kind::IsNull ? " IS NULL)" : " IS NOT NULL)");
+        return;
+    case ExprNode::Kind::In:
+        if (n.values.empty()) {  // IN () is not SQL; an empty list matches nothing
+            text("(1 = 0)");
+            return;
+        }
+        text("(");
+        node(*n.a);
+        text(" IN (");
+        for (std::size_t i = 0; i < n.values.size(); ++i) {
+            if (i) text(", ");
+            param(n.values[i]);
+        }
+        text("))");
+        return;
+    case ExprNode::Kind::Between:
+        text("(");
+        node(*n.a);
+        text(" BETWEEN ");
+        node(*n.b);
+        text(" AND ");
+        node(*n.c);
+        text(")");
+        return;
+    case ExprNode::Kind::Like:
+        text("(");
+        if (n.case_insensitive && dialect_.name() == "postgresql") {
+            node(*n.a);
+            text(" ILIKE ");
+            node(*n.b);
+        } else if (n.case_insensitive) {  // SQLAlchemy's rendering where there is no ILIKE
+            text("lower(");
+            node(*n.a);
+            text(") LIKE lower(");
+            node(*n.b);
+            text(")");
+        } else {
+            node(*n.a);
+            text(" LIKE ");
+            node(*n.b);
+        }
+        text(")");
+        return;
+    }
+}
+
+}  // namespace sql
+}  // namespace strata

@@ -1,0 +1,145 @@
+// Query<T>: filters, every operator, ordering, paging, one/first/count/exists,
+// joins along relationships, raw SQL.
+#include "orm_models.hpp"
+
+namespace orm_test {
+namespace {
+
+using strata::col;
+using strata::testing::expect_throw;
+
+class OrmQuery : public OrmTest {
+protected:
+    void SetUp() override {
+        OrmTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        auto s = session();
+        auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
+        auto susan = s.add(User{.nickname = "susan", .email = "susan@email.com", .about_me = "Hi"});
+        s.add(User{.nickname = "Mary", .email = "mary@email.com"});
+        const auto t0 = strata::DateTime{} + std::chrono::hours(24 * 365 * 50);
+        for (int i = 0; i < 5; ++i) {
+            auto p = s.add(Post{.body = "post " + std::to_string(i), .timestamp = t0 + std::chrono::minutes(i)});
+            p->author = i < 3 ? john : susan;
+        }
+        s.commit();
+        take_log();
+    }
+    template <class T>
+    static std::string names(const std::vector<strata::Ptr<T>>& v) {
+        return strata::repr(v);
+    }
+};
+
+TEST_P(OrmQuery, WhereOrderByLimitOffset) {
+    auto s = session();
+    auto john = s.query<User>().filter_by(&User::nickname, "john").one();
+    auto recent = s.query<Post>()
+                      .where(col(&Post::user_id) == john->id)
+                      .order_by(strata::desc(&Post::timestamp))
+                      .limit(2)
+                      .all();
+    EXPECT_EQ(names(recent), "[<Post post 2>, <Post post 1>]");
+    EXPECT_EQ(names(s.query<Post>().order_by(&Post::id).offset(3).all()), "[<Post post 3>, <Post post 4>]");
+    EXPECT_EQ(names(s.query<Post>().order_by(&Post::id).limit(1).offset(1).all()), "[<Post post 1>]");
+}
+
+TEST_P(OrmQuery, ComparisonOperators) {
+    auto s = session();
+    auto q = [&](const strata::Expr& e) { return names(s.query<Post>().where(e).order_by(&Post::id).all()); };
+    EXPECT_EQ(q(col(&Post::id) == 2), "[<Post post 1>]");
+    EXPECT_EQ(q(col(&Post::id) != 1 && col(&Post::id) < 4), "[<Post post 1>, <Post post 2>]");
+    EXPECT_EQ(q(col(&Post::id) <= 1), "[<Post post 0>]");
+    EXPECT_EQ(q(col(&Post::id) > 4), "[<Post post 4>]");
+    EXPECT_EQ(q(col(&Post::id) >= 5), "[<Post post 4>]");
+    EXPECT_EQ(q(col(&Post::id) == 1 || col(&Post::id) == 5), "[<Post post 0>, <Post post 4>]");
+    EXPECT_EQ(q(!(col(&Post::id) > 1)), "[<Post post 0>]");
+    EXPECT_EQ(q(col(&Post::id).in_({2, 4})), "[<Post post 1>, <Post post 3>]");
+    EXPECT_EQ(q(col(&Post::id).in_(std::vector<int>{})), "[]");
+    EXPECT_EQ(q(col(&Post::id).between(2, 3)), "[<Post post 1>, <Post post 2>]");
+    EXPECT_EQ(q(col(&Post::body).like("post 3%")), "[<Post post 3>]");
+}
+
+TEST_P(OrmQuery, NullsLikeAndIlike) {
+    auto s = session();
+    EXPECT_EQ(names(s.query<User>().where(col(&User::about_me).is_not_null()).all()), "[<User susan>]");
+    EXPECT_EQ(names(s.query<User>().where(col(&User::about_me).is_null()).order_by(&User::id).all()),
+              "[<User john>, <User Mary>]");
+    EXPECT_EQ(names(s.query<User>().where(col(&User::nickname).like("mar%")).all()), is_sqlite() ? "[<User Mary>]" : "[]")
+        << "LIKE is case-insensitive for ASCII on SQLite only";
+    EXPECT_EQ(names(s.query<User>().where(col(&User::nickname).ilike("mar%")).all()), "[<User Mary>]");
+    EXPECT_EQ(names(s.query<User>().where(col(&User::email).ilike("%SUSAN%")).all()), "[<User susan>]");
+}
+
+TEST_P(OrmQuery, FirstOneCountExists) {
+    auto s = session();
+    EXPECT_EQ(strata::repr(s.query<User>().order_by(strata::desc(&User::id)).first()), "<User Mary>");
+    EXPECT_FALSE(s.query<User>().filter_by(&User::nickname, "nobody").first());
+    EXPECT_EQ(s.query<Post>().count(), 5);
+    EXPECT_EQ(s.query<Post>().where(col(&Post::user_id) == 1).count(), 3);
+    EXPECT_EQ(s.query<Post>().order_by(&Post::id).limit(2).count(), 2);
+    EXPECT_TRUE(s.query<User>().filter_by(&User::nickname, "susan").exists());
+    EXPECT_FALSE(s.query<User>().filter_by(&User::nickname, "nobody").exists());
+}
+
+TEST_P(OrmQuery, OneNeedsExactlyOneRow) {
+    auto s = session();
+    auto none = expect_throw<strata::NoResultFound>([&] { s.query<User>().filter_by(&User::nickname, "x").one(); });
+    EXPECT_STREQ(none.what(), "strata: one() found no User row (exactly one expected)");
+    auto many = expect_throw<strata::MultipleResultsFound>([&] { s.query<Post>().one(); });
+    EXPECT_STREQ(many.what(), "strata: one() found several Post rows (exactly one expected)");
+}
+
+TEST_P(OrmQuery, JoinAlongARelationship) {
+    auto s = session();
+    auto johns = s.query<Post>()
+                     .join(&Post::author)
+                     .where(col(&User::nickname) == "john")
+                     .order_by(&Post::id)
+                     .all();
+    EXPECT_EQ(names(johns), "[<Post post 0>, <Post post 1>, <Post post 2>]");
+    auto writers = s.query<User>().join(&User::posts).where(col(&Post::body) == "post 4").all();
+    EXPECT_EQ(names(writers), "[<User susan>]");
+    EXPECT_EQ(s.query<User>().join(&User::posts).order_by(&User::id).all().size(), 2u) << "each user once";
+}
+
+TEST_P(OrmQuery, QueriesSeeUnflushedChanges) {
+    auto s = session();
+    s.add(User{.nickname = "zed", .email = "zed@x"});
+    EXPECT_EQ(s.query<User>().count(), 4) << "autoflush";
+    s.set_autoflush(false);
+    s.add(User{.nickname = "zoe", .email = "zoe@x"});
+    EXPECT_EQ(s.query<User>().count(), 4);
+    s.flush();
+    EXPECT_EQ(s.query<User>().count(), 5);
+}
+
+TEST_P(OrmQuery, RawSqlWithBoundParameters) {
+    auto s = session();
+    auto rows = s.execute("SELECT nickname, email FROM \"user\" WHERE id > ? AND nickname <> ? ORDER BY id", {1, "x"});
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0]["nickname"], strata::Value("susan"));
+    EXPECT_EQ(rows[1][1], strata::Value("mary@email.com"));
+    auto users = s.raw<User>("SELECT * FROM \"user\" WHERE nickname = ?", {"susan"});
+    ASSERT_EQ(users.size(), 1u);
+    EXPECT_EQ(users[0].get(), s.get<User>(2).get()) << "rows go through the identity map";
+    EXPECT_EQ(users[0]->about_me, "Hi");
+    auto e = expect_throw<strata::Error>([&] { s.raw<User>("SELECT id FROM \"user\""); });
+    EXPECT_NE(std::string(e.what()).find("must select its columns in order (id, nickname, email, about_me)"),
+              std::string::npos)
+        << e.what();
+}
+
+TEST_P(OrmQuery, QueryOfAClosedSessionFails) {
+    std::optional<strata::Query<User>> q;
+    {
+        auto s = session();
+        q.emplace(s.query<User>());
+    }
+    expect_throw<strata::DetachedInstanceError>([&] { q->all(); });
+}
+
+STRATA_INSTANTIATE_BACKENDS(OrmQuery);
+
+}  // namespace
+}  // namespace orm_test

@@ -1,0 +1,301 @@
+// Relationships: backrefs both ways, lazy / selectin / joined loading with
+// statement counts, dynamic queries, cascades, many-to-many.
+#include "orm_models.hpp"
+
+namespace orm_test {
+namespace {
+
+using strata::col;
+using strata::testing::expect_throw;
+
+class OrmRelationship : public OrmTest {
+protected:
+    // n users, each with 2 posts.
+    void add_users_with_posts(int n) {
+        auto s = session();
+        for (int i = 0; i < n; ++i) {
+            auto u = s.add(User{.nickname = "u" + std::to_string(i), .email = "u" + std::to_string(i) + "@x"});
+            u->posts.push_back(Post{.body = "a" + std::to_string(i), .timestamp = strata::now()});
+            u->posts.push_back(Post{.body = "b" + std::to_string(i), .timestamp = strata::now()});
+        }
+        s.commit();
+    }
+    std::optional<std::int64_t> user_id_in_db(std::int64_t post_id) {
+        auto conn = db->connect();
+        auto st = conn->prepare("SELECT user_id FROM post WHERE id = " + std::to_string(post_id));
+        if (!st->step() || st->is_null(0)) return std::nullopt;
+        return st->get_int64(0);
+    }
+};
+
+TEST_P(OrmRelationship, SettingTheAuthorPutsThePostInTheUsersPosts) {
+    auto s = session();
+    auto u = s.add(User{.nickname = "john", .email = "john@email.com"});
+    s.commit();
+    auto p = s.add(Post{.body = "my first post!", .timestamp = strata::now()});
+    p->author = u;
+    EXPECT_TRUE(u->posts.contains(p));
+    EXPECT_EQ(u->posts.size(), 1u);
+    EXPECT_FALSE(p->user_id) << "the key is written at flush";
+    s.commit();
+    EXPECT_EQ(p->user_id, u->id);
+    EXPECT_EQ(user_id_in_db(p->id), u->id);
+    EXPECT_EQ(strata::repr(u->posts), "[<Post my first post!>]");
+}
+
+TEST_P(OrmRelationship, AppendingToPostsSetsTheAuthor) {
+    auto s = session();
+    auto john = s.add(User{.nickname = "john", .email = "j@x"});
+    auto susan = s.add(User{.nickname = "susan", .email = "s@x"});
+    auto p = s.add(Post{.body = "hello"});
+    john->posts.push_back(p);
+    EXPECT_TRUE(p->author == john);
+    susan->posts.push_back(p);  // moves it
+    EXPECT_TRUE(p->author == susan);
+    EXPECT_FALSE(john->posts.contains(p));
+    s.commit();
+    EXPECT_EQ(user_id_in_db(p->id), susan->id);
+}
+
+TEST_P(OrmRelationship, TakingAPostOutOfPostsNullsItsKey) {
+    add_users_with_posts(1);
+    auto s = session();
+    auto u = s.get<User>(1);
+    auto p = u->posts[0];
+    EXPECT_TRUE(p->author == u);
+    EXPECT_TRUE(u->posts.remove(p));
+    EXPECT_FALSE(p->author);
+    s.commit();
+    EXPECT_EQ(user_id_in_db(p->id), std::nullopt);
+    EXPECT_EQ(count_rows("post"), 2) << "no delete-orphan on User.posts: the post stays";
+}
+
+TEST_P(OrmRelationship, BackrefAppendWhileUnloadedShowsOnLoad) {
+    add_users_with_posts(1);
+    auto s = session();
+    auto u = s.get<User>(1);
+    auto p = s.add(Post{.body = "new"});
+    p->author = u;  // u->posts is not loaded yet
+    EXPECT_EQ(u->posts.size(), 3u);
+    EXPECT_TRUE(u->posts.contains(p));
+}
+
+TEST_P(OrmRelationship, OneFlushInsertsANewAuthorBeforeItsPost) {
+    auto s = session();
+    auto p = s.add(Post{.body = "first"});  // added before its author
+    auto u = s.add(User{.nickname = "new", .email = "new@x"});
+    p->author = u;
+    s.commit();
+    EXPECT_EQ(p->user_id, u->id);
+    EXPECT_EQ(user_id_in_db(p->id), u->id);
+}
+
+TEST_P(OrmRelationship, LazyLoadingIsOneStatementPerCollection) {
+    add_users_with_posts(5);
+    auto s = session();
+    auto users = s.query<User>().all();
+    take_log();
+    std::size_t posts = 0;
+    for (auto& u : users) posts += u->posts.size();
+    EXPECT_EQ(posts, 10u);
+    EXPECT_EQ(take_log().size(), 5u) << "N+1: one SELECT per user";
+    for (auto& u : users) posts += u->posts.size();
+    EXPECT_EQ(take_log().size(), 0u) << "loaded once";
+}
+
+TEST_P(OrmRelationship, SelectinLoadsTheWholeResultInOneMoreStatement) {
+    add_users_with_posts(5);
+    auto s = session();
+    take_log();
+    auto users = s.query<User>().options(strata::selectin(&User::posts)).all();
+    EXPECT_EQ(take_log().size(), 2u);
+    std::size_t posts = 0;
+    for (auto& u : users) {
+        posts += u->posts.size();
+        for (auto& p : u->posts) EXPECT_TRUE(p->author == u);
+    }
+    EXPECT_EQ(posts, 10u);
+    EXPECT_EQ(take_log().size(), 0u);
+}
+
+TEST_P(OrmRelationship, JoinedLoadsInTheSameStatement) {
+    add_users_with_posts(5);
+    auto s = session();
+    s.add(User{.nickname = "nobody", .email = "nobody@x"});  // a user without posts
+    s.commit();
+    take_log();
+    auto users = s.query<User>().options(strata::joined(&User::posts)).order_by(&User::id).all();
+    auto log = take_log();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_NE(log[0].find("LEFT OUTER JOIN"), std::string::npos) << log[0];
+    ASSERT_EQ(users.size(), 6u);
+    std::size_t posts = 0;
+    for (auto& u : users) posts += u->posts.size();
+    EXPECT_EQ(posts, 10u);
+    EXPECT_EQ(users[5]->posts.size(), 0u);
+    EXPECT_EQ(take_log().size(), 0u);
+}
+
+TEST_P(OrmRelationship, JoinedWithLimitLimitsTheParents) {
+    add_users_with_posts(5);
+    auto s = session();
+    take_log();
+    auto users = s.query<User>().options(strata::joined(&User::posts)).order_by(&User::id).limit(2).all();
+    EXPECT_EQ(take_log().size(), 1u);
+    ASSERT_EQ(users.size(), 2u);
+    EXPECT_EQ(users[0]->posts.size() + users[1]->posts.size(), 4u);
+}
+
+TEST_P(OrmRelationship, EagerLoadingOfTheAuthor) {
+    add_users_with_posts(3);
+    take_log();
+    {
+        auto s = session();
+        auto posts = s.query<Post>().options(strata::selectin(&Post::author)).all();
+        EXPECT_EQ(take_log().size(), 2u);
+        for (auto& p : posts) EXPECT_EQ(p->author->id, *p->user_id);
+        EXPECT_EQ(take_log().size(), 0u);
+    }
+    {
+        auto s = session();
+        auto posts = s.query<Post>().options(strata::joined(&Post::author)).all();
+        EXPECT_EQ(take_log().size(), 1u);
+        for (auto& p : posts) EXPECT_EQ(p->author->id, *p->user_id);
+        EXPECT_EQ(take_log().size(), 0u);
+    }
+}
+
+TEST_P(OrmRelationship, LazyLoadOfTheAuthorUsesTheIdentityMap) {
+    add_users_with_posts(1);
+    auto s = session();
+    auto u = s.get<User>(1);
+    auto p = s.query<Post>().first();
+    take_log();
+    EXPECT_EQ(p->author.get().get(), u.get());
+    EXPECT_EQ(take_log().size(), 0u);
+}
+
+TEST_P(OrmRelationship, DynamicQueryOverACollection) {
+    add_users_with_posts(2);
+    auto s = session();
+    auto u = s.get<User>(2);
+    take_log();
+    auto latest = u->posts.query().order_by(strata::desc(&Post::id)).limit(1).all();
+    ASSERT_EQ(latest.size(), 1u);
+    EXPECT_EQ(latest[0]->body, "b1");
+    EXPECT_EQ(u->posts.query().count(), 2);
+    EXPECT_EQ(take_log().size(), 2u);
+    EXPECT_FALSE(u->posts.is_loaded()) << "the query does not load the collection";
+}
+
+TEST_P(OrmRelationship, SaveUpdateCascadeAddsNewPostsWithTheirUser) {
+    auto s = session();
+    User user{.nickname = "john", .email = "j@x"};
+    user.posts.push_back(Post{.body = "one"});
+    user.posts.push_back(Post{.body = "two"});
+    auto u = s.add(std::move(user));
+    EXPECT_EQ(u->posts.size(), 2u);
+    s.commit();
+    EXPECT_EQ(count_rows("post"), 2);
+    for (auto& p : u->posts) {
+        EXPECT_EQ(p->user_id, u->id);
+        EXPECT_TRUE(p->author == u);
+    }
+}
+
+TEST_P(OrmRelationship, DeletingAUserWithoutDeleteCascadeNullsItsPosts) {
+    add_users_with_posts(1);
+    auto s = session();
+    s.remove(s.get<User>(1));
+    s.commit();
+    EXPECT_EQ(count_rows("user"), 0);
+    EXPECT_EQ(count_rows("post"), 2);
+    EXPECT_EQ(user_id_in_db(1), std::nullopt);
+}
+
+TEST_P(OrmRelationship, DeleteCascadeRemovesChildren) {
+    add_users_with_posts(1);
+    {
+        auto s = session();
+        auto p = s.get<Post>(1);
+        p->comments.push_back(Comment{.text = "c1"});
+        p->comments.push_back(Comment{.text = "c2"});
+        s.commit();
+    }
+    EXPECT_EQ(count_rows("comment"), 2);
+    auto s = session();
+    s.remove(s.get<Post>(1));
+    s.commit();
+    EXPECT_EQ(count_rows("comment"), 0);
+    EXPECT_EQ(count_rows("post"), 1);
+}
+
+TEST_P(OrmRelationship, DeleteOrphanRemovesAChildTakenOut) {
+    add_users_with_posts(1);
+    auto s = session();
+    auto p = s.get<Post>(1);
+    p->comments.push_back(Comment{.text = "keep"});
+    p->comments.push_back(Comment{.text = "drop"});
+    s.commit();
+    auto drop = p->comments[1];
+    p->comments.remove(drop);
+    s.commit();
+    EXPECT_EQ(count_rows("comment"), 1);
+    EXPECT_EQ(strata::repr(p->comments), "[<Comment id=1>]");
+}
+
+TEST_P(OrmRelationship, ManyToManyAddAndRemove) {
+    auto s = session();
+    auto john = s.add(User{.nickname = "john", .email = "j@x"});
+    auto susan = s.add(User{.nickname = "susan", .email = "s@x"});
+    auto mary = s.add(User{.nickname = "mary", .email = "m@x"});
+    john->followed.push_back(susan);
+    john->followed.push_back(mary);
+    EXPECT_TRUE(susan->followers.contains(john)) << "backref in memory";
+    s.commit();
+    EXPECT_EQ(count_rows("followers"), 2);
+    {
+        auto s2 = session();
+        auto j = s2.get<User>(john->id);
+        EXPECT_EQ(strata::repr(j->followed), "[<User susan>, <User mary>]");
+        EXPECT_EQ(strata::repr(s2.get<User>(susan->id)->followers), "[<User john>]");
+        EXPECT_EQ(j->followed.query().where(col(&User::nickname) == "mary").count(), 1);
+        auto loaded = s2.query<User>().options(strata::selectin(&User::followed)).order_by(&User::id).all();
+        EXPECT_EQ(loaded[0]->followed.size(), 2u);
+    }
+    john->followed.remove(susan);
+    EXPECT_FALSE(susan->followers.contains(john));
+    s.commit();
+    EXPECT_EQ(count_rows("followers"), 1);
+    s.remove(mary);  // its association rows go with it
+    s.commit();
+    EXPECT_EQ(count_rows("followers"), 0);
+    EXPECT_EQ(count_rows("user"), 2);
+}
+
+TEST_P(OrmRelationship, ObjectsOfAnotherSessionAreRefused) {
+    add_users_with_posts(1);
+    auto s1 = session();
+    auto s2 = session();
+    auto u = s1.get<User>(1);
+    s1.commit();  // SQLite: one writer at a time, and a session's transaction is a write transaction
+    auto p = s2.get<Post>(1);
+    auto e = expect_throw<strata::Error>([&] { p->author = u; });
+    EXPECT_NE(std::string(e.what()).find("belongs to another session"), std::string::npos) << e.what();
+}
+
+TEST_P(OrmRelationship, DefaultReprAndStreaming) {
+    add_users_with_posts(1);
+    auto s = session();
+    auto p = s.get<Post>(1);
+    p->comments.push_back(Comment{.text = "x"});
+    s.commit();
+    std::ostringstream out;
+    out << p->comments << " " << s.get<User>(1) << " " << s.query<User>().all();
+    EXPECT_EQ(out.str(), "[<Comment id=1>] <User u0> [<User u0>]");
+}
+
+STRATA_INSTANTIATE_BACKENDS(OrmRelationship);
+
+}  // namespace
+}  // namespace orm_test

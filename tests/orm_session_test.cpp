@@ -1,0 +1,274 @@
+// Session: add / get / identity map / dirty tracking / flush / commit /
+// rollback / expunge / refresh / detached objects / threads.
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "orm_models.hpp"
+
+namespace orm_test {
+namespace {
+
+using strata::testing::expect_throw;
+
+class OrmSession : public OrmTest {
+protected:
+    void add_john_and_susan() {
+        auto s = session();
+        s.add(User{.nickname = "john", .email = "john@email.com"});
+        s.add(User{.nickname = "susan", .email = "susan@email.com"});
+        s.commit();
+    }
+    std::string nickname_in_db(std::int64_t id) {
+        auto conn = db->connect();
+        auto st = conn->prepare("SELECT nickname FROM \"user\" WHERE id = " + std::to_string(id));
+        return st->step() ? std::string(st->get_text(0)) : "<none>";
+    }
+};
+
+TEST_P(OrmSession, AddCommitWritesBackAutoincrementKeys) {
+    auto s = session();
+    auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
+    auto susan = s.add(User{.nickname = "susan", .email = "susan@email.com"});
+    EXPECT_EQ(john->id, 0);
+    s.commit();
+    EXPECT_EQ(john->id, 1);
+    EXPECT_EQ(susan->id, 2);
+    EXPECT_EQ(count_rows("user"), 2);
+    EXPECT_EQ(strata::repr(s.query<User>().order_by(&User::id).all()), "[<User john>, <User susan>]");
+}
+
+TEST_P(OrmSession, IdentityMapGivesTheSameObject) {
+    add_john_and_susan();
+    auto s = session();
+    auto a = s.get<User>(1);
+    auto b = s.get<User>(1);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a.get(), b.get());
+    EXPECT_EQ(&*a, &*b);
+    auto all = s.query<User>().order_by(&User::id).all();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].get(), a.get());
+    take_log();
+    auto c = s.get<User>(1);  // from the identity map: no statement
+    EXPECT_EQ(c.get(), a.get());
+    EXPECT_TRUE(take_log().empty());
+    EXPECT_FALSE(s.get<User>(42));
+}
+
+TEST_P(OrmSession, AddedObjectIsTheOneGetReturns) {
+    auto s = session();
+    auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
+    s.commit();
+    EXPECT_EQ(s.get<User>(john->id).get(), john.get());
+}
+
+TEST_P(OrmSession, UpdateNamesOnlyTheChangedColumns) {
+    add_john_and_susan();
+    auto s = session();
+    auto john = s.get<User>(1);
+    take_log();
+    s.flush();
+    EXPECT_TRUE(take_log().empty()) << "nothing changed, nothing written";
+    john->email = "john@example.org";
+    s.flush();
+    auto log = take_log();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0], is_sqlite() ? "UPDATE \"user\" SET \"email\" = ? WHERE \"id\" = ?"
+                                   : "UPDATE \"user\" SET \"email\" = $1 WHERE \"id\" = $2");
+    john->nickname = "johnny";
+    john->about_me = "hello";
+    s.commit();
+    log = take_log();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_NE(log[0].find("SET \"nickname\" = "), std::string::npos);
+    EXPECT_NE(log[0].find("\"about_me\" = "), std::string::npos);
+    EXPECT_EQ(log[0].find("\"email\""), std::string::npos);
+    EXPECT_EQ(nickname_in_db(1), "johnny");
+    EXPECT_EQ(nickname_in_db(2), "susan");
+}
+
+TEST_P(OrmSession, SettingAValueBackToTheLoadedOneWritesNothing) {
+    add_john_and_susan();
+    auto s = session();
+    auto john = s.get<User>(1);
+    john->nickname = "other";
+    john->nickname = "john";
+    take_log();
+    s.flush();
+    EXPECT_TRUE(take_log().empty());
+}
+
+TEST_P(OrmSession, RemoveDeletesTheRow) {
+    add_john_and_susan();
+    auto s = session();
+    auto john = s.get<User>(1);
+    s.remove(john);
+    EXPECT_FALSE(s.get<User>(1)) << "a removed object is gone from get()";
+    s.commit();
+    EXPECT_EQ(count_rows("user"), 1);
+    EXPECT_FALSE(s.get<User>(1));
+    EXPECT_EQ(john->nickname, "john") << "the object itself stays readable";
+}
+
+TEST_P(OrmSession, RollbackDiscardsPendingAndExpiresTheRest) {
+    add_john_and_susan();
+    auto s = session();
+    auto john = s.get<User>(1);
+    john->nickname = "changed";
+    auto bob = s.add(User{.nickname = "bob", .email = "bob@x"});
+    s.flush();
+    EXPECT_EQ(bob->id, 3);
+    s.rollback();
+    EXPECT_EQ(count_rows("user"), 2);
+    EXPECT_EQ(bob->id, 0) << "the key of a rolled-back INSERT is taken back";
+    take_log();
+    EXPECT_EQ(john->nickname, "john") << "expired: reloaded from the database";
+    EXPECT_EQ(take_log().size(), 1u);
+    EXPECT_EQ(john->nickname, "john");
+    EXPECT_EQ(take_log().size(), 0u) << "reloaded once";
+    EXPECT_EQ(s.query<User>().count(), 2);
+    s.commit();
+    EXPECT_EQ(count_rows("user"), 2);
+}
+
+TEST_P(OrmSession, RollbackBringsBackARemovedObject) {
+    add_john_and_susan();
+    auto s = session();
+    auto john = s.get<User>(1);
+    s.remove(john);
+    s.flush();
+    EXPECT_FALSE(s.get<User>(1));
+    s.rollback();
+    EXPECT_EQ(s.get<User>(1).get(), john.get());
+    EXPECT_EQ(count_rows("user"), 2);
+}
+
+TEST_P(OrmSession, SessionIsUsableAfterIntegrityErrorAndRollback) {
+    add_john_and_susan();
+    auto s = session();
+    s.add(User{.nickname = "john", .email = "other@email.com"});  // duplicate nickname
+    auto e = expect_throw<strata::IntegrityError>([&] { s.commit(); });
+    EXPECT_NE(e.statement().find("INSERT INTO \"user\""), std::string::npos);
+    EXPECT_EQ(count_rows("user"), 2) << "the database is unchanged";
+    s.rollback();
+    auto mary = s.add(User{.nickname = "mary", .email = "mary@email.com"});
+    s.commit();
+    EXPECT_GT(mary->id, 2) << "PostgreSQL's sequence has moved past the failed INSERT's key";
+    EXPECT_EQ(count_rows("user"), 3);
+    EXPECT_EQ(s.get<User>(mary->id).get(), mary.get());
+}
+
+TEST_P(OrmSession, FailedFlushLeavesObjectsPendingToFixAndRetry) {
+    add_john_and_susan();
+    auto s = session();
+    auto ok = s.add(User{.nickname = "amy", .email = "amy@x"});
+    auto dup = s.add(User{.nickname = "john", .email = "dup@x"});
+    expect_throw<strata::IntegrityError>([&] { s.flush(); });
+    EXPECT_EQ(ok->id, 0) << "the key from the rolled-back INSERT is not kept";
+    dup->nickname = "johnny";
+    s.commit();
+    EXPECT_EQ(count_rows("user"), 4);
+    EXPECT_EQ(s.query<User>().filter_by(&User::nickname, "johnny").one().get(), dup.get());
+}
+
+TEST_P(OrmSession, DestroyingASessionRollsBackUncommittedWork) {
+    {
+        auto s = session();
+        s.add(User{.nickname = "john", .email = "john@email.com"});
+        s.flush();
+    }
+    EXPECT_EQ(count_rows("user"), 0);
+}
+
+TEST_P(OrmSession, ExpungedObjectIsForgotten) {
+    add_john_and_susan();
+    auto s = session();
+    auto john = s.get<User>(1);
+    s.expunge(john);
+    john->nickname = "not written";
+    s.commit();
+    EXPECT_EQ(nickname_in_db(1), "john");
+    auto again = s.get<User>(1);
+    EXPECT_NE(again.get(), john.get());
+    EXPECT_EQ(again->nickname, "john");
+}
+
+TEST_P(OrmSession, RefreshReloadsFromTheDatabase) {
+    add_john_and_susan();
+    auto s = session();
+    auto john = s.get<User>(1);
+    s.commit();
+    {
+        auto conn = db->connect();
+        conn->execute("UPDATE \"user\" SET nickname = 'jj' WHERE id = 1");
+    }
+    EXPECT_EQ(john->nickname, "john");
+    s.refresh(john);
+    EXPECT_EQ(john->nickname, "jj");
+}
+
+TEST_P(OrmSession, DetachedObjectKeepsLoadedDataAndRefusesLazyLoads) {
+    add_john_and_susan();
+    strata::Ptr<User> john, susan;
+    {
+        auto s = session();
+        john = s.get<User>(1);
+        susan = s.get<User>(2);
+        EXPECT_EQ(susan->posts.size(), 0u);  // loaded while the session is open
+    }
+    EXPECT_EQ(john->nickname, "john");
+    EXPECT_EQ(susan->posts.size(), 0u);
+    auto e = expect_throw<strata::DetachedInstanceError>([&] { (void)john->posts.size(); });
+    EXPECT_NE(std::string(e.what()).find("<User john>"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("detached"), std::string::npos) << e.what();
+}
+
+TEST_P(OrmSession, UnmappedTypeIsAConfigError) {
+    struct Unmapped {
+        std::int64_t id = 0;
+    };
+    auto s = session();
+    auto e = expect_throw<strata::ConfigError>([&] { s.query<Unmapped>().all(); });
+    EXPECT_NE(std::string(e.what()).find("Unmapped is not mapped"), std::string::npos) << e.what();
+}
+
+TEST_P(OrmSession, EightThreadsEachWithTheirOwnSession) {
+    constexpr int kThreads = 8, kPerThread = 25;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            try {
+                strata::Session s(*db, registry);
+                for (int i = 0; i < kPerThread; ++i) {
+                    std::string name = "t" + std::to_string(t) + "_" + std::to_string(i);
+                    s.add(User{.nickname = name, .email = name + "@x"});
+                    if (i % 5 == 4) s.commit();
+                }
+                s.commit();
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << e.what();
+                ++failures;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures, 0);
+    auto s = session();
+    auto users = s.query<User>().all();
+    std::set<std::string> names;
+    std::set<std::int64_t> ids;
+    for (auto& u : users) {
+        names.insert(u->nickname);
+        ids.insert(u->id);
+    }
+    EXPECT_EQ(users.size(), static_cast<std::size_t>(kThreads * kPerThread));
+    EXPECT_EQ(names.size(), users.size()) << "no duplicated rows";
+    EXPECT_EQ(ids.size(), users.size());
+}
+
+STRATA_INSTANTIATE_BACKENDS(OrmSession);
+
+}  // namespace
+}  // namespace orm_test
