@@ -117,25 +117,24 @@ class MigrationTransaction {
 public:
     MigrationTransaction(Connection& conn, const RunOptions& options) : conn_(conn) {
         sqlite_ = conn.dialect().name() == "sqlite";
-        if (sqlite_) {
-            foreign_keys_were_on_ = count_rows(conn, "PRAGMA foreign_keys") != 0;
-            run_query(conn, "PRAGMA foreign_keys = OFF");
-            lock_sqlite(options);
-        } else {
-            conn.execute("BEGIN");
-            open_ = true;
-            lock_postgresql(options);
+        try {
+            if (sqlite_) {
+                foreign_keys_were_on_ = count_rows(conn, "PRAGMA foreign_keys") != 0;
+                run_query(conn, "PRAGMA foreign_keys = OFF");
+                lock_sqlite(options);
+            } else {
+                conn.execute("BEGIN");
+                open_ = true;
+                lock_postgresql(options);
+            }
+        } catch (...) {   // no destructor runs for a half-built object: undo here
+            close();
+            throw;
         }
     }
     MigrationTransaction(const MigrationTransaction&) = delete;
     MigrationTransaction& operator=(const MigrationTransaction&) = delete;
-    ~MigrationTransaction() {
-        try {
-            rollback();
-            if (sqlite_ && foreign_keys_were_on_) run_query(conn_, "PRAGMA foreign_keys = ON");
-        } catch (...) {   // a destructor must not throw; the connection is discarded by its owner
-        }
-    }
+    ~MigrationTransaction() { close(); }
 
     void commit() {
         conn_.execute("COMMIT");
@@ -147,6 +146,15 @@ public:
     }
 
 private:
+    // Rolls back what is open and gives the connection its foreign keys back.
+    void close() noexcept {
+        try {
+            rollback();
+            if (sqlite_ && foreign_keys_were_on_) run_query(conn_, "PRAGMA foreign_keys = ON");
+        } catch (...) {   // must not throw; a broken connection is discarded by its pool
+        }
+    }
+
     // BEGIN IMMEDIATE takes SQLite's write lock before anything is read, so two
     // runs never interleave; a busy database means another run holds it.
     void lock_sqlite(const RunOptions& options) {
