@@ -273,6 +273,11 @@ void count_losses(Connection& conn, const MetaData& start, std::vector<DataLoss>
     }
 }
 
+MigrationError rolled_back(const Error& e, const std::vector<std::string>& start) {
+    return MigrationError(std::string(e.what()) + "\nEverything was rolled back: the database is still at " +
+                          revision_label(start) + ".");
+}
+
 std::vector<std::string> read_heads(Connection& conn) {
     std::vector<std::string> out;
     if (!has_table(conn, kVersionTable)) return out;
@@ -424,6 +429,16 @@ RunResult Runner::downgrade(const std::string& target, const RunOptions& options
     return run(false, target, options);
 }
 
+std::vector<DataLoss> Runner::data_losses(const Plan& plan, const MetaData& schema) {
+    MetaData scratch = schema;
+    LossHooks hooks;
+    walk(plan, scripts_, conn_.dialect(), scratch, hooks);
+    count_losses(conn_, schema, hooks.losses);
+    // Empty tables and columns lose nothing; rows made in this very run are not asked about.
+    std::erase_if(hooks.losses, [](const DataLoss& l) { return l.rows <= 0; });
+    return std::move(hooks.losses);
+}
+
 RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions& options) {
     MigrationTransaction tx(conn_, options);
     ensure_version_table(conn_);
@@ -437,25 +452,22 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         return result;
     }
     MetaData schema = inspect(conn_);
-    if (options.confirm) {
-        MetaData scratch = schema;
-        LossHooks losses;
-        walk(plan, scripts_, conn_.dialect(), scratch, losses);
-        count_losses(conn_, schema, losses.losses);
-        // Empty tables and columns lose nothing; rows made in this very run are not asked about.
-        std::erase_if(losses.losses, [](const DataLoss& l) { return l.rows <= 0; });
-        if (!losses.losses.empty() && !options.confirm(losses.losses))
-            throw MigrationError("aborted: nothing was changed, the database is still at " +
-                                 revision_label(result.from_heads));
+    std::vector<DataLoss> losses;
+    try {
+        if (options.confirm) losses = data_losses(plan, schema);
+    } catch (const Error& e) {
+        throw rolled_back(e, result.from_heads);
     }
+    if (!losses.empty() && !options.confirm(losses))
+        throw MigrationError("aborted: nothing was changed, the database is still at " +
+                             revision_label(result.from_heads));
     try {
         LiveHooks hooks(conn_, result, options);
         walk(plan, scripts_, conn_.dialect(), schema, hooks);
         tx.commit();
     } catch (const Error& e) {
         tx.rollback();
-        throw MigrationError(std::string(e.what()) + "\nEverything was rolled back: the database is still at " +
-                             revision_label(result.from_heads) + ".");
+        throw rolled_back(e, result.from_heads);
     }
     result.to_heads = read_heads(conn_);
     return result;

@@ -70,6 +70,8 @@ public:
 
 private:
     RunResult run(bool upgrade, const std::string& target, const RunOptions& options);
+    // The destructive ops of a plan with the rows they would empty (only those with data).
+    std::vector<DataLoss> data_losses(const Plan& plan, const MetaData& schema);
     Connection& conn_;
     const ScriptDirectory& scripts_;
 };
