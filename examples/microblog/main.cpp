@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     try {
         auto config = microblog::load_config(basedir);
+        if (tutorial->parsed()) return microblog::run_tutorial(config, std::cout);
         if (db->parsed()) {
+            // The models are the target of `db create`, `db migrate` and `db check`.
             strata::DbContext ctx{config.database_url, config.migrations_dir, [] {
                                       strata::Registry registry;
                                       microblog::map_models(registry);
@@ -36,7 +38,6 @@ int main(int argc, char** argv) {
             return strata::db_run(ctx, db->remaining(),
                                   strata::DbStreams{std::cout, std::cerr, std::cin, ::isatty(STDIN_FILENO) != 0});
         }
-        if (tutorial->parsed()) return microblog::run_tutorial(config, std::cout);
     } catch (const strata::Error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;
