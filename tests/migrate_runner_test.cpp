@@ -94,7 +94,7 @@ TEST_P(MigrateRunner, LockTimeoutFailsClearlyAndChangesNothing) {
               "  - drop_table: t1\n");
     auto holder = open_connection();
     if (is_sqlite()) holder->execute("BEGIN IMMEDIATE");
-    else holder->prepare("SELECT pg_advisory_lock(126943304823905)")->step();
+    else holder->prepare("SELECT pg_advisory_lock(" + std::to_string(kPostgresLockKey) + ")")->step();
     std::vector<std::string> notices;
     RunOptions options;
     options.lock_timeout = std::chrono::milliseconds(300);
@@ -105,7 +105,7 @@ TEST_P(MigrateRunner, LockTimeoutFailsClearlyAndChangesNothing) {
     ASSERT_EQ(notices.size(), 1u);
     EXPECT_NE(notices[0].find("Another migration is running on this database; waiting"), std::string::npos);
     if (is_sqlite()) holder->execute("ROLLBACK");
-    else holder->prepare("SELECT pg_advisory_unlock(126943304823905)")->step();
+    else holder->prepare("SELECT pg_advisory_unlock(" + std::to_string(kPostgresLockKey) + ")")->step();
     EXPECT_TRUE(current().empty());
     EXPECT_FALSE(has_table(conn(), "t1"));
     if (is_sqlite()) {

@@ -11,8 +11,6 @@ namespace strata::migrate {
 
 namespace {
 
-// Key of the PostgreSQL advisory lock that serialises migration runs ("strata" in ASCII).
-constexpr const char* kPgLockKey = "126943304823905";
 constexpr int kDefaultBusyTimeoutMs = 5000;   // ConnectionOptions' default, restored after waiting
 
 std::string revision_label(const std::vector<std::string>& heads) {
@@ -179,12 +177,12 @@ private:
         run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(kDefaultBusyTimeoutMs));
     }
     void lock_postgresql(const RunOptions& options) {
-        auto got = conn_.prepare(std::string("SELECT pg_try_advisory_xact_lock(") + kPgLockKey + ")");
+        auto got = conn_.prepare("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
         if (got->step() && got->get_bool(0)) return;
         if (options.notice) options.notice("Another migration is running on this database; waiting for its lock...");
         conn_.execute("SET LOCAL lock_timeout = '" + std::to_string(options.lock_timeout.count()) + "ms'");
         try {
-            run_query(conn_, std::string("SELECT pg_advisory_xact_lock(") + kPgLockKey + ")");
+            run_query(conn_, "SELECT pg_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
         } catch (const DatabaseError& e) {
             throw MigrationError(std::string("could not take the migration lock: another migration is still running: ") +
                                  e.what());

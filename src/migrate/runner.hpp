@@ -20,6 +20,9 @@
 
 namespace strata::migrate {
 
+// Key of the PostgreSQL advisory lock that serialises migration runs ("strata" in ASCII).
+inline constexpr std::int64_t kPostgresLockKey = 126943972389985;
+
 // A destructive op about to run, and how many rows hold data it will lose
 // (-1 when the table does not exist yet, so the count is unknown).
 struct DataLoss {
