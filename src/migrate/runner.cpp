@@ -104,20 +104,22 @@ void run_query(Connection& conn, const std::string& sql) {
     }
 }
 
-std::int64_t count_rows(Connection& conn, const std::string& sql) {
+// The first column of the first row as an integer (0 without a row).
+std::int64_t query_int(Connection& conn, const std::string& sql) {
     auto stmt = conn.prepare(sql);
     return stmt->step() ? stmt->get_int64(0) : 0;
 }
 
 // The migration transaction: lock, BEGIN, and on SQLite foreign keys off for
-// the run (rebuilt tables would otherwise cascade), checked before commit.
+// the run (rebuilt tables would otherwise cascade); LiveHooks checks them
+// after each revision.
 class MigrationTransaction {
 public:
     MigrationTransaction(Connection& conn, const RunOptions& options) : conn_(conn) {
         sqlite_ = conn.dialect().name() == "sqlite";
         try {
             if (sqlite_) {
-                foreign_keys_were_on_ = count_rows(conn, "PRAGMA foreign_keys") != 0;
+                foreign_keys_were_on_ = query_int(conn, "PRAGMA foreign_keys") != 0;
                 run_query(conn, "PRAGMA foreign_keys = OFF");
                 lock_sqlite(options);
             } else {
@@ -267,7 +269,7 @@ void count_losses(Connection& conn, const MetaData& start, std::vector<DataLoss>
         if (!t || (!loss.column.empty() && !t->find_column(loss.column))) continue;
         std::string sql = "SELECT COUNT(*) FROM " + d.quote(loss.table);
         if (!loss.column.empty()) sql += " WHERE " + d.quote(loss.column) + " IS NOT NULL";
-        loss.rows = count_rows(conn, sql);
+        loss.rows = query_int(conn, sql);
     }
 }
 
