@@ -54,6 +54,53 @@ struct Hooks {
     virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
 };
 
+// Consecutive ops that SQLite rebuilds the same table for are rendered as one
+// rebuild (one copy of the rows); returns the end of the group starting at k.
+std::size_t batch_group_end(const std::vector<Step>& steps, std::size_t k, const Dialect& dialect,
+                            const MetaData& schema) {
+    auto table = batch_table(steps[k].op, dialect, schema);
+    if (!table) return k + 1;
+    MetaData scratch = schema;
+    std::size_t end = k;
+    while (end < steps.size() && batch_table(steps[end].op, dialect, scratch) == table) {
+        try {
+            migrate::apply(steps[end].op, scratch);
+        } catch (const Error&) {
+            break;   // reported when that op runs on its own
+        }
+        ++end;
+    }
+    return std::max(end, k + 1);
+}
+
+// "op 2 `add_column user.x`", or "ops 2-3 (one rebuild of user: `…`, `…`)".
+std::string describe_steps(const std::vector<Step>& steps, std::size_t k, std::size_t end) {
+    if (end == k + 1) return "op " + std::to_string(k + 1) + " `" + describe(steps[k].op) + "`";
+    std::string ops;
+    for (std::size_t i = k; i < end; ++i) ops += (i == k ? "`" : ", `") + describe(steps[i].op) + "`";
+    return "ops " + std::to_string(k + 1) + "-" + std::to_string(end) + " (one table rebuild: " + ops + ")";
+}
+
+// Steps [k, end): one op, or a group rebuilt at once.
+void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t k, std::size_t end,
+               const Dialect& dialect, MetaData& schema, Hooks& hooks) {
+    if (end == k + 1) {
+        hooks.op(rev, steps[k], schema);
+        for (const auto& sql : render(steps[k].op, dialect, schema)) hooks.sql(sql);
+        migrate::apply(steps[k].op, schema);
+        if (std::holds_alternative<Execute>(steps[k].op)) hooks.opaque(schema);
+        return;
+    }
+    const MetaData before = schema;
+    std::vector<const Operation*> ops;
+    for (std::size_t i = k; i < end; ++i) {
+        hooks.op(rev, steps[i], schema);
+        migrate::apply(steps[i].op, schema);
+        ops.push_back(&steps[i].op);
+    }
+    for (const auto& sql : render_batch(ops, dialect, before)) hooks.sql(sql);
+}
+
 // Renders every op of the plan against the evolving schema and reports it.
 void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& dialect, MetaData& schema, Hooks& hooks) {
     std::set<std::string> applied = scripts.ancestors(plan.start_heads);
@@ -61,17 +108,14 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
     for (const Revision* rev : plan.revisions) {
         hooks.revision(*rev, plan.upgrade);
         const auto& steps = plan.upgrade ? rev->upgrade : rev->downgrade;
-        for (std::size_t k = 0; k < steps.size(); ++k) {
-            const Step& step = steps[k];
+        for (std::size_t k = 0, end = 0; k < steps.size(); k = end) {
+            end = batch_group_end(steps, k, dialect, schema);
             try {
-                hooks.op(*rev, step, schema);
-                for (const auto& sql : render(step.op, dialect, schema)) hooks.sql(sql);
-                migrate::apply(step.op, schema);
-                if (std::holds_alternative<Execute>(step.op)) hooks.opaque(schema);
+                run_steps(*rev, steps, k, end, dialect, schema, hooks);
             } catch (const Error& e) {
-                throw MigrationError(location(*rev, step) + ": revision " + rev->id + " (" + rev->message + "), " +
-                                     (plan.upgrade ? "upgrade" : "downgrade") + " op " + std::to_string(k + 1) +
-                                     " `" + describe(step.op) + "` failed: " + e.what());
+                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" + rev->message + "), " +
+                                     (plan.upgrade ? "upgrade " : "downgrade ") + describe_steps(steps, k, end) +
+                                     " failed: " + e.what());
             }
         }
         try {
