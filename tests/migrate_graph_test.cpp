@@ -115,6 +115,37 @@ TEST_P(MigrateGraph, ShowDescribesARevision) {
     EXPECT_NE(r.out.find("Upgrade:\n  create_table t\nDowngrade:\n  drop_table t\n"), std::string::npos) << r.out;
 }
 
+TEST_P(MigrateGraph, CommandsRefuseWhatTheyCannotDo) {
+    auto r = run_db({"migrate", "-m", "x"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("the repository has several heads (abc222, def333); merge them first with `test db merge"),
+              std::string::npos)
+        << r.err;
+    r = run_db({"merge", "-m", "x", "abc222"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("merge needs at least two different revisions, got abc222"), std::string::npos) << r.err;
+    r = run_db({"stamp", "zzz"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("no revision 'zzz'"), std::string::npos) << r.err;
+    r = run_db({"revision", "-m", "x"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("several heads"), std::string::npos) << r.err;
+    EXPECT_EQ(ScriptDirectory(repo()).size(), 3u) << "no file was written";
+    EXPECT_TRUE(current().empty());
+    r = run_db({"frobnicate"});
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("frobnicate"), std::string::npos) << r.err;
+}
+
+TEST_P(MigrateGraph, DatabaseAtARevisionWhoseFileIsGone) {
+    upgrade("abc222");
+    std::filesystem::remove(repo() / "versions" / "abc222_test.yaml");
+    std::string what = expect_throw<MigrationError>([&] { upgrade("heads"); }).what();
+    EXPECT_NE(what.find("the database is at revision abc222, which is not in"), std::string::npos) << what;
+    EXPECT_EQ(current(), Ids{"abc222"});
+    EXPECT_EQ(columns_of("t"), (Ids{"id", "x"}));
+}
+
 STRATA_INSTANTIATE_BACKENDS(MigrateGraph);
 
 }  // namespace

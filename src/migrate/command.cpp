@@ -50,6 +50,14 @@ public:
         CLI::App app{"Database migrations for " + ctx_.program_name, ctx_.program_name + " db"};
         app.require_subcommand(1);
         declare(app);
+        auto named = [&](CLI::App* sub) { return sub->check_name(args[0]); };
+        if (!args.empty() && !args[0].empty() && args[0][0] != '-' && app.get_subcommands(named).empty()) {
+            std::string known;
+            for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; }))
+                known += (known.empty() ? "" : ", ") + sub->get_name();
+            io_.err << "error: unknown command '" << args[0] << "' (expected one of " << known << ")\n";
+            return 1;
+        }
         std::vector<std::string> reversed(args.rbegin(), args.rend());
         try {
             app.parse(reversed);
