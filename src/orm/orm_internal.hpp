@@ -222,6 +222,8 @@ SessionImpl& session_of(const Store* store);
 // The other side of a relationship change, in memory only (relationship.cpp).
 void add_in_memory(CollectionBase& c, RecordBase* item);
 void remove_in_memory(CollectionBase& c, RecordBase* item);
+// The parent a reference points at, from memory only (nullptr if not loaded).
+RecordBase* current_target(const ReferenceBase& ref);
 
 // Relationship SQL (relationship.cpp).
 sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d);

@@ -48,6 +48,8 @@ void check_same_session(const RecordBase& owner, const RecordBase& item) {
         throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner));
 }
 
+}  // namespace
+
 // The parent a reference points at, without loading anything.
 RecordBase* current_target(const ReferenceBase& ref) {
     if (ref.loaded_) return ref.target_;
@@ -57,6 +59,8 @@ RecordBase* current_target(const ReferenceBase& ref) {
     Value key = owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object);
     return owner.store->session->lookup(*rel.target, key);
 }
+
+namespace {
 
 void cascade_save(const RelationshipMapping& rel, RecordBase* item) {
     if (!rel.cascade.save_update || !item->store || !item->store->session) return;

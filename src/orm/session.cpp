@@ -304,11 +304,8 @@ void SessionImpl::mark_deleted(RecordBase* r) {
                 }
             }
         } else if (rel->kind == RelationshipKind::ManyToOne && rel->backref) {
-            auto& ref = reference_of(*rel, *r);
-            if (ref.loaded_ && ref.target_) {
-                auto& parent = collection_of(*rel->backref, *ref.target_);
-                parent.items_.erase(std::remove(parent.items_.begin(), parent.items_.end(), r), parent.items_.end());
-            }
+            if (RecordBase* parent = current_target(reference_of(*rel, *r)))
+                remove_in_memory(collection_of(*rel->backref, *parent), r);
         } else if (rel->kind == RelationshipKind::ManyToMany) {
             auto& coll = collection_of(*rel, *r);
             coll.ensure_loaded();
