@@ -337,7 +337,8 @@ private:
         if (kids.size() > 1) io_.out << " (branchpoint)";
         if (rev.is_merge()) io_.out << " (mergepoint)";
         io_.out << ", " << rev.message << "\n";
-        if (verbose_) io_.out << "    created " << rev.created << ", file " << rev.path.string() << "\n";
+        if (verbose_) io_.out << "    " << (rev.created.empty() ? "" : "created " + rev.created + ", ") << "file "
+                              << rev.path.string() << "\n";
     }
 
     int show_history() {
