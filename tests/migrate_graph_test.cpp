@@ -87,6 +87,10 @@ TEST_P(MigrateGraph, RelativeAndPartialIds) {
     EXPECT_NE(what.find("revision prefix 'abc' is ambiguous: abc111, abc222"), std::string::npos) << what;
     upgrade("abc2");
     EXPECT_EQ(current(), Ids{"abc222"});
+    what = expect_throw<MigrationError>([&] { upgrade("+99999999999"); }).what();
+    EXPECT_NE(what.find("no revision '+99999999999'"), std::string::npos) << what;
+    what = expect_throw<MigrationError>([&] { upgrade("+5"); }).what();
+    EXPECT_NE(what.find("cannot go 5 revisions up from abc222: abc222 is a head"), std::string::npos) << what;
     what = expect_throw<MigrationError>([&] { upgrade("nope"); }).what();
     EXPECT_NE(what.find("no revision 'nope'"), std::string::npos) << what;
     downgrade("-1");
