@@ -314,6 +314,25 @@ TEST_P(MigrateCreate, CreateBuildsTheModelsAndStampsHead) {
     EXPECT_EQ(run_db({"create", "--checkfirst"}).code, 0);
 }
 
+TEST_P(MigrateCreate, CreateWithABrokenRepositoryCreatesNothing) {
+    models = blog();
+    write_rev("a1", "null", "  - bogus: {}\n", "");
+    auto r = run_db({"create"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("unknown operation 'bogus'"), std::string::npos) << r.err;
+    EXPECT_TRUE(table_names(conn(), InspectOptions{{}}).empty());
+}
+
+TEST_P(MigrateCreate, CreateWithoutARepositoryDoesNotStamp) {
+    models = blog();
+    std::filesystem::remove_all(repo());
+    auto r = run_db({"create"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("Created tables in "), std::string::npos);
+    EXPECT_NE(r.out.find("Not stamped: no migration repository (run `test db init`)"), std::string::npos) << r.out;
+    EXPECT_EQ(differences(models, inspect(conn())), "");
+}
+
 STRATA_INSTANTIATE_BACKENDS(MigrateAutogenerate);
 STRATA_INSTANTIATE_BACKENDS(MigrateCreate);
 

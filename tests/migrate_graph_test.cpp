@@ -35,13 +35,15 @@ TEST_P(MigrateGraph, SeveralHeadsAreReportedAndRefusedByUpgradeHead) {
 
     auto r = run_db({"upgrade", "head"});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("several heads (abc222, def333); merge them with `db merge -m MESSAGE abc222, def333`"),
+    EXPECT_NE(r.err.find("several heads (abc222, def333); merge them with `db merge -m MESSAGE abc222 def333`"),
               std::string::npos)
         << r.err;
     EXPECT_TRUE(current().empty());
     EXPECT_FALSE(has_table(conn(), "t")) << "nothing may run when the target is refused";
-    auto history = run_db({"history"});
-    EXPECT_NE(history.out.find("<base> -> abc111 (branchpoint), root"), std::string::npos) << history.out;
+    auto history = run_db({"history", "--verbose"});
+    EXPECT_NE(history.out.find("<base> -> abc111 (branchpoint), root\n    created 2026-11-27T14:00:00Z, file "),
+              std::string::npos)
+        << history.out;
 }
 
 TEST_P(MigrateGraph, UpgradeHeadsThenMergeThenDowngrade) {
@@ -85,6 +87,10 @@ TEST_P(MigrateGraph, RelativeAndPartialIds) {
     EXPECT_NE(what.find("revision prefix 'abc' is ambiguous: abc111, abc222"), std::string::npos) << what;
     upgrade("abc2");
     EXPECT_EQ(current(), Ids{"abc222"});
+    what = expect_throw<MigrationError>([&] { upgrade("+99999999999"); }).what();
+    EXPECT_NE(what.find("no revision '+99999999999'"), std::string::npos) << what;
+    what = expect_throw<MigrationError>([&] { upgrade("+5"); }).what();
+    EXPECT_NE(what.find("cannot go 5 revisions up from abc222: abc222 is a head"), std::string::npos) << what;
     what = expect_throw<MigrationError>([&] { upgrade("nope"); }).what();
     EXPECT_NE(what.find("no revision 'nope'"), std::string::npos) << what;
     downgrade("-1");

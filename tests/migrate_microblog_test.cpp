@@ -53,7 +53,7 @@ TEST(MigrateMicroblog, ReadmeWalkthrough) {
     EXPECT_EQ(r.status, 1) << "no terminal to confirm the data loss on";
     EXPECT_NE(r.output.find("1 rows in user will be deleted"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("pass --yes"), std::string::npos) << r.output;
-    r = microblog(dir, "db downgrade --yes");
+    r = microblog(dir, "db downgrade -1 --yes");
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(table_names(*conn), std::vector<std::string>{});
     r = microblog(dir, "db current");

@@ -34,8 +34,9 @@ void require_known(const ScriptDirectory& scripts, const std::vector<std::string
                                  scripts.versions_dir().string() + " (was its file deleted?)");
 }
 
+// "+N" / "-N" with a sane N (longer numbers are not relative ids; stoi would throw).
 bool is_relative(const std::string& text, char sign) {
-    return text.size() > 1 && text[0] == sign &&
+    return text.size() > 1 && text.size() <= 7 && text[0] == sign &&
            std::all_of(text.begin() + 1, text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
