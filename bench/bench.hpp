@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -39,11 +40,16 @@ struct Workload {
     std::function<Side(const Backend&)> strata;
     bool sqlite_only = false;
     bool measure_memory = false;
+    bool sqlite_file_only = false;   // W5: `db upgrade` opens the database by URL itself
+
 };
 
 std::vector<Workload> workloads(const Sizes& sizes);
 
 // A fresh database per run: a new SQLite file, or the PostgreSQL database emptied.
 std::string fresh_url(const Backend& backend);
+
+// The benchmark's temporary folder (removed at exit).
+const std::filesystem::path& temp_folder();
 
 }  // namespace bench

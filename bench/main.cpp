@@ -2,6 +2,7 @@
 // the same run, alternating, median of N repetitions. Output:
 //   # header lines
 //   workload backend raw_s strata_s ratio
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,15 +39,20 @@ double median(std::vector<double> v) {
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-long rss_kib() {
-    std::ifstream statm("/proc/self/statm");
-    long pages = 0, resident = 0;
-    statm >> pages >> resident;
-    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+// A field of /proc/self/status in KiB ("VmRSS", "VmHWM").
+long status_kib(const std::string& field) {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.starts_with(field + ":")) return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
+    return -1;
 }
 
 // Peak memory the run() of a side adds, measured in a child process so each
-// side starts from the same heap: max RSS minus RSS before run().
+// side starts from the same heap. After prepare(), free heap memory goes back
+// to the system (otherwise run() reuses pages prepare() left resident and
+// looks free) and the kernel's peak-RSS mark is reset; the result is the new
+// peak minus the RSS before run().
 long peak_kib(const Side& side) {
     int pipefd[2];
     if (pipe(pipefd) != 0) return -1;
@@ -54,11 +60,11 @@ long peak_kib(const Side& side) {
     if (pid == 0) {
         close(pipefd[0]);
         side.prepare();
-        long before = rss_kib();
+        malloc_trim(0);
+        std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM (Linux 4.0+)
+        long before = status_kib("VmRSS");
         side.run();
-        struct rusage ru {};
-        getrusage(RUSAGE_SELF, &ru);
-        long delta = ru.ru_maxrss - before;
+        long delta = status_kib("VmHWM") - before;
         if (write(pipefd[1], &delta, sizeof delta) != sizeof delta) _exit(1);
         _exit(0);
     }
@@ -72,6 +78,8 @@ long peak_kib(const Side& side) {
 }
 
 }  // namespace
+
+const std::filesystem::path& temp_folder() { return temp_root; }
 
 std::string fresh_url(const Backend& b) {
     static int counter = 0;
@@ -145,7 +153,8 @@ int main(int argc, char** argv) {
     for (const auto& w : all) {
         if (!only.empty() && !w.name.starts_with(only)) continue;
         for (const auto& b : backends) {
-            if (w.sqlite_only && b.is_postgres()) continue;
+            if ((w.sqlite_only || w.sqlite_file_only) && b.is_postgres()) continue;
+            if (w.sqlite_file_only && b.name != "sqlite-file") continue;
             Side raw = w.raw(b), strata = w.strata(b);
             std::vector<double> raw_t, strata_t;
             for (int r = 0; r < sizes.repetitions; ++r) {

@@ -306,4 +306,29 @@ std::vector<Post> Conn::posts_of_all(const std::vector<std::int64_t>& ids) {
     return out;
 }
 
+void Conn::make_email_nullable() {
+    // SQLite's 12-step ALTER: foreign keys off outside the transaction, copy
+    // into a new table, swap, recreate the indexes, check the foreign keys.
+    exec("PRAGMA foreign_keys = OFF");
+    exec("BEGIN IMMEDIATE");
+    exec(R"(CREATE TABLE "_new_user" (
+	"id" INTEGER NOT NULL,
+	"nickname" VARCHAR(64) NOT NULL,
+	"email" VARCHAR(120),
+	CONSTRAINT "pk_user" PRIMARY KEY ("id")
+))");
+    exec(R"(INSERT INTO "_new_user" ("id", "nickname", "email") SELECT "id", "nickname", "email" FROM "user")");
+    exec(R"(DROP TABLE "user")");
+    exec(R"(ALTER TABLE "_new_user" RENAME TO "user")");
+    exec(R"(CREATE UNIQUE INDEX "ix_user_email" ON "user" ("email"))");
+    exec(R"(CREATE UNIQUE INDEX "ix_user_nickname" ON "user" ("nickname"))");
+    sqlite3_stmt* check = nullptr;
+    check_lite(lite(sqlite_), sqlite3_prepare_v2(lite(sqlite_), "PRAGMA foreign_key_check", -1, &check, nullptr), "prepare");
+    const bool broken = sqlite3_step(check) == SQLITE_ROW;
+    sqlite3_finalize(check);
+    if (broken) throw std::runtime_error("foreign key check failed");
+    exec("COMMIT");
+    exec("PRAGMA foreign_keys = ON");
+}
+
 }  // namespace bench::raw

@@ -42,6 +42,8 @@ public:
     std::vector<Post> posts_of(std::int64_t user_id);
     std::vector<Post> posts_of_all(const std::vector<std::int64_t>& user_ids);
     std::vector<std::int64_t> user_ids();
+    // W5: user.email made nullable by SQLite's table rebuild, by hand, in one transaction.
+    void make_email_nullable();
 
 private:
     void* sqlite_ = nullptr;   // sqlite3*

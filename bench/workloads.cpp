@@ -1,10 +1,14 @@
 // The workloads of issue 7, each as a (raw, strata) pair over the same schema.
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <random>
+#include <sstream>
+#include <stdexcept>
 
 #include "bench.hpp"
 #include "raw.hpp"
+#include "strata/migrate.hpp"
 #include "strata/strata.hpp"
 
 namespace bench {
@@ -136,6 +140,29 @@ Side strata_side(const Backend& b, Fill fill, std::function<void(State&)> run) {
 
 const Fill nothing{};
 
+// W5's migration repository: `db init`, then one hand-written revision that
+// makes user.email nullable (on SQLite: a rebuild of the whole table).
+strata::DbContext w5_context(const std::string& url) {
+    static const std::filesystem::path dir = [] {
+        auto d = temp_folder() / "w5-migrations";
+        strata::DbContext init{"sqlite://", d, [] { return registry().metadata(); }, "strata_bench"};
+        std::ostringstream out, err;
+        std::istringstream in;
+        if (strata::db_run(init, {"init"}, {out, err, in, false}) != 0) throw std::runtime_error("db init: " + err.str());
+        std::ofstream(d / "versions" / "5e1f0c2d3b4a_email_nullable.yaml") << R"(revision: 5e1f0c2d3b4a
+down_revision: null
+message: email may be null
+created: 2026-11-27T14:00:00Z
+upgrade:
+  - alter_column: {table: user, column: email, nullable: true}
+downgrade:
+  - alter_column: {table: user, column: email, nullable: false}
+)";
+        return d;
+    }();
+    return {url, dir, [] { return registry().metadata(); }, "strata_bench"};
+}
+
 }  // namespace
 
 std::vector<Workload> workloads(const Sizes& z) {
@@ -232,6 +259,21 @@ std::vector<Workload> workloads(const Sizes& z) {
                                st.sink += u->posts.size();
                        });
                    }});
+
+    out.push_back({"W5-migrate-rebuild",
+                   [z](const Backend& b) {
+                       return raw_side(b, Fill{z.w5_rows, 0}, [](State& st) { st.raw->make_email_nullable(); });
+                   },
+                   [z](const Backend& b) {
+                       return strata_side(b, Fill{z.w5_rows, 0}, [](State& st) {
+                           st.db.reset();  // `db upgrade` opens the database itself, as the command line does
+                           std::ostringstream out, err;
+                           std::istringstream in;
+                           if (strata::db_run(w5_context(st.url), {"upgrade", "head"}, {out, err, in, false}) != 0)
+                               throw std::runtime_error("db upgrade: " + err.str());
+                       });
+                   },
+                   true, false, true});
     return out;
 }
 
