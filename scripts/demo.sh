@@ -18,13 +18,33 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 unset DATABASE_URL
 
+microblog() { "$mb" "$@"; }
+
 step() {
   echo
   echo "\$ $*"
   "$@"
 }
 
-echo "==> walkthrough in $work (DATABASE_URL unset: sqlite:///$work/app.db)"
-
-step "$mb" db create
+echo "==> part 1: the tutorial's shell session (DATABASE_URL unset: sqlite:///$work/app.db)"
+step microblog db create
 step sqlite3 app.db .schema
+step microblog tutorial
+
+echo
+echo "==> part 2: migrations on a fresh database (sqlite:///$work/blog/app.db)"
+mkdir blog
+cd blog
+step microblog db init
+step microblog db migrate -m "initial"
+step cat migrations/versions/*_initial.yaml
+step microblog db upgrade
+step microblog db current
+step microblog db history
+step microblog db check
+step microblog db downgrade --yes
+step microblog db current
+step microblog db upgrade
+step microblog db current
+echo
+echo "==> done"

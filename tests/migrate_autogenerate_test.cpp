@@ -267,6 +267,34 @@ TEST_P(MigrateAutogenerate, CheckListsDifferencesAndFails) {
     EXPECT_NE(r.out.find("but the head is"), std::string::npos) << r.out;
 }
 
+TEST(MigrateCompare, RespelledChecksAndDefaultsAreNotChanges) {
+    MetaData model = blog(), db = blog();
+    model.table("user").check("note", "about <> 'x \"y\"'");
+    db.table("user").check("note", "( \"about\"  <>  'x \"y\"' )");
+    model.table("user").find_column("about")->server_default = "'-'";
+    db.table("user").find_column("about")->server_default = "('-')";
+    EXPECT_TRUE(compare_metadata(model, db).empty());
+    db.table("user").checks[0].sqltext = "about <> 'x \"z\"'";
+    auto changes = compare_metadata(model, db);
+    ASSERT_EQ(changes.upgrade.size(), 2u) << "a changed CHECK is dropped and created again";
+    EXPECT_EQ(describe(changes.upgrade[0].op), "drop_constraint ck_user_note on user");
+    EXPECT_EQ(describe(changes.upgrade[1].op), "create_check_constraint ck_user_note on user");
+}
+
+TEST(MigrateCompare, DowngradeIsTheExactInverse) {
+    MetaData before = blog(), after = blog();
+    after.remove("post");
+    after.table("user").find_column("about")->type = Text();
+    after.table("user").column("karma", Integer(), not_null(), server_default("0"));
+    after.table("tag").column("id", Integer(), primary_key());
+    Changes changes = compare_metadata(after, before);
+    MetaData state = before;
+    for (const auto& step : changes.upgrade) migrate::apply(step.op, state);
+    EXPECT_EQ(differences(after, state), "");
+    for (const auto& step : changes.downgrade) migrate::apply(step.op, state);
+    EXPECT_EQ(differences(before, state), "");
+}
+
 class MigrateCreate : public strata::testing::MigrateTest {};
 
 TEST_P(MigrateCreate, CreateBuildsTheModelsAndStampsHead) {
@@ -284,6 +312,25 @@ TEST_P(MigrateCreate, CreateBuildsTheModelsAndStampsHead) {
     EXPECT_NE(r.err.find("already has tables"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("--checkfirst"), std::string::npos) << r.err;
     EXPECT_EQ(run_db({"create", "--checkfirst"}).code, 0);
+}
+
+TEST_P(MigrateCreate, CreateWithABrokenRepositoryCreatesNothing) {
+    models = blog();
+    write_rev("a1", "null", "  - bogus: {}\n", "");
+    auto r = run_db({"create"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("unknown operation 'bogus'"), std::string::npos) << r.err;
+    EXPECT_TRUE(table_names(conn(), InspectOptions{{}}).empty());
+}
+
+TEST_P(MigrateCreate, CreateWithoutARepositoryDoesNotStamp) {
+    models = blog();
+    std::filesystem::remove_all(repo());
+    auto r = run_db({"create"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("Created tables in "), std::string::npos);
+    EXPECT_NE(r.out.find("Not stamped: no migration repository (run `test db init`)"), std::string::npos) << r.out;
+    EXPECT_EQ(differences(models, inspect(conn())), "");
 }
 
 STRATA_INSTANTIATE_BACKENDS(MigrateAutogenerate);

@@ -131,6 +131,12 @@ TEST(MigrateFiles, UnknownTypeSaysWhichTypesExist) {
         << what;
 }
 
+TEST(MigrateFiles, EmptyServerDefaultIsNotAnExpression) {
+    const std::string op = "  - alter_column: {table: t, column: c, server_default: ''}";
+    std::string what = parse_error(kHead + "upgrade:\n" + op + "\ndowngrade: []\n");
+    EXPECT_NE(what.find("versions/a1_x.yaml:5:" + std::to_string(op.find("''") + 1) + ": server_default: expected an SQL expression"), std::string::npos) << what;
+}
+
 TEST(MigrateFiles, MissingDownRevision) {
     std::string what = parse_error("revision: a1\nmessage: m\nupgrade: []\ndowngrade: []\n");
     EXPECT_NE(what.find("versions/a1_x.yaml:1:1: revision file (null for the first revision): missing field 'down_revision'"),

@@ -35,13 +35,15 @@ TEST_P(MigrateGraph, SeveralHeadsAreReportedAndRefusedByUpgradeHead) {
 
     auto r = run_db({"upgrade", "head"});
     EXPECT_EQ(r.code, 1);
-    EXPECT_NE(r.err.find("several heads (abc222, def333); merge them with `db merge -m MESSAGE abc222, def333`"),
+    EXPECT_NE(r.err.find("several heads (abc222, def333); merge them with `db merge -m MESSAGE abc222 def333`"),
               std::string::npos)
         << r.err;
     EXPECT_TRUE(current().empty());
     EXPECT_FALSE(has_table(conn(), "t")) << "nothing may run when the target is refused";
-    auto history = run_db({"history"});
-    EXPECT_NE(history.out.find("<base> -> abc111 (branchpoint), root"), std::string::npos) << history.out;
+    auto history = run_db({"history", "--verbose"});
+    EXPECT_NE(history.out.find("<base> -> abc111 (branchpoint), root\n    created 2026-11-27T14:00:00Z, file "),
+              std::string::npos)
+        << history.out;
 }
 
 TEST_P(MigrateGraph, UpgradeHeadsThenMergeThenDowngrade) {
@@ -85,6 +87,10 @@ TEST_P(MigrateGraph, RelativeAndPartialIds) {
     EXPECT_NE(what.find("revision prefix 'abc' is ambiguous: abc111, abc222"), std::string::npos) << what;
     upgrade("abc2");
     EXPECT_EQ(current(), Ids{"abc222"});
+    what = expect_throw<MigrationError>([&] { upgrade("+99999999999"); }).what();
+    EXPECT_NE(what.find("no revision '+99999999999'"), std::string::npos) << what;
+    what = expect_throw<MigrationError>([&] { upgrade("+5"); }).what();
+    EXPECT_NE(what.find("cannot go 5 revisions up from abc222: abc222 is a head"), std::string::npos) << what;
     what = expect_throw<MigrationError>([&] { upgrade("nope"); }).what();
     EXPECT_NE(what.find("no revision 'nope'"), std::string::npos) << what;
     downgrade("-1");
@@ -113,6 +119,37 @@ TEST_P(MigrateGraph, ShowDescribesARevision) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("Revision: abc111\nParent: <base>\nChildren: abc222, def333\n"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("Upgrade:\n  create_table t\nDowngrade:\n  drop_table t\n"), std::string::npos) << r.out;
+}
+
+TEST_P(MigrateGraph, CommandsRefuseWhatTheyCannotDo) {
+    auto r = run_db({"migrate", "-m", "x"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("the repository has several heads (abc222, def333); merge them first with `test db merge"),
+              std::string::npos)
+        << r.err;
+    r = run_db({"merge", "-m", "x", "abc222"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("merge needs at least two different revisions, got abc222"), std::string::npos) << r.err;
+    r = run_db({"stamp", "zzz"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("no revision 'zzz'"), std::string::npos) << r.err;
+    r = run_db({"revision", "-m", "x"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("several heads"), std::string::npos) << r.err;
+    EXPECT_EQ(ScriptDirectory(repo()).size(), 3u) << "no file was written";
+    EXPECT_TRUE(current().empty());
+    r = run_db({"frobnicate"});
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("frobnicate"), std::string::npos) << r.err;
+}
+
+TEST_P(MigrateGraph, DatabaseAtARevisionWhoseFileIsGone) {
+    upgrade("abc222");
+    std::filesystem::remove(repo() / "versions" / "abc222_test.yaml");
+    std::string what = expect_throw<MigrationError>([&] { upgrade("heads"); }).what();
+    EXPECT_NE(what.find("the database is at revision abc222, which is not in"), std::string::npos) << what;
+    EXPECT_EQ(current(), Ids{"abc222"});
+    EXPECT_EQ(columns_of("t"), (Ids{"id", "x"}));
 }
 
 STRATA_INSTANTIATE_BACKENDS(MigrateGraph);

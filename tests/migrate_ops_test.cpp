@@ -3,6 +3,7 @@
 // restores the schema exactly, and rows survive (SQLite batch rebuilds included).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "migrate_support.hpp"
@@ -155,6 +156,37 @@ TEST_P(MigrateOps, AlterColumnRename) {
                });
 }
 
+TEST_P(MigrateOps, RenameColumnUsedByACheckAndAnIndex) {
+    round_trip("  - create_check_constraint: {table: user, name: ck_user_note, sqltext: note <> 'root'}\n"
+               "  - create_index: {table: user, name: ix_user_note, columns: [note]}\n"
+               "  - alter_column: {table: user, column: note, new_name: remark}\n",
+               "  - alter_column: {table: user, column: remark, new_name: note}\n"
+               "  - drop_index: {table: user, name: ix_user_note}\n"
+               "  - drop_constraint: {table: user, name: ck_user_note}\n",
+               [&] {
+                   EXPECT_EQ(rows("SELECT remark FROM \"user\" ORDER BY id"), (std::vector<std::string>{"a", "NULL"}));
+                   MetaData md = inspect(conn());
+                   const auto& indexes = md.find("user")->indexes;
+                   auto ix = std::find_if(indexes.begin(), indexes.end(),
+                                          [](const Index& i) { return i.name == "ix_user_note"; });
+                   ASSERT_NE(ix, indexes.end());
+                   EXPECT_EQ(ix->columns, std::vector<std::string>{"remark"});
+                   expect_throw<IntegrityError>(
+                       [&] { conn().execute("INSERT INTO \"user\" (id, name, remark) VALUES (3, 'x', 'root')"); });
+               });
+}
+
+TEST_P(MigrateOps, AlterColumnRenameOfEnum) {
+    round_trip("  - add_column: {table: user, column: {name: mood, type: 'Enum(happy,sad)'}}\n"
+               "  - alter_column: {table: user, column: mood, new_name: feeling}\n",
+               "  - alter_column: {table: user, column: feeling, new_name: mood}\n"
+               "  - drop_column: {table: user, column: mood}\n",
+               [&] {
+                   conn().execute("UPDATE \"user\" SET feeling = 'sad'");
+                   expect_throw<DatabaseError>([&] { conn().execute("UPDATE \"user\" SET feeling = 'angry'"); });
+               });
+}
+
 TEST_P(MigrateOps, AlterReferencedColumnKeepsChildRows) {
     // Rebuilding `user` on SQLite drops and recreates it: the ON DELETE CASCADE
     // of post must not fire, and the foreign key must still hold afterwards.
@@ -253,6 +285,58 @@ TEST_P(MigrateOps, ExecutePerDialect) {
                    EXPECT_EQ(rows("SELECT note FROM \"user\" WHERE id = 2"),
                              std::vector<std::string>{is_sqlite() ? "sqlite" : "postgresql"});
                });
+}
+
+TEST_P(MigrateOps, ConsecutiveRebuildsOfOneTableCopyRowsOnce) {
+    const std::string up = "  - alter_column: {table: user, column: note, type: Text, new_name: remark}\n"
+                           "  - create_check_constraint: {table: user, name: ck_user_remark, sqltext: remark <> 'x'}\n"
+                           "  - add_column: {table: user, column: {name: mood, type: 'Enum(happy,sad)', server_default: \"'happy'\"}}\n";
+    const std::string down = "  - drop_column: {table: user, column: mood}\n"
+                             "  - drop_constraint: {table: user, name: ck_user_remark}\n"
+                             "  - alter_column: {table: user, column: remark, type: String(100), new_name: note}\n";
+    round_trip(up, down, [&] {
+        EXPECT_EQ(rows("SELECT remark, mood FROM \"user\" ORDER BY id"), (std::vector<std::string>{"a|happy", "NULL|happy"}));
+        expect_throw<IntegrityError>([&] { conn().execute("UPDATE \"user\" SET remark = 'x'"); });
+    });
+    ScriptDirectory s(repo());
+    for (const auto& script : {offline_upgrade(s, sqlite_dialect(), "base01:op0001").text,
+                               offline_downgrade(s, sqlite_dialect(), "op0001:base01").text}) {
+        std::size_t rebuilds = 0;
+        for (auto at = script.find("CREATE TABLE \"_strata_tmp_user\""); at != std::string::npos;
+             at = script.find("CREATE TABLE \"_strata_tmp_user\"", at + 1))
+            ++rebuilds;
+        EXPECT_EQ(rebuilds, 1u) << script;
+    }
+}
+
+TEST_P(MigrateOps, FailingRebuildGroupNamesItsOps) {
+    write_rev("op0001", "base01",
+              "  - alter_column: {table: user, column: note, type: Text}\n"
+              "  - alter_column: {table: user, column: note, nullable: false}\n",
+              "");
+    std::string what = expect_throw<MigrationError>([&] { upgrade(); }).what();
+    const std::string ops = is_sqlite() ? "upgrade ops 1-2 (one table rebuild: `alter_column user.note`, `alter_column user.note`)"
+                                        : "upgrade op 2 `alter_column user.note`";
+    EXPECT_NE(what.find(ops + " failed: "), std::string::npos) << what;
+    EXPECT_EQ(current(), std::vector<std::string>{"base01"});
+    EXPECT_EQ(rows("SELECT note FROM \"user\" ORDER BY id"), (std::vector<std::string>{"a", "NULL"}));
+}
+
+TEST(MigrateBatch, DroppedThenAddedColumnIsNotCopied) {
+    MetaData md;
+    md.table("t").column("id", Integer(), primary_key()).column("note", String(5), index());
+    Column note;
+    note.name = "note";
+    note.type = Enum({"x", "y"});
+    Operation drop = DropColumn{"t", "note"}, add = AddColumn{"t", note};
+    MetaData after_drop = md;
+    migrate::apply(drop, after_drop);
+    ASSERT_EQ(batch_table(drop, sqlite_dialect(), md), "t");
+    ASSERT_EQ(batch_table(add, sqlite_dialect(), after_drop), "t");
+    auto sql = render_batch({&drop, &add}, sqlite_dialect(), md);
+    EXPECT_NE(std::find(sql.begin(), sql.end(), "INSERT INTO \"_strata_tmp_t\" (\"id\") SELECT \"id\" FROM \"t\""), sql.end())
+        << "the new note holds none of the old note's values";
+    EXPECT_FALSE(batch_table(drop, dialect_named("postgresql"), md).has_value()) << "PostgreSQL alters in place";
 }
 
 TEST_P(MigrateOps, ForeignKeyViolationRollsBack) {

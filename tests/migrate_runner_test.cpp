@@ -69,6 +69,52 @@ TEST_P(MigrateRunner, FailingStepRollsBackTheWholeRun) {
     EXPECT_EQ(rows("SELECT id FROM t1"), Ids{"7"});
 }
 
+TEST_P(MigrateRunner, OpThatDoesNotFitTheSchemaNamesFileAndOp) {
+    write_rev("aaa001", "null", "  - create_table: {table: t1, columns: [{name: id, type: Integer, primary_key: true}]}\n",
+              "  - drop_table: t1\n");
+    auto bad = write_rev("bbb002", "aaa001", "  - drop_column: {table: t1, column: nope}\n", "");
+    std::string what = expect_throw<MigrationError>([&] { upgrade(); }).what();
+    EXPECT_NE(what.find(bad.string() + ":6:5: revision bbb002 (test), upgrade op 1 `drop_column t1.nope` failed: "
+                        "drop_column: table 't1' has no column 'nope'"),
+              std::string::npos)
+        << what;
+    EXPECT_TRUE(current().empty());
+    EXPECT_FALSE(has_table(conn(), "t1"));
+    auto r = run_db({"upgrade"});   // the data-loss pass meets it first: same message
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("`drop_column t1.nope` failed: drop_column: table 't1' has no column 'nope'\n"
+                         "Everything was rolled back: the database is still at base."),
+              std::string::npos)
+        << r.err;
+    EXPECT_TRUE(current().empty());
+}
+
+TEST_P(MigrateRunner, LockTimeoutFailsClearlyAndChangesNothing) {
+    write_rev("aaa001", "null", "  - create_table: {table: t1, columns: [{name: id, type: Integer, primary_key: true}]}\n",
+              "  - drop_table: t1\n");
+    auto holder = open_connection();
+    if (is_sqlite()) holder->execute("BEGIN IMMEDIATE");
+    else holder->prepare("SELECT pg_advisory_lock(" + std::to_string(kPostgresLockKey) + ")")->step();
+    std::vector<std::string> notices;
+    RunOptions options;
+    options.lock_timeout = std::chrono::milliseconds(300);
+    options.notice = [&](const std::string& line) { notices.push_back(line); };
+    std::string what = expect_throw<MigrationError>([&] { upgrade("head", options); }).what();
+    EXPECT_NE(what.find("could not take the migration lock: another migration is still running"), std::string::npos)
+        << what;
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_NE(notices[0].find("Another migration is running on this database; waiting"), std::string::npos);
+    if (is_sqlite()) holder->execute("ROLLBACK");
+    else holder->prepare("SELECT pg_advisory_unlock(" + std::to_string(kPostgresLockKey) + ")")->step();
+    EXPECT_TRUE(current().empty());
+    EXPECT_FALSE(has_table(conn(), "t1"));
+    if (is_sqlite()) {
+        EXPECT_EQ(rows("PRAGMA foreign_keys"), Ids{"1"}) << "foreign keys are back on after the failure";
+    }
+    upgrade();
+    EXPECT_EQ(current(), Ids{"aaa001"}) << "the lock is free again";
+}
+
 TEST_P(MigrateRunner, OfflineSqlIsWhatTheOnlineRunExecutes) {
     write_history();
     ScriptDirectory s(repo());

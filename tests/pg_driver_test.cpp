@@ -165,7 +165,8 @@ TEST_F(PgDriver, NativeEnumRoundTripsAndRejectsUnknownLabels) {
         EXPECT_EQ(s.get_value(0, TypeKind::Enum), Value("caf\xc3\xa9"));
     });
     Value params[] = {Value("angry")};
-    auto e = expect_throw<ProgrammingError>([&] { conn->execute("INSERT INTO rt (v) VALUES ($1)", params); });
+    // IntegrityError, as the CHECK that stands for an Enum on SQLite gives.
+    auto e = expect_throw<IntegrityError>([&] { conn->execute("INSERT INTO rt (v) VALUES ($1)", params); });
     EXPECT_EQ(e.code(), "22P02");
     EXPECT_NE(std::string(e.what()).find("angry"), std::string::npos) << e.what();
     EXPECT_EQ(count_rows(*conn, "rt"), 1);
@@ -288,6 +289,24 @@ TEST_F(PgErrors, RealDeadlockIsOperationalErrorAndTheOtherSideCommits) {
     const std::int64_t b = stmt->get_int64(0);
     // The survivor's two updates are both there, the victim's none.
     EXPECT_TRUE((a == 10 && b == 11) || (a == 21 && b == 20)) << a << ", " << b;
+}
+
+TEST_F(PgErrors, StatementAndLockTimeoutsAreOperationalErrors) {
+    conn->execute("SET statement_timeout = '50ms'");
+    auto slow = expect_throw<OperationalError>([&] { conn->execute("SELECT pg_sleep(5)"); });
+    EXPECT_EQ(slow.code(), "57014");
+    EXPECT_NE(slow.backend_message().find("statement timeout"), std::string::npos) << slow.backend_message();
+    EXPECT_TRUE(conn->is_healthy()) << "a cancelled statement leaves the connection usable";
+    conn->execute("SET statement_timeout = 0");
+
+    auto holder = open_connection();
+    holder->begin();
+    holder->execute("LOCK TABLE parent IN ACCESS EXCLUSIVE MODE");
+    conn->execute("SET lock_timeout = '50ms'");
+    auto locked = expect_throw<OperationalError>([&] { count_rows(*conn, "parent"); });
+    EXPECT_EQ(locked.code(), "55P03");
+    holder->rollback();
+    expect_unchanged();
 }
 
 TEST_F(PgErrors, FailedStatementInTransactionRollsBackCleanly) {

@@ -30,7 +30,10 @@ public:
     virtual std::string placeholder(int n) const = 0;
 
     // Column type as written in DDL: "VARCHAR(64)", "TIMESTAMP WITHOUT TIME ZONE".
-    virtual std::string type_sql(const SqlType& type) const = 0;
+    // The base spells the names both backends share (INTEGER, BIGINT,
+    // SMALLINT, BOOLEAN, NUMERIC(p, s), VARCHAR(n), TEXT, DATE); dialects
+    // override for the rest and call it for these.
+    virtual std::string type_sql(const SqlType& type) const;
 
     virtual bool supports_returning() const = 0;
     // SQLite cannot ALTER most things and rebuilds the table ("batch" mode).

@@ -67,6 +67,23 @@ std::string Dialect::literal(const Value& value) const {
         value.storage());
 }
 
+std::string Dialect::type_sql(const SqlType& t) const {
+    switch (t.kind) {
+        case TypeKind::Integer: return "INTEGER";
+        case TypeKind::BigInteger: return "BIGINT";
+        case TypeKind::SmallInteger: return "SMALLINT";
+        case TypeKind::Boolean: return "BOOLEAN";
+        case TypeKind::Numeric:
+            if (t.precision == 0) return "NUMERIC";
+            return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
+        case TypeKind::String: return t.length ? "VARCHAR(" + std::to_string(t.length) + ")" : "VARCHAR";
+        case TypeKind::Text: return "TEXT";
+        case TypeKind::Date: return "DATE";
+        default: break;
+    }
+    throw ConfigError("the " + std::string(name()) + " dialect has no spelling for type " + t.to_string());
+}
+
 std::string Dialect::column_definition(const Table&, const Column& column) const {
     std::string out = quote(column.name) + " " + type_sql(column.type);
     if (!column.nullable) out += " NOT NULL";

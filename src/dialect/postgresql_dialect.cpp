@@ -24,35 +24,20 @@ public:
 
     std::string type_sql(const SqlType& t) const override {
         switch (t.kind) {
-            case TypeKind::Integer: return "INTEGER";
-            case TypeKind::BigInteger: return "BIGINT";
-            case TypeKind::SmallInteger: return "SMALLINT";
-            case TypeKind::Boolean: return "BOOLEAN";
             case TypeKind::Float: return "DOUBLE PRECISION";
-            case TypeKind::Numeric:
-                if (t.precision == 0) return "NUMERIC";
-                return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
-            case TypeKind::String: return t.length ? "VARCHAR(" + std::to_string(t.length) + ")" : "VARCHAR";
-            case TypeKind::Text: return "TEXT";
             case TypeKind::DateTime: return "TIMESTAMP WITHOUT TIME ZONE";
-            case TypeKind::Date: return "DATE";
             case TypeKind::Time: return "TIME WITHOUT TIME ZONE";
             case TypeKind::LargeBinary: return "BYTEA";
             case TypeKind::Enum: return quote(t.enum_name);  // callers with a Column use enum_type_name()
+            default: return Dialect::type_sql(t);
         }
-        return "?";
     }
 
     std::string literal(const Value& value) const override {
         if (value.is<bool>()) return value.as<bool>() ? "true" : "false";
         if (value.is<Blob>()) {
-            static const char* hex = "0123456789abcdef";
-            std::string out = "'\\x";
-            for (auto b : value.as<Blob>().bytes) {
-                out.push_back(hex[b >> 4]);
-                out.push_back(hex[b & 15]);
-            }
-            return out + "'::bytea";
+            std::string hex = Dialect::literal(value);  // X'00ff'
+            return "'\\x" + hex.substr(2, hex.size() - 3) + "'::bytea";
         }
         return Dialect::literal(value);
     }

@@ -18,18 +18,8 @@ public:
 
     std::string type_sql(const SqlType& t) const override {
         switch (t.kind) {
-            case TypeKind::Integer: return "INTEGER";
-            case TypeKind::BigInteger: return "BIGINT";
-            case TypeKind::SmallInteger: return "SMALLINT";
-            case TypeKind::Boolean: return "BOOLEAN";
             case TypeKind::Float: return "FLOAT";
-            case TypeKind::Numeric:
-                if (t.precision == 0) return "NUMERIC";
-                return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
-            case TypeKind::String: return t.length ? "VARCHAR(" + std::to_string(t.length) + ")" : "VARCHAR";
-            case TypeKind::Text: return "TEXT";
             case TypeKind::DateTime: return "DATETIME";
-            case TypeKind::Date: return "DATE";
             case TypeKind::Time: return "TIME";
             case TypeKind::LargeBinary: return "BLOB";
             case TypeKind::Enum: {
@@ -38,8 +28,8 @@ public:
                 for (const auto& v : t.enum_values) longest = std::max(longest, v.size());
                 return "VARCHAR(" + std::to_string(longest) + ")";
             }
+            default: return Dialect::type_sql(t);
         }
-        return "?";
     }
 
     std::string drop_index(const std::string&, const std::string& index_name) const override {

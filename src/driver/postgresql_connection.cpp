@@ -90,12 +90,16 @@ std::string trimmed(std::string s) {
 
 // SQLSTATE classes onto strata's hierarchy. As on SQLite (and in SQLAlchemy's
 // SQLite dialect), a missing or already existing table or column is an
-// OperationalError, so code that handles it works on both backends; the rest
-// of class 42 (syntax, access) is a ProgrammingError.
+// OperationalError and a value outside an Enum an IntegrityError, so code
+// that handles them works on both backends; the rest of class 42 (syntax,
+// access) and 22 (bad values) is a ProgrammingError.
 [[noreturn]] void throw_sqlstate(const std::string& message, std::string_view sql, const std::string& sqlstate) {
     const std::string statement(sql);
     const std::string cls = sqlstate.substr(0, 2);
     if (cls == "23") throw IntegrityError(message, statement, sqlstate);
+    // A value outside an ENUM breaks the column's rule as a CHECK does on SQLite.
+    if (sqlstate == "22P02" && message.rfind("invalid input value for enum", 0) == 0)
+        throw IntegrityError(message, statement, sqlstate);
     static const std::set<std::string> schema_state{"42P01", "42703", "42P07", "42701", "42710", "42P06"};
     if (schema_state.count(sqlstate)) throw OperationalError(message, statement, sqlstate);
     static const std::set<std::string> programming{"42", "22", "0A", "25", "26", "2B", "34", "3D", "3F"};
@@ -576,14 +580,6 @@ bool is_libpq_keyword(const std::string& key) {
     return keywords.count(key) != 0;
 }
 
-std::string without_password(std::string text, const std::string& password) {
-    if (password.empty()) return text;
-    for (auto pos = text.find(password); pos != std::string::npos; pos = text.find(password, pos + 3)) {
-        text.replace(pos, password.size(), "***");
-    }
-    return text;
-}
-
 // libpq keywords for a URL. Sessions run in UTC (strata::DateTime is UTC, so
 // CURRENT_TIMESTAMP and now()::timestamp agree with it) and UTF-8; the URL's
 // own options= come after and win.
@@ -623,7 +619,8 @@ public:
         session_->conn = PQconnectdbParams(keys.data(), values.data(), 0);
         if (!session_->conn) throw OperationalError("cannot connect to " + url.masked() + ": out of memory", "", "08001");
         if (PQstatus(session_->conn) != CONNECTION_OK) {
-            const std::string why = without_password(trimmed(PQerrorMessage(session_->conn)), url.password);
+            // libpq never repeats the password (it is passed as a keyword, not in a conninfo string).
+            const std::string why = trimmed(PQerrorMessage(session_->conn));
             PQfinish(session_->conn);
             session_->conn = nullptr;
             throw OperationalError("cannot connect to " + url.masked() + ": " + why, "", "08001");

@@ -42,8 +42,21 @@ const T* named(const std::vector<T>& items, const std::string& name) {
     return it == items.end() ? nullptr : &*it;
 }
 
+// Backends re-spell CHECK text (SQLite quotes a renamed column): double
+// quotes around identifiers do not count either.
+std::string unquote_identifiers(const std::string& sql) {
+    std::string out;
+    bool in_string = false;
+    for (char c : sql) {
+        if (c == '\'') in_string = !in_string;
+        if (c == '"' && !in_string) continue;
+        out += c;
+    }
+    return out;
+}
+
 bool same_check(const CheckConstraint& a, const CheckConstraint& b) {
-    return normalize_sql(a.sqltext) == normalize_sql(b.sqltext);
+    return normalize_sql(unquote_identifiers(a.sqltext)) == normalize_sql(unquote_identifiers(b.sqltext));
 }
 
 // Accumulates upgrade ops, applying each to a copy of the database schema so

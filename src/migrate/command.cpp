@@ -50,6 +50,14 @@ public:
         CLI::App app{"Database migrations for " + ctx_.program_name, ctx_.program_name + " db"};
         app.require_subcommand(1);
         declare(app);
+        auto named = [&](CLI::App* sub) { return sub->check_name(args[0]); };
+        if (!args.empty() && !args[0].empty() && args[0][0] != '-' && app.get_subcommands(named).empty()) {
+            std::string known;
+            for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; }))
+                known += (known.empty() ? "" : ", ") + sub->get_name();
+            io_.err << "error: unknown command '" << args[0] << "' (expected one of " << known << ")\n";
+            return 1;
+        }
         std::vector<std::string> reversed(args.rbegin(), args.rend());
         try {
             app.parse(reversed);
@@ -179,24 +187,26 @@ private:
     }
 
     int create_all() {
+        // The repository is read first: a malformed file stops us before any table is made.
+        std::optional<ScriptDirectory> s;
+        if (fs::exists(ctx_.migrations_dir / kConfigFile)) s.emplace(ctx_.migrations_dir);
+        MetaData md = target();
         auto db = open();
         auto conn = db.connect();
         auto existing = table_names(*conn);
         if (!existing.empty() && !checkfirst_)
             throw MigrationError("the database at " + db.url().masked() + " already has tables (" +
                                  join_ids(existing) + "); use --checkfirst to create only the missing ones");
-        MetaData md = target();
         md.create_all(*conn, /*checkfirst=*/true);
         io_.out << "Created tables in " << db.url().masked() << ":";
         for (const auto* t : md.sorted_tables()) io_.out << " " << t->name();
         io_.out << "\n";
-        if (!fs::exists(ctx_.migrations_dir / kConfigFile)) {
+        if (!s) {
             io_.out << "Not stamped: no migration repository (run " << hint("init") << ")\n";
             return 0;
         }
-        ScriptDirectory s = scripts();
-        Runner(*conn, s).stamp("heads");
-        io_.out << "Stamped " << label(s.heads()) << "\n";
+        Runner(*conn, *s).stamp("heads");
+        io_.out << "Stamped " << label(s->heads()) << "\n";
         return 0;
     }
 
@@ -327,7 +337,8 @@ private:
         if (kids.size() > 1) io_.out << " (branchpoint)";
         if (rev.is_merge()) io_.out << " (mergepoint)";
         io_.out << ", " << rev.message << "\n";
-        if (verbose_) io_.out << "    created " << rev.created << ", file " << rev.path.string() << "\n";
+        if (verbose_) io_.out << "    " << (rev.created.empty() ? "" : "created " + rev.created + ", ") << "file "
+                              << rev.path.string() << "\n";
     }
 
     int show_history() {

@@ -35,6 +35,34 @@ bool mentions_identifier(const std::string& sql, const std::string& name) {
     return false;
 }
 
+// `sql` with the identifier `from` (bare or double-quoted, outside string
+// literals) renamed to "to" — quoted, as SQLite writes it after RENAME COLUMN.
+std::string rename_identifier(const std::string& sql, const std::string& from, const std::string& to) {
+    auto is_ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    const std::string quoted_to = "\"" + to + "\"";
+    std::string out;
+    for (std::size_t i = 0; i < sql.size();) {
+        char c = sql[i];
+        if (c == '\'' || c == '"') {
+            std::size_t end = sql.find(c, i + 1);
+            if (end == std::string::npos) end = sql.size() - 1;
+            std::string token = sql.substr(i, end - i + 1);
+            out += (c == '"' && token == "\"" + from + "\"") ? quoted_to : token;
+            i = end + 1;
+        } else if (is_ident(c)) {
+            std::size_t end = i;
+            while (end < sql.size() && is_ident(sql[end])) ++end;
+            std::string word = sql.substr(i, end - i);
+            out += word == from ? quoted_to : word;
+            i = end;
+        } else {
+            out += c;
+            ++i;
+        }
+    }
+    return out;
+}
+
 [[noreturn]] void fail(const std::string& op, const std::string& what) {
     throw MigrationError(op + ": " + what);
 }
@@ -147,6 +175,8 @@ struct Applier {
         for (auto& ix : t.indexes) rename_in(ix.columns, from, to);
         for (auto& uq : t.unique_constraints) rename_in(uq.columns, from, to);
         for (auto& fk : t.foreign_keys) rename_in(fk.columns, from, to);
+        for (auto& ck : t.checks)
+            if (mentions_identifier(ck.sqltext, from)) ck.sqltext = rename_identifier(ck.sqltext, from, to);
         for (const auto& other : schema.tables())
             for (auto& fk : other->foreign_keys)
                 if (fk.ref_table == t.name()) rename_in(fk.ref_columns, from, to);
@@ -225,10 +255,11 @@ void append(std::vector<std::string>& out, const std::vector<std::string>& more)
 
 // SQLite's way to change what ALTER TABLE cannot: build the new table under a
 // temporary name, copy the rows, drop the old table, rename, recreate indexes.
-// Foreign keys enforcement is off for the run (set by the runner, outside the
-// transaction) and PRAGMA foreign_key_check runs before commit.
+// `sources` maps each copied column of `after` to its column in `before`.
+// Foreign key enforcement is off for the run (set by the runner, outside the
+// transaction) and PRAGMA foreign_key_check runs after each revision.
 std::vector<std::string> batch_rebuild(const Dialect& d, const Table& before, const Table& after,
-                                       const std::map<std::string, std::string>& renamed /* new -> old */) {
+                                       const std::map<std::string, std::string>& sources) {
     const std::string tmp = "_strata_tmp_" + after.name();
     std::vector<std::string> out;
     std::vector<std::string> create = d.create_table(after);
@@ -239,21 +270,33 @@ std::vector<std::string> batch_rebuild(const Dialect& d, const Table& before, co
     create[0].replace(at, quoted.size(), d.quote(tmp));
     append(out, create);
 
-    std::vector<std::string> targets, sources;
+    std::vector<std::string> targets, from;
     for (const auto& c : after.columns) {
-        auto r = renamed.find(c.name);
-        const std::string source = r == renamed.end() ? c.name : r->second;
-        if (!before.find_column(source)) continue;   // a new column: its default fills it
+        auto source = sources.find(c.name);
+        if (source == sources.end()) continue;   // a new column: its default fills it
         targets.push_back(c.name);
-        sources.push_back(source);
+        from.push_back(source->second);
     }
     if (!targets.empty())
         out.push_back("INSERT INTO " + d.quote(tmp) + " (" + d.quoted_list(targets) + ") SELECT " +
-                      d.quoted_list(sources) + " FROM " + d.quote(before.name()));
+                      d.quoted_list(from) + " FROM " + d.quote(before.name()));
     out.push_back("DROP TABLE " + d.quote(before.name()));
     out.push_back(alter_table(d, tmp) + "RENAME TO " + quoted);
     append(out, d.create_indexes(after));
     return out;
+}
+
+// Where each column's rows come from, followed through the ops of a rebuild:
+// an added column has no source (a dropped-then-added one neither), a renamed
+// one keeps its origin.
+void track_sources(const Operation& op, std::map<std::string, std::optional<std::string>>& sources) {
+    if (auto* add = std::get_if<AddColumn>(&op)) sources[add->column.name] = std::nullopt;
+    if (auto* drop = std::get_if<DropColumn>(&op)) sources.erase(drop->column);
+    if (auto* alter = std::get_if<AlterColumn>(&op); alter && alter->new_name && *alter->new_name != alter->column) {
+        auto origin = sources[alter->column];
+        sources.erase(alter->column);
+        sources[*alter->new_name] = origin;
+    }
 }
 
 Table after_op(const Operation& op, const MetaData& before, const std::string& table) {
@@ -291,14 +334,37 @@ bool sqlite_can_drop(const MetaData& schema, const Table& t, const Column& c) {
     return true;
 }
 
+// The table an op rebuilds on a dialect without the needed ALTER (SQLite).
+struct BatchTable {
+    const MetaData& before;
+
+    std::optional<std::string> operator()(const AddColumn& op) const {
+        return sqlite_can_add(op.column) ? std::nullopt : std::optional<std::string>(op.table);
+    }
+    std::optional<std::string> operator()(const DropColumn& op) const {
+        const Table* t = before.find(op.table);
+        const Column* c = t ? t->find_column(op.column) : nullptr;
+        if (!c || sqlite_can_drop(before, *t, *c)) return std::nullopt;
+        return op.table;
+    }
+    std::optional<std::string> operator()(const AlterColumn& op) const {
+        if (op.type || op.nullable || op.server_default) return op.table;
+        return std::nullopt;   // a rename alone is native
+    }
+    std::optional<std::string> operator()(const CreateUniqueConstraint& op) const { return op.table; }
+    std::optional<std::string> operator()(const CreateCheckConstraint& op) const { return op.table; }
+    std::optional<std::string> operator()(const CreateForeignKey& op) const { return op.table; }
+    std::optional<std::string> operator()(const DropConstraint& op) const { return op.table; }
+    template <class Other>
+    std::optional<std::string> operator()(const Other&) const {
+        return std::nullopt;
+    }
+};
+
 struct Renderer {
     const Dialect& d;
     const MetaData& before;
 
-    std::vector<std::string> batch(const Operation& op, const std::string& table,
-                                   const std::map<std::string, std::string>& renamed = {}) const {
-        return batch_rebuild(d, require_table(before, table, op_name(op)), after_op(op, before, table), renamed);
-    }
     const Table& table(const std::string& name, const Operation& op) const {
         return require_table(before, name, op_name(op));
     }
@@ -320,7 +386,6 @@ struct Renderer {
     }
     std::vector<std::string> operator()(const AddColumn& op) const {
         const Table& t = table(op.table, op);
-        if (d.needs_batch_alter() && !sqlite_can_add(op.column)) return batch(op, op.table);
         std::vector<std::string> out = d.create_types(single_column_table(t, op.column));
         out.push_back(alter_table(d, op.table) + "ADD COLUMN " + d.column_definition(t, op.column));
         return out;
@@ -329,7 +394,6 @@ struct Renderer {
         const Table& t = table(op.table, op);
         const Column* c = t.find_column(op.column);
         if (!c) fail("drop_column", "table '" + op.table + "' has no column '" + op.column + "'");
-        if (d.needs_batch_alter() && !sqlite_can_drop(before, t, *c)) return batch(op, op.table);
         std::vector<std::string> out{alter_table(d, op.table) + "DROP COLUMN " + d.quote(op.column)};
         append(out, d.drop_types(single_column_table(t, *c)));
         return out;
@@ -339,16 +403,6 @@ struct Renderer {
         const Column* c = t.find_column(op.column);
         if (!c) fail("alter_column", "table '" + op.table + "' has no column '" + op.column + "'");
         bool rename = op.new_name && *op.new_name != op.column;
-        bool changes_definition = op.type || op.nullable || op.server_default;
-        if (d.needs_batch_alter()) {
-            if (changes_definition) {
-                std::map<std::string, std::string> renamed;
-                if (rename) renamed[*op.new_name] = op.column;
-                return batch(op, op.table, renamed);
-            }
-            if (!rename) return {};
-            return {alter_table(d, op.table) + "RENAME COLUMN " + d.quote(op.column) + " TO " + d.quote(*op.new_name)};
-        }
         return alter_in_place(op, t, *c, rename);
     }
     std::vector<std::string> alter_in_place(const AlterColumn& op, const Table& t, const Column& c, bool rename) const {
@@ -358,8 +412,12 @@ struct Renderer {
         if (op.nullable && *op.nullable != c.nullable) out.push_back(prefix + (*op.nullable ? "DROP" : "SET") + " NOT NULL");
         if (op.server_default && (*op.server_default != c.server_default || (op.type && c.server_default)))
             out.push_back(prefix + (*op.server_default ? "SET DEFAULT " + **op.server_default : "DROP DEFAULT"));
-        if (rename)
+        if (rename) {
             out.push_back(alter_table(d, op.table) + "RENAME COLUMN " + d.quote(op.column) + " TO " + d.quote(*op.new_name));
+            for (const auto& ck : t.checks)
+                if (mentions_identifier(ck.sqltext, op.column))
+                    append(out, check_comment(op.table, {ck.name, rename_identifier(ck.sqltext, op.column, *op.new_name)}));
+        }
         return out;
     }
     // USING converts existing rows; an ENUM type of the same name is swapped
@@ -403,7 +461,6 @@ struct Renderer {
     std::vector<std::string> add_constraint(const Operation& op, const std::string& table_name,
                                             const std::string& clause) const {
         table(table_name, op);
-        if (d.needs_batch_alter()) return batch(op, table_name);
         return {alter_table(d, table_name) + "ADD " + clause};
     }
     std::vector<std::string> operator()(const CreateUniqueConstraint& op) const {
@@ -411,19 +468,20 @@ struct Renderer {
     }
     std::vector<std::string> operator()(const CreateCheckConstraint& op) const {
         auto out = add_constraint(op, op.table, d.check_clause(op.constraint));
-        // As the PostgreSQL dialect's create_table does: the declared text kept
-        // as the constraint's comment, so inspect() reads back what was written.
-        if (is_postgresql(d))
-            out.push_back("COMMENT ON CONSTRAINT " + d.quote(op.constraint.name) + " ON " + d.quote(op.table) + " IS " +
-                          d.literal(Value(op.constraint.sqltext)));
+        append(out, check_comment(op.table, op.constraint));
         return out;
+    }
+    // As the PostgreSQL dialect's create_table does: a CHECK's declared text
+    // kept as the constraint's comment, so inspect() reads back what was written.
+    std::vector<std::string> check_comment(const std::string& table, const CheckConstraint& ck) const {
+        if (!is_postgresql(d)) return {};
+        return {"COMMENT ON CONSTRAINT " + d.quote(ck.name) + " ON " + d.quote(table) + " IS " + d.literal(Value(ck.sqltext))};
     }
     std::vector<std::string> operator()(const CreateForeignKey& op) const {
         return add_constraint(op, op.table, d.foreign_key_clause(op.constraint));
     }
     std::vector<std::string> operator()(const DropConstraint& op) const {
         table(op.table, op);
-        if (d.needs_batch_alter()) return batch(op, op.table);
         return {alter_table(d, op.table) + "DROP CONSTRAINT " + d.quote(op.name)};
     }
     std::vector<std::string> operator()(const Execute& op) const {
@@ -603,7 +661,35 @@ std::string describe(const Operation& op) {
     return op_name(op) + " " + subject;
 }
 
+std::optional<std::string> batch_table(const Operation& op, const Dialect& dialect, const MetaData& before) {
+    if (!dialect.needs_batch_alter()) return std::nullopt;
+    auto table = std::visit(BatchTable{before}, op);
+    if (table && !before.find(*table)) return std::nullopt;   // render() reports the missing table
+    return table;
+}
+
+std::vector<std::string> render_batch(const std::vector<const Operation*>& ops, const Dialect& dialect,
+                                      const MetaData& before) {
+    if (ops.empty()) return {};
+    const std::string table = batch_table(*ops[0], dialect, before).value_or("");
+    const Table& old = require_table(before, table, op_name(*ops[0]));
+    std::map<std::string, std::optional<std::string>> sources;
+    for (const auto& c : old.columns) sources[c.name] = c.name;
+    MetaData after = before;
+    for (const Operation* op : ops) {
+        if (batch_table(*op, dialect, after) != table)
+            throw MigrationError(describe(*op) + ": not a rebuild of table '" + table + "'");
+        migrate::apply(*op, after);
+        track_sources(*op, sources);
+    }
+    std::map<std::string, std::string> copied;
+    for (const auto& [column, origin] : sources)
+        if (origin) copied[column] = *origin;
+    return batch_rebuild(dialect, old, copy_table(*after.find(table), table), copied);
+}
+
 std::vector<std::string> render(const Operation& op, const Dialect& dialect, const MetaData& before) {
+    if (batch_table(op, dialect, before)) return render_batch({&op}, dialect, before);
     return std::visit(Renderer{dialect, before}, op);
 }
 

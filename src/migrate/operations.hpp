@@ -101,6 +101,13 @@ const std::vector<std::string>& op_names();
 
 // The SQL statements for this op on a dialect, given the schema just before it.
 std::vector<std::string> render(const Operation& op, const Dialect& dialect, const MetaData& before);
+// SQLite "batch" mode: the table this op rebuilds on a dialect whose ALTER
+// TABLE cannot do it (nothing on PostgreSQL, or for ops SQLite does natively).
+std::optional<std::string> batch_table(const Operation& op, const Dialect& dialect, const MetaData& before);
+// One rebuild for several consecutive ops on the same table (each with a
+// batch_table equal to the first's, in the schema after the ones before it).
+std::vector<std::string> render_batch(const std::vector<const Operation*>& ops, const Dialect& dialect,
+                                      const MetaData& before);
 // Applies the op to the schema. Throws MigrationError when the op does not fit
 // it (a missing table, an existing column, …).
 void apply(const Operation& op, MetaData& schema);

@@ -98,6 +98,14 @@ private:
         if (!value.IsDefined() || value.IsNull()) return std::nullopt;
         return scalar(value, "text for '" + key + "'");
     }
+    // An SQL expression: '' in YAML is an empty string, not the SQL literal ''.
+    std::optional<std::string> server_default(const YAML::Node& map) const {
+        auto text = optional_text(map, "server_default");
+        if (text && text->empty())
+            error(map["server_default"], "server_default: expected an SQL expression such as \"'text'\", \"''\" or 0 "
+                                         "(null for none)");
+        return text;
+    }
     SqlType type(const YAML::Node& node) const {
         std::string text = scalar(node, "a type name (Integer, String(64), …)");
         try {
@@ -198,7 +206,7 @@ private:
         if (node["primary_key"]) c.primary_key = boolean(node["primary_key"], "primary_key");
         c.nullable = node["nullable"] ? boolean(node["nullable"], "nullable") : !c.primary_key;
         if (node["autoincrement"]) c.autoincrement = boolean(node["autoincrement"], "autoincrement");
-        c.server_default = optional_text(node, "server_default");
+        c.server_default = server_default(node);
         return c;
     }
 
@@ -259,7 +267,7 @@ private:
         a.column = name(args, "column", op);
         if (args["type"]) a.type = type(args["type"]);
         if (args["nullable"]) a.nullable = boolean(args["nullable"], "nullable");
-        if (args["server_default"]) a.server_default = optional_text(args, "server_default");
+        if (args["server_default"]) a.server_default = server_default(args);
         if (args["new_name"]) a.new_name = name(args, "new_name", op);
         if (!a.type && !a.nullable && !a.server_default && !a.new_name)
             error(args, op + ": nothing to change (expected at least one of type, nullable, server_default, new_name)");

@@ -11,8 +11,6 @@ namespace strata::migrate {
 
 namespace {
 
-// Key of the PostgreSQL advisory lock that serialises migration runs ("strata" in ASCII).
-constexpr const char* kPgLockKey = "126943304823905";
 constexpr int kDefaultBusyTimeoutMs = 5000;   // ConnectionOptions' default, restored after waiting
 
 std::string revision_label(const std::vector<std::string>& heads) {
@@ -36,8 +34,9 @@ void require_known(const ScriptDirectory& scripts, const std::vector<std::string
                                  scripts.versions_dir().string() + " (was its file deleted?)");
 }
 
+// "+N" / "-N" with a sane N (longer numbers are not relative ids; stoi would throw).
 bool is_relative(const std::string& text, char sign) {
-    return text.size() > 1 && text[0] == sign &&
+    return text.size() > 1 && text.size() <= 7 && text[0] == sign &&
            std::all_of(text.begin() + 1, text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
@@ -56,6 +55,53 @@ struct Hooks {
     virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
 };
 
+// Consecutive ops that SQLite rebuilds the same table for are rendered as one
+// rebuild (one copy of the rows); returns the end of the group starting at k.
+std::size_t batch_group_end(const std::vector<Step>& steps, std::size_t k, const Dialect& dialect,
+                            const MetaData& schema) {
+    auto table = batch_table(steps[k].op, dialect, schema);
+    if (!table) return k + 1;
+    MetaData scratch = schema;
+    std::size_t end = k;
+    while (end < steps.size() && batch_table(steps[end].op, dialect, scratch) == table) {
+        try {
+            migrate::apply(steps[end].op, scratch);
+        } catch (const Error&) {
+            break;   // reported when that op runs on its own
+        }
+        ++end;
+    }
+    return std::max(end, k + 1);
+}
+
+// "op 2 `add_column user.x`", or "ops 2-3 (one rebuild of user: `…`, `…`)".
+std::string describe_steps(const std::vector<Step>& steps, std::size_t k, std::size_t end) {
+    if (end == k + 1) return "op " + std::to_string(k + 1) + " `" + describe(steps[k].op) + "`";
+    std::string ops;
+    for (std::size_t i = k; i < end; ++i) ops += (i == k ? "`" : ", `") + describe(steps[i].op) + "`";
+    return "ops " + std::to_string(k + 1) + "-" + std::to_string(end) + " (one table rebuild: " + ops + ")";
+}
+
+// Steps [k, end): one op, or a group rebuilt at once.
+void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t k, std::size_t end,
+               const Dialect& dialect, MetaData& schema, Hooks& hooks) {
+    if (end == k + 1) {
+        hooks.op(rev, steps[k], schema);
+        for (const auto& sql : render(steps[k].op, dialect, schema)) hooks.sql(sql);
+        migrate::apply(steps[k].op, schema);
+        if (std::holds_alternative<Execute>(steps[k].op)) hooks.opaque(schema);
+        return;
+    }
+    const MetaData before = schema;
+    std::vector<const Operation*> ops;
+    for (std::size_t i = k; i < end; ++i) {
+        hooks.op(rev, steps[i], schema);
+        migrate::apply(steps[i].op, schema);
+        ops.push_back(&steps[i].op);
+    }
+    for (const auto& sql : render_batch(ops, dialect, before)) hooks.sql(sql);
+}
+
 // Renders every op of the plan against the evolving schema and reports it.
 void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& dialect, MetaData& schema, Hooks& hooks) {
     std::set<std::string> applied = scripts.ancestors(plan.start_heads);
@@ -63,17 +109,14 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
     for (const Revision* rev : plan.revisions) {
         hooks.revision(*rev, plan.upgrade);
         const auto& steps = plan.upgrade ? rev->upgrade : rev->downgrade;
-        for (std::size_t k = 0; k < steps.size(); ++k) {
-            const Step& step = steps[k];
+        for (std::size_t k = 0, end = 0; k < steps.size(); k = end) {
+            end = batch_group_end(steps, k, dialect, schema);
             try {
-                hooks.op(*rev, step, schema);
-                for (const auto& sql : render(step.op, dialect, schema)) hooks.sql(sql);
-                migrate::apply(step.op, schema);
-                if (std::holds_alternative<Execute>(step.op)) hooks.opaque(schema);
+                run_steps(*rev, steps, k, end, dialect, schema, hooks);
             } catch (const Error& e) {
-                throw MigrationError(location(*rev, step) + ": revision " + rev->id + " (" + rev->message + "), " +
-                                     (plan.upgrade ? "upgrade" : "downgrade") + " op " + std::to_string(k + 1) +
-                                     " `" + describe(step.op) + "` failed: " + e.what());
+                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" + rev->message + "), " +
+                                     (plan.upgrade ? "upgrade " : "downgrade ") + describe_steps(steps, k, end) +
+                                     " failed: " + e.what());
             }
         }
         try {
@@ -106,36 +149,37 @@ void run_query(Connection& conn, const std::string& sql) {
     }
 }
 
-std::int64_t count_rows(Connection& conn, const std::string& sql) {
+// The first column of the first row as an integer (0 without a row).
+std::int64_t query_int(Connection& conn, const std::string& sql) {
     auto stmt = conn.prepare(sql);
     return stmt->step() ? stmt->get_int64(0) : 0;
 }
 
 // The migration transaction: lock, BEGIN, and on SQLite foreign keys off for
-// the run (rebuilt tables would otherwise cascade), checked before commit.
+// the run (rebuilt tables would otherwise cascade); LiveHooks checks them
+// after each revision.
 class MigrationTransaction {
 public:
     MigrationTransaction(Connection& conn, const RunOptions& options) : conn_(conn) {
         sqlite_ = conn.dialect().name() == "sqlite";
-        if (sqlite_) {
-            foreign_keys_were_on_ = count_rows(conn, "PRAGMA foreign_keys") != 0;
-            run_query(conn, "PRAGMA foreign_keys = OFF");
-            lock_sqlite(options);
-        } else {
-            conn.execute("BEGIN");
-            open_ = true;
-            lock_postgresql(options);
+        try {
+            if (sqlite_) {
+                foreign_keys_were_on_ = query_int(conn, "PRAGMA foreign_keys") != 0;
+                run_query(conn, "PRAGMA foreign_keys = OFF");
+                lock_sqlite(options);
+            } else {
+                conn.execute("BEGIN");
+                open_ = true;
+                lock_postgresql(options);
+            }
+        } catch (...) {   // no destructor runs for a half-built object: undo here
+            close();
+            throw;
         }
     }
     MigrationTransaction(const MigrationTransaction&) = delete;
     MigrationTransaction& operator=(const MigrationTransaction&) = delete;
-    ~MigrationTransaction() {
-        try {
-            rollback();
-            if (sqlite_ && foreign_keys_were_on_) run_query(conn_, "PRAGMA foreign_keys = ON");
-        } catch (...) {   // a destructor must not throw; the connection is discarded by its owner
-        }
-    }
+    ~MigrationTransaction() { close(); }
 
     void commit() {
         conn_.execute("COMMIT");
@@ -147,6 +191,15 @@ public:
     }
 
 private:
+    // Rolls back what is open and gives the connection its foreign keys back.
+    void close() noexcept {
+        try {
+            rollback();
+            if (sqlite_ && foreign_keys_were_on_) run_query(conn_, "PRAGMA foreign_keys = ON");
+        } catch (...) {   // must not throw; a broken connection is discarded by its pool
+        }
+    }
+
     // BEGIN IMMEDIATE takes SQLite's write lock before anything is read, so two
     // runs never interleave; a busy database means another run holds it.
     void lock_sqlite(const RunOptions& options) {
@@ -171,12 +224,12 @@ private:
         run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(kDefaultBusyTimeoutMs));
     }
     void lock_postgresql(const RunOptions& options) {
-        auto got = conn_.prepare(std::string("SELECT pg_try_advisory_xact_lock(") + kPgLockKey + ")");
+        auto got = conn_.prepare("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
         if (got->step() && got->get_bool(0)) return;
         if (options.notice) options.notice("Another migration is running on this database; waiting for its lock...");
         conn_.execute("SET LOCAL lock_timeout = '" + std::to_string(options.lock_timeout.count()) + "ms'");
         try {
-            run_query(conn_, std::string("SELECT pg_advisory_xact_lock(") + kPgLockKey + ")");
+            run_query(conn_, "SELECT pg_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
         } catch (const DatabaseError& e) {
             throw MigrationError(std::string("could not take the migration lock: another migration is still running: ") +
                                  e.what());
@@ -261,8 +314,13 @@ void count_losses(Connection& conn, const MetaData& start, std::vector<DataLoss>
         if (!t || (!loss.column.empty() && !t->find_column(loss.column))) continue;
         std::string sql = "SELECT COUNT(*) FROM " + d.quote(loss.table);
         if (!loss.column.empty()) sql += " WHERE " + d.quote(loss.column) + " IS NOT NULL";
-        loss.rows = count_rows(conn, sql);
+        loss.rows = query_int(conn, sql);
     }
+}
+
+MigrationError rolled_back(const Error& e, const std::vector<std::string>& start) {
+    return MigrationError(std::string(e.what()) + "\nEverything was rolled back: the database is still at " +
+                          revision_label(start) + ".");
 }
 
 std::vector<std::string> read_heads(Connection& conn) {
@@ -416,6 +474,16 @@ RunResult Runner::downgrade(const std::string& target, const RunOptions& options
     return run(false, target, options);
 }
 
+std::vector<DataLoss> Runner::data_losses(const Plan& plan, const MetaData& schema) {
+    MetaData scratch = schema;
+    LossHooks hooks;
+    walk(plan, scripts_, conn_.dialect(), scratch, hooks);
+    count_losses(conn_, schema, hooks.losses);
+    // Empty tables and columns lose nothing; rows made in this very run are not asked about.
+    std::erase_if(hooks.losses, [](const DataLoss& l) { return l.rows <= 0; });
+    return std::move(hooks.losses);
+}
+
 RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions& options) {
     MigrationTransaction tx(conn_, options);
     ensure_version_table(conn_);
@@ -429,25 +497,22 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         return result;
     }
     MetaData schema = inspect(conn_);
-    if (options.confirm) {
-        MetaData scratch = schema;
-        LossHooks losses;
-        walk(plan, scripts_, conn_.dialect(), scratch, losses);
-        count_losses(conn_, schema, losses.losses);
-        // Empty tables and columns lose nothing; rows made in this very run are not asked about.
-        std::erase_if(losses.losses, [](const DataLoss& l) { return l.rows <= 0; });
-        if (!losses.losses.empty() && !options.confirm(losses.losses))
-            throw MigrationError("aborted: nothing was changed, the database is still at " +
-                                 revision_label(result.from_heads));
+    std::vector<DataLoss> losses;
+    try {
+        if (options.confirm) losses = data_losses(plan, schema);
+    } catch (const Error& e) {
+        throw rolled_back(e, result.from_heads);
     }
+    if (!losses.empty() && !options.confirm(losses))
+        throw MigrationError("aborted: nothing was changed, the database is still at " +
+                             revision_label(result.from_heads));
     try {
         LiveHooks hooks(conn_, result, options);
         walk(plan, scripts_, conn_.dialect(), schema, hooks);
         tx.commit();
     } catch (const Error& e) {
         tx.rollback();
-        throw MigrationError(std::string(e.what()) + "\nEverything was rolled back: the database is still at " +
-                             revision_label(result.from_heads) + ".");
+        throw rolled_back(e, result.from_heads);
     }
     result.to_heads = read_heads(conn_);
     return result;

@@ -20,6 +20,9 @@
 
 namespace strata::migrate {
 
+// Key of the PostgreSQL advisory lock that serialises migration runs ("strata" in ASCII).
+inline constexpr std::int64_t kPostgresLockKey = 126943972389985;
+
 // A destructive op about to run, and how many rows hold data it will lose
 // (-1 when the table does not exist yet, so the count is unknown).
 struct DataLoss {
@@ -70,6 +73,8 @@ public:
 
 private:
     RunResult run(bool upgrade, const std::string& target, const RunOptions& options);
+    // The destructive ops of a plan with the rows they would empty (only those with data).
+    std::vector<DataLoss> data_losses(const Plan& plan, const MetaData& schema);
     Connection& conn_;
     const ScriptDirectory& scripts_;
 };

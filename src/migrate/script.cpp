@@ -120,10 +120,12 @@ std::string ScriptDirectory::resolve(const std::string& text) const {
     if (text == "head") {
         auto hs = heads();
         if (hs.empty()) return "";
-        if (hs.size() > 1)
+        if (hs.size() > 1) {
+            std::string spaced;
+            for (const auto& id : hs) spaced += " " + id;
             throw MigrationError("the repository has several heads (" + join_ids(hs) +
-                                 "); merge them with `db merge -m MESSAGE " + join_ids(hs) +
-                                 "` or name one revision");
+                                 "); merge them with `db merge -m MESSAGE" + spaced + "` or name one revision");
+        }
         return hs[0];
     }
     if (find(text)) return text;

@@ -110,7 +110,7 @@ std::optional<std::string> normalise_default(const std::string& expr, const SqlT
 void read_columns(Connection& conn, const TableRef& ref, Table& t) {
     auto stmt = conn.prepare(
         "SELECT a.attname, t.typname, t.typtype, a.atttypmod, a.attnotnull, "
-        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, t.oid::bigint "
+        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity IN ('a', 'd'), t.oid::bigint "
         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "WHERE a.attrelid = $1::bigint::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum");
@@ -122,8 +122,7 @@ void read_columns(Connection& conn, const TableRef& ref, Table& t) {
         c.type = type_from_catalog(conn, typname, stmt->get_text(2)[0], static_cast<int>(stmt->get_int64(3)),
                                    stmt->get_int64(7), c.name);
         c.nullable = !stmt->get_bool(4);
-        const std::string identity(stmt->get_text(6));
-        c.autoincrement = !identity.empty();
+        c.autoincrement = stmt->get_bool(6);  // GENERATED … AS IDENTITY
         if (!stmt->is_null(5)) {
             std::string expr(stmt->get_text(5));
             if (expr.rfind("nextval(", 0) == 0) c.autoincrement = true;  // serial / bigserial

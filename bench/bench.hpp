@@ -1,0 +1,49 @@
+// Benchmark harness: pairs of (raw C API, strata) runs of one workload.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+struct Sizes {
+    int users = 100000;       // W1, W2
+    int gets = 10000;         // W3
+    int w4_users = 1000;      // W4
+    int w4_posts = 10;
+    int w5_rows = 1000000;    // W5
+    int repetitions = 5;
+};
+
+// Where a workload runs: a SQLite file in a fresh temp folder, SQLite in
+// memory, or the PostgreSQL server DATABASE_URL names.
+struct Backend {
+    std::string name;         // "sqlite-file", "sqlite-memory", "postgresql"
+    std::string url;          // strata URL (for SQLite files: a fresh path per run)
+    bool is_postgres() const { return name == "postgresql"; }
+};
+
+// One side of a measurement: prepare() is not timed, run() is.
+struct Side {
+    std::function<void()> prepare;
+    std::function<void()> run;
+    std::function<void()> cleanup;
+};
+
+struct Workload {
+    std::string name;
+    std::function<Side(const Backend&)> raw;
+    std::function<Side(const Backend&)> strata;
+    bool sqlite_only = false;
+    bool measure_memory = false;
+};
+
+std::vector<Workload> workloads(const Sizes& sizes);
+
+// A fresh database per run: a new SQLite file, or the PostgreSQL database emptied.
+std::string fresh_url(const Backend& backend);
+
+}  // namespace bench

@@ -1,0 +1,162 @@
+// strata_bench: every workload through the raw C API and through strata, in
+// the same run, alternating, median of N repetitions. Output:
+//   # header lines
+//   workload backend raw_s strata_s ratio
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "bench.hpp"
+#include "strata/strata.hpp"
+
+namespace bench {
+
+namespace {
+
+std::filesystem::path temp_root;
+
+double time_side(const Side& side) {
+    side.prepare();
+    auto t0 = std::chrono::steady_clock::now();
+    side.run();
+    auto t1 = std::chrono::steady_clock::now();
+    side.cleanup();
+    return std::chrono::duration<double>(t1 - t0).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+long rss_kib() {
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// Peak memory the run() of a side adds, measured in a child process so each
+// side starts from the same heap: max RSS minus RSS before run().
+long peak_kib(const Side& side) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(pipefd[0]);
+        side.prepare();
+        long before = rss_kib();
+        side.run();
+        struct rusage ru {};
+        getrusage(RUSAGE_SELF, &ru);
+        long delta = ru.ru_maxrss - before;
+        if (write(pipefd[1], &delta, sizeof delta) != sizeof delta) _exit(1);
+        _exit(0);
+    }
+    close(pipefd[1]);  // so read() sees end-of-file if the child dies
+    long delta = -1;
+    if (read(pipefd[0], &delta, sizeof delta) != sizeof delta) delta = -1;
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return delta;
+}
+
+}  // namespace
+
+std::string fresh_url(const Backend& b) {
+    static int counter = 0;
+    if (b.name == "sqlite-memory") return "sqlite://";
+    // The pid keeps names unique across the forked children of peak_kib().
+    if (b.name == "sqlite-file")
+        return "sqlite:///" + (temp_root / ("run" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".db")).string();
+    // Never touch the user's own database: each run gets a fresh database
+    // named strata_bench on the same server.
+    auto admin = strata::connect(b.url);
+    admin->execute("DROP DATABASE IF EXISTS strata_bench WITH (FORCE)");
+    admin->execute("CREATE DATABASE strata_bench");
+    auto query = b.url.find('?');
+    std::string base = b.url.substr(0, query);
+    auto slash = base.find('/', base.find("://") + 3);
+    return (slash == std::string::npos ? base : base.substr(0, slash)) + "/strata_bench" +
+           (query == std::string::npos ? "" : b.url.substr(query));
+}
+
+}  // namespace bench
+
+int main(int argc, char** argv) {
+    using namespace bench;
+    bool quick = false;
+    std::string only;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--quick") quick = true;
+        else if (a == "--only" && i + 1 < argc) only = argv[++i];
+        else if (a == "--help" || a == "-h") {
+            std::cout << "usage: strata_bench [--quick] [--only WORKLOAD-PREFIX]\n"
+                         "  --quick   a tenth of the rows and 3 repetitions (under a minute)\n"
+                         "  DATABASE_URL=postgresql://... adds the PostgreSQL rows; they run in a database\n"
+                         "  named strata_bench on that server, dropped and recreated for every run\n";
+            return 0;
+        } else {
+            std::cerr << "unknown argument '" << a << "' (see --help)\n";
+            return 2;
+        }
+    }
+    Sizes sizes;
+    if (quick) {
+        sizes.users /= 10;
+        sizes.gets /= 10;
+        sizes.w4_users /= 10;
+        sizes.w5_rows /= 10;
+        sizes.repetitions = 3;
+    }
+    temp_root = std::filesystem::temp_directory_path() / ("strata-bench-" + std::to_string(getpid()));
+    std::filesystem::create_directories(temp_root);
+
+    std::vector<Backend> backends{{"sqlite-file", ""}, {"sqlite-memory", ""}};
+    const char* pg = std::getenv("DATABASE_URL");
+    if (pg && std::string(pg).starts_with("postgresql")) backends.push_back({"postgresql", pg});
+
+    std::cout << "# strata_bench" << (quick ? " --quick" : "") << ": median of " << sizes.repetitions
+              << " repetitions, raw and strata alternating\n";
+    std::cout << "# users=" << sizes.users << " gets=" << sizes.gets << " w4=" << sizes.w4_users << "x" << sizes.w4_posts
+              << " w5_rows=" << sizes.w5_rows << " cores=" << std::thread::hardware_concurrency() << "\n";
+    auto all = workloads(sizes);
+    // Peak memory first, as header lines, so measurement lines stay uniform.
+    for (const auto& w : all) {
+        if (!w.measure_memory || (!only.empty() && !w.name.starts_with(only))) continue;
+        for (const auto& b : backends) {
+            long raw_kib = peak_kib(w.raw(b)), strata_kib = peak_kib(w.strata(b));
+            std::printf("# peak-memory %s %s raw_MiB=%.1f strata_MiB=%.1f ratio=%.2f\n", w.name.c_str(), b.name.c_str(),
+                        raw_kib / 1024.0, strata_kib / 1024.0, raw_kib > 0 ? double(strata_kib) / raw_kib : 0.0);
+        }
+    }
+    std::cout << "# workload backend raw_s strata_s ratio\n" << std::flush;
+    for (const auto& w : all) {
+        if (!only.empty() && !w.name.starts_with(only)) continue;
+        for (const auto& b : backends) {
+            if (w.sqlite_only && b.is_postgres()) continue;
+            Side raw = w.raw(b), strata = w.strata(b);
+            std::vector<double> raw_t, strata_t;
+            for (int r = 0; r < sizes.repetitions; ++r) {
+                raw_t.push_back(time_side(raw));
+                strata_t.push_back(time_side(strata));
+            }
+            double rs = median(raw_t), ss = median(strata_t);
+            std::printf("%s %s %.6f %.6f %.3f\n", w.name.c_str(), b.name.c_str(), rs, ss, ss / rs);
+            std::fflush(stdout);
+        }
+    }
+    std::filesystem::remove_all(temp_root);
+    return 0;
+}

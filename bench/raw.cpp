@@ -1,0 +1,309 @@
+#include "raw.hpp"
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+#include "strata/url.hpp"
+
+namespace bench::raw {
+
+namespace {
+
+sqlite3* lite(void* p) { return static_cast<sqlite3*>(p); }
+PGconn* pg(void* p) { return static_cast<PGconn*>(p); }
+
+void check_lite(sqlite3* db, int rc, const char* what) {
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+void check_pg(PGresult* res, PGconn* conn, const char* what) {
+    auto st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_COPY_IN) {
+        std::string msg = std::string(what) + ": " + PQerrorMessage(conn);
+        PQclear(res);
+        throw std::runtime_error(msg);
+    }
+}
+
+std::string conninfo(const strata::Url& u) {
+    std::string out;
+    auto add = [&](const char* k, const std::string& v) {
+        if (v.empty()) return;
+        out += std::string(k) + "='";
+        for (char c : v) {
+            if (c == '\'' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += "' ";
+    };
+    add("host", u.host);
+    if (u.port) add("port", std::to_string(*u.port));
+    add("user", u.username);
+    add("password", u.password);
+    add("dbname", u.database);
+    for (const auto& [k, v] : u.query) add(k.c_str(), v);
+    return out;
+}
+
+}  // namespace
+
+Conn::Conn(const std::string& url_text) {
+    auto url = strata::parse_url(url_text);
+    if (url.backend == "sqlite") {
+        sqlite3* db = nullptr;
+        std::string path = url.is_sqlite_memory() ? ":memory:" : url.database;
+        if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("open " + path);
+        sqlite_ = db;
+        exec("PRAGMA foreign_keys = ON");
+    } else {
+        PGconn* c = PQconnectdb(conninfo(url).c_str());
+        if (PQstatus(c) != CONNECTION_OK) {
+            std::string msg = PQerrorMessage(c);
+            PQfinish(c);
+            throw std::runtime_error("connect: " + msg);
+        }
+        pg_ = c;
+    }
+}
+
+Conn::~Conn() {
+    if (sqlite_) {
+        sqlite3_finalize(static_cast<sqlite3_stmt*>(get_stmt_));
+        sqlite3_finalize(static_cast<sqlite3_stmt*>(posts_stmt_));
+        sqlite3_close(lite(sqlite_));
+    }
+    if (pg_) PQfinish(pg(pg_));
+}
+
+void Conn::exec(const std::string& sql) {
+    if (sqlite_) {
+        check_lite(lite(sqlite_), sqlite3_exec(lite(sqlite_), sql.c_str(), nullptr, nullptr, nullptr), sql.c_str());
+    } else {
+        PGresult* r = PQexec(pg(pg_), sql.c_str());
+        check_pg(r, pg(pg_), sql.c_str());
+        PQclear(r);
+    }
+}
+
+void Conn::insert_users(int n) {
+    if (sqlite_) {
+        sqlite3* db = lite(sqlite_);
+        exec("BEGIN");
+        sqlite3_stmt* st = nullptr;
+        check_lite(db, sqlite3_prepare_v2(db, "INSERT INTO \"user\" (nickname, email) VALUES (?, ?)", -1, &st, nullptr),
+                   "prepare");
+        std::string nick, email;
+        for (int i = 0; i < n; ++i) {
+            nick = "user" + std::to_string(i);
+            email = nick + "@example.com";
+            sqlite3_bind_text(st, 1, nick.data(), static_cast<int>(nick.size()), SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, email.data(), static_cast<int>(email.size()), SQLITE_STATIC);
+            check_lite(db, sqlite3_step(st), "insert");
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+        exec("COMMIT");
+        return;
+    }
+    // PostgreSQL's fastest bulk path: COPY ... FROM STDIN in text format.
+    PGconn* c = pg(pg_);
+    exec("BEGIN");
+    PGresult* r = PQexec(c, "COPY \"user\" (nickname, email) FROM STDIN");
+    check_pg(r, c, "COPY");
+    PQclear(r);
+    std::string buf;
+    buf.reserve(1 << 20);
+    for (int i = 0; i < n; ++i) {
+        std::string nick = "user" + std::to_string(i);
+        buf += nick + "\t" + nick + "@example.com\n";
+        if (buf.size() > (1 << 20) - 128) {
+            PQputCopyData(c, buf.data(), static_cast<int>(buf.size()));
+            buf.clear();
+        }
+    }
+    PQputCopyData(c, buf.data(), static_cast<int>(buf.size()));
+    PQputCopyEnd(c, nullptr);
+    r = PQgetResult(c);
+    check_pg(r, c, "COPY end");
+    PQclear(r);
+    exec("COMMIT");
+}
+
+std::vector<User> Conn::load_users() {
+    std::vector<User> out;
+    if (sqlite_) {
+        sqlite3* db = lite(sqlite_);
+        sqlite3_stmt* st = nullptr;
+        check_lite(db, sqlite3_prepare_v2(db, "SELECT id, nickname, email FROM \"user\"", -1, &st, nullptr), "prepare");
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            out.push_back({sqlite3_column_int64(st, 0),
+                           std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), sqlite3_column_bytes(st, 1)),
+                           std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_bytes(st, 2))});
+        }
+        sqlite3_finalize(st);
+        return out;
+    }
+    PGresult* r = PQexec(pg(pg_), "SELECT id, nickname, email FROM \"user\"");
+    check_pg(r, pg(pg_), "select");
+    int n = PQntuples(r);
+    out.reserve(n);
+    for (int i = 0; i < n; ++i)
+        out.push_back({std::strtoll(PQgetvalue(r, i, 0), nullptr, 10), std::string(PQgetvalue(r, i, 1), PQgetlength(r, i, 1)),
+                       std::string(PQgetvalue(r, i, 2), PQgetlength(r, i, 2))});
+    PQclear(r);
+    return out;
+}
+
+User Conn::get_user(std::int64_t id) {
+    if (sqlite_) {
+        sqlite3* db = lite(sqlite_);
+        auto* st = static_cast<sqlite3_stmt*>(get_stmt_);
+        if (!st) {
+            check_lite(db, sqlite3_prepare_v2(db, "SELECT id, nickname, email FROM \"user\" WHERE id = ?", -1, &st, nullptr),
+                       "prepare");
+            get_stmt_ = st;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        User u{0, {}, {}};
+        if (sqlite3_step(st) == SQLITE_ROW)
+            u = {sqlite3_column_int64(st, 0), reinterpret_cast<const char*>(sqlite3_column_text(st, 1)),
+                 reinterpret_cast<const char*>(sqlite3_column_text(st, 2))};
+        sqlite3_reset(st);
+        return u;
+    }
+    PGconn* c = pg(pg_);
+    if (!pg_prepared_) {
+        PGresult* r = PQprepare(c, "get_user", "SELECT id, nickname, email FROM \"user\" WHERE id = $1", 1, nullptr);
+        check_pg(r, c, "prepare");
+        PQclear(r);
+        r = PQprepare(c, "posts_of", "SELECT id, body, timestamp, user_id FROM post WHERE user_id = $1", 1, nullptr);
+        check_pg(r, c, "prepare");
+        PQclear(r);
+        pg_prepared_ = true;
+    }
+    std::string key = std::to_string(id);
+    const char* values[1] = {key.c_str()};
+    PGresult* r = PQexecPrepared(c, "get_user", 1, values, nullptr, nullptr, 0);
+    check_pg(r, c, "get");
+    User u{0, {}, {}};
+    if (PQntuples(r) == 1) u = {std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2)};
+    PQclear(r);
+    return u;
+}
+
+void Conn::insert_users_with_posts(int users, int posts_each) {
+    exec("BEGIN");
+    if (sqlite_) {
+        sqlite3* db = lite(sqlite_);
+        sqlite3_stmt *ins_user = nullptr, *ins_post = nullptr;
+        sqlite3_prepare_v2(db, "INSERT INTO \"user\" (nickname, email) VALUES (?, ?)", -1, &ins_user, nullptr);
+        sqlite3_prepare_v2(db, "INSERT INTO post (body, timestamp, user_id) VALUES (?, ?, ?)", -1, &ins_post, nullptr);
+        for (int u = 0; u < users; ++u) {
+            std::string nick = "user" + std::to_string(u), email = nick + "@example.com";
+            sqlite3_bind_text(ins_user, 1, nick.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins_user, 2, email.c_str(), -1, SQLITE_STATIC);
+            check_lite(db, sqlite3_step(ins_user), "insert user");
+            sqlite3_reset(ins_user);
+            std::int64_t uid = sqlite3_last_insert_rowid(db);
+            for (int p = 0; p < posts_each; ++p) {
+                std::string body = "post " + std::to_string(p) + " of " + nick;
+                sqlite3_bind_text(ins_post, 1, body.c_str(), -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(ins_post, 2, "2026-11-27 12:00:00.000000", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(ins_post, 3, uid);
+                check_lite(db, sqlite3_step(ins_post), "insert post");
+                sqlite3_reset(ins_post);
+            }
+        }
+        sqlite3_finalize(ins_user);
+        sqlite3_finalize(ins_post);
+    } else {
+        PGconn* c = pg(pg_);
+        for (int u = 0; u < users; ++u) {
+            std::string nick = "user" + std::to_string(u), email = nick + "@example.com";
+            const char* uv[2] = {nick.c_str(), email.c_str()};
+            PGresult* r = PQexecParams(c, "INSERT INTO \"user\" (nickname, email) VALUES ($1, $2) RETURNING id", 2, nullptr,
+                                       uv, nullptr, nullptr, 0);
+            check_pg(r, c, "insert user");
+            std::string uid = PQgetvalue(r, 0, 0);
+            PQclear(r);
+            for (int p = 0; p < posts_each; ++p) {
+                std::string body = "post " + std::to_string(p) + " of " + nick;
+                const char* pv[3] = {body.c_str(), "2026-11-27 12:00:00.000000", uid.c_str()};
+                r = PQexecParams(c, "INSERT INTO post (body, timestamp, user_id) VALUES ($1, $2, $3)", 3, nullptr, pv,
+                                 nullptr, nullptr, 0);
+                check_pg(r, c, "insert post");
+                PQclear(r);
+            }
+        }
+    }
+    exec("COMMIT");
+}
+
+std::vector<std::int64_t> Conn::user_ids() {
+    std::vector<std::int64_t> out;
+    for (const auto& u : load_users()) out.push_back(u.id);
+    return out;
+}
+
+namespace {
+std::vector<Post> read_posts_lite(sqlite3_stmt* st) {
+    std::vector<Post> out;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        out.push_back({sqlite3_column_int64(st, 0), reinterpret_cast<const char*>(sqlite3_column_text(st, 1)),
+                       reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_int64(st, 3)});
+    return out;
+}
+std::vector<Post> read_posts_pg(PGresult* r) {
+    std::vector<Post> out;
+    for (int i = 0; i < PQntuples(r); ++i)
+        out.push_back({std::strtoll(PQgetvalue(r, i, 0), nullptr, 10), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+                       std::strtoll(PQgetvalue(r, i, 3), nullptr, 10)});
+    return out;
+}
+}  // namespace
+
+std::vector<Post> Conn::posts_of(std::int64_t user_id) {
+    if (sqlite_) {
+        sqlite3* db = lite(sqlite_);
+        auto* st = static_cast<sqlite3_stmt*>(posts_stmt_);
+        if (!st) {
+            sqlite3_prepare_v2(db, "SELECT id, body, timestamp, user_id FROM post WHERE user_id = ?", -1, &st, nullptr);
+            posts_stmt_ = st;
+        }
+        sqlite3_bind_int64(st, 1, user_id);
+        auto out = read_posts_lite(st);
+        sqlite3_reset(st);
+        return out;
+    }
+    if (!pg_prepared_) get_user(0);  // prepares both statements
+    std::string key = std::to_string(user_id);
+    const char* values[1] = {key.c_str()};
+    PGresult* r = PQexecPrepared(pg(pg_), "posts_of", 1, values, nullptr, nullptr, 0);
+    check_pg(r, pg(pg_), "posts_of");
+    auto out = read_posts_pg(r);
+    PQclear(r);
+    return out;
+}
+
+std::vector<Post> Conn::posts_of_all(const std::vector<std::int64_t>& ids) {
+    std::string list;
+    for (std::size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + std::to_string(ids[i]);
+    std::string sql = "SELECT id, body, timestamp, user_id FROM post WHERE user_id IN (" + list + ")";
+    if (sqlite_) {
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(lite(sqlite_), sql.c_str(), -1, &st, nullptr);
+        auto out = read_posts_lite(st);
+        sqlite3_finalize(st);
+        return out;
+    }
+    PGresult* r = PQexec(pg(pg_), sql.c_str());
+    check_pg(r, pg(pg_), "posts_of_all");
+    auto out = read_posts_pg(r);
+    PQclear(r);
+    return out;
+}
+
+}  // namespace bench::raw

@@ -1,0 +1,54 @@
+// The raw C API side of each workload: what a careful C programmer writes
+// with sqlite3 or libpq directly, no abstraction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bench::raw {
+
+struct User {
+    std::int64_t id;
+    std::string nickname;
+    std::string email;
+};
+
+struct Post {
+    std::int64_t id;
+    std::string body;
+    std::string timestamp;
+    std::int64_t user_id;
+};
+
+// A raw connection to either backend, opened from a strata URL.
+class Conn {
+public:
+    explicit Conn(const std::string& url);
+    ~Conn();
+    Conn(const Conn&) = delete;
+    Conn& operator=(const Conn&) = delete;
+    bool postgres() const { return pg_ != nullptr; }
+    void exec(const std::string& sql);
+
+    // W1: n users in one transaction (SQLite: one prepared INSERT; PostgreSQL: COPY).
+    void insert_users(int n);
+    // W2: every user into a vector of structs.
+    std::vector<User> load_users();
+    // W3: one user by id per call, through one prepared statement.
+    User get_user(std::int64_t id);
+    // W4: users with posts; posts of one user; posts of many users in one query.
+    void insert_users_with_posts(int users, int posts_each);
+    std::vector<Post> posts_of(std::int64_t user_id);
+    std::vector<Post> posts_of_all(const std::vector<std::int64_t>& user_ids);
+    std::vector<std::int64_t> user_ids();
+
+private:
+    void* sqlite_ = nullptr;   // sqlite3*
+    void* pg_ = nullptr;       // PGconn*
+    void* get_stmt_ = nullptr; // sqlite3_stmt* for get_user / posts_of
+    void* posts_stmt_ = nullptr;
+    bool pg_prepared_ = false;
+};
+
+}  // namespace bench::raw
