@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 
+#include "shell_support.hpp"
 #include "support.hpp"
 
 using namespace strata;
@@ -16,14 +17,8 @@ struct RunResult {
 };
 
 RunResult run(const std::string& args, const std::string& env = "") {
-    std::string cmd = env + " " + STRATA_MICROBLOG_BIN + " " + args + " 2>&1";
-    RunResult r{0, {}};
-    FILE* p = popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), buf.size(), p)) r.output += buf.data();
-    int status = pclose(p);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    auto r = strata::testing::run_shell(env + " " + STRATA_MICROBLOG_BIN + " " + args + " 2>&1");
+    return {r.status, r.output};
 }
 
 }  // namespace

@@ -1,31 +1,17 @@
 // `microblog db …`, run as a user would: the README's migration walkthrough.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
-
+#include "shell_support.hpp"
 #include "support.hpp"
 
 using namespace strata;
 
 namespace {
 
-struct Run {
-    int status;
-    std::string output;   // stdout and stderr
-};
+using strata::testing::ShellRun;
 
-Run microblog(const strata::testing::TempDir& dir, const std::string& args) {
-    std::string cmd = "env -u DATABASE_URL " + std::string(STRATA_MICROBLOG_BIN) + " --basedir " + dir.path().string() +
-                      " " + args + " 2>&1 </dev/null";
-    Run r{0, {}};
-    FILE* p = popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), buf.size(), p)) r.output += buf.data();
-    int status = pclose(p);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+ShellRun microblog(const strata::testing::TempDir& dir, const std::string& args) {
+    return strata::testing::run_shell("env -u DATABASE_URL " + std::string(STRATA_MICROBLOG_BIN) + " --basedir " +
+                                      dir.path().string() + " " + args + " 2>&1 </dev/null");
 }
 
 TEST(MigrateMicroblog, ReadmeWalkthrough) {

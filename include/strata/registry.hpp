@@ -52,7 +52,10 @@ template <class V>
 struct column_traits<V, std::enable_if_t<std::is_integral_v<V> && !std::is_same_v<V, bool>>> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "an integer";
-    static SqlType type() { return sizeof(V) <= 2 ? SmallInteger() : Integer(); }
+    static SqlType type() {
+        if (sizeof(V) <= 2) return SmallInteger();
+        return Integer();
+    }
     static constexpr bool accepts(TypeKind k) {
         return k == TypeKind::Integer || k == TypeKind::BigInteger || k == TypeKind::SmallInteger;
     }
