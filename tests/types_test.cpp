@@ -33,6 +33,12 @@ TEST(Types, TypeNamesRoundTrip) {
                    String(), Text(), DateTimeType(), DateType(), TimeType(), LargeBinary(), Enum({"a", "b", "c"})})
         EXPECT_EQ(parse_type(t.to_string()), t) << t.to_string();
     EXPECT_EQ(parse_type(" Numeric( 10 , 2 ) "), Numeric(10, 2));
+    // Enum values that the plain spelling cannot carry are quoted.
+    auto odd = Enum({"a,b", "it's", " padded", "(x)", "plain"});
+    EXPECT_EQ(odd.to_string(), "Enum('a,b','it''s',' padded','(x)',plain)");
+    EXPECT_EQ(parse_type(odd.to_string()), odd);
+    EXPECT_THROW(parse_type("Enum('open"), Error);
+    EXPECT_THROW(parse_type("Enum('a' b)"), Error);
 }
 
 TEST(Types, UnknownOrMalformedTypesAreNamed) {

@@ -13,6 +13,11 @@
 int main(int argc, char** argv) {
     CLI::App app{"microblog: the Flask mega-tutorial's database chapter, in C++ on strata"};
     app.require_subcommand(1);
+    app.footer(
+        "Environment:\n"
+        "  DATABASE_URL   the database (default: sqlite:///<basedir>/app.db); e.g. postgresql://user:pass@host/db\n"
+        "  STRATA_ECHO=1  log every SQL statement with its parameters to stderr\n"
+        "Migrations live in <basedir>/migrations. See `microblog db --help`.");
     std::string basedir;
     app.add_option("--basedir", basedir, "folder holding app.db and migrations/ (default: the working folder)");
 

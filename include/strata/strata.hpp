@@ -7,6 +7,7 @@
 #include "strata/error.hpp"
 #include "strata/expression.hpp"
 #include "strata/inspect.hpp"
+#include "strata/migrate.hpp"
 #include "strata/ptr.hpp"
 #include "strata/query.hpp"
 #include "strata/registry.hpp"

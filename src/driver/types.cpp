@@ -162,8 +162,21 @@ std::string SqlType::to_string() const {
         case TypeKind::Time: return "Time";
         case TypeKind::LargeBinary: return "LargeBinary";
         case TypeKind::Enum: {
+            // A value that would not survive the plain spelling is single-quoted: Enum('a,b',c).
             std::string out = "Enum(";
-            for (std::size_t i = 0; i < enum_values.size(); ++i) out += (i ? "," : "") + enum_values[i];
+            for (std::size_t i = 0; i < enum_values.size(); ++i) {
+                const std::string& v = enum_values[i];
+                bool plain = !v.empty() && v.find_first_of(",()'") == std::string::npos && !std::isspace((unsigned char)v.front()) &&
+                             !std::isspace((unsigned char)v.back());
+                out += i ? "," : "";
+                if (plain) {
+                    out += v;
+                } else {
+                    out += '\'';
+                    for (char c : v) out += c == '\'' ? std::string("''") : std::string(1, c);
+                    out += '\'';
+                }
+            }
             return out + ")";
         }
     }
@@ -178,15 +191,39 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-std::vector<std::string> split_args(std::string_view args) {
+// Comma-separated arguments; an argument may be 'single-quoted' ('' is a quote).
+std::vector<std::string> split_args(std::string_view args, std::string_view whole) {
     std::vector<std::string> out;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i <= args.size(); ++i) {
-        if (i == args.size() || args[i] == ',') {
-            auto item = trim(args.substr(start, i - start));
-            out.emplace_back(item);
-            start = i + 1;
+    std::size_t i = 0;
+    for (;;) {
+        while (i < args.size() && std::isspace(static_cast<unsigned char>(args[i]))) ++i;
+        std::string item;
+        if (i < args.size() && args[i] == '\'') {
+            for (++i;; ++i) {
+                if (i >= args.size()) throw Error("invalid type '" + std::string(whole) + "': unterminated quote");
+                if (args[i] == '\'') {
+                    if (i + 1 < args.size() && args[i + 1] == '\'') {
+                        item += '\'';
+                        ++i;
+                        continue;
+                    }
+                    ++i;
+                    break;
+                }
+                item += args[i];
+            }
+            while (i < args.size() && std::isspace(static_cast<unsigned char>(args[i]))) ++i;
+            if (i < args.size() && args[i] != ',')
+                throw Error("invalid type '" + std::string(whole) + "': expected ',' after a quoted value");
+            if (item.empty()) item = "''";  // an explicitly empty value is kept, and rejected by the caller
+        } else {
+            std::size_t start = i;
+            while (i < args.size() && args[i] != ',') ++i;
+            item = std::string(trim(args.substr(start, i - start)));
         }
+        out.push_back(std::move(item));
+        if (i >= args.size()) break;
+        ++i;  // the comma
     }
     return out;
 }
@@ -210,7 +247,7 @@ SqlType parse_type(std::string_view text) {
     bool has_args = open != std::string_view::npos;
     if (has_args) {
         if (text.back() != ')') throw Error("invalid type '" + whole + "': missing ')'");
-        args = split_args(text.substr(open + 1, text.size() - open - 2));
+        args = split_args(text.substr(open + 1, text.size() - open - 2), whole);
     }
     auto no_args = [&](SqlType t) {
         if (has_args) throw Error("invalid type '" + whole + "': " + std::string(name) + " takes no arguments");
@@ -240,7 +277,7 @@ SqlType parse_type(std::string_view text) {
         if (!has_args || args.empty() || (args.size() == 1 && args[0].empty()))
             throw Error("invalid type '" + whole + "': Enum needs its values, e.g. Enum(draft,published)");
         for (const auto& a : args)
-            if (a.empty()) throw Error("invalid type '" + whole + "': empty Enum value");
+            if (a.empty() || a == "''") throw Error("invalid type '" + whole + "': empty Enum value");
         return Enum(args);
     }
     throw Error("unknown type '" + whole +
