@@ -17,7 +17,11 @@ namespace strata {
 // StatementHandle, so nested use of the same SQL (a lazy load inside a loop
 // over the same query) prepares a second copy instead of clobbering the first.
 struct Connection::Cache {
-    std::unordered_map<std::string, std::vector<std::unique_ptr<Statement>>> free;
+    struct TextHash {  // lookups by string_view, without copying the SQL
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, std::vector<std::unique_ptr<Statement>>, TextHash, std::equal_to<>> free;
     std::size_t checked_out = 0;
 };
 
@@ -33,7 +37,7 @@ Connection::Connection(ConnectionOptions options) : options_(options), cache_(st
 Connection::~Connection() = default;
 
 StatementHandle Connection::prepare(std::string_view sql) {
-    auto it = cache_->free.find(std::string(sql));
+    auto it = cache_->free.find(sql);
     if (it != cache_->free.end() && !it->second.empty()) {
         auto stmt = std::move(it->second.back());
         it->second.pop_back();

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <unordered_map>
 
 #include "driver/drivers.hpp"
 #include "strata/dialect.hpp"
@@ -209,6 +210,7 @@ public:
 
     ~SqliteConnection() override {
         clear_statement_cache();
+        for (auto& [sql, stmt] : control_) sqlite3_finalize(stmt);
         sqlite3_close_v2(db_);
     }
 
@@ -216,6 +218,7 @@ public:
 
     void execute(std::string_view sql) override {
         log_statement(sql);
+        if (is_transaction_control(sql)) return run_control(sql);
         std::string text(sql);
         char* err = nullptr;
         int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
@@ -259,7 +262,42 @@ protected:
     }
 
 private:
+    // BEGIN / COMMIT / ROLLBACK / SAVEPOINT run once or twice per session:
+    // parsing them each time cost more than the SELECT of a get() by key.
+    static bool is_transaction_control(std::string_view sql) {
+        for (std::string_view word : {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"})
+            if (sql.starts_with(word)) return sql.find(';') == std::string_view::npos;
+        return false;
+    }
+
+    void run_control(std::string_view sql) {
+        auto it = control_.find(sql);
+        if (it == control_.end()) {
+            sqlite3_stmt* stmt = nullptr;
+            int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+            if (rc != SQLITE_OK) throw_sqlite(db_, rc, std::string(sql));
+            it = control_.emplace(std::string(sql), stmt).first;
+        }
+        int rc = sqlite3_step(it->second);
+        if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+            sqlite3_reset(it->second);
+            return;
+        }
+        try {
+            throw_sqlite(db_, rc, std::string(sql));
+        } catch (...) {
+            sqlite3_reset(it->second);
+            throw;
+        }
+    }
+
+    struct TextHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+
     sqlite3* db_ = nullptr;
+    std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> control_;
 };
 
 }  // namespace

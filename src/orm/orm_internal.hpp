@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "orm/identity_map.hpp"
 #include "strata/database.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
@@ -135,7 +136,7 @@ public:
 };
 
 struct IdentityMap {
-    std::unordered_map<std::int64_t, RecordBase*> by_int;
+    IntKeyMap by_int;
     std::unordered_map<std::string, RecordBase*> by_text;
 };
 

@@ -88,8 +88,7 @@ RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
     if (pk.is_null()) return nullptr;
     if (integer_key(m)) {
         if (!pk.is<std::int64_t>()) return nullptr;
-        auto it = map.by_int.find(pk.as<std::int64_t>());
-        return it == map.by_int.end() ? nullptr : it->second;
+        return map.by_int.find(pk.as<std::int64_t>());
     }
     auto it = map.by_text.find(text_key(pk));
     return it == map.by_text.end() ? nullptr : it->second;
@@ -97,10 +96,7 @@ RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
 
 RecordBase* SessionImpl::lookup_row(const Mapper& m, const Statement& st, int pk_col) const {
     const auto& map = identity[m.index];
-    if (integer_key(m)) {
-        auto it = map.by_int.find(st.get_int64(pk_col));
-        return it == map.by_int.end() ? nullptr : it->second;
-    }
+    if (integer_key(m)) return map.by_int.find(st.get_int64(pk_col));
     auto it = map.by_text.find(text_key(st.get_value(pk_col, m.pk_column().column->type.kind)));
     return it == map.by_text.end() ? nullptr : it->second;
 }
@@ -109,7 +105,7 @@ void SessionImpl::remember(RecordBase* r) {
     const Mapper& m = *r->mapper;
     Value pk = m.pk_value(*r);
     auto& map = identity[m.index];
-    if (integer_key(m)) map.by_int[pk.as<std::int64_t>()] = r;
+    if (integer_key(m)) map.by_int.set(pk.as<std::int64_t>(), r);
     else map.by_text[text_key(pk)] = r;
 }
 
@@ -119,8 +115,7 @@ void SessionImpl::forget(RecordBase* r) {
     if (pk.is_null()) return;
     auto& map = identity[m.index];
     if (integer_key(m)) {
-        auto it = map.by_int.find(pk.as<std::int64_t>());
-        if (it != map.by_int.end() && it->second == r) map.by_int.erase(it);
+        map.by_int.erase(pk.as<std::int64_t>(), r);
     } else {
         auto it = map.by_text.find(text_key(pk));
         if (it != map.by_text.end() && it->second == r) map.by_text.erase(it);

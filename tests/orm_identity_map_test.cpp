@@ -1,0 +1,67 @@
+// IntKeyMap, the identity map's table for integer keys, against std::unordered_map.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <unordered_map>
+
+#include "orm/identity_map.hpp"
+
+namespace {
+
+using strata::detail::IntKeyMap;
+using strata::detail::RecordBase;
+
+RecordBase* fake(std::int64_t n) { return reinterpret_cast<RecordBase*>(static_cast<std::uintptr_t>(n) * 16 + 16); }
+
+TEST(IntKeyMap, FindsWhatWasSetAndForgetsWhatWasErased) {
+    IntKeyMap map;
+    EXPECT_EQ(map.find(1), nullptr);
+    map.set(1, fake(1));
+    map.set(-7, fake(2));
+    map.set(0, fake(3));
+    EXPECT_EQ(map.find(1), fake(1));
+    EXPECT_EQ(map.find(-7), fake(2));
+    EXPECT_EQ(map.find(0), fake(3));
+    EXPECT_EQ(map.size(), 3u);
+    map.set(1, fake(4));  // replaces
+    EXPECT_EQ(map.find(1), fake(4));
+    EXPECT_EQ(map.size(), 3u);
+    map.erase(1, fake(1));  // maps to another record: kept
+    EXPECT_EQ(map.find(1), fake(4));
+    map.erase(1, fake(4));
+    EXPECT_EQ(map.find(1), nullptr);
+    EXPECT_EQ(map.size(), 2u);
+    map.clear();
+    EXPECT_EQ(map.find(-7), nullptr);
+    EXPECT_EQ(map.size(), 0u);
+}
+
+// Random sets and erases (dense and sparse keys, so probe runs collide and
+// wrap around the table) agree with std::unordered_map after every step.
+TEST(IntKeyMap, AgreesWithUnorderedMapUnderRandomSetsAndErases) {
+    for (std::int64_t range : {std::int64_t{40}, std::int64_t{5000}, std::int64_t{1'000'000'000'000}}) {
+        std::mt19937_64 rng(static_cast<std::uint64_t>(range));
+        IntKeyMap map;
+        std::unordered_map<std::int64_t, RecordBase*> expected;
+        for (int step = 0; step < 20000; ++step) {
+            std::int64_t key = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(range)) - range / 2;
+            if (rng() % 3 == 0) {
+                auto it = expected.find(key);
+                if (it != expected.end()) {
+                    map.erase(key, it->second);
+                    expected.erase(it);
+                }
+            } else {
+                map.set(key, fake(step + 1));
+                expected[key] = fake(step + 1);
+            }
+            ASSERT_EQ(map.size(), expected.size());
+            ASSERT_EQ(map.find(key), expected.count(key) ? expected[key] : nullptr);
+        }
+        for (std::int64_t k = -range / 2; k < -range / 2 + 100; ++k)
+            EXPECT_EQ(map.find(k), expected.count(k) ? expected[k] : nullptr);
+        for (auto& [k, v] : expected) EXPECT_EQ(map.find(k), v);
+    }
+}
+
+}  // namespace
