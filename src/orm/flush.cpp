@@ -5,6 +5,7 @@
 // the savepoint and leaves every object as it was before the flush, so the
 // session stays usable (fix the object and flush again, or rollback()).
 #include <algorithm>
+#include <unordered_set>
 
 #include "orm/orm_internal.hpp"
 
@@ -54,9 +55,112 @@ void SessionImpl::sync_foreign_keys(RecordBase& r) {
     }
 }
 
+namespace {
+
+// Rows per multi-row INSERT; PostgreSQL takes at most 65535 parameters per statement.
+constexpr std::size_t kMaxBatchRows = 1000;
+constexpr std::size_t kMaxBatchParameters = 65535;
+
+// INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ... [RETURNING key]
+std::string multi_row_insert(const Dialect& d, const Mapper& m, bool with_key, std::size_t rows) {
+    std::string columns;
+    std::size_t per_row = 0;
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+        if (!with_key && static_cast<int>(i) == m.pk) continue;
+        columns += (per_row++ ? ", " : "") + d.quote(m.columns[i].name);
+    }
+    std::string sql = "INSERT INTO " + d.quote(m.table) + " (" + columns + ") VALUES ";
+    int placeholder = 1;
+    for (std::size_t r = 0; r < rows; ++r) {
+        sql += r ? ", (" : "(";
+        for (std::size_t c = 0; c < per_row; ++c) sql += (c ? ", " : "") + d.placeholder(placeholder++);
+        sql += ")";
+    }
+    if (!with_key) sql += " RETURNING " + d.quote(m.pk_column().name);
+    return sql;
+}
+
+bool references_own_table(const Mapper& m) {
+    for (auto& rel : m.relationships)
+        if (rel->kind == RelationshipKind::ManyToOne && rel->target == &m) return true;
+    return false;
+}
+
+// True if r points (through a reference assigned in this session) at a row of `unsent`.
+bool references_any(const RecordBase& r, const std::unordered_set<const RecordBase*>& unsent) {
+    for (auto& rel : r.mapper->relationships) {
+        if (rel->kind != RelationshipKind::ManyToOne) continue;
+        auto& ref = static_cast<ReferenceBase&>(rel->access->get(r.object));
+        if (ref.dirty_ && ref.target_ && unsent.count(ref.target_)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+// Where each INSERT is a round trip (PostgreSQL), new rows of one table go
+// in multi-row INSERTs. A row that references a row of its own table not yet
+// sent (a self-reference) ends the batch, so the parent's key is known first.
+void SessionImpl::insert_batched(std::vector<RecordBase*>& records, const Mapper& m) {
+    const bool self_referencing = references_own_table(m);
+    const std::size_t per_batch = std::min(kMaxBatchRows, kMaxBatchParameters / std::max<std::size_t>(1, m.columns.size()));
+    std::vector<RecordBase*> batch;
+    std::unordered_set<const RecordBase*> unsent;
+    bool batch_assigns_keys = false;
+    auto send = [&] {
+        if (batch.empty()) return;
+        insert_rows(batch, m, batch_assigns_keys);
+        batch.clear();
+        unsent.clear();
+    };
+    for (RecordBase* r : records) {
+        if (self_referencing && references_any(*r, unsent)) send();
+        sync_foreign_keys(*r);
+        apply_client_defaults(*r);
+        const bool assign_key = m.pk_autoincrement && m.pk_column().access->is_unset(r->object);
+        if (!batch.empty() && assign_key != batch_assigns_keys) send();
+        batch_assigns_keys = assign_key;
+        batch.push_back(r);
+        if (self_referencing) unsent.insert(r);
+        if (batch.size() == per_batch) send();
+    }
+    send();
+}
+
+// One multi-row INSERT. New keys come back from RETURNING; a sequence (or
+// IDENTITY) hands them out in the order the VALUES rows are inserted, so
+// sorted, they belong to the rows in order (SQLAlchemy's "insertmanyvalues"
+// relies on the same).
+void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mapper& m, bool assign_keys) {
+    const std::string sql = multi_row_insert(dialect(), m, !assign_keys, batch.size());
+    auto st = prepare(sql);
+    int index = 1;
+    for (RecordBase* r : batch)
+        for (std::size_t i = 0; i < m.columns.size(); ++i)
+            if (!assign_keys || static_cast<int>(i) != m.pk) st->bind(index++, m.columns[i].access->get(r->object));
+    note(sql);
+    if (!assign_keys) {
+        st->execute();
+    } else {
+        std::vector<std::int64_t> keys;
+        keys.reserve(batch.size());
+        while (st->step()) keys.push_back(st->get_int64(0));
+        if (keys.size() != batch.size())
+            throw Error("strata: INSERT ... RETURNING into " + m.table + " gave " + std::to_string(keys.size()) +
+                        " keys for " + std::to_string(batch.size()) + " rows");
+        std::sort(keys.begin(), keys.end());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            m.pk_column().access->set(batch[i]->object, Value(keys[i]));
+            batch[i]->key_from_database = true;
+        }
+    }
+    for (RecordBase* r : batch) remember(r);
+}
+
 void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     const MapperSql& sql = m.sql(dialect());
     const bool returning = returns_keys(dialect());
+    if (returning && records.size() > 1) return insert_batched(records, m);
     Connection& c = connection();
     auto& map = identity[m.index];
     if (m.pk_column().column->type.is_integer()) map.by_int.reserve(map.by_int.size() + records.size());

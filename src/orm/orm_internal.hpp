@@ -210,6 +210,8 @@ private:
     std::uint64_t changed_columns(const RecordBase& r) const;
     void sync_foreign_keys(RecordBase& r);
     void insert(std::vector<RecordBase*>& records, const Mapper& m);
+    void insert_batched(std::vector<RecordBase*>& records, const Mapper& m);
+    void insert_rows(const std::vector<RecordBase*>& batch, const Mapper& m, bool assign_keys);
     void update(RecordBase& r, std::uint64_t mask);
     void write_links();
     void delete_rows(const Mapper& m, std::vector<RecordBase*>& records);

@@ -1,0 +1,176 @@
+// Bulk insert: on PostgreSQL a flush sends the new rows of a table in
+// multi-row INSERTs (one round trip per 1000 rows), keys written back in
+// order; on SQLite one prepared INSERT per row. Self-references end a batch.
+#include <map>
+
+#include "orm_models.hpp"
+
+namespace orm_test {
+namespace {
+
+using strata::testing::expect_throw;
+
+struct Node {
+    std::int64_t id = 0;
+    std::string name{};
+    std::optional<std::int64_t> parent_id{};
+    strata::BelongsTo<Node> parent{};
+    strata::HasMany<Node> children{};
+};
+
+class OrmBulkInsert : public OrmTest {
+protected:
+    void SetUp() override {
+        registry.model<Node>("node")
+            .column(&Node::id, "id", strata::primary_key())
+            .column(&Node::name, "name", strata::String(40))
+            .column(&Node::parent_id, "parent_id", strata::foreign_key("node.id"))
+            .has_many(&Node::children, &Node::parent);
+        OrmTest::SetUp();
+    }
+
+    std::size_t inserts_into(const std::string& table) {
+        const std::string prefix = "INSERT INTO " + quoted(table);
+        std::size_t n = 0;
+        for (const auto& sql : take_log()) n += sql.starts_with(prefix);
+        return n;
+    }
+    std::string quoted(const std::string& table) { return db->dialect().quote(table); }
+
+    // nickname -> id as stored, read without the ORM.
+    std::map<std::string, std::int64_t> user_ids_in_db() {
+        auto conn = db->connect();
+        auto st = conn->prepare("SELECT nickname, id FROM \"user\"");
+        std::map<std::string, std::int64_t> out;
+        while (st->step()) out[std::string(st->get_text(0))] = st->get_int64(1);
+        return out;
+    }
+};
+
+TEST_P(OrmBulkInsert, ManyNewRowsOfOneTableGoInBatchesWithTheirKeysWrittenBack) {
+    auto s = session();
+    std::vector<strata::Ptr<User>> users;
+    for (int i = 0; i < 2500; ++i)
+        users.push_back(s.add(User{.nickname = "u" + std::to_string(i), .email = "u" + std::to_string(i) + "@x.org"}));
+    take_log();
+    s.commit();
+    // PostgreSQL: 1000 + 1000 + 500 rows; SQLite: one prepared INSERT per row (no round trips to save).
+    EXPECT_EQ(inserts_into("user"), is_sqlite() ? 2500u : 3u);
+    auto stored = user_ids_in_db();
+    ASSERT_EQ(stored.size(), 2500u);
+    std::set<std::int64_t> distinct;
+    for (auto& u : users) {
+        EXPECT_EQ(stored.at(u->nickname), u->id) << u->nickname;
+        distinct.insert(u->id);
+    }
+    EXPECT_EQ(distinct.size(), 2500u);
+    // The identity map knows every new row by its key.
+    for (auto& u : users) EXPECT_EQ(s.get<User>(u->id), u);
+}
+
+TEST_P(OrmBulkInsert, ChildrenOfNewParentsGetTheParentsKeys) {
+    auto s = session();
+    std::vector<strata::Ptr<Post>> posts;
+    for (int u = 0; u < 30; ++u) {
+        auto user = s.add(User{.nickname = "n" + std::to_string(u), .email = std::to_string(u) + "@x.org"});
+        for (int p = 0; p < 3; ++p) {
+            auto post = s.add(Post{.body = "p" + std::to_string(p) + " of n" + std::to_string(u)});
+            post->author = user;
+            posts.push_back(post);
+        }
+    }
+    s.commit();
+    s.close();
+    auto conn = db->connect();
+    auto st = conn->prepare("SELECT post.body, \"user\".nickname FROM post JOIN \"user\" ON \"user\".id = post.user_id");
+    int joined = 0;
+    while (st->step()) {
+        std::string body(st->get_text(0)), nickname(st->get_text(1));
+        EXPECT_TRUE(body.ends_with(" of " + nickname)) << body << " joined to " << nickname;
+        ++joined;
+    }
+    EXPECT_EQ(joined, 90);
+}
+
+TEST_P(OrmBulkInsert, BatchStatementsPerTable) {
+    auto s = session();
+    for (int u = 0; u < 5; ++u) {
+        auto user = s.add(User{.nickname = "n" + std::to_string(u), .email = std::to_string(u) + "@x.org"});
+        for (int p = 0; p < 4; ++p) s.add(Post{.body = "b"})->author = user;
+    }
+    take_log();
+    s.flush();
+    std::size_t users = 0, posts = 0;
+    for (const auto& sql : take_log()) {
+        users += sql.starts_with("INSERT INTO " + quoted("user"));
+        posts += sql.starts_with("INSERT INTO " + quoted("post"));
+    }
+    EXPECT_EQ(users, is_sqlite() ? 5u : 1u);
+    EXPECT_EQ(posts, is_sqlite() ? 20u : 1u);
+}
+
+TEST_P(OrmBulkInsert, ASelfReferenceEndsTheBatchSoTheParentHasItsKey) {
+    auto s = session();
+    // Two independent roots, then a chain root -> a -> b, then two more leaves of the root.
+    auto r1 = s.add(Node{.name = "r1"});
+    auto r2 = s.add(Node{.name = "r2"});
+    auto a = s.add(Node{.name = "a"});
+    a->parent = r1;
+    auto b = s.add(Node{.name = "b"});
+    b->parent = a;
+    auto c = s.add(Node{.name = "c"});
+    c->parent = r2;
+    take_log();
+    s.commit();
+    // PostgreSQL: [r1 r2] | [a] (needs r1) | [b c] (b needs a; c's parent r2 was sent already).
+    EXPECT_EQ(inserts_into("node"), is_sqlite() ? 5u : 3u);
+    s.close();
+    auto conn = db->connect();
+    auto st = conn->prepare("SELECT child.name, parent.name FROM node child JOIN node parent ON parent.id = child.parent_id "
+                            "ORDER BY child.name");
+    std::vector<std::string> pairs;
+    while (st->step()) pairs.push_back(std::string(st->get_text(0)) + "<-" + std::string(st->get_text(1)));
+    EXPECT_EQ(pairs, (std::vector<std::string>{"a<-r1", "b<-a", "c<-r2"}));
+}
+
+TEST_P(OrmBulkInsert, ExplicitKeysAndDatabaseKeysGoInSeparateBatches) {
+    auto s = session();
+    auto x = s.add(User{.id = 100, .nickname = "x", .email = "x@x.org"});
+    auto y = s.add(User{.id = 101, .nickname = "y", .email = "y@x.org"});
+    auto z = s.add(User{.nickname = "z", .email = "z@x.org"});
+    auto w = s.add(User{.nickname = "w", .email = "w@x.org"});
+    take_log();
+    s.commit();
+    EXPECT_EQ(inserts_into("user"), is_sqlite() ? 4u : 2u);
+    auto stored = user_ids_in_db();
+    EXPECT_EQ(stored.at("x"), 100);
+    EXPECT_EQ(stored.at("y"), 101);
+    EXPECT_EQ(stored.at("z"), z->id);
+    EXPECT_EQ(stored.at("w"), w->id);
+    EXPECT_NE(z->id, w->id);
+}
+
+TEST_P(OrmBulkInsert, AFailedBatchLeavesTheDatabaseUnchangedAndTheObjectsPending) {
+    auto s = session();
+    std::vector<strata::Ptr<User>> users;
+    for (int i = 0; i < 10; ++i)
+        users.push_back(s.add(User{.nickname = "u" + std::to_string(i), .email = "u" + std::to_string(i) + "@x.org"}));
+    users.push_back(s.add(User{.nickname = "u3", .email = "dup@x.org"}));  // nickname is unique
+    auto e = expect_throw<strata::IntegrityError>([&] { s.flush(); });
+    EXPECT_NE(std::string(e.what()).find(is_sqlite() ? "UNIQUE constraint failed: user.nickname" : "ix_user_nickname"),
+              std::string::npos)
+        << e.what();
+    for (auto& u : users) EXPECT_EQ(u->id, 0) << u->nickname;  // no key from the failed INSERT
+    s.rollback();
+    EXPECT_EQ(count_rows("user"), 0);
+    // The session is usable again: new rows insert.
+    auto s2 = session();
+    for (int i = 0; i < 10; ++i) s2.add(User{.nickname = "v" + std::to_string(i), .email = std::to_string(i) + "@v.org"});
+    s2.commit();
+    EXPECT_EQ(count_rows("user"), 10);
+}
+
+STRATA_INSTANTIATE_BACKENDS(OrmBulkInsert);
+
+}  // namespace
+}  // namespace orm_test
