@@ -188,6 +188,14 @@ TEST_P(OrmRelationship, DynamicQueryOverACollection) {
     EXPECT_FALSE(u->posts.is_loaded()) << "the query does not load the collection";
 }
 
+TEST_P(OrmRelationship, DynamicQueryOfANewOwnerFlushesItFirst) {
+    auto s = session();
+    auto u = s.add(User{.nickname = "new", .email = "new@x"});
+    u->posts.push_back(Post{.body = "p"});
+    EXPECT_EQ(u->posts.query().count(), 1);
+    EXPECT_NE(u->id, 0);
+}
+
 TEST_P(OrmRelationship, SaveUpdateCascadeAddsNewPostsWithTheirUser) {
     auto s = session();
     User user{.nickname = "john", .email = "j@x"};
@@ -284,6 +292,21 @@ TEST_P(OrmRelationship, ObjectsOfAnotherSessionAreRefused) {
     EXPECT_NE(std::string(e.what()).find("belongs to another session"), std::string::npos) << e.what();
 }
 
+TEST_P(OrmRelationship, RemovingWhileIteratingIsSafe) {
+    add_users_with_posts(1);
+    auto s = session();
+    auto u = s.get<User>(1);
+    int seen = 0;
+    for (auto& p : u->posts) {
+        s.remove(p);  // takes p out of u->posts
+        ++seen;
+    }
+    EXPECT_EQ(seen, 1) << "the second post moved into the first position";
+    for (auto& p : u->posts.to_vector()) s.remove(p);
+    s.commit();
+    EXPECT_EQ(count_rows("post"), 0);
+}
+
 TEST_P(OrmRelationship, DefaultReprAndStreaming) {
     add_users_with_posts(1);
     auto s = session();
@@ -291,8 +314,8 @@ TEST_P(OrmRelationship, DefaultReprAndStreaming) {
     p->comments.push_back(Comment{.text = "x"});
     s.commit();
     std::ostringstream out;
-    out << p->comments << " " << s.get<User>(1) << " " << s.query<User>().all();
-    EXPECT_EQ(out.str(), "[<Comment id=1>] <User u0> [<User u0>]");
+    out << p->comments << " " << s.get<User>(1) << " " << s.query<User>().all() << " " << p->author;
+    EXPECT_EQ(out.str(), "[<Comment id=1>] <User u0> [<User u0>] <User u0>");
 }
 
 STRATA_INSTANTIATE_BACKENDS(OrmRelationship);

@@ -224,6 +224,19 @@ TEST_P(OrmSession, DetachedObjectKeepsLoadedDataAndRefusesLazyLoads) {
     EXPECT_NE(std::string(e.what()).find("detached"), std::string::npos) << e.what();
 }
 
+TEST_P(OrmSession, CloseDetachesEverythingAndTheSessionGoesOn) {
+    add_john_and_susan();
+    auto s = session();
+    auto john = s.get<User>(1);
+    auto amy = s.add(User{.nickname = "amy", .email = "amy@x"});
+    s.close();
+    EXPECT_EQ(count_rows("user"), 2) << "close() rolls back";
+    expect_throw<strata::DetachedInstanceError>([&] { (void)john->posts.size(); });
+    auto again = s.get<User>(1);
+    EXPECT_NE(again.get(), john.get()) << "a new identity map";
+    EXPECT_EQ(again->nickname, "john");
+}
+
 TEST_P(OrmSession, UnmappedTypeIsAConfigError) {
     struct Unmapped {
         std::int64_t id = 0;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <type_traits>
 #include <typeinfo>
 
 #include "strata/error.hpp"
@@ -116,6 +117,13 @@ private:
     }
     std::shared_ptr<detail::RecordBase> record_;
 };
+
+namespace detail {
+template <class T>
+struct is_ptr : std::false_type {};
+template <class T>
+struct is_ptr<Ptr<T>> : std::true_type {};
+}  // namespace detail
 
 }  // namespace strata
 

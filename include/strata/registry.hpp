@@ -52,8 +52,11 @@ template <class V>
 struct column_traits<V, std::enable_if_t<std::is_integral_v<V> && !std::is_same_v<V, bool>>> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "an integer";
-    static SqlType type() { return sizeof(V) <= 2 ? SmallInteger() : Integer(); }
-    static bool accepts(TypeKind k) {
+    static SqlType type() {
+        if (sizeof(V) <= 2) return SmallInteger();
+        return Integer();
+    }
+    static constexpr bool accepts(TypeKind k) {
         return k == TypeKind::Integer || k == TypeKind::BigInteger || k == TypeKind::SmallInteger;
     }
     static void read(V& out, const Statement& st, int col) { out = static_cast<V>(st.get_int64(col)); }
@@ -70,7 +73,7 @@ struct column_traits<bool> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "bool";
     static SqlType type() { return Boolean(); }
-    static bool accepts(TypeKind k) { return k == TypeKind::Boolean; }
+    static constexpr bool accepts(TypeKind k) { return k == TypeKind::Boolean; }
     static void read(bool& out, const Statement& st, int col) { out = st.get_bool(col); }
     static std::uint64_t fingerprint(bool v) { return v ? 1 : 0; }
     static bool from(const Value& v) {
@@ -85,7 +88,7 @@ struct column_traits<V, std::enable_if_t<std::is_floating_point_v<V>>> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "a floating-point number";
     static SqlType type() { return Float(); }
-    static bool accepts(TypeKind k) { return k == TypeKind::Float || k == TypeKind::Numeric; }
+    static constexpr bool accepts(TypeKind k) { return k == TypeKind::Float || k == TypeKind::Numeric; }
     static void read(V& out, const Statement& st, int col) { out = static_cast<V>(st.get_double(col)); }
     static std::uint64_t fingerprint(V v) { return std::bit_cast<std::uint64_t>(static_cast<double>(v)); }
     static V from(const Value& v) {
@@ -100,7 +103,7 @@ struct column_traits<std::string> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "std::string";
     static SqlType type() { return String(); }
-    static bool accepts(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text || k == TypeKind::Enum; }
+    static constexpr bool accepts(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text || k == TypeKind::Enum; }
     static void read(std::string& out, const Statement& st, int col) { out.assign(st.get_text(col)); }
     static std::uint64_t fingerprint(const std::string& v) { return fingerprint_bytes(v.data(), v.size()); }
     static std::string from(const Value& v) {
@@ -113,7 +116,7 @@ struct column_traits<std::string> {
 template <class V, TypeKind Kind>
 struct exact_traits {
     static constexpr bool mappable = true;
-    static bool accepts(TypeKind k) { return k == Kind; }
+    static constexpr bool accepts(TypeKind k) { return k == Kind; }
     static V from(const Value& v) {
         if (v.is<V>()) return v.as<V>();
         throw_value_type("this column's C++ type", v);
@@ -333,6 +336,7 @@ public:
         decl.optional = detail::unwrap_optional<M>::is_optional;
         decl.accepts = &detail::column_traits<V>::accepts;
         decl.cpp_type = detail::column_traits<V>::name;
+        (check_declared_type<V, std::decay_t<Opts>>(), ...);
         (add_option(decl, std::forward<Opts>(opts)), ...);
         detail::declare_column(registry_, model_, std::move(decl));
         return *this;
@@ -400,6 +404,16 @@ public:
     }
 
 private:
+    // A type option whose kind is known at compile time (a type deriving from
+    // SqlType with `static constexpr TypeKind static_kind`) is checked here;
+    // others are checked when the model is declared (ConfigError).
+    template <class V, class O>
+    static constexpr void check_declared_type() {
+        if constexpr (requires { O::static_kind; })
+            static_assert(detail::column_traits<V>::accepts(O::static_kind),
+                          "strata: the declared SQL type does not fit the member's C++ type "
+                          "(e.g. a std::string member declared Integer())");
+    }
     static void add_option(detail::ColumnDeclaration& decl, const SqlType& type) {
         decl.type = type;
         decl.explicit_type = true;

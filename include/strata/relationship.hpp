@@ -94,8 +94,9 @@ public:
 template <class T>
 class HasMany : public detail::CollectionBase {
 public:
-    // Yields Ptr<T>& so that `for (auto& p : coll)` works; do not change the
-    // collection while iterating it.
+    // Yields Ptr<T>& so that `for (auto& p : coll)` works. It walks by
+    // position, so removing from the collection while iterating skips an
+    // element but never reads freed memory; iterate over to_vector() to change it.
     class iterator {
     public:
         using iterator_category = std::input_iterator_tag;
@@ -105,25 +106,29 @@ public:
         using pointer = Ptr<T>*;
 
         iterator() = default;
-        explicit iterator(std::vector<detail::RecordBase*>::const_iterator it) : it_(it) {}
+        iterator(const std::vector<detail::RecordBase*>* items, std::size_t i) : items_(items), i_(i) {}
         Ptr<T>& operator*() const {
-            current_ = Ptr<T>((*it_)->handle());
+            current_ = Ptr<T>((*items_).at(i_)->handle());
             return current_;
         }
         Ptr<T>* operator->() const { return &**this; }
         iterator& operator++() {
-            ++it_;
+            ++i_;
             return *this;
         }
         iterator operator++(int) {
             auto old = *this;
-            ++it_;
+            ++i_;
             return old;
         }
-        friend bool operator==(const iterator& a, const iterator& b) { return a.it_ == b.it_; }
+        friend bool operator==(const iterator& a, const iterator& b) {
+            return a.at_end() && b.at_end() ? true : a.i_ == b.i_ && a.items_ == b.items_;
+        }
 
     private:
-        std::vector<detail::RecordBase*>::const_iterator it_;
+        bool at_end() const { return !items_ || i_ >= items_->size(); }
+        const std::vector<detail::RecordBase*>* items_ = nullptr;
+        std::size_t i_ = 0;
         mutable Ptr<T> current_;
     };
     using const_iterator = iterator;
@@ -132,11 +137,11 @@ public:
 
     iterator begin() const {
         ensure_loaded();
-        return iterator(items_.begin());
+        return iterator(&items_, 0);
     }
     iterator end() const {
         ensure_loaded();
-        return iterator(items_.end());
+        return iterator(&items_, items_.size());
     }
     Ptr<T> operator[](std::size_t i) const { return Ptr<T>(at(i)->handle()); }
     Ptr<T> front() const { return (*this)[0]; }

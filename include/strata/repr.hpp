@@ -38,6 +38,16 @@ std::string repr(const HasMany<T>& collection) {
 }
 
 template <class T>
+std::string repr(const BelongsTo<T>& reference) {
+    return repr(reference.get());
+}
+
+template <class T>
+std::ostream& operator<<(std::ostream& os, const BelongsTo<T>& reference) {
+    return os << repr(reference);
+}
+
+template <class T>
 std::ostream& operator<<(std::ostream& os, const Ptr<T>& object) {
     return os << repr(object);
 }

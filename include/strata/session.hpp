@@ -56,9 +56,12 @@ public:
     // Tracks a new object; it is INSERTed at the next flush. Its new related
     // objects (HasMany::push_back) are added with it (save-update cascade).
     template <class T>
-    Ptr<T> add(T&& object) {
-        static_assert(!std::is_lvalue_reference_v<T>, "strata: add() takes the object by value: s.add(User{...}) or s.add(std::move(u))");
-        return Ptr<T>(add_record(std::make_unique<detail::Record<T>>(std::move(object))));
+        requires(!detail::is_ptr<std::remove_cvref_t<T>>::value)
+    Ptr<std::remove_cvref_t<T>> add(T&& object) {
+        static_assert(!std::is_lvalue_reference_v<T>,
+                      "strata: add() takes the object by value: s.add(User{...}) or s.add(std::move(u))");
+        using V = std::remove_cvref_t<T>;
+        return Ptr<V>(add_record(std::make_unique<detail::Record<V>>(std::move(object))));
     }
     // Puts an expunged or rolled-back object back into the session.
     template <class T>

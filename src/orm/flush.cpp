@@ -58,6 +58,8 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     const MapperSql& sql = m.sql(dialect());
     const bool returning = returns_keys(dialect());
     Connection& c = connection();
+    auto& map = identity[m.index];
+    if (map.by_int.size() < records.size()) map.by_int.reserve(map.by_int.size() + records.size());
     StatementHandle with_key, without_key;
     for (RecordBase* r : records) {
         sync_foreign_keys(*r);

@@ -44,6 +44,13 @@ struct RelationshipMapping {
     int fk_column = -1;
     std::string secondary, local_column, remote_column;  // ManyToMany
     Cascade cascade;
+
+    // The lazy load's SELECT (one bound parameter: the owner's key), rendered once per dialect.
+    const std::string& lazy_sql(const Dialect& d) const;
+
+private:
+    mutable std::mutex sql_mutex_;
+    mutable std::map<const Dialect*, std::string> lazy_sql_;
 };
 
 // RETURNING for new keys where it is the way to get them; SQLite has it too
@@ -211,6 +218,12 @@ private:
 
 SessionImpl& live_session(const RecordBase& r, const char* what);
 SessionImpl& session_of(const Store* store);
+
+// The other side of a relationship change, in memory only (relationship.cpp).
+void add_in_memory(CollectionBase& c, RecordBase* item);
+void remove_in_memory(CollectionBase& c, RecordBase* item);
+// The parent a reference points at, from memory only (nullptr if not loaded).
+RecordBase* current_target(const ReferenceBase& ref);
 
 // Relationship SQL (relationship.cpp).
 sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d);

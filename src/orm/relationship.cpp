@@ -20,6 +20,8 @@ bool has_value(const V& v, const X& x) {
     return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+}  // namespace
+
 // The other side of a change, in memory only: no load, no row written.
 void add_in_memory(CollectionBase& c, RecordBase* item) {
     if (c.is_loaded()) {
@@ -39,10 +41,14 @@ void remove_in_memory(CollectionBase& c, RecordBase* item) {
     }
 }
 
+namespace {
+
 void check_same_session(const RecordBase& owner, const RecordBase& item) {
     if (item.store != owner.store)
         throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner));
 }
+
+}  // namespace
 
 // The parent a reference points at, without loading anything.
 RecordBase* current_target(const ReferenceBase& ref) {
@@ -53,6 +59,8 @@ RecordBase* current_target(const ReferenceBase& ref) {
     Value key = owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object);
     return owner.store->session->lookup(*rel.target, key);
 }
+
+namespace {
 
 void cascade_save(const RelationshipMapping& rel, RecordBase* item) {
     if (!rel.cascade.save_update || !item->store || !item->store->session) return;
@@ -269,9 +277,18 @@ void SessionImpl::load_collection(CollectionBase& c) {
     }
     autoflush_now();
     const RelationshipMapping& rel = *c.mapping_;
-    auto sel = relationship_select(rel, dialect());
-    sel.where(owner_condition(rel, bind(owner.mapper->pk_value(owner))));
-    set_collection(c, run_select(*rel.target, sel.compile(dialect())));
+    set_collection(c, run_select(*rel.target, {rel.lazy_sql(dialect()), {owner.mapper->pk_value(owner)}}));
+}
+
+const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
+    std::lock_guard lock(sql_mutex_);
+    auto& sql = lazy_sql_[&d];
+    if (sql.empty()) {
+        auto sel = relationship_select(*this, d);
+        sel.where(owner_condition(*this, bind(Value())));
+        sql = sel.compile(d).sql;
+    }
+    return sql;
 }
 
 RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {
@@ -287,6 +304,7 @@ RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {
 QuerySpec relationship_query(const CollectionBase& c) {
     if (!c.owner_) throw Error("strata: query() on a collection of an object that is not in a session");
     SessionImpl& s = live_session(*c.owner_, "a relationship query");
+    s.autoflush_now();  // a new owner gets its key before the key goes into the query
     const RelationshipMapping& rel = *c.mapping_;
     QuerySpec spec;
     spec.store = s.store;

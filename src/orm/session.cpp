@@ -304,16 +304,16 @@ void SessionImpl::mark_deleted(RecordBase* r) {
                 }
             }
         } else if (rel->kind == RelationshipKind::ManyToOne && rel->backref) {
-            auto& ref = reference_of(*rel, *r);
-            if (ref.loaded_ && ref.target_) {
-                auto& parent = collection_of(*rel->backref, *ref.target_);
-                parent.items_.erase(std::remove(parent.items_.begin(), parent.items_.end(), r), parent.items_.end());
-            }
-        } else if (rel->kind == RelationshipKind::ManyToMany && rel->cascade.delete_) {
+            if (RecordBase* parent = current_target(reference_of(*rel, *r)))
+                remove_in_memory(collection_of(*rel->backref, *parent), r);
+        } else if (rel->kind == RelationshipKind::ManyToMany) {
             auto& coll = collection_of(*rel, *r);
             coll.ensure_loaded();
             auto items = coll.items_;
-            for (auto* item : items) mark_deleted(item);
+            for (auto* item : items) {  // its association rows go at flush; the other sides forget it now
+                if (rel->backref) remove_in_memory(collection_of(*rel->backref, *item), r);
+                if (rel->cascade.delete_) mark_deleted(item);
+            }
         }
     }
     if (r->state == RecordState::Pending) {

@@ -1,0 +1,127 @@
+// Misuse of the mapping API: compile errors with plain messages (checked by
+// running the compiler on small programs), and ConfigErrors at declaration.
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include "orm_models.hpp"
+
+namespace {
+
+using strata::testing::expect_throw;
+
+// Compiles `body` (after the includes and a small model) and returns the
+// compiler's output, or "" when it compiled.
+std::string compile_errors(const std::string& body) {
+    strata::testing::TempDir dir;
+    auto source = dir.path() / "misuse.cpp";
+    std::ofstream(source) << "#include <strata/strata.hpp>\n"
+                             "struct Note { std::int64_t id = 0; std::string text{}; std::vector<int> tags{};"
+                             " strata::HasMany<Note> children{}; };\n"
+                             "struct MyInteger : strata::SqlType {\n"
+                             "    static constexpr strata::TypeKind static_kind = strata::TypeKind::Integer;\n"
+                             "    MyInteger() { kind = static_kind; }\n"
+                             "};\n"
+                             "void misuse(strata::Registry& r) {\n"
+                          << body << "\n}\n";
+    std::string cmd = "c++ -std=c++20 -fsyntax-only -I" STRATA_SOURCE_DIR "/include " + source.string() + " 2>&1";
+    std::string out;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    while (auto n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+    return pclose(pipe) == 0 ? "" : out;
+}
+
+TEST(OrmMisuse, CompilesTheCorrectProgram) {
+    EXPECT_EQ(compile_errors("r.model<Note>(\"note\").column(&Note::id, \"id\", strata::primary_key())"
+                             ".column(&Note::text, \"text\", strata::Text());"),
+              "");
+}
+
+TEST(OrmMisuse, UnmappableMemberTypeFailsToCompile) {
+    auto out = compile_errors("r.model<Note>(\"note\").column(&Note::tags, \"tags\");");
+    EXPECT_NE(out.find("strata: this member's type cannot be mapped to a column"), std::string::npos) << out;
+}
+
+TEST(OrmMisuse, RelationshipDeclaredAsColumnFailsToCompile) {
+    auto out = compile_errors("r.model<Note>(\"note\").column(&Note::children, \"children\");");
+    EXPECT_NE(out.find("strata: a HasMany/BelongsTo member is declared with has_many()/belongs_to(), not column()"),
+              std::string::npos)
+        << out;
+}
+
+TEST(OrmMisuse, ComparingWithAValueOfAnotherTypeFailsToCompile) {
+    auto out = compile_errors("(void)r; auto e = strata::col(&Note::text) == 42; (void)e;");
+    EXPECT_NE(out.find("strata: the value compared with this column does not have the column's C++ type"),
+              std::string::npos)
+        << out;
+}
+
+TEST(OrmMisuse, StaticallyTypedDeclaredTypeThatDoesNotFitFailsToCompile) {
+    auto out = compile_errors("r.model<Note>(\"note\").column(&Note::text, \"text\", MyInteger());");
+    EXPECT_NE(out.find("strata: the declared SQL type does not fit the member's C++ type"), std::string::npos) << out;
+}
+
+struct Note {
+    std::int64_t id = 0;
+    std::string text{};
+};
+
+TEST(OrmMisuse, DeclaredTypeThatDoesNotFitIsAConfigError) {
+    strata::Registry r;
+    auto e = expect_throw<strata::ConfigError>(
+        [&] { r.model<Note>("note").column(&Note::id, "id", strata::primary_key()).column(&Note::text, "text", strata::Integer()); });
+    EXPECT_STREQ(e.what(), "strata: Note column text is declared as Integer but its member is std::string");
+    EXPECT_EQ(r.metadata().find("note")->find_column("text"), nullptr) << "nothing declared";
+}
+
+TEST(OrmMisuse, ModelWithoutPrimaryKeyIsAConfigError) {
+    strata::Registry r;
+    r.model<Note>("note").column(&Note::id, "id").column(&Note::text, "text");
+    auto e = expect_throw<strata::ConfigError>([&] { r.metadata(); });
+    EXPECT_STREQ(e.what(), "strata: Note: the ORM needs a single-column primary key; table note has 0");
+}
+
+TEST(OrmMisuse, UnknownCascadeIsAConfigError) {
+    auto e = expect_throw<strata::ConfigError>([] { strata::cascade("save-update, explode"); });
+    EXPECT_STREQ(e.what(),
+                 "strata: unknown cascade \"explode\" in \"save-update, explode\" (expected save-update, delete, "
+                 "delete-orphan, all)");
+}
+
+TEST(OrmMisuse, MissingAssociationTableIsAConfigError) {
+    struct Person {
+        std::int64_t id = 0;
+        strata::HasMany<Person> friends{};
+    };
+    strata::Registry r;
+    r.model<Person>("person").column(&Person::id, "id", strata::primary_key())
+        .many_to_many(&Person::friends, "friendship", "a_id", "b_id");
+    auto e = expect_throw<strata::ConfigError>([&] { r.metadata(); });
+    EXPECT_NE(std::string(e.what()).find("association table friendship is not declared"), std::string::npos) << e.what();
+}
+
+TEST(OrmMisuse, MappingTheSameTypeTwiceIsAConfigError) {
+    strata::Registry r;
+    r.model<Note>("note");
+    auto e = expect_throw<strata::ConfigError>([&] { r.model<Note>("note2"); });
+    EXPECT_STREQ(e.what(), "strata: Note is already mapped (to table note)");
+}
+
+TEST(OrmMisuse, NamingConventionNamesEveryConstraint) {
+    strata::Registry r;
+    orm_test::map_models(r);
+    const auto* user = r.metadata().find("user");
+    ASSERT_NE(user, nullptr);
+    EXPECT_EQ(user->primary_key_constraint, "pk_user");
+    std::vector<std::string> names;
+    for (auto& ix : user->indexes) names.push_back(ix.name + (ix.unique ? " unique" : ""));
+    EXPECT_EQ(names, (std::vector<std::string>{"ix_user_nickname unique", "ix_user_email unique"}));
+    const auto* post = r.metadata().find("post");
+    ASSERT_EQ(post->foreign_keys.size(), 1u);
+    EXPECT_EQ(post->foreign_keys[0].name, "fk_post_user_id_user");
+    EXPECT_FALSE(post->find_column("body")->nullable);
+    EXPECT_TRUE(post->find_column("user_id")->nullable);
+}
+
+}  // namespace
