@@ -138,7 +138,7 @@ TEST_P(SchemaTest, CompareReportsEveryKindOfDifference) {
     for (auto expected : {"user: column about_me: missing in database", "user: column bio: type Text in database, String(500) expected",
                           "user: column rank: nullable in database, NOT NULL expected",
                           "user: column karma: server default 0 in database, 1 expected",
-                          "user: column status: type Enum(draft,published,it's) in database",
+                          "user: column status: type Enum(draft,published,'it''s') in database",
                           "user: index ix_user_seen ((seen)): in database, not expected",
                           "user: check constraint ck_user_karma_nonneg (karma >= 0): in database, not expected",
                           "order: foreign key fk_order_user_id_user: (user_id) -> user(id) ON DELETE CASCADE in database",

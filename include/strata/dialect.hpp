@@ -61,6 +61,11 @@ public:
     // The CHECK an Enum column gets where the backend has no ENUM type.
     virtual std::optional<CheckConstraint> enum_check(const Table& table, const Column& column) const;
 
+    // Statements that follow a CHECK's creation: PostgreSQL keeps the declared
+    // text as the constraint's comment (it rewrites the expression itself), so
+    // inspect() reads back what was written. Empty where not needed.
+    virtual std::vector<std::string> check_comment(const std::string& table, const CheckConstraint& ck) const;
+
     // SQL that says whether a table exists: one row when it does; parameter 1 = name.
     virtual std::string table_exists_sql() const = 0;
 

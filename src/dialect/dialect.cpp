@@ -157,6 +157,7 @@ std::vector<std::string> Dialect::drop_table(const Table& table) const {
 }
 
 std::vector<std::string> Dialect::create_types(const Table&) const { return {}; }
+std::vector<std::string> Dialect::check_comment(const std::string&, const CheckConstraint&) const { return {}; }
 std::vector<std::string> Dialect::drop_types(const Table&) const { return {}; }
 
 const Dialect& dialect_named(std::string_view name) {

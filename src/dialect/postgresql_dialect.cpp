@@ -60,11 +60,14 @@ public:
     // constraint's comment so inspect() returns what was declared.
     std::vector<std::string> create_table(const Table& table) const override {
         auto out = Dialect::create_table(table);
-        for (const auto& ck : table.checks) {
-            out.push_back("COMMENT ON CONSTRAINT " + quote(ck.name) + " ON " + quote(table.name()) + " IS " +
-                          Dialect::literal(Value(ck.sqltext)));
-        }
+        for (const auto& ck : table.checks)
+            for (auto& sql : check_comment(table.name(), ck)) out.push_back(std::move(sql));
         return out;
+    }
+
+    std::vector<std::string> check_comment(const std::string& table, const CheckConstraint& ck) const override {
+        return {"COMMENT ON CONSTRAINT " + quote(ck.name) + " ON " + quote(table) + " IS " +
+                Dialect::literal(Value(ck.sqltext))};
     }
 
     // Enums are types of their own here, not CHECKs.

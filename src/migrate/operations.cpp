@@ -474,8 +474,7 @@ struct Renderer {
     // As the PostgreSQL dialect's create_table does: a CHECK's declared text
     // kept as the constraint's comment, so inspect() reads back what was written.
     std::vector<std::string> check_comment(const std::string& table, const CheckConstraint& ck) const {
-        if (!is_postgresql(d)) return {};
-        return {"COMMENT ON CONSTRAINT " + d.quote(ck.name) + " ON " + d.quote(table) + " IS " + d.literal(Value(ck.sqltext))};
+        return d.check_comment(table, ck);
     }
     std::vector<std::string> operator()(const CreateForeignKey& op) const {
         return add_constraint(op, op.table, d.foreign_key_clause(op.constraint));
