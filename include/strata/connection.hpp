@@ -39,6 +39,9 @@ public:
     // Parameters, 1-based. Binding resets a statement that was stepped.
     virtual void bind(int index, const Value& value) = 0;
     void bind_all(std::span<const Value> values);
+    // Text the caller keeps valid and unchanged until the statement is reset
+    // or this parameter rebound: drivers that can bind it without a copy do.
+    virtual void bind_view(int index, std::string_view text) { bind(index, Value(text)); }
     virtual void clear_bindings() = 0;
 
     // Runs or advances the statement: true while a row is available.

@@ -104,6 +104,14 @@ public:
         }
     }
 
+    void bind_view(int index, std::string_view text) override {
+        if (executed_) reset();
+        if (conn_.echo()) note_bind(index, Value(text));
+        // SQLITE_STATIC: no copy; the caller keeps the text alive (see Statement::bind_view).
+        int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+        if (rc != SQLITE_OK) bind(index, Value(text));  // the same checks and messages as bind()
+    }
+
     void clear_bindings() override { sqlite3_clear_bindings(stmt_); }
 
     bool step() override {

@@ -137,7 +137,7 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
     int index = 1;
     for (RecordBase* r : batch)
         for (std::size_t i = 0; i < m.columns.size(); ++i)
-            if (!assign_keys || static_cast<int>(i) != m.pk) st->bind(index++, m.columns[i].access->get(r->object));
+            if (!assign_keys || static_cast<int>(i) != m.pk) m.columns[i].access->bind(r->object, *st, index++);
     note(sql);
     if (!assign_keys) {
         st->execute();
@@ -174,7 +174,7 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         int index = 1;
         for (std::size_t i = 0; i < m.columns.size(); ++i) {
             if (assign_key && static_cast<int>(i) == m.pk) continue;
-            st->bind(index++, m.columns[i].access->get(r->object));
+            m.columns[i].access->bind(r->object, *st, index++);
         }
         note(st->sql());
         if (!assign_key) {
@@ -204,7 +204,7 @@ void SessionImpl::update(RecordBase& r, std::uint64_t mask) {
     auto st = prepare(sql);
     int index = 1;
     for (std::size_t i = 0; i < m.columns.size(); ++i)
-        if (mask & (std::uint64_t{1} << i)) st->bind(index++, m.columns[i].access->get(r.object));
+        if (mask & (std::uint64_t{1} << i)) m.columns[i].access->bind(r.object, *st, index++);
     st->bind(index, m.pk_value(r));
     note(sql);
     if (st->execute() == 0)
