@@ -57,9 +57,11 @@ TEST(OrmMisuse, ComparingWithAValueOfAnotherTypeFailsToCompile) {
         << out;
 }
 
-TEST(OrmMisuse, StaticallyTypedDeclaredTypeThatDoesNotFitFailsToCompile) {
-    auto out = compile_errors("r.model<Note>(\"note\").column(&Note::text, \"text\", MyInteger());");
+TEST(OrmMisuse, StringMemberDeclaredIntegerFailsToCompile) {
+    auto out = compile_errors("r.model<Note>(\"note\").column(&Note::text, \"text\", strata::Integer());");
     EXPECT_NE(out.find("strata: the declared SQL type does not fit the member's C++ type"), std::string::npos) << out;
+    auto own = compile_errors("r.model<Note>(\"note\").column(&Note::text, \"text\", MyInteger());");
+    EXPECT_NE(own.find("strata: the declared SQL type does not fit the member's C++ type"), std::string::npos) << own;
 }
 
 struct Note {
@@ -67,10 +69,12 @@ struct Note {
     std::string text{};
 };
 
-TEST(OrmMisuse, DeclaredTypeThatDoesNotFitIsAConfigError) {
+// A type chosen at run time (parsed from text) cannot be checked by the compiler.
+TEST(OrmMisuse, RuntimeDeclaredTypeThatDoesNotFitIsAConfigError) {
     strata::Registry r;
+    strata::SqlType integer = strata::parse_type("Integer");
     auto e = expect_throw<strata::ConfigError>(
-        [&] { r.model<Note>("note").column(&Note::id, "id", strata::primary_key()).column(&Note::text, "text", strata::Integer()); });
+        [&] { r.model<Note>("note").column(&Note::id, "id", strata::primary_key()).column(&Note::text, "text", integer); });
     EXPECT_STREQ(e.what(), "strata: Note column text is declared as Integer but its member is std::string");
     EXPECT_EQ(r.metadata().find("note")->find_column("text"), nullptr) << "nothing declared";
 }

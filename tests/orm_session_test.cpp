@@ -281,6 +281,21 @@ TEST_P(OrmSession, EightThreadsEachWithTheirOwnSession) {
     EXPECT_EQ(ids.size(), users.size());
 }
 
+// DESIGN.md's shape: db.session() uses the registry created last.
+TEST_P(OrmSession, DatabaseSessionUsesTheRegistry) {
+    std::int64_t id = 0;
+    {
+        auto s = db->session();
+        auto u = s.add(User{.id = 0, .nickname = "ann", .email = "ann@x.org"});
+        s.commit();
+        id = u->id;
+    }
+    auto s = db->session();
+    auto again = s.get<User>(id);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->nickname, "ann");
+}
+
 STRATA_INSTANTIATE_BACKENDS(OrmSession);
 
 }  // namespace

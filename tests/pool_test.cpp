@@ -106,3 +106,18 @@ TEST(Pool, BadUrlFailsAtOpen) {
     EXPECT_NE(std::string(e.what()).find("sqlite:/app.db"), std::string::npos);
     expect_throw<OperationalError>([] { Database::open("sqlite:////no/such/folder/app.db"); });
 }
+
+// DESIGN.md's shape: registry.metadata().create_all(db); db.session().
+TEST_P(PoolTest, CreateAllAndDropAllOnADatabase) {
+    auto db = open_db();
+    MetaData md;
+    md.table("t").column("id", Integer(), primary_key());
+    md.create_all(db);
+    {
+        auto conn = db.connect();
+        EXPECT_EQ(table_names(*conn), std::vector<std::string>{"t"});
+    }
+    md.drop_all(db);
+    auto conn = db.connect();
+    EXPECT_TRUE(table_names(*conn).empty());
+}

@@ -29,7 +29,7 @@ TEST(Types, BadDateTextIsAnError) {
 }
 
 TEST(Types, TypeNamesRoundTrip) {
-    for (auto t : {Integer(), BigInteger(), SmallInteger(), Boolean(), Float(), Numeric(10, 2), Numeric(), String(64),
+    for (const SqlType& t : std::initializer_list<SqlType>{Integer(), BigInteger(), SmallInteger(), Boolean(), Float(), Numeric(10, 2), Numeric(), String(64),
                    String(), Text(), DateTimeType(), DateType(), TimeType(), LargeBinary(), Enum({"a", "b", "c"})})
         EXPECT_EQ(parse_type(t.to_string()), t) << t.to_string();
     EXPECT_EQ(parse_type(" Numeric( 10 , 2 ) "), Numeric(10, 2));

@@ -18,6 +18,7 @@
 namespace strata {
 
 class Dialect;
+class Session;
 
 struct PoolOptions {
     int size = 5;                                   // connections kept open
@@ -61,6 +62,9 @@ public:
     static Database open(const std::string& url, DatabaseOptions options = {});
 
     PooledConnection connect() const;
+    // An ORM session on this database (strata/session.hpp), with the most
+    // recently created Registry; Session(db, registry) names one explicitly.
+    Session session() const;
     const Url& url() const;
     const Dialect& dialect() const;
     const DatabaseOptions& options() const;

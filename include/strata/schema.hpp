@@ -27,6 +27,7 @@
 namespace strata {
 
 class Connection;
+class Database;
 
 struct Column {
     std::string name;
@@ -174,8 +175,10 @@ public:
     // CREATE TABLE + CREATE INDEX for every table, in one transaction.
     // checkfirst: skip tables that already exist (idempotent).
     void create_all(Connection& conn, bool checkfirst = true) const;
+    void create_all(const Database& db, bool checkfirst = true) const;  // on a pooled connection
     // DROP in reverse foreign-key order; checkfirst skips missing tables.
     void drop_all(Connection& conn, bool checkfirst = true) const;
+    void drop_all(const Database& db, bool checkfirst = true) const;
 
 private:
     std::vector<std::unique_ptr<Table>> tables_;

@@ -94,25 +94,37 @@ inline SqlType type_of(TypeKind kind) {
     t.kind = kind;
     return t;
 }
-inline SqlType Integer() { return type_of(TypeKind::Integer); }
-inline SqlType BigInteger() { return type_of(TypeKind::BigInteger); }
-inline SqlType SmallInteger() { return type_of(TypeKind::SmallInteger); }
-inline SqlType Boolean() { return type_of(TypeKind::Boolean); }
-inline SqlType Float() { return type_of(TypeKind::Float); }
-inline SqlType Numeric(int precision = 0, int scale = 0) { SqlType t = type_of(TypeKind::Numeric);
+// Each factory returns its own type (a SqlType that knows its kind at
+// compile time), so that the ORM can refuse, at compile time, a column whose
+// member cannot hold it (a std::string member declared Integer()).
+template <TypeKind K>
+struct KindedType : SqlType {
+    static constexpr TypeKind static_kind = K;
+    KindedType() { kind = K; }
+};
+inline KindedType<TypeKind::Integer> Integer() { return {}; }
+inline KindedType<TypeKind::BigInteger> BigInteger() { return {}; }
+inline KindedType<TypeKind::SmallInteger> SmallInteger() { return {}; }
+inline KindedType<TypeKind::Boolean> Boolean() { return {}; }
+inline KindedType<TypeKind::Float> Float() { return {}; }
+inline KindedType<TypeKind::Numeric> Numeric(int precision = 0, int scale = 0) {
+    KindedType<TypeKind::Numeric> t;
     t.precision = precision;
     t.scale = scale;
-    return t; }
-inline SqlType String(int length = 0) { SqlType t = type_of(TypeKind::String);
+    return t;
+}
+inline KindedType<TypeKind::String> String(int length = 0) {
+    KindedType<TypeKind::String> t;
     t.length = length;
-    return t; }
-inline SqlType Text() { return type_of(TypeKind::Text); }
-inline SqlType DateTimeType() { return type_of(TypeKind::DateTime); }
-inline SqlType DateType() { return type_of(TypeKind::Date); }
-inline SqlType TimeType() { return type_of(TypeKind::Time); }
-inline SqlType LargeBinary() { return type_of(TypeKind::LargeBinary); }
-inline SqlType Enum(std::vector<std::string> values, std::string name = {}) {
-    SqlType t = type_of(TypeKind::Enum);
+    return t;
+}
+inline KindedType<TypeKind::Text> Text() { return {}; }
+inline KindedType<TypeKind::DateTime> DateTimeType() { return {}; }
+inline KindedType<TypeKind::Date> DateType() { return {}; }
+inline KindedType<TypeKind::Time> TimeType() { return {}; }
+inline KindedType<TypeKind::LargeBinary> LargeBinary() { return {}; }
+inline KindedType<TypeKind::Enum> Enum(std::vector<std::string> values, std::string name = {}) {
+    KindedType<TypeKind::Enum> t;
     t.enum_values = std::move(values);
     t.enum_name = std::move(name);
     return t;

@@ -528,4 +528,6 @@ void Session::on_statement(std::function<void(const std::string&)> observer) { i
 Connection& Session::connection() { return impl_->connection(); }
 const Registry& Session::registry() const { return impl_->registry_ref; }
 
+Session Database::session() const { return Session(*this); }
+
 }  // namespace strata

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "strata/connection.hpp"
+#include "strata/database.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 
@@ -291,6 +292,16 @@ void MetaData::drop_all(Connection& conn, bool checkfirst) const {
             for (const auto& sql : d.drop_table(**it)) conn.execute(sql);
         }
     });
+}
+
+void MetaData::create_all(const Database& db, bool checkfirst) const {
+    auto conn = db.connect();
+    create_all(*conn, checkfirst);
+}
+
+void MetaData::drop_all(const Database& db, bool checkfirst) const {
+    auto conn = db.connect();
+    drop_all(*conn, checkfirst);
 }
 
 }  // namespace strata
