@@ -34,21 +34,20 @@ enum class RecordState : std::uint8_t {
 };
 
 // One fingerprint per column of the loaded row: how a flush finds changed
-// columns without keeping a copy of every loaded value.
+// columns without keeping a copy of every loaded value. The fingerprints live
+// in blocks owned by the session's store (the record's owner), not inline:
+// a record is as big as its columns need, whatever the model.
 class Snapshot {
 public:
-    std::uint64_t& at(std::size_t i) { return i < kInline ? inline_[i] : heap_[i - kInline]; }
-    std::uint64_t at(std::size_t i) const { return i < kInline ? inline_[i] : heap_[i - kInline]; }
-    void reserve(std::size_t columns) {
-        if (columns > kInline && !heap_) heap_ = std::make_unique<std::uint64_t[]>(columns - kInline);
-    }
+    std::uint64_t& at(std::size_t i) { return bits_[i]; }
+    std::uint64_t at(std::size_t i) const { return bits_[i]; }
+    bool has_storage() const { return bits_ != nullptr; }
+    void attach(std::uint64_t* bits) { bits_ = bits; }
     std::uint64_t nulls = 0;  // bit i: column i was NULL
     bool valid = false;       // false: nothing loaded (pending object)
 
 private:
-    static constexpr std::size_t kInline = 10;
-    std::uint64_t inline_[kInline]{};
-    std::unique_ptr<std::uint64_t[]> heap_;
+    std::uint64_t* bits_ = nullptr;
 };
 
 class RecordBase {

@@ -64,14 +64,24 @@ public:
     RecordBase* at(std::size_t i) const;
 
     mutable std::vector<RecordBase*> items_;
-    // Added before the owner joined a session: kept alive here until it does.
-    std::vector<std::shared_ptr<RecordBase>> unbound_kept_;
-    std::vector<std::unique_ptr<RecordBase>> unbound_new_;
-    // Appended through a backref while this side was not loaded; merged on load.
-    mutable std::vector<RecordBase*> pending_adds_;
-    mutable std::vector<RecordBase*> pending_removes_;
-    // Many-to-many rows to write at the next flush.
-    std::vector<RecordBase*> link_added_, link_removed_;
+
+    // State most collections never need, allocated on first use: every
+    // loaded object carries its collections, so they stay small.
+    struct Changes {
+        // Added before the owner joined a session: kept alive here until it does.
+        std::vector<std::shared_ptr<RecordBase>> unbound_kept;
+        std::vector<std::unique_ptr<RecordBase>> unbound_new;
+        // Appended through a backref while this side was not loaded; merged on load.
+        std::vector<RecordBase*> pending_adds;
+        std::vector<RecordBase*> pending_removes;
+        // Many-to-many rows to write at the next flush.
+        std::vector<RecordBase*> link_added, link_removed;
+    };
+    Changes& changes() const {
+        if (!changes_) changes_ = std::make_unique<Changes>();
+        return *changes_;
+    }
+    mutable std::unique_ptr<Changes> changes_;
 };
 
 class ReferenceBase : public RelationshipBase {

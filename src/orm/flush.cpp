@@ -227,13 +227,14 @@ void SessionImpl::write_links() {
             note(sql);
             st->execute();
         };
-        if (!coll->link_removed_.empty()) {
+        const auto& changes = coll->changes();
+        if (!changes.link_removed.empty()) {
             std::string sql = sql::delete_sql(d, rel.secondary, {rel.local_column, rel.remote_column});
-            for (auto* item : coll->link_removed_) run(sql, item);
+            for (auto* item : changes.link_removed) run(sql, item);
         }
-        if (!coll->link_added_.empty()) {
+        if (!changes.link_added.empty()) {
             std::string sql = sql::insert_sql(d, rel.secondary, {rel.local_column, rel.remote_column});
-            for (auto* item : coll->link_added_) run(sql, item);
+            for (auto* item : changes.link_added) run(sql, item);
         }
     }
 }
@@ -336,8 +337,8 @@ void SessionImpl::flush() {
     for (auto& [r, mask] : updates) take_snapshot(*r);
     for (auto* r : persistent) clear_dirty_references(*r);
     for (auto* coll : link_changes) {
-        coll->link_added_.clear();
-        coll->link_removed_.clear();
+        coll->changes().link_added.clear();
+        coll->changes().link_removed.clear();
     }
     link_changes.clear();
     for (auto* r : to_delete) {

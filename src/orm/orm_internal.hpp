@@ -2,6 +2,7 @@
 // and unit of work. Not a public header.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -133,6 +134,23 @@ public:
         records.push_back(std::move(r));
         return records.back().get();
     }
+    // Room for n fingerprints (a record's Snapshot), carved from blocks that
+    // grow with the session; freed with the store.
+    std::uint64_t* fingerprints(std::size_t n) {
+        if (blocks_.empty() || used_ + n > block_size_) {
+            block_size_ = std::max(n, std::min<std::size_t>(block_size_ * 2, 4096));
+            blocks_.push_back(std::make_unique_for_overwrite<std::uint64_t[]>(block_size_));
+            used_ = 0;
+        }
+        std::uint64_t* out = blocks_.back().get() + used_;
+        used_ += n;
+        return out;
+    }
+
+private:
+    std::vector<std::unique_ptr<std::uint64_t[]>> blocks_;
+    std::size_t block_size_ = 32;
+    std::size_t used_ = 0;
 };
 
 struct IdentityMap {

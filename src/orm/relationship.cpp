@@ -27,8 +27,9 @@ void add_in_memory(CollectionBase& c, RecordBase* item) {
     if (c.is_loaded()) {
         if (!has_value(c.items_, item)) c.items_.push_back(item);
     } else {
-        erase_value(c.pending_removes_, item);
-        if (!has_value(c.pending_adds_, item)) c.pending_adds_.push_back(item);
+        auto& changes = c.changes();
+        erase_value(changes.pending_removes, item);
+        if (!has_value(changes.pending_adds, item)) changes.pending_adds.push_back(item);
     }
 }
 
@@ -36,8 +37,9 @@ void remove_in_memory(CollectionBase& c, RecordBase* item) {
     if (c.is_loaded()) {
         erase_value(c.items_, item);
     } else {
-        erase_value(c.pending_adds_, item);
-        if (!has_value(c.pending_removes_, item)) c.pending_removes_.push_back(item);
+        auto& changes = c.changes();
+        erase_value(changes.pending_adds, item);
+        if (!has_value(changes.pending_removes, item)) changes.pending_removes.push_back(item);
     }
 }
 
@@ -86,15 +88,13 @@ void set_reference(ReferenceBase& ref, RecordBase* parent) {
 
 CollectionBase::CollectionBase(CollectionBase&& other) noexcept
     : items_(std::move(other.items_)),
-      unbound_kept_(std::move(other.unbound_kept_)),
-      unbound_new_(std::move(other.unbound_new_)) {
+      changes_(std::move(other.changes_)) {
     loaded_ = other.loaded_;
 }
 
 CollectionBase& CollectionBase::operator=(CollectionBase&& other) noexcept {
     items_ = std::move(other.items_);
-    unbound_kept_ = std::move(other.unbound_kept_);
-    unbound_new_ = std::move(other.unbound_new_);
+    changes_ = std::move(other.changes_);
     loaded_ = other.loaded_;
     return *this;
 }
@@ -126,13 +126,13 @@ bool CollectionBase::contains(const RecordBase* item) const {
 
 void CollectionBase::append_kept(std::shared_ptr<RecordBase> item) {
     if (!has_value(items_, item.get())) items_.push_back(item.get());
-    unbound_kept_.push_back(std::move(item));
+    changes().unbound_kept.push_back(std::move(item));
 }
 
 void CollectionBase::append_new(std::unique_ptr<RecordBase> item) {
     if (!owner_) {
         items_.push_back(item.get());
-        unbound_new_.push_back(std::move(item));
+        changes().unbound_new.push_back(std::move(item));
         return;
     }
     RecordBase* r = live_session(*owner_, "a relationship").attach_new(std::move(item));
@@ -156,7 +156,7 @@ void CollectionBase::append(RecordBase* item) {
         back.loaded_ = true;
         back.dirty_ = true;
     } else {
-        if (!erase_value(link_removed_, item)) link_added_.push_back(item);
+        if (!erase_value(changes().link_removed, item)) changes().link_added.push_back(item);
         live_session(*owner_, "a relationship").note_link_change(*this);
         if (rel.backref) add_in_memory(collection_of(*rel.backref, *item), owner_);
     }
@@ -166,9 +166,10 @@ void CollectionBase::append(RecordBase* item) {
 bool CollectionBase::remove(RecordBase* item) {
     if (!owner_) {
         bool found = erase_value(items_, item);
-        for (auto it = unbound_new_.begin(); it != unbound_new_.end(); ++it)
+        auto& unbound_new = changes().unbound_new;
+        for (auto it = unbound_new.begin(); it != unbound_new.end(); ++it)
             if (it->get() == item) {
-                unbound_new_.erase(it);
+                unbound_new.erase(it);
                 break;
             }
         return found;
@@ -187,7 +188,7 @@ bool CollectionBase::remove(RecordBase* item) {
             else if (item->state == RecordState::Persistent) s.mark_deleted(item);
         }
     } else {
-        if (!erase_value(link_added_, item)) link_removed_.push_back(item);
+        if (!erase_value(changes().link_added, item)) changes().link_removed.push_back(item);
         live_session(*owner_, "a relationship").note_link_change(*this);
         if (rel.backref) remove_in_memory(collection_of(*rel.backref, *item), owner_);
     }
@@ -197,8 +198,7 @@ bool CollectionBase::remove(RecordBase* item) {
 void CollectionBase::clear() {
     if (!owner_) {
         items_.clear();
-        unbound_kept_.clear();
-        unbound_new_.clear();
+        changes_.reset();
         return;
     }
     ensure_loaded();
@@ -243,11 +243,13 @@ void ReferenceBase::assign(const std::shared_ptr<RecordBase>& target) {
 // --- loading --------------------------------------------------------------------------
 
 void set_collection(CollectionBase& c, std::vector<RecordBase*> items) {
-    for (auto* added : c.pending_adds_)
-        if (!has_value(items, added)) items.push_back(added);
-    for (auto* removed : c.pending_removes_) erase_value(items, removed);
-    c.pending_adds_.clear();
-    c.pending_removes_.clear();
+    if (c.changes_) {
+        for (auto* added : c.changes_->pending_adds)
+            if (!has_value(items, added)) items.push_back(added);
+        for (auto* removed : c.changes_->pending_removes) erase_value(items, removed);
+        c.changes_->pending_adds.clear();
+        c.changes_->pending_removes.clear();
+    }
     c.items_ = std::move(items);
     c.loaded_ = true;
 }

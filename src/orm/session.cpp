@@ -124,7 +124,7 @@ void SessionImpl::forget(RecordBase* r) {
 
 void SessionImpl::populate(RecordBase& r, const Statement& st, int offset) {
     const Mapper& m = *r.mapper;
-    r.snapshot.reserve(m.columns.size());
+    if (!r.snapshot.has_storage()) r.snapshot.attach(r.store->fingerprints(m.columns.size()));
     r.snapshot.nulls = 0;
     for (std::size_t i = 0; i < m.columns.size(); ++i) {
         Fingerprint fp = m.columns[i].access->read(r.object, st, offset + static_cast<int>(i));
@@ -136,7 +136,7 @@ void SessionImpl::populate(RecordBase& r, const Statement& st, int offset) {
 
 void SessionImpl::take_snapshot(RecordBase& r) {
     const Mapper& m = *r.mapper;
-    r.snapshot.reserve(m.columns.size());
+    if (!r.snapshot.has_storage()) r.snapshot.attach(r.store->fingerprints(m.columns.size()));
     r.snapshot.nulls = 0;
     for (std::size_t i = 0; i < m.columns.size(); ++i) {
         Fingerprint fp = m.columns[i].access->fingerprint(r.object);
@@ -263,11 +263,13 @@ void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
         // Objects put in the collection before the owner joined: adopt them now.
         std::vector<RecordBase*> items = std::move(coll.items_);
         coll.items_.clear();
-        auto fresh = std::move(coll.unbound_new_);
-        coll.unbound_new_.clear();
-        for (auto& f : fresh) attach_new(std::move(f));
-        for (auto& kept : coll.unbound_kept_) check_same_store(r, *kept);
-        coll.unbound_kept_.clear();
+        if (coll.changes_) {
+            auto fresh = std::move(coll.changes_->unbound_new);
+            coll.changes_->unbound_new.clear();
+            for (auto& f : fresh) attach_new(std::move(f));
+            for (auto& kept : coll.changes_->unbound_kept) check_same_store(r, *kept);
+            coll.changes_->unbound_kept.clear();
+        }
         for (auto* item : items) coll.append(item);
     }
 }
@@ -338,10 +340,12 @@ void SessionImpl::reset_relationships(RecordBase& r) {
         } else {
             auto& coll = static_cast<CollectionBase&>(base);
             coll.items_.clear();
-            coll.pending_adds_.clear();
-            coll.pending_removes_.clear();
-            coll.link_added_.clear();
-            coll.link_removed_.clear();
+            if (coll.changes_) {
+                coll.changes_->pending_adds.clear();
+                coll.changes_->pending_removes.clear();
+                coll.changes_->link_added.clear();
+                coll.changes_->link_removed.clear();
+            }
         }
     }
 }
