@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "bench.hpp"
+#include "examples/microblog/models.hpp"
 #include "raw.hpp"
 #include "strata/migrate.hpp"
 #include "strata/strata.hpp"
@@ -15,37 +16,13 @@ namespace bench {
 
 namespace {
 
-struct Post;
-struct User {
-    std::int64_t id = 0;
-    std::string nickname{};
-    std::string email{};
-    strata::HasMany<Post> posts{};
-};
-struct Post {
-    std::int64_t id = 0;
-    std::string body{};
-    strata::DateTime timestamp{};
-    std::optional<std::int64_t> user_id{};
-    strata::BelongsTo<User> author{};
-};
-
-void map_models(strata::Registry& reg) {
-        reg.model<User>("user")
-            .column(&User::id, "id", strata::primary_key())
-            .column(&User::nickname, "nickname", strata::String(64), strata::index(), strata::unique())
-            .column(&User::email, "email", strata::String(120), strata::index(), strata::unique())
-            .has_many(&User::posts, &Post::author);
-        reg.model<Post>("post")
-            .column(&Post::id, "id", strata::primary_key())
-            .column(&Post::body, "body", strata::String(140))
-            .column(&Post::timestamp, "timestamp", strata::index())
-            .column(&Post::user_id, "user_id", strata::foreign_key("user.id"));
-}
+// The reference app's own models: the benchmark measures what microblog runs.
+using microblog::Post;
+using microblog::User;
 
 const strata::Registry& registry() {
     static strata::Registry r;
-    static bool mapped = (map_models(r), true);
+    static bool mapped = (microblog::map_models(r), true);
     (void)mapped;
     return r;
 }
