@@ -213,6 +213,27 @@ TEST_P(OrmDocs, Relationships) {
     EXPECT_EQ(strata::repr(susan->followers), "[]");
 }
 
+TEST_P(OrmDocs, Transactions) {
+    strata::Registry registry;
+    map_models(registry);
+    registry.metadata().create_all(*db().connect());
+    {
+        strata::Session s(db(), registry);
+        s.add(User{.nickname = "john", .email = "j@x"});
+        s.commit();
+    }
+    auto& db = this->db();
+
+    auto s = db.session();
+    s.begin();                                   // SQLite: the write lock, now
+    auto u = s.get<User>(1);
+    u->email = u->nickname + "@example.com";     // based on what we just read
+    s.commit();
+
+    strata::Session check(db, registry);
+    EXPECT_EQ(check.get<User>(1)->email, "john@example.com");
+}
+
 TEST_P(OrmDocs, DetachedObjects) {
     strata::Registry registry;
     map_models(registry);

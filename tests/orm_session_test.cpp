@@ -281,6 +281,68 @@ TEST_P(OrmSession, EightThreadsEachWithTheirOwnSession) {
     EXPECT_EQ(ids.size(), users.size());
 }
 
+// A session reads in autocommit mode until its first write: a session that
+// has only read holds no lock, so on SQLite two sessions open in one thread
+// do not wait for each other (they did when every session began with
+// BEGIN IMMEDIATE: the writer waited out the busy timeout, then failed).
+TEST_P(OrmSession, AReadingSessionNeitherBlocksNorWaitsForAWriter) {
+    add_john_and_susan();
+    auto reader = session();
+    auto john = reader.get<User>(1);
+    {
+        auto writer = session();
+        writer.add(User{.nickname = "amy", .email = "amy@x"});
+        writer.flush();
+        EXPECT_EQ(reader.query<User>().count(), 2) << "the writer's row is not committed yet";
+        writer.commit();
+    }
+    EXPECT_EQ(reader.query<User>().count(), 3) << "a read sees the latest committed data";
+    john->nickname = "johnny";
+    reader.commit();
+    EXPECT_EQ(nickname_in_db(1), "johnny");
+}
+
+// The first write opens the transaction: a raw write through execute() is
+// part of it, and rollback() undoes it with the flushed changes.
+TEST_P(OrmSession, ExecuteOpensTheTransactionThatRollbackUndoes) {
+    add_john_and_susan();
+    auto s = session();
+    EXPECT_EQ(s.get<User>(1)->nickname, "john");
+    s.execute("UPDATE \"user\" SET nickname = ? WHERE id = ?", {strata::Value("jj"), strata::Value(std::int64_t{1})});
+    EXPECT_TRUE(s.connection().in_transaction());
+    EXPECT_EQ(nickname_in_db(1), "john") << "not committed";
+    s.rollback();
+    EXPECT_EQ(nickname_in_db(1), "john");
+    EXPECT_EQ(s.get<User>(1)->nickname, "john");
+}
+
+// begin() opens the transaction before the first read. On SQLite that takes
+// the write lock: another writer waits (here: its 50 ms busy timeout runs
+// out) until the session commits. PostgreSQL's readers lock nothing.
+TEST_P(OrmSession, BeginOpensTheTransactionForTheReadsThatFollow) {
+    add_john_and_susan();
+    strata::DatabaseOptions impatient;
+    impatient.connection.busy_timeout_ms = 50;
+    auto other = open_db(impatient);
+    auto other_write = [&] {
+        auto conn = other.connect();
+        conn->execute("UPDATE \"user\" SET email = 'new@x' WHERE id = 2");
+    };
+    auto s = session();
+    s.begin();
+    auto john = s.get<User>(1);
+    if (is_sqlite()) {
+        auto e = expect_throw<strata::OperationalError>(other_write);
+        EXPECT_NE(std::string(e.what()).find("locked"), std::string::npos) << e.what();
+    } else {
+        other_write();
+    }
+    john->nickname = "johnny";
+    s.commit();
+    EXPECT_EQ(nickname_in_db(1), "johnny");
+    other_write();  // the lock is gone with the commit
+}
+
 // DESIGN.md's shape: db.session() uses the registry created last.
 TEST_P(OrmSession, DatabaseSessionUsesTheRegistry) {
     std::int64_t id = 0;

@@ -107,6 +107,12 @@ public:
         return detail::to_ptrs<T>(raw_records(typeid(T), sql, params));
     }
 
+    // A session reads in autocommit mode (each read sees the latest committed
+    // data, holding no lock) until its first write -- a flush, or execute() --
+    // which opens the transaction that commit() and rollback() end. begin()
+    // opens it now, for reads that must see one snapshot and writes based on
+    // them (SQLite: takes the write lock, so other writers wait).
+    void begin();
     void flush();
     void commit();
     void rollback();

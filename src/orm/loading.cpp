@@ -106,7 +106,7 @@ Built build(const QuerySpec& q, SessionImpl& s) {
 }
 
 StatementHandle run(SessionImpl& s, const sql::Compiled& c) {
-    auto st = s.prepare(c.sql);
+    auto st = s.prepare_read(c.sql);
     st->bind_all(c.params);
     s.note(c.sql);
     return st;

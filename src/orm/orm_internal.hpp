@@ -180,9 +180,11 @@ public:
     std::vector<CollectionBase*> link_changes;         // many-to-many collections with changes
     std::vector<RecordBase*> deleting;                 // remove() in progress (cascade cycles)
 
-    Connection& connection();
+    Connection& connection();         // in the session's transaction (begun here if need be)
+    Connection& read_connection();    // in it if one is open, else autocommit
     const Dialect& dialect() const { return db.dialect(); }
-    StatementHandle prepare(const std::string& sql);
+    StatementHandle prepare(const std::string& sql);        // for writes
+    StatementHandle prepare_read(const std::string& sql);   // for SELECTs the ORM runs
     void note(const std::string& sql) {
         if (observer) observer(sql);
     }

@@ -67,13 +67,27 @@ void SessionImpl::detach_all() {
     store->session = nullptr;
 }
 
-Connection& SessionImpl::connection() {
+// A session reads in autocommit mode until its first write; the write opens
+// the transaction that commit() or rollback() ends, and later reads run in it
+// (they see the session's own changes). Each read before it sees the latest
+// committed data, as every statement does under PostgreSQL's default READ
+// COMMITTED; in exchange a session that only reads holds no lock, so on SQLite
+// it neither waits for writers nor makes them wait, and costs no
+// BEGIN/ROLLBACK. Session::begin() opens the transaction up front for reads
+// that must see one snapshot.
+Connection& SessionImpl::read_connection() {
     if (!conn.get()) conn = db.connect();
-    if (!conn->in_transaction()) conn->begin();
     return *conn;
 }
 
+Connection& SessionImpl::connection() {
+    Connection& c = read_connection();
+    if (!c.in_transaction()) c.begin();
+    return c;
+}
+
 StatementHandle SessionImpl::prepare(const std::string& sql) { return connection().prepare(sql); }
+StatementHandle SessionImpl::prepare_read(const std::string& sql) { return read_connection().prepare(sql); }
 
 namespace {
 
@@ -178,7 +192,7 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
 }
 
 std::vector<RecordBase*> SessionImpl::run_select(const Mapper& m, const sql::Compiled& c) {
-    auto st = prepare(c.sql);
+    auto st = prepare_read(c.sql);
     st->bind_all(c.params);
     note(c.sql);
     std::vector<RecordBase*> out;
@@ -192,7 +206,7 @@ RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
     autoflush_now();
     if (RecordBase* r = lookup(m, pk)) return r;
     const std::string& sql = m.sql(dialect()).select_by_pk;
-    auto st = prepare(sql);
+    auto st = prepare_read(sql);
     st->bind(1, pk);
     note(sql);
     if (!st->step()) return nullptr;
@@ -204,7 +218,7 @@ void SessionImpl::refresh(RecordBase& r) {
     if (r.state == RecordState::Pending || r.state == RecordState::Transient)
         throw Error("strata: cannot refresh " + m.describe(r) + ": it has no row yet");
     const std::string& sql = m.sql(dialect()).select_by_pk;
-    auto st = prepare(sql);
+    auto st = prepare_read(sql);
     st->bind(1, m.pk_value(r));
     note(sql);
     if (!st->step()) {
@@ -492,7 +506,7 @@ std::vector<RecordBase*> Session::raw_records(const std::type_info& type, std::s
     const auto& m = impl_->registry.mapper_for(type);
     impl_->autoflush_now();
     std::string text = sql::rewrite_placeholders(impl_->dialect(), sql);
-    auto st = impl_->prepare(text);
+    auto st = impl_->prepare_read(text);
     st->bind_all(params);
     impl_->note(text);
     std::vector<RecordBase*> out;
@@ -514,6 +528,7 @@ std::vector<RecordBase*> Session::raw_records(const std::type_info& type, std::s
     return out;
 }
 
+void Session::begin() { impl_->connection(); }
 void Session::flush() { impl_->flush(); }
 void Session::commit() { impl_->commit(); }
 void Session::rollback() { impl_->rollback(); }
