@@ -68,6 +68,7 @@ public:
     bool inserted_in_transaction = false;
     bool deleted_in_transaction = false;
     bool key_from_database = false;    // autoincrement key written back by the last INSERT
+    bool in_arena = false;             // built in its store's memory (destroyed, not deleted)
     Snapshot snapshot;
 
 protected:

@@ -75,7 +75,12 @@ template <class T>
 std::vector<Ptr<T>> to_ptrs(const std::vector<RecordBase*>& records) {
     std::vector<Ptr<T>> out;
     out.reserve(records.size());
-    for (auto* r : records) out.emplace_back(r->handle());
+    if (records.empty()) return out;
+    // One query's records share a store: take the owning reference once and
+    // alias it (one atomic increment per handle, not three).
+    const std::shared_ptr<RecordBase> owner = records.front()->handle();
+    for (auto* r : records)
+        out.emplace_back(r->store == records.front()->store ? std::shared_ptr<RecordBase>(owner, r) : r->handle());
     return out;
 }
 

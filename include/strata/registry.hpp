@@ -13,9 +13,11 @@
 // ...); std::optional members are nullable, others NOT NULL.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -314,8 +316,14 @@ struct RelationshipDecl {
     Cascade backref_cascade;
 };
 
-std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table,
-                          std::unique_ptr<RecordBase> (*create)());
+// How the ORM builds a record of a model in memory it provides (a session's store).
+struct RecordFactory {
+    RecordBase* (*construct)(void* at) = nullptr;
+    std::size_t size = 0;
+    std::size_t align = 0;
+};
+
+std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table, RecordFactory factory);
 void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl);
 void declare_relationship(RegistryImpl& r, std::size_t model, RelationshipDecl decl);
 void declare_repr(RegistryImpl& r, std::size_t model, std::function<std::string(const void*)> repr);
@@ -457,8 +465,12 @@ public:
     ModelBuilder<T> model(std::string table) {
         static_assert(std::is_default_constructible_v<T>, "strata: a mapped class needs a default constructor");
         static_assert(std::is_move_constructible_v<T>, "strata: a mapped class must be movable");
-        auto create = +[]() -> std::unique_ptr<detail::RecordBase> { return std::make_unique<detail::Record<T>>(); };
-        return ModelBuilder<T>(*impl_, detail::declare_model(*impl_, typeid(T), std::move(table), create));
+        static_assert(alignof(detail::Record<T>) <= alignof(std::max_align_t),
+                      "strata: a mapped class cannot be over-aligned (alignas larger than std::max_align_t)");
+        detail::RecordFactory factory{
+            +[](void* at) -> detail::RecordBase* { return new (at) detail::Record<T>(); },
+            sizeof(detail::Record<T>), alignof(detail::Record<T>)};
+        return ModelBuilder<T>(*impl_, detail::declare_model(*impl_, typeid(T), std::move(table), factory));
     }
 
     // A plain table (an association table for many_to_many), in the same MetaData.

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 
 #include "driver/drivers.hpp"
 #include "strata/dialect.hpp"
@@ -37,7 +38,7 @@ struct PooledConnection::Pool {
 
     std::unique_ptr<Connection> checkout() {
         std::unique_lock lock(mutex);
-        auto deadline = std::chrono::steady_clock::now() + options.pool.timeout;
+        std::optional<std::chrono::steady_clock::time_point> deadline;  // read the clock only if we must wait
         for (;;) {
             while (!idle.empty()) {
                 auto conn = std::move(idle.front());
@@ -60,7 +61,8 @@ struct PooledConnection::Pool {
                     throw;
                 }
             }
-            if (available.wait_until(lock, deadline) == std::cv_status::timeout && idle.empty() && open >= capacity())
+            if (!deadline) deadline = std::chrono::steady_clock::now() + options.pool.timeout;
+            if (available.wait_until(lock, *deadline) == std::cv_status::timeout && idle.empty() && open >= capacity())
                 throw OperationalError("connection pool for '" + url.masked() + "' exhausted: " + std::to_string(open) +
                                            " connections in use, none returned within " +
                                            std::to_string(options.pool.timeout.count()) + " ms",

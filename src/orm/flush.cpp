@@ -265,8 +265,7 @@ void SessionImpl::flush() {
     // Changed persistent objects; those pointing at new parents wait for their keys.
     std::vector<std::pair<RecordBase*, std::uint64_t>> updates;
     std::vector<RecordBase*> after_inserts, persistent;
-    for (auto& owned : store->records) {
-        RecordBase* r = owned.get();
+    for (RecordBase* r : store->records()) {
         if (r->state != RecordState::Persistent || r->expired) continue;
         persistent.push_back(r);
         if (references_pending(*r)) {

@@ -69,9 +69,15 @@ private:
         RecordBase* value = nullptr;
     };
 
-    // Fibonacci hashing: consecutive keys land far apart, any keys spread evenly.
+    // Keys within one table-sized window keep their order (the low bits), so
+    // a query's ascending keys fill neighbouring slots and the map is walked,
+    // not jumped around in (a cache miss per row at 100,000 rows); windows
+    // are spread by Fibonacci hashing of the high bits, so strided keys
+    // (multiples of the table size) do not pile up.
     std::size_t home(std::int64_t key) const {
-        return static_cast<std::size_t>((static_cast<std::uint64_t>(key) * 0x9e3779b97f4a7c15ULL) >> shift_);
+        const auto k = static_cast<std::uint64_t>(key);
+        const std::uint64_t window = bits_ < 64 ? k >> bits_ : 0;
+        return static_cast<std::size_t>((k + window * 0x9e3779b97f4a7c15ULL) & (slots_.size() - 1));
     }
     std::size_t next(std::size_t i) const { return (i + 1) & (slots_.size() - 1); }
 
@@ -80,7 +86,7 @@ private:
         if (capacity <= slots_.size()) capacity = slots_.size() * 2;
         std::vector<Slot> old = std::move(slots_);
         slots_.assign(capacity, Slot{});
-        shift_ = 64 - std::countr_zero(capacity);
+        bits_ = std::countr_zero(capacity);
         size_ = 0;
         for (const Slot& s : old)
             if (s.value) set(s.key, s.value);
@@ -88,7 +94,7 @@ private:
 
     std::vector<Slot> slots_;
     std::size_t size_ = 0;
-    int shift_ = 64;
+    int bits_ = 0;
 };
 
 }  // namespace strata::detail

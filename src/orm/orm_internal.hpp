@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -53,6 +55,8 @@ struct RelationshipMapping {
 private:
     mutable std::mutex sql_mutex_;
     mutable std::map<const Dialect*, std::string> lazy_sql_;
+    // The last rendering asked for (map nodes stay put): a lazy load takes no lock.
+    mutable std::atomic<const std::pair<const Dialect* const, std::string>*> last_lazy_sql_{nullptr};
 };
 
 // RETURNING for new keys where it is the way to get them; SQLite has it too
@@ -62,6 +66,7 @@ inline bool returns_keys(const Dialect& d) { return d.supports_returning() && d.
 
 // The SQL a mapper runs, rendered once per dialect.
 struct MapperSql {
+    const Dialect* dialect = nullptr;
     std::string select_list;      // "user"."id", "user"."nickname", ...
     std::string select_by_pk;
     std::string insert_all;       // every column
@@ -82,21 +87,28 @@ public:
     bool pk_autoincrement = false;
     std::vector<std::unique_ptr<RelationshipMapping>> relationships;  // owned here
     std::function<std::string(const void*)> repr;
-    std::unique_ptr<RecordBase> (*create)() = nullptr;
+    RecordFactory factory;
     int flush_order = 0;          // position of the table in foreign-key order
     // (association table, column) pairs whose rows reference this model's key.
     std::vector<std::pair<std::string, std::string>> association_refs;
 
     const ColumnMapping& pk_column() const { return columns[static_cast<std::size_t>(pk)]; }
     Value pk_value(const RecordBase& r) const { return pk_column().access->get(r.object); }
-    const MapperSql& sql(const Dialect& d) const;
+    const MapperSql& sql(const Dialect& d) const {
+        const MapperSql* last = last_sql_.load(std::memory_order_acquire);
+        return last && last->dialect == &d ? *last : render_sql(d);
+    }
     const std::string& update_sql(const Dialect& d, std::uint64_t mask) const;
     int column_index(std::string_view name) const;
     std::string describe(const RecordBase& r) const;   // repr, for messages
 
 private:
+    const MapperSql& render_sql(const Dialect& d) const;
     mutable std::mutex sql_mutex_;
     mutable std::map<const Dialect*, std::unique_ptr<MapperSql>> sql_;
+    // The last rendering asked for: an application uses one dialect, and every
+    // get() and INSERT asks, so that case takes no lock.
+    mutable std::atomic<const MapperSql*> last_sql_{nullptr};
 };
 
 struct PendingRelationship {
@@ -109,7 +121,7 @@ public:
     MetaData metadata;
     std::vector<std::unique_ptr<Mapper>> mappers;
     std::vector<PendingRelationship> pending;
-    bool finalized = false;
+    std::atomic<bool> finalized{false};  // read without the mutex by every session
     std::mutex mutex;
 
     void finalize();                                  // thread-safe, idempotent
@@ -125,32 +137,42 @@ private:
 };
 
 // Owns every object a session has seen; Ptr<T> handles alias it.
+//
+// Loaded records and their fingerprints are built in memory the store carves
+// from blocks it owns (the first one inline), in load order: no allocation
+// per row, and a query's objects sit next to each other. Objects the user
+// creates (Session::add) arrive already allocated and are adopted.
 class Store : public std::enable_shared_from_this<Store> {
 public:
+    Store() = default;
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+    ~Store();
+
     SessionImpl* session = nullptr;
-    std::vector<std::unique_ptr<RecordBase>> records;
-    RecordBase* adopt(std::unique_ptr<RecordBase> r) {
-        r->store = this;
-        records.push_back(std::move(r));
-        return records.back().get();
-    }
-    // Room for n fingerprints (a record's Snapshot), carved from blocks that
-    // grow with the session; freed with the store.
+
+    // A new record of m's model, default-constructed in the store's memory.
+    RecordBase* create(const Mapper& m);
+    RecordBase* adopt(std::unique_ptr<RecordBase> r);
+    // Room for n fingerprints (a record's Snapshot); freed with the store.
     std::uint64_t* fingerprints(std::size_t n) {
-        if (blocks_.empty() || used_ + n > block_size_) {
-            block_size_ = std::max(n, std::min<std::size_t>(block_size_ * 2, 4096));
-            blocks_.push_back(std::make_unique_for_overwrite<std::uint64_t[]>(block_size_));
-            used_ = 0;
-        }
-        std::uint64_t* out = blocks_.back().get() + used_;
-        used_ += n;
-        return out;
+        return static_cast<std::uint64_t*>(allocate(n * sizeof(std::uint64_t), alignof(std::uint64_t)));
     }
 
+    // Every record, in the order they joined. (An array, not a list through
+    // the records: walking 100,000 of them must not wait on each in turn.)
+    const std::vector<RecordBase*>& records() const { return records_; }
+
 private:
-    std::vector<std::unique_ptr<std::uint64_t[]>> blocks_;
-    std::size_t block_size_ = 32;
-    std::size_t used_ = 0;
+    void* allocate(std::size_t size, std::size_t align);
+    void make_room();
+
+    std::vector<RecordBase*> records_;
+    std::byte* free_ = nullptr;     // the unused part of the current block
+    std::size_t free_size_ = 0;
+    std::size_t block_size_ = 0;    // of the last heap block
+    std::vector<std::unique_ptr<std::byte[]>> blocks_;
+    alignas(std::max_align_t) std::byte inline_block_[512];  // enough for a get()'s object
 };
 
 struct IdentityMap {

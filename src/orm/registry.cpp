@@ -37,8 +37,7 @@ std::string type_display(const SqlType& t) { return t.to_string(); }
 
 }  // namespace
 
-std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table,
-                          std::unique_ptr<RecordBase> (*create)()) {
+std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table, RecordFactory factory) {
     std::lock_guard lock(r.mutex);
     if (r.finalized) throw ConfigError("strata: model for table " + table + " declared after the registry was first used");
     for (auto& m : r.mappers) {
@@ -50,7 +49,7 @@ std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::stri
     m->type = &type;
     m->class_name = class_name_of(type);
     m->table = table;
-    m->create = create;
+    m->factory = factory;
     r.metadata.table(table);
     r.mappers.push_back(std::move(m));
     return r.mappers.size() - 1;
@@ -102,11 +101,15 @@ std::string Mapper::describe(const RecordBase& r) const {
            key + ">";
 }
 
-const MapperSql& Mapper::sql(const Dialect& d) const {
+const MapperSql& Mapper::render_sql(const Dialect& d) const {
     std::lock_guard lock(sql_mutex_);
     auto& slot = sql_[&d];
-    if (slot) return *slot;
+    if (slot) {
+        last_sql_.store(slot.get(), std::memory_order_release);
+        return *slot;
+    }
     slot = std::make_unique<MapperSql>();
+    slot->dialect = &d;
     std::vector<std::string> names, names_no_pk;
     for (std::size_t i = 0; i < columns.size(); ++i) {
         if (i) slot->select_list += ", ";
@@ -120,6 +123,7 @@ const MapperSql& Mapper::sql(const Dialect& d) const {
     slot->insert_all = sql::insert_sql(d, table, names);
     slot->insert_no_pk = sql::insert_sql(d, table, names_no_pk, returns_keys(d) ? pk_name : std::string());
     slot->delete_by_pk = sql::delete_sql(d, table, {pk_name});
+    last_sql_.store(slot.get(), std::memory_order_release);
     return *slot;
 }
 
@@ -280,6 +284,7 @@ void RegistryImpl::resolve_relationship(PendingRelationship& p) {
 }
 
 void RegistryImpl::finalize() {
+    if (finalized.load(std::memory_order_acquire)) return;
     std::lock_guard lock(mutex);
     if (finalized) return;
     for (auto& m : mappers) {
@@ -301,7 +306,7 @@ void RegistryImpl::finalize() {
     for (auto& m : mappers)
         for (std::size_t i = 0; i < order.size(); ++i)
             if (order[i]->name() == m->table) m->flush_order = static_cast<int>(i);
-    finalized = true;
+    finalized.store(true, std::memory_order_release);
 }
 
 }  // namespace detail

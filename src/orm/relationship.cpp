@@ -283,14 +283,16 @@ void SessionImpl::load_collection(CollectionBase& c) {
 }
 
 const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
+    if (auto* last = last_lazy_sql_.load(std::memory_order_acquire); last && last->first == &d) return last->second;
     std::lock_guard lock(sql_mutex_);
-    auto& sql = lazy_sql_[&d];
-    if (sql.empty()) {
+    auto it = lazy_sql_.try_emplace(&d).first;
+    if (it->second.empty()) {
         auto sel = relationship_select(*this, d);
         sel.where(owner_condition(*this, bind(Value())));
-        sql = sel.compile(d).sql;
+        it->second = sel.compile(d).sql;
     }
-    return sql;
+    last_lazy_sql_.store(&*it, std::memory_order_release);
+    return it->second;
 }
 
 RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {

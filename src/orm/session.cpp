@@ -62,7 +62,7 @@ SessionImpl::~SessionImpl() {
 void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
-    for (auto& r : store->records)
+    for (RecordBase* r : store->records())
         if (r->state != RecordState::Transient) r->state = RecordState::Detached;
     store->session = nullptr;
 }
@@ -181,9 +181,7 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
         }
         return r;
     }
-    auto fresh = m.create();
-    fresh->mapper = &m;
-    RecordBase* r = store->adopt(std::move(fresh));
+    RecordBase* r = store->create(m);
     populate(*r, st, offset);
     r->state = RecordState::Persistent;
     bind_relationships(*r, false);
@@ -403,7 +401,7 @@ void SessionImpl::rollback() {
     for (auto* r : to_delete) r->state = RecordState::Persistent;
     to_delete.clear();
     link_changes.clear();
-    for (auto& r : store->records) {
+    for (RecordBase* r : store->records()) {
         if (r->state != RecordState::Persistent) continue;
         r->expired = true;
         reset_relationships(*r);
