@@ -89,7 +89,8 @@ private:
 class StatementHandle {
 public:
     StatementHandle() = default;
-    StatementHandle(Connection* owner, std::unique_ptr<Statement> stmt) : owner_(owner), stmt_(std::move(stmt)) {}
+    StatementHandle(Connection* owner, std::unique_ptr<Statement> stmt, void* cache_slot = nullptr)
+        : owner_(owner), stmt_(std::move(stmt)), cache_slot_(cache_slot) {}
     StatementHandle(StatementHandle&&) noexcept = default;
     StatementHandle& operator=(StatementHandle&& other) noexcept;
     ~StatementHandle();
@@ -102,6 +103,7 @@ private:
     void release();
     Connection* owner_ = nullptr;
     std::unique_ptr<Statement> stmt_;
+    void* cache_slot_ = nullptr;  // where the statement goes back to (the connection's cache entry)
 };
 
 struct ConnectionOptions {
@@ -164,7 +166,7 @@ protected:
 
 private:
     friend class StatementHandle;
-    void give_back(std::unique_ptr<Statement> stmt);
+    void give_back(std::unique_ptr<Statement> stmt, void* cache_slot);
     struct Cache;
     std::unique_ptr<Cache> cache_;
     std::size_t prepare_count_ = 0;

@@ -16,13 +16,31 @@ namespace strata {
 // Free prepared statements by SQL text. A statement in use is owned by its
 // StatementHandle, so nested use of the same SQL (a lazy load inside a loop
 // over the same query) prepares a second copy instead of clobbering the first.
+// Entries are never erased (clearing empties them), so a handle can keep a
+// pointer to its statement's entry and give it back without a second lookup.
 struct Connection::Cache {
     struct TextHash {  // lookups by string_view, without copying the SQL
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
     };
-    std::unordered_map<std::string, std::vector<std::unique_ptr<Statement>>, TextHash, std::equal_to<>> free;
+    using Slot = std::vector<std::unique_ptr<Statement>>;
+    std::unordered_map<std::string, Slot, TextHash, std::equal_to<>> free;
     std::size_t checked_out = 0;
+
+    // The entry of the last SQL asked for, by the address of its text: the
+    // ORM asks with the same strings (a mapper's SELECT) again and again, and
+    // comparing them is cheaper than hashing them.
+    const char* last_data = nullptr;
+    const std::pair<const std::string, Slot>* last = nullptr;
+
+    Slot& slot(std::string_view sql) {
+        if (last && sql.data() == last_data && sql == last->first) return const_cast<Slot&>(last->second);
+        auto it = free.find(sql);
+        if (it == free.end()) it = free.emplace(std::string(sql), Slot{}).first;
+        last_data = sql.data();
+        last = &*it;
+        return it->second;
+    }
 };
 
 bool echo_from_environment() {
@@ -37,20 +55,24 @@ Connection::Connection(ConnectionOptions options) : options_(options), cache_(st
 Connection::~Connection() = default;
 
 StatementHandle Connection::prepare(std::string_view sql) {
-    auto it = cache_->free.find(sql);
-    if (it != cache_->free.end() && !it->second.empty()) {
-        auto stmt = std::move(it->second.back());
-        it->second.pop_back();
-        ++cache_->checked_out;
-        return StatementHandle(this, std::move(stmt));
-    }
-    auto stmt = prepare_new(sql);
-    ++prepare_count_;
+    Cache::Slot& slot = cache_->slot(sql);
     ++cache_->checked_out;
-    return StatementHandle(this, std::move(stmt));
+    if (!slot.empty()) {
+        auto stmt = std::move(slot.back());
+        slot.pop_back();
+        return StatementHandle(this, std::move(stmt), &slot);
+    }
+    try {
+        auto stmt = prepare_new(sql);
+        ++prepare_count_;
+        return StatementHandle(this, std::move(stmt), &slot);
+    } catch (...) {
+        --cache_->checked_out;
+        throw;
+    }
 }
 
-void Connection::give_back(std::unique_ptr<Statement> stmt) {
+void Connection::give_back(std::unique_ptr<Statement> stmt, void* cache_slot) {
     --cache_->checked_out;
     try {
         stmt->reset();
@@ -58,11 +80,13 @@ void Connection::give_back(std::unique_ptr<Statement> stmt) {
     } catch (...) {
         return;  // a statement that cannot be reset is not worth keeping
     }
-    auto& slot = cache_->free[stmt->sql()];
+    auto& slot = cache_slot ? *static_cast<Cache::Slot*>(cache_slot) : cache_->slot(stmt->sql());
     if (slot.size() < 4) slot.push_back(std::move(stmt));
 }
 
-void Connection::clear_statement_cache() { cache_->free.clear(); }
+void Connection::clear_statement_cache() {
+    for (auto& [sql, stmts] : cache_->free) stmts.clear();
+}
 
 std::size_t Connection::cached_statement_count() const {
     std::size_t n = cache_->checked_out;
@@ -180,6 +204,7 @@ StatementHandle& StatementHandle::operator=(StatementHandle&& other) noexcept {
         release();
         owner_ = other.owner_;
         stmt_ = std::move(other.stmt_);
+        cache_slot_ = other.cache_slot_;
     }
     return *this;
 }
@@ -187,7 +212,7 @@ StatementHandle& StatementHandle::operator=(StatementHandle&& other) noexcept {
 StatementHandle::~StatementHandle() { release(); }
 
 void StatementHandle::release() {
-    if (stmt_ && owner_) owner_->give_back(std::move(stmt_));
+    if (stmt_ && owner_) owner_->give_back(std::move(stmt_), cache_slot_);
     stmt_.reset();
 }
 

@@ -85,6 +85,7 @@ public:
     std::vector<ColumnMapping> columns;
     int pk = -1;
     bool pk_autoincrement = false;
+    bool integer_key = false;     // the identity map keys it by integer
     std::vector<std::unique_ptr<RelationshipMapping>> relationships;  // owned here
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
@@ -219,6 +220,8 @@ public:
 
     // Loading.
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset);
+    RecordBase* reuse_row(RecordBase& r, const Statement& st, int offset);
+    RecordBase* new_row(const Mapper& m, const Statement& st, int offset);
     void populate(RecordBase& r, const Statement& st, int offset);
     RecordBase* get(const Mapper& m, const Value& pk);
     void refresh(RecordBase& r);

@@ -296,6 +296,7 @@ void RegistryImpl::finalize() {
                               m->table + " has " + std::to_string(keys.size()));
         m->pk = m->column_index(keys[0]);
         m->pk_autoincrement = m->pk_column().column->autoincrement;
+        m->integer_key = m->pk_column().column->type.is_integer();
     }
     // References first, so that has_many() can reuse a belongs_to() declared for its backref.
     std::stable_partition(pending.begin(), pending.end(),

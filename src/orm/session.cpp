@@ -9,6 +9,9 @@ namespace detail {
 
 std::shared_ptr<RecordBase> RecordBase::handle() {
     if (!store) return std::shared_ptr<RecordBase>(std::shared_ptr<RecordBase>(), this);  // not yet in a session
+    // The live session's reference to its store is at hand: aliasing it costs
+    // one atomic increment, shared_from_this() three.
+    if (store->session && store->session->store.get() == store) return std::shared_ptr<RecordBase>(store->session->store, this);
     return std::shared_ptr<RecordBase>(store->shared_from_this(), this);
 }
 
@@ -91,7 +94,7 @@ StatementHandle SessionImpl::prepare_read(const std::string& sql) { return read_
 
 namespace {
 
-bool integer_key(const Mapper& m) { return m.pk_column().column->type.is_integer(); }
+bool integer_key(const Mapper& m) { return m.integer_key; }
 
 std::string text_key(const Value& v) { return v.is<std::string>() ? v.as<std::string>() : v.to_display(); }
 
@@ -173,19 +176,37 @@ std::uint64_t SessionImpl::changed_columns(const RecordBase& r) const {
 
 RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offset) {
     const int pk_col = offset + m.pk;
-    if (st.is_null(pk_col)) return nullptr;  // no row on this side of an outer join
-    if (RecordBase* r = lookup_row(m, st, pk_col)) {
-        if (r->expired) {
-            populate(*r, st, offset);
-            r->expired = false;
-        }
+    if (m.integer_key) {  // the common case, without a Value for the key
+        const std::int64_t key = st.get_int64(pk_col);
+        if (key == 0 && st.is_null(pk_col)) return nullptr;  // no row on this side of an outer join
+        IntKeyMap& map = identity[m.index].by_int;
+        if (RecordBase* r = map.find(key)) return reuse_row(*r, st, offset);
+        RecordBase* r = new_row(m, st, offset);
+        map.set(key, r);
         return r;
     }
+    if (st.is_null(pk_col)) return nullptr;
+    if (RecordBase* r = lookup_row(m, st, pk_col)) return reuse_row(*r, st, offset);
+    RecordBase* r = new_row(m, st, offset);
+    remember(r);
+    return r;
+}
+
+// A row of an object already in the identity map: its loaded state wins,
+// unless it was expired (by rollback).
+RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offset) {
+    if (r.expired) {
+        populate(r, st, offset);
+        r.expired = false;
+    }
+    return &r;
+}
+
+RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offset) {
     RecordBase* r = store->create(m);
     populate(*r, st, offset);
     r->state = RecordState::Persistent;
     bind_relationships(*r, false);
-    remember(r);
     return r;
 }
 
