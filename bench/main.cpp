@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
         else if (a == "--only" && i + 1 < argc) only = argv[++i];
         else if (a == "--help" || a == "-h") {
             std::cout << "usage: strata_bench [--quick] [--only WORKLOAD-PREFIX]\n"
-                         "  --quick   a tenth of the rows and 3 repetitions (under a minute)\n"
+                         "  --quick   a tenth of the rows (under a minute); 5 repetitions either way\n"
                          "  DATABASE_URL=postgresql://... adds the PostgreSQL rows; they run in a database\n"
                          "  named strata_bench on that server, dropped and recreated for every run\n";
             return 0;
@@ -126,7 +126,6 @@ int main(int argc, char** argv) {
         sizes.gets /= 10;
         sizes.w4_users /= 10;
         sizes.w5_rows /= 10;
-        sizes.repetitions = 3;
     }
     temp_root = std::filesystem::temp_directory_path() / ("strata-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(temp_root);

@@ -64,4 +64,30 @@ TEST(IntKeyMap, AgreesWithUnorderedMapUnderRandomSetsAndErases) {
     }
 }
 
+// The keys tables actually have: ascending runs (autoincrement) starting
+// anywhere, strides (of 8, of the table size), and the extremes of int64.
+// Each is found after the map grew through the inline slots to 2^18 slots,
+// and no key sits far from its home slot (a placement that keeps windows of
+// keys in order piled them onto each other: runs of thousands of slots, a
+// 100,000-row flush took seconds).
+TEST(IntKeyMap, AscendingStridedAndExtremeKeys) {
+    const std::int64_t cases[][2] = {{1, 1},       {1'000'000, 1}, {std::int64_t{1} << 40, 1}, {0, 8},
+                                     {0, 1 << 16}, {0, 1 << 18},   {7, 1000003}};
+    for (const auto& [start, stride] : cases) {
+        IntKeyMap map;
+        constexpr std::int64_t n = 200'000;
+        auto key = [&](std::int64_t i) { return start + i * stride; };
+        for (std::int64_t i = 1; i <= n; ++i) map.set(key(i), fake(i));
+        map.set(INT64_MIN, fake(n + 1));
+        map.set(INT64_MAX, fake(n + 2));
+        ASSERT_EQ(map.size(), static_cast<std::size_t>(n + 2));
+        for (std::int64_t i = 1; i <= n; ++i) ASSERT_EQ(map.find(key(i)), fake(i)) << "from " << start << " by " << stride;
+        EXPECT_EQ(map.find(INT64_MIN), fake(n + 1));
+        EXPECT_EQ(map.find(INT64_MAX), fake(n + 2));
+        EXPECT_EQ(map.find(key(0)), nullptr);
+        EXPECT_EQ(map.find(key(n + 1)), nullptr);
+        EXPECT_LT(map.longest_probe(), 64u) << "from " << start << " by " << stride;
+    }
+}
+
 }  // namespace

@@ -1,13 +1,19 @@
-// The identity map's table for integer primary keys: open addressing with
-// linear probing in one array. std::unordered_map allocated a node per
-// object loaded (and chased a pointer per lookup), a third of the cost of
-// loading a row.
+// The identity map of a session: per model, its objects by primary key.
+//
+// Integer keys go in IntKeyMap: open addressing with linear probing in one
+// array (std::unordered_map allocated a node for every object loaded and
+// chased a pointer per lookup, a third of the cost of loading a row). Its
+// first few slots live inside the map, so a session that loads one object
+// (a get() per request) allocates nothing for it.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
+#include <string>
+#include <unordered_map>
 
 namespace strata::detail {
 
@@ -15,8 +21,11 @@ class RecordBase;
 
 class IntKeyMap {
 public:
+    IntKeyMap() = default;
+    IntKeyMap(const IntKeyMap&) = delete;  // slots_ may point into the object itself
+    IntKeyMap& operator=(const IntKeyMap&) = delete;
+
     RecordBase* find(std::int64_t key) const {
-        if (slots_.empty()) return nullptr;
         for (std::size_t i = home(key);; i = next(i)) {
             const Slot& s = slots_[i];
             if (!s.value) return nullptr;
@@ -26,7 +35,7 @@ public:
 
     // Maps key to r (replacing what it mapped to).
     void set(std::int64_t key, RecordBase* r) {
-        if ((size_ + 1) * 5 > slots_.size() * 4) grow(size_ + 1);
+        if ((size_ + 1) * 5 > capacity_ * 4) grow(size_ + 1);
         std::size_t i = home(key);
         while (slots_[i].value && slots_[i].key != key) i = next(i);
         if (!slots_[i].value) ++size_;
@@ -35,10 +44,10 @@ public:
 
     // Removes key if it maps to r.
     void erase(std::int64_t key, const RecordBase* r) {
-        if (slots_.empty()) return;
+        if (!r) return;
         std::size_t i = home(key);
         while (slots_[i].value && slots_[i].key != key) i = next(i);
-        if (slots_[i].value != r || !r) return;
+        if (slots_[i].value != r) return;
         // Backward-shift deletion: later entries of the run move up, so
         // lookups never need tombstones.
         for (std::size_t j = next(i);; j = next(j)) {
@@ -55,46 +64,104 @@ public:
     }
 
     void reserve(std::size_t n) {
-        if (n * 5 > slots_.size() * 4) grow(n);
+        if (n * 5 > capacity_ * 4) grow(n);
     }
     void clear() {
-        slots_.clear();
+        heap_.reset();
+        std::fill(std::begin(inline_), std::end(inline_), Slot{});
+        slots_ = inline_;
+        capacity_ = kInline;
+        bits_ = std::countr_zero(kInline);
         size_ = 0;
     }
     std::size_t size() const { return size_; }
+
+    // The farthest any key sits from its home slot: what a lookup may have to
+    // walk. Tests check that real key patterns keep it short.
+    std::size_t longest_probe() const {
+        std::size_t longest = 0;
+        for (std::size_t i = 0; i < capacity_; ++i)
+            if (slots_[i].value) longest = std::max(longest, (i - home(slots_[i].key)) & (capacity_ - 1));
+        return longest;
+    }
 
 private:
     struct Slot {
         std::int64_t key = 0;
         RecordBase* value = nullptr;
     };
+    static constexpr std::size_t kInline = 8;
+    static constexpr int kRunBits = 3;
+    static constexpr std::uint64_t kRun = 1u << kRunBits;
 
-    // Keys within one table-sized window keep their order (the low bits), so
-    // a query's ascending keys fill neighbouring slots and the map is walked,
-    // not jumped around in (a cache miss per row at 100,000 rows); windows
-    // are spread by Fibonacci hashing of the high bits, so strided keys
-    // (multiples of the table size) do not pile up.
+    // Keys are placed in runs of 8: key k goes to slot (k mod 8) of the run
+    // that Fibonacci hashing picks for k / 8. A query's ascending keys then
+    // share runs (one cache miss per 8 rows, not per row, at 100,000 rows),
+    // while the runs themselves are spread evenly whatever the keys are: a
+    // table-sized window of keys in order would pile windows onto each other.
     std::size_t home(std::int64_t key) const {
         const auto k = static_cast<std::uint64_t>(key);
-        const std::uint64_t window = bits_ < 64 ? k >> bits_ : 0;
-        return static_cast<std::size_t>((k + window * 0x9e3779b97f4a7c15ULL) & (slots_.size() - 1));
+        const std::uint64_t in_run = k & (kRun - 1);
+        if (bits_ <= kRunBits) return static_cast<std::size_t>(in_run);
+        const std::uint64_t run = ((k >> kRunBits) * 0x9e3779b97f4a7c15ULL) >> (64 - (bits_ - kRunBits));
+        return static_cast<std::size_t>((run << kRunBits) | in_run);
     }
-    std::size_t next(std::size_t i) const { return (i + 1) & (slots_.size() - 1); }
+    std::size_t next(std::size_t i) const { return (i + 1) & (capacity_ - 1); }
 
     void grow(std::size_t n) {
         std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, n * 5 / 4 + 1));
-        if (capacity <= slots_.size()) capacity = slots_.size() * 2;
-        std::vector<Slot> old = std::move(slots_);
-        slots_.assign(capacity, Slot{});
+        if (capacity <= capacity_) capacity = capacity_ * 2;
+        std::unique_ptr<Slot[]> old_heap = std::move(heap_);
+        Slot old_inline[kInline];
+        std::copy(std::begin(inline_), std::end(inline_), old_inline);
+        const Slot* old = old_heap ? old_heap.get() : old_inline;
+        const std::size_t old_capacity = capacity_;
+
+        heap_ = std::make_unique<Slot[]>(capacity);
+        slots_ = heap_.get();
+        capacity_ = capacity;
         bits_ = std::countr_zero(capacity);
         size_ = 0;
-        for (const Slot& s : old)
-            if (s.value) set(s.key, s.value);
+        for (std::size_t i = 0; i < old_capacity; ++i)
+            if (old[i].value) set(old[i].key, old[i].value);
     }
 
-    std::vector<Slot> slots_;
+    Slot inline_[kInline]{};
+    std::unique_ptr<Slot[]> heap_;
+    Slot* slots_ = inline_;
+    std::size_t capacity_ = kInline;  // a power of two
+    int bits_ = std::countr_zero(kInline);
     std::size_t size_ = 0;
-    int bits_ = 0;
+};
+
+struct IdentityMap {
+    IntKeyMap by_int;
+    std::unordered_map<std::string, RecordBase*> by_text;
+};
+
+// One IdentityMap per model: the first few inside the session (no
+// allocation for them), the rest in one array.
+class IdentityMaps {
+public:
+    explicit IdentityMaps(std::size_t models)
+        : extra_(models > kInline ? std::make_unique<IdentityMap[]>(models - kInline) : nullptr), count_(models) {}
+
+    IdentityMap& operator[](std::size_t model) { return model < kInline ? inline_[model] : extra_[model - kInline]; }
+    const IdentityMap& operator[](std::size_t model) const {
+        return model < kInline ? inline_[model] : extra_[model - kInline];
+    }
+    void clear() {
+        for (std::size_t i = 0; i < count_; ++i) {
+            (*this)[i].by_int.clear();
+            (*this)[i].by_text.clear();
+        }
+    }
+
+private:
+    static constexpr std::size_t kInline = 4;
+    IdentityMap inline_[kInline];
+    std::unique_ptr<IdentityMap[]> extra_;
+    std::size_t count_;
 };
 
 }  // namespace strata::detail

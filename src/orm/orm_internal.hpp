@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <typeindex>
 #include <unordered_map>
@@ -162,23 +163,27 @@ public:
 
     // Every record, in the order they joined. (An array, not a list through
     // the records: walking 100,000 of them must not wait on each in turn.)
-    const std::vector<RecordBase*>& records() const { return records_; }
+    std::span<RecordBase* const> records() const {
+        if (spilled_.empty()) return {inline_records_, count_};
+        return spilled_;
+    }
 
 private:
     void* allocate(std::size_t size, std::size_t align);
     void make_room();
+    void push(RecordBase* r);
 
-    std::vector<RecordBase*> records_;
+    // The first records' list inside the store, the rest in spilled_ (which
+    // then holds them all).
+    static constexpr std::size_t kInlineRecords = 8;
+    RecordBase* inline_records_[kInlineRecords] = {};
+    std::size_t count_ = 0;
+    std::vector<RecordBase*> spilled_;
     std::byte* free_ = nullptr;     // the unused part of the current block
     std::size_t free_size_ = 0;
     std::size_t block_size_ = 0;    // of the last heap block
     std::vector<std::unique_ptr<std::byte[]>> blocks_;
     alignas(std::max_align_t) std::byte inline_block_[512];  // enough for a get()'s object
-};
-
-struct IdentityMap {
-    IntKeyMap by_int;
-    std::unordered_map<std::string, RecordBase*> by_text;
 };
 
 class SessionImpl {
@@ -195,7 +200,7 @@ public:
     bool flushing = false;
     std::function<void(const std::string&)> observer;
 
-    std::vector<IdentityMap> identity;                 // per mapper
+    IdentityMaps identity;                             // per mapper
     std::vector<RecordBase*> pending;                  // added, in order
     std::vector<RecordBase*> to_delete;                // removed, not yet flushed
     std::vector<RecordBase*> inserted_in_transaction;

@@ -48,9 +48,8 @@ ReferenceBase& reference_of(const RelationshipMapping& rel, RecordBase& owner) {
 // --- SessionImpl -------------------------------------------------------------
 
 SessionImpl::SessionImpl(const Database& database, const Registry& reg)
-    : db(database), registry_ref(reg), registry(reg.impl()) {
+    : db(database), registry_ref(reg), registry(reg.impl()), identity(reg.impl().mappers.size()) {
     registry.finalize();
-    identity.resize(registry.mappers.size());
     store->session = this;
 }
 
@@ -556,10 +555,7 @@ void Session::close() {
     impl_->detach_all();
     impl_->store = std::make_shared<detail::Store>();
     impl_->store->session = impl_.get();
-    for (auto& map : impl_->identity) {
-        map.by_int.clear();
-        map.by_text.clear();
-    }
+    impl_->identity.clear();
 }
 void Session::set_autoflush(bool on) { impl_->autoflush = on; }
 void Session::on_statement(std::function<void(const std::string&)> observer) { impl_->observer = std::move(observer); }

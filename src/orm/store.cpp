@@ -16,7 +16,7 @@ constexpr std::size_t kLargestBlock = 64 * 1024;
 }  // namespace
 
 Store::~Store() {
-    for (RecordBase* r : records_) {
+    for (RecordBase* r : records()) {
         if (r->in_arena) r->~RecordBase();
         else delete r;
     }
@@ -42,8 +42,20 @@ void* Store::allocate(std::size_t size, std::size_t align) {
     return at;
 }
 
+// Makes sure push() cannot throw (a record built must find its place).
 void Store::make_room() {
-    if (records_.size() == records_.capacity()) records_.reserve(std::max<std::size_t>(16, records_.capacity() * 2));
+    if (spilled_.empty()) {
+        if (count_ < kInlineRecords) return;
+        spilled_.reserve(4 * kInlineRecords);
+        spilled_.assign(inline_records_, inline_records_ + count_);
+    } else if (spilled_.size() == spilled_.capacity()) {
+        spilled_.reserve(spilled_.capacity() * 2);
+    }
+}
+
+void Store::push(RecordBase* r) {
+    if (spilled_.empty()) inline_records_[count_++] = r;
+    else spilled_.push_back(r);
 }
 
 RecordBase* Store::create(const Mapper& m) {
@@ -53,15 +65,16 @@ RecordBase* Store::create(const Mapper& m) {
     r->in_arena = true;
     r->mapper = &m;
     r->store = this;
-    records_.push_back(r);
+    push(r);
     return r;
 }
 
 RecordBase* Store::adopt(std::unique_ptr<RecordBase> r) {
     make_room();
     r->store = this;
-    records_.push_back(r.release());
-    return records_.back();
+    RecordBase* raw = r.release();
+    push(raw);
+    return raw;
 }
 
 }  // namespace strata::detail
