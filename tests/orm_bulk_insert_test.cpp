@@ -18,6 +18,13 @@ struct Node {
     strata::HasMany<Node> children{};
 };
 
+// Eleven columns: 1000 rows of it are 10,000 parameters.
+struct Wide {
+    std::int64_t id = 0;
+    std::string c1{}, c2{}, c3{}, c4{}, c5{};
+    std::int64_t n1 = 0, n2 = 0, n3 = 0, n4 = 0, n5 = 0;
+};
+
 class OrmBulkInsert : public OrmTest {
 protected:
     void SetUp() override {
@@ -26,6 +33,12 @@ protected:
             .column(&Node::name, "name", strata::String(40))
             .column(&Node::parent_id, "parent_id", strata::foreign_key("node.id"))
             .has_many(&Node::children, &Node::parent);
+        registry.model<Wide>("wide")
+            .column(&Wide::id, "id", strata::primary_key())
+            .column(&Wide::c1, "c1").column(&Wide::c2, "c2").column(&Wide::c3, "c3")
+            .column(&Wide::c4, "c4").column(&Wide::c5, "c5")
+            .column(&Wide::n1, "n1").column(&Wide::n2, "n2").column(&Wide::n3, "n3")
+            .column(&Wide::n4, "n4").column(&Wide::n5, "n5");
         OrmTest::SetUp();
     }
 
@@ -66,6 +79,30 @@ TEST_P(OrmBulkInsert, ManyNewRowsOfOneTableGoInBatchesWithTheirKeysWrittenBack) 
     EXPECT_EQ(distinct.size(), 2500u);
     // The identity map knows every new row by its key.
     for (auto& u : users) EXPECT_EQ(s.get<User>(u->id), u);
+}
+
+// A wide model's batch stays under libpq's limit on a statement's parameter
+// description (10,000 parameters in one INSERT lost the connection).
+TEST_P(OrmBulkInsert, AWideModelsRowsAllArriveWithTheirKeys) {
+    auto s = session();
+    std::vector<strata::Ptr<Wide>> rows;
+    for (std::int64_t i = 0; i < 1000; ++i) {
+        const std::string t = "r" + std::to_string(i);
+        rows.push_back(s.add(Wide{.c1 = t, .c2 = t, .c3 = t, .c4 = t, .c5 = t, .n1 = i, .n2 = i, .n3 = i, .n4 = i, .n5 = i}));
+    }
+    take_log();
+    s.commit();
+    EXPECT_EQ(inserts_into("wide"), is_sqlite() ? 1000u : 2u) << "PostgreSQL: 636 rows (6996 parameters) per INSERT";
+    EXPECT_EQ(count_rows("wide"), 1000);
+    auto conn = db->connect();
+    auto st = conn->prepare("SELECT c5, n5 FROM wide WHERE id = " + conn->dialect().placeholder(1));
+    for (auto& r : rows) {
+        st->bind(1, r->id);
+        ASSERT_TRUE(st->step()) << r->id;
+        EXPECT_EQ(st->get_text(0), r->c5);
+        EXPECT_EQ(st->get_int64(1), r->n5);
+        st->reset();
+    }
 }
 
 TEST_P(OrmBulkInsert, ChildrenOfNewParentsGetTheParentsKeys) {

@@ -57,9 +57,12 @@ void SessionImpl::sync_foreign_keys(RecordBase& r) {
 
 namespace {
 
-// Rows per multi-row INSERT; PostgreSQL takes at most 65535 parameters per statement.
+// Rows per multi-row INSERT. The server takes up to 65535 parameters, but
+// libpq before 16 refuses a statement description longer than 30000 bytes
+// (4 bytes per parameter: "lost synchronization with server" past ~7490),
+// so a wide model gets fewer rows per statement.
 constexpr std::size_t kMaxBatchRows = 1000;
-constexpr std::size_t kMaxBatchParameters = 65535;
+constexpr std::size_t kMaxBatchParameters = 7000;
 
 // INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ... [RETURNING key]
 std::string multi_row_insert(const Dialect& d, const Mapper& m, bool with_key, std::size_t rows) {
