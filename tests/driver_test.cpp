@@ -49,6 +49,24 @@ protected:
     }
 };
 
+// COPY is PostgreSQL's bulk load: SQLite says so plainly and has no sequences.
+TEST_P(DriverTest, CopyIsPostgresqlsAndSqliteSaysSo) {
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE t (a TEXT)");
+    const std::vector<std::string> columns{"a"};
+    EXPECT_EQ(conn->supports_copy(), !is_sqlite());
+    if (is_sqlite()) {
+        auto e = expect_throw<ProgrammingError>([&] { conn->copy_from("t", columns); });
+        EXPECT_NE(std::string(e.what()).find("COPY is PostgreSQL's"), std::string::npos) << e.what();
+        EXPECT_TRUE(conn->draw_keys("t", "a", 2).empty());
+        return;
+    }
+    auto copy = conn->copy_from("t", columns);
+    copy->bind_view(1, "x");
+    copy->end_row();
+    EXPECT_EQ(copy->finish(), 1);
+}
+
 TEST_P(DriverTest, IntegersRoundTripAtTheLimits) {
     auto conn = open_connection();
     create_types_table(*conn);

@@ -27,9 +27,19 @@ namespace strata {
 class Dialect;
 class Connection;
 
-class Statement {
+// Takes values by 1-based position: a statement's parameters, or the fields
+// of a row sent with COPY. The ORM writes objects' columns through it.
+class ValueSink {
 public:
-    virtual ~Statement() = default;
+    virtual ~ValueSink() = default;
+    virtual void bind(int index, const Value& value) = 0;
+    // Text the caller keeps valid and unchanged until the statement is reset
+    // or this parameter rebound: drivers that can bind it without a copy do.
+    virtual void bind_view(int index, std::string_view text) { bind(index, Value(text)); }
+};
+
+class Statement : public ValueSink {
+public:
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
@@ -37,11 +47,8 @@ public:
     virtual int parameter_count() const = 0;
 
     // Parameters, 1-based. Binding resets a statement that was stepped.
-    virtual void bind(int index, const Value& value) = 0;
+    void bind(int index, const Value& value) override = 0;
     void bind_all(std::span<const Value> values);
-    // Text the caller keeps valid and unchanged until the statement is reset
-    // or this parameter rebound: drivers that can bind it without a copy do.
-    virtual void bind_view(int index, std::string_view text) { bind(index, Value(text)); }
     virtual void clear_bindings() = 0;
 
     // Runs or advances the statement: true while a row is available.
@@ -111,6 +118,18 @@ struct ConnectionOptions {
     int busy_timeout_ms = 5000;        // SQLite: wait this long on a locked database
 };
 
+// Rows sent with COPY ... FROM STDIN, PostgreSQL's bulk load: each row's
+// fields through bind() / bind_view() in the columns' order, then end_row().
+// finish() sends the end and reports the server's verdict (a duplicate key
+// throws IntegrityError there); a writer dropped unfinished aborts the COPY.
+// Until then the connection runs nothing else.
+class CopyWriter : public ValueSink {
+public:
+    virtual const std::string& sql() const = 0;  // the COPY statement, for logs
+    virtual void end_row() = 0;
+    virtual std::int64_t finish() = 0;  // rows written
+};
+
 class Connection {
 public:
     virtual ~Connection();
@@ -139,6 +158,15 @@ public:
 
     // The key assigned by the last INSERT on this connection (SQLite rowid).
     virtual std::int64_t last_insert_id() = 0;
+
+    // Bulk load into table (columns): PostgreSQL only (supports_copy()); the
+    // names are quoted by the dialect here. ProgrammingError elsewhere.
+    virtual bool supports_copy() const { return false; }
+    virtual std::unique_ptr<CopyWriter> copy_from(std::string_view table, std::span<const std::string> columns);
+    // n new keys from the sequence behind table.column (PostgreSQL's serial
+    // and IDENTITY columns), in the order the sequence gives them; empty if
+    // the column has no sequence or the backend has none (SQLite).
+    virtual std::vector<std::int64_t> draw_keys(std::string_view table, std::string_view column, std::size_t n);
 
     // False once the connection is known to be broken (pool discards it).
     virtual bool is_healthy() { return true; }

@@ -177,7 +177,7 @@ public:
     virtual Value get(const void* obj) const = 0;
     // Binds the member as statement parameter `index`; text is bound without
     // a copy, so the object must not change until the statement is reset.
-    virtual void bind(const void* obj, Statement& st, int index) const = 0;
+    virtual void bind(const void* obj, ValueSink& st, int index) const = 0;
     virtual void set(void* obj, const Value& v) const = 0;
     // True for std::nullopt, and for 0 in an integer member (a key not yet assigned).
     virtual bool is_unset(const void* obj) const = 0;
@@ -229,7 +229,7 @@ public:
             return Value(field);
         }
     }
-    void bind(const void* obj, Statement& st, int index) const override {
+    void bind(const void* obj, ValueSink& st, int index) const override {
         const M& field = static_cast<const T*>(obj)->*m_;
         if constexpr (std::is_same_v<V, std::string>) {
             if constexpr (optional) {

@@ -84,6 +84,14 @@ void Connection::give_back(std::unique_ptr<Statement> stmt, void* cache_slot) {
     if (slot.size() < 4) slot.push_back(std::move(stmt));
 }
 
+std::unique_ptr<CopyWriter> Connection::copy_from(std::string_view table, std::span<const std::string>) {
+    throw ProgrammingError("COPY is PostgreSQL's; this connection (" + std::string(dialect().name()) + ") cannot bulk-load " +
+                               std::string(table),
+                           "");
+}
+
+std::vector<std::int64_t> Connection::draw_keys(std::string_view, std::string_view, std::size_t) { return {}; }
+
 void Connection::clear_statement_cache() {
     for (auto& [sql, stmts] : cache_->free) stmts.clear();
 }

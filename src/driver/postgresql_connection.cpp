@@ -604,6 +604,124 @@ std::vector<std::pair<std::string, std::string>> connection_keywords(const Url& 
     return params;
 }
 
+// COPY ... FROM STDIN in text format: tab-separated fields, \N for NULL,
+// backslash escapes in text, a row per line. Rows collect in a buffer sent
+// to libpq in 64 KiB pieces.
+class PgCopyWriter final : public CopyWriter {
+public:
+    PgCopyWriter(std::shared_ptr<Session> session, std::string sql, int columns)
+        : session_(std::move(session)), sql_(std::move(sql)), columns_(columns) {
+        require_usable(*session_, sql_);
+        Result res(PQexec(session_->conn, sql_.c_str()));
+        if (PQresultStatus(res.get()) != PGRES_COPY_IN) throw_failure(*session_, res.get(), sql_);
+        buffer_.reserve(kChunk + 4096);
+    }
+
+    ~PgCopyWriter() override {
+        if (finished_ || !session_->usable()) return;
+        // Abandoned (an exception while building rows): the server discards
+        // what it got, and the connection is ready for the next command.
+        PQputCopyEnd(session_->conn, "strata: COPY abandoned");
+        while (PGresult* r = PQgetResult(session_->conn)) PQclear(r);
+    }
+
+    void bind(int index, const Value& value) override {
+        separate(index);
+        if (value.is_null()) {
+            buffer_ += "\\N";
+            return;
+        }
+        std::visit([&](const auto& v) { append(v); }, value.storage());
+    }
+
+    void bind_view(int index, std::string_view text) override {
+        separate(index);
+        append_escaped(text);
+    }
+
+    const std::string& sql() const override { return sql_; }
+
+    void end_row() override {
+        if (fields_ != columns_)
+            throw ProgrammingError("COPY row " + std::to_string(rows_ + 1) + " has " + std::to_string(fields_) +
+                                       " fields for " + std::to_string(columns_) + " columns",
+                                   sql_);
+        buffer_ += '\n';
+        fields_ = 0;
+        ++rows_;
+        if (buffer_.size() >= kChunk) send();
+    }
+
+    std::int64_t finish() override {
+        send();
+        finished_ = true;
+        if (PQputCopyEnd(session_->conn, nullptr) != 1) throw_failure(*session_, nullptr, sql_);
+        Result res(PQgetResult(session_->conn));
+        while (PGresult* extra = PQgetResult(session_->conn)) PQclear(extra);
+        if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) throw_failure(*session_, res.get(), sql_);
+        return rows_;
+    }
+
+private:
+    static constexpr std::size_t kChunk = 64 * 1024;
+
+    void separate(int index) {
+        if (index != fields_ + 1)
+            throw ProgrammingError("COPY field " + std::to_string(index) + " written out of order", sql_);
+        if (fields_++) buffer_ += '\t';
+    }
+
+    void send() {
+        if (buffer_.empty()) return;
+        if (PQputCopyData(session_->conn, buffer_.data(), static_cast<int>(buffer_.size())) != 1)
+            throw_failure(*session_, nullptr, sql_);
+        buffer_.clear();
+    }
+
+    // Text with COPY's escapes; a NUL byte cannot travel in text format.
+    void append_escaped(std::string_view text) {
+        for (char c : text) {
+            switch (c) {
+                case '\\': buffer_ += "\\\\"; break;
+                case '\n': buffer_ += "\\n"; break;
+                case '\r': buffer_ += "\\r"; break;
+                case '\t': buffer_ += "\\t"; break;
+                case '\0':
+                    throw ProgrammingError("COPY row " + std::to_string(rows_ + 1) + ", field " +
+                                               std::to_string(fields_) + ": text contains a NUL byte",
+                                           sql_);
+                default: buffer_ += c;
+            }
+        }
+    }
+
+    void append(Null) { buffer_ += "\\N"; }
+    void append(bool v) { buffer_ += v ? 't' : 'f'; }
+    void append(std::int64_t v) { buffer_ += std::to_string(v); }
+    void append(double v) { buffer_ += pg::double_to_text(v); }
+    void append(const std::string& v) { append_escaped(v); }
+    void append(const Blob& v) {  // bytea hex input, its backslash escaped for COPY
+        static constexpr char kHex[] = "0123456789abcdef";
+        buffer_ += "\\\\x";
+        for (std::uint8_t b : v.bytes) {
+            buffer_ += kHex[b >> 4];
+            buffer_ += kHex[b & 15];
+        }
+    }
+    void append(DateTime v) { buffer_ += format_datetime(v); }
+    void append(Date v) { buffer_ += format_date(v); }
+    void append(Time v) { buffer_ += format_time(v); }
+    void append(const Decimal& v) { buffer_ += v.text; }
+
+    std::shared_ptr<Session> session_;
+    std::string sql_;
+    int columns_;
+    int fields_ = 0;
+    std::int64_t rows_ = 0;
+    bool finished_ = false;
+    std::string buffer_;
+};
+
 class PgConnection final : public Connection {
 public:
     PgConnection(const Url& url, const ConnectionOptions& options)
@@ -654,6 +772,33 @@ public:
     }
 
     bool is_healthy() override { return session_->usable(); }
+
+    bool supports_copy() const override { return true; }
+    std::unique_ptr<CopyWriter> copy_from(std::string_view table, std::span<const std::string> columns) override {
+        const Dialect& d = dialect();
+        std::string sql = "COPY " + d.quote(std::string(table)) + " (";
+        for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + d.quote(columns[i]);
+        sql += ") FROM STDIN";
+        log_statement(sql);
+        return std::make_unique<PgCopyWriter>(session_, std::move(sql), static_cast<int>(columns.size()));
+    }
+
+    // nextval() once per key, in one statement; the sequence's name comes
+    // from the catalog (it takes the table as a quoted name, the column as is).
+    std::vector<std::int64_t> draw_keys(std::string_view table, std::string_view column, std::size_t n) override {
+        std::vector<std::int64_t> keys;
+        auto seq = prepare("SELECT pg_get_serial_sequence($1, $2)");
+        seq->bind(1, Value(dialect().quote(std::string(table))));
+        seq->bind(2, Value(std::string(column)));
+        if (!seq->step() || seq->is_null(0)) return keys;
+        const std::string sequence(seq->get_text(0));
+        auto draw = prepare("SELECT nextval($1::regclass) FROM generate_series(1, $2)");
+        draw->bind(1, Value(sequence));
+        draw->bind(2, Value(static_cast<std::int64_t>(n)));
+        keys.reserve(n);
+        while (draw->step()) keys.push_back(draw->get_int64(0));
+        return keys;
+    }
 
     // An empty query is a full round trip that works even inside a failed
     // transaction; a lost connection makes the connection unhealthy for good.

@@ -261,6 +261,7 @@ private:
     void sync_foreign_keys(RecordBase& r);
     void insert(std::vector<RecordBase*>& records, const Mapper& m);
     void insert_batched(std::vector<RecordBase*>& records, const Mapper& m);
+    bool insert_by_copy(std::vector<RecordBase*>& records, const Mapper& m);
     void insert_rows(const std::vector<RecordBase*>& batch, const Mapper& m, bool assign_keys);
     void update(RecordBase& r, std::uint64_t mask);
     void write_links();
