@@ -107,6 +107,46 @@ TEST_P(OrmTypes, EveryTypeRoundTripsAndEveryChangeIsWritten) {
     EXPECT_EQ(got->price, strata::Decimal{"13.75"});
 }
 
+struct Loose {
+    std::int64_t id = 0;
+    std::string note{};
+    std::int64_t count = 0;
+    double ratio = 0;
+    strata::DateTime when{};
+};
+
+// NULL in a column mapped to a non-optional member loads as the member's
+// default, and loading it is not a change: a flush writes nothing back.
+TEST_P(OrmTypes, NullInANonOptionalMemberLoadsAsTheDefaultAndIsNotWrittenBack) {
+    strata::Registry r;
+    r.model<Loose>("loose")
+        .column(&Loose::id, "id", strata::primary_key())
+        .column(&Loose::note, "note", strata::nullable())
+        .column(&Loose::count, "count", strata::nullable())
+        .column(&Loose::ratio, "ratio", strata::nullable())
+        .column(&Loose::when, "when", strata::nullable());
+    db_.emplace(open_db());
+    r.metadata().create_all(*db_->connect());
+    db_->connect()->execute("INSERT INTO loose (id) VALUES (1)");
+    strata::Session s(*db_, r);
+    std::vector<std::string> log;
+    s.on_statement([&](const std::string& sql) { log.push_back(sql); });
+    auto row = s.get<Loose>(1);
+    ASSERT_TRUE(row);
+    EXPECT_EQ(row->note, "");
+    EXPECT_EQ(row->count, 0);
+    EXPECT_EQ(row->ratio, 0.0);
+    EXPECT_EQ(row->when, strata::DateTime{});
+    log.clear();
+    s.flush();
+    EXPECT_TRUE(log.empty()) << log.front();
+    row->note = "set";
+    s.commit();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_NE(log[0].find("note"), std::string::npos) << log[0];
+    EXPECT_EQ(log[0].find("count"), std::string::npos) << "only the changed column: " << log[0];
+}
+
 // 1200 new rows of one table are a bulk load on PostgreSQL (COPY, whose text
 // format escapes tabs, newlines and backslashes and spells NULL \N): every
 // value comes back exactly, as from one INSERT per row on SQLite.

@@ -63,6 +63,7 @@ public:
     virtual int column_count() const = 0;
     virtual std::string column_name(int col) const = 0;
     virtual bool is_null(int col) const = 0;
+    // NULL reads as 0, 0.0, false and empty text (drivers keep to this).
     virtual std::int64_t get_int64(int col) const = 0;
     virtual double get_double(int col) const = 0;
     virtual bool get_bool(int col) const = 0;

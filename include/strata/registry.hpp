@@ -202,10 +202,16 @@ public:
             if (!field) field.emplace();
             Traits::read(*field, st, col);
             return {Traits::fingerprint(*field), false};
+        } else if constexpr (std::is_arithmetic_v<V> || std::is_same_v<V, std::string>) {
+            // NULL reads as 0 / empty, the member's default: no separate NULL
+            // check (a third of the cost of reading a number). The row then
+            // looks like the default value, so loading it writes nothing back.
+            Traits::read(field, st, col);
+            return {Traits::fingerprint(field), false};
         } else {
             if (st.is_null(col)) {  // NULL in a non-optional member: its default value
                 field = V{};
-                return {0, true};
+                return {Traits::fingerprint(field), false};
             }
             Traits::read(field, st, col);
             return {Traits::fingerprint(field), false};

@@ -40,9 +40,11 @@ struct PooledConnection::Pool {
         std::unique_lock lock(mutex);
         std::optional<std::chrono::steady_clock::time_point> deadline;  // read the clock only if we must wait
         for (;;) {
+            // Most recently used first: its statement cache and pages are warm,
+            // and connections not needed for a while stay idle at the front.
             while (!idle.empty()) {
-                auto conn = std::move(idle.front());
-                idle.pop_front();
+                auto conn = std::move(idle.back());
+                idle.pop_back();
                 if (!conn->is_healthy() || (options.pool.pre_ping && !conn->ping())) {
                     --open;  // broken: dropped, never handed out again
                     continue;

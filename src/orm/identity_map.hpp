@@ -90,7 +90,9 @@ private:
         std::int64_t key = 0;
         RecordBase* value = nullptr;
     };
-    static constexpr std::size_t kInline = 8;
+    // Few, so that a session (four of these inline) stays within the
+    // allocator's fast path for small blocks.
+    static constexpr std::size_t kInline = 4;
     static constexpr int kRunBits = 3;
     static constexpr std::uint64_t kRun = 1u << kRunBits;
 
@@ -102,7 +104,7 @@ private:
     std::size_t home(std::int64_t key) const {
         const auto k = static_cast<std::uint64_t>(key);
         const std::uint64_t in_run = k & (kRun - 1);
-        if (bits_ <= kRunBits) return static_cast<std::size_t>(in_run);
+        if (bits_ <= kRunBits) return static_cast<std::size_t>(k & (capacity_ - 1));  // the inline slots
         const std::uint64_t run = ((k >> kRunBits) * 0x9e3779b97f4a7c15ULL) >> (64 - (bits_ - kRunBits));
         return static_cast<std::size_t>((run << kRunBits) | in_run);
     }
