@@ -202,16 +202,16 @@ public:
             if (!field) field.emplace();
             Traits::read(*field, st, col);
             return {Traits::fingerprint(*field), false};
-        } else if constexpr (std::is_arithmetic_v<V> || std::is_same_v<V, std::string>) {
-            // NULL reads as 0 / empty, the member's default: no separate NULL
-            // check (a third of the cost of reading a number). The row then
-            // looks like the default value, so loading it writes nothing back.
-            Traits::read(field, st, col);
-            return {Traits::fingerprint(field), false};
         } else {
-            if (st.is_null(col)) {  // NULL in a non-optional member: its default value
-                field = V{};
-                return {Traits::fingerprint(field), false};
+            // NULL in a non-optional member: its default value, which is not a
+            // change (loading the row writes nothing back). Numbers and text
+            // read NULL as 0 / empty already: no separate check for them (it
+            // cost a third of reading a number).
+            if constexpr (!std::is_arithmetic_v<V> && !std::is_same_v<V, std::string>) {
+                if (st.is_null(col)) {
+                    field = V{};
+                    return {Traits::fingerprint(field), false};
+                }
             }
             Traits::read(field, st, col);
             return {Traits::fingerprint(field), false};
