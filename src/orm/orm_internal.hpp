@@ -146,7 +146,7 @@ private:
 // creates (Session::add) arrive already allocated and are adopted.
 class Store : public std::enable_shared_from_this<Store> {
 public:
-    Store() = default;
+    Store();  // user-provided: make_shared must not zero the 512-byte inline block
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
     ~Store();
@@ -238,8 +238,13 @@ public:
     void bind_relationships(RecordBase& r, bool is_new);
     void mark_deleted(RecordBase* r);
     void expunge(RecordBase* r);
-    void autoflush_now() {
-        if (autoflush && !flushing) flush();
+    // Flushes before a query or load unless there is nothing it could write
+    // (a fresh session: the common get() per request). True if it flushed.
+    bool autoflush_now() {
+        if (!autoflush || flushing) return false;
+        if (pending.empty() && to_delete.empty() && link_changes.empty() && store->records().empty()) return false;
+        flush();
+        return true;
     }
     void flush();
     void commit();

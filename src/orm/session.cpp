@@ -221,8 +221,9 @@ std::vector<RecordBase*> SessionImpl::run_select(const Mapper& m, const sql::Com
 
 RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
     if (RecordBase* r = lookup(m, pk)) return r->state == RecordState::Deleted ? nullptr : r;
-    autoflush_now();
-    if (RecordBase* r = lookup(m, pk)) return r;
+    if (autoflush_now()) {  // the flush may have given a pending object this key
+        if (RecordBase* r = lookup(m, pk)) return r;
+    }
     const std::string& sql = m.sql(dialect()).select_by_pk;
     auto st = prepare_read(sql);
     st->bind(1, pk);

@@ -15,6 +15,8 @@ constexpr std::size_t kLargestBlock = 64 * 1024;
 
 }  // namespace
 
+Store::Store() = default;
+
 Store::~Store() {
     for (RecordBase* r : records()) {
         if (r->in_arena) r->~RecordBase();
