@@ -1,10 +1,14 @@
-// IntKeyMap, the identity map's table for integer keys, against std::unordered_map.
+// IntKeyMap, the identity map's table for integer keys, against std::unordered_map;
+// and the fingerprints dirty tracking compares.
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
+#include <string>
 #include <unordered_map>
 
 #include "orm/identity_map.hpp"
+#include "strata/registry.hpp"
 
 namespace {
 
@@ -88,6 +92,35 @@ TEST(IntKeyMap, AscendingStridedAndExtremeKeys) {
         EXPECT_EQ(map.find(key(n + 1)), nullptr);
         EXPECT_LT(map.longest_probe(), 64u) << "from " << start << " by " << stride;
     }
+}
+
+}  // namespace
+
+// Dirty tracking's fingerprints: equal bytes give equal fingerprints, and
+// changing any one byte of a value up to 40 bytes long (both sides of the
+// 32-byte switch to std::hash), or its length, changes the fingerprint.
+namespace {
+
+TEST(Fingerprint, EveryOneByteChangeAndEveryLengthChangeIsSeen) {
+    using strata::detail::fingerprint_bytes;
+    std::string base;
+    for (int i = 0; i < 40; ++i) base.push_back(static_cast<char>('a' + i % 26));
+    std::set<std::uint64_t> by_length;
+    for (std::size_t n = 0; n <= base.size(); ++n) {
+        const std::string v = base.substr(0, n);
+        const std::uint64_t fp = fingerprint_bytes(v.data(), v.size());
+        EXPECT_EQ(fp, fingerprint_bytes(std::string(v).data(), n)) << n;
+        by_length.insert(fp);
+        for (std::size_t i = 0; i < n; ++i) {
+            for (int flip : {1, 0x80, 0xff}) {
+                std::string changed = v;
+                changed[i] = static_cast<char>(changed[i] ^ flip);
+                EXPECT_NE(fingerprint_bytes(changed.data(), n), fp) << "length " << n << " byte " << i;
+            }
+        }
+    }
+    EXPECT_EQ(by_length.size(), base.size() + 1) << "prefixes of one another differ";
+    EXPECT_NE(fingerprint_bytes("", 0), fingerprint_bytes("\0", 1)) << "a NUL byte is not nothing";
 }
 
 }  // namespace
