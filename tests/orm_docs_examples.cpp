@@ -57,6 +57,14 @@ protected:
         BackendTest::TearDown();
     }
     strata::Database& db() { return db_ ? *db_ : db_.emplace(open_db()); }
+    // The models' tables, and one user, john, committed.
+    void create_tables_with_john(strata::Registry& registry, const std::string& email) {
+        map_models(registry);
+        registry.metadata().create_all(*db().connect());
+        strata::Session s(db(), registry);
+        s.add(User{.nickname = "john", .email = email});
+        s.commit();
+    }
     std::optional<strata::Database> db_;
 };
 
@@ -89,13 +97,7 @@ TEST_P(OrmDocs, Overview) {
 
 TEST_P(OrmDocs, Sessions) {
     strata::Registry registry;
-    map_models(registry);
-    registry.metadata().create_all(*db().connect());
-    {
-        strata::Session s(db(), registry);
-        s.add(User{.nickname = "john", .email = "john@email.com"});
-        s.commit();
-    }
+    create_tables_with_john(registry, "john@email.com");
     strata::Session s(db(), registry);
 
     auto a = s.get<User>(1);
@@ -215,13 +217,7 @@ TEST_P(OrmDocs, Relationships) {
 
 TEST_P(OrmDocs, Transactions) {
     strata::Registry registry;
-    map_models(registry);
-    registry.metadata().create_all(*db().connect());
-    {
-        strata::Session s(db(), registry);
-        s.add(User{.nickname = "john", .email = "j@x"});
-        s.commit();
-    }
+    create_tables_with_john(registry, "j@x");
     auto& db = this->db();
 
     auto s = db.session();
@@ -236,13 +232,7 @@ TEST_P(OrmDocs, Transactions) {
 
 TEST_P(OrmDocs, DetachedObjects) {
     strata::Registry registry;
-    map_models(registry);
-    registry.metadata().create_all(*db().connect());
-    {
-        strata::Session s(db(), registry);
-        s.add(User{.nickname = "john", .email = "j@x"});
-        s.commit();
-    }
+    create_tables_with_john(registry, "j@x");
     strata::Ptr<User> john;
     {
         strata::Session s(db(), registry);
