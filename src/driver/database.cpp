@@ -6,9 +6,9 @@
 #include "strata/database.hpp"
 
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "driver/drivers.hpp"
 #include "strata/dialect.hpp"
@@ -24,7 +24,7 @@ struct PooledConnection::Pool {
 
     std::mutex mutex;
     std::condition_variable available;
-    std::deque<std::unique_ptr<Connection>> idle;
+    std::vector<std::unique_ptr<Connection>> idle;  // a stack: the most recently returned on top
     int open = 0;  // idle + checked out
 
     int capacity() const {
