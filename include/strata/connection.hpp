@@ -163,7 +163,7 @@ public:
     // Bulk load into table (columns): PostgreSQL only (supports_copy()); the
     // names are quoted by the dialect here. ProgrammingError elsewhere.
     virtual bool supports_copy() const { return false; }
-    virtual std::unique_ptr<CopyWriter> copy_from(std::string_view table, std::span<const std::string> columns);
+    virtual std::unique_ptr<CopyWriter> copy_from(std::string_view table, const std::vector<std::string>& columns);
     // n new keys from the sequence behind table.column (PostgreSQL's serial
     // and IDENTITY columns), in the order the sequence gives them; empty if
     // the column has no sequence or the backend has none (SQLite).

@@ -31,10 +31,10 @@ struct Connection::Cache {
     // ORM asks with the same strings (a mapper's SELECT) again and again, and
     // comparing them is cheaper than hashing them.
     const char* last_data = nullptr;
-    const std::pair<const std::string, Slot>* last = nullptr;
+    std::pair<const std::string, Slot>* last = nullptr;
 
     Slot& slot(std::string_view sql) {
-        if (last && sql.data() == last_data && sql == last->first) return const_cast<Slot&>(last->second);
+        if (last && sql.data() == last_data && sql == last->first) return last->second;
         auto it = free.find(sql);
         if (it == free.end()) it = free.emplace(std::string(sql), Slot{}).first;
         last_data = sql.data();
@@ -84,7 +84,7 @@ void Connection::give_back(std::unique_ptr<Statement> stmt, void* cache_slot) {
     if (slot.size() < 4) slot.push_back(std::move(stmt));
 }
 
-std::unique_ptr<CopyWriter> Connection::copy_from(std::string_view table, std::span<const std::string>) {
+std::unique_ptr<CopyWriter> Connection::copy_from(std::string_view table, const std::vector<std::string>&) {
     throw ProgrammingError("COPY is PostgreSQL's; this connection (" + std::string(dialect().name()) + ") cannot bulk-load " +
                                std::string(table),
                            "");

@@ -627,10 +627,6 @@ public:
 
     void bind(int index, const Value& value) override {
         separate(index);
-        if (value.is_null()) {
-            buffer_ += "\\N";
-            return;
-        }
         std::visit([&](const auto& v) { append(v); }, value.storage());
     }
 
@@ -774,11 +770,9 @@ public:
     bool is_healthy() override { return session_->usable(); }
 
     bool supports_copy() const override { return true; }
-    std::unique_ptr<CopyWriter> copy_from(std::string_view table, std::span<const std::string> columns) override {
+    std::unique_ptr<CopyWriter> copy_from(std::string_view table, const std::vector<std::string>& columns) override {
         const Dialect& d = dialect();
-        std::string sql = "COPY " + d.quote(std::string(table)) + " (";
-        for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + d.quote(columns[i]);
-        sql += ") FROM STDIN";
+        std::string sql = "COPY " + d.quote(table) + " (" + d.quoted_list(columns) + ") FROM STDIN";
         log_statement(sql);
         return std::make_unique<PgCopyWriter>(session_, std::move(sql), static_cast<int>(columns.size()));
     }

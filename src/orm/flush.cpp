@@ -69,13 +69,11 @@ constexpr std::size_t kCopyMinRows = 1000;
 
 // INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ... [RETURNING key]
 std::string multi_row_insert(const Dialect& d, const Mapper& m, bool with_key, std::size_t rows) {
-    std::string columns;
-    std::size_t per_row = 0;
-    for (std::size_t i = 0; i < m.columns.size(); ++i) {
-        if (!with_key && static_cast<int>(i) == m.pk) continue;
-        columns += (per_row++ ? ", " : "") + d.quote(m.columns[i].name);
-    }
-    std::string sql = "INSERT INTO " + d.quote(m.table) + " (" + columns + ") VALUES ";
+    std::vector<std::string> columns;
+    for (std::size_t i = 0; i < m.columns.size(); ++i)
+        if (with_key || static_cast<int>(i) != m.pk) columns.push_back(m.columns[i].name);
+    const std::size_t per_row = columns.size();
+    std::string sql = "INSERT INTO " + d.quote(m.table) + " (" + d.quoted_list(columns) + ") VALUES ";
     int placeholder = 1;
     for (std::size_t r = 0; r < rows; ++r) {
         sql += r ? ", (" : "(";
@@ -160,7 +158,13 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
             batch[i]->key_from_database = true;
         }
     }
-    for (RecordBase* r : batch) remember(r);
+    remember_all(batch, m);
+}
+
+// New rows of one model into the identity map, its table grown once.
+void SessionImpl::remember_all(const std::vector<RecordBase*>& records, const Mapper& m) {
+    if (m.integer_key) identity[m.index].by_int.reserve(identity[m.index].by_int.size() + records.size());
+    for (RecordBase* r : records) remember(r);
 }
 
 // Many new rows of one table on PostgreSQL: their keys drawn from the key's
@@ -193,8 +197,7 @@ bool SessionImpl::insert_by_copy(std::vector<RecordBase*>& records, const Mapper
         copy->end_row();
     }
     copy->finish();
-    if (m.integer_key) identity[m.index].by_int.reserve(identity[m.index].by_int.size() + records.size());
-    for (RecordBase* r : records) remember(r);
+    remember_all(records, m);
     return true;
 }
 
@@ -205,7 +208,7 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     if (returning && records.size() > 1) return insert_batched(records, m);
     Connection& c = connection();
     auto& map = identity[m.index];
-    if (m.pk_column().column->type.is_integer()) map.by_int.reserve(map.by_int.size() + records.size());
+    if (m.integer_key) map.by_int.reserve(map.by_int.size() + records.size());
     StatementHandle with_key, without_key;
     for (RecordBase* r : records) {
         sync_foreign_keys(*r);

@@ -113,10 +113,10 @@ private:
     void grow(std::size_t n) {
         std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, n * 5 / 4 + 1));
         if (capacity <= capacity_) capacity = capacity_ * 2;
-        std::unique_ptr<Slot[]> old_heap = std::move(heap_);
-        Slot old_inline[kInline];
-        std::copy(std::begin(inline_), std::end(inline_), old_inline);
-        const Slot* old = old_heap ? old_heap.get() : old_inline;
+        // The old slots (inline_ or the old heap array) stay readable while
+        // their entries move into the new array.
+        const std::unique_ptr<Slot[]> old_heap = std::move(heap_);
+        const Slot* old = slots_;
         const std::size_t old_capacity = capacity_;
 
         heap_ = std::make_unique<Slot[]>(capacity);

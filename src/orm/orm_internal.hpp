@@ -238,11 +238,11 @@ public:
     void bind_relationships(RecordBase& r, bool is_new);
     void mark_deleted(RecordBase* r);
     void expunge(RecordBase* r);
-    // Flushes before a query or load unless there is nothing it could write
-    // (a fresh session: the common get() per request). True if it flushed.
+    // Flushes before a query or load unless there is nothing it could write:
+    // a session without objects (pending, removed and linked ones are all in
+    // its store), the common get() per request. True if it flushed.
     bool autoflush_now() {
-        if (!autoflush || flushing) return false;
-        if (pending.empty() && to_delete.empty() && link_changes.empty() && store->records().empty()) return false;
+        if (!autoflush || flushing || store->records().empty()) return false;
         flush();
         return true;
     }
@@ -268,6 +268,7 @@ private:
     void insert_batched(std::vector<RecordBase*>& records, const Mapper& m);
     bool insert_by_copy(std::vector<RecordBase*>& records, const Mapper& m);
     void insert_rows(const std::vector<RecordBase*>& batch, const Mapper& m, bool assign_keys);
+    void remember_all(const std::vector<RecordBase*>& records, const Mapper& m);
     void update(RecordBase& r, std::uint64_t mask);
     void write_links();
     void delete_rows(const Mapper& m, std::vector<RecordBase*>& records);

@@ -93,8 +93,6 @@ StatementHandle SessionImpl::prepare_read(const std::string& sql) { return read_
 
 namespace {
 
-bool integer_key(const Mapper& m) { return m.integer_key; }
-
 std::string text_key(const Value& v) { return v.is<std::string>() ? v.as<std::string>() : v.to_display(); }
 
 }  // namespace
@@ -102,7 +100,7 @@ std::string text_key(const Value& v) { return v.is<std::string>() ? v.as<std::st
 RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
     const auto& map = identity[m.index];
     if (pk.is_null()) return nullptr;
-    if (integer_key(m)) {
+    if (m.integer_key) {
         if (!pk.is<std::int64_t>()) return nullptr;
         return map.by_int.find(pk.as<std::int64_t>());
     }
@@ -110,9 +108,9 @@ RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
     return it == map.by_text.end() ? nullptr : it->second;
 }
 
+// A row's object by a key that is not an integer (load_row reads integer keys itself).
 RecordBase* SessionImpl::lookup_row(const Mapper& m, const Statement& st, int pk_col) const {
     const auto& map = identity[m.index];
-    if (integer_key(m)) return map.by_int.find(st.get_int64(pk_col));
     auto it = map.by_text.find(text_key(st.get_value(pk_col, m.pk_column().column->type.kind)));
     return it == map.by_text.end() ? nullptr : it->second;
 }
@@ -121,7 +119,7 @@ void SessionImpl::remember(RecordBase* r) {
     const Mapper& m = *r->mapper;
     Value pk = m.pk_value(*r);
     auto& map = identity[m.index];
-    if (integer_key(m)) map.by_int.set(pk.as<std::int64_t>(), r);
+    if (m.integer_key) map.by_int.set(pk.as<std::int64_t>(), r);
     else map.by_text[text_key(pk)] = r;
 }
 
@@ -130,7 +128,7 @@ void SessionImpl::forget(RecordBase* r) {
     Value pk = m.pk_value(*r);
     if (pk.is_null()) return;
     auto& map = identity[m.index];
-    if (integer_key(m)) {
+    if (m.integer_key) {
         map.by_int.erase(pk.as<std::int64_t>(), r);
     } else {
         auto it = map.by_text.find(text_key(pk));
