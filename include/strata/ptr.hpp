@@ -30,7 +30,7 @@ enum class RecordState : std::uint8_t {
     Pending,     // added, not yet inserted
     Persistent,  // has a row
     Deleted,     // marked for deletion (or deleted in the open transaction)
-    Detached,    // expunged, or its session is gone
+    Detached,    // expunged; a record whose store has lost its session is detached whatever this says
 };
 
 // One fingerprint per column of the loaded row: how a flush finds changed

@@ -173,6 +173,8 @@ class ColumnAccessor {
 public:
     virtual ~ColumnAccessor() = default;
     virtual Fingerprint read(void* obj, const Statement& st, int col) const = 0;
+    // What read() does with an integer already read from the row (a key).
+    virtual Fingerprint assign_integer(void* obj, std::int64_t v) const = 0;
     virtual Fingerprint fingerprint(const void* obj) const = 0;
     virtual Value get(const void* obj) const = 0;
     // Binds the member as statement parameter `index`; text is bound without
@@ -215,6 +217,15 @@ public:
             }
             Traits::read(field, st, col);
             return {Traits::fingerprint(field), false};
+        }
+    }
+    Fingerprint assign_integer(void* obj, std::int64_t v) const override {
+        if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+            static_cast<T*>(obj)->*m_ = static_cast<V>(v);
+            return {Traits::fingerprint(static_cast<V>(v)), false};
+        } else {
+            set(obj, Value(v));
+            return fingerprint(obj);
         }
     }
     Fingerprint fingerprint(const void* obj) const override {

@@ -104,7 +104,7 @@ public:
     // Raw SQL whose columns are named as the model's columns; rows go through the identity map.
     template <class T>
     std::vector<Ptr<T>> raw(std::string_view sql, const std::vector<Value>& params = {}) {
-        return detail::to_ptrs<T>(raw_records(typeid(T), sql, params));
+        return detail::to_ptrs<T>(raw_records(typeid(T), sql, params), store());
     }
 
     // A session reads in autocommit mode (each read sees the latest committed
@@ -137,6 +137,7 @@ private:
     void expunge_record(detail::RecordBase* record);
     void refresh_record(detail::RecordBase* record);
     detail::QuerySpec query_spec(const std::type_info& type);
+    const std::shared_ptr<detail::Store>& store() const;  // what raw()'s records live in
     std::vector<detail::RecordBase*> raw_records(const std::type_info& type, std::string_view sql,
                                                  const std::vector<Value>& params);
 

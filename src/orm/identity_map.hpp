@@ -33,13 +33,30 @@ public:
         }
     }
 
-    // Maps key to r (replacing what it mapped to).
-    void set(std::int64_t key, RecordBase* r) {
+    struct Slot {
+        std::int64_t key = 0;
+        RecordBase* value = nullptr;  // nullptr: the slot is free
+    };
+
+    // The slot of key: holding its record, or free for fill() to take --
+    // before anything else changes the map. A row loaded probes once for
+    // "is it known?" and "where does it go?".
+    Slot& slot_for(std::int64_t key) {
         if ((size_ + 1) * 5 > capacity_ * 4) grow(size_ + 1);
         std::size_t i = home(key);
         while (slots_[i].value && slots_[i].key != key) i = next(i);
-        if (!slots_[i].value) ++size_;
-        slots_[i] = {key, r};
+        return slots_[i];
+    }
+    void fill(Slot& free_slot, std::int64_t key, RecordBase* r) {
+        free_slot = {key, r};
+        ++size_;
+    }
+
+    // Maps key to r (replacing what it mapped to).
+    void set(std::int64_t key, RecordBase* r) {
+        Slot& s = slot_for(key);
+        if (s.value) s.value = r;
+        else fill(s, key, r);
     }
 
     // Removes key if it maps to r.
@@ -86,10 +103,6 @@ public:
     }
 
 private:
-    struct Slot {
-        std::int64_t key = 0;
-        RecordBase* value = nullptr;
-    };
     // Few, so that a session (four of these inline) stays within the
     // allocator's fast path for small blocks.
     static constexpr std::size_t kInline = 4;
@@ -125,7 +138,14 @@ private:
         bits_ = std::countr_zero(capacity);
         size_ = 0;
         for (std::size_t i = 0; i < old_capacity; ++i)
-            if (old[i].value) set(old[i].key, old[i].value);
+            if (old[i].value) place(old[i]);
+    }
+    // An entry moving into a grown array: its key is not there yet, and there is room.
+    void place(const Slot& entry) {
+        std::size_t i = home(entry.key);
+        while (slots_[i].value) i = next(i);
+        slots_[i] = entry;
+        ++size_;
     }
 
     Slot inline_[kInline]{};

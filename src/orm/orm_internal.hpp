@@ -144,6 +144,9 @@ private:
 // from blocks it owns (the first one inline), in load order: no allocation
 // per row, and a query's objects sit next to each other. Objects the user
 // creates (Session::add) arrive already allocated and are adopted.
+//
+// create() runs once per row loaded: its common case (room in the current
+// block and in the list) is here, inline; the rest is in store.cpp.
 class Store : public std::enable_shared_from_this<Store> {
 public:
     Store();  // user-provided: make_shared must not zero the 512-byte inline block
@@ -153,34 +156,50 @@ public:
 
     SessionImpl* session = nullptr;
 
-    // A new record of m's model, default-constructed in the store's memory.
-    RecordBase* create(const Mapper& m);
+    // A new record of m's model, default-constructed in the store's memory,
+    // its fingerprints' room right after it.
+    RecordBase* create(const Mapper& m) {
+        if (count_ == capacity_) grow_list();  // first: once built, the record must find its place without throwing
+        const std::size_t record_size = m.factory.size;  // a multiple of its alignment, so of 8
+        std::byte* at = allocate(record_size + m.columns.size() * sizeof(std::uint64_t), m.factory.align);
+        RecordBase* r = m.factory.construct(at);  // if it throws, the memory waits for the store to go
+        r->in_arena = true;
+        r->mapper = &m;
+        r->store = this;
+        r->snapshot.attach(reinterpret_cast<std::uint64_t*>(at + record_size));
+        list_[count_++] = r;
+        return r;
+    }
     RecordBase* adopt(std::unique_ptr<RecordBase> r);
     // Room for n fingerprints (a record's Snapshot); freed with the store.
     std::uint64_t* fingerprints(std::size_t n) {
-        return static_cast<std::uint64_t*>(allocate(n * sizeof(std::uint64_t), alignof(std::uint64_t)));
+        return reinterpret_cast<std::uint64_t*>(allocate(n * sizeof(std::uint64_t), alignof(std::uint64_t)));
     }
 
     // Every record, in the order they joined. (An array, not a list through
     // the records: walking 100,000 of them must not wait on each in turn.)
-    std::span<RecordBase* const> records() const {
-        if (spilled_.empty()) return {inline_records_, count_};
-        return spilled_;
-    }
+    std::span<RecordBase* const> records() const { return {list_, count_}; }
 
 private:
-    void* allocate(std::size_t size, std::size_t align);
-    void make_room();
-    void push(RecordBase* r);
+    std::byte* allocate(std::size_t size, std::size_t align) {
+        const auto at = (reinterpret_cast<std::uintptr_t>(free_) + align - 1) & ~(align - 1);
+        if (at + size > reinterpret_cast<std::uintptr_t>(end_)) return allocate_in_new_block(size, align);
+        free_ = reinterpret_cast<std::byte*>(at + size);
+        return reinterpret_cast<std::byte*>(at);
+    }
+    std::byte* allocate_in_new_block(std::size_t size, std::size_t align);
+    void grow_list();
 
-    // The first records' list inside the store, the rest in spilled_ (which
-    // then holds them all).
+    // The list of records: the first ones inside the store, then on the heap.
     static constexpr std::size_t kInlineRecords = 8;
-    RecordBase* inline_records_[kInlineRecords] = {};
+    RecordBase* inline_records_[kInlineRecords];
+    RecordBase** list_ = inline_records_;
     std::size_t count_ = 0;
-    std::vector<RecordBase*> spilled_;
-    std::byte* free_ = nullptr;     // the unused part of the current block
-    std::size_t free_size_ = 0;
+    std::size_t capacity_ = kInlineRecords;
+    std::unique_ptr<RecordBase*[]> heap_list_;
+
+    std::byte* free_;               // the unused part of the current block
+    std::byte* end_;
     std::size_t block_size_ = 0;    // of the last heap block
     std::vector<std::unique_ptr<std::byte[]>> blocks_;
     alignas(std::max_align_t) std::byte inline_block_[512];  // enough for a get()'s object
@@ -226,8 +245,8 @@ public:
     // Loading.
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset);
     RecordBase* reuse_row(RecordBase& r, const Statement& st, int offset);
-    RecordBase* new_row(const Mapper& m, const Statement& st, int offset);
-    void populate(RecordBase& r, const Statement& st, int offset);
+    RecordBase* new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key = nullptr);
+    void populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key = nullptr);
     RecordBase* get(const Mapper& m, const Value& pk);
     void refresh(RecordBase& r);
     std::vector<RecordBase*> run_select(const Mapper& m, const sql::Compiled& c);

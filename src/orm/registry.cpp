@@ -21,23 +21,44 @@ std::uint64_t mix(std::uint64_t h) {
     return h ^ (h >> 33);
 }
 
+std::uint64_t load_word(const unsigned char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+std::uint64_t load_half(const unsigned char* p) {
+    std::uint32_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+// The last 1 to 7 bytes as one word that determines them (given their
+// count): two 4-byte reads that may overlap, or three single bytes.
+std::uint64_t tail_word(const unsigned char* p, std::size_t n) {
+    if (n >= 4) return load_half(p) | load_half(p + n - 4) << 32;
+    return p[0] | std::uint64_t{p[n / 2]} << 8 | std::uint64_t{p[n - 1]} << 16;
+}
+
 }  // namespace
 
-// Text up to 32 bytes (names, e-mail addresses, codes: most columns) is
-// folded 8 bytes at a time through mix(): half the cost of std::hash, and
-// since each step is a bijection of its chunk, two values that differ only
-// in their last chunk never share a fingerprint. Longer text: std::hash.
+// Text up to 32 bytes (names, e-mail addresses, codes: most columns) is read
+// as up to four 8-byte words, each multiplied by its own odd constant (a
+// bijection), XORed together and mixed once. The words are independent, so
+// their multiplications overlap instead of waiting on one another (a chain
+// through mix() per word cost twice as much), and two values of one length
+// that differ within one word never share a fingerprint. Longer text: std::hash.
 std::uint64_t fingerprint_bytes(const void* data, std::size_t size) {
+    static constexpr std::uint64_t kWordFactor[4] = {0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL,
+                                                     0xd6e8feb86659fd93ULL};
     const auto* bytes = static_cast<const unsigned char*>(data);
-    std::uint64_t h = size * 0x9e3779b97f4a7c15ULL;
+    std::uint64_t h = size * 0xff51afd7ed558ccdULL;
     if (size > 32)
         return std::hash<std::string_view>{}(std::string_view(static_cast<const char*>(data), size)) ^ h;
-    for (std::size_t at = 0; at < size; at += 8) {
-        std::uint64_t chunk = 0;
-        std::memcpy(&chunk, bytes + at, std::min<std::size_t>(8, size - at));
-        h = mix(h ^ chunk);
-    }
-    return h;
+    std::size_t at = 0, word = 0;
+    for (; size - at >= 8; at += 8, ++word) h ^= load_word(bytes + at) * kWordFactor[word];
+    if (at < size) h ^= tail_word(bytes + at, size - at) * kWordFactor[word];
+    return mix(h);
 }
 
 void throw_value_type(const char* cpp_type, const Value& v) {

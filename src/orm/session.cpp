@@ -61,11 +61,12 @@ SessionImpl::~SessionImpl() {
     detach_all();
 }
 
+// Persistent and deleted records are detached by the store losing its
+// session (live_session() checks both): ending a session that loaded 100,000
+// objects does not walk them.
 void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
-    for (RecordBase* r : store->records())
-        if (r->state != RecordState::Transient) r->state = RecordState::Detached;
     store->session = nullptr;
 }
 
@@ -136,12 +137,16 @@ void SessionImpl::forget(RecordBase* r) {
     }
 }
 
-void SessionImpl::populate(RecordBase& r, const Statement& st, int offset) {
+// key: the integer key when load_row has read it already (not read twice).
+void SessionImpl::populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key) {
     const Mapper& m = *r.mapper;
     if (!r.snapshot.has_storage()) r.snapshot.attach(r.store->fingerprints(m.columns.size()));
     r.snapshot.nulls = 0;
+    const std::size_t key_column = key ? static_cast<std::size_t>(m.pk) : m.columns.size();
     for (std::size_t i = 0; i < m.columns.size(); ++i) {
-        Fingerprint fp = m.columns[i].access->read(r.object, st, offset + static_cast<int>(i));
+        const ColumnAccessor& access = *m.columns[i].access;
+        Fingerprint fp = i == key_column ? access.assign_integer(r.object, *key)
+                                         : access.read(r.object, st, offset + static_cast<int>(i));
         r.snapshot.at(i) = fp.bits;
         if (fp.null) r.snapshot.nulls |= std::uint64_t{1} << i;
     }
@@ -177,9 +182,10 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
         const std::int64_t key = st.get_int64(pk_col);
         if (key == 0 && st.is_null(pk_col)) return nullptr;  // no row on this side of an outer join
         IntKeyMap& map = identity[m.index].by_int;
-        if (RecordBase* r = map.find(key)) return reuse_row(*r, st, offset);
-        RecordBase* r = new_row(m, st, offset);
-        map.set(key, r);
+        IntKeyMap::Slot& slot = map.slot_for(key);
+        if (slot.value) return reuse_row(*slot.value, st, offset);
+        RecordBase* r = new_row(m, st, offset, &key);  // builds and reads the object only: the slot stays put
+        map.fill(slot, key, r);
         return r;
     }
     if (st.is_null(pk_col)) return nullptr;
@@ -199,9 +205,9 @@ RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offse
     return &r;
 }
 
-RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offset) {
+RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
     RecordBase* r = store->create(m);
-    populate(*r, st, offset);
+    populate(*r, st, offset, key);
     r->state = RecordState::Persistent;
     bind_relationships(*r, false);
     return r;
@@ -545,6 +551,7 @@ std::vector<RecordBase*> Session::raw_records(const std::type_info& type, std::s
     return out;
 }
 
+const std::shared_ptr<detail::Store>& Session::store() const { return impl_->store; }
 void Session::begin() { impl_->connection(); }
 void Session::flush() { impl_->flush(); }
 void Session::commit() { impl_->commit(); }
