@@ -55,7 +55,10 @@ Conn::Conn(const std::string& url_text) {
     if (url.backend == "sqlite") {
         sqlite3* db = nullptr;
         std::string path = url.is_sqlite_memory() ? ":memory:" : url.database;
-        if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("open " + path);
+        // The flags strata opens with: one thread uses a connection at a time,
+        // so neither side pays SQLite's per-call connection mutex.
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) throw std::runtime_error("open " + path);
         sqlite_ = db;
         exec("PRAGMA foreign_keys = ON");
     } else {

@@ -246,6 +246,35 @@ TEST_P(OrmSession, UnmappedTypeIsAConfigError) {
     EXPECT_NE(std::string(e.what()).find("Unmapped is not mapped"), std::string::npos) << e.what();
 }
 
+TEST_P(OrmSession, MemoryOfEndedSessionsIsReusedAndCanBeFreed) {
+    constexpr int kUsers = 2000;  // their records fill several full-size (64 KiB) blocks
+    {
+        auto s = session();
+        for (int i = 0; i < kUsers; ++i)
+            s.add(User{.nickname = "u" + std::to_string(i), .email = "u" + std::to_string(i) + "@x.org"});
+        s.commit();
+    }
+    strata::release_session_memory();
+    std::vector<strata::Ptr<User>> kept;
+    {
+        auto s = session();
+        kept = s.query<User>().order_by(&User::id).all();
+        ASSERT_EQ(kept.size(), static_cast<std::size_t>(kUsers));
+    }
+    EXPECT_EQ(strata::release_session_memory(), 0u) << "the objects are still held: their memory is still theirs";
+    EXPECT_EQ(kept.back()->nickname, "u1999");
+    kept.clear();  // the last handle goes: the blocks are kept for the next session
+    {
+        auto s = session();
+        auto again = s.query<User>().order_by(&User::id).all();
+        ASSERT_EQ(again.size(), static_cast<std::size_t>(kUsers));
+        for (int i = 0; i < kUsers; ++i) ASSERT_EQ(again[i]->email, "u" + std::to_string(i) + "@x.org");
+        EXPECT_EQ(strata::release_session_memory(), 0u) << "this session took the kept blocks";
+    }
+    EXPECT_GE(strata::release_session_memory(), 4u * 64 * 1024);
+    EXPECT_EQ(strata::release_session_memory(), 0u);
+}
+
 TEST_P(OrmSession, EightThreadsEachWithTheirOwnSession) {
     constexpr int kThreads = 8, kPerThread = 25;
     std::vector<std::thread> threads;

@@ -7,8 +7,9 @@
 //   u->email = "j@x.org";                  // s.flush() UPDATEs "email" only
 //   s.remove(u); s.commit();
 //
-// The session opens a transaction on first use and holds one pooled
-// connection until commit() / rollback(). flush() writes pending changes in
+// The session reads in autocommit mode and opens a transaction at its first
+// write (or begin()); it holds one pooled connection from its first statement
+// until commit() / rollback(). flush() writes pending changes in
 // foreign-key order: INSERTs and UPDATEs parent tables first, DELETEs child
 // tables first. rollback() discards pending objects and expires the others
 // (they reload on next access). Destroying a session rolls back what was not
@@ -143,5 +144,11 @@ private:
 
     std::unique_ptr<detail::SessionImpl> impl_;
 };
+
+// A session keeps the memory of its objects in blocks; when it ends (and no
+// Ptr holds its objects), up to 32 MiB of them are kept for later sessions,
+// so that loading many rows again does not wait for fresh pages. This frees
+// them; it returns the bytes freed. (docs/performance.md)
+std::size_t release_session_memory();
 
 }  // namespace strata

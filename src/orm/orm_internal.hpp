@@ -202,6 +202,7 @@ private:
     std::byte* end_;
     std::size_t block_size_ = 0;    // of the last heap block
     std::vector<std::unique_ptr<std::byte[]>> blocks_;
+    std::vector<std::unique_ptr<std::byte[]>> full_blocks_;  // of the largest size: kept for later sessions
     alignas(std::max_align_t) std::byte inline_block_[512];  // enough for a get()'s object
 };
 
@@ -294,6 +295,9 @@ private:
     void reset_relationships(RecordBase& r);
     void end_transaction();
 };
+
+// Frees the store blocks kept for later sessions (store.cpp); the bytes freed.
+std::size_t release_cached_blocks();
 
 SessionImpl& live_session(const RecordBase& r, const char* what);
 SessionImpl& session_of(const Store* store);

@@ -570,4 +570,6 @@ const Registry& Session::registry() const { return impl_->registry_ref; }
 
 Session Database::session() const { return Session(*this); }
 
+std::size_t release_session_memory() { return detail::release_cached_blocks(); }
+
 }  // namespace strata

@@ -1,6 +1,7 @@
 // Store: the memory a session's objects live in.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "orm/orm_internal.hpp"
 
@@ -13,7 +14,49 @@ namespace {
 constexpr std::size_t kFirstHeapBlock = 4096;
 constexpr std::size_t kLargestBlock = 64 * 1024;
 
+// Full-size blocks of finished sessions, kept for the next ones (up to
+// kCachedBytes in all): a session's objects then land in memory the process
+// has already touched, instead of fresh pages the kernel must fault in and
+// zero -- a quarter of the time of loading 100,000 rows. The same trade
+// malloc makes for its own heap (it keeps freed memory up to a threshold),
+// here for the memory a program is most likely to ask for again.
+constexpr std::size_t kCachedBytes = 32 * 1024 * 1024;
+
+class BlockCache {
+public:
+    std::unique_ptr<std::byte[]> take() {
+        std::lock_guard lock(mutex_);
+        if (blocks_.empty()) return nullptr;
+        auto block = std::move(blocks_.back());
+        blocks_.pop_back();
+        return block;
+    }
+    // Keeps what fits; the rest is freed with `blocks`.
+    void keep(std::vector<std::unique_ptr<std::byte[]>>& blocks) {
+        std::lock_guard lock(mutex_);
+        for (std::size_t i = 0; i < blocks.size() && blocks_.size() < kCachedBytes / kLargestBlock; ++i)
+            blocks_.push_back(std::move(blocks[i]));
+    }
+    std::size_t release() {
+        std::vector<std::unique_ptr<std::byte[]>> gone;
+        std::lock_guard lock(mutex_);
+        gone.swap(blocks_);
+        return gone.size() * kLargestBlock;
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<std::byte[]>> blocks_;
+};
+
+BlockCache& block_cache() {
+    static BlockCache* cache = new BlockCache;  // never destroyed: sessions may end during exit
+    return *cache;
+}
+
 }  // namespace
+
+std::size_t release_cached_blocks() { return block_cache().release(); }
 
 Store::Store() : free_(inline_block_), end_(inline_block_ + sizeof(inline_block_)) {}
 
@@ -22,13 +65,16 @@ Store::~Store() {
         if (r->in_arena) r->~RecordBase();
         else delete r;
     }
+    if (!full_blocks_.empty()) block_cache().keep(full_blocks_);
 }
 
 std::byte* Store::allocate_in_new_block(std::size_t size, std::size_t align) {
     block_size_ = block_size_ ? std::min(block_size_ * 2, kLargestBlock) : kFirstHeapBlock;
     const std::size_t bytes = std::max(block_size_, size + align);
-    blocks_.push_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
-    free_ = blocks_.back().get();  // new[] memory is aligned for any fundamental type
+    auto& list = bytes == kLargestBlock ? full_blocks_ : blocks_;
+    std::unique_ptr<std::byte[]> block = bytes == kLargestBlock ? block_cache().take() : nullptr;
+    list.push_back(block ? std::move(block) : std::make_unique_for_overwrite<std::byte[]>(bytes));
+    free_ = list.back().get();  // new[] memory is aligned for any fundamental type
     end_ = free_ + bytes;
     return allocate(size, align);
 }
