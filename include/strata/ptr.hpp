@@ -44,10 +44,12 @@ public:
     bool has_storage() const { return bits_ != nullptr; }
     void attach(std::uint64_t* bits) { bits_ = bits; }
     std::uint64_t nulls = 0;  // bit i: column i was NULL
-    bool valid = false;       // false: nothing loaded (pending object)
 
 private:
     std::uint64_t* bits_ = nullptr;
+
+public:
+    bool valid = false;       // false: nothing loaded (pending object); last, so that its padding can be reused
 };
 
 class RecordBase {
@@ -59,20 +61,22 @@ public:
     // A handle that keeps the record's store alive.
     std::shared_ptr<RecordBase> handle();
 
+    virtual const std::type_info& type() const = 0;  // of the object
+
+    // Kept small: a query of 100,000 rows builds 100,000 of these.
     void* object;
-    const std::type_info* type;
     const Mapper* mapper = nullptr;
     Store* store = nullptr;
+    [[no_unique_address]] Snapshot snapshot;  // the flags below fill its padding
     RecordState state = RecordState::Transient;
     bool expired = false;              // reload every column on next access
     bool inserted_in_transaction = false;
     bool deleted_in_transaction = false;
     bool key_from_database = false;    // autoincrement key written back by the last INSERT
     bool in_arena = false;             // built in its store's memory (destroyed, not deleted)
-    Snapshot snapshot;
 
 protected:
-    RecordBase(void* obj, const std::type_info& t) : object(obj), type(&t) {}
+    explicit RecordBase(void* obj) : object(obj) {}
 };
 
 // Reloads an expired record (after rollback), or throws DetachedInstanceError.
@@ -83,7 +87,8 @@ template <class T>
 class Record final : public RecordBase {
 public:
     template <class... A>
-    explicit Record(A&&... args) : RecordBase(&value, typeid(T)), value(std::forward<A>(args)...) {}
+    explicit Record(A&&... args) : RecordBase(&value), value(std::forward<A>(args)...) {}
+    const std::type_info& type() const override { return typeid(T); }
     T value;
 };
 

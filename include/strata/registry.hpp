@@ -108,6 +108,13 @@ struct column_traits<std::string> {
     static constexpr bool accepts(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text || k == TypeKind::Enum; }
     static void read(std::string& out, const Statement& st, int col) { out.assign(st.get_text(col)); }
     static std::uint64_t fingerprint(const std::string& v) { return fingerprint_bytes(v.data(), v.size()); }
+    // read(), then fingerprint() of the driver's copy: reading back bytes
+    // just written to the member stalls the CPU until the write lands.
+    static std::uint64_t read_fingerprinted(std::string& out, const Statement& st, int col) {
+        const std::string_view text = st.get_text(col);
+        out.assign(text);
+        return fingerprint_bytes(text.data(), text.size());
+    }
     static std::string from(const Value& v) {
         if (v.is<std::string>()) return v.as<std::string>();
         throw_value_type(name, v);
@@ -202,8 +209,7 @@ public:
                 return {0, true};
             }
             if (!field) field.emplace();
-            Traits::read(*field, st, col);
-            return {Traits::fingerprint(*field), false};
+            return {read_fingerprinted(*field, st, col), false};
         } else {
             // NULL in a non-optional member: its default value, which is not a
             // change (loading the row writes nothing back). Numbers and text
@@ -215,8 +221,7 @@ public:
                     return {Traits::fingerprint(field), false};
                 }
             }
-            Traits::read(field, st, col);
-            return {Traits::fingerprint(field), false};
+            return {read_fingerprinted(field, st, col), false};
         }
     }
     Fingerprint assign_integer(void* obj, std::int64_t v) const override {
@@ -279,6 +284,15 @@ public:
     }
 
 private:
+    static std::uint64_t read_fingerprinted(V& out, const Statement& st, int col) {
+        if constexpr (requires { Traits::read_fingerprinted(out, st, col); }) {
+            return Traits::read_fingerprinted(out, st, col);
+        } else {
+            Traits::read(out, st, col);
+            return Traits::fingerprint(out);
+        }
+    }
+
     M T::*m_;
 };
 

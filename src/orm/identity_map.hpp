@@ -158,7 +158,30 @@ private:
 
 struct IdentityMap {
     IntKeyMap by_int;
-    std::unordered_map<std::string, RecordBase*> by_text;
+
+    // Other keys, by their text; the map is made on first use (most models
+    // have integer keys, and every session builds and ends four of these).
+    RecordBase* find_text(const std::string& key) const {
+        if (!by_text_) return nullptr;
+        auto it = by_text_->find(key);
+        return it == by_text_->end() ? nullptr : it->second;
+    }
+    RecordBase*& text_slot(const std::string& key) {
+        if (!by_text_) by_text_ = std::make_unique<std::unordered_map<std::string, RecordBase*>>();
+        return (*by_text_)[key];
+    }
+    void erase_text(const std::string& key, const RecordBase* r) {
+        if (!by_text_) return;
+        auto it = by_text_->find(key);
+        if (it != by_text_->end() && it->second == r) by_text_->erase(it);
+    }
+    void clear() {
+        by_int.clear();
+        by_text_.reset();
+    }
+
+private:
+    std::unique_ptr<std::unordered_map<std::string, RecordBase*>> by_text_;
 };
 
 // One IdentityMap per model: the first few inside the session (no
@@ -173,10 +196,7 @@ public:
         return model < kInline ? inline_[model] : extra_[model - kInline];
     }
     void clear() {
-        for (std::size_t i = 0; i < count_; ++i) {
-            (*this)[i].by_int.clear();
-            (*this)[i].by_text.clear();
-        }
+        for (std::size_t i = 0; i < count_; ++i) (*this)[i].clear();
     }
 
 private:

@@ -105,15 +105,13 @@ RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
         if (!pk.is<std::int64_t>()) return nullptr;
         return map.by_int.find(pk.as<std::int64_t>());
     }
-    auto it = map.by_text.find(text_key(pk));
-    return it == map.by_text.end() ? nullptr : it->second;
+    return map.find_text(text_key(pk));
 }
 
 // A row's object by a key that is not an integer (load_row reads integer keys itself).
 RecordBase* SessionImpl::lookup_row(const Mapper& m, const Statement& st, int pk_col) const {
     const auto& map = identity[m.index];
-    auto it = map.by_text.find(text_key(st.get_value(pk_col, m.pk_column().column->type.kind)));
-    return it == map.by_text.end() ? nullptr : it->second;
+    return map.find_text(text_key(st.get_value(pk_col, m.pk_column().column->type.kind)));
 }
 
 void SessionImpl::remember(RecordBase* r) {
@@ -121,7 +119,7 @@ void SessionImpl::remember(RecordBase* r) {
     Value pk = m.pk_value(*r);
     auto& map = identity[m.index];
     if (m.integer_key) map.by_int.set(pk.as<std::int64_t>(), r);
-    else map.by_text[text_key(pk)] = r;
+    else map.text_slot(text_key(pk)) = r;
 }
 
 void SessionImpl::forget(RecordBase* r) {
@@ -132,8 +130,7 @@ void SessionImpl::forget(RecordBase* r) {
     if (m.integer_key) {
         map.by_int.erase(pk.as<std::int64_t>(), r);
     } else {
-        auto it = map.by_text.find(text_key(pk));
-        if (it != map.by_text.end() && it->second == r) map.by_text.erase(it);
+        map.erase_text(text_key(pk), r);
     }
 }
 
@@ -230,7 +227,8 @@ RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
     }
     const std::string& sql = m.sql(dialect()).select_by_pk;
     auto st = prepare_read(sql);
-    st->bind(1, pk);
+    if (pk.is<std::int64_t>()) st->bind(1, pk.as<std::int64_t>());  // the common key, without the Value dispatch
+    else st->bind(1, pk);
     note(sql);
     if (!st->step()) return nullptr;
     return load_row(m, *st, 0);
@@ -256,7 +254,7 @@ void SessionImpl::refresh(RecordBase& r) {
 // --- unit of work: tracking -----------------------------------------------------
 
 RecordBase* SessionImpl::attach_new(std::unique_ptr<RecordBase> fresh) {
-    const Mapper& m = registry.mapper_for(*fresh->type);
+    const Mapper& m = registry.mapper_for(fresh->type());
     fresh->mapper = &m;
     RecordBase* r = store->adopt(std::move(fresh));
     attach_pending(r);
