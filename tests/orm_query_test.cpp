@@ -139,6 +139,46 @@ TEST_P(OrmQuery, QueryOfAClosedSessionFails) {
     expect_throw<strata::DetachedInstanceError>([&] { q->all(); });
 }
 
+struct Reading {
+    std::int64_t id = 0;
+    std::string label{};
+};
+
+// A "primary key" the table does not enforce: a key found twice is one
+// object, the first row's, whether the session held objects of the model
+// before the query (rows looked up as they come) or none (objects built
+// first, entered into the identity map after).
+TEST_P(OrmQuery, AKeyFoundTwiceGivesOneObjectTheFirstRows) {
+    strata::Registry r;
+    r.model<Reading>("reading").column(&Reading::id, "id", strata::primary_key()).column(&Reading::label, "label");
+    {
+        auto conn = db->connect();
+        conn->execute("CREATE TABLE reading (id BIGINT, label VARCHAR(10))");
+        conn->execute("INSERT INTO reading (id, label) VALUES (1, 'a'), (1, 'b'), (2, 'c'), (3, 'd')");
+    }
+    auto check = [](const std::vector<strata::Ptr<Reading>>& all) {
+        ASSERT_EQ(all.size(), 4u);
+        EXPECT_EQ(all[0].get(), all[1].get());
+        EXPECT_EQ(all[1]->label, "a");
+        EXPECT_NE(all[1].get(), all[2].get());
+        EXPECT_EQ(all[3]->label, "d");
+    };
+    {
+        strata::Session s(*db, r);  // holds no Reading: the objects first, the identity map after
+        auto all = s.query<Reading>().order_by(&Reading::label).all();
+        check(all);
+        EXPECT_EQ(s.get<Reading>(1).get(), all[0].get());
+        EXPECT_EQ(s.get<Reading>(3).get(), all[3].get());
+    }
+    {
+        strata::Session s(*db, r);
+        auto three = s.get<Reading>(3);  // holds one: each row looked up as it comes
+        auto all = s.query<Reading>().order_by(&Reading::label).all();
+        check(all);
+        EXPECT_EQ(all[3].get(), three.get());
+    }
+}
+
 STRATA_INSTANTIATE_BACKENDS(OrmQuery);
 
 }  // namespace

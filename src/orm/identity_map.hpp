@@ -80,6 +80,10 @@ public:
         --size_;
     }
 
+    // Starts fetching the memory key's lookup will read (to look it up a few
+    // keys later, when the memory has arrived).
+    void prefetch(std::int64_t key) const { __builtin_prefetch(&slots_[home(key)]); }
+
     void reserve(std::size_t n) {
         if (n * 5 > capacity_ * 4) grow(n);
     }

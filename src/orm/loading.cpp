@@ -132,8 +132,10 @@ std::vector<RecordBase*> query_all(const QuerySpec& q) {
     {
         auto st = run(s, built.compiled);
         const bool dedupe = !built.eager.empty() || !q.joins.empty() || !q.raw_joins.empty();
+        const bool all_new = !dedupe && m.integer_key && s.identity[m.index].by_int.size() == 0;
+        if (all_new) s.load_new_rows(m, *st, out);
         std::unordered_set<RecordBase*> seen;
-        while (st->step()) {
+        while (!all_new && st->step()) {
             RecordBase* r = s.load_row(m, *st, 0);
             if (!r) continue;
             if (!dedupe || seen.insert(r).second) out.push_back(r);

@@ -245,6 +245,9 @@ public:
 
     // Loading.
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset);
+    // Every row of st, for a query of a model with integer keys of which the
+    // session holds no object yet.
+    void load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out);
     RecordBase* reuse_row(RecordBase& r, const Statement& st, int offset);
     RecordBase* new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key = nullptr);
     void populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key = nullptr);

@@ -192,6 +192,36 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
     return r;
 }
 
+// With no object of the model in the session, no row can be one: the
+// objects are built first, then entered into the identity map together --
+// sized once instead of grown and rehashed, and in key order with the slots
+// a few keys ahead already on their way from memory (a lookup per row as it
+// arrives waited for a cache miss every few rows).
+void SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out) {
+    const std::size_t first = out.size();
+    std::vector<std::int64_t> keys;
+    while (st.step()) {
+        const std::int64_t key = st.get_int64(m.pk);
+        if (key == 0 && st.is_null(m.pk)) continue;
+        out.push_back(new_row(m, st, 0, &key));
+        keys.push_back(key);
+    }
+    IntKeyMap& map = identity[m.index].by_int;
+    map.reserve(map.size() + keys.size());
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (i + kAhead < keys.size()) map.prefetch(keys[i + kAhead]);
+        IntKeyMap::Slot& slot = map.slot_for(keys[i]);
+        RecordBase*& r = out[first + i];
+        if (!slot.value) {
+            map.fill(slot, keys[i], r);
+        } else {  // the key twice (no unique constraint behind it): one object per key, as load_row gives
+            r->state = RecordState::Detached;
+            r = slot.value;
+        }
+    }
+}
+
 // A row of an object already in the identity map: its loaded state wins,
 // unless it was expired (by rollback).
 RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offset) {
