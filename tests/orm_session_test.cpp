@@ -237,6 +237,24 @@ TEST_P(OrmSession, CloseDetachesEverythingAndTheSessionGoesOn) {
     EXPECT_EQ(again->nickname, "john");
 }
 
+TEST_P(OrmSession, CloseWithNoHandleLeftFreesTheObjectsAndTheSessionGoesOn) {
+    add_john_and_susan();
+    auto s = session();
+    EXPECT_EQ(s.query<User>().all().size(), 2u);  // its handles are gone at once
+    s.add(User{.nickname = "amy", .email = "amy@x"});
+    s.close();  // (ASan: any later use of the freed objects fails the test)
+    EXPECT_EQ(count_rows("user"), 2) << "close() rolls back";
+    auto all = s.query<User>().order_by(&User::id).all();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[1]->nickname, "susan");
+    all[1]->nickname = "sue";
+    s.commit();
+    EXPECT_EQ(nickname_in_db(2), "sue");
+    s.close();  // `all` holds this store: its objects stay, detached (and expired by the rollback)
+    expect_throw<strata::DetachedInstanceError>([&] { (void)all[0]->nickname; });
+    EXPECT_EQ(s.get<User>(2)->nickname, "sue");
+}
+
 TEST_P(OrmSession, UnmappedTypeIsAConfigError) {
     struct Unmapped {
         std::int64_t id = 0;

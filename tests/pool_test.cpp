@@ -88,6 +88,41 @@ TEST_P(PoolTest, ReturnedConnectionIsRolledBack) {
     EXPECT_EQ(stmt->get_int64(0), 0);
 }
 
+// The returned connection is parked outside the pool's lock; threads that
+// wait for it must still get it, one at a time, and none may time out.
+TEST_P(PoolTest, EightThreadsTakeTurnsOnAPoolOfOne) {
+    DatabaseOptions options;
+    options.pool.size = 1;
+    options.pool.max_overflow = 0;
+    options.pool.timeout = std::chrono::seconds(30);
+    auto db = open_db(options);
+    std::atomic<Connection*> holder{nullptr};
+    std::atomic<int> shared{0}, errors{0}, turns{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&] {
+            try {
+                for (int i = 0; i < 300; ++i) {
+                    auto conn = db.connect();
+                    Connection* expected = nullptr;
+                    if (!holder.compare_exchange_strong(expected, conn.get())) ++shared;
+                    if (i % 50 == 0) std::this_thread::yield();
+                    holder.store(nullptr);
+                    ++turns;
+                }
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << e.what();
+                ++errors;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(shared.load(), 0) << "two threads held the pool's one connection at once";
+    EXPECT_EQ(turns.load(), 8 * 300);
+    EXPECT_EQ(db.open_connections(), 1);
+}
+
 STRATA_INSTANTIATE_BACKENDS(PoolTest);
 
 TEST(Pool, MemoryDatabaseIsOneSharedConnection) {

@@ -36,6 +36,7 @@ namespace strata {
 
 namespace detail {
 class SessionImpl;
+struct SessionHome;
 }
 
 // One row of a raw SQL result.
@@ -142,7 +143,8 @@ private:
     std::vector<detail::RecordBase*> raw_records(const std::type_info& type, std::string_view sql,
                                                  const std::vector<Value>& params);
 
-    std::unique_ptr<detail::SessionImpl> impl_;
+    std::shared_ptr<detail::SessionHome> home_;  // the session's memory, with its first store
+    detail::SessionImpl* impl_ = nullptr;         // built in home_
 };
 
 // A session keeps the memory of its objects in blocks; when it ends (and no

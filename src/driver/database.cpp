@@ -5,6 +5,7 @@
 // trade-off, made safe: never two threads on it at once).
 #include "strata/database.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -25,7 +26,17 @@ struct PooledConnection::Pool {
     std::mutex mutex;
     std::condition_variable available;
     std::vector<std::unique_ptr<Connection>> idle;  // a stack: the most recently returned on top
-    int open = 0;  // idle + checked out
+    std::atomic<int> open{0};  // idle + parked + checked out; changed under the mutex
+
+    // The connection returned last, parked outside the mutex: a program that
+    // takes and returns one connection at a time (a session per request)
+    // takes no lock. Any thread may take it. checkin() parks only when no
+    // checkout is waiting, and a checkout about to wait looks here first
+    // (both sides announce themselves before looking: see checkin()).
+    std::atomic<Connection*> parked{nullptr};
+    std::atomic<int> waiting{0};
+
+    ~Pool() { delete parked.load(); }
 
     int capacity() const {
         if (url.is_sqlite_memory()) return 1;
@@ -36,16 +47,24 @@ struct PooledConnection::Pool {
         return url.backend == "sqlite" ? connect_sqlite(url, options.connection) : connect_postgresql(url, options.connection);
     }
 
+    bool usable(Connection& conn) const { return conn.is_healthy() && (!options.pool.pre_ping || conn.ping()); }
+
     std::unique_ptr<Connection> checkout() {
+        if (std::unique_ptr<Connection> conn{parked.exchange(nullptr)}) {
+            if (usable(*conn)) return conn;
+            std::lock_guard lock(mutex);
+            --open;  // broken: dropped, never handed out again
+        }
         std::unique_lock lock(mutex);
         std::optional<std::chrono::steady_clock::time_point> deadline;  // read the clock only if we must wait
         for (;;) {
+            if (Connection* p = parked.exchange(nullptr)) idle.emplace_back(p);
             // Most recently used first: its statement cache and pages are warm,
             // and connections not needed for a while stay idle at the front.
             while (!idle.empty()) {
                 auto conn = std::move(idle.back());
                 idle.pop_back();
-                if (!conn->is_healthy() || (options.pool.pre_ping && !conn->ping())) {
+                if (!usable(*conn)) {
                     --open;  // broken: dropped, never handed out again
                     continue;
                 }
@@ -64,7 +83,11 @@ struct PooledConnection::Pool {
                 }
             }
             if (!deadline) deadline = std::chrono::steady_clock::now() + options.pool.timeout;
-            if (available.wait_until(lock, *deadline) == std::cv_status::timeout && idle.empty() && open >= capacity())
+            ++waiting;
+            const bool parked_meanwhile = parked.load() != nullptr;  // parked before it saw us waiting
+            const bool timed_out = !parked_meanwhile && available.wait_until(lock, *deadline) == std::cv_status::timeout;
+            --waiting;
+            if (timed_out && idle.empty() && parked.load() == nullptr && open >= capacity())
                 throw OperationalError("connection pool for '" + url.masked() + "' exhausted: " + std::to_string(open) +
                                            " connections in use, none returned within " +
                                            std::to_string(options.pool.timeout.count()) + " ms",
@@ -79,6 +102,21 @@ struct PooledConnection::Pool {
                 conn->rollback();
             } catch (...) {
                 keep = false;
+            }
+        }
+        // Park it if nobody waits. A checkout that starts waiting meanwhile
+        // counts itself in `waiting` before it looks at `parked` (both
+        // sequentially consistent): either it sees the connection, or we see
+        // it waiting and wake it (under the mutex, so not before it waits).
+        if (keep && waiting.load() == 0 && open <= options.pool.size) {
+            Connection* expected = nullptr;
+            if (parked.compare_exchange_strong(expected, conn.get())) {
+                conn.release();
+                if (waiting.load() != 0) {
+                    std::lock_guard lock(mutex);
+                    available.notify_one();
+                }
+                return;
             }
         }
         std::unique_ptr<Connection> to_close;
@@ -137,7 +175,6 @@ const Dialect& Database::dialect() const { return *pool_->dialect; }
 const DatabaseOptions& Database::options() const { return pool_->options; }
 
 int Database::open_connections() const {
-    std::lock_guard lock(pool_->mutex);
     return pool_->open;
 }
 

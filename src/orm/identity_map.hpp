@@ -189,22 +189,28 @@ private:
 };
 
 // One IdentityMap per model: the first few inside the session (no
-// allocation for them), the rest in one array.
+// allocation for them), the rest in one array made when first needed.
 class IdentityMaps {
 public:
-    explicit IdentityMaps(std::size_t models)
-        : extra_(models > kInline ? std::make_unique<IdentityMap[]>(models - kInline) : nullptr), count_(models) {}
+    explicit IdentityMaps(std::size_t models) : count_(models) {}
 
-    IdentityMap& operator[](std::size_t model) { return model < kInline ? inline_[model] : extra_[model - kInline]; }
+    IdentityMap& operator[](std::size_t model) {
+        if (model < kInline) return inline_[model];
+        if (!extra_) extra_ = std::make_unique<IdentityMap[]>(count_ - kInline);
+        return extra_[model - kInline];
+    }
     const IdentityMap& operator[](std::size_t model) const {
-        return model < kInline ? inline_[model] : extra_[model - kInline];
+        if (model < kInline) return inline_[model];
+        static const IdentityMap none;
+        return extra_ ? extra_[model - kInline] : none;
     }
     void clear() {
-        for (std::size_t i = 0; i < count_; ++i) (*this)[i].clear();
+        for (auto& map : inline_) map.clear();
+        extra_.reset();
     }
 
 private:
-    static constexpr std::size_t kInline = 4;
+    static constexpr std::size_t kInline = 2;  // keeps a session within the allocator's fast path for small blocks
     IdentityMap inline_[kInline];
     std::unique_ptr<IdentityMap[]> extra_;
     std::size_t count_;

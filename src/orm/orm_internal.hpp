@@ -147,14 +147,18 @@ private:
 //
 // create() runs once per row loaded: its common case (room in the current
 // block and in the list) is here, inline; the rest is in store.cpp.
-class Store : public std::enable_shared_from_this<Store> {
+class Store {
 public:
-    Store();  // user-provided: make_shared must not zero the 512-byte inline block
+    // A store owned by a shared_ptr, which it knows (what handles share).
+    static std::shared_ptr<Store> make();
+
+    Store();  // user-provided: make_shared must not zero the inline block
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
     ~Store();
 
     SessionImpl* session = nullptr;
+    std::weak_ptr<Store> self;  // the shared_ptr that owns this store
 
     // A new record of m's model, default-constructed in the store's memory,
     // its fingerprints' room right after it.
@@ -171,6 +175,8 @@ public:
         return r;
     }
     RecordBase* adopt(std::unique_ptr<RecordBase> r);
+    // Destroys every record and gives back the memory (none may be in use).
+    void clear();
     // Room for n fingerprints (a record's Snapshot); freed with the store.
     std::uint64_t* fingerprints(std::size_t n) {
         return reinterpret_cast<std::uint64_t*>(allocate(n * sizeof(std::uint64_t), alignof(std::uint64_t)));
@@ -203,18 +209,18 @@ private:
     std::size_t block_size_ = 0;    // of the last heap block
     std::vector<std::unique_ptr<std::byte[]>> blocks_;
     std::vector<std::unique_ptr<std::byte[]>> full_blocks_;  // of the largest size: kept for later sessions
-    alignas(std::max_align_t) std::byte inline_block_[512];  // enough for a get()'s object
+    alignas(std::max_align_t) std::byte inline_block_[256];  // enough for a get()'s object and its fingerprints
 };
 
 class SessionImpl {
 public:
-    SessionImpl(const Database& db, const Registry& registry);
+    SessionImpl(const Database& db, const Registry& registry, std::shared_ptr<Store> store);
     ~SessionImpl();
 
     Database db;
     const Registry& registry_ref;
     RegistryImpl& registry;
-    std::shared_ptr<Store> store = std::make_shared<Store>();
+    std::shared_ptr<Store> store;
     PooledConnection conn;
     bool autoflush = true;
     bool flushing = false;
@@ -297,6 +303,16 @@ private:
     void delete_rows(const Mapper& m, std::vector<RecordBase*>& records);
     void reset_relationships(RecordBase& r);
     void end_transaction();
+};
+
+// A session and its first store in one allocation: a session per request
+// that gets one object allocates once for both. The store may outlive the
+// session (Ptr handles keep it), so Session builds and ends the session in
+// place.
+struct SessionHome {
+    SessionHome() {}  // user-provided: make_shared must not zero `session`
+    Store store;
+    alignas(SessionImpl) std::byte session[sizeof(SessionImpl)];
 };
 
 // Frees the store blocks kept for later sessions (store.cpp); the bytes freed.

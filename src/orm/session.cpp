@@ -1,5 +1,7 @@
 // Session: identity map, loading, and the public Session API.
 #include <algorithm>
+#include <new>
+#include <utility>
 
 #include "orm/orm_internal.hpp"
 
@@ -10,9 +12,9 @@ namespace detail {
 std::shared_ptr<RecordBase> RecordBase::handle() {
     if (!store) return std::shared_ptr<RecordBase>(std::shared_ptr<RecordBase>(), this);  // not yet in a session
     // The live session's reference to its store is at hand: aliasing it costs
-    // one atomic increment, shared_from_this() three.
+    // one atomic increment, self.lock() three.
     if (store->session && store->session->store.get() == store) return std::shared_ptr<RecordBase>(store->session->store, this);
-    return std::shared_ptr<RecordBase>(store->shared_from_this(), this);
+    return std::shared_ptr<RecordBase>(store->self.lock(), this);
 }
 
 SessionImpl& live_session(const RecordBase& r, const char* what) {
@@ -47,8 +49,9 @@ ReferenceBase& reference_of(const RelationshipMapping& rel, RecordBase& owner) {
 
 // --- SessionImpl -------------------------------------------------------------
 
-SessionImpl::SessionImpl(const Database& database, const Registry& reg)
-    : db(database), registry_ref(reg), registry(reg.impl()), identity(reg.impl().mappers.size()) {
+SessionImpl::SessionImpl(const Database& database, const Registry& reg, std::shared_ptr<Store> first_store)
+    : db(database), registry_ref(reg), registry(reg.impl()), store(std::move(first_store)),
+      identity(reg.impl().mappers.size()) {
     registry.finalize();
     store->session = this;
 }
@@ -470,11 +473,23 @@ using detail::RecordBase;
 using detail::RecordState;
 
 Session::Session(const Database& db) : Session(db, Registry::current()) {}
-Session::Session(const Database& db, const Registry& registry)
-    : impl_(std::make_unique<detail::SessionImpl>(db, registry)) {}
-Session::~Session() = default;
-Session::Session(Session&&) noexcept = default;
-Session& Session::operator=(Session&&) noexcept = default;
+Session::Session(const Database& db, const Registry& registry) : home_(std::make_shared<detail::SessionHome>()) {
+    std::shared_ptr<detail::Store> store(home_, &home_->store);
+    store->self = store;
+    impl_ = new (home_->session) detail::SessionImpl(db, registry, std::move(store));
+}
+Session::~Session() {
+    if (impl_) impl_->~SessionImpl();  // its memory goes with home_, when no handle holds the store
+}
+Session::Session(Session&& other) noexcept : home_(std::move(other.home_)), impl_(std::exchange(other.impl_, nullptr)) {}
+Session& Session::operator=(Session&& other) noexcept {
+    if (this != &other) {
+        if (impl_) impl_->~SessionImpl();
+        home_ = std::move(other.home_);
+        impl_ = std::exchange(other.impl_, nullptr);
+    }
+    return *this;
+}
 
 std::shared_ptr<RecordBase> Session::add_record(std::unique_ptr<RecordBase> record) {
     return impl_->attach_new(std::move(record))->handle();
@@ -587,8 +602,11 @@ void Session::rollback() { impl_->rollback(); }
 void Session::close() {
     impl_->rollback();
     impl_->detach_all();
-    impl_->store = std::make_shared<detail::Store>();
-    impl_->store->session = impl_.get();
+    // The first store lives in home_ with the session: if nothing but the
+    // session holds it (no handle, no query), its objects go now.
+    if (impl_->store.get() == &home_->store && impl_->store.use_count() == 2) impl_->store->clear();
+    impl_->store = detail::Store::make();
+    impl_->store->session = impl_;
     impl_->identity.clear();
 }
 void Session::set_autoflush(bool on) { impl_->autoflush = on; }

@@ -58,14 +58,28 @@ BlockCache& block_cache() {
 
 std::size_t release_cached_blocks() { return block_cache().release(); }
 
+std::shared_ptr<Store> Store::make() {
+    auto store = std::make_shared<Store>();
+    store->self = store;
+    return store;
+}
+
 Store::Store() : free_(inline_block_), end_(inline_block_ + sizeof(inline_block_)) {}
 
-Store::~Store() {
+Store::~Store() { clear(); }
+
+void Store::clear() {
     for (RecordBase* r : records()) {
         if (r->in_arena) r->~RecordBase();
         else delete r;
     }
+    count_ = 0;
     if (!full_blocks_.empty()) block_cache().keep(full_blocks_);
+    full_blocks_.clear();
+    blocks_.clear();
+    block_size_ = 0;
+    free_ = inline_block_;
+    end_ = inline_block_ + sizeof(inline_block_);
 }
 
 std::byte* Store::allocate_in_new_block(std::size_t size, std::size_t align) {
