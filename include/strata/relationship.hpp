@@ -49,7 +49,7 @@ public:
     CollectionBase() = default;
     CollectionBase(CollectionBase&& other) noexcept;
     CollectionBase& operator=(CollectionBase&& other) noexcept;
-    ~CollectionBase();
+    ~CollectionBase() = default;  // inline: every loaded object of a model with collections ends here
 
     std::size_t size() const;
     bool empty() const { return size() == 0; }

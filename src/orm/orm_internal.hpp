@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <span>
 #include <string>
 #include <typeindex>
@@ -53,11 +54,25 @@ struct RelationshipMapping {
     // The lazy load's SELECT (one bound parameter: the owner's key), rendered once per dialect.
     const std::string& lazy_sql(const Dialect& d) const;
 
+    // The relationship member of an owner object. Its offset in the object is
+    // learnt from the first owner (the same for all): no virtual call per
+    // object loaded.
+    RelationshipBase& member_of(void* owner_object) const {
+        auto* object = static_cast<std::byte*>(owner_object);
+        std::ptrdiff_t offset = member_offset_.load(std::memory_order_relaxed);
+        if (offset < 0) {
+            offset = reinterpret_cast<std::byte*>(&access->get(owner_object)) - object;
+            member_offset_.store(offset, std::memory_order_relaxed);
+        }
+        return *std::launder(reinterpret_cast<RelationshipBase*>(object + offset));
+    }
+
 private:
     mutable std::mutex sql_mutex_;
     mutable std::map<const Dialect*, std::string> lazy_sql_;
     // The last rendering asked for (map nodes stay put): a lazy load takes no lock.
     mutable std::atomic<const std::pair<const Dialect* const, std::string>*> last_lazy_sql_{nullptr};
+    mutable std::atomic<std::ptrdiff_t> member_offset_{-1};
 };
 
 // RETURNING for new keys where it is the way to get them; SQLite has it too

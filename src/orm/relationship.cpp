@@ -99,8 +99,6 @@ CollectionBase& CollectionBase::operator=(CollectionBase&& other) noexcept {
     return *this;
 }
 
-CollectionBase::~CollectionBase() = default;
-
 void CollectionBase::ensure_loaded() const {
     if (loaded_ || !owner_) return;
     live_session(*owner_, "a relationship").load_collection(const_cast<CollectionBase&>(*this));

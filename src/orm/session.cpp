@@ -311,6 +311,15 @@ void check_same_store(const RecordBase& owner, const RecordBase& item) {
 }  // namespace
 
 void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
+    if (!is_new) {  // a loaded object: its relationships load on first use
+        for (auto& rel : r.mapper->relationships) {
+            RelationshipBase& base = rel->member_of(r.object);
+            base.owner_ = &r;
+            base.mapping_ = rel.get();
+            base.loaded_ = false;
+        }
+        return;
+    }
     for (auto& rel : r.mapper->relationships) {
         RelationshipBase& base = rel->access->get(r.object);
         base.owner_ = &r;
@@ -318,7 +327,7 @@ void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
         if (rel->kind == RelationshipKind::ManyToOne) {
             auto& ref = static_cast<ReferenceBase&>(base);
             ref.loaded_ = false;
-            if (is_new && ref.unbound_target_) {
+            if (ref.unbound_target_) {
                 auto target = std::move(ref.unbound_target_);
                 ref.target_ = nullptr;
                 ref.assign(target);
@@ -326,8 +335,7 @@ void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
             continue;
         }
         auto& coll = static_cast<CollectionBase&>(base);
-        coll.loaded_ = is_new;
-        if (!is_new) continue;
+        coll.loaded_ = true;
         // Objects put in the collection before the owner joined: adopt them now.
         std::vector<RecordBase*> items = std::move(coll.items_);
         coll.items_.clear();
