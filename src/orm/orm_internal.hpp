@@ -280,6 +280,16 @@ public:
     RecordBase* attach_new(std::unique_ptr<RecordBase> r);
     void attach_pending(RecordBase* r);
     void bind_relationships(RecordBase& r, bool is_new);
+    // A loaded object's relationships: they load on first use. (Once per row
+    // loaded, so inline and apart from the rest of bind_relationships.)
+    static void bind_loaded_relationships(RecordBase& r) {
+        for (auto& rel : r.mapper->relationships) {
+            RelationshipBase& base = rel->member_of(r.object);
+            base.owner_ = &r;
+            base.mapping_ = rel.get();
+            base.loaded_ = false;
+        }
+    }
     void mark_deleted(RecordBase* r);
     void expunge(RecordBase* r);
     // Flushes before a query or load unless there is nothing it could write:

@@ -239,7 +239,7 @@ RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offse
     RecordBase* r = store->create(m);
     populate(*r, st, offset, key);
     r->state = RecordState::Persistent;
-    bind_relationships(*r, false);
+    bind_loaded_relationships(*r);
     return r;
 }
 
@@ -311,15 +311,7 @@ void check_same_store(const RecordBase& owner, const RecordBase& item) {
 }  // namespace
 
 void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
-    if (!is_new) {  // a loaded object: its relationships load on first use
-        for (auto& rel : r.mapper->relationships) {
-            RelationshipBase& base = rel->member_of(r.object);
-            base.owner_ = &r;
-            base.mapping_ = rel.get();
-            base.loaded_ = false;
-        }
-        return;
-    }
+    if (!is_new) return bind_loaded_relationships(r);
     for (auto& rel : r.mapper->relationships) {
         RelationshipBase& base = rel->access->get(r.object);
         base.owner_ = &r;
