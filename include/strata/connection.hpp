@@ -36,6 +36,8 @@ public:
     // Text the caller keeps valid and unchanged until the statement is reset
     // or this parameter rebound: drivers that can bind it without a copy do.
     virtual void bind_view(int index, std::string_view text) { bind(index, Value(text)); }
+    // An integer without building a Value (a key, bound once per get()).
+    virtual void bind_int64(int index, std::int64_t v) { bind(index, Value(v)); }
 };
 
 class Statement : public ValueSink {

@@ -112,6 +112,12 @@ public:
         if (rc != SQLITE_OK) bind(index, Value(text));  // the same checks and messages as bind()
     }
 
+    void bind_int64(int index, std::int64_t v) override {
+        if (executed_) reset();
+        if (conn_.echo()) note_bind(index, Value(v));
+        if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) bind(index, Value(v));  // the same checks and messages
+    }
+
     void clear_bindings() override { sqlite3_clear_bindings(stmt_); }
 
     bool step() override {

@@ -260,7 +260,7 @@ RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
     }
     const std::string& sql = m.sql(dialect()).select_by_pk;
     auto st = prepare_read(sql);
-    if (pk.is<std::int64_t>()) st->bind(1, pk.as<std::int64_t>());  // the common key, without the Value dispatch
+    if (pk.is<std::int64_t>()) st->bind_int64(1, pk.as<std::int64_t>());  // the common key, without a Value
     else st->bind(1, pk);
     note(sql);
     if (!st->step()) return nullptr;
