@@ -9,7 +9,16 @@
 using namespace strata;
 using strata::testing::expect_throw;
 
-class PoolTest : public strata::testing::BackendTest {};
+class PoolTest : public strata::testing::BackendTest {
+protected:
+    static DatabaseOptions pool_of(int size, int max_overflow, std::chrono::milliseconds timeout) {
+        DatabaseOptions options;
+        options.pool.size = size;
+        options.pool.max_overflow = max_overflow;
+        options.pool.timeout = timeout;
+        return options;
+    }
+};
 
 TEST_P(PoolTest, EightThreadsShareOneDatabase) {
     // SQLite serialises writers; under a loaded machine a writer can wait
@@ -57,11 +66,7 @@ TEST_P(PoolTest, EightThreadsShareOneDatabase) {
 }
 
 TEST_P(PoolTest, CheckoutTimesOutWhenExhausted) {
-    DatabaseOptions options;
-    options.pool.size = 1;
-    options.pool.max_overflow = 1;
-    options.pool.timeout = std::chrono::milliseconds(100);
-    auto db = open_db(options);
+    auto db = open_db(pool_of(1, 1, std::chrono::milliseconds(100)));
     auto a = db.connect();
     auto b = db.connect();
     auto e = expect_throw<OperationalError>([&] { db.connect(); });
@@ -91,11 +96,7 @@ TEST_P(PoolTest, ReturnedConnectionIsRolledBack) {
 // The returned connection is parked outside the pool's lock; threads that
 // wait for it must still get it, one at a time, and none may time out.
 TEST_P(PoolTest, EightThreadsTakeTurnsOnAPoolOfOne) {
-    DatabaseOptions options;
-    options.pool.size = 1;
-    options.pool.max_overflow = 0;
-    options.pool.timeout = std::chrono::seconds(30);
-    auto db = open_db(options);
+    auto db = open_db(pool_of(1, 0, std::chrono::seconds(30)));
     std::atomic<Connection*> holder{nullptr};
     std::atomic<int> shared{0}, errors{0}, turns{0};
     std::vector<std::thread> threads;
