@@ -209,6 +209,7 @@ private:
         return reinterpret_cast<std::byte*>(at);
     }
     std::byte* allocate_in_new_block(std::size_t size, std::size_t align);
+    void destroy_records();
     void grow_list();
 
     // The list of records: the first ones inside the store, then on the heap.

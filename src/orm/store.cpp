@@ -66,20 +66,26 @@ std::shared_ptr<Store> Store::make() {
 
 Store::Store() : free_(inline_block_), end_(inline_block_ + sizeof(inline_block_)) {}
 
-Store::~Store() { clear(); }
+Store::~Store() { destroy_records(); }
 
 void Store::clear() {
-    for (RecordBase* r : records()) {
-        if (r->in_arena) r->~RecordBase();
-        else delete r;
-    }
+    destroy_records();
     count_ = 0;
-    if (!full_blocks_.empty()) block_cache().keep(full_blocks_);
     full_blocks_.clear();
     blocks_.clear();
     block_size_ = 0;
     free_ = inline_block_;
     end_ = inline_block_ + sizeof(inline_block_);
+}
+
+// The records, and the full-size blocks to the cache (the rest of the memory
+// goes with the members).
+void Store::destroy_records() {
+    for (RecordBase* r : records()) {
+        if (r->in_arena) r->~RecordBase();
+        else delete r;
+    }
+    if (!full_blocks_.empty()) block_cache().keep(full_blocks_);
 }
 
 std::byte* Store::allocate_in_new_block(std::size_t size, std::size_t align) {
