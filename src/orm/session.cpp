@@ -202,13 +202,18 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
 // arrives waited for a cache miss every few rows).
 void SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out) {
     const std::size_t first = out.size();
+    const std::size_t first_record = store->records().size();
     std::vector<std::int64_t> keys;
     while (st.step()) {
         const std::int64_t key = st.get_int64(m.pk);
         if (key == 0 && st.is_null(m.pk)) continue;
-        out.push_back(new_row(m, st, 0, &key));
+        new_row(m, st, 0, &key);
         keys.push_back(key);
     }
+    // One record per row, in order, at the end of the store's list: copied
+    // once into `out` (not grown row by row).
+    const auto fresh = store->records().subspan(first_record);
+    out.insert(out.end(), fresh.begin(), fresh.end());
     IntKeyMap& map = identity[m.index].by_int;
     map.reserve(map.size() + keys.size());
     constexpr std::size_t kAhead = 8;
