@@ -1,9 +1,12 @@
 // IntKeyMap, the identity map's table for integer keys, against std::unordered_map;
-// and the fingerprints dirty tracking compares.
+// the fingerprints dirty tracking compares; ItemList, a collection's items,
+// against std::vector.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 
@@ -13,6 +16,7 @@
 namespace {
 
 using strata::detail::IntKeyMap;
+using strata::detail::ItemList;
 using strata::detail::RecordBase;
 
 RecordBase* fake(std::int64_t n) { return reinterpret_cast<RecordBase*>(static_cast<std::uintptr_t>(n) * 16 + 16); }
@@ -121,6 +125,40 @@ TEST(Fingerprint, EveryOneByteChangeAndEveryLengthChangeIsSeen) {
     }
     EXPECT_EQ(by_length.size(), base.size() + 1) << "prefixes of one another differ";
     EXPECT_NE(fingerprint_bytes("", 0), fingerprint_bytes("\0", 1)) << "a NUL byte is not nothing";
+}
+
+TEST(ItemList, AgreesWithAVectorThroughGrowthErasesCopiesAndMoves) {
+    ItemList list;
+    std::vector<RecordBase*> expected;
+    EXPECT_TRUE(list.empty());
+    EXPECT_EQ(list.begin(), list.end());
+    for (int i = 0; i < 100; ++i) {
+        list.push_back(fake(i));
+        expected.push_back(fake(i));
+    }
+    for (int i : {0, 50, 97}) {  // the first, one in the middle, the last
+        auto it = std::find(list.begin(), list.end(), fake(i));
+        ASSERT_NE(it, list.end());
+        list.erase(it);
+        expected.erase(std::find(expected.begin(), expected.end(), fake(i)));
+    }
+    ASSERT_EQ(list.size(), expected.size());
+    EXPECT_TRUE(std::equal(list.begin(), list.end(), expected.begin()));
+    EXPECT_EQ(list.at(10), expected.at(10));
+    EXPECT_THROW((void)list.at(list.size()), std::out_of_range);
+
+    ItemList copy = list;  // a copy of its own
+    copy.push_back(fake(1000));
+    EXPECT_EQ(copy.size(), list.size() + 1);
+    ItemList moved = std::move(copy);
+    EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty, by design
+    EXPECT_EQ(moved[moved.size() - 1], fake(1000));
+    ItemList from_vector(expected);
+    EXPECT_TRUE(std::equal(from_vector.begin(), from_vector.end(), expected.begin(), expected.end()));
+    list.clear();
+    EXPECT_TRUE(list.empty());
+    list.push_back(fake(7));
+    EXPECT_EQ(list[0], fake(7));
 }
 
 }  // namespace

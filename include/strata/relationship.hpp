@@ -16,6 +16,7 @@
 #include <iterator>
 #include <memory>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "strata/ptr.hpp"
@@ -28,6 +29,55 @@ class Query;
 namespace detail {
 
 struct RelationshipMapping;
+
+// A collection's items: one pointer to a heap block holding the count, the
+// capacity and the items; null while empty. Every loaded object carries its
+// collections, and most never fill them: 8 bytes where a std::vector took 24.
+class ItemList {
+public:
+    using value_type = RecordBase*;
+
+    ItemList() = default;
+    ItemList(const ItemList& other) { append(other.begin(), other.end()); }
+    ItemList(ItemList&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+    explicit ItemList(const std::vector<RecordBase*>& items) { append(items.data(), items.data() + items.size()); }
+    ItemList& operator=(ItemList other) noexcept {
+        std::swap(block_, other.block_);
+        return *this;
+    }
+    ~ItemList() { ::operator delete(block_); }
+
+    std::size_t size() const { return block_ ? block_->size : 0; }
+    bool empty() const { return size() == 0; }
+    RecordBase* const* begin() const { return block_ ? items() : nullptr; }
+    RecordBase* const* end() const { return begin() + size(); }
+    RecordBase** begin() { return block_ ? items() : nullptr; }
+    RecordBase** end() { return begin() + size(); }
+    RecordBase* operator[](std::size_t i) const { return items()[i]; }
+    RecordBase* at(std::size_t i) const;  // std::out_of_range past the end
+
+    void push_back(RecordBase* item) {
+        if (size() == capacity()) grow();
+        items()[block_->size++] = item;
+    }
+    void erase(RecordBase** at);
+    void clear() {
+        if (block_) block_->size = 0;
+    }
+
+private:
+    struct Header {  // followed by `capacity` item pointers
+        std::size_t size;
+        std::size_t capacity;
+    };
+    RecordBase** items() const { return reinterpret_cast<RecordBase**>(block_ + 1); }
+    std::size_t capacity() const { return block_ ? block_->capacity : 0; }
+    void grow();
+    void append(RecordBase* const* first, RecordBase* const* last) {
+        for (; first != last; ++first) push_back(*first);
+    }
+    Header* block_ = nullptr;
+};
 
 // What every relationship member holds: the object it belongs to and its
 // mapping, set when the object joins a session ("bound").
@@ -63,7 +113,7 @@ public:
     bool contains(const RecordBase* item) const;
     RecordBase* at(std::size_t i) const;
 
-    mutable std::vector<RecordBase*> items_;
+    mutable ItemList items_;
 
     // State most collections never need, allocated on first use: every
     // loaded object carries its collections, so they stay small.
@@ -116,7 +166,7 @@ public:
         using pointer = Ptr<T>*;
 
         iterator() = default;
-        iterator(const std::vector<detail::RecordBase*>* items, std::size_t i) : items_(items), i_(i) {}
+        iterator(const detail::ItemList* items, std::size_t i) : items_(items), i_(i) {}
         Ptr<T>& operator*() const {
             current_ = Ptr<T>((*items_).at(i_)->handle());
             return current_;
@@ -137,7 +187,7 @@ public:
 
     private:
         bool at_end() const { return !items_ || i_ >= items_->size(); }
-        const std::vector<detail::RecordBase*>* items_ = nullptr;
+        const detail::ItemList* items_ = nullptr;
         std::size_t i_ = 0;
         mutable Ptr<T> current_;
     };

@@ -1,5 +1,9 @@
 // HasMany / BelongsTo: lazy loading and backrefs kept in sync in memory.
 #include <algorithm>
+#include <cstddef>
+#include <new>
+#include <stdexcept>
+#include <string>
 
 #include "orm/orm_internal.hpp"
 
@@ -21,6 +25,28 @@ bool has_value(const V& v, const X& x) {
 }
 
 }  // namespace
+
+// --- ItemList ----------------------------------------------------------------------
+
+RecordBase* ItemList::at(std::size_t i) const {
+    if (i >= size()) throw std::out_of_range("strata: collection index " + std::to_string(i) + " past its " +
+                                             std::to_string(size()) + " items");
+    return items()[i];
+}
+
+void ItemList::erase(RecordBase** at) {
+    std::copy(at + 1, end(), at);
+    --block_->size;
+}
+
+void ItemList::grow() {
+    const std::size_t capacity = std::max<std::size_t>(4, this->capacity() * 2);
+    auto* block = static_cast<Header*>(::operator new(sizeof(Header) + capacity * sizeof(RecordBase*)));
+    *block = {size(), capacity};
+    std::copy(begin(), end(), reinterpret_cast<RecordBase**>(block + 1));
+    ::operator delete(block_);
+    block_ = block;
+}
 
 // The other side of a change, in memory only: no load, no row written.
 void add_in_memory(CollectionBase& c, RecordBase* item) {
@@ -248,7 +274,7 @@ void set_collection(CollectionBase& c, std::vector<RecordBase*> items) {
         c.changes_->pending_adds.clear();
         c.changes_->pending_removes.clear();
     }
-    c.items_ = std::move(items);
+    c.items_ = ItemList(items);
     c.loaded_ = true;
 }
 

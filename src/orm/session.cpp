@@ -334,8 +334,7 @@ void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
         auto& coll = static_cast<CollectionBase&>(base);
         coll.loaded_ = true;
         // Objects put in the collection before the owner joined: adopt them now.
-        std::vector<RecordBase*> items = std::move(coll.items_);
-        coll.items_.clear();
+        ItemList items = std::move(coll.items_);
         if (coll.changes_) {
             auto fresh = std::move(coll.changes_->unbound_new);
             coll.changes_->unbound_new.clear();
