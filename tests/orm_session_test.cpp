@@ -293,6 +293,35 @@ TEST_P(OrmSession, MemoryOfEndedSessionsIsReusedAndCanBeFreed) {
     EXPECT_EQ(strata::release_session_memory(), 0u);
 }
 
+// A session's memory (with its first store) is kept per thread for the
+// thread's next session, unless handles still hold its objects; a thread
+// that ends frees what it kept (a leak here fails the ASan build).
+TEST_P(OrmSession, SessionMemoryIsReusedByTheThreadsNextSession) {
+    add_john_and_susan();
+    const void* first = nullptr;
+    {
+        auto s = session();
+        first = &s.impl();
+        EXPECT_EQ(s.get<User>(1)->nickname, "john");
+    }
+    strata::Ptr<User> held;
+    {
+        auto s = session();
+        EXPECT_EQ(&s.impl(), first) << "the ended session's memory is reused";
+        held = s.get<User>(2);
+    }
+    {
+        auto s = session();
+        EXPECT_NE(&s.impl(), first) << "`held` keeps the last session's memory";
+        EXPECT_EQ(s.get<User>(1)->nickname, "john");
+    }
+    EXPECT_EQ(held->nickname, "susan");
+    std::thread([&] {
+        auto s = session();
+        EXPECT_EQ(s.get<User>(2)->nickname, "susan");
+    }).join();
+}
+
 TEST_P(OrmSession, EightThreadsEachWithTheirOwnSession) {
     constexpr int kThreads = 8, kPerThread = 25;
     std::vector<std::thread> threads;

@@ -476,8 +476,57 @@ void SessionImpl::rollback() {
 using detail::RecordBase;
 using detail::RecordState;
 
+namespace {
+
+// The memory of the last session that ended on this thread (with its
+// store), kept for the thread's next session: a session per request then
+// skips malloc and free for its kilobyte. Trivially destructible, so that it
+// stays usable until the thread's very end; SpareSessionRelease frees the
+// block when the thread ends and closes it to later arrivals.
+struct SpareSession {
+    void* block;
+    bool closed;
+};
+thread_local SpareSession spare_session{nullptr, false};
+
+struct SpareSessionRelease {
+    ~SpareSessionRelease() {
+        ::operator delete(std::exchange(spare_session.block, nullptr));
+        spare_session.closed = true;
+    }
+};
+thread_local SpareSessionRelease spare_session_release;
+
+// allocate_shared's allocator for SessionHome (all its blocks have one size).
+template <class T>
+struct SessionAllocator {
+    using value_type = T;
+    static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "strata: SessionHome must not be over-aligned");
+
+    SessionAllocator() = default;
+    template <class U>
+    SessionAllocator(const SessionAllocator<U>&) noexcept {}
+
+    T* allocate(std::size_t n) {
+        if (n == 1 && spare_session.block) return static_cast<T*>(std::exchange(spare_session.block, nullptr));
+        return static_cast<T*>(::operator new(n * sizeof(T)));
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        if (n == 1 && !spare_session.block && !spare_session.closed) {
+            (void)&spare_session_release;  // first use on this thread: frees the block at thread end
+            spare_session.block = p;
+            return;
+        }
+        ::operator delete(p);
+    }
+    friend bool operator==(const SessionAllocator&, const SessionAllocator&) { return true; }
+};
+
+}  // namespace
+
 Session::Session(const Database& db) : Session(db, Registry::current()) {}
-Session::Session(const Database& db, const Registry& registry) : home_(std::make_shared<detail::SessionHome>()) {
+Session::Session(const Database& db, const Registry& registry)
+    : home_(std::allocate_shared<detail::SessionHome>(SessionAllocator<detail::SessionHome>{})) {
     std::shared_ptr<detail::Store> store(home_, &home_->store);
     store->self = store;
     impl_ = new (home_->session) detail::SessionImpl(db, registry, std::move(store));
