@@ -39,6 +39,11 @@ protected:
         db_.reset();
         BackendTest::TearDown();
     }
+    // A database with r's tables.
+    void open_with(const strata::Registry& r) {
+        db_.emplace(open_db());
+        r.metadata().create_all(*db_->connect());
+    }
     std::optional<strata::Database> db_;
 };
 
@@ -46,8 +51,7 @@ TEST_P(OrmTypes, EveryTypeRoundTripsAndEveryChangeIsWritten) {
     using namespace std::chrono;
     strata::Registry r;
     map_sample(r);
-    db_.emplace(open_db());
-    r.metadata().create_all(*db_->connect());
+    open_with(r);
     const Sample original{.code = "k1",
                           .flag = true,
                           .small = -7,
@@ -125,8 +129,7 @@ TEST_P(OrmTypes, NullInANonOptionalMemberLoadsAsTheDefaultAndIsNotWrittenBack) {
         .column(&Loose::count, "count", strata::nullable())
         .column(&Loose::ratio, "ratio", strata::nullable())
         .column(&Loose::when, "when", strata::nullable());
-    db_.emplace(open_db());
-    r.metadata().create_all(*db_->connect());
+    open_with(r);
     db_->connect()->execute("INSERT INTO loose (id) VALUES (1)");
     strata::Session s(*db_, r);
     std::vector<std::string> log;
@@ -154,8 +157,7 @@ TEST_P(OrmTypes, EveryTypeRoundTripsThroughABulkLoad) {
     using namespace std::chrono;
     strata::Registry r;
     map_sample(r);
-    db_.emplace(open_db());
-    r.metadata().create_all(*db_->connect());
+    open_with(r);
     auto make = [](int i) {
         const std::string bytes = std::string("\0\\N\t", 4) + std::to_string(i);
         return Sample{.code = "c\t" + std::to_string(i) + "\\N\n\r",

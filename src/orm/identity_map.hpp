@@ -107,7 +107,7 @@ public:
     }
 
 private:
-    // Few, so that a session (four of these inline) stays within the
+    // Few, so that a session (two of these inline) stays within the
     // allocator's fast path for small blocks.
     static constexpr std::size_t kInline = 4;
     static constexpr int kRunBits = 3;
@@ -164,7 +164,7 @@ struct IdentityMap {
     IntKeyMap by_int;
 
     // Other keys, by their text; the map is made on first use (most models
-    // have integer keys, and every session builds and ends four of these).
+    // have integer keys, and every session builds and ends its identity maps).
     RecordBase* find_text(const std::string& key) const {
         if (!by_text_) return nullptr;
         auto it = by_text_->find(key);

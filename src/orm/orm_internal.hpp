@@ -336,7 +336,7 @@ private:
 // session (Ptr handles keep it), so Session builds and ends the session in
 // place.
 struct SessionHome {
-    SessionHome() {}  // user-provided: make_shared must not zero `session`
+    SessionHome() {}  // user-provided: allocate_shared must not zero `session`
     Store store;
     alignas(SessionImpl) std::byte session[sizeof(SessionImpl)];
 };
