@@ -52,8 +52,39 @@ TEST_P(OrmSession, IdentityMapGivesTheSameObject) {
     take_log();
     auto c = s.get<User>(1);  // from the identity map: no statement
     EXPECT_EQ(c.get(), a.get());
+    // Any integer type, or the key as a Value: the same object.
+    EXPECT_EQ(s.get<User>(1u).get(), a.get());
+    EXPECT_EQ(s.get<User>(std::int16_t{1}).get(), a.get());
+    EXPECT_EQ(s.get<User>(std::size_t{1}).get(), a.get());
+    EXPECT_EQ(s.get<User>(strata::Value(std::int64_t{1})).get(), a.get());
     EXPECT_TRUE(take_log().empty());
     EXPECT_FALSE(s.get<User>(42));
+    EXPECT_FALSE(s.get<User>(strata::Value(std::int64_t{42})));
+}
+
+// A handle made after the session ended (here by following a relationship
+// loaded while it was open) shares the objects' memory like the first ones:
+// it keeps them alive once those are gone.
+TEST_P(OrmSession, AHandleMadeAfterTheSessionEndedKeepsTheObjectsAlive) {
+    add_john_and_susan();
+    {
+        auto s = session();
+        auto post = s.add(Post{.body = "hello", .timestamp = strata::now()});
+        post->author = s.get<User>(1);
+        s.commit();
+    }
+    strata::Ptr<Post> post;
+    {
+        auto s = session();
+        post = s.get<Post>(1);
+        ASSERT_EQ(post->author->nickname, "john");  // loaded while the session is open
+    }
+    strata::Ptr<User> author = post->author.get();
+    ASSERT_TRUE(author);
+    EXPECT_GT(author.record().use_count(), 0) << "an owning handle";
+    post = strata::Ptr<Post>();  // the first handle goes: `author` alone holds the objects
+    EXPECT_EQ(author->nickname, "john");  // (ASan: a freed object fails the test here)
+    EXPECT_EQ(author->email, "john@email.com");
 }
 
 TEST_P(OrmSession, AddedObjectIsTheOneGetReturns) {

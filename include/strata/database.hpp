@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "strata/connection.hpp"
 #include "strata/url.hpp"
@@ -33,15 +34,28 @@ struct DatabaseOptions {
 };
 
 class Database;
+namespace detail {
+class SessionImpl;
+}
 
 // A connection checked out of the pool; goes back on destruction (rolled back
 // if a transaction was left open).
 class PooledConnection {
 public:
     PooledConnection() = default;
-    PooledConnection(PooledConnection&&) noexcept = default;
-    PooledConnection& operator=(PooledConnection&&) noexcept;
-    ~PooledConnection();
+    PooledConnection(PooledConnection&& other) noexcept;
+    PooledConnection& operator=(PooledConnection&& other) noexcept {
+        if (this != &other) {
+            if (conn_) release();
+            pool_ = std::exchange(other.pool_, nullptr);
+            owner_ = std::move(other.owner_);
+            conn_ = std::move(other.conn_);
+        }
+        return *this;
+    }
+    ~PooledConnection() {
+        if (conn_) release();
+    }
     Connection* operator->() const { return conn_.get(); }
     Connection& operator*() const { return *conn_; }
     Connection* get() const { return conn_.get(); }
@@ -49,9 +63,11 @@ public:
 private:
     friend class Database;
     struct Pool;
-    PooledConnection(std::shared_ptr<Pool> pool, std::unique_ptr<Connection> conn);
-    void release();
-    std::shared_ptr<Pool> pool_;
+    PooledConnection(Pool* pool, std::shared_ptr<Pool> owner, std::unique_ptr<Connection> conn)
+        : pool_(pool), owner_(std::move(owner)), conn_(std::move(conn)) {}
+    void release();  // gives conn_ back (there is one)
+    Pool* pool_ = nullptr;          // where the connection goes back
+    std::shared_ptr<Pool> owner_;   // keeps the pool alive; empty if borrowed (Database::connect_borrowed)
     std::unique_ptr<Connection> conn_;
 };
 
@@ -73,6 +89,12 @@ public:
     int open_connections() const;
 
 private:
+    friend class detail::SessionImpl;
+    // A connection that does not keep the pool alive, for a holder that
+    // keeps this Database (a session): a checkout then costs no atomic
+    // reference count.
+    PooledConnection connect_borrowed() const;
+
     std::shared_ptr<PooledConnection::Pool> pool_;
 };
 

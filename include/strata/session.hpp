@@ -18,11 +18,13 @@
 // A Session belongs to one thread; the Database it comes from is shared.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <vector>
 
@@ -76,6 +78,13 @@ public:
     template <class T>
     Ptr<T> get(const Value& primary_key) {
         auto* r = get_record(typeid(T), primary_key);
+        return r ? Ptr<T>(r->handle()) : Ptr<T>();
+    }
+    // The same for an integer key (the common case), without building a Value.
+    template <class T, std::integral K>
+        requires(!std::is_same_v<K, bool>)
+    Ptr<T> get(K primary_key) {
+        auto* r = get_record(typeid(T), static_cast<std::int64_t>(primary_key));
         return r ? Ptr<T>(r->handle()) : Ptr<T>();
     }
 
@@ -135,6 +144,7 @@ private:
     std::shared_ptr<detail::RecordBase> add_record(std::unique_ptr<detail::RecordBase> record);
     void add_existing(detail::RecordBase* record);
     detail::RecordBase* get_record(const std::type_info& type, const Value& primary_key);
+    detail::RecordBase* get_record(const std::type_info& type, std::int64_t primary_key);
     void remove_record(detail::RecordBase* record);
     void expunge_record(detail::RecordBase* record);
     void refresh_record(detail::RecordBase* record);

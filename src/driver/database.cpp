@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "driver/drivers.hpp"
@@ -55,6 +56,12 @@ struct PooledConnection::Pool {
             std::lock_guard lock(mutex);
             --open;  // broken: dropped, never handed out again
         }
+        return checkout_from_idle();
+    }
+
+    // The rest of checkout(), apart so that the lock-free case above stays
+    // small enough to inline where a session takes its connection.
+    [[gnu::noinline]] std::unique_ptr<Connection> checkout_from_idle() {
         std::unique_lock lock(mutex);
         std::optional<std::chrono::steady_clock::time_point> deadline;  // read the clock only if we must wait
         for (;;) {
@@ -133,24 +140,14 @@ struct PooledConnection::Pool {
     }
 };
 
-PooledConnection::PooledConnection(std::shared_ptr<Pool> pool, std::unique_ptr<Connection> conn)
-    : pool_(std::move(pool)), conn_(std::move(conn)) {}
-
-PooledConnection& PooledConnection::operator=(PooledConnection&& other) noexcept {
-    if (this != &other) {
-        release();
-        pool_ = std::move(other.pool_);
-        conn_ = std::move(other.conn_);
-    }
-    return *this;
-}
-
-PooledConnection::~PooledConnection() { release(); }
+PooledConnection::PooledConnection(PooledConnection&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr)), owner_(std::move(other.owner_)), conn_(std::move(other.conn_)) {}
 
 void PooledConnection::release() {
-    if (pool_ && conn_) pool_->checkin(std::move(conn_));
+    if (pool_) pool_->checkin(std::move(conn_));
     conn_.reset();
-    pool_.reset();
+    pool_ = nullptr;
+    owner_.reset();
 }
 
 Database Database::open(const std::string& url, DatabaseOptions options) {
@@ -167,7 +164,11 @@ Database Database::open(const std::string& url, DatabaseOptions options) {
 }
 
 PooledConnection Database::connect() const {
-    return PooledConnection(pool_, pool_->checkout());
+    return PooledConnection(pool_.get(), pool_, pool_->checkout());
+}
+
+PooledConnection Database::connect_borrowed() const {
+    return PooledConnection(pool_.get(), nullptr, pool_->checkout());
 }
 
 const Url& Database::url() const { return pool_->url; }

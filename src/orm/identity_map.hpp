@@ -21,7 +21,12 @@ class RecordBase;
 
 class IntKeyMap {
 public:
-    IntKeyMap() = default;
+    // Only the inline slots' values are cleared (a free slot's key is never
+    // read): a session builds two of these, and zeroing them whole took a
+    // string instruction each, half the cost of building the session.
+    IntKeyMap() {
+        for (Slot& s : inline_) s.value = nullptr;
+    }
     IntKeyMap(const IntKeyMap&) = delete;  // slots_ may point into the object itself
     IntKeyMap& operator=(const IntKeyMap&) = delete;
 
@@ -34,8 +39,8 @@ public:
     }
 
     struct Slot {
-        std::int64_t key = 0;
-        RecordBase* value = nullptr;  // nullptr: the slot is free
+        std::int64_t key;     // meaningful only in a slot in use
+        RecordBase* value;    // nullptr: the slot is free
     };
 
     // The slot of key: holding its record, or free for fill() to take --
@@ -152,7 +157,7 @@ private:
         ++size_;
     }
 
-    Slot inline_[kInline]{};
+    Slot inline_[kInline];
     std::unique_ptr<Slot[]> heap_;
     Slot* slots_ = inline_;
     std::size_t capacity_ = kInline;  // a power of two

@@ -141,7 +141,10 @@ public:
     std::atomic<bool> finalized{false};  // read without the mutex by every session
     std::mutex mutex;
 
-    void finalize();                                  // thread-safe, idempotent
+    // Thread-safe, idempotent; every session calls it, so the done case is inline.
+    void finalize() {
+        if (!finalized.load(std::memory_order_acquire)) finalize_once();
+    }
     const Mapper& mapper_for(const std::type_info& type) const;
     const Mapper* find_mapper(const std::type_info& type) const;
     sql::ColumnName resolve(const MemberKey& key) const;
@@ -149,6 +152,7 @@ public:
     const RelationshipMapping* find_relationship(const MemberKey& key) const;
 
 private:
+    void finalize_once();
     void resolve_relationship(PendingRelationship& p);
     void check_finalized() const;
 };
@@ -173,7 +177,7 @@ public:
     ~Store();
 
     SessionImpl* session = nullptr;
-    std::weak_ptr<Store> self;  // the shared_ptr that owns this store
+    std::weak_ptr<Store> self;  // the shared_ptr that owns this store (a session's first: once the session lets go)
 
     // A new record of m's model, default-constructed in the store's memory,
     // its fingerprints' room right after it.
@@ -274,6 +278,7 @@ public:
     RecordBase* new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key = nullptr);
     void populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key = nullptr);
     RecordBase* get(const Mapper& m, const Value& pk);
+    RecordBase* get(const Mapper& m, std::int64_t key);
     void refresh(RecordBase& r);
     std::vector<RecordBase*> run_select(const Mapper& m, const sql::Compiled& c);
 

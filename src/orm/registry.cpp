@@ -12,15 +12,6 @@ namespace detail {
 
 namespace {
 
-// MurmurHash3's finalizer: a bijection on 64 bits that mixes every bit.
-std::uint64_t mix(std::uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
-}
-
 std::uint64_t load_word(const unsigned char* p) {
     std::uint64_t w;
     std::memcpy(&w, p, sizeof w);
@@ -44,10 +35,13 @@ std::uint64_t tail_word(const unsigned char* p, std::size_t n) {
 
 // Text up to 32 bytes (names, e-mail addresses, codes: most columns) is read
 // as up to four 8-byte words, each multiplied by its own odd constant (a
-// bijection), XORed together and mixed once. The words are independent, so
-// their multiplications overlap instead of waiting on one another (a chain
-// through mix() per word cost twice as much), and two values of one length
-// that differ within one word never share a fingerprint. Longer text: std::hash.
+// bijection) and XORed together with the multiplied length. The words are
+// independent, so their multiplications overlap instead of waiting on one
+// another, and two values of one length that differ within one word never
+// share a fingerprint. Fingerprints are only compared, never used to pick a
+// bucket, so no final mixing step: a bijection would not change which values
+// collide, only add a chain of multiplies to every column loaded. Longer
+// text: std::hash.
 std::uint64_t fingerprint_bytes(const void* data, std::size_t size) {
     static constexpr std::uint64_t kWordFactor[4] = {0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL,
                                                      0xd6e8feb86659fd93ULL};
@@ -58,7 +52,7 @@ std::uint64_t fingerprint_bytes(const void* data, std::size_t size) {
     std::size_t at = 0, word = 0;
     for (; size - at >= 8; at += 8, ++word) h ^= load_word(bytes + at) * kWordFactor[word];
     if (at < size) h ^= tail_word(bytes + at, size - at) * kWordFactor[word];
-    return mix(h);
+    return h;
 }
 
 void throw_value_type(const char* cpp_type, const Value& v) {
@@ -330,8 +324,7 @@ void RegistryImpl::resolve_relationship(PendingRelationship& p) {
     }
 }
 
-void RegistryImpl::finalize() {
-    if (finalized.load(std::memory_order_acquire)) return;
+void RegistryImpl::finalize_once() {
     std::lock_guard lock(mutex);
     if (finalized) return;
     for (auto& m : mappers) {

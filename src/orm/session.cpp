@@ -71,6 +71,14 @@ void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
     store->session = nullptr;
+    // From now on handles of its objects share the store through `self`.
+    // Only what holds the store can reach them, so the first store (the one
+    // in SessionHome, whose `self` is not set up front) gets it only if
+    // something besides the session holds it (the session's two references:
+    // its `store` and the SessionHome): a get() per request then skips the
+    // weak reference's atomic operations. Later stores come from
+    // Store::make() with `self` set.
+    if (store->self.expired() && store.use_count() > 2) store->self = store;
 }
 
 // A session reads in autocommit mode until its first write; the write opens
@@ -82,7 +90,7 @@ void SessionImpl::detach_all() {
 // BEGIN/ROLLBACK. Session::begin() opens the transaction up front for reads
 // that must see one snapshot.
 Connection& SessionImpl::read_connection() {
-    if (!conn.get()) conn = db.connect();
+    if (!conn.get()) conn = db.connect_borrowed();  // `db` outlives `conn` (declared before it)
     return *conn;
 }
 
@@ -259,17 +267,37 @@ std::vector<RecordBase*> SessionImpl::run_select(const Mapper& m, const sql::Com
 }
 
 RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
+    if (m.integer_key && pk.is<std::int64_t>()) return get(m, pk.as<std::int64_t>());
     if (RecordBase* r = lookup(m, pk)) return r->state == RecordState::Deleted ? nullptr : r;
     if (autoflush_now()) {  // the flush may have given a pending object this key
         if (RecordBase* r = lookup(m, pk)) return r;
     }
     const std::string& sql = m.sql(dialect()).select_by_pk;
     auto st = prepare_read(sql);
-    if (pk.is<std::int64_t>()) st->bind_int64(1, pk.as<std::int64_t>());  // the common key, without a Value
-    else st->bind(1, pk);
+    st->bind(1, pk);
     note(sql);
     if (!st->step()) return nullptr;
     return load_row(m, *st, 0);
+}
+
+RecordBase* SessionImpl::get(const Mapper& m, std::int64_t key) {
+    if (!m.integer_key) return get(m, Value(key));
+    IntKeyMap& map = identity[m.index].by_int;
+    if (RecordBase* r = map.find(key)) return r->state == RecordState::Deleted ? nullptr : r;
+    if (autoflush_now()) {  // the flush may have given a pending object this key
+        if (RecordBase* r = map.find(key)) return r;
+    }
+    const std::string& sql = m.sql(dialect()).select_by_pk;
+    auto st = prepare_read(sql);
+    st->bind_int64(1, key);
+    note(sql);
+    if (!st->step()) return nullptr;
+    // The row's key is the one bound, and the map has no object for it (the
+    // lookups above): the key is not read back.
+    IntKeyMap::Slot& slot = map.slot_for(key);
+    RecordBase* r = new_row(m, *st, 0, &key);  // builds and reads the object only: the slot stays put
+    map.fill(slot, key, r);
+    return r;
 }
 
 void SessionImpl::refresh(RecordBase& r) {
@@ -527,8 +555,7 @@ struct SessionAllocator {
 Session::Session(const Database& db) : Session(db, Registry::current()) {}
 Session::Session(const Database& db, const Registry& registry)
     : home_(std::allocate_shared<detail::SessionHome>(SessionAllocator<detail::SessionHome>{})) {
-    std::shared_ptr<detail::Store> store(home_, &home_->store);
-    store->self = store;
+    std::shared_ptr<detail::Store> store(home_, &home_->store);  // `self` is set when the session lets go (detach_all)
     impl_ = new (home_->session) detail::SessionImpl(db, registry, std::move(store));
 }
 Session::~Session() {
@@ -565,6 +592,9 @@ void Session::add_existing(RecordBase* r) {
 }
 
 RecordBase* Session::get_record(const std::type_info& type, const Value& pk) {
+    return impl_->get(impl_->registry.mapper_for(type), pk);
+}
+RecordBase* Session::get_record(const std::type_info& type, std::int64_t pk) {
     return impl_->get(impl_->registry.mapper_for(type), pk);
 }
 
