@@ -409,6 +409,24 @@ TEST_P(OrmSession, AReadingSessionNeitherBlocksNorWaitsForAWriter) {
     EXPECT_EQ(nickname_in_db(1), "johnny");
 }
 
+// Flushed but never committed: ending the session rolls it all back (the
+// pool does, as the connection goes back), and the connection is reused.
+TEST_P(OrmSession, ASessionThatEndsWithoutCommitLeavesTheDatabaseAsItWas) {
+    add_john_and_susan();
+    {
+        auto s = session();
+        s.get<User>(1)->nickname = "jj";
+        s.add(User{.nickname = "amy", .email = "amy@x"});
+        s.flush();
+        EXPECT_TRUE(s.connection().in_transaction());
+    }
+    EXPECT_EQ(nickname_in_db(1), "john");
+    EXPECT_EQ(count_rows("user"), 2);
+    auto s = session();
+    EXPECT_EQ(s.get<User>(1)->nickname, "john");
+    EXPECT_EQ(s.query<User>().count(), 2);
+}
+
 // The first write opens the transaction: a raw write through execute() is
 // part of it, and rollback() undoes it with the flushed changes.
 TEST_P(OrmSession, ExecuteOpensTheTransactionThatRollbackUndoes) {

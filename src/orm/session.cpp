@@ -56,13 +56,9 @@ SessionImpl::SessionImpl(const Database& database, const Registry& reg, std::sha
     store->session = this;
 }
 
-SessionImpl::~SessionImpl() {
-    try {
-        if (conn.get() && conn->in_transaction()) conn->rollback();
-    } catch (...) {  // the pool discards a broken connection; nothing more to do here
-    }
-    detach_all();
-}
+// An open transaction is rolled back by the pool as `conn` goes back to it
+// (a connection that fails to roll back is closed, not reused).
+SessionImpl::~SessionImpl() { detach_all(); }
 
 // Persistent and deleted records are detached by the store losing its
 // session (live_session() checks both): ending a session that loaded 100,000
