@@ -21,10 +21,18 @@ struct FlushGuard {
     ~FlushGuard() { flag = false; }
 };
 
-bool references_pending(const RecordBase& r) {
+// Whether a many-to-one reference of r was assigned since the last flush
+// (its foreign key is then set from the target at the flush).
+bool has_dirty_references(RecordBase& r) {
+    for (auto& rel : r.mapper->relationships)
+        if (rel->kind == RelationshipKind::ManyToOne && reference_of(*rel, r).dirty_) return true;
+    return false;
+}
+
+bool references_pending(RecordBase& r) {
     for (auto& rel : r.mapper->relationships) {
         if (rel->kind != RelationshipKind::ManyToOne) continue;
-        auto& ref = static_cast<ReferenceBase&>(rel->access->get(r.object));
+        auto& ref = reference_of(*rel, r);
         if (ref.dirty_ && ref.target_ && ref.target_->state == RecordState::Pending) return true;
     }
     return false;
@@ -32,7 +40,7 @@ bool references_pending(const RecordBase& r) {
 
 void clear_dirty_references(RecordBase& r) {
     for (auto& rel : r.mapper->relationships)
-        if (rel->kind == RelationshipKind::ManyToOne) static_cast<ReferenceBase&>(rel->access->get(r.object)).dirty_ = false;
+        if (rel->kind == RelationshipKind::ManyToOne) reference_of(*rel, r).dirty_ = false;
 }
 
 void apply_client_defaults(RecordBase& r) {
@@ -48,7 +56,7 @@ void apply_client_defaults(RecordBase& r) {
 void SessionImpl::sync_foreign_keys(RecordBase& r) {
     for (auto& rel : r.mapper->relationships) {
         if (rel->kind != RelationshipKind::ManyToOne) continue;
-        auto& ref = static_cast<ReferenceBase&>(rel->access->get(r.object));
+        auto& ref = reference_of(*rel, r);
         if (!ref.dirty_) continue;
         Value key = ref.target_ ? ref.target_->mapper->pk_value(*ref.target_) : Value();
         r.mapper->columns[static_cast<std::size_t>(rel->fk_column)].access->set(r.object, key);
@@ -91,10 +99,10 @@ bool references_own_table(const Mapper& m) {
 }
 
 // True if r points (through a reference assigned in this session) at a row of `unsent`.
-bool references_any(const RecordBase& r, const std::unordered_set<const RecordBase*>& unsent) {
+bool references_any(RecordBase& r, const std::unordered_set<const RecordBase*>& unsent) {
     for (auto& rel : r.mapper->relationships) {
         if (rel->kind != RelationshipKind::ManyToOne) continue;
-        auto& ref = static_cast<ReferenceBase&>(rel->access->get(r.object));
+        auto& ref = reference_of(*rel, r);
         if (ref.dirty_ && ref.target_ && unsent.count(ref.target_)) return true;
     }
     return false;
@@ -307,21 +315,25 @@ void SessionImpl::flush() {
     if (flushing) return;
     FlushGuard guard(flushing);
 
-    // Changed persistent objects; those pointing at new parents wait for their keys.
+    // Changed persistent objects; those pointing at new parents wait for their
+    // keys. (Every query and lazy load runs this scan first: it visits each
+    // object once and allocates nothing for the unchanged ones.)
     std::vector<std::pair<RecordBase*, std::uint64_t>> updates;
-    std::vector<RecordBase*> after_inserts, persistent;
+    std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
     for (RecordBase* r : store->records()) {
         if (r->state != RecordState::Persistent || r->expired) continue;
-        persistent.push_back(r);
-        if (references_pending(*r)) {
-            after_inserts.push_back(r);
-            continue;
+        if (has_dirty_references(*r)) {
+            reassigned.push_back(r);
+            if (references_pending(*r)) {
+                after_inserts.push_back(r);
+                continue;
+            }
+            sync_foreign_keys(*r);
         }
-        sync_foreign_keys(*r);
         if (auto mask = changed_columns(*r)) updates.emplace_back(r, mask);
     }
     if (pending.empty() && to_delete.empty() && link_changes.empty() && updates.empty() && after_inserts.empty()) {
-        for (auto* r : persistent) clear_dirty_references(*r);
+        for (auto* r : reassigned) clear_dirty_references(*r);
         return;
     }
 
@@ -379,7 +391,7 @@ void SessionImpl::flush() {
     }
     pending.clear();
     for (auto& [r, mask] : updates) take_snapshot(*r);
-    for (auto* r : persistent) clear_dirty_references(*r);
+    for (auto* r : reassigned) clear_dirty_references(*r);
     for (auto* coll : link_changes) {
         coll->changes().link_added.clear();
         coll->changes().link_removed.clear();

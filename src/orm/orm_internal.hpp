@@ -365,7 +365,12 @@ Expr owner_condition(const RelationshipMapping& rel, const Expr& value);
 // Eager loading (loading.cpp).
 void load_selectin(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners);
 void set_collection(CollectionBase& c, std::vector<RecordBase*> items);
-CollectionBase& collection_of(const RelationshipMapping& rel, RecordBase& owner);
-ReferenceBase& reference_of(const RelationshipMapping& rel, RecordBase& owner);
+// An owner object's relationship member (through the member's offset: no virtual call).
+inline CollectionBase& collection_of(const RelationshipMapping& rel, RecordBase& owner) {
+    return static_cast<CollectionBase&>(rel.member_of(owner.object));
+}
+inline ReferenceBase& reference_of(const RelationshipMapping& rel, RecordBase& owner) {
+    return static_cast<ReferenceBase&>(rel.member_of(owner.object));
+}
 
 }  // namespace strata::detail

@@ -39,14 +39,6 @@ std::string repr_record(const RecordBase* r) {
     return r->mapper->describe(*r);
 }
 
-CollectionBase& collection_of(const RelationshipMapping& rel, RecordBase& owner) {
-    return static_cast<CollectionBase&>(rel.access->get(owner.object));
-}
-
-ReferenceBase& reference_of(const RelationshipMapping& rel, RecordBase& owner) {
-    return static_cast<ReferenceBase&>(rel.access->get(owner.object));
-}
-
 // --- SessionImpl -------------------------------------------------------------
 
 SessionImpl::SessionImpl(const Database& database, const Registry& reg, std::shared_ptr<Store> first_store)
@@ -342,7 +334,7 @@ void check_same_store(const RecordBase& owner, const RecordBase& item) {
 void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
     if (!is_new) return bind_loaded_relationships(r);
     for (auto& rel : r.mapper->relationships) {
-        RelationshipBase& base = rel->access->get(r.object);
+        RelationshipBase& base = rel->member_of(r.object);
         base.owner_ = &r;
         base.mapping_ = rel.get();
         if (rel->kind == RelationshipKind::ManyToOne) {
@@ -427,7 +419,7 @@ void SessionImpl::expunge(RecordBase* r) {
 
 void SessionImpl::reset_relationships(RecordBase& r) {
     for (auto& rel : r.mapper->relationships) {
-        RelationshipBase& base = rel->access->get(r.object);
+        RelationshipBase& base = rel->member_of(r.object);
         base.loaded_ = false;
         if (rel->kind == RelationshipKind::ManyToOne) {
             auto& ref = static_cast<ReferenceBase&>(base);
