@@ -31,7 +31,7 @@ run_suite() {
   (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 600)
 }
 
-run_suite build -DCMAKE_BUILD_TYPE=Debug
+run_suite build -DCMAKE_BUILD_TYPE=Debug -DSTRATA_BUILD_BENCH=ON  # the bench too: built with -Werror, smoke-run by ctest
 if [[ "${STRATA_SKIP_SANITIZE:-0}" != 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BUILD_EXAMPLES=ON

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The benchmark runs (--quick, SQLite only) and prints what scripts/bench.sh
+# promises: '#' header lines, then one line per measurement,
+#   workload backend raw_s strata_s ratio
+# with ratio = strata_s / raw_s. Timings are not checked (no timing
+# assertions in tests): only that every workload ran on both SQLite backends.
+set -euo pipefail
+bench=$1
+out=$(env -u DATABASE_URL "$bench" --quick)
+body=$(grep -v '^#' <<<"$out")
+bad=$(grep -vE '^[A-Za-z0-9+-]+ sqlite-(file|memory) [0-9]+\.[0-9]{6} [0-9]+\.[0-9]{6} [0-9]+\.[0-9]{3}$' <<<"$body" || true)
+[[ -z "$bad" ]] || { echo "malformed lines:"; echo "$bad"; exit 1; }
+[[ $(grep -c '^# peak-memory ' <<<"$out") -eq 2 ]] || { echo "expected 2 peak-memory lines"; echo "$out"; exit 1; }
+# W1-W4 on the file and in memory (W4 three times), W5 on the file.
+expected=13
+[[ $(wc -l <<<"$body") -eq $expected ]] || { echo "expected $expected measurements:"; echo "$out"; exit 1; }
+# Each ratio is strata_s / raw_s (within 1%: the seconds are printed rounded).
+awk '{ r = $4 / $3; if (r > $5 * 1.01 + 0.001 || r < $5 * 0.99 - 0.001) { print "ratio of " $0; bad = 1 } } END { exit bad }' <<<"$body"
+echo "strata_bench --quick: $expected measurements, well formed"
