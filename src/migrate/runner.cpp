@@ -52,6 +52,9 @@ struct Hooks {
     virtual void sql(const std::string&) {}
     virtual void version(bool /*insert*/, const std::string& /*id*/) {}
     virtual void opaque(MetaData&) {}   // after raw SQL: the schema may have changed
+    // Around the statements of a SQLite table rebuild (one op or a group).
+    virtual void rebuild_begins(const std::string& /*table*/) {}
+    virtual void rebuild_ends(const std::string& /*table*/) {}
     virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
 };
 
@@ -85,21 +88,28 @@ std::string describe_steps(const std::vector<Step>& steps, std::size_t k, std::s
 // Steps [k, end): one op, or a group rebuilt at once.
 void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t k, std::size_t end,
                const Dialect& dialect, MetaData& schema, Hooks& hooks) {
+    const std::optional<std::string> rebuilt = batch_table(steps[k].op, dialect, schema);
+    std::vector<std::string> statements;
     if (end == k + 1) {
         hooks.op(rev, steps[k], schema);
-        for (const auto& sql : render(steps[k].op, dialect, schema)) hooks.sql(sql);
+        statements = render(steps[k].op, dialect, schema);
+    } else {
+        const MetaData before = schema;
+        std::vector<const Operation*> ops;
+        for (std::size_t i = k; i < end; ++i) {
+            hooks.op(rev, steps[i], schema);
+            migrate::apply(steps[i].op, schema);
+            ops.push_back(&steps[i].op);
+        }
+        statements = render_batch(ops, dialect, before);
+    }
+    if (rebuilt) hooks.rebuild_begins(*rebuilt);
+    for (const auto& sql : statements) hooks.sql(sql);
+    if (rebuilt) hooks.rebuild_ends(*rebuilt);
+    if (end == k + 1) {
         migrate::apply(steps[k].op, schema);
         if (std::holds_alternative<Execute>(steps[k].op)) hooks.opaque(schema);
-        return;
     }
-    const MetaData before = schema;
-    std::vector<const Operation*> ops;
-    for (std::size_t i = k; i < end; ++i) {
-        hooks.op(rev, steps[i], schema);
-        migrate::apply(steps[i].op, schema);
-        ops.push_back(&steps[i].op);
-    }
-    for (const auto& sql : render_batch(ops, dialect, before)) hooks.sql(sql);
 }
 
 // Renders every op of the plan against the evolving schema and reports it.
@@ -291,6 +301,31 @@ struct LiveHooks : Hooks {
     void finished(const Revision&) override {
         if (conn.dialect().name() == "sqlite") check_foreign_keys(conn);
     }
+
+    // Dropping the old table drops its triggers, and strata's schema has no
+    // triggers to render: they are read before the rebuild and created again
+    // after it, as they were written.
+    std::vector<std::pair<std::string, std::string>> triggers;  // name, CREATE TRIGGER text
+    void rebuild_begins(const std::string& table) override {
+        triggers.clear();
+        auto st = conn.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = " +
+                               conn.dialect().placeholder(1) + " ORDER BY rowid");
+        st->bind(1, Value(table));
+        while (st->step()) triggers.emplace_back(std::string(st->get_text(0)), std::string(st->get_text(1)));
+    }
+    void rebuild_ends(const std::string& table) override {
+        for (const auto& [name, sql] : triggers) {
+            try {
+                conn.execute(sql);
+            } catch (const DatabaseError& e) {
+                throw MigrationError("trigger '" + name + "' on table '" + table +
+                                     "' could not be created again after the table rebuild: " + e.what() +
+                                     " (drop it before this op and create it again after it with `execute`)");
+            }
+            result.statements.push_back(sql);
+        }
+        triggers.clear();
+    }
 };
 
 // Collects the destructive ops of a plan (rendering nothing).
@@ -346,6 +381,10 @@ struct OfflineHooks : Hooks {
     }
     void op(const Revision&, const Step& step, const MetaData&) override {
         script.text += "-- " + describe(step.op) + "\n";
+    }
+    void rebuild_begins(const std::string& table) override {
+        script.text += "-- (a rebuild of " + table +
+                       ": `db upgrade` creates its triggers again; this script cannot see them)\n";
     }
     void sql(const std::string& statement) override {
         script.text += statement + ";\n";
