@@ -124,6 +124,12 @@ private:
 };
 
 namespace detail {
+// A handle on r, or an empty one where there is no record.
+template <class T>
+Ptr<T> handle_of(RecordBase* r) {
+    return r ? Ptr<T>(r->handle()) : Ptr<T>();
+}
+
 template <class T>
 struct is_ptr : std::false_type {};
 template <class T>

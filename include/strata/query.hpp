@@ -131,16 +131,15 @@ public:
 
     std::vector<Ptr<T>> all() const { return detail::to_ptrs<T>(detail::query_all(spec_), spec_.store); }
     // The first row, or an empty Ptr.
-    Ptr<T> first() const { return wrap(detail::query_first(spec_)); }
+    Ptr<T> first() const { return detail::handle_of<T>(detail::query_first(spec_)); }
     // Exactly one row: NoResultFound / MultipleResultsFound otherwise.
-    Ptr<T> one() const { return wrap(detail::query_one(spec_)); }
+    Ptr<T> one() const { return detail::handle_of<T>(detail::query_one(spec_)); }
     std::int64_t count() const { return detail::query_count(spec_); }
     bool exists() const { return detail::query_exists(spec_); }
 
     const detail::QuerySpec& spec() const { return spec_; }
 
 private:
-    static Ptr<T> wrap(detail::RecordBase* r) { return r ? Ptr<T>(r->handle()) : Ptr<T>(); }
     detail::QuerySpec spec_;
 };
 

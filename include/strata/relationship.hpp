@@ -243,10 +243,7 @@ public:
         return *this;
     }
 
-    Ptr<T> get() const {
-        auto* r = target();
-        return r ? Ptr<T>(r->handle()) : Ptr<T>();
-    }
+    Ptr<T> get() const { return detail::handle_of<T>(target()); }
     T* operator->() const { return get().operator->(); }
     T& operator*() const { return *get(); }
     explicit operator bool() const { return target() != nullptr; }

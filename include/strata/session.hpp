@@ -77,15 +77,13 @@ public:
     // The object with this primary key: from the identity map, or loaded. Empty Ptr if no row.
     template <class T>
     Ptr<T> get(const Value& primary_key) {
-        auto* r = get_record(typeid(T), primary_key);
-        return r ? Ptr<T>(r->handle()) : Ptr<T>();
+        return detail::handle_of<T>(get_record(typeid(T), primary_key));
     }
     // The same for an integer key (the common case), without building a Value.
     template <class T, std::integral K>
         requires(!std::is_same_v<K, bool>)
     Ptr<T> get(K primary_key) {
-        auto* r = get_record(typeid(T), static_cast<std::int64_t>(primary_key));
-        return r ? Ptr<T>(r->handle()) : Ptr<T>();
+        return detail::handle_of<T>(get_record(typeid(T), static_cast<std::int64_t>(primary_key)));
     }
 
     // Marks the object for DELETE at the next flush (cascades to its relationships
