@@ -271,6 +271,7 @@ public:
 
     // Loading.
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset);
+    RecordBase* load_row(const Mapper& m, const Statement& st, int offset, std::int64_t key);  // integer key known
     // Every row of st, for a query of a model with integer keys of which the
     // session holds no object yet.
     void load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out);
@@ -345,6 +346,11 @@ struct SessionHome {
     Store store;
     alignas(SessionImpl) std::byte session[sizeof(SessionImpl)];
 };
+
+// The references a session itself holds to its first store (Session::home_
+// and SessionImpl::store, an alias of it): more means handles or queries
+// hold it too.
+constexpr long kSessionReferencesToFirstStore = 2;
 
 // Frees the store blocks kept for later sessions (store.cpp); the bytes freed.
 std::size_t release_cached_blocks();

@@ -62,11 +62,10 @@ void SessionImpl::detach_all() {
     // From now on handles of its objects share the store through `self`.
     // Only what holds the store can reach them, so the first store (the one
     // in SessionHome, whose `self` is not set up front) gets it only if
-    // something besides the session holds it (the session's two references:
-    // its `store` and the SessionHome): a get() per request then skips the
-    // weak reference's atomic operations. Later stores come from
+    // something besides the session holds it: a get() per request then skips
+    // the weak reference's atomic operations. Later stores come from
     // Store::make() with `self` set.
-    if (store->self.expired() && store.use_count() > 2) store->self = store;
+    if (store->self.expired() && store.use_count() > kSessionReferencesToFirstStore) store->self = store;
 }
 
 // A session reads in autocommit mode until its first write; the write opens
@@ -177,17 +176,22 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
     if (m.integer_key) {  // the common case, without a Value for the key
         const std::int64_t key = st.get_int64(pk_col);
         if (key == 0 && st.is_null(pk_col)) return nullptr;  // no row on this side of an outer join
-        IntKeyMap& map = identity[m.index].by_int;
-        IntKeyMap::Slot& slot = map.slot_for(key);
-        if (slot.value) return reuse_row(*slot.value, st, offset);
-        RecordBase* r = new_row(m, st, offset, &key);  // builds and reads the object only: the slot stays put
-        map.fill(slot, key, r);
-        return r;
+        return load_row(m, st, offset, key);
     }
     if (st.is_null(pk_col)) return nullptr;
     if (RecordBase* r = lookup_row(m, st, pk_col)) return reuse_row(*r, st, offset);
     RecordBase* r = new_row(m, st, offset);
     remember(r);
+    return r;
+}
+
+// A row of a model with integer keys whose key is known (read, or bound).
+RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offset, std::int64_t key) {
+    IntKeyMap& map = identity[m.index].by_int;
+    IntKeyMap::Slot& slot = map.slot_for(key);
+    if (slot.value) return reuse_row(*slot.value, st, offset);
+    RecordBase* r = new_row(m, st, offset, &key);  // builds and reads the object only: the slot stays put
+    map.fill(slot, key, r);
     return r;
 }
 
@@ -270,7 +274,7 @@ RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
 
 RecordBase* SessionImpl::get(const Mapper& m, std::int64_t key) {
     if (!m.integer_key) return get(m, Value(key));
-    IntKeyMap& map = identity[m.index].by_int;
+    const IntKeyMap& map = identity[m.index].by_int;
     if (RecordBase* r = map.find(key)) return r->state == RecordState::Deleted ? nullptr : r;
     if (autoflush_now()) {  // the flush may have given a pending object this key
         if (RecordBase* r = map.find(key)) return r;
@@ -280,12 +284,7 @@ RecordBase* SessionImpl::get(const Mapper& m, std::int64_t key) {
     st->bind_int64(1, key);
     note(sql);
     if (!st->step()) return nullptr;
-    // The row's key is the one bound, and the map has no object for it (the
-    // lookups above): the key is not read back.
-    IntKeyMap::Slot& slot = map.slot_for(key);
-    RecordBase* r = new_row(m, *st, 0, &key);  // builds and reads the object only: the slot stays put
-    map.fill(slot, key, r);
-    return r;
+    return load_row(m, *st, 0, key);  // the row's key is the one bound: not read back
 }
 
 void SessionImpl::refresh(RecordBase& r) {
@@ -675,7 +674,8 @@ void Session::close() {
     impl_->detach_all();
     // The first store lives in home_ with the session: if nothing but the
     // session holds it (no handle, no query), its objects go now.
-    if (impl_->store.get() == &home_->store && impl_->store.use_count() == 2) impl_->store->clear();
+    if (impl_->store.get() == &home_->store && impl_->store.use_count() == detail::kSessionReferencesToFirstStore)
+        impl_->store->clear();
     impl_->store = detail::Store::make();
     impl_->store->session = impl_;
     impl_->identity.clear();
