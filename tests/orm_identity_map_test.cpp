@@ -1,5 +1,5 @@
 // IntKeyMap, the identity map's table for integer keys, against std::unordered_map;
-// the fingerprints dirty tracking compares; ItemList, a collection's items,
+// the saved copies dirty tracking compares; ItemList, a collection's items,
 // against std::vector.
 #include <gtest/gtest.h>
 
@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "orm/identity_map.hpp"
+#include "orm/orm_internal.hpp"
 #include "strata/registry.hpp"
 
 namespace {
@@ -100,31 +101,51 @@ TEST(IntKeyMap, AscendingStridedAndExtremeKeys) {
 
 }  // namespace
 
-// Dirty tracking's fingerprints: equal bytes give equal fingerprints, and
-// changing any one byte of a value up to 40 bytes long (both sides of the
-// 32-byte switch to std::hash), or its length, changes the fingerprint.
+// Dirty tracking's saved copies of text: a copy holds exactly its bytes
+// (both sides of the 7-byte inline limit), every one-byte change and every
+// length change is seen, and reloading reuses a long copy's room.
 namespace {
 
-TEST(Fingerprint, EveryOneByteChangeAndEveryLengthChangeIsSeen) {
-    using strata::detail::fingerprint_bytes;
+TEST(SavedBytes, HoldExactlyTheirBytesAcrossTheInlineLimit) {
+    using strata::detail::same_bytes;
+    using strata::detail::save_bytes;
+    auto store = strata::detail::Store::make();
     std::string base;
     for (int i = 0; i < 40; ++i) base.push_back(static_cast<char>('a' + i % 26));
-    std::set<std::uint64_t> by_length;
     for (std::size_t n = 0; n <= base.size(); ++n) {
         const std::string v = base.substr(0, n);
-        const std::uint64_t fp = fingerprint_bytes(v.data(), v.size());
-        EXPECT_EQ(fp, fingerprint_bytes(std::string(v).data(), n)) << n;
-        by_length.insert(fp);
+        const std::uint64_t saved = save_bytes(*store, 0, v.data(), v.size());
+        EXPECT_TRUE(same_bytes(saved, std::string(v).data(), n)) << n;
+        for (std::size_t other = 0; other <= base.size(); ++other) {
+            if (other == n) continue;
+            EXPECT_FALSE(same_bytes(saved, base.data(), other)) << n << " vs length " << other;
+        }
         for (std::size_t i = 0; i < n; ++i) {
             for (int flip : {1, 0x80, 0xff}) {
                 std::string changed = v;
                 changed[i] = static_cast<char>(changed[i] ^ flip);
-                EXPECT_NE(fingerprint_bytes(changed.data(), n), fp) << "length " << n << " byte " << i;
+                EXPECT_FALSE(same_bytes(saved, changed.data(), n)) << "length " << n << " byte " << i;
             }
         }
     }
-    EXPECT_EQ(by_length.size(), base.size() + 1) << "prefixes of one another differ";
-    EXPECT_NE(fingerprint_bytes("", 0), fingerprint_bytes("\0", 1)) << "a NUL byte is not nothing";
+    const std::string nul("\0", 1);
+    EXPECT_FALSE(same_bytes(save_bytes(*store, 0, "", 0), nul.data(), 1)) << "a NUL byte is not nothing";
+    EXPECT_FALSE(same_bytes(save_bytes(*store, 0, nul.data(), 1), "", 0));
+}
+
+TEST(SavedBytes, ReloadingReusesTheRoomOfALongCopy) {
+    using strata::detail::same_bytes;
+    using strata::detail::save_bytes;
+    auto store = strata::detail::Store::make();
+    const std::string first(20, 'x'), shorter(17, 'y'), longer(40, 'z');
+    const std::uint64_t a = save_bytes(*store, 0, first.data(), first.size());
+    const std::uint64_t b = save_bytes(*store, a, shorter.data(), shorter.size());
+    EXPECT_EQ(a, b) << "17 bytes fit in the room of 20";
+    EXPECT_TRUE(same_bytes(b, shorter.data(), shorter.size()));
+    const std::uint64_t c = save_bytes(*store, b, longer.data(), longer.size());
+    EXPECT_NE(b, c);
+    EXPECT_TRUE(same_bytes(c, longer.data(), longer.size()));
+    EXPECT_EQ(save_bytes(*store, c, "abc", 3) & 1, 1u) << "short text is inline again";
 }
 
 TEST(ItemList, AgreesWithAVectorThroughGrowthErasesCopiesAndMoves) {

@@ -33,10 +33,11 @@ enum class RecordState : std::uint8_t {
     Detached,    // expunged; a record whose store has lost its session is detached whatever this says
 };
 
-// One fingerprint per column of the loaded row: how a flush finds changed
-// columns without keeping a copy of every loaded value. The fingerprints live
-// in blocks owned by the session's store (the record's owner), not inline:
-// a record is as big as its columns need, whatever the model.
+// The row as the database last had it, one word per column (a SavedColumn's
+// word: the value itself, or a saved copy of text): what a flush compares
+// each member with, exactly. The words live in blocks owned by the session's
+// store (the record's owner), not inline: a record is as big as its columns
+// need, whatever the model.
 class Snapshot {
 public:
     std::uint64_t& at(std::size_t i) { return bits_[i]; }

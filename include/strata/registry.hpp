@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <new>
@@ -36,13 +37,41 @@ namespace strata {
 
 namespace detail {
 
-// A column value's fingerprint: equal values give equal fingerprints.
-struct Fingerprint {
-    std::uint64_t bits = 0;
+// A column's value as the database last had it (loaded or flushed): what a
+// flush compares the member with to decide whether the column changed. It is
+// exact, never a hash: numbers, dates and times are their own 64-bit word;
+// text and bytes are a saved copy (see save_bytes). A word is meaningless
+// when `null` is set.
+struct SavedColumn {
+    std::uint64_t word = 0;
     bool null = false;
 };
 
-std::uint64_t fingerprint_bytes(const void* data, std::size_t size);
+// Text and bytes as a SavedColumn word: up to 7 bytes inline in the word
+// itself (low bit set, the length in bits 1-3, the bytes above), longer ones
+// copied into the store's memory (the word is then a pointer to a 4-byte
+// length and the bytes; 4-aligned, so its low bit is clear). `previous` is
+// the column's last saved word (0 for none): a long copy whose room fits the
+// new bytes is reused, so reloading a row does not grow the store.
+std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data, std::size_t size);
+
+constexpr std::size_t kInlineSavedBytes = 7;
+
+inline std::uint64_t inline_saved_word(const void* data, std::size_t size) {
+    std::uint64_t word = 0;
+    if (size) std::memcpy(reinterpret_cast<unsigned char*>(&word) + 1, data, size);
+    return word | (std::uint64_t{size} << 1) | 1;
+}
+
+// True when `saved` (from save_bytes) holds exactly these bytes.
+inline bool same_bytes(std::uint64_t saved, const void* data, std::size_t size) {
+    if (saved & 1) return size <= kInlineSavedBytes && saved == inline_saved_word(data, size);
+    const auto* at = reinterpret_cast<const unsigned char*>(static_cast<std::uintptr_t>(saved));
+    std::uint32_t saved_size;
+    std::memcpy(&saved_size, at, sizeof saved_size);
+    return saved_size == size && (size == 0 || std::memcmp(at + sizeof saved_size, data, size) == 0);
+}
+
 [[noreturn]] void throw_value_type(const char* cpp_type, const Value& v);
 
 template <class V, class = void>
@@ -62,7 +91,7 @@ struct column_traits<V, std::enable_if_t<std::is_integral_v<V> && !std::is_same_
         return k == TypeKind::Integer || k == TypeKind::BigInteger || k == TypeKind::SmallInteger;
     }
     static void read(V& out, const Statement& st, int col) { out = static_cast<V>(st.get_int64(col)); }
-    static std::uint64_t fingerprint(const V& v) { return static_cast<std::uint64_t>(v); }
+    static std::uint64_t word(const V& v) { return static_cast<std::uint64_t>(v); }
     static V from(const Value& v) {
         if (v.is<std::int64_t>()) return static_cast<V>(v.as<std::int64_t>());
         if (v.is<bool>()) return static_cast<V>(v.as<bool>());
@@ -77,7 +106,7 @@ struct column_traits<bool> {
     static SqlType type() { return Boolean(); }
     static constexpr bool accepts(TypeKind k) { return k == TypeKind::Boolean; }
     static void read(bool& out, const Statement& st, int col) { out = st.get_bool(col); }
-    static std::uint64_t fingerprint(bool v) { return v ? 1 : 0; }
+    static std::uint64_t word(bool v) { return v ? 1 : 0; }
     static bool from(const Value& v) {
         if (v.is<bool>()) return v.as<bool>();
         if (v.is<std::int64_t>()) return v.as<std::int64_t>() != 0;
@@ -92,7 +121,8 @@ struct column_traits<V, std::enable_if_t<std::is_floating_point_v<V>>> {
     static SqlType type() { return Float(); }
     static constexpr bool accepts(TypeKind k) { return k == TypeKind::Float || k == TypeKind::Numeric; }
     static void read(V& out, const Statement& st, int col) { out = static_cast<V>(st.get_double(col)); }
-    static std::uint64_t fingerprint(V v) { return std::bit_cast<std::uint64_t>(static_cast<double>(v)); }
+    // Every float is exactly a double: one word each, NaN equal to itself.
+    static std::uint64_t word(V v) { return std::bit_cast<std::uint64_t>(static_cast<double>(v)); }
     static V from(const Value& v) {
         if (v.is<double>()) return static_cast<V>(v.as<double>());
         if (v.is<std::int64_t>()) return static_cast<V>(v.as<std::int64_t>());
@@ -107,13 +137,13 @@ struct column_traits<std::string> {
     static SqlType type() { return String(); }
     static constexpr bool accepts(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text || k == TypeKind::Enum; }
     static void read(std::string& out, const Statement& st, int col) { out.assign(st.get_text(col)); }
-    static std::uint64_t fingerprint(const std::string& v) { return fingerprint_bytes(v.data(), v.size()); }
-    // read(), then fingerprint() of the driver's copy: reading back bytes
-    // just written to the member stalls the CPU until the write lands.
-    static std::uint64_t read_fingerprinted(std::string& out, const Statement& st, int col) {
+    static std::string_view bytes(const std::string& v) { return v; }
+    // read(), saving the driver's copy: reading back bytes just written to
+    // the member stalls the CPU until the write lands.
+    static std::uint64_t read_saved(std::string& out, const Statement& st, int col, Store& store, std::uint64_t previous) {
         const std::string_view text = st.get_text(col);
         out.assign(text);
-        return fingerprint_bytes(text.data(), text.size());
+        return save_bytes(store, previous, text.data(), text.size());
     }
     static std::string from(const Value& v) {
         if (v.is<std::string>()) return v.as<std::string>();
@@ -137,7 +167,7 @@ struct column_traits<DateTime> : exact_traits<DateTime, TypeKind::DateTime> {
     static constexpr const char* name = "strata::DateTime";
     static SqlType type() { return DateTimeType(); }
     static void read(DateTime& out, const Statement& st, int col) { out = st.get_datetime(col); }
-    static std::uint64_t fingerprint(DateTime v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
+    static std::uint64_t word(DateTime v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
 };
 
 template <>
@@ -145,7 +175,7 @@ struct column_traits<Date> : exact_traits<Date, TypeKind::Date> {
     static constexpr const char* name = "strata::Date";
     static SqlType type() { return DateType(); }
     static void read(Date& out, const Statement& st, int col) { out = st.get_date(col); }
-    static std::uint64_t fingerprint(Date v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
+    static std::uint64_t word(Date v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
 };
 
 template <>
@@ -153,7 +183,7 @@ struct column_traits<Time> : exact_traits<Time, TypeKind::Time> {
     static constexpr const char* name = "strata::Time";
     static SqlType type() { return TimeType(); }
     static void read(Time& out, const Statement& st, int col) { out = st.get_time(col); }
-    static std::uint64_t fingerprint(Time v) { return static_cast<std::uint64_t>(v.since_midnight.count()); }
+    static std::uint64_t word(Time v) { return static_cast<std::uint64_t>(v.since_midnight.count()); }
 };
 
 template <>
@@ -164,7 +194,9 @@ struct column_traits<Blob> : exact_traits<Blob, TypeKind::LargeBinary> {
         auto b = st.get_blob(col);
         out.bytes.assign(b.begin(), b.end());
     }
-    static std::uint64_t fingerprint(const Blob& v) { return fingerprint_bytes(v.bytes.data(), v.bytes.size()); }
+    static std::string_view bytes(const Blob& v) {
+        return {reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size()};
+    }
 };
 
 template <>
@@ -172,17 +204,24 @@ struct column_traits<Decimal> : exact_traits<Decimal, TypeKind::Numeric> {
     static constexpr const char* name = "strata::Decimal";
     static SqlType type() { return Numeric(); }
     static void read(Decimal& out, const Statement& st, int col) { out = st.get_decimal(col); }
-    static std::uint64_t fingerprint(const Decimal& v) { return fingerprint_bytes(v.text.data(), v.text.size()); }
+    static std::string_view bytes(const Decimal& v) { return v.text; }
 };
 
 // Reads and writes one mapped member of an object of unknown static type.
+//
+// `store` and `previous` say where a saved copy of text goes and what the
+// column's last SavedColumn word was (0 for none): see save_bytes.
 class ColumnAccessor {
 public:
     virtual ~ColumnAccessor() = default;
-    virtual Fingerprint read(void* obj, const Statement& st, int col) const = 0;
+    // Reads column `col` of the row into the member; returns it as saved.
+    virtual SavedColumn read(void* obj, const Statement& st, int col, Store& store, std::uint64_t previous) const = 0;
     // What read() does with an integer already read from the row (a key).
-    virtual Fingerprint assign_integer(void* obj, std::int64_t v) const = 0;
-    virtual Fingerprint fingerprint(const void* obj) const = 0;
+    virtual SavedColumn assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t previous) const = 0;
+    // The member's value as saved (after it was written to the database).
+    virtual SavedColumn save(const void* obj, Store& store, std::uint64_t previous) const = 0;
+    // True when the member still holds exactly the saved value.
+    virtual bool unchanged(const void* obj, SavedColumn saved) const = 0;
     virtual Value get(const void* obj) const = 0;
     // Binds the member as statement parameter `index`; text is bound without
     // a copy, so the object must not change until the statement is reset.
@@ -197,11 +236,13 @@ class MemberColumn final : public ColumnAccessor {
     using V = unwrap_optional_t<M>;
     using Traits = column_traits<V>;
     static constexpr bool optional = unwrap_optional<M>::is_optional;
+    // Text and bytes are saved as copies; every other type is its own word.
+    static constexpr bool saved_as_bytes = requires(const V& v) { Traits::bytes(v); };
 
 public:
     explicit MemberColumn(M T::*m) : m_(m) {}
 
-    Fingerprint read(void* obj, const Statement& st, int col) const override {
+    SavedColumn read(void* obj, const Statement& st, int col, Store& store, std::uint64_t previous) const override {
         M& field = static_cast<T*>(obj)->*m_;
         if constexpr (optional) {
             if (st.is_null(col)) {
@@ -209,7 +250,7 @@ public:
                 return {0, true};
             }
             if (!field) field.emplace();
-            return {read_fingerprinted(*field, st, col), false};
+            return {read_saved(*field, st, col, store, previous), false};
         } else {
             // NULL in a non-optional member: its default value, which is not a
             // change (loading the row writes nothing back). Numbers and text
@@ -218,28 +259,37 @@ public:
             if constexpr (!std::is_arithmetic_v<V> && !std::is_same_v<V, std::string>) {
                 if (st.is_null(col)) {
                     field = V{};
-                    return {Traits::fingerprint(field), false};
+                    return {saved_word(field, store, previous), false};
                 }
             }
-            return {read_fingerprinted(field, st, col), false};
+            return {read_saved(field, st, col, store, previous), false};
         }
     }
-    Fingerprint assign_integer(void* obj, std::int64_t v) const override {
+    SavedColumn assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t previous) const override {
         if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
             static_cast<T*>(obj)->*m_ = static_cast<V>(v);
-            return {Traits::fingerprint(static_cast<V>(v)), false};
+            return {Traits::word(static_cast<V>(v)), false};
         } else {
             set(obj, Value(v));
-            return fingerprint(obj);
+            return save(obj, store, previous);
         }
     }
-    Fingerprint fingerprint(const void* obj) const override {
+    SavedColumn save(const void* obj, Store& store, std::uint64_t previous) const override {
         const M& field = static_cast<const T*>(obj)->*m_;
         if constexpr (optional) {
             if (!field) return {0, true};
-            return {Traits::fingerprint(*field), false};
+            return {saved_word(*field, store, previous), false};
         } else {
-            return {Traits::fingerprint(field), false};
+            return {saved_word(field, store, previous), false};
+        }
+    }
+    bool unchanged(const void* obj, SavedColumn saved) const override {
+        const M& field = static_cast<const T*>(obj)->*m_;
+        if constexpr (optional) {
+            if (!field) return saved.null;
+            return !saved.null && holds(*field, saved.word);
+        } else {
+            return !saved.null && holds(field, saved.word);
         }
     }
     Value get(const void* obj) const override {
@@ -284,12 +334,28 @@ public:
     }
 
 private:
-    static std::uint64_t read_fingerprinted(V& out, const Statement& st, int col) {
-        if constexpr (requires { Traits::read_fingerprinted(out, st, col); }) {
-            return Traits::read_fingerprinted(out, st, col);
+    static std::uint64_t saved_word(const V& v, Store& store, std::uint64_t previous) {
+        if constexpr (saved_as_bytes) {
+            const std::string_view b = Traits::bytes(v);
+            return save_bytes(store, previous, b.data(), b.size());
+        } else {
+            return Traits::word(v);
+        }
+    }
+    static bool holds(const V& v, std::uint64_t word) {
+        if constexpr (saved_as_bytes) {
+            const std::string_view b = Traits::bytes(v);
+            return same_bytes(word, b.data(), b.size());
+        } else {
+            return Traits::word(v) == word;
+        }
+    }
+    static std::uint64_t read_saved(V& out, const Statement& st, int col, Store& store, std::uint64_t previous) {
+        if constexpr (requires { Traits::read_saved(out, st, col, store, previous); }) {
+            return Traits::read_saved(out, st, col, store, previous);
         } else {
             Traits::read(out, st, col);
-            return Traits::fingerprint(out);
+            return saved_word(out, store, previous);
         }
     }
 

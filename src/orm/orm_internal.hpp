@@ -159,7 +159,7 @@ private:
 
 // Owns every object a session has seen; Ptr<T> handles alias it.
 //
-// Loaded records and their fingerprints are built in memory the store carves
+// Loaded records and their saved values are built in memory the store carves
 // from blocks it owns (the first one inline), in load order: no allocation
 // per row, and a query's objects sit next to each other. Objects the user
 // creates (Session::add) arrive already allocated and are adopted.
@@ -180,7 +180,7 @@ public:
     std::weak_ptr<Store> self;  // the shared_ptr that owns this store (a session's first: once the session lets go)
 
     // A new record of m's model, default-constructed in the store's memory,
-    // its fingerprints' room right after it.
+    // its saved words' room right after it.
     RecordBase* create(const Mapper& m) {
         if (count_ == capacity_) grow_list();  // first: once built, the record must find its place without throwing
         const std::size_t record_size = m.factory.size;  // a multiple of its alignment, so of 8
@@ -196,10 +196,12 @@ public:
     RecordBase* adopt(std::unique_ptr<RecordBase> r);
     // Destroys every record and gives back the memory (none may be in use).
     void clear();
-    // Room for n fingerprints (a record's Snapshot); freed with the store.
-    std::uint64_t* fingerprints(std::size_t n) {
+    // Room for n saved words (a record's Snapshot); freed with the store.
+    std::uint64_t* saved_words(std::size_t n) {
         return reinterpret_cast<std::uint64_t*>(allocate(n * sizeof(std::uint64_t), alignof(std::uint64_t)));
     }
+    // Room for a saved copy of text (see save_bytes); freed with the store.
+    std::byte* saved_bytes(std::size_t n) { return allocate(n, alignof(std::uint32_t)); }
 
     // Every record, in the order they joined. (An array, not a list through
     // the records: walking 100,000 of them must not wait on each in turn.)
@@ -229,7 +231,7 @@ private:
     std::size_t block_size_ = 0;    // of the last heap block
     std::vector<std::unique_ptr<std::byte[]>> blocks_;
     std::vector<std::unique_ptr<std::byte[]>> full_blocks_;  // of the largest size: kept for later sessions
-    alignas(std::max_align_t) std::byte inline_block_[256];  // enough for a get()'s object and its fingerprints
+    alignas(std::max_align_t) std::byte inline_block_[256];  // enough for a get()'s object and its saved values
 };
 
 class SessionImpl {

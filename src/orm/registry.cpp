@@ -10,51 +10,6 @@ namespace strata {
 
 namespace detail {
 
-namespace {
-
-std::uint64_t load_word(const unsigned char* p) {
-    std::uint64_t w;
-    std::memcpy(&w, p, sizeof w);
-    return w;
-}
-
-std::uint64_t load_half(const unsigned char* p) {
-    std::uint32_t w;
-    std::memcpy(&w, p, sizeof w);
-    return w;
-}
-
-// The last 1 to 7 bytes as one word that determines them (given their
-// count): two 4-byte reads that may overlap, or three single bytes.
-std::uint64_t tail_word(const unsigned char* p, std::size_t n) {
-    if (n >= 4) return load_half(p) | load_half(p + n - 4) << 32;
-    return p[0] | std::uint64_t{p[n / 2]} << 8 | std::uint64_t{p[n - 1]} << 16;
-}
-
-}  // namespace
-
-// Text up to 32 bytes (names, e-mail addresses, codes: most columns) is read
-// as up to four 8-byte words, each multiplied by its own odd constant (a
-// bijection) and XORed together with the multiplied length. The words are
-// independent, so their multiplications overlap instead of waiting on one
-// another, and two values of one length that differ within one word never
-// share a fingerprint. Fingerprints are only compared, never used to pick a
-// bucket, so no final mixing step: a bijection would not change which values
-// collide, only add a chain of multiplies to every column loaded. Longer
-// text: std::hash.
-std::uint64_t fingerprint_bytes(const void* data, std::size_t size) {
-    static constexpr std::uint64_t kWordFactor[4] = {0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL,
-                                                     0xd6e8feb86659fd93ULL};
-    const auto* bytes = static_cast<const unsigned char*>(data);
-    std::uint64_t h = size * 0xff51afd7ed558ccdULL;
-    if (size > 32)
-        return std::hash<std::string_view>{}(std::string_view(static_cast<const char*>(data), size)) ^ h;
-    std::size_t at = 0, word = 0;
-    for (; size - at >= 8; at += 8, ++word) h ^= load_word(bytes + at) * kWordFactor[word];
-    if (at < size) h ^= tail_word(bytes + at, size - at) * kWordFactor[word];
-    return h;
-}
-
 void throw_value_type(const char* cpp_type, const Value& v) {
     throw Error("strata: cannot store " + v.to_display() + " in a member of type " + cpp_type);
 }

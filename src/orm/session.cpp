@@ -132,41 +132,57 @@ void SessionImpl::forget(RecordBase* r) {
     }
 }
 
+namespace {
+
+// The column's last saved word, where there is one to reuse (see save_bytes).
+std::uint64_t previous_word(const Snapshot& snap, std::size_t i) {
+    return snap.valid && !((snap.nulls >> i) & 1) ? snap.at(i) : 0;
+}
+
+void keep(Snapshot& snap, std::size_t i, SavedColumn saved) {
+    snap.at(i) = saved.word;
+    if (saved.null) snap.nulls |= std::uint64_t{1} << i;
+}
+
+}  // namespace
+
 // key: the integer key when load_row has read it already (not read twice).
 void SessionImpl::populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key) {
     const Mapper& m = *r.mapper;
-    if (!r.snapshot.has_storage()) r.snapshot.attach(r.store->fingerprints(m.columns.size()));
-    r.snapshot.nulls = 0;
+    Store& to = *r.store;
+    Snapshot& snap = r.snapshot;
+    if (!snap.has_storage()) snap.attach(to.saved_words(m.columns.size()));
+    const Snapshot before = snap;  // shares the words: each is read before it is overwritten
+    snap.nulls = 0;
     const std::size_t key_column = key ? static_cast<std::size_t>(m.pk) : m.columns.size();
     for (std::size_t i = 0; i < m.columns.size(); ++i) {
         const ColumnAccessor& access = *m.columns[i].access;
-        Fingerprint fp = i == key_column ? access.assign_integer(r.object, *key)
-                                         : access.read(r.object, st, offset + static_cast<int>(i));
-        r.snapshot.at(i) = fp.bits;
-        if (fp.null) r.snapshot.nulls |= std::uint64_t{1} << i;
+        const std::uint64_t previous = previous_word(before, i);
+        keep(snap, i,
+             i == key_column ? access.assign_integer(r.object, *key, to, previous)
+                             : access.read(r.object, st, offset + static_cast<int>(i), to, previous));
     }
-    r.snapshot.valid = true;
+    snap.valid = true;
 }
 
 void SessionImpl::take_snapshot(RecordBase& r) {
     const Mapper& m = *r.mapper;
-    if (!r.snapshot.has_storage()) r.snapshot.attach(r.store->fingerprints(m.columns.size()));
-    r.snapshot.nulls = 0;
-    for (std::size_t i = 0; i < m.columns.size(); ++i) {
-        Fingerprint fp = m.columns[i].access->fingerprint(r.object);
-        r.snapshot.at(i) = fp.bits;
-        if (fp.null) r.snapshot.nulls |= std::uint64_t{1} << i;
-    }
-    r.snapshot.valid = true;
+    Snapshot& snap = r.snapshot;
+    if (!snap.has_storage()) snap.attach(r.store->saved_words(m.columns.size()));
+    const Snapshot before = snap;  // shares the words: each is read before it is overwritten
+    snap.nulls = 0;
+    for (std::size_t i = 0; i < m.columns.size(); ++i)
+        keep(snap, i, m.columns[i].access->save(r.object, *r.store, previous_word(before, i)));
+    snap.valid = true;
 }
 
+// Exact: a column is changed when its member differs from the saved value.
 std::uint64_t SessionImpl::changed_columns(const RecordBase& r) const {
     const Mapper& m = *r.mapper;
     std::uint64_t mask = 0;
     for (std::size_t i = 0; i < m.columns.size(); ++i) {
-        Fingerprint fp = m.columns[i].access->fingerprint(r.object);
-        bool was_null = (r.snapshot.nulls >> i) & 1;
-        if (fp.null != was_null || (!fp.null && fp.bits != r.snapshot.at(i))) mask |= std::uint64_t{1} << i;
+        const SavedColumn saved{r.snapshot.at(i), ((r.snapshot.nulls >> i) & 1) != 0};
+        if (!m.columns[i].access->unchanged(r.object, saved)) mask |= std::uint64_t{1} << i;
     }
     return mask;
 }

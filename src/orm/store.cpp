@@ -1,5 +1,8 @@
 // Store: the memory a session's objects live in.
 #include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
 #include <memory>
 #include <mutex>
 
@@ -54,9 +57,32 @@ BlockCache& block_cache() {
     return *cache;
 }
 
+// The bytes a saved copy of `length` bytes takes: its length, then the bytes,
+// rounded up to keep the next copy 4-aligned.
+std::size_t room_for(std::uint32_t length) { return (sizeof length + length + 3) & ~std::size_t{3}; }
+
 }  // namespace
 
 std::size_t release_cached_blocks() { return block_cache().release(); }
+
+std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data, std::size_t size) {
+    if (size <= kInlineSavedBytes) return inline_saved_word(data, size);
+    if (size > std::numeric_limits<std::uint32_t>::max())
+        throw Error("strata: a value of " + std::to_string(size) + " bytes is too long to track (at most 4 GiB)");
+    const auto length = static_cast<std::uint32_t>(size);
+    std::byte* at = nullptr;
+    if (previous && !(previous & 1)) {  // a copy of its own: reused when the new bytes fit its room
+        at = reinterpret_cast<std::byte*>(static_cast<std::uintptr_t>(previous));
+        std::uint32_t old_length;
+        std::memcpy(&old_length, at, sizeof old_length);
+        if (room_for(old_length) < room_for(length)) at = nullptr;
+    }
+    if (!at) at = store.saved_bytes(room_for(length));
+    std::memcpy(at, &length, sizeof length);
+    std::memcpy(at + sizeof length, data, size);
+    return reinterpret_cast<std::uintptr_t>(at);
+}
+
 
 std::shared_ptr<Store> Store::make() {
     auto store = std::make_shared<Store>();
