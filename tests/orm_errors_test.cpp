@@ -24,8 +24,25 @@ protected:
     }
 };
 
-TEST_P(OrmErrors, UpdateOfARowDeletedElsewhere) {
+// Expired by commit, the object reloads when it is changed: the row is gone.
+TEST_P(OrmErrors, ChangeOfARowDeletedElsewhere) {
     auto s = session();
+    auto u = s.get<User>(1);
+    auto p = u->posts[0];
+    s.commit();
+    raw("DELETE FROM post");
+    auto e = expect_throw<strata::ObjectDeletedError>([&] { p->body = "changed"; });
+    EXPECT_STREQ(e.what(),
+                 "strata: <Post hello> was deleted: its row in table post is gone (deleted, or its insert rolled back, by "
+                 "another transaction); the session no longer tracks it");
+    s.commit();
+    EXPECT_EQ(count_rows("post"), 0);
+    EXPECT_THROW((void)p->body, strata::ObjectDeletedError) << "on every access";
+}
+
+// Without expire on commit the change reaches the UPDATE, which finds no row.
+TEST_P(OrmErrors, UpdateOfARowDeletedElsewhere) {
+    auto s = session({.expire_on_commit = false});
     auto u = s.get<User>(1);
     auto p = u->posts[0];
     s.commit();
@@ -53,8 +70,10 @@ TEST_P(OrmErrors, RefreshOfADeletedRow) {
     auto p = s.get<Post>(1);
     s.commit();
     raw("DELETE FROM post");
-    auto e = expect_throw<strata::Error>([&] { s.refresh(p); });
-    EXPECT_STREQ(e.what(), "strata: <Post hello> no longer exists in table post");
+    auto e = expect_throw<strata::ObjectDeletedError>([&] { s.refresh(p); });
+    EXPECT_STREQ(e.what(),
+                 "strata: <Post hello> was deleted: its row in table post is gone (deleted, or its insert rolled back, by "
+                 "another transaction); the session no longer tracks it");
 }
 
 TEST_P(OrmErrors, ExpiredObjectWhoseRowIsGone) {
@@ -62,8 +81,9 @@ TEST_P(OrmErrors, ExpiredObjectWhoseRowIsGone) {
     auto p = s.get<Post>(1);
     s.rollback();  // expires p
     raw("DELETE FROM post");
-    auto e = expect_throw<strata::Error>([&] { (void)p->body; });
-    EXPECT_STREQ(e.what(), "strata: <Post hello> no longer exists in table post");
+    EXPECT_THROW((void)p->body, strata::ObjectDeletedError);
+    EXPECT_THROW((void)p->body, strata::ObjectDeletedError) << "on every access, not only the first";
+    EXPECT_FALSE(s.get<Post>(1)) << "it left the identity map";
 }
 
 TEST_P(OrmErrors, RemovingAnObjectNotInTheSession) {

@@ -81,8 +81,8 @@ protected:
         BackendTest::TearDown();
     }
 
-    strata::Session session() {
-        strata::Session s(*db, registry);
+    strata::Session session(strata::SessionOptions options = {}) {
+        strata::Session s(*db, registry, options);
         s.on_statement([this](const std::string& sql) { log.push_back(sql); });
         return s;
     }

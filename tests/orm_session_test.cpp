@@ -227,7 +227,7 @@ TEST_P(OrmSession, ExpungedObjectIsForgotten) {
 
 TEST_P(OrmSession, RefreshReloadsFromTheDatabase) {
     add_john_and_susan();
-    auto s = session();
+    auto s = session({.expire_on_commit = false});
     auto john = s.get<User>(1);
     s.commit();
     {

@@ -20,6 +20,7 @@ namespace strata {
 
 class Dialect;
 class Session;
+struct SessionOptions;
 
 struct PoolOptions {
     int size = 5;                                   // connections kept open
@@ -81,6 +82,7 @@ public:
     // An ORM session on this database (strata/session.hpp), with the most
     // recently created Registry; Session(db, registry) names one explicitly.
     Session session() const;
+    Session session(const SessionOptions& options) const;
     const Url& url() const;
     const Dialect& dialect() const;
     const DatabaseOptions& options() const;

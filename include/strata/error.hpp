@@ -80,4 +80,12 @@ public:
     using Error::Error;
 };
 
+// The object's row is gone (deleted by another transaction, or its INSERT
+// rolled back elsewhere): found when the object reloaded. Every later access
+// raises it again, and the object is never written.
+class ObjectDeletedError : public Error {
+public:
+    using Error::Error;
+};
+
 }  // namespace strata

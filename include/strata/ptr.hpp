@@ -31,6 +31,7 @@ enum class RecordState : std::uint8_t {
     Persistent,  // has a row
     Deleted,     // marked for deletion (or deleted in the open transaction)
     Detached,    // expunged; a record whose store has lost its session is detached whatever this says
+    Vanished,    // its row was found gone on reload: every access raises ObjectDeletedError
 };
 
 // The row as the database last had it, one word per column (a SavedColumn's
@@ -70,17 +71,19 @@ public:
     Store* store = nullptr;
     [[no_unique_address]] Snapshot snapshot;  // the flags below fill its padding
     RecordState state = RecordState::Transient;
-    bool expired = false;              // reload every column on next access
+    bool expired = false;              // reload every column on next access (a vanished record stays expired)
     bool inserted_in_transaction = false;
     bool deleted_in_transaction = false;
     bool key_from_database = false;    // autoincrement key written back by the last INSERT
     bool in_arena = false;             // built in its store's memory (destroyed, not deleted)
+    bool rolled_back = false;          // expired by rollback: its members' values are void, never written
 
 protected:
     explicit RecordBase(void* obj) : object(obj) {}
 };
 
-// Reloads an expired record (after rollback), or throws DetachedInstanceError.
+// Reloads an expired record (after commit or rollback), or throws
+// DetachedInstanceError / ObjectDeletedError.
 void load_expired(RecordBase& record);
 [[noreturn]] void throw_null_handle(const std::type_info& type);
 

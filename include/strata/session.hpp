@@ -11,9 +11,11 @@
 // write (or begin()); it holds one pooled connection from its first statement
 // until commit() / rollback(). flush() writes pending changes in
 // foreign-key order: INSERTs and UPDATEs parent tables first, DELETEs child
-// tables first. rollback() discards pending objects and expires the others
-// (they reload on next access). Destroying a session rolls back what was not
-// committed; its objects stay readable as detached objects.
+// tables first. commit() expires every object (SessionOptions::
+// expire_on_commit) and rollback() discards pending objects and expires the
+// others: they reload on next access. Destroying a session rolls back what
+// was not committed; its objects stay readable as detached objects where
+// they are loaded (not expired).
 //
 // A Session belongs to one thread; the Database it comes from is shared.
 #pragma once
@@ -49,10 +51,23 @@ struct Row {
     const Value& operator[](std::string_view column) const;
 };
 
+struct SessionOptions {
+    // After commit(), every object's columns and relationships reload on next
+    // access (one SELECT per object, or per relationship), so that later
+    // changes are compared with what the database holds now, not with what
+    // this session saw before other transactions committed. false keeps the
+    // values: cheaper, but a value another session changed since is then
+    // trusted (an assignment equal to the stale value writes nothing), and
+    // cascades see stale collections (docs/orm.md, "Session lifecycle").
+    bool expire_on_commit = true;
+    // Flush before each query and lazy load (Session::set_autoflush).
+    bool autoflush = true;
+};
+
 class Session {
 public:
-    explicit Session(const Database& db);
-    Session(const Database& db, const Registry& registry);
+    explicit Session(const Database& db, SessionOptions options = {});
+    Session(const Database& db, const Registry& registry, SessionOptions options = {});
     ~Session();
     Session(Session&&) noexcept;
     Session& operator=(Session&&) noexcept;

@@ -321,7 +321,11 @@ void SessionImpl::flush() {
     std::vector<std::pair<RecordBase*, std::uint64_t>> updates;
     std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
     for (RecordBase* r : store->records()) {
-        if (r->state != RecordState::Persistent || r->expired) continue;
+        if (r->state != RecordState::Persistent) continue;
+        if (r->expired) {  // written through a reference while expired: compared with the row as it is now
+            if (r->rolled_back || !changed_columns(*r)) continue;
+            reload(*r);
+        }
         if (has_dirty_references(*r)) {
             reassigned.push_back(r);
             if (references_pending(*r)) {

@@ -245,6 +245,7 @@ public:
     std::shared_ptr<Store> store;
     PooledConnection conn;
     bool autoflush = true;
+    bool expire_on_commit = true;
     bool flushing = false;
     std::function<void(const std::string&)> observer;
 
@@ -283,6 +284,12 @@ public:
     RecordBase* get(const Mapper& m, const Value& pk);
     RecordBase* get(const Mapper& m, std::int64_t key);
     void refresh(RecordBase& r);
+    // An expired record's reload, keeping members the program wrote meanwhile.
+    void reload(RecordBase& r);
+    // Every persistent object reloads on next access; rolled_back: their
+    // members' values are void (a rollback), not the program's changes.
+    void expire_all(bool rolled_back);
+    [[noreturn]] void vanish(RecordBase& r);
     std::vector<RecordBase*> run_select(const Mapper& m, const sql::Compiled& c);
 
     // Unit of work.
@@ -300,6 +307,7 @@ public:
         }
     }
     void mark_deleted(RecordBase* r);
+    std::vector<RecordBase*> children_now(const RelationshipMapping& rel, RecordBase& owner);
     void expunge(RecordBase* r);
     // Flushes before a query or load unless there is nothing it could write:
     // a session without objects (pending, removed and linked ones are all in

@@ -1,5 +1,6 @@
 // Session: identity map, loading, and the public Session API.
 #include <algorithm>
+#include <bit>
 #include <new>
 #include <utility>
 
@@ -31,7 +32,16 @@ SessionImpl& session_of(const Store* store) {
     return *store->session;
 }
 
-void load_expired(RecordBase& r) { live_session(r, "the expired columns").refresh(r); }
+[[noreturn]] void throw_vanished(const RecordBase& r) {
+    throw ObjectDeletedError("strata: " + r.mapper->describe(r) + " was deleted: its row in table " + r.mapper->table +
+                             " is gone (deleted, or its insert rolled back, by another transaction); the session no "
+                             "longer tracks it");
+}
+
+void load_expired(RecordBase& r) {
+    if (r.state == RecordState::Vanished) throw_vanished(r);
+    live_session(r, "the expired columns").reload(r);
+}
 
 std::string repr_record(const RecordBase* r) {
     if (!r) return "None";
@@ -305,19 +315,45 @@ RecordBase* SessionImpl::get(const Mapper& m, std::int64_t key) {
 
 void SessionImpl::refresh(RecordBase& r) {
     const Mapper& m = *r.mapper;
+    if (r.state == RecordState::Vanished) throw_vanished(r);
     if (r.state == RecordState::Pending || r.state == RecordState::Transient)
         throw Error("strata: cannot refresh " + m.describe(r) + ": it has no row yet");
     const std::string& sql = m.sql(dialect()).select_by_pk;
     auto st = prepare_read(sql);
     st->bind(1, m.pk_value(r));
     note(sql);
-    if (!st->step()) {
-        r.expired = false;
-        throw Error("strata: " + m.describe(r) + " no longer exists in table " + m.table);
-    }
+    if (!st->step()) vanish(r);
     populate(r, *st, 0);
     r.expired = false;
+    r.rolled_back = false;
     reset_relationships(r);
+}
+
+// Members that differ from the saved values of an object expired by commit
+// were written meanwhile (through a reference taken before): they are the
+// program's changes, kept over the reloaded row and compared with it.
+void SessionImpl::reload(RecordBase& r) {
+    const Mapper& m = *r.mapper;
+    std::vector<std::pair<std::size_t, Value>> written;
+    if (!r.rolled_back && r.snapshot.valid) {
+        for (std::uint64_t mask = changed_columns(r); mask; mask &= mask - 1) {
+            const auto i = static_cast<std::size_t>(std::countr_zero(mask));
+            written.emplace_back(i, m.columns[i].access->get(r.object));
+        }
+    }
+    refresh(r);
+    for (auto& [i, value] : written) m.columns[i].access->set(r.object, value);
+}
+
+// The row is gone: the object leaves the identity map (a new row may take
+// its key) and raises ObjectDeletedError on every access from now on.
+void SessionImpl::vanish(RecordBase& r) {
+    forget(&r);
+    to_delete.erase(std::remove(to_delete.begin(), to_delete.end(), &r), to_delete.end());
+    r.state = RecordState::Vanished;
+    r.expired = true;
+    r.snapshot.valid = false;
+    throw_vanished(r);
 }
 
 // --- unit of work: tracking -----------------------------------------------------
@@ -377,6 +413,24 @@ void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
     }
 }
 
+// The objects that reference `owner` in the database now (after the
+// autoflush the load makes), and those not yet inserted: a collection loaded
+// earlier may be stale (another transaction moved, added or deleted rows).
+std::vector<RecordBase*> SessionImpl::children_now(const RelationshipMapping& rel, RecordBase& owner) {
+    auto& coll = collection_of(rel, owner);
+    std::vector<RecordBase*> unsaved;
+    if (owner.state == RecordState::Persistent && coll.loaded_) {
+        for (auto* item : coll.items_)
+            if (item->state == RecordState::Pending) unsaved.push_back(item);
+        coll.loaded_ = false;
+    }
+    coll.ensure_loaded();
+    for (auto* item : unsaved)
+        if (item->state == RecordState::Pending && std::find(coll.items_.begin(), coll.items_.end(), item) == coll.items_.end())
+            coll.items_.push_back(item);
+    return {coll.items_.begin(), coll.items_.end()};
+}
+
 void SessionImpl::mark_deleted(RecordBase* r) {
     if (r->state == RecordState::Deleted) return;
     if (r->state == RecordState::Transient || r->state == RecordState::Detached)
@@ -390,10 +444,7 @@ void SessionImpl::mark_deleted(RecordBase* r) {
     // Children first: loading them may autoflush, which must not yet delete r.
     for (auto& rel : r->mapper->relationships) {
         if (rel->kind == RelationshipKind::OneToMany) {
-            auto& coll = collection_of(*rel, *r);
-            coll.ensure_loaded();
-            auto children = coll.items_;
-            for (auto* child : children) {
+            for (auto* child : children_now(*rel, *r)) {
                 if (rel->cascade.delete_) {
                     mark_deleted(child);
                 } else if (child->state != RecordState::Deleted) {  // orphaned: its key is NULLed
@@ -471,6 +522,16 @@ void SessionImpl::commit() {
     flush();
     if (conn.get() && conn->in_transaction()) conn->commit();
     end_transaction();
+    if (expire_on_commit) expire_all(false);
+}
+
+void SessionImpl::expire_all(bool rolled_back) {
+    for (RecordBase* r : store->records()) {
+        if (r->state != RecordState::Persistent) continue;
+        r->expired = true;
+        r->rolled_back = r->rolled_back || rolled_back;
+        reset_relationships(*r);
+    }
 }
 
 void SessionImpl::rollback() {
@@ -492,11 +553,7 @@ void SessionImpl::rollback() {
     for (auto* r : to_delete) r->state = RecordState::Persistent;
     to_delete.clear();
     link_changes.clear();
-    for (RecordBase* r : store->records()) {
-        if (r->state != RecordState::Persistent) continue;
-        r->expired = true;
-        reset_relationships(*r);
-    }
+    expire_all(true);
     end_transaction();
 }
 
@@ -555,11 +612,13 @@ struct SessionAllocator {
 
 }  // namespace
 
-Session::Session(const Database& db) : Session(db, Registry::current()) {}
-Session::Session(const Database& db, const Registry& registry)
+Session::Session(const Database& db, SessionOptions options) : Session(db, Registry::current(), options) {}
+Session::Session(const Database& db, const Registry& registry, SessionOptions options)
     : home_(std::allocate_shared<detail::SessionHome>(SessionAllocator<detail::SessionHome>{})) {
     std::shared_ptr<detail::Store> store(home_, &home_->store);  // `self` is set when the session lets go (detach_all)
     impl_ = new (home_->session) detail::SessionImpl(db, registry, std::move(store));
+    impl_->autoflush = options.autoflush;
+    impl_->expire_on_commit = options.expire_on_commit;
 }
 Session::~Session() {
     if (impl_) impl_->~SessionImpl();  // its memory goes with home_, when no handle holds the store
@@ -702,6 +761,7 @@ Connection& Session::connection() { return impl_->connection(); }
 const Registry& Session::registry() const { return impl_->registry_ref; }
 
 Session Database::session() const { return Session(*this); }
+Session Database::session(const SessionOptions& options) const { return Session(*this, options); }
 
 std::size_t release_session_memory() { return detail::release_cached_blocks(); }
 
