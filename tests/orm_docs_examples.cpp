@@ -128,6 +128,26 @@ TEST_P(OrmDocs, Sessions) {
     EXPECT_EQ(s.query<User>().count(), 1);
 }
 
+TEST_P(OrmDocs, SessionLifecycle) {
+    strata::Registry registry;
+    create_tables_with_john(registry, "john@email.com");
+    strata::Session s(db(), registry);
+    std::vector<std::string> log;
+    s.on_statement([&](const std::string& sql) { log.push_back(sql); });
+
+    auto u = s.get<User>(1);
+    s.commit();                          // u expires
+    strata::Session other(db(), registry);
+    other.get<User>(1)->email = "j@elsewhere.org";
+    other.commit();                      // another session changes the row
+    u->email = "john@example.com";       // reloads u first (one SELECT), then changes it
+    s.commit();                          // UPDATE "user" SET "email" = ?, compared with the reloaded value
+    ASSERT_EQ(log.size(), 3u);           // the get, the reload, the UPDATE
+    EXPECT_EQ(log[1].rfind("SELECT", 0), 0u);
+    EXPECT_NE(log[2].find("SET \"email\" = "), std::string::npos);
+    EXPECT_EQ(s.get<User>(1)->email, "john@example.com");
+}
+
 TEST_P(OrmDocs, Queries) {
     strata::Registry registry;
     map_models(registry);
