@@ -52,12 +52,23 @@ const limits::TemporalRange kPostgresRange{
     true,
 };
 
-// Bytes a text, blob or decimal value sends (0 for the others).
-std::size_t value_bytes(const Value& v) {
-    if (v.is<std::string>()) return v.as<std::string>().size();
-    if (v.is<Blob>()) return v.as<Blob>().bytes.size();
-    if (v.is<Decimal>()) return v.as<Decimal>().text.size();
-    return 0;
+// Why PostgreSQL would store a value as another one or not take it (see
+// value_limits.hpp), and the SQLSTATE to report; false when it takes it.
+// Statements and COPY refuse the same values with the same codes.
+struct Refusal {
+    std::string why;
+    const char* code = nullptr;
+    explicit operator bool() const { return !why.empty(); }
+};
+
+Refusal oversized(const char* what, std::size_t size) {
+    if (size <= pg::kMaxValueBytes) return {};
+    return {limits::too_large(what, size, pg::kMaxValueBytes, "PostgreSQL"), kProgramLimitExceeded};
+}
+
+Refusal refusal(const Value& v) {
+    if (auto why = limits::out_of_range(v, kPostgresRange); !why.empty()) return {std::move(why), limits::kDateTimeOverflow};
+    return oversized(v.is<Blob>() ? "a blob" : "text", limits::bytes_of(v));
 }
 
 struct ResultDeleter {
@@ -219,7 +230,7 @@ public:
                                        std::to_string(parameter_count()) + " parameter(s)",
                                    sql_);
         }
-        check_storable(index, value);
+        if (Refusal r = refusal(value)) refuse(index, r);
         if (result_) reset();
         params_[static_cast<std::size_t>(index - 1)].value = value;
         note_bind(index, value);
@@ -227,7 +238,7 @@ public:
 
     // Checked before Value(text) copies it.
     void bind_view(int index, std::string_view text) override {
-        if (text.size() > pg::kMaxValueBytes) throw too_large(index, "text", text.size());
+        if (Refusal r = oversized("text", text.size())) refuse(index, r);
         bind(index, Value(text));
     }
 
@@ -407,18 +418,8 @@ public:
     }
 
 private:
-    // What PostgreSQL would store as something else or not take (see value_limits.hpp).
-    void check_storable(int index, const Value& value) const {
-        if (auto why = limits::out_of_range(value, kPostgresRange); !why.empty())
-            throw ProgrammingError("parameter " + std::to_string(index) + ": " + why, sql_, limits::kDateTimeOverflow);
-        if (const std::size_t size = value_bytes(value); size > pg::kMaxValueBytes)
-            throw too_large(index, value.is<Blob>() ? "a blob" : "text", size);
-    }
-
-    ProgrammingError too_large(int index, const char* what, std::size_t size) const {
-        return ProgrammingError("parameter " + std::to_string(index) + ": " +
-                                    limits::too_large(what, size, pg::kMaxValueBytes, "PostgreSQL"),
-                                sql_, kProgramLimitExceeded);
+    [[noreturn]] void refuse(int index, const Refusal& r) const {
+        throw ProgrammingError("parameter " + std::to_string(index) + ": " + r.why, sql_, r.code);
     }
 
     // The Bind message these parameters make, against the server's limit
@@ -725,16 +726,13 @@ public:
 
     // The same values as a parameter of an INSERT are refused, with the same codes.
     void bind(int index, const Value& value) override {
-        if (auto why = limits::out_of_range(value, kPostgresRange); !why.empty())
-            throw ProgrammingError(where(index) + why, sql_, limits::kDateTimeOverflow);
-        if (const std::size_t size = value_bytes(value); size > pg::kMaxValueBytes)
-            throw too_large(index, value.is<Blob>() ? "a blob" : "text", size);
+        if (Refusal r = refusal(value)) refuse(index, r);
         separate(index);
         std::visit([&](const auto& v) { append(v); }, value.storage());
     }
 
     void bind_view(int index, std::string_view text) override {
-        if (text.size() > pg::kMaxValueBytes) throw too_large(index, "text", text.size());
+        if (Refusal r = oversized("text", text.size())) refuse(index, r);
         separate(index);
         append_escaped(text);
     }
@@ -778,13 +776,9 @@ private:
         if (fields_++) buffer_ += '\t';
     }
 
-    std::string where(int index) const {
-        return "COPY row " + std::to_string(rows_ + 1) + ", field " + std::to_string(index) + ": ";
-    }
-
-    ProgrammingError too_large(int index, const char* what, std::size_t size) const {
-        return ProgrammingError(where(index) + limits::too_large(what, size, pg::kMaxValueBytes, "PostgreSQL"), sql_,
-                                kProgramLimitExceeded);
+    [[noreturn]] void refuse(int index, const Refusal& r) const {
+        throw ProgrammingError("COPY row " + std::to_string(rows_ + 1) + ", field " + std::to_string(index) + ": " + r.why,
+                               sql_, r.code);
     }
 
     // In pieces of at most kChunk: a CopyData message over the server's

@@ -119,7 +119,7 @@ public:
             throw ProgrammingError("parameter " + std::to_string(index) + ": " + why, sql_, limits::kDateTimeOverflow);
         int rc = std::visit([&](const auto& v) { return bind_one(index, v); }, value.storage());
         if (rc != SQLITE_OK) {
-            if (rc == SQLITE_TOOBIG) throw too_big(index, value.is<Blob>() ? "a blob" : "text", stored_size(value));
+            if (rc == SQLITE_TOOBIG) throw too_big(index, value.is<Blob>() ? "a blob" : "text", limits::bytes_of(value));
             if (rc == SQLITE_RANGE)
                 throw ProgrammingError("parameter index " + std::to_string(index) + " is out of range (statement has " +
                                            std::to_string(parameter_count()) + " parameters)",
@@ -212,12 +212,6 @@ private:
         return ProgrammingError(
             "parameter " + std::to_string(index) + ": " + limits::too_large(what, size, length_limit(db_), "SQLite"), sql_,
             "SQLITE_TOOBIG");
-    }
-
-    static std::size_t stored_size(const Value& v) {
-        if (v.is<Blob>()) return v.as<Blob>().bytes.size();
-        if (v.is<Decimal>()) return v.as<Decimal>().text.size();
-        return v.is<std::string>() ? v.as<std::string>().size() : 0;
     }
 
     int bind_one(int i, Null) { return sqlite3_bind_null(stmt_, i); }

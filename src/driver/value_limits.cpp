@@ -16,7 +16,7 @@ std::string outside(const std::string& value, const char* what, const char* back
 
 }  // namespace
 
-std::string out_of_range(const Value& v, const TemporalRange& r) {
+std::string temporal_out_of_range(const Value& v, const TemporalRange& r) {
     if (v.is<DateTime>()) {
         const DateTime t = v.as<DateTime>();
         if ((t >= r.first_datetime && t <= r.last_datetime) || (r.infinities && is_infinity(t))) return {};
@@ -35,6 +35,13 @@ std::string out_of_range(const Value& v, const TemporalRange& r) {
                format_time(r.last_time) + ")";
     }
     return {};
+}
+
+std::size_t bytes_of(const Value& v) {
+    if (v.is<std::string>()) return v.as<std::string>().size();
+    if (v.is<Blob>()) return v.as<Blob>().bytes.size();
+    if (v.is<Decimal>()) return v.as<Decimal>().text.size();
+    return 0;
 }
 
 std::string too_large(std::string_view what, std::size_t size, std::size_t limit, const char* backend) {

@@ -28,9 +28,19 @@ struct TemporalRange {
     bool infinities;   // min() and max() of Date and DateTime stand for -infinity / infinity
 };
 
-// Empty if v is not a date or time or is within r; else why not, e.g.
+// Empty if the date or time v is within r; else why not, e.g.
 // "10000-01-01 is outside the dates SQLite stores (0001-01-01 to 9999-12-31)".
-std::string out_of_range(const Value& v, const TemporalRange& r);
+std::string temporal_out_of_range(const Value& v, const TemporalRange& r);
+
+// The same for any value (empty for all but dates and times); inline, since
+// drivers call it for every value they bind.
+inline std::string out_of_range(const Value& v, const TemporalRange& r) {
+    if (!v.is<DateTime>() && !v.is<Date>() && !v.is<Time>()) return {};
+    return temporal_out_of_range(v, r);
+}
+
+// Bytes a text, blob or decimal value sends (0 for the others).
+std::size_t bytes_of(const Value& v);
 
 // "text of 1073741824 bytes is more than PostgreSQL takes in one value (1073741819 bytes)".
 std::string too_large(std::string_view what, std::size_t size, std::size_t limit, const char* backend);
