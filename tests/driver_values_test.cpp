@@ -53,6 +53,32 @@ std::size_t sqlite_length_limit() {
 
 }  // namespace
 
+// The calendar arithmetic the range checks, messages and COPY rely on: exact
+// against std::chrono where that reaches, defined (no overflow) at the ends.
+TEST(Calendar, DayCountsAndDatesAgreeWithChronoAndTheExtremesFormat) {
+    for (std::int64_t z = -13'000'000; z <= 13'000'000; z += 997) {  // years -33600 to 37600
+        const calendar::CivilDate c = calendar::civil_from_days(z);
+        ASSERT_EQ(calendar::days_from_civil(c.year, c.month, c.day), z);
+        if (c.year > -32767 && c.year < 32767) {
+            const year_month_day expected{sys_days{days{z}}};
+            ASSERT_EQ(c.year, static_cast<int>(expected.year())) << z;
+            ASSERT_EQ(c.month, static_cast<unsigned>(expected.month())) << z;
+            ASSERT_EQ(c.day, static_cast<unsigned>(expected.day())) << z;
+        }
+    }
+    EXPECT_EQ(format_datetime(DateTime::max()), "294247-01-10 04:00:54.775807");
+    EXPECT_EQ(format_datetime(DateTime::min()), "-290308-12-21 19:59:05.224192");
+    EXPECT_EQ(format_date(ymd(-43, 3, 15)), "-0043-03-15");
+    EXPECT_EQ(format_date(Date::max()), "25252734927768524-07-27");  // formatted, not wrapped
+    EXPECT_EQ(format_date(Date::min()), "-25252734927764585-06-07");
+    // PostgreSQL's text input: eras instead of signs, more digits past 9999.
+    EXPECT_EQ(pg::date_text(ymd(0, 1, 1)), "0001-01-01 BC");
+    EXPECT_EQ(pg::timestamp_text(at(ymd(-43, 3, 15), hours{12})), "0044-03-15 12:00:00.000000 BC");
+    EXPECT_EQ(pg::date_text(ymd(10000, 1, 1)), "10000-01-01");
+    EXPECT_EQ(pg::date_text(Date::max()), "infinity");
+    EXPECT_EQ(pg::timestamp_text(DateTime::min()), "-infinity");
+}
+
 class DriverValues : public strata::testing::BackendTest {
 protected:
     void SetUp() override {

@@ -26,8 +26,9 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-// Days since 1970-01-01 of y-m-d. For the constants of the backends' ranges:
-// |y| must stay below 2^54 / 366.
+// Days since 1970-01-01 of y-m-d, for the constants of the backends' ranges
+// and tests: |y| must stay well inside the years civil_from_days gives
+// (±2.5e16), where the intermediate sums would overflow.
 constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
     y -= m <= 2;
     const std::int64_t era = floor_div(y, 400);
