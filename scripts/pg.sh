@@ -10,6 +10,8 @@
 #   export STRATA_PG_DIR=<temporary folder>
 # and, when STRATA_PG_ENV_FILE is set, writes the same two lines to that file.
 # `stop [DIR]` stops the server in DIR (default $STRATA_PG_DIR) and deletes DIR.
+# `restart [DIR]` restarts it on the same port and data (fast shutdown: open
+# connections are dropped), for tests of what clients do when a server restarts.
 #
 # Installs nothing: PostgreSQL must be installed (Debian: apt-get install postgresql).
 # The cluster lives in a temporary folder, runs as an unprivileged user (the
@@ -87,17 +89,36 @@ stop_dir() {
     rm -rf "$dir"
 }
 
+# The folder named by the argument or $STRATA_PG_DIR, checked to be one 'start' made.
+cluster_dir() {
+    local verb=$1 dir=${2:-${STRATA_PG_DIR:-}}
+    [[ -n "$dir" ]] || die "$verb: give the folder or set STRATA_PG_DIR (printed by 'start')"
+    [[ "$(basename "$dir")" == strata-pg.* ]] || die "$verb: $dir is not a folder made by 'pg.sh start'"
+    echo "$dir"
+}
+
 stop() {
-    local dir=${1:-${STRATA_PG_DIR:-}}
-    [[ -n "$dir" ]] || die "stop: give the folder or set STRATA_PG_DIR (printed by 'start')"
-    [[ "$(basename "$dir")" == strata-pg.* ]] || die "stop: $dir is not a folder made by 'pg.sh start'"
+    local dir
+    dir=$(cluster_dir stop "$@")
     [[ -d "$dir" ]] || { log "stop: $dir is already gone"; return 0; }
     stop_dir "$dir"
     log "stopped and removed $dir"
 }
 
+restart() {
+    local dir bin
+    dir=$(cluster_dir restart "$@")
+    bin=$(pg_bindir)
+    [[ -f "$dir/data/postmaster.pid" ]] || die "restart: no server is running in $dir"
+    # pg_ctl restart starts the server again with the options it was started with.
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null 2>&1 \
+        || { cat "$dir/server.log" >&2 || true; die "restart failed in $dir"; }
+    log "restarted the server in $dir"
+}
+
 case "${1:-}" in
     start) start ;;
     stop) shift; stop "$@" ;;
-    *) echo "usage: $0 start | stop [DIR]" >&2; exit 2 ;;
+    restart) shift; restart "$@" ;;
+    *) echo "usage: $0 start | stop [DIR] | restart [DIR]" >&2; exit 2 ;;
 esac

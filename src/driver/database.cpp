@@ -53,15 +53,31 @@ struct PooledConnection::Pool {
     std::unique_ptr<Connection> checkout() {
         if (std::unique_ptr<Connection> conn{parked.exchange(nullptr)}) {
             if (usable(*conn)) return conn;
+            std::vector<std::unique_ptr<Connection>> dropped;  // closed after the lock is released
             std::lock_guard lock(mutex);
             --open;  // broken: dropped, never handed out again
+            dropped = take_idle();
         }
         return checkout_from_idle();
+    }
+
+    // A connection found broken (the server restarted or dropped it): the
+    // idle ones were most likely opened to the same server process and would
+    // each fail their next request once, so they are closed now, as
+    // SQLAlchemy's pool does on a disconnect. Connections checked out at
+    // the time are left to their holders. Called under the mutex; the caller
+    // closes the connections it gets after releasing it.
+    std::vector<std::unique_ptr<Connection>> take_idle() {
+        if (Connection* p = parked.exchange(nullptr)) idle.emplace_back(p);
+        open -= static_cast<int>(idle.size());
+        available.notify_all();  // waiting checkouts may now open new ones
+        return std::exchange(idle, {});
     }
 
     // The rest of checkout(), apart so that the lock-free case above stays
     // small enough to inline where a session takes its connection.
     [[gnu::noinline]] std::unique_ptr<Connection> checkout_from_idle() {
+        std::vector<std::unique_ptr<Connection>> dropped;  // closed after the lock is released
         std::unique_lock lock(mutex);
         std::optional<std::chrono::steady_clock::time_point> deadline;  // read the clock only if we must wait
         for (;;) {
@@ -73,6 +89,7 @@ struct PooledConnection::Pool {
                 idle.pop_back();
                 if (!usable(*conn)) {
                     --open;  // broken: dropped, never handed out again
+                    dropped = take_idle();
                     continue;
                 }
                 return conn;
@@ -127,11 +144,13 @@ struct PooledConnection::Pool {
             }
         }
         std::unique_ptr<Connection> to_close;
+        std::vector<std::unique_ptr<Connection>> dropped;
         {
             std::lock_guard lock(mutex);
             if (keep && open <= options.pool.size) {
                 idle.push_back(std::move(conn));
             } else {
+                if (!conn->is_healthy()) dropped = take_idle();  // disconnected: the idle ones go too
                 to_close = std::move(conn);  // overflow or broken: closed outside the lock
                 --open;
             }

@@ -3,8 +3,10 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
+#include "driver/calendar.hpp"
 #include "strata/error.hpp"
 
 namespace strata::pg {
@@ -84,10 +86,22 @@ void append_i64(std::string& out, std::int64_t v) {
 }
 
 DateTime decode_timestamp(const char* p) {
-    return DateTime{std::chrono::microseconds{read_i64(p) + kPgEpochMicros}};
+    const std::int64_t since_2000 = read_i64(p);
+    if (since_2000 == INT64_MAX) return DateTime::max();  // infinity (DT_NOEND)
+    if (since_2000 == INT64_MIN) return DateTime::min();  // -infinity (DT_NOBEGIN)
+    std::int64_t since_1970 = 0;
+    if (__builtin_add_overflow(since_2000, kPgEpochMicros, &since_1970))
+        throw Error("a timestamp " + std::to_string(since_2000 / 86'400'000'000 / 365) +
+                    " years after 2000 is later than strata::DateTime holds (" + format_datetime(DateTime::max()) + ")");
+    return DateTime{std::chrono::microseconds{since_1970}};
 }
 
-Date decode_date(const char* p) { return Date{std::chrono::days{read_i32(p) + kPgEpochDays}}; }
+Date decode_date(const char* p) {
+    const std::int32_t since_2000 = read_i32(p);
+    if (since_2000 == INT32_MAX) return Date::max();  // infinity (DATEVAL_NOEND)
+    if (since_2000 == INT32_MIN) return Date::min();  // -infinity (DATEVAL_NOBEGIN)
+    return Date{std::chrono::days{since_2000 + kPgEpochDays}};
+}
 
 Time decode_time(const char* p) { return Time{std::chrono::microseconds{read_i64(p)}}; }
 
@@ -137,10 +151,48 @@ std::string decode_numeric(const char* p, int length) {
     return out;
 }
 
-void encode_timestamp(std::string& out, DateTime t) { append_i64(out, t.time_since_epoch().count() - kPgEpochMicros); }
+void encode_timestamp(std::string& out, DateTime t) {
+    if (t == DateTime::max()) return append_i64(out, INT64_MAX);
+    if (t == DateTime::min()) return append_i64(out, INT64_MIN);
+    append_i64(out, t.time_since_epoch().count() - kPgEpochMicros);
+}
 
 void encode_date(std::string& out, Date d) {
+    if (d == Date::max()) return append_i32(out, INT32_MAX);
+    if (d == Date::min()) return append_i32(out, INT32_MIN);
     append_i32(out, static_cast<std::int32_t>(d.time_since_epoch().count() - kPgEpochDays));
+}
+
+namespace {
+
+// "YYYY-MM-DD" with PostgreSQL's era: year 0 is "0001 BC", year -43 "0044 BC".
+std::string era_date(std::int64_t days, std::string& era) {
+    const calendar::CivilDate c = calendar::civil_from_days(days);
+    const long long year = c.year > 0 ? c.year : 1 - c.year;
+    if (c.year <= 0) era = " BC";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", year, c.month, c.day);
+    return buf;
+}
+
+}  // namespace
+
+std::string timestamp_text(DateTime t) {
+    if (t == DateTime::max()) return "infinity";
+    if (t == DateTime::min()) return "-infinity";
+    const auto [days, micros] = calendar::split(t);
+    std::string era;
+    std::string out = era_date(days, era);
+    out += format_time(Time{std::chrono::microseconds{micros}}).insert(0, 1, ' ');
+    return out + era;
+}
+
+std::string date_text(Date d) {
+    if (d == Date::max()) return "infinity";
+    if (d == Date::min()) return "-infinity";
+    std::string era;
+    std::string out = era_date(d.time_since_epoch().count(), era);
+    return out + era;
 }
 
 void encode_time(std::string& out, Time t) { append_i64(out, t.since_midnight.count()); }

@@ -4,6 +4,7 @@
 // extra_float_digits dependence, no escaping of bytea, exact microseconds.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +39,11 @@ void append_i64(std::string& out, std::int64_t v);
 inline constexpr std::int64_t kPgEpochDays = 10957;
 inline constexpr std::int64_t kPgEpochMicros = kPgEpochDays * 86400LL * 1000000LL;
 
+// PostgreSQL's infinity and -infinity are DateTime::max() / min() and
+// Date::max() / min() (a strata value that PostgreSQL cannot otherwise hold:
+// it stores timestamps up to year 294276, DateTime ends in 294247, and dates
+// beyond ±2^31 days do not exist there). A timestamp beyond DateTime's range
+// throws Error.
 DateTime decode_timestamp(const char* p);
 Date decode_date(const char* p);
 Time decode_time(const char* p);
@@ -47,10 +53,22 @@ double decode_float4(const char* p);
 // canonical decimal text with exactly `dscale` fraction digits: "-12.50".
 std::string decode_numeric(const char* p, int length);
 
+// For values within PostgreSQL's range (the driver checks before encoding).
 void encode_timestamp(std::string& out, DateTime t);
 void encode_date(std::string& out, Date d);
 void encode_time(std::string& out, Time t);
 void encode_float8(std::string& out, double v);
+
+// PostgreSQL's text input forms, for COPY and text parameters: "0044-03-15 BC"
+// for year -43, "infinity", years past 9999 with more digits.
+std::string timestamp_text(DateTime t);
+std::string date_text(Date d);
+
+// The most one value may hold (a varlena: 1 GiB less its 4-byte header), and
+// the most one protocol message (Bind, CopyData) or COPY line may
+// (PQ_LARGE_MESSAGE_LIMIT): past it the server drops the connection.
+inline constexpr std::size_t kMaxValueBytes = 0x3fffffff - 4;
+inline constexpr std::size_t kMaxMessageBytes = 0x3ffffffe;
 
 // Shortest text that reads back as the same double ("0.1", "1e+300", "inf").
 std::string double_to_text(double v);

@@ -9,6 +9,7 @@
 // float formatting settings, and timestamps keep their microseconds exactly.
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -19,8 +20,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "driver/calendar.hpp"
 #include "driver/drivers.hpp"
 #include "driver/postgresql_codec.hpp"
+#include "driver/value_limits.hpp"
 #include "strata/connection.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
@@ -31,6 +34,42 @@ namespace {
 
 using pg::Oid;
 using pg::Wire;
+
+// SQLSTATE program_limit_exceeded: a value or message larger than the server takes.
+constexpr const char* kProgramLimitExceeded = "54000";
+
+// PostgreSQL's own range (4714-11-24 BC, its Julian day 0, to 5874897-12-31
+// for dates; timestamps from the same day to beyond DateTime's end), plus
+// its infinities.
+constexpr std::int64_t kFirstDay = calendar::days_from_civil(-4713, 11, 24);
+const limits::TemporalRange kPostgresRange{
+    "PostgreSQL",
+    Date{std::chrono::days{kFirstDay}},
+    Date{std::chrono::days{calendar::days_from_civil(5874897, 12, 31)}},
+    DateTime{std::chrono::days{kFirstDay}},
+    DateTime::max(),
+    Time{std::chrono::hours{24}},
+    true,
+};
+
+// Why PostgreSQL would store a value as another one or not take it (see
+// value_limits.hpp), and the SQLSTATE to report; false when it takes it.
+// Statements and COPY refuse the same values with the same codes.
+struct Refusal {
+    std::string why;
+    const char* code = nullptr;
+    explicit operator bool() const { return !why.empty(); }
+};
+
+Refusal oversized(const char* what, std::size_t size) {
+    if (size <= pg::kMaxValueBytes) return {};
+    return {limits::too_large(what, size, pg::kMaxValueBytes, "PostgreSQL"), kProgramLimitExceeded};
+}
+
+Refusal refusal(const Value& v) {
+    if (auto why = limits::out_of_range(v, kPostgresRange); !why.empty()) return {std::move(why), limits::kDateTimeOverflow};
+    return oversized(v.is<Blob>() ? "a blob" : "text", limits::bytes_of(v));
+}
 
 struct ResultDeleter {
     void operator()(PGresult* r) const { PQclear(r); }
@@ -191,9 +230,16 @@ public:
                                        std::to_string(parameter_count()) + " parameter(s)",
                                    sql_);
         }
+        if (Refusal r = refusal(value)) refuse(index, r);
         if (result_) reset();
         params_[static_cast<std::size_t>(index - 1)].value = value;
         note_bind(index, value);
+    }
+
+    // Checked before Value(text) copies it.
+    void bind_view(int index, std::string_view text) override {
+        if (Refusal r = oversized("text", text.size())) refuse(index, r);
+        bind(index, Value(text));
     }
 
     void clear_bindings() override {
@@ -304,8 +350,16 @@ public:
             case Wire::Float4:
             case Wire::Float8: out = pg::double_to_text(get_double(col)); break;
             case Wire::Numeric: out = pg::decode_numeric(value(col), length(col)); break;
-            case Wire::Timestamp: out = format_datetime(get_datetime(col)); break;
-            case Wire::Date: out = format_date(get_date(col)); break;
+            case Wire::Timestamp: {
+                const DateTime t = get_datetime(col);
+                out = t == DateTime::max() || t == DateTime::min() ? pg::timestamp_text(t) : format_datetime(t);
+                break;
+            }
+            case Wire::Date: {
+                const Date d = get_date(col);
+                out = d == Date::max() || d == Date::min() ? pg::date_text(d) : format_date(d);
+                break;
+            }
             case Wire::Time: out = format_time(get_time(col)); break;
             default: throw unreadable(col, "text");
         }
@@ -320,8 +374,13 @@ public:
     DateTime get_datetime(int col) const override {
         if (is_null(col)) return {};
         switch (wire(col)) {
-            case Wire::Timestamp: return pg::decode_timestamp(value(col));
-            case Wire::Date: return DateTime{get_date(col)};
+            case Wire::Timestamp:
+                try {
+                    return pg::decode_timestamp(value(col));
+                } catch (const Error& e) {
+                    throw unrepresentable(col, e.what());
+                }
+            case Wire::Date: return date_as_datetime(col, get_date(col));
             case Wire::Text: return parse_datetime(raw(col));
             default: throw unreadable(col, "a datetime");
         }
@@ -331,7 +390,12 @@ public:
         if (is_null(col)) return {};
         switch (wire(col)) {
             case Wire::Date: return pg::decode_date(value(col));
-            case Wire::Timestamp: return std::chrono::floor<std::chrono::days>(get_datetime(col));
+            case Wire::Timestamp: {
+                const DateTime t = get_datetime(col);
+                if (t == DateTime::max()) return Date::max();
+                if (t == DateTime::min()) return Date::min();
+                return std::chrono::floor<std::chrono::days>(t);
+            }
             case Wire::Text: return parse_date(raw(col));
             default: throw unreadable(col, "a date");
         }
@@ -354,6 +418,22 @@ public:
     }
 
 private:
+    [[noreturn]] void refuse(int index, const Refusal& r) const {
+        throw ProgrammingError("parameter " + std::to_string(index) + ": " + r.why, sql_, r.code);
+    }
+
+    // The Bind message these parameters make, against the server's limit
+    // (past it the server closes the connection).
+    void check_message_size() const {
+        std::size_t bytes = 1 + name_.size() + 1 + 2 + 2 * values_.size() + 2 + 2 + 2;
+        for (std::size_t i = 0; i < values_.size(); ++i) bytes += 4 + (values_[i] ? static_cast<std::size_t>(lengths_[i]) : 0);
+        if (bytes > pg::kMaxMessageBytes)
+            throw ProgrammingError("the parameters of this statement make a message of " + std::to_string(bytes) +
+                                       " bytes, more than PostgreSQL takes in one (" +
+                                       std::to_string(pg::kMaxMessageBytes) + " bytes)",
+                                   sql_, kProgramLimitExceeded);
+    }
+
     struct ColumnInfo {
         std::string name;
         Wire wire;
@@ -415,6 +495,7 @@ private:
 
     Result exec_prepared() {
         for (std::size_t i = 0; i < params_.size(); ++i) encode(params_[i], static_cast<int>(i));
+        check_message_size();
         return checked(*session_,
                        PQexecPrepared(session_->conn, name_.c_str(), parameter_count(), values_.data(),
                                       lengths_.data(), formats_.data(), 1),
@@ -490,12 +571,12 @@ private:
 
     void encode_one(Param& p, DateTime v, int) {
         if (p.wire == Wire::Timestamp) pg::encode_timestamp(p.bytes, v);
-        else as_text(p, format_datetime(v));
+        else as_text(p, pg::timestamp_text(v));
     }
 
     void encode_one(Param& p, Date v, int) {
         if (p.wire == Wire::Date) pg::encode_date(p.bytes, v);
-        else as_text(p, format_date(v));
+        else as_text(p, pg::date_text(v));
     }
 
     void encode_one(Param& p, Time v, int) {
@@ -527,6 +608,24 @@ private:
     const char* value(int col) const { return PQgetvalue(result_.get(), row_, col); }
     int length(int col) const { return PQgetlength(result_.get(), row_, col); }
     std::string_view raw(int col) const { return {value(col), static_cast<std::size_t>(length(col))}; }
+
+    // A value the server holds that strata's type cannot (a timestamp past
+    // DateTime::max()): code 22008, as the server's own range errors.
+    ProgrammingError unrepresentable(int col, const std::string& why) const {
+        const auto& c = columns_[static_cast<std::size_t>(col)];
+        return ProgrammingError("column " + std::to_string(col) + " (\"" + c.name + "\"): " + why, sql_,
+                                limits::kDateTimeOverflow);
+    }
+
+    // Infinities stay infinities; a date too far for DateTime is an error.
+    DateTime date_as_datetime(int col, Date d) const {
+        if (d == Date::max()) return DateTime::max();
+        if (d == Date::min()) return DateTime::min();
+        std::int64_t micros = 0;
+        if (__builtin_mul_overflow(d.time_since_epoch().count(), calendar::kMicrosPerDay, &micros))
+            throw unrepresentable(col, "the date " + format_date(d) + " is outside what strata::DateTime holds");
+        return DateTime{std::chrono::microseconds{micros}};
+    }
 
     ProgrammingError unreadable(int col, const char* wanted) const {
         const auto& c = columns_[static_cast<std::size_t>(col)];
@@ -625,12 +724,15 @@ public:
         while (PGresult* r = PQgetResult(session_->conn)) PQclear(r);
     }
 
+    // The same values as a parameter of an INSERT are refused, with the same codes.
     void bind(int index, const Value& value) override {
+        if (Refusal r = refusal(value)) refuse(index, r);
         separate(index);
         std::visit([&](const auto& v) { append(v); }, value.storage());
     }
 
     void bind_view(int index, std::string_view text) override {
+        if (Refusal r = oversized("text", text.size())) refuse(index, r);
         separate(index);
         append_escaped(text);
     }
@@ -642,10 +744,17 @@ public:
             throw ProgrammingError("COPY row " + std::to_string(rows_ + 1) + " has " + std::to_string(fields_) +
                                        " fields for " + std::to_string(columns_) + " columns",
                                    sql_);
+        if (buffer_.size() - row_start_ > pg::kMaxMessageBytes)
+            throw ProgrammingError("COPY row " + std::to_string(rows_ + 1) + " is " +
+                                       std::to_string(buffer_.size() - row_start_) +
+                                       " bytes of text, more than PostgreSQL takes in one line (" +
+                                       std::to_string(pg::kMaxMessageBytes) + " bytes)",
+                                   sql_, kProgramLimitExceeded);
         buffer_ += '\n';
         fields_ = 0;
         ++rows_;
         if (buffer_.size() >= kChunk) send();
+        row_start_ = buffer_.size();
     }
 
     std::int64_t finish() override {
@@ -667,10 +776,19 @@ private:
         if (fields_++) buffer_ += '\t';
     }
 
+    [[noreturn]] void refuse(int index, const Refusal& r) const {
+        throw ProgrammingError("COPY row " + std::to_string(rows_ + 1) + ", field " + std::to_string(index) + ": " + r.why,
+                               sql_, r.code);
+    }
+
+    // In pieces of at most kChunk: a CopyData message over the server's
+    // message limit would close the connection (rows may span messages).
     void send() {
-        if (buffer_.empty()) return;
-        if (PQputCopyData(session_->conn, buffer_.data(), static_cast<int>(buffer_.size())) != 1)
-            throw_failure(*session_, nullptr, sql_);
+        for (std::size_t at = 0; at < buffer_.size(); at += kChunk) {
+            const std::size_t n = std::min(kChunk, buffer_.size() - at);
+            if (PQputCopyData(session_->conn, buffer_.data() + at, static_cast<int>(n)) != 1)
+                throw_failure(*session_, nullptr, sql_);
+        }
         buffer_.clear();
     }
 
@@ -704,8 +822,8 @@ private:
             buffer_ += kHex[b & 15];
         }
     }
-    void append(DateTime v) { buffer_ += format_datetime(v); }
-    void append(Date v) { buffer_ += format_date(v); }
+    void append(DateTime v) { buffer_ += pg::timestamp_text(v); }
+    void append(Date v) { buffer_ += pg::date_text(v); }
     void append(Time v) { buffer_ += format_time(v); }
     void append(const Decimal& v) { buffer_ += v.text; }
 
@@ -714,6 +832,7 @@ private:
     int columns_;
     int fields_ = 0;
     std::int64_t rows_ = 0;
+    std::size_t row_start_ = 0;  // where the row being written starts in buffer_
     bool finished_ = false;
     std::string buffer_;
 };

@@ -10,13 +10,32 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "driver/calendar.hpp"
 #include "driver/drivers.hpp"
+#include "driver/value_limits.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
 
 namespace {
+
+// Dates and times as SQLAlchemy reads them back (Python's datetime: years
+// 1 to 9999) and as read_date parses them (four-digit years).
+constexpr std::int64_t kFirstDay = calendar::days_from_civil(1, 1, 1);
+constexpr std::int64_t kLastDay = calendar::days_from_civil(9999, 12, 31);
+const limits::TemporalRange kRange{
+    "SQLite",
+    Date{std::chrono::days{kFirstDay}},
+    Date{std::chrono::days{kLastDay}},
+    DateTime{std::chrono::days{kFirstDay}},
+    DateTime{std::chrono::days{kLastDay + 1}} - std::chrono::microseconds{1},
+    Time{std::chrono::days{1} - std::chrono::microseconds{1}},
+    false,
+};
+
+// SQLITE_MAX_LENGTH as this connection applies it (1,000,000,000 by default).
+std::size_t length_limit(sqlite3* db) { return static_cast<std::size_t>(sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1)); }
 
 const char* code_name(int extended) {
     const char* s = sqlite3_errstr(extended);
@@ -55,6 +74,8 @@ const char* code_name(int extended) {
     if ((extended & 0xff) != (rc & 0xff)) extended = rc;
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     std::string code = code_name(extended);
+    if ((rc & 0xff) == SQLITE_TOOBIG && db)
+        message += " (SQLite takes at most " + std::to_string(length_limit(db)) + " bytes in a value or a row)";
     switch (rc & 0xff) {
         case SQLITE_CONSTRAINT: throw IntegrityError(message, sql, code);
         case SQLITE_BUSY:
@@ -94,8 +115,11 @@ public:
     void bind(int index, const Value& value) override {
         if (executed_) reset();
         note_bind(index, value);
+        if (auto why = limits::out_of_range(value, kRange); !why.empty())
+            throw ProgrammingError("parameter " + std::to_string(index) + ": " + why, sql_, limits::kDateTimeOverflow);
         int rc = std::visit([&](const auto& v) { return bind_one(index, v); }, value.storage());
         if (rc != SQLITE_OK) {
+            if (rc == SQLITE_TOOBIG) throw too_big(index, value.is<Blob>() ? "a blob" : "text", limits::bytes_of(value));
             if (rc == SQLITE_RANGE)
                 throw ProgrammingError("parameter index " + std::to_string(index) + " is out of range (statement has " +
                                            std::to_string(parameter_count()) + " parameters)",
@@ -109,6 +133,7 @@ public:
         if (conn_.echo()) note_bind(index, Value(text));
         // SQLITE_STATIC: no copy; the caller keeps the text alive (see Statement::bind_view).
         int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+        if (rc == SQLITE_TOOBIG) throw too_big(index, "text", text.size());  // before a copy of it (in Value)
         if (rc != SQLITE_OK) bind(index, Value(text));  // the same checks and messages as bind()
     }
 
@@ -183,6 +208,12 @@ public:
     }
 
 private:
+    ProgrammingError too_big(int index, const char* what, std::size_t size) const {
+        return ProgrammingError(
+            "parameter " + std::to_string(index) + ": " + limits::too_large(what, size, length_limit(db_), "SQLite"), sql_,
+            "SQLITE_TOOBIG");
+    }
+
     int bind_one(int i, Null) { return sqlite3_bind_null(stmt_, i); }
     int bind_one(int i, bool v) { return sqlite3_bind_int(stmt_, i, v ? 1 : 0); }
     int bind_one(int i, std::int64_t v) { return sqlite3_bind_int64(stmt_, i, v); }

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "driver/calendar.hpp"
 #include "strata/error.hpp"
 #include "strata/value.hpp"
 
@@ -67,12 +68,13 @@ microseconds read_time(std::string_view text, std::size_t& pos, std::string_view
     return hours{h} + minutes{m} + seconds{s} + microseconds{frac};
 }
 
+// Any day count: years past 9999 get more digits, years before 1 a minus
+// sign (astronomical: -0001 is 2 BC). Only 0001..9999 read back (read_date).
 void append_date(std::string& out, Date d) {
-    year_month_day ymd{d};
-    char buf[32];
-    int y = static_cast<int>(ymd.year());
-    std::snprintf(buf, sizeof buf, y < 0 ? "-%04d-%02u-%02u" : "%04d-%02u-%02u", y < 0 ? -y : y,
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    const calendar::CivilDate c = calendar::civil_from_days(d.time_since_epoch().count());
+    const long long y = c.year;
+    char buf[48];
+    std::snprintf(buf, sizeof buf, y < 0 ? "-%04lld-%02u-%02u" : "%04lld-%02u-%02u", y < 0 ? -y : y, c.month, c.day);
     out += buf;
 }
 
@@ -94,12 +96,12 @@ void append_time(std::string& out, microseconds t) {
 DateTime now() { return time_point_cast<microseconds>(system_clock::now()); }
 
 std::string format_datetime(DateTime t) {
-    auto day = floor<days>(t);
+    const auto [day, micros] = calendar::split(t);
     std::string out;
     out.reserve(26);
-    append_date(out, day);
+    append_date(out, Date{days{day}});
     out += ' ';
-    append_time(out, t - day);
+    append_time(out, microseconds{micros});
     return out;
 }
 

@@ -51,6 +51,18 @@ void apply_client_defaults(RecordBase& r) {
     }
 }
 
+// Column i of r as parameter `index`. A value the driver refuses before
+// sending it (a date outside the backend's range, text over its size limit)
+// gets the column's name: the driver only knows the parameter's number.
+void bind_column(const Mapper& m, std::size_t i, const RecordBase& r, ValueSink& sink, int index) {
+    try {
+        m.columns[i].access->bind(r.object, sink, index);
+    } catch (const ProgrammingError& e) {
+        throw ProgrammingError("column " + m.table + "." + m.columns[i].name + ": " + e.backend_message(), e.statement(),
+                               e.code());
+    }
+}
+
 }  // namespace
 
 void SessionImpl::sync_foreign_keys(RecordBase& r) {
@@ -149,7 +161,7 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
     int index = 1;
     for (RecordBase* r : batch)
         for (std::size_t i = 0; i < m.columns.size(); ++i)
-            if (!assign_keys || static_cast<int>(i) != m.pk) m.columns[i].access->bind(r->object, *st, index++);
+            if (!assign_keys || static_cast<int>(i) != m.pk) bind_column(m, i, *r, *st, index++);
     note(sql);
     if (!assign_keys) {
         st->execute();
@@ -201,7 +213,7 @@ bool SessionImpl::insert_by_copy(std::vector<RecordBase*>& records, const Mapper
     for (RecordBase* r : records) {
         sync_foreign_keys(*r);
         apply_client_defaults(*r);
-        for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].access->bind(r->object, *copy, static_cast<int>(i) + 1);
+        for (std::size_t i = 0; i < m.columns.size(); ++i) bind_column(m, i, *r, *copy, static_cast<int>(i) + 1);
         copy->end_row();
     }
     copy->finish();
@@ -227,7 +239,7 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         int index = 1;
         for (std::size_t i = 0; i < m.columns.size(); ++i) {
             if (assign_key && static_cast<int>(i) == m.pk) continue;
-            m.columns[i].access->bind(r->object, *st, index++);
+            bind_column(m, i, *r, *st, index++);
         }
         note(st->sql());
         if (!assign_key) {
@@ -257,7 +269,7 @@ void SessionImpl::update(RecordBase& r, std::uint64_t mask) {
     auto st = prepare(sql);
     int index = 1;
     for (std::size_t i = 0; i < m.columns.size(); ++i)
-        if (mask & (std::uint64_t{1} << i)) m.columns[i].access->bind(r.object, *st, index++);
+        if (mask & (std::uint64_t{1} << i)) bind_column(m, i, r, *st, index++);
     st->bind(index, m.pk_value(r));
     note(sql);
     if (st->execute() == 0)
