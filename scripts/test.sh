@@ -51,10 +51,12 @@ run_fuzzers() {
   for source in tests/fuzz/*.cpp; do
     name=$(basename "$source" .cpp)
     log="$dir/fuzz-$name.log"
+    local dict=()
+    [[ -f tests/fuzz/$name.dict ]] && dict=(-dict="tests/fuzz/$name.dict")
     mkdir -p "$dir/fuzz-corpus/$name"
     echo "==> fuzz $name for ${seconds}s"
     if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$dir/tests/fuzz/fuzz_$name" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$dir/fuzz-$name-" \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$dir/fuzz-$name-" "${dict[@]}" \
         "$dir/fuzz-corpus/$name" "tests/fuzz/corpus/$name" >"$log" 2>&1; then
       tail -n 60 "$log"
       echo "==> fuzz $name FAILED (input: $dir/fuzz-$name-*, log: $log)"
