@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "schema/inspect_internal.hpp"
 #include "schema/sql_tokens.hpp"
