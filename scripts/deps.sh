@@ -9,6 +9,7 @@ STRATA_PACKAGES=(
   libpq-dev postgresql
   libyaml-cpp-dev libfmt-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-dev                        # libFuzzer + sanitizer runtimes for tests/fuzz
 )
 
 strata_install_deps() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds strata and runs every test (ctest + GoogleTest), twice:
+# Builds strata and runs every test (ctest + GoogleTest), twice, then fuzzes:
 #   1. Debug build, warnings as errors, against SQLite and a throwaway PostgreSQL server;
-#   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
-# Exits non-zero on any failure. Set STRATA_SKIP_SANITIZE=1 to skip pass 2 locally.
+#   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. each libFuzzer target in tests/fuzz for STRATA_FUZZ_SECONDS (15) under ASan + UBSan (clang).
+# Exits non-zero on any failure. Set STRATA_SKIP_SANITIZE=1 / STRATA_SKIP_FUZZ=1 to skip pass 2 / 3 locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -35,5 +36,37 @@ run_suite build -DCMAKE_BUILD_TYPE=Debug -DSTRATA_BUILD_BENCH=ON  # the bench to
 if [[ "${STRATA_SKIP_SANITIZE:-0}" != 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BUILD_EXAMPLES=ON
+fi
+# Only the library and the targets are built (clang, -DSTRATA_FUZZ=ON); new inputs a run finds go
+# to $dir/fuzz-corpus, the seeds in tests/fuzz/corpus are only read. A crash, leak or timeout
+# fails the script and leaves the input in $dir/fuzz-<target>-crash-* (docs/architecture.md, Fuzzing).
+run_fuzzers() {
+  local dir=$1 seconds=${STRATA_FUZZ_SECONDS:-15}
+  echo "==> configure $dir (clang, libFuzzer)"
+  CXX=clang++ cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DSTRATA_FUZZ=ON \
+    -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=OFF -DSTRATA_BUILD_BENCH=OFF >/dev/null
+  echo "==> build $dir"
+  cmake --build "$dir" -j"$jobs" --target fuzz_targets
+  local source name log
+  for source in tests/fuzz/*.cpp; do
+    name=$(basename "$source" .cpp)
+    log="$dir/fuzz-$name.log"
+    local dict=()
+    [[ -f tests/fuzz/$name.dict ]] && dict=(-dict="tests/fuzz/$name.dict")
+    mkdir -p "$dir/fuzz-corpus/$name"
+    echo "==> fuzz $name for ${seconds}s"
+    if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$dir/tests/fuzz/fuzz_$name" \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$dir/fuzz-$name-" "${dict[@]}" \
+        "$dir/fuzz-corpus/$name" "tests/fuzz/corpus/$name" >"$log" 2>&1; then
+      tail -n 60 "$log"
+      echo "==> fuzz $name FAILED (input: $dir/fuzz-$name-*, log: $log)"
+      return 1
+    fi
+    tail -n 1 "$log"
+  done
+}
+
+if [[ "${STRATA_SKIP_FUZZ:-0}" != 1 ]]; then
+  run_fuzzers build-fuzz
 fi
 echo "==> all tests passed"

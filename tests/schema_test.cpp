@@ -3,6 +3,8 @@
 // round trip that migrations rely on.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "schema/inspect_internal.hpp"
 #include "support.hpp"
 
@@ -219,6 +221,16 @@ TEST(SqliteInspect, ReadsSchemasWrittenByOtherTools) {
     ASSERT_EQ(book->checks.size(), 1u);
     EXPECT_EQ(book->checks[0].sqltext, "length(title) > 0");
     EXPECT_TRUE(book->find_column("id")->autoincrement);
+}
+
+TEST(SqliteInspect, DeclaredLengthBeyondIntReadsAsIntMax) {
+    // SQLite keeps any declared length; reading it once overflowed an int (found by tests/fuzz/sqlite_ddl).
+    strata::testing::TempDir dir;
+    auto conn = connect(dir.sqlite_url());
+    conn->execute("CREATE TABLE huge (id INTEGER PRIMARY KEY, name VARCHAR(99999999999), price NUMERIC(12, 99999999999))");
+    MetaData md = inspect(*conn);
+    EXPECT_EQ(md.find("huge")->find_column("name")->type, String(std::numeric_limits<int>::max()));
+    EXPECT_EQ(md.find("huge")->find_column("price")->type, Numeric(12, std::numeric_limits<int>::max()));
 }
 
 TEST(SqliteInspect, VersionTableIsExcluded) {

@@ -26,6 +26,13 @@ TEST(Types, BadDateTextIsAnError) {
         EXPECT_THROW(parse_datetime(bad), Error) << bad;
     auto e = expect_throw<Error>([] { parse_date("2026/11/27"); });
     EXPECT_STREQ(e.what(), "invalid date '2026/11/27'");
+    // Found by tests/fuzz/types: a sign inside a field was read as a negative number ("-1:00" an hour
+    // before midnight), and second 60 made 23:59:60 a time of day of 24:00 that could not be read back.
+    for (auto bad : {"2026-11-27 -1:00:00", "2026-11-27 23:59:60", "--123-01-01 00:00:00", "2026-11-27 12:+1:00"})
+        EXPECT_THROW(parse_datetime(bad), Error) << bad;
+    for (auto bad : {"-1:00", "23:59:60", "12:-5", "+1:00:00"}) EXPECT_THROW(parse_time(bad), Error) << bad;
+    EXPECT_THROW(parse_date("2026--1-01"), Error);
+    EXPECT_EQ(parse_time("23:59:59.999999"), Time{hours{24} - microseconds{1}});
 }
 
 TEST(Types, TypeNamesRoundTrip) {
@@ -37,6 +44,10 @@ TEST(Types, TypeNamesRoundTrip) {
     auto odd = Enum({"a,b", "it's", " padded", "(x)", "plain"});
     EXPECT_EQ(odd.to_string(), "Enum('a,b','it''s',' padded','(x)',plain)");
     EXPECT_EQ(parse_type(odd.to_string()), odd);
+    // Found by tests/fuzz/types: a value of two quote characters was taken for an empty value.
+    auto quotes = Enum({"''", "'"});
+    EXPECT_EQ(quotes.to_string(), "Enum('''''','''')");
+    EXPECT_EQ(parse_type(quotes.to_string()), quotes);
     EXPECT_THROW(parse_type("Enum('open"), Error);
     EXPECT_THROW(parse_type("Enum('a' b)"), Error);
 }
@@ -48,8 +59,16 @@ TEST(Types, UnknownOrMalformedTypesAreNamed) {
     EXPECT_THROW(parse_type("String(abc)"), Error);
     EXPECT_THROW(parse_type("String(1,2)"), Error);
     EXPECT_THROW(parse_type("Numeric(10)"), Error);
+    // Found by tests/fuzz/types: Numeric(0,112) read as precision 0 (unspecified), written back as "Numeric".
+    e = expect_throw<Error>([] { parse_type("Numeric(0,112)"); });
+    EXPECT_STREQ(e.what(), "invalid type 'Numeric(0,112)': Numeric's precision must be at least 1");
     EXPECT_THROW(parse_type("Integer(4)"), Error);
-    EXPECT_THROW(parse_type("Enum()"), Error);
+    e = expect_throw<Error>([] { parse_type("Enum( )"); });
+    EXPECT_STREQ(e.what(), "invalid type 'Enum( )': Enum needs its values, e.g. Enum(draft,published)");
+    for (auto empty_value : {"Enum('')", "Enum(a,)", "Enum(a,'',b)"}) {
+        e = expect_throw<Error>([&] { parse_type(empty_value); });
+        EXPECT_EQ(std::string(e.what()), "invalid type '" + std::string(empty_value) + "': empty Enum value");
+    }
     EXPECT_THROW(parse_type("String(64"), Error);
 }
 

@@ -1,6 +1,7 @@
 // Text forms of dates and times (SQLAlchemy's SQLite storage format) and of type names.
 #include "strata/types.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 
@@ -18,9 +19,11 @@ namespace {
 int read_digits(std::string_view text, std::size_t& pos, int width, std::string_view what) {
     int value = 0;
     if (pos + width > text.size()) throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
-    auto [ptr, ec] = std::from_chars(text.data() + pos, text.data() + pos + width, value);
-    if (ec != std::errc() || ptr != text.data() + pos + width)
-        throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
+    for (std::size_t i = pos; i < pos + width; ++i) {  // digits only: from_chars alone would take "-1" as an hour
+        if (!std::isdigit(static_cast<unsigned char>(text[i])))
+            throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
+        value = value * 10 + (text[i] - '0');
+    }
     pos += width;
     return value;
 }
@@ -64,7 +67,8 @@ microseconds read_time(std::string_view text, std::size_t& pos, std::string_view
         if (digits == 0) throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
         for (; digits < 6; ++digits) frac *= 10;
     }
-    if (h > 23 || m > 59 || s > 60) throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
+    // Second 60 is refused as Python's datetime refuses it: 23:59:60 would be 24:00, not a time of day.
+    if (h > 23 || m > 59 || s > 59) throw Error("invalid " + std::string(what) + " '" + std::string(text) + "'");
     return hours{h} + minutes{m} + seconds{s} + microseconds{frac};
 }
 
@@ -217,7 +221,6 @@ std::vector<std::string> split_args(std::string_view args, std::string_view whol
             while (i < args.size() && std::isspace(static_cast<unsigned char>(args[i]))) ++i;
             if (i < args.size() && args[i] != ',')
                 throw Error("invalid type '" + std::string(whole) + "': expected ',' after a quoted value");
-            if (item.empty()) item = "''";  // an explicitly empty value is kept, and rejected by the caller
         } else {
             std::size_t start = i;
             while (i < args.size() && args[i] != ',') ++i;
@@ -273,13 +276,16 @@ SqlType parse_type(std::string_view text) {
     if (name == "Numeric") {
         if (!has_args) return Numeric();
         if (args.size() != 2) throw Error("invalid type '" + whole + "': Numeric takes precision and scale, e.g. Numeric(10,2)");
-        return Numeric(parse_int_arg(args[0], whole), parse_int_arg(args[1], whole));
+        int precision = parse_int_arg(args[0], whole);
+        // Precision 0 means "unspecified" and is written "Numeric": a scale with it would be lost.
+        if (precision == 0) throw Error("invalid type '" + whole + "': Numeric's precision must be at least 1");
+        return Numeric(precision, parse_int_arg(args[1], whole));
     }
     if (name == "Enum") {
-        if (!has_args || args.empty() || (args.size() == 1 && args[0].empty()))
+        if (!has_args || trim(text.substr(open + 1, text.size() - open - 2)).empty())
             throw Error("invalid type '" + whole + "': Enum needs its values, e.g. Enum(draft,published)");
         for (const auto& a : args)
-            if (a.empty() || a == "''") throw Error("invalid type '" + whole + "': empty Enum value");
+            if (a.empty()) throw Error("invalid type '" + whole + "': empty Enum value");
         return Enum(args);
     }
     throw Error("unknown type '" + whole +

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "strata/connection.hpp"
@@ -14,5 +16,25 @@ MetaData inspect_sqlite(Connection& conn, const InspectOptions& options);
 std::vector<std::string> table_names_sqlite(Connection& conn, const InspectOptions& options);
 MetaData inspect_postgresql(Connection& conn, const InspectOptions& options);
 std::vector<std::string> table_names_postgresql(Connection& conn, const InspectOptions& options);
+
+// What inspect_sqlite reads from the CREATE TABLE text SQLite keeps in sqlite_master, which
+// needs no database: tests/fuzz/sqlite_ddl.cpp calls these on arbitrary text.
+namespace sqlite_ddl {
+
+struct NamedConstraints {
+    std::string primary_key;
+    std::vector<UniqueConstraint> uniques;                // with names and columns
+    std::vector<std::pair<std::string, std::vector<std::string>>> foreign_keys;  // name, local columns
+    std::vector<CheckConstraint> checks;
+};
+
+// Table-level "CONSTRAINT name KIND (...)" clauses, and unnamed CHECKs, of a CREATE TABLE text.
+NamedConstraints parse_constraints(std::string_view sql);
+// `"col" IN ('a', 'b')` -> {col, [a, b]}: the CHECK strata writes for an Enum.
+bool parse_enum_check(const std::string& text, std::string& column, std::vector<std::string>& values);
+// A column's declared type (pragma_table_info's `type`) -> SqlType.
+SqlType type_from_declared(std::string_view declared);
+
+}  // namespace sqlite_ddl
 
 }  // namespace strata

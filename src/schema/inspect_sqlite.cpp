@@ -3,6 +3,8 @@
 // text in sqlite_master (SQLite keeps no catalog of them).
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <limits>
 #include <map>
 
 #include "schema/inspect_internal.hpp"
@@ -30,7 +32,10 @@ std::vector<int> type_args(std::string_view declared) {
     while (i < inner.size() && inner[i] != ')') {
         if (std::isdigit(static_cast<unsigned char>(inner[i]))) {
             int v = 0;
-            while (i < inner.size() && std::isdigit(static_cast<unsigned char>(inner[i]))) v = v * 10 + (inner[i++] - '0');
+            auto [end, ec] = std::from_chars(inner.data() + i, inner.data() + inner.size(), v);
+            // SQLite keeps any declared length; one beyond int (VARCHAR(99999999999)) reads as INT_MAX.
+            if (ec == std::errc::result_out_of_range) v = std::numeric_limits<int>::max();
+            i = static_cast<std::size_t>(end - inner.data());
             out.push_back(v);
         } else {
             ++i;
@@ -38,6 +43,10 @@ std::vector<int> type_args(std::string_view declared) {
     }
     return out;
 }
+
+}  // namespace
+
+namespace sqlite_ddl {
 
 // Declared type text -> SqlType: our own spellings exactly, other spellings by
 // SQLite's affinity rules (https://sqlite.org/datatype3.html, 3.1).
@@ -68,19 +77,14 @@ SqlType type_from_declared(std::string_view declared) {
     return Numeric();
 }
 
-struct NamedConstraints {
-    std::string primary_key;
-    std::vector<UniqueConstraint> uniques;                // with names and columns
-    std::vector<std::pair<std::string, std::vector<std::string>>> foreign_keys;  // name, local columns
-    std::vector<CheckConstraint> checks;
-};
-
+namespace {
 std::vector<std::string> name_list(const std::vector<Token>& toks, std::size_t open, std::size_t close) {
     std::vector<std::string> out;
     for (std::size_t i = open + 1; i < close; ++i)
         if (toks[i].is_name()) out.push_back(toks[i].text);
     return out;
 }
+}  // namespace
 
 // Reads table-level "CONSTRAINT name KIND (...)" clauses, and unnamed CHECKs.
 NamedConstraints parse_constraints(std::string_view sql) {
@@ -144,6 +148,12 @@ bool parse_enum_check(const std::string& text, std::string& column, std::vector<
     column = toks[0].text;
     return !values.empty();
 }
+
+}  // namespace sqlite_ddl
+
+namespace {
+
+using namespace sqlite_ddl;
 
 std::string table_sql(Connection& conn, const std::string& table) {
     auto stmt = conn.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?");
