@@ -235,19 +235,22 @@ private:
             conn_.execute("ROLLBACK");
             // Most readers are one statement of another program, gone in a
             // moment: wait for those without a word.
-            run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(std::min<std::int64_t>(busy_timeout, 100)));
+            const std::int64_t quiet = std::min<std::int64_t>(busy_timeout, 100);
+            run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(quiet));
             if (try_begin("BEGIN EXCLUSIVE")) return;
             if (options.notice)
                 options.notice("Another connection is reading the database; waiting up to " +
                                std::to_string(busy_timeout) + " ms (the busy timeout) for it to finish...");
-            wait_for_sqlite_lock(busy_timeout, "another connection is reading the database, holding SQLite's "
-                                               "shared lock in an open transaction");
+            wait_for_sqlite_lock(busy_timeout - quiet, "another connection is reading the database, holding SQLite's "
+                                                       "shared lock in an open transaction (waited " +
+                                                           std::to_string(busy_timeout) + " ms)");
             return;
         }
         if (options.notice)
             options.notice("Another migration is running on this database; waiting up to " +
                            std::to_string(options.lock_timeout.count() / 1000) + " s for its lock...");
-        wait_for_sqlite_lock(options.lock_timeout.count(), "another migration is still running on this database");
+        wait_for_sqlite_lock(options.lock_timeout.count(), "another migration is still running on this database (waited " +
+                                                               std::to_string(options.lock_timeout.count()) + " ms)");
     }
     bool try_begin(const char* sql) {
         try {
@@ -257,13 +260,13 @@ private:
             return false;
         }
     }
-    void wait_for_sqlite_lock(std::int64_t timeout_ms, const std::string& holder) {
-        run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(timeout_ms));
+    // Waits up to wait_ms for the lock; `why` says who holds it and how long we waited in all.
+    void wait_for_sqlite_lock(std::int64_t wait_ms, const std::string& why) {
+        run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(wait_ms));
         try {
             conn_.execute("BEGIN EXCLUSIVE");
         } catch (const ConcurrencyError& e) {
-            throw MigrationError("could not take the migration lock: " + holder + " (waited " +
-                                 std::to_string(timeout_ms) + " ms): " + e.what());
+            throw MigrationError("could not take the migration lock: " + why + ": " + e.what());
         }
     }
     void lock_postgresql(const RunOptions& options) {
