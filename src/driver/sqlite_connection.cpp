@@ -51,17 +51,21 @@ const char* code_name(int extended) {
     }
 }
 
-// SQLite says "database is locked" for every kind of busy; inside a
-// transaction the cause is another connection's write, and waiting longer
-// cannot help (SQLite does not wait there: it would deadlock), so say what to do.
-std::string explain_busy(sqlite3* db, int extended, std::string message) {
+// SQLite says "database is locked" for every kind of busy. Inside a
+// transaction say why and what to do: a COMMIT (rollback journal) waited
+// the busy timeout for readers; any other statement could not take the write
+// lock from another writer, and waiting cannot help (SQLite does not wait
+// there: it would deadlock).
+std::string explain_busy(sqlite3* db, int extended, std::string message, const std::string& sql) {
     if (extended == SQLITE_BUSY_SNAPSHOT)
         return message + " (another connection wrote after this transaction's first read; roll back and run the "
                          "transaction again)";
-    if (db && !sqlite3_get_autocommit(db))
-        return message + " (another connection is writing; this transaction cannot take the write lock: roll back "
-                         "and run it again)";
-    return message;
+    if (!db || sqlite3_get_autocommit(db)) return message;
+    if (sql == "COMMIT")
+        return message + " (other connections are still reading: their open transactions hold SQLite's shared "
+                         "lock; roll back, or commit again later)";
+    return message + " (another connection is writing; this transaction cannot take the write lock: roll back and "
+                     "run it again)";
 }
 
 // Maps a failed call onto the hierarchy. "no such table" and other schema
@@ -76,7 +80,7 @@ std::string explain_busy(sqlite3* db, int extended, std::string message) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     std::string code = code_name(extended);
     if ((rc & 0xff) == SQLITE_BUSY || extended == SQLITE_LOCKED_SHAREDCACHE)
-        throw ConcurrencyError(explain_busy(db, extended, message), sql, code);
+        throw ConcurrencyError(explain_busy(db, extended, message, sql), sql, code);
     switch (rc & 0xff) {
         case SQLITE_CONSTRAINT: throw IntegrityError(message, sql, code);
         case SQLITE_LOCKED:
