@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "migrate_support.hpp"
 
@@ -113,6 +115,66 @@ TEST_P(MigrateRunner, LockTimeoutFailsClearlyAndChangesNothing) {
     }
     upgrade();
     EXPECT_EQ(current(), Ids{"aaa001"}) << "the lock is free again";
+}
+
+// A reader's open transaction holds SQLite's shared lock (rollback-journal
+// mode), which the run's COMMIT would have to wait out. The run waits for it
+// up front, before the table rebuild -- up to the connection's busy timeout,
+// which it leaves as configured -- and, the reader still there, fails saying
+// so with nothing changed. A reader that finishes within the wait lets the
+// run go on. PostgreSQL's readers (of other tables) do not stand in its way.
+TEST_P(MigrateRunner, AReaderMakesTheUpgradeWaitBeforeAnyWork) {
+    write_rev("aaa001", "null",
+              "  - create_table: {table: t1, columns: [{name: id, type: Integer, primary_key: true},"
+              " {name: name, type: String(20)}]}\n",
+              "  - drop_table: t1\n");
+    write_rev("bbb002", "aaa001", "  - alter_column: {table: t1, column: name, type: String(40)}\n",
+              "  - alter_column: {table: t1, column: name, type: String(20)}\n");
+    upgrade("aaa001");
+    conn().execute("INSERT INTO t1 (id, name) VALUES (1, 'x')");
+    auto reader = open_connection();
+    auto start_reading = [&] {
+        reader->begin_deferred();
+        auto st = reader->prepare("SELECT count(*) FROM " + reader->dialect().quote(kVersionTable));
+        ASSERT_TRUE(st->step());
+    };
+    start_reading();
+    std::vector<std::string> notices;
+    RunOptions options;
+    options.notice = [&](const std::string& line) { notices.push_back(line); };
+    auto waits = [&] { return std::count_if(notices.begin(), notices.end(), [](auto& n) { return n.find("waiting") != std::string::npos; }); };
+    if (!is_sqlite()) {
+        upgrade("head", options);
+        EXPECT_EQ(current(), Ids{"bbb002"});
+        EXPECT_EQ(waits(), 0) << "no wait";
+        return;
+    }
+    conn().execute("PRAGMA busy_timeout = 300");
+    auto started = std::chrono::steady_clock::now();
+    std::string what = expect_throw<MigrationError>([&] { upgrade("head", options); }).what();
+    auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_NE(what.find("could not take the migration lock: another connection is reading the database, holding "
+                        "SQLite's shared lock in an open transaction (waited 300 ms)"),
+              std::string::npos)
+        << what;
+    EXPECT_GE(waited, std::chrono::milliseconds(250));
+    EXPECT_LT(waited, std::chrono::seconds(5)) << "the busy timeout, not the 60 s lock timeout";
+    ASSERT_EQ(waits(), 1) << "notices: " << ::testing::PrintToString(notices);
+    EXPECT_EQ(notices[0], "Another connection is reading the database; waiting up to 300 ms (the busy timeout) for it "
+                          "to finish...") << "before anything else";
+    EXPECT_EQ(current(), Ids{"aaa001"});
+    EXPECT_EQ(rows("PRAGMA busy_timeout"), Ids{"300"}) << "the configured busy timeout is kept";
+
+    conn().execute("PRAGMA busy_timeout = 5000");
+    std::thread finish([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        reader->rollback();
+    });
+    upgrade("head", options);
+    finish.join();
+    EXPECT_EQ(current(), Ids{"bbb002"});
+    EXPECT_EQ(rows("SELECT name FROM t1"), Ids{"x"});
+    EXPECT_EQ(rows("PRAGMA busy_timeout"), Ids{"5000"});
 }
 
 TEST_P(MigrateRunner, OfflineSqlIsWhatTheOnlineRunExecutes) {

@@ -241,11 +241,28 @@ TEST_P(OrmDocs, Transactions) {
     auto& db = this->db();
 
     auto s = db.session();
-    s.begin();                                   // SQLite: the write lock, now
+    s.begin();                                   // one snapshot for the reads; no write lock yet
     auto u = s.get<User>(1);
     u->email = u->nickname + "@example.com";     // based on what we just read
-    s.commit();
+    s.commit();                                  // the write lock, at the flush
 
+    strata::Session check(db, registry);
+    EXPECT_EQ(check.get<User>(1)->email, "john@example.com");
+}
+
+TEST_P(OrmDocs, RetryingTransactions) {
+    strata::Registry registry;
+    create_tables_with_john(registry, "j@x");
+    auto& db = this->db();
+
+    db.run_transaction([](strata::Session& s) {
+        auto u = s.get<User>(1);
+        u->email = u->nickname + "@example.com"; // based on what it read
+    });                                          // committed; run again if it lost a race
+
+    auto users = db.run_transaction(registry, [](strata::Session& s) { return s.query<User>().count(); });
+
+    EXPECT_EQ(users, 1);
     strata::Session check(db, registry);
     EXPECT_EQ(check.get<User>(1)->email, "john@example.com");
 }

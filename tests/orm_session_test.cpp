@@ -441,9 +441,11 @@ TEST_P(OrmSession, ExecuteOpensTheTransactionThatRollbackUndoes) {
     EXPECT_EQ(s.get<User>(1)->nickname, "john");
 }
 
-// begin() opens the transaction before the first read. On SQLite that takes
-// the write lock: another writer waits (here: its 50 ms busy timeout runs
-// out) until the session commits. PostgreSQL's readers lock nothing.
+// begin() opens the transaction before the first read, without a write
+// lock. On SQLite (rollback journal) the read's shared lock stays until the
+// session ends, so another writer cannot commit (here: its 50 ms busy
+// timeout runs out, and its statement is rolled back) until the session
+// does. PostgreSQL's readers lock nothing.
 TEST_P(OrmSession, BeginOpensTheTransactionForTheReadsThatFollow) {
     add_john_and_susan();
     strata::DatabaseOptions impatient;

@@ -60,6 +60,9 @@ public:
     // Makes the statement ready to be stepped again (bindings are kept).
     virtual void reset() = 0;
     virtual std::int64_t rows_affected() const = 0;
+    // True when the statement surely writes nothing (SQLite knows; other
+    // backends say false): a session runs such raw SQL outside its transaction.
+    virtual bool is_read_only() const { return false; }
 
     // Columns of the current row, 0-based.
     virtual int column_count() const = 0;
@@ -116,6 +119,16 @@ private:
     void* cache_slot_ = nullptr;  // where the statement goes back to (the connection's cache entry)
 };
 
+// A transaction's isolation level. SQLite's transactions are always
+// serializable (one writer at a time; see Connection::begin_deferred), so
+// only PostgreSQL looks at it.
+enum class Isolation {
+    ServerDefault,   // the server's setting (PostgreSQL: READ COMMITTED unless configured otherwise)
+    ReadCommitted,
+    RepeatableRead,
+    Serializable,
+};
+
 struct ConnectionOptions {
     bool echo = false;                 // log statements and parameters to stderr (or STRATA_ECHO=1)
     int busy_timeout_ms = 5000;        // SQLite: wait this long on a locked database
@@ -150,7 +163,17 @@ public:
     std::int64_t execute(std::string_view sql, std::span<const Value> params);
 
     // Transactions. begin() when one is open throws ProgrammingError.
+    // begin() is for a transaction that is about to write: SQLite takes the
+    // write lock now (BEGIN IMMEDIATE), waiting up to the busy timeout.
     virtual void begin();
+    // A transaction that takes no lock until its statements need one: on
+    // SQLite (BEGIN DEFERRED) reads share the database with other readers,
+    // and the first write takes the write lock -- waiting up to the busy
+    // timeout if nothing was read yet, else failing at once with
+    // ConcurrencyError when another connection writes or wrote meanwhile
+    // (SQLite cannot wait there without risking a deadlock). PostgreSQL:
+    // BEGIN with the isolation level given.
+    virtual void begin_deferred(Isolation isolation = Isolation::ServerDefault);
     virtual void commit();
     virtual void rollback();
     bool in_transaction() const { return in_transaction_; }

@@ -5,6 +5,7 @@
 //   ├── DatabaseError          the backend refused something; carries the statement
 //   │   ├── IntegrityError     unique / not-null / foreign-key / check violation
 //   │   ├── OperationalError   locked, missing table, I/O, lost connection, timeout
+//   │   │   └── ConcurrencyError   lost a race with another transaction: running it again may succeed
 //   │   └── ProgrammingError   malformed SQL, wrong number of parameters
 //   ├── MigrationError         a bad revision file or a failed migration step
 //   ├── NoResultFound / MultipleResultsFound   Query::one()
@@ -53,6 +54,17 @@ public:
 class OperationalError : public DatabaseError {
 public:
     using DatabaseError::DatabaseError;
+};
+
+// The transaction lost a race with another connection and was (or must be)
+// rolled back; running it again from the start may succeed: a serialization
+// failure (PostgreSQL 40001), a deadlock (40P01), or SQLite busy (the write
+// lock held elsewhere past the busy timeout, or a read transaction that
+// cannot become a write transaction because another connection wrote).
+// Database::run_transaction retries exactly these.
+class ConcurrencyError : public OperationalError {
+public:
+    using OperationalError::OperationalError;
 };
 
 class ProgrammingError : public DatabaseError {

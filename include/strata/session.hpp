@@ -132,11 +132,16 @@ public:
     }
 
     // A session reads in autocommit mode (each read sees the latest committed
-    // data, holding no lock) until its first write -- a flush, or execute() --
-    // which opens the transaction that commit() and rollback() end. begin()
-    // opens it now, for reads that must see one snapshot and writes based on
-    // them (SQLite: takes the write lock, so other writers wait).
-    void begin();
+    // data, holding no lock) until its first write -- a flush, or execute()
+    // of SQL that may write -- which opens the transaction that commit() and
+    // rollback() end (SQLite: taking the write lock, waiting up to the busy
+    // timeout). begin() opens it now, for reads that must see one snapshot
+    // and writes based on them. It takes no write lock: readers never wait
+    // for each other, and the first flush takes the lock -- on SQLite it
+    // throws ConcurrencyError instead if another connection wrote since the
+    // first read (Database::run_transaction runs the whole thing again).
+    // Does nothing when the transaction is already open.
+    void begin(Isolation isolation = Isolation::ServerDefault);
     void flush();
     void commit();
     void rollback();

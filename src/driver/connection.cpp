@@ -114,6 +114,17 @@ void Connection::begin() {
     in_transaction_ = true;
 }
 
+void Connection::begin_deferred(Isolation isolation) {
+    if (in_transaction_) throw ProgrammingError("a transaction is already open on this connection", "BEGIN");
+    switch (isolation) {
+        case Isolation::ServerDefault: execute("BEGIN"); break;
+        case Isolation::ReadCommitted: execute("BEGIN ISOLATION LEVEL READ COMMITTED"); break;
+        case Isolation::RepeatableRead: execute("BEGIN ISOLATION LEVEL REPEATABLE READ"); break;
+        case Isolation::Serializable: execute("BEGIN ISOLATION LEVEL SERIALIZABLE"); break;
+    }
+    in_transaction_ = true;
+}
+
 void Connection::commit() {
     if (!in_transaction_) throw ProgrammingError("no transaction is open on this connection", "COMMIT");
     execute("COMMIT");

@@ -131,11 +131,13 @@ std::string trimmed(std::string s) {
 // SQLite dialect), a missing or already existing table or column is an
 // OperationalError and a value outside an Enum an IntegrityError, so code
 // that handles them works on both backends; the rest of class 42 (syntax,
-// access) and 22 (bad values) is a ProgrammingError.
+// access) and 22 (bad values) is a ProgrammingError. A serialization failure
+// or a deadlock is a ConcurrencyError: the transaction may succeed if run again.
 [[noreturn]] void throw_sqlstate(const std::string& message, std::string_view sql, const std::string& sqlstate) {
     const std::string statement(sql);
     const std::string cls = sqlstate.substr(0, 2);
     if (cls == "23") throw IntegrityError(message, statement, sqlstate);
+    if (sqlstate == "40001" || sqlstate == "40P01") throw ConcurrencyError(message, statement, sqlstate);
     // A value outside an ENUM breaks the column's rule as a CHECK does on SQLite.
     if (sqlstate == "22P02" && message.rfind("invalid input value for enum", 0) == 0)
         throw IntegrityError(message, statement, sqlstate);

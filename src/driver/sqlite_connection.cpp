@@ -47,7 +47,10 @@ const char* code_name(int extended) {
         case SQLITE_CONSTRAINT_FOREIGNKEY: return "SQLITE_CONSTRAINT_FOREIGNKEY";
         case SQLITE_CONSTRAINT_CHECK: return "SQLITE_CONSTRAINT_CHECK";
         case SQLITE_BUSY: return "SQLITE_BUSY";
+        case SQLITE_BUSY_SNAPSHOT: return "SQLITE_BUSY_SNAPSHOT";
+        case SQLITE_BUSY_RECOVERY: return "SQLITE_BUSY_RECOVERY";
         case SQLITE_LOCKED: return "SQLITE_LOCKED";
+        case SQLITE_LOCKED_SHAREDCACHE: return "SQLITE_LOCKED_SHAREDCACHE";
         case SQLITE_ERROR: return "SQLITE_ERROR";
         case SQLITE_CANTOPEN: return "SQLITE_CANTOPEN";
         case SQLITE_READONLY: return "SQLITE_READONLY";
@@ -60,15 +63,36 @@ const char* code_name(int extended) {
     switch (extended & 0xff) {
         case SQLITE_CONSTRAINT: return "SQLITE_CONSTRAINT";
         case SQLITE_BUSY: return "SQLITE_BUSY";
+        case SQLITE_LOCKED: return "SQLITE_LOCKED";
         case SQLITE_IOERR: return "SQLITE_IOERR";
         case SQLITE_CANTOPEN: return "SQLITE_CANTOPEN";
         default: return "SQLITE_ERROR";
     }
 }
 
+// SQLite says "database is locked" for every kind of busy. Inside a
+// transaction say why and what to do: a COMMIT (rollback journal) waited
+// the busy timeout for readers; any other statement could not take the write
+// lock from another writer, and waiting cannot help (SQLite does not wait
+// there: it would deadlock).
+std::string explain_busy(sqlite3* db, int extended, std::string message, const std::string& sql) {
+    if (extended == SQLITE_BUSY_SNAPSHOT)
+        return message + " (another connection wrote after this transaction's first read; roll back and run the "
+                         "transaction again)";
+    if (!db || sqlite3_get_autocommit(db)) return message;
+    if (sql == "COMMIT")
+        return message + " (other connections are still reading: their open transactions hold SQLite's shared "
+                         "lock; roll back, or commit again later)";
+    return message + " (another connection is writing; this transaction cannot take the write lock: roll back and "
+                     "run it again)";
+}
+
 // Maps a failed call onto the hierarchy. "no such table" and other schema
 // errors are OperationalError, as in SQLAlchemy; syntax errors and misuse are
-// ProgrammingError.
+// ProgrammingError. Busy is a ConcurrencyError (worth running the transaction
+// again); SQLITE_LOCKED is one only from a shared cache: otherwise it is a
+// conflict within this connection (dropping a table a statement still
+// reads), which a retry would only repeat.
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, const std::string& sql) {
     int extended = db ? sqlite3_extended_errcode(db) : rc;
     if ((extended & 0xff) != (rc & 0xff)) extended = rc;
@@ -76,9 +100,10 @@ const char* code_name(int extended) {
     std::string code = code_name(extended);
     if ((rc & 0xff) == SQLITE_TOOBIG && db)
         message += " (SQLite takes at most " + std::to_string(length_limit(db)) + " bytes in a value or a row)";
+    if ((rc & 0xff) == SQLITE_BUSY || extended == SQLITE_LOCKED_SHAREDCACHE)
+        throw ConcurrencyError(explain_busy(db, extended, message, sql), sql, code);
     switch (rc & 0xff) {
         case SQLITE_CONSTRAINT: throw IntegrityError(message, sql, code);
-        case SQLITE_BUSY:
         case SQLITE_LOCKED:
         case SQLITE_IOERR:
         case SQLITE_CANTOPEN:
@@ -164,6 +189,7 @@ public:
         note_reset();
     }
     std::int64_t rows_affected() const override { return changes_; }
+    bool is_read_only() const override { return sqlite3_stmt_readonly(stmt_) != 0; }
 
     int column_count() const override { return sqlite3_column_count(stmt_); }
     std::string column_name(int col) const override { return sqlite3_column_name(stmt_, col); }
@@ -287,6 +313,13 @@ public:
         in_transaction_ = true;
     }
 
+    // Every SQLite transaction is serializable: the isolation asked for is met.
+    void begin_deferred(Isolation) override {
+        if (in_transaction_) throw ProgrammingError("a transaction is already open on this connection", "BEGIN");
+        execute("BEGIN DEFERRED");
+        in_transaction_ = true;
+    }
+
     void rollback() override {
         if (!in_transaction_) return;
         in_transaction_ = false;
@@ -297,6 +330,22 @@ public:
     std::int64_t last_insert_id() override { return sqlite3_last_insert_rowid(db_); }
 
     sqlite3* handle() const { return db_; }
+
+    // ?journal_mode=wal: without it the file keeps its own mode. The value
+    // was checked against SQLite's names by parse_url. SQLite answers with
+    // the mode now in force, which differs when it cannot switch (an
+    // in-memory database, a read-only file not already in that mode).
+    void set_journal_mode(const Url& url, const std::string& mode) {
+        const std::string why = "cannot set journal_mode=" + mode + " on '" + url.masked() + "': ";
+        auto stmt = prepare("PRAGMA journal_mode = " + mode);
+        std::string now;
+        try {
+            if (stmt->step()) now = stmt->get_text(0);
+        } catch (const DatabaseError& e) {  // a read-only file, say
+            throw OperationalError(why + e.backend_message(), e.statement(), e.code());
+        }
+        if (now != mode) throw OperationalError(why + "SQLite keeps '" + now + "'", stmt->sql());
+    }
 
 protected:
     std::unique_ptr<Statement> prepare_new(std::string_view sql) override {
@@ -355,7 +404,10 @@ private:
 }  // namespace
 
 std::unique_ptr<Connection> connect_sqlite(const Url& url, const ConnectionOptions& options) {
-    return std::make_unique<SqliteConnection>(url, options);
+    auto conn = std::make_unique<SqliteConnection>(url, options);
+    // After construction, so that a failure closes the handle.
+    if (auto it = url.query.find("journal_mode"); it != url.query.end()) conn->set_journal_mode(url, it->second);
+    return conn;
 }
 
 }  // namespace strata

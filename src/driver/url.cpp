@@ -78,6 +78,20 @@ void parse_authority(const std::string& authority, const std::string& masked, Ur
     }
 }
 
+// ?journal_mode= takes SQLite's own names (any case), kept in lower case.
+void check_journal_mode(Url& url, const std::string& masked) {
+    auto it = url.query.find("journal_mode");
+    if (it == url.query.end()) return;
+    std::string mode = it->second;
+    for (char& c : mode) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char* known : {"delete", "truncate", "persist", "memory", "wal", "off"})
+        if (mode == known) {
+            it->second = mode;
+            return;
+        }
+    bad_url(masked, "journal_mode '" + it->second + "' is not one of delete, truncate, persist, memory, wal, off");
+}
+
 }  // namespace
 
 std::string url_unquote(const std::string& text) {
@@ -137,6 +151,7 @@ Url parse_url(const std::string& text) {
             parse_query(rest.substr(q + 1), masked, url);
             rest = rest.substr(0, q);
         }
+        check_journal_mode(url, masked);
         if (rest.empty()) return url;
         if (rest.front() != '/')
             bad_url(masked, "a SQLite URL has no host: use sqlite:///relative/path.db or sqlite:////absolute/path.db");

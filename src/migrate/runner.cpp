@@ -11,8 +11,6 @@ namespace strata::migrate {
 
 namespace {
 
-constexpr int kDefaultBusyTimeoutMs = 5000;   // ConnectionOptions' default, restored after waiting
-
 std::string revision_label(const std::vector<std::string>& heads) {
     return heads.empty() ? std::string("base") : join_ids(heads);
 }
@@ -210,28 +208,66 @@ private:
         }
     }
 
-    // BEGIN IMMEDIATE takes SQLite's write lock before anything is read, so two
-    // runs never interleave; a busy database means another run holds it.
+    // BEGIN EXCLUSIVE takes SQLite's write lock before anything is read, so
+    // two runs never interleave, and in rollback-journal mode it also waits
+    // for readers to finish: a reader's shared lock would otherwise let the
+    // whole run (a table rebuild, say) happen first and fail only at COMMIT.
+    // (In WAL mode readers do not stand in a commit's way; EXCLUSIVE is then
+    // IMMEDIATE.) The connection's own busy timeout is restored afterwards.
     void lock_sqlite(const RunOptions& options) {
+        const std::int64_t busy_timeout = query_int(conn_, "PRAGMA busy_timeout");
         run_query(conn_, "PRAGMA busy_timeout = 0");
         try {
-            conn_.execute("BEGIN IMMEDIATE");
-        } catch (const OperationalError&) {
-            if (options.notice)
-                options.notice("Another migration is running on this database; waiting up to " +
-                               std::to_string(options.lock_timeout.count() / 1000) + " s for its lock...");
-            run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(options.lock_timeout.count()));
-            try {
-                conn_.execute("BEGIN IMMEDIATE");
-            } catch (const OperationalError& e) {
-                run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(kDefaultBusyTimeoutMs));
-                throw MigrationError("could not take the migration lock: another migration is still running "
-                                     "on this database (waited " + std::to_string(options.lock_timeout.count()) +
-                                     " ms): " + e.what());
-            }
+            take_sqlite_lock(options, busy_timeout);
+        } catch (...) {
+            run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(busy_timeout));
+            throw;
         }
         open_ = true;
-        run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(kDefaultBusyTimeoutMs));
+        run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(busy_timeout));
+    }
+    // Busy with no wait: either another writer (a migration, most likely)
+    // holds the write lock, or -- when the write lock alone can be had --
+    // readers hold the shared lock. Each gets its own wait and message.
+    void take_sqlite_lock(const RunOptions& options, std::int64_t busy_timeout) {
+        if (try_begin("BEGIN EXCLUSIVE")) return;
+        if (try_begin("BEGIN IMMEDIATE")) {
+            conn_.execute("ROLLBACK");
+            // Most readers are one statement of another program, gone in a
+            // moment: wait for those without a word.
+            const std::int64_t quiet = std::min<std::int64_t>(busy_timeout, 100);
+            run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(quiet));
+            if (try_begin("BEGIN EXCLUSIVE")) return;
+            if (options.notice)
+                options.notice("Another connection is reading the database; waiting up to " +
+                               std::to_string(busy_timeout) + " ms (the busy timeout) for it to finish...");
+            wait_for_sqlite_lock(busy_timeout - quiet, "another connection is reading the database, holding SQLite's "
+                                                       "shared lock in an open transaction (waited " +
+                                                           std::to_string(busy_timeout) + " ms)");
+            return;
+        }
+        if (options.notice)
+            options.notice("Another migration is running on this database; waiting up to " +
+                           std::to_string(options.lock_timeout.count() / 1000) + " s for its lock...");
+        wait_for_sqlite_lock(options.lock_timeout.count(), "another migration is still running on this database (waited " +
+                                                               std::to_string(options.lock_timeout.count()) + " ms)");
+    }
+    bool try_begin(const char* sql) {
+        try {
+            conn_.execute(sql);
+            return true;
+        } catch (const ConcurrencyError&) {
+            return false;
+        }
+    }
+    // Waits up to wait_ms for the lock; `why` says who holds it and how long we waited in all.
+    void wait_for_sqlite_lock(std::int64_t wait_ms, const std::string& why) {
+        run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(wait_ms));
+        try {
+            conn_.execute("BEGIN EXCLUSIVE");
+        } catch (const ConcurrencyError& e) {
+            throw MigrationError("could not take the migration lock: " + why + ": " + e.what());
+        }
     }
     void lock_postgresql(const RunOptions& options) {
         auto got = conn_.prepare("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");

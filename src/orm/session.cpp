@@ -693,7 +693,8 @@ const Value& Row::operator[](std::string_view column) const {
 std::vector<Row> Session::execute(std::string_view sql, const std::vector<Value>& params) {
     impl_->autoflush_now();
     std::string text = sql::rewrite_placeholders(impl_->dialect(), sql);
-    auto st = impl_->prepare(text);
+    auto st = impl_->prepare_read(text);
+    if (!st->is_read_only()) impl_->connection();  // a write opens the session's transaction
     st->bind_all(params);
     impl_->note(text);
     std::vector<Row> rows;
@@ -740,7 +741,11 @@ std::vector<RecordBase*> Session::raw_records(const std::type_info& type, std::s
 }
 
 const std::shared_ptr<detail::Store>& Session::store() const { return impl_->store; }
-void Session::begin() { impl_->connection(); }
+// No lock yet: the first flush takes the write lock (see Connection::begin_deferred).
+void Session::begin(Isolation isolation) {
+    Connection& c = impl_->read_connection();
+    if (!c.in_transaction()) c.begin_deferred(isolation);
+}
 void Session::flush() { impl_->flush(); }
 void Session::commit() { impl_->commit(); }
 void Session::rollback() { impl_->rollback(); }
