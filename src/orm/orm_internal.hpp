@@ -299,6 +299,8 @@ public:
     }
     void mark_deleted(RecordBase* r);
     void expunge(RecordBase* r);
+    // Throws: why a deleted object cannot be added back.
+    [[noreturn]] void refuse_deleted(const RecordBase& r) const;
     // Flushes before a query or load unless there is nothing it could write:
     // a session without objects (pending, removed and linked ones are all in
     // its store), the common get() per request. True if it flushed.
