@@ -9,6 +9,7 @@ STRATA_PACKAGES=(
   libpq-dev postgresql
   libyaml-cpp-dev libfmt-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-sqlalchemy   # the SQLAlchemy oracle (tests/oracle)
 )
 
 strata_install_deps() {
