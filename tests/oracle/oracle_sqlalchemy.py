@@ -195,6 +195,18 @@ def autoflush_query_sees_pending(c):
 
 
 @scenario
+def identity_expunge_add_back(c):
+    s = c.session()
+    u = s.get(User, 1)
+    s.expunge(u)
+    s.add(u)
+    c.out("same", u is s.get(User, 1))
+    u.name = "back"
+    s.commit()
+    c.db("name", 'SELECT name FROM "user" WHERE id = 1')
+
+
+@scenario
 def autoflush_query_sees_change(c):
     s = c.session()
     s.get(User, 1).name = "alicia"
@@ -233,6 +245,14 @@ def rollback_new_object_key(c):
     s.rollback()
     c.out("id_after_rollback", u.id)
     c.db("rows", 'SELECT count(*) FROM "user"')
+
+
+@scenario
+def autoflush_delete_then_count(c):
+    s = c.session()
+    s.delete(s.get(User, 3))
+    c.out("count", s.query(User).count())
+    c.out("get", s.get(User, 3))
 
 
 @scenario
@@ -309,6 +329,18 @@ def commit_sees_other_session_change(c):
     b.get(User, 1).email = "b@changed"
     b.commit()
     c.out("email", u.email)
+
+
+@scenario
+def rollback_restores_removed_child(c):
+    s = c.session()
+    u = s.get(User, 1)
+    u.posts.remove(u.posts[0])
+    s.flush()
+    c.out("titles_flushed", titles(u.posts))
+    s.rollback()
+    c.out("titles", titles(u.posts))
+    c.db("posts", "SELECT count(*) FROM post")
 
 
 @scenario
@@ -398,6 +430,27 @@ def deleted_readd_after_commit(c):
     s.delete(u)
     s.commit()
     c.attempt("add", lambda: s.add(u))
+    c.db("rows", 'SELECT count(*) FROM "user"')
+
+
+@scenario
+def deleted_readd_after_flush(c):
+    s = c.session()
+    u = s.get(User, 3)
+    s.delete(u)
+    s.flush()
+    c.attempt("add", lambda: s.add(u))
+    s.commit()
+    c.db("rows", 'SELECT count(*) FROM "user"')
+
+
+@scenario
+def deleted_readd_before_flush(c):
+    s = c.session()
+    u = s.get(User, 3)
+    s.delete(u)
+    c.attempt("add", lambda: s.add(u))
+    s.commit()
     c.db("rows", 'SELECT count(*) FROM "user"')
 
 
@@ -622,6 +675,20 @@ def m2m_append_and_backref(c):
 
 
 @scenario
+def two_sessions_uncommitted_invisible(c):
+    a = c.session()
+    a.get(User, 1).score = 77
+    a.flush()
+    b = c.session()
+    u = b.get(User, 1)  # held: SQLAlchemy's identity map would let an unreferenced object go
+    c.out("other_sees", u.score)
+    a.commit()
+    c.out("other_still_sees", b.get(User, 1).score)
+    c.out("same", u is b.get(User, 1))
+    c.out("fresh_session_sees", c.session().get(User, 1).score)
+
+
+@scenario
 def m2m_remove(c):
     s = c.session()
     p = s.get(Post, 3)
@@ -644,6 +711,15 @@ def m2m_duplicate_append(c):
     c.attempt("remove_commit", s.commit)
     s.rollback()
     c.db("rows_after", "SELECT count(*) FROM post_tag WHERE post_id = 1")
+
+
+@scenario
+def m2m_append_already_linked_unloaded(c):
+    s = c.session()
+    p = s.get(Post, 3)
+    p.tags.append(s.get(Tag, 2))
+    s.commit()
+    c.db("rows", "SELECT count(*) FROM post_tag WHERE post_id = 3")
 
 
 @scenario

@@ -254,6 +254,17 @@ SCENARIO(identity_query_keeps_loaded_values) {
 
 // --- autoflush --------------------------------------------------------------------
 
+SCENARIO(identity_expunge_add_back) {
+    auto s = c.session();
+    auto u = s.get<User>(1);
+    s.expunge(u);
+    s.add(u);
+    c.out("same", u.get() == s.get<User>(1).get());
+    u->name = "back";
+    s.commit();
+    c.db("name", "SELECT name FROM \"user\" WHERE id = 1");
+}
+
 SCENARIO(autoflush_query_sees_pending) {
     auto s = c.session();
     s.add(User{.name = "dave"});
@@ -285,6 +296,13 @@ SCENARIO(autoflush_lazy_load_sees_new_child) {
 }
 
 // --- rollback ---------------------------------------------------------------------
+
+SCENARIO(autoflush_delete_then_count) {
+    auto s = c.session();
+    s.remove(s.get<User>(3));
+    c.out("count", s.query<User>().count());
+    c.out("get", s.get<User>(3));
+}
 
 SCENARIO(rollback_new_object_key) {
     auto s = c.session();
@@ -353,6 +371,17 @@ SCENARIO(rollback_after_integrity_error) {
 }
 
 // --- commit and expiry ------------------------------------------------------------
+
+SCENARIO(rollback_restores_removed_child) {
+    auto s = c.session();
+    auto u = s.get<User>(1);
+    u->posts.remove(u->posts[0]);
+    s.flush();
+    c.out("titles_flushed", titles(u->posts));
+    s.rollback();
+    c.out("titles", titles(u->posts));
+    c.db("posts", "SELECT count(*) FROM post");
+}
 
 SCENARIO(commit_sees_other_session_change) {
     auto a = c.session();
@@ -442,6 +471,25 @@ SCENARIO(deleted_readd_after_commit) {
     s.remove(u);
     s.commit();
     c.attempt("add", [&] { s.add(u); });
+    c.db("rows", "SELECT count(*) FROM \"user\"");
+}
+
+SCENARIO(deleted_readd_after_flush) {
+    auto s = c.session();
+    auto u = s.get<User>(3);
+    s.remove(u);
+    s.flush();
+    c.attempt("add", [&] { s.add(u); });
+    s.commit();
+    c.db("rows", "SELECT count(*) FROM \"user\"");
+}
+
+SCENARIO(deleted_readd_before_flush) {
+    auto s = c.session();
+    auto u = s.get<User>(3);
+    s.remove(u);
+    c.attempt("add", [&] { s.add(u); });
+    s.commit();
     c.db("rows", "SELECT count(*) FROM \"user\"");
 }
 
@@ -631,6 +679,19 @@ SCENARIO(two_sessions_independent_objects) {
 
 // --- many-to-many -------------------------------------------------------------------
 
+SCENARIO(two_sessions_uncommitted_invisible) {
+    auto a = c.session();
+    a.get<User>(1)->score = 77;
+    a.flush();
+    auto b = c.session();
+    auto u = b.get<User>(1);
+    c.out("other_sees", u->score);
+    a.commit();
+    c.out("other_still_sees", b.get<User>(1)->score);
+    c.out("same", u.get() == b.get<User>(1).get());
+    c.out("fresh_session_sees", c.session().get<User>(1)->score);
+}
+
 SCENARIO(m2m_append_and_backref) {
     auto s = c.session();
     auto p = s.get<Post>(1);
@@ -665,6 +726,14 @@ SCENARIO(m2m_duplicate_append) {
     c.attempt("remove_commit", [&] { s.commit(); });
     s.rollback();
     c.db("rows_after", "SELECT count(*) FROM post_tag WHERE post_id = 1");
+}
+
+SCENARIO(m2m_append_already_linked_unloaded) {
+    auto s = c.session();
+    auto p = s.get<Post>(3);
+    p->tags.push_back(s.get<Tag>(2));
+    s.commit();
+    c.db("rows", "SELECT count(*) FROM post_tag WHERE post_id = 3");
 }
 
 SCENARIO(m2m_delete_owner_removes_rows) {
