@@ -190,6 +190,7 @@ TEST(DecimalEquality, ComparesByValue) {
     EXPECT_EQ(Decimal{"NaN"}, Decimal{"NaN"}) << "not a number: compared as text";
     EXPECT_NE(Decimal{"NaN"}, Decimal{"0"});
     EXPECT_NE(Decimal{"abc"}, Decimal{""});
+    EXPECT_NE(Decimal{"1e-9223372036854775808"}, Decimal{"1e9223372036854775807"}) << "huge exponents: compared as text";
     EXPECT_EQ(strata::Value(Decimal{"2.0"}), strata::Value(Decimal{"2"}));
 }
 

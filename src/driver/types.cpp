@@ -125,7 +125,9 @@ std::optional<DecimalValue> decimal_value(std::string_view text) {
         if (pos < text.size() && text[pos] == '+') ++pos;
         long e = 0;
         auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), e);
-        if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+        // Bounded, so that the exponent arithmetic cannot overflow.
+        if (ec != std::errc() || end != text.data() + text.size() || e > 1'000'000'000 || e < -1'000'000'000)
+            return std::nullopt;
         v.exponent += e;
     }
     while (!v.digits.empty() && v.digits.back() == '0') {
