@@ -7,7 +7,7 @@ namespace {
 
 using strata::testing::expect_throw;
 
-class OrmSessionTruth : public OrmTest {
+class SessionExtras : public OrmTest {
 protected:
     std::int64_t links(std::int64_t follower, std::int64_t followed) {
         auto conn = db->connect();
@@ -25,7 +25,7 @@ protected:
     }
 };
 
-TEST_P(OrmSessionTruth, ManyToManyAppendingTwiceWritesOneRowAndRemoveDeletesIt) {
+TEST_P(SessionExtras, ManyToManyAppendingTwiceWritesOneRowAndRemoveDeletesIt) {
     add_two_users();
     auto s = session();
     auto john = s.get<User>(1);
@@ -59,7 +59,7 @@ TEST_P(OrmSessionTruth, ManyToManyAppendingTwiceWritesOneRowAndRemoveDeletesIt) 
     EXPECT_EQ(s3.get<User>(1)->followed.size(), 0u);
 }
 
-TEST_P(OrmSessionTruth, ManyToManyDuplicateRowsFromElsewhereLoadAsOneLinkAndGoTogether) {
+TEST_P(SessionExtras, ManyToManyDuplicateRowsFromElsewhereLoadAsOneLinkAndGoTogether) {
     add_two_users();
     {
         auto conn = db->connect();
@@ -76,7 +76,7 @@ TEST_P(OrmSessionTruth, ManyToManyDuplicateRowsFromElsewhereLoadAsOneLinkAndGoTo
     EXPECT_EQ(john->followed.size(), 0u);
 }
 
-TEST_P(OrmSessionTruth, ReAddingAnObjectWhoseDeletionWasCommittedIsRefused) {
+TEST_P(SessionExtras, ReAddingAnObjectWhoseDeletionWasCommittedIsRefused) {
     add_two_users();
     auto s = session();
     auto john = s.get<User>(1);
@@ -96,7 +96,7 @@ TEST_P(OrmSessionTruth, ReAddingAnObjectWhoseDeletionWasCommittedIsRefused) {
     EXPECT_FALSE(session().get<User>(1));
 }
 
-TEST_P(OrmSessionTruth, ARolledBackDeletionCanStillBeUsed) {
+TEST_P(SessionExtras, ARolledBackDeletionCanStillBeUsed) {
     add_two_users();
     auto s = session();
     auto john = s.get<User>(1);
@@ -194,7 +194,7 @@ TEST(DecimalEquality, ComparesByValue) {
     EXPECT_EQ(strata::Value(Decimal{"2.0"}), strata::Value(Decimal{"2"}));
 }
 
-STRATA_INSTANTIATE_BACKENDS(OrmSessionTruth);
+STRATA_INSTANTIATE_BACKENDS(SessionExtras);
 STRATA_INSTANTIATE_BACKENDS(NumericScale);
 
 }  // namespace
