@@ -10,6 +10,7 @@ STRATA_PACKAGES=(
   libyaml-cpp-dev libfmt-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-dev                        # libFuzzer + sanitizer runtimes for tests/fuzz
+  python3 python3-sqlalchemy   # the SQLAlchemy oracle (tests/oracle)
 )
 
 strata_install_deps() {

@@ -185,6 +185,7 @@ TEST_P(SessionTruth, AnObjectDeletedElsewhereRaisesOnEveryAccessAndIsNeverWritte
     held.body = "lost cause";
     EXPECT_THROW(s.commit(), strata::ObjectDeletedError) << "the flush reloads it to compare, and finds no row";
     EXPECT_THROW((void)p->body, strata::ObjectDeletedError);
+    EXPECT_THROW(s.add(p), strata::ObjectDeletedError) << "it cannot be added back";
     EXPECT_NO_THROW(s.commit());
     EXPECT_EQ(count_rows("post"), 1);
 }

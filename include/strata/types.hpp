@@ -33,12 +33,15 @@ struct Blob {
     friend bool operator==(const Blob&, const Blob&) = default;
 };
 
-// An exact decimal (Numeric columns), kept as its canonical text ("-12.50"). Exact on
+// An exact decimal (Numeric columns), kept as text ("-12.50"). Exact on
 // PostgreSQL; on SQLite exact up to 15 significant digits (REAL storage, as
-// with SQLAlchemy).
+// with SQLAlchemy). Reads keep the column's declared scale ("-12.50" from
+// Numeric(10, 2)) on every backend.
 struct Decimal {
     std::string text;
-    friend bool operator==(const Decimal&, const Decimal&) = default;
+    // By value, as Python's decimal.Decimal: "1.50" == "1.5", "-0" == "0",
+    // "1E+2" == "100". Text that is not a number (NaN, Infinity) compares as text.
+    friend bool operator==(const Decimal& a, const Decimal& b);
 };
 
 DateTime now();  // current UTC time, truncated to microseconds

@@ -2,12 +2,16 @@
 //
 // Storage follows SQLAlchemy's SQLite conventions so files are shared with
 // Python apps: DateTime/Date/Time as ISO text, Boolean as 0/1, Numeric as
-// REAL (read back as text with the column's scale by the caller).
+// REAL (read back as text with the column's declared scale).
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <unordered_map>
 
 #include "driver/calendar.hpp"
@@ -36,6 +40,29 @@ const limits::TemporalRange kRange{
 
 // SQLITE_MAX_LENGTH as this connection applies it (1,000,000,000 by default).
 std::size_t length_limit(sqlite3* db) { return static_cast<std::size_t>(sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1)); }
+
+// The scale s of a column declared NUMERIC(p, s) or DECIMAL(p, s) (0 for
+// NUMERIC(p), as PostgreSQL); empty for any other declaration, or none (an
+// expression rather than a column).
+std::optional<int> declared_scale(const char* decltype_text) {
+    if (!decltype_text) return std::nullopt;
+    std::string_view decl(decltype_text);
+    const auto open = decl.find('(');
+    if (open == std::string_view::npos) return std::nullopt;
+    std::string name(decl.substr(0, open));
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (name != "NUMERIC" && name != "DECIMAL") return std::nullopt;
+    const auto comma = decl.find(',', open);
+    if (comma == std::string_view::npos) return 0;
+    std::size_t pos = comma + 1;
+    while (pos < decl.size() && decl[pos] == ' ') ++pos;
+    int scale = 0;
+    auto [end, ec] = std::from_chars(decl.data() + pos, decl.data() + decl.size(), scale);
+    if (ec != std::errc() || scale < 0) return std::nullopt;
+    (void)end;
+    return scale;
+}
 
 const char* code_name(int extended) {
     const char* s = sqlite3_errstr(extended);
@@ -217,12 +244,24 @@ public:
     Time get_time(int col) const override { return parse_time(get_text(col)); }
     Decimal get_decimal(int col) const override {
         // Stored with NUMERIC affinity: an INTEGER, a REAL or (when it did
-        // not convert) TEXT. Shortest text that reads back to the same double.
+        // not convert) TEXT. A column declared NUMERIC(p, s) reads with s
+        // decimals, as SQLAlchemy formats it ("%.2f": -12.5 -> "-12.50") and
+        // as PostgreSQL returns it; otherwise the shortest text that reads
+        // back to the same double.
+        const std::optional<int> scale = declared_scale(sqlite3_column_decltype(stmt_, col));
         switch (sqlite3_column_type(stmt_, col)) {
-            case SQLITE_INTEGER: return Decimal{std::to_string(sqlite3_column_int64(stmt_, col))};
+            case SQLITE_INTEGER: {
+                std::string text = std::to_string(sqlite3_column_int64(stmt_, col));
+                if (scale && *scale > 0) text += "." + std::string(static_cast<std::size_t>(*scale), '0');
+                return Decimal{std::move(text)};
+            }
             case SQLITE_FLOAT: {
-                char buf[64];
+                char buf[400];
                 double d = sqlite3_column_double(stmt_, col);
+                if (scale) {
+                    std::snprintf(buf, sizeof buf, "%.*f", std::min(*scale, 60), d);
+                    return Decimal{buf};
+                }
                 for (int prec = 1; prec <= 17; ++prec) {
                     std::snprintf(buf, sizeof buf, "%.*g", prec, d);
                     if (std::strtod(buf, nullptr) == d) break;

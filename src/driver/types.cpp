@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 
 #include "driver/calendar.hpp"
 #include "strata/error.hpp"
@@ -95,7 +96,62 @@ void append_time(std::string& out, microseconds t) {
     out += buf;
 }
 
+// A decimal's value as (sign, significant digits, exponent of the last
+// digit), with no leading or trailing zeros in the digits; zero is
+// {false, "", 0}. Empty when the text is not a plain decimal number.
+struct DecimalValue {
+    bool negative = false;
+    std::string digits;
+    long exponent = 0;
+    friend bool operator==(const DecimalValue&, const DecimalValue&) = default;
+};
+
+std::optional<DecimalValue> decimal_value(std::string_view text) {
+    DecimalValue v;
+    std::size_t pos = 0;
+    if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) v.negative = text[pos++] == '-';
+    bool any_digit = false;
+    bool after_point = false;
+    for (; pos < text.size(); ++pos) {
+        const char c = text[pos];
+        if (c == '.' && !after_point) {
+            after_point = true;
+        } else if (c >= '0' && c <= '9') {
+            any_digit = true;
+            if (!v.digits.empty() || c != '0') v.digits += c;
+            if (after_point) --v.exponent;
+        } else {
+            break;
+        }
+    }
+    if (!any_digit) return std::nullopt;
+    if (pos < text.size()) {
+        if (text[pos] != 'e' && text[pos] != 'E') return std::nullopt;
+        ++pos;
+        if (pos < text.size() && text[pos] == '+') ++pos;
+        long e = 0;
+        auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), e);
+        // Bounded, so that the exponent arithmetic cannot overflow.
+        if (ec != std::errc() || end != text.data() + text.size() || e > 1'000'000'000 || e < -1'000'000'000)
+            return std::nullopt;
+        v.exponent += e;
+    }
+    while (!v.digits.empty() && v.digits.back() == '0') {
+        v.digits.pop_back();
+        ++v.exponent;
+    }
+    if (v.digits.empty()) return DecimalValue{};
+    return v;
+}
+
 }  // namespace
+
+bool operator==(const Decimal& a, const Decimal& b) {
+    if (a.text == b.text) return true;
+    auto va = decimal_value(a.text);
+    auto vb = decimal_value(b.text);
+    return va && vb && *va == *vb;
+}
 
 DateTime now() { return time_point_cast<microseconds>(system_clock::now()); }
 

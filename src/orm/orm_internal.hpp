@@ -309,6 +309,8 @@ public:
     void mark_deleted(RecordBase* r);
     std::vector<RecordBase*> children_now(const RelationshipMapping& rel, RecordBase& owner);
     void expunge(RecordBase* r);
+    // Throws: why a deleted object cannot be added back.
+    [[noreturn]] void refuse_deleted(const RecordBase& r) const;
     // Flushes before a query or load unless there is nothing it could write:
     // a session without objects (pending, removed and linked ones are all in
     // its store), the common get() per request. True if it flushed.

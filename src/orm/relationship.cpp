@@ -4,6 +4,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <unordered_set>
 
 #include "orm/orm_internal.hpp"
 
@@ -166,6 +167,11 @@ void CollectionBase::append_new(std::unique_ptr<RecordBase> item) {
 void CollectionBase::append(RecordBase* item) {
     check_same_session(*owner_, *item);
     const RelationshipMapping& rel = *mapping_;
+    // A many-to-many collection is a set of links, as SQLAlchemy's with
+    // collection_class=set: appending an object already linked is a no-op, so
+    // it must know the links in the database (one row per link, and remove()
+    // deletes exactly what the collection held).
+    if (rel.kind == RelationshipKind::ManyToMany) ensure_loaded();
     if (is_loaded()) {
         if (has_value(items_, item)) return;
         items_.push_back(item);
@@ -267,6 +273,12 @@ void ReferenceBase::assign(const std::shared_ptr<RecordBase>& target) {
 // --- loading --------------------------------------------------------------------------
 
 void set_collection(CollectionBase& c, std::vector<RecordBase*> items) {
+    // Association rows written twice by another program load as one link
+    // (remove() deletes them all).
+    if (c.mapping_->kind == RelationshipKind::ManyToMany && items.size() > 1) {
+        std::unordered_set<RecordBase*> seen;
+        std::erase_if(items, [&](RecordBase* r) { return !seen.insert(r).second; });
+    }
     if (c.changes_) {
         for (auto* added : c.changes_->pending_adds)
             if (!has_value(items, added)) items.push_back(added);

@@ -476,6 +476,17 @@ void SessionImpl::mark_deleted(RecordBase* r) {
     }
 }
 
+// As SQLAlchemy: a deleted object cannot come back (its key may already
+// name a new row); make a new object with its values instead.
+void SessionImpl::refuse_deleted(const RecordBase& r) const {
+    const std::string what = "strata: cannot add " + repr_record(&r) + " back to the session: ";
+    if (std::find(to_delete.begin(), to_delete.end(), &r) != to_delete.end())
+        throw Error(what + "it was removed (s.remove) and is deleted at the next flush");
+    if (r.deleted_in_transaction)
+        throw Error(what + "its row was deleted in the open transaction (rollback() brings it back)");
+    throw Error(what + "its row was deleted and the deletion committed; add a new object with its values instead");
+}
+
 void SessionImpl::expunge(RecordBase* r) {
     if (r->state == RecordState::Persistent || r->state == RecordState::Deleted) forget(r);
     pending.erase(std::remove(pending.begin(), pending.end(), r), pending.end());
@@ -641,6 +652,8 @@ void Session::add_existing(RecordBase* r) {
     if (!r) detail::throw_null_handle(typeid(void));
     if (r->store != impl_->store.get())
         throw Error("strata: " + detail::repr_record(r) + " belongs to another session");
+    if (r->state == RecordState::Deleted) impl_->refuse_deleted(*r);
+    if (r->state == RecordState::Vanished) detail::throw_vanished(*r);
     if (r->state == RecordState::Transient) {
         impl_->attach_pending(r);
     } else if (r->state == RecordState::Detached) {
