@@ -355,6 +355,40 @@ struct RecordFactory {
 };
 
 std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table, RecordFactory factory);
+
+// A HasMany / BelongsTo member of a model, found by building one (note_if_census).
+struct RelationshipMember {
+    std::ptrdiff_t offset = 0;
+    const std::type_info* type = nullptr;  // HasMany<U> or BelongsTo<U>
+};
+
+// Collects the relationship members built on this thread while it lives.
+class RelationshipCensus {
+public:
+    RelationshipCensus();
+    ~RelationshipCensus();
+    RelationshipCensus(const RelationshipCensus&) = delete;
+    RelationshipCensus& operator=(const RelationshipCensus&) = delete;
+    // Those built inside [object, object + size), by offset.
+    std::vector<RelationshipMember> members_in(const void* object, std::size_t size) const;
+
+private:
+    friend void note_relationship_member(const void* member, const std::type_info& type);
+    struct Seen {
+        const void* address;
+        const std::type_info* type;
+    };
+    std::vector<Seen> seen_;
+    RelationshipCensus* outer_;
+};
+
+template <class T>
+std::vector<RelationshipMember> relationship_members_of() {
+    RelationshipCensus census;
+    auto probe = std::make_unique<T>();
+    return census.members_in(probe.get(), sizeof(T));
+}
+void declare_relationship_members(RegistryImpl& r, std::size_t model, std::vector<RelationshipMember> members);
 void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl);
 void declare_relationship(RegistryImpl& r, std::size_t model, RelationshipDecl decl);
 void declare_repr(RegistryImpl& r, std::size_t model, std::function<std::string(const void*)> repr);
@@ -501,7 +535,9 @@ public:
         detail::RecordFactory factory{
             +[](void* at) -> detail::RecordBase* { return new (at) detail::Record<T>(); },
             sizeof(detail::Record<T>), alignof(detail::Record<T>)};
-        return ModelBuilder<T>(*impl_, detail::declare_model(*impl_, typeid(T), std::move(table), factory));
+        const std::size_t model = detail::declare_model(*impl_, typeid(T), std::move(table), factory);
+        detail::declare_relationship_members(*impl_, model, detail::relationship_members_of<T>());
+        return ModelBuilder<T>(*impl_, model);
     }
 
     // A plain table (an association table for many_to_many), in the same MetaData.
