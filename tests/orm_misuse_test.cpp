@@ -43,6 +43,22 @@ TEST(OrmMisuse, UnmappableMemberTypeFailsToCompile) {
     EXPECT_NE(out.find("strata: this member's type cannot be mapped to a column"), std::string::npos) << out;
 }
 
+// std::uint64_t has no column type to go to: the same plain message, and only it
+// (not the failed overloads of Value's constructor it used to give).
+TEST(OrmMisuse, UnsignedSixtyFourBitMemberFailsToCompileWithThePlainMessage) {
+    for (const char* type : {"std::uint64_t", "std::size_t", "std::optional<unsigned long long>"}) {
+        auto out = compile_errors(std::string("struct Counter { ") + type +
+                                  " id{}; };\nr.model<Counter>(\"counter\").column(&Counter::id, \"id\");");
+        EXPECT_NE(out.find("strata: this member's type cannot be mapped to a column"), std::string::npos) << out;
+        EXPECT_EQ(out.find("ambiguous"), std::string::npos) << out;
+        EXPECT_NE(out.find("misuse.cpp:9:"), std::string::npos) << "points at the user's line\n" << out;
+    }
+    EXPECT_EQ(compile_errors("struct Counter { std::uint32_t id{}; };\n"
+                             "r.model<Counter>(\"counter\").column(&Counter::id, \"id\", strata::primary_key());"),
+              "")
+        << "32-bit unsigned fits";
+}
+
 TEST(OrmMisuse, RelationshipDeclaredAsColumnFailsToCompile) {
     auto out = compile_errors("r.model<Note>(\"note\").column(&Note::children, \"children\");");
     EXPECT_NE(out.find("strata: a HasMany/BelongsTo member is declared with has_many()/belongs_to(), not column()"),
@@ -60,6 +76,8 @@ TEST(OrmMisuse, ComparingWithAValueOfAnotherTypeFailsToCompile) {
 TEST(OrmMisuse, StringMemberDeclaredIntegerFailsToCompile) {
     auto out = compile_errors("r.model<Note>(\"note\").column(&Note::text, \"text\", strata::Integer());");
     EXPECT_NE(out.find("strata: the declared SQL type does not fit the member's C++ type"), std::string::npos) << out;
+    // The column's name is only text at the call: the message names the call's file and line.
+    EXPECT_NE(out.find("misuse.cpp:8:29:   required from here"), std::string::npos) << out;
     auto own = compile_errors("r.model<Note>(\"note\").column(&Note::text, \"text\", MyInteger());");
     EXPECT_NE(own.find("strata: the declared SQL type does not fit the member's C++ type"), std::string::npos) << own;
 }

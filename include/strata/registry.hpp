@@ -175,6 +175,12 @@ struct column_traits<Decimal> : exact_traits<Decimal, TypeKind::Numeric> {
     static std::uint64_t fingerprint(const Decimal& v) { return fingerprint_bytes(v.text.data(), v.text.size()); }
 };
 
+// A member type column() maps. An unsigned 64-bit integer is not one: a
+// value past INT64_MAX has no column type to go to on either backend.
+template <class V>
+inline constexpr bool mappable_member =
+    column_traits<V>::mappable && !(std::is_integral_v<V> && std::is_unsigned_v<V> && sizeof(V) >= 8);
+
 // Reads and writes one mapped member of an object of unknown static type.
 class ColumnAccessor {
 public:
@@ -412,22 +418,16 @@ public:
         using V = detail::unwrap_optional_t<M>;
         static_assert(!detail::is_relationship<M>::value,
                       "strata: a HasMany/BelongsTo member is declared with has_many()/belongs_to(), not column()");
-        static_assert(detail::column_traits<V>::mappable,
-                      "strata: this member's type cannot be mapped to a column; use an integer, bool, double, "
-                      "std::string, strata::DateTime, Date, Time, Blob, Decimal, or std::optional of one");
+        static_assert(detail::mappable_member<V>,
+                      "strata: this member's type cannot be mapped to a column; use an integer (at most 64 bits "
+                      "signed, 32 unsigned), bool, double, std::string, strata::DateTime, Date, Time, Blob, Decimal, "
+                      "or std::optional of one");
         static_assert(((std::is_convertible_v<Opts, SqlType> || std::is_convertible_v<Opts, ColumnOption>) && ...),
                       "strata: column options are a type (strata::String(64)) or options like strata::primary_key()");
-        detail::ColumnDeclaration decl;
-        decl.name = std::move(name);
-        decl.key = member_key(member);
-        decl.access = std::make_unique<detail::MemberColumn<T, M>>(member);
-        decl.type = detail::column_traits<V>::type();
-        decl.optional = detail::unwrap_optional<M>::is_optional;
-        decl.accepts = &detail::column_traits<V>::accepts;
-        decl.cpp_type = detail::column_traits<V>::name;
-        (check_declared_type<V, std::decay_t<Opts>>(), ...);
-        (add_option(decl, std::forward<Opts>(opts)), ...);
-        detail::declare_column(registry_, model_, std::move(decl));
+        // Only a member that can be mapped is: the static_assert above is then the only error, not
+        // pages of failed overloads.
+        if constexpr (!detail::is_relationship<M>::value && detail::mappable_member<V>)
+            declare_column(member, std::move(name), std::forward<Opts>(opts)...);
         return *this;
     }
 
@@ -493,6 +493,22 @@ public:
     }
 
 private:
+    template <class M, class... Opts>
+    void declare_column(M T::*member, std::string name, Opts&&... opts) {
+        using V = detail::unwrap_optional_t<M>;
+        detail::ColumnDeclaration decl;
+        decl.name = std::move(name);
+        decl.key = member_key(member);
+        decl.access = std::make_unique<detail::MemberColumn<T, M>>(member);
+        decl.type = detail::column_traits<V>::type();
+        decl.optional = detail::unwrap_optional<M>::is_optional;
+        decl.accepts = &detail::column_traits<V>::accepts;
+        decl.cpp_type = detail::column_traits<V>::name;
+        (check_declared_type<V, std::decay_t<Opts>>(), ...);
+        (add_option(decl, std::forward<Opts>(opts)), ...);
+        detail::declare_column(registry_, model_, std::move(decl));
+    }
+
     // A type option whose kind is known at compile time (a type deriving from
     // SqlType with `static constexpr TypeKind static_kind`) is checked here;
     // others are checked when the model is declared (ConfigError).
