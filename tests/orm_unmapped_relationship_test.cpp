@@ -42,19 +42,30 @@ void map_tables(strata::Registry& r) {
         .column("tag_id", strata::Integer(), strata::foreign_key("tag.id"), strata::not_null());
 }
 
+// Each model with its columns; the tests add the relationships.
+strata::ModelBuilder<Project> project_model(strata::Registry& r) {
+    return std::move(r.model<Project>("project")
+                         .column(&Project::id, "id", strata::primary_key())
+                         .column(&Project::name, "name", strata::String(64)));
+}
+strata::ModelBuilder<Task> task_model(strata::Registry& r) {
+    return std::move(r.model<Task>("task")
+                         .column(&Task::id, "id", strata::primary_key())
+                         .column(&Task::title, "title", strata::String(64))
+                         .column(&Task::project_id, "project_id", strata::foreign_key("project.id")));
+}
+void map_tag(strata::Registry& r) {
+    r.model<Tag>("tag").column(&Tag::id, "id", strata::primary_key()).column(&Tag::label, "label", strata::String(64));
+}
+
 // Everything mapped: what the forgetful registries below leave out.
 void map_all(strata::Registry& r) {
     map_tables(r);
-    r.model<Project>("project")
-        .column(&Project::id, "id", strata::primary_key())
-        .column(&Project::name, "name", strata::String(64))
+    project_model(r)
         .has_many(&Project::tasks, &Task::project)
         .many_to_many(&Project::tags, "project_tag", "project_id", "tag_id", &Tag::projects);
-    r.model<Task>("task")
-        .column(&Task::id, "id", strata::primary_key())
-        .column(&Task::title, "title", strata::String(64))
-        .column(&Task::project_id, "project_id", strata::foreign_key("project.id"));
-    r.model<Tag>("tag").column(&Tag::id, "id", strata::primary_key()).column(&Tag::label, "label", strata::String(64));
+    task_model(r);
+    map_tag(r);
 }
 
 class UnmappedRelationship : public strata::testing::BackendTest {
@@ -106,16 +117,9 @@ TEST_P(UnmappedRelationship, TheCompleteMappingStoresTheObjects) {
 TEST_P(UnmappedRelationship, AHasManyNeverMapped) {
     strata::Registry r;
     map_tables(r);
-    r.model<Project>("project")
-        .column(&Project::id, "id", strata::primary_key())
-        .column(&Project::name, "name", strata::String(64))
-        .many_to_many(&Project::tags, "project_tag", "project_id", "tag_id", &Tag::projects);
-    r.model<Task>("task")
-        .column(&Task::id, "id", strata::primary_key())
-        .column(&Task::title, "title", strata::String(64))
-        .column(&Task::project_id, "project_id", strata::foreign_key("project.id"))
-        .belongs_to(&Task::project, &Task::project_id);
-    r.model<Tag>("tag").column(&Tag::id, "id", strata::primary_key()).column(&Tag::label, "label", strata::String(64));
+    project_model(r).many_to_many(&Project::tags, "project_tag", "project_id", "tag_id", &Tag::projects);
+    task_model(r).belongs_to(&Task::project, &Task::project_id);
+    map_tag(r);
     expect_refused(r, "strata: Project has a strata::HasMany<unmapped_test::Task> member that "
                       "is not mapped (its 1st relationship member, at byte offset " +
                           std::to_string(strata::member_key(&Project::tasks).offset) +
@@ -126,16 +130,11 @@ TEST_P(UnmappedRelationship, AHasManyNeverMapped) {
 TEST_P(UnmappedRelationship, AManyToManyBackrefForgotten) {
     strata::Registry r;
     map_tables(r);
-    r.model<Project>("project")
-        .column(&Project::id, "id", strata::primary_key())
-        .column(&Project::name, "name", strata::String(64))
+    project_model(r)
         .has_many(&Project::tasks, &Task::project)
         .many_to_many(&Project::tags, "project_tag", "project_id", "tag_id");  // no &Tag::projects
-    r.model<Task>("task")
-        .column(&Task::id, "id", strata::primary_key())
-        .column(&Task::title, "title", strata::String(64))
-        .column(&Task::project_id, "project_id", strata::foreign_key("project.id"));
-    r.model<Tag>("tag").column(&Tag::id, "id", strata::primary_key()).column(&Tag::label, "label", strata::String(64));
+    task_model(r);
+    map_tag(r);
     expect_refused(r, "strata: Tag has a strata::HasMany<unmapped_test::Project> member that "
                       "is not mapped (its 1st relationship member, at byte offset " +
                           std::to_string(strata::member_key(&Tag::projects).offset) +
@@ -146,15 +145,9 @@ TEST_P(UnmappedRelationship, AManyToManyBackrefForgotten) {
 TEST_P(UnmappedRelationship, AHasManyForgottenLeavesItsBackrefUnmapped) {
     strata::Registry r;
     map_tables(r);
-    r.model<Task>("task")
-        .column(&Task::id, "id", strata::primary_key())
-        .column(&Task::title, "title", strata::String(64))
-        .column(&Task::project_id, "project_id", strata::foreign_key("project.id"));
-    r.model<Project>("project")
-        .column(&Project::id, "id", strata::primary_key())
-        .column(&Project::name, "name", strata::String(64))
-        .many_to_many(&Project::tags, "project_tag", "project_id", "tag_id", &Tag::projects);
-    r.model<Tag>("tag").column(&Tag::id, "id", strata::primary_key()).column(&Tag::label, "label", strata::String(64));
+    task_model(r);
+    project_model(r).many_to_many(&Project::tags, "project_tag", "project_id", "tag_id", &Tag::projects);
+    map_tag(r);
     // Task comes first in the registry: its reference is the one named.
     expect_refused(r, "strata: Task has a strata::BelongsTo<unmapped_test::Project> member "
                       "that is not mapped (its 1st relationship member, at byte offset " +
