@@ -333,6 +333,43 @@ TEST_P(MigrateCreate, CreateWithoutARepositoryDoesNotStamp) {
     EXPECT_EQ(differences(models, inspect(conn())), "");
 }
 
+// The app ran create_all before `db init`: the first revision must still
+// create every table, or a fresh database can never be built from the repository.
+TEST_P(MigrateCreate, FirstRevisionOnADatabaseThatHasTheTables) {
+    models = blog();
+    models.create_all(conn());
+    auto r = run_db({"migrate", "-m", "initial"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err, "error: the repository has no revision yet and the database at " + db().url().masked() +
+                         " already has tables (user, post); write the first revision as if the database were empty "
+                         "with `test db migrate --from-empty -m \"initial\"`, then mark this database as up to date "
+                         "with `test db stamp head`\n");
+    EXPECT_FALSE(std::filesystem::exists(repo() / "versions") && revision_count(repo()) != 0) << "nothing written";
+
+    r = run_db({"migrate", "--from-empty", "-m", "initial"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(detected(r.out).size(), 2u + 3u) << r.out;  // two tables, three indexes
+    EXPECT_EQ(revision_count(repo()), 1u);
+    EXPECT_EQ(differences(models, inspect(conn())), "") << "--from-empty writes a file and leaves the database";
+    r = run_db({"stamp", "head"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(run_db({"check"}).out, "No changes detected\n");
+
+    // The repository builds a fresh database: down to base (no table left) and up again.
+    ASSERT_EQ(run_db({"downgrade", "base", "--yes"}).code, 0);
+    EXPECT_EQ(table_names(conn(), InspectOptions{{}}), Lines{"strata_version"});
+    r = run_db({"upgrade"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(differences(models, inspect(conn())), "");
+
+    r = run_db({"migrate", "--from-empty", "-m", "again"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("--from-empty writes the first revision, and the repository has revisions already"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(revision_count(repo()), 1u);
+}
+
 STRATA_INSTANTIATE_BACKENDS(MigrateAutogenerate);
 STRATA_INSTANTIATE_BACKENDS(MigrateCreate);
 

@@ -1,5 +1,5 @@
 // The examples of docs/orm.md, compiled and run on every backend.
-// orm_docs_test.cpp checks that every ```cpp block of the guide appears here
+// docs_test.cpp checks that every ```cpp block of the guide appears here
 // verbatim (indentation aside), so the guide cannot drift from working code.
 #include <cassert>
 #include <iostream>
@@ -75,7 +75,7 @@ TEST_P(OrmDocs, Overview) {
     strata::Registry registry;
     map_models(registry);
     auto db = strata::Database::open(url);
-    registry.metadata().create_all(*db.connect());   // CREATE TABLE / CREATE INDEX
+    registry.metadata().create_all(db);              // CREATE TABLE / CREATE INDEX
 
     strata::Session s(db);                           // the most recent Registry
     auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
@@ -177,10 +177,22 @@ TEST_P(OrmDocs, Queries) {
     EXPECT_TRUE(named);
     EXPECT_FALSE(any);
 
+    auto by_about = s.query<User>().order_by(strata::asc(&User::about_me).nulls_last()).all();
+    auto flagged = s.query<User>().order_by(strata::desc(col(&User::about_me).is_null())).all();
+    EXPECT_EQ(strata::repr(by_about), "[<User susan>, <User john>]");
+    EXPECT_EQ(strata::repr(flagged), "[<User john>, <User susan>]");
+
     auto rows = s.execute("SELECT nickname FROM \"user\" WHERE id > ?", {1});
     auto users = s.raw<User>("SELECT * FROM \"user\" WHERE email LIKE ?", {"%@email.com"});
     EXPECT_EQ(rows.at(0)["nickname"], strata::Value("susan"));
     EXPECT_EQ(users.size(), 2u);
+
+    for (const strata::Row& row : s.execute("SELECT id, about_me FROM \"user\" ORDER BY id")) {
+        const strata::Value& about = row["about_me"];             // or row[1]
+        std::int64_t id = std::stoll(row[0].as<std::string>());   // every value is text, or NULL
+        std::string text = about.is_null() ? "(none)" : about.as<std::string>();
+        std::cout << id << ": " << text << "\n";                  // 1: (none), 2: hi
+    }
 }
 
 TEST_P(OrmDocs, Relationships) {
@@ -282,6 +294,13 @@ TEST_P(OrmDocs, DetachedObjects) {
         std::cout << e.what() << "\n";
     }
     EXPECT_THROW(john->followed.size(), strata::DetachedInstanceError);
+
+    john->email = "john@new.org";              // a change made while detached
+    strata::Session s(db(), registry);
+    auto mine = s.merge(john);                 // this session's john, with the change copied onto it
+    s.commit();                                // UPDATE "user" SET "email" = ...
+    EXPECT_EQ(mine->email, "john@new.org");
+    EXPECT_EQ(strata::Session(db(), registry).get<User>(1)->email, "john@new.org");
 }
 
 STRATA_INSTANTIATE_BACKENDS(OrmDocs);

@@ -43,6 +43,29 @@ TEST(OrmMisuse, UnmappableMemberTypeFailsToCompile) {
     EXPECT_NE(out.find("strata: this member's type cannot be mapped to a column"), std::string::npos) << out;
 }
 
+// std::uint64_t has no column type to go to: the same plain message, and only it
+// (not the failed overloads of Value's constructor it used to give).
+TEST(OrmMisuse, UnsignedSixtyFourBitMemberFailsToCompileWithThePlainMessage) {
+    // One compiler run: three members refused (lines 9-11), a 32-bit unsigned one accepted (line 12).
+    auto out = compile_errors(
+        "struct Counter { std::uint64_t a{}; unsigned long long b{}; std::optional<std::size_t> c{}; "
+        "std::uint32_t d{}; };\n"
+        "r.model<Counter>(\"counter\").column(&Counter::a, \"a\");\n"
+        "r.model<Counter>(\"counter\").column(&Counter::b, \"b\");\n"
+        "r.model<Counter>(\"counter\").column(&Counter::c, \"c\");\n"
+        "r.model<Counter>(\"counter\").column(&Counter::d, \"d\", strata::primary_key());");
+    auto count = [&](const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = out.find(what); at != std::string::npos; at = out.find(what, at + 1)) ++n;
+        return n;
+    };
+    EXPECT_EQ(count("strata: this member's type cannot be mapped to a column"), 3u) << out;
+    EXPECT_EQ(count("error:"), 3u) << "the static_asserts, and nothing else\n" << out;
+    for (const char* line : {"misuse.cpp:9:", "misuse.cpp:10:", "misuse.cpp:11:"})
+        EXPECT_NE(out.find(line), std::string::npos) << "points at the user's line\n" << out;
+    EXPECT_EQ(out.find("misuse.cpp:12:"), std::string::npos) << out;
+}
+
 TEST(OrmMisuse, RelationshipDeclaredAsColumnFailsToCompile) {
     auto out = compile_errors("r.model<Note>(\"note\").column(&Note::children, \"children\");");
     EXPECT_NE(out.find("strata: a HasMany/BelongsTo member is declared with has_many()/belongs_to(), not column()"),
@@ -60,6 +83,8 @@ TEST(OrmMisuse, ComparingWithAValueOfAnotherTypeFailsToCompile) {
 TEST(OrmMisuse, StringMemberDeclaredIntegerFailsToCompile) {
     auto out = compile_errors("r.model<Note>(\"note\").column(&Note::text, \"text\", strata::Integer());");
     EXPECT_NE(out.find("strata: the declared SQL type does not fit the member's C++ type"), std::string::npos) << out;
+    // The column's name is only text at the call: the message names the call's file and line.
+    EXPECT_NE(out.find("misuse.cpp:8:29:   required from here"), std::string::npos) << out;
     auto own = compile_errors("r.model<Note>(\"note\").column(&Note::text, \"text\", MyInteger());");
     EXPECT_NE(own.find("strata: the declared SQL type does not fit the member's C++ type"), std::string::npos) << own;
 }

@@ -71,6 +71,35 @@ TEST_P(OrmQuery, NullsLikeAndIlike) {
     EXPECT_EQ(names(s.query<User>().where(col(&User::email).ilike("%SUSAN%")).all()), "[<User susan>]");
 }
 
+// Without NULLS FIRST / LAST the backends disagree (SQLite sorts NULL lowest,
+// PostgreSQL highest); with it they agree.
+TEST_P(OrmQuery, OrderingWithNulls) {
+    auto s = session();
+    auto by = [&](const strata::Order& o) { return names(s.query<User>().order_by(o).order_by(&User::id).all()); };
+    EXPECT_EQ(by(strata::asc(&User::about_me).nulls_first()), "[<User john>, <User Mary>, <User susan>]");
+    EXPECT_EQ(by(strata::asc(&User::about_me).nulls_last()), "[<User susan>, <User john>, <User Mary>]");
+    EXPECT_EQ(by(strata::desc(&User::about_me).nulls_first()), "[<User john>, <User Mary>, <User susan>]");
+    EXPECT_EQ(by(strata::desc(&User::about_me).nulls_last()), "[<User susan>, <User john>, <User Mary>]");
+    EXPECT_EQ(by(strata::desc(col(&User::about_me)).nulls_last()), "[<User susan>, <User john>, <User Mary>]");
+    take_log();
+    s.query<User>().order_by(strata::desc(&User::about_me).nulls_last()).all();
+    auto log = take_log();
+    ASSERT_FALSE(log.empty());
+    EXPECT_NE(log.back().find("ORDER BY \"user\".\"about_me\" DESC NULLS LAST"), std::string::npos) << log.back();
+}
+
+// order_by takes any expression, not only a column.
+TEST_P(OrmQuery, OrderByAnExpression) {
+    auto s = session();
+    auto has_no_about = col(&User::about_me).is_null();
+    EXPECT_EQ(names(s.query<User>().order_by(has_no_about).order_by(&User::id).all()),
+              "[<User susan>, <User john>, <User Mary>]");
+    EXPECT_EQ(names(s.query<User>().order_by(strata::desc(col(&User::id) > 1)).order_by(strata::desc(&User::id)).all()),
+              "[<User Mary>, <User susan>, <User john>]");
+    EXPECT_EQ(names(s.query<Post>().order_by(strata::desc(col(&Post::user_id))).order_by(&Post::id).limit(2).all()),
+              "[<Post post 3>, <Post post 4>]");
+}
+
 TEST_P(OrmQuery, FirstOneCountExists) {
     auto s = session();
     EXPECT_EQ(strata::repr(s.query<User>().order_by(strata::desc(&User::id)).first()), "<User Mary>");

@@ -166,10 +166,17 @@ Col<M> col(M C::*m) {
     return Col<M>(member(member_key(m)));
 }
 
-// ORDER BY terms.
+// ORDER BY terms: asc(x) / desc(x) of a member, a column or any expression,
+// with NULLs placed explicitly by .nulls_first() / .nulls_last() (without,
+// each backend's default: SQLite sorts NULL lowest, PostgreSQL highest).
+enum class NullsOrder { Default, First, Last };
 struct Order {
     Expr expr;
     bool descending = false;
+    NullsOrder nulls = NullsOrder::Default;
+
+    Order nulls_first() const { return {expr, descending, NullsOrder::First}; }
+    Order nulls_last() const { return {expr, descending, NullsOrder::Last}; }
 };
 inline Order asc(const Expr& e) { return {e, false}; }
 inline Order desc(const Expr& e) { return {e, true}; }

@@ -2,11 +2,13 @@
 //
 //   int main(int argc, char** argv) {
 //       if (argc > 1 && std::string_view(argv[1]) == "db") {
-//           strata::DbContext ctx{config.database_url, config.basedir / "migrations",
-//                                 [] { return registry.metadata(); }, "microblog"};
+//           strata::DbContext ctx{database_url, basedir / "migrations",
+//                                 [&registry] { return registry.metadata(); }, "microblog"};
 //           return strata::db_main(ctx, argc - 1, argv + 1);   // argv[0] is "db"
 //       }
 //   }
+//
+// (A complete program: docs/migrations.md, "Embedding the command line".)
 //
 // Commands: init, create, migrate, revision, upgrade, downgrade, current,
 // history, heads, show, stamp, check, merge (`db --help`). The revision file

@@ -207,6 +207,12 @@ struct column_traits<Decimal> : exact_traits<Decimal, TypeKind::Numeric> {
     static std::string_view bytes(const Decimal& v) { return v.text; }
 };
 
+// A member type column() maps. An unsigned 64-bit integer is not one: a
+// value past INT64_MAX has no column type to go to on either backend.
+template <class V>
+inline constexpr bool mappable_member =
+    column_traits<V>::mappable && !(std::is_integral_v<V> && std::is_unsigned_v<V> && sizeof(V) >= 8);
+
 // Reads and writes one mapped member of an object of unknown static type.
 //
 // `store` and `previous` say where a saved copy of text goes and what the
@@ -421,6 +427,40 @@ struct RecordFactory {
 };
 
 std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table, RecordFactory factory);
+
+// A HasMany / BelongsTo member of a model, found by building one (note_if_census).
+struct RelationshipMember {
+    std::ptrdiff_t offset = 0;
+    const std::type_info* type = nullptr;  // HasMany<U> or BelongsTo<U>
+};
+
+// Collects the relationship members built on this thread while it lives.
+class RelationshipCensus {
+public:
+    RelationshipCensus();
+    ~RelationshipCensus();
+    RelationshipCensus(const RelationshipCensus&) = delete;
+    RelationshipCensus& operator=(const RelationshipCensus&) = delete;
+    // Those built inside [object, object + size), by offset.
+    std::vector<RelationshipMember> members_in(const void* object, std::size_t size) const;
+
+private:
+    friend void note_relationship_member(const void* member, const std::type_info& type);
+    struct Seen {
+        const void* address;
+        const std::type_info* type;
+    };
+    std::vector<Seen> seen_;
+    RelationshipCensus* outer_;
+};
+
+template <class T>
+std::vector<RelationshipMember> relationship_members_of() {
+    RelationshipCensus census;
+    auto probe = std::make_unique<T>();
+    return census.members_in(probe.get(), sizeof(T));
+}
+void declare_relationship_members(RegistryImpl& r, std::size_t model, std::vector<RelationshipMember> members);
 void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl);
 void declare_relationship(RegistryImpl& r, std::size_t model, RelationshipDecl decl);
 void declare_repr(RegistryImpl& r, std::size_t model, std::function<std::string(const void*)> repr);
@@ -444,22 +484,16 @@ public:
         using V = detail::unwrap_optional_t<M>;
         static_assert(!detail::is_relationship<M>::value,
                       "strata: a HasMany/BelongsTo member is declared with has_many()/belongs_to(), not column()");
-        static_assert(detail::column_traits<V>::mappable,
-                      "strata: this member's type cannot be mapped to a column; use an integer, bool, double, "
-                      "std::string, strata::DateTime, Date, Time, Blob, Decimal, or std::optional of one");
+        static_assert(detail::mappable_member<V>,
+                      "strata: this member's type cannot be mapped to a column; use an integer (at most 64 bits "
+                      "signed, 32 unsigned), bool, double, std::string, strata::DateTime, Date, Time, Blob, Decimal, "
+                      "or std::optional of one");
         static_assert(((std::is_convertible_v<Opts, SqlType> || std::is_convertible_v<Opts, ColumnOption>) && ...),
                       "strata: column options are a type (strata::String(64)) or options like strata::primary_key()");
-        detail::ColumnDeclaration decl;
-        decl.name = std::move(name);
-        decl.key = member_key(member);
-        decl.access = std::make_unique<detail::MemberColumn<T, M>>(member);
-        decl.type = detail::column_traits<V>::type();
-        decl.optional = detail::unwrap_optional<M>::is_optional;
-        decl.accepts = &detail::column_traits<V>::accepts;
-        decl.cpp_type = detail::column_traits<V>::name;
-        (check_declared_type<V, std::decay_t<Opts>>(), ...);
-        (add_option(decl, std::forward<Opts>(opts)), ...);
-        detail::declare_column(registry_, model_, std::move(decl));
+        // Only a member that can be mapped is: the static_assert above is then the only error, not
+        // pages of failed overloads.
+        if constexpr (!detail::is_relationship<M>::value && detail::mappable_member<V>)
+            declare_column(member, std::move(name), std::forward<Opts>(opts)...);
         return *this;
     }
 
@@ -525,6 +559,22 @@ public:
     }
 
 private:
+    template <class M, class... Opts>
+    void declare_column(M T::*member, std::string name, Opts&&... opts) {
+        using V = detail::unwrap_optional_t<M>;
+        detail::ColumnDeclaration decl;
+        decl.name = std::move(name);
+        decl.key = member_key(member);
+        decl.access = std::make_unique<detail::MemberColumn<T, M>>(member);
+        decl.type = detail::column_traits<V>::type();
+        decl.optional = detail::unwrap_optional<M>::is_optional;
+        decl.accepts = &detail::column_traits<V>::accepts;
+        decl.cpp_type = detail::column_traits<V>::name;
+        (check_declared_type<V, std::decay_t<Opts>>(), ...);
+        (add_option(decl, std::forward<Opts>(opts)), ...);
+        detail::declare_column(registry_, model_, std::move(decl));
+    }
+
     // A type option whose kind is known at compile time (a type deriving from
     // SqlType with `static constexpr TypeKind static_kind`) is checked here;
     // others are checked when the model is declared (ConfigError).
@@ -567,7 +617,9 @@ public:
         detail::RecordFactory factory{
             +[](void* at) -> detail::RecordBase* { return new (at) detail::Record<T>(); },
             sizeof(detail::Record<T>), alignof(detail::Record<T>)};
-        return ModelBuilder<T>(*impl_, detail::declare_model(*impl_, typeid(T), std::move(table), factory));
+        const std::size_t model = detail::declare_model(*impl_, typeid(T), std::move(table), factory);
+        detail::declare_relationship_members(*impl_, model, detail::relationship_members_of<T>());
+        return ModelBuilder<T>(*impl_, model);
     }
 
     // A plain table (an association table for many_to_many), in the same MetaData.

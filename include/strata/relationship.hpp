@@ -12,10 +12,12 @@
 // loaded; touching one that was not throws DetachedInstanceError.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <iterator>
 #include <memory>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -29,6 +31,18 @@ class Query;
 namespace detail {
 
 struct RelationshipMapping;
+
+// C++ cannot list a struct's members, so Registry::model<T>() builds one T
+// while a census runs on its thread: each HasMany / BelongsTo notes where it
+// is, and the registry refuses a model with a member it does not map. The
+// count of censuses running in any thread is almost always 0: one load per
+// member built.
+inline std::atomic<int> running_relationship_censuses{0};
+void note_relationship_member(const void* member, const std::type_info& type);  // registry.cpp
+inline void note_if_census(const void* member, const std::type_info& type) {
+    if (running_relationship_censuses.load(std::memory_order_relaxed) != 0) [[unlikely]]
+        note_relationship_member(member, type);
+}
 
 // A collection's items: one pointer to a heap block holding the count, the
 // capacity and the items; null while empty. Every loaded object carries its
@@ -193,7 +207,7 @@ public:
     };
     using const_iterator = iterator;
 
-    HasMany() = default;
+    HasMany() { detail::note_if_census(this, typeid(HasMany)); }
 
     iterator begin() const {
         ensure_loaded();
@@ -230,7 +244,7 @@ public:
 template <class T>
 class BelongsTo : public detail::ReferenceBase {
 public:
-    BelongsTo() = default;
+    BelongsTo() { detail::note_if_census(this, typeid(BelongsTo)); }
     BelongsTo(BelongsTo&&) noexcept = default;
     BelongsTo& operator=(BelongsTo&&) noexcept = default;
 

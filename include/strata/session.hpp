@@ -89,6 +89,15 @@ public:
         return object;
     }
 
+    // Copies the columns of an object from elsewhere -- detached from a session
+    // that is gone, or expunged -- onto this session's object with its key
+    // (from the identity map, else loaded, else a new pending object), and
+    // returns that object; the argument stays as it was (SQLAlchemy's merge).
+    template <class T>
+    Ptr<T> merge(const Ptr<T>& object) {
+        return detail::handle_of<T>(merge_record(object.record().get()));
+    }
+
     // The object with this primary key: from the identity map, or loaded. Empty Ptr if no row.
     template <class T>
     Ptr<T> get(const Value& primary_key) {
@@ -161,6 +170,7 @@ public:
 private:
     std::shared_ptr<detail::RecordBase> add_record(std::unique_ptr<detail::RecordBase> record);
     void add_existing(detail::RecordBase* record);
+    detail::RecordBase* merge_record(detail::RecordBase* record);
     detail::RecordBase* get_record(const std::type_info& type, const Value& primary_key);
     detail::RecordBase* get_record(const std::type_info& type, std::int64_t primary_key);
     void remove_record(detail::RecordBase* record);

@@ -70,6 +70,7 @@ public:
     Select& join(Join j);
     Select& where(const Expr& condition);    // several calls are ANDed
     Select& order_by(const Expr& e, bool descending = false);
+    Select& order_by(const Order& o);
     Select& limit(std::int64_t n);
     Select& offset(std::int64_t n);
 

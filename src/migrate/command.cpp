@@ -78,6 +78,7 @@ private:
     std::function<int()> action_;
     MoveOptions move_;
     std::string message_;
+    bool from_empty_ = false;
     std::vector<std::string> renames_, revisions_;
     bool verbose_ = false, checkfirst_ = false;
 
@@ -93,6 +94,9 @@ private:
         auto* migrate = app.add_subcommand("migrate", "autogenerate a revision: models vs the live database");
         migrate->add_option("-m,--message", message_, "what the revision does")->required();
         migrate->add_option("--rename", renames_, "table.old:new (column) or old:new (table): write a rename, not drop + add");
+        migrate->add_flag("--from-empty", from_empty_,
+                          "write the first revision as if the database were empty (its tables exist already: "
+                          "then stamp head)");
         on(migrate, [this] { return autogenerate(); });
         auto* revision = app.add_subcommand("revision", "create an empty revision to write by hand");
         revision->add_option("-m,--message", message_, "what the revision does")->required();
@@ -217,7 +221,23 @@ private:
         require_at_head(s, session->runner);
         std::vector<Rename> renames;
         for (const auto& r : renames_) renames.push_back(parse_rename(r));
-        Changes changes = compare_metadata(target(), inspect(conn), renames);
+        MetaData database = from_empty_ ? MetaData() : inspect(conn);
+        if (from_empty_ && !s.empty())
+            throw MigrationError("--from-empty writes the first revision, and the repository has revisions already (head " +
+                                 label(s.heads()) + ")");
+        // A first revision written against tables made outside migrations
+        // (create_all) would not create them: a fresh database could never be
+        // built from the repository.
+        if (s.empty() && !database.tables().empty()) {
+            std::vector<std::string> names;
+            for (const auto* t : database.sorted_tables()) names.push_back(t->name());
+            throw MigrationError("the repository has no revision yet and the database at " +
+                                 session->db.url().masked() + " already has tables (" + join_ids(names) +
+                                 "); write the first revision as if the database were empty with " +
+                                 hint("migrate --from-empty -m \"initial\"") + ", then mark this database as up to "
+                                 "date with " + hint("stamp head"));
+        }
+        Changes changes = compare_metadata(target(), database, renames);
         if (changes.empty()) {
             io_.out << "No changes detected\n";
             return 0;

@@ -61,7 +61,7 @@ sql::Select base_select(const QuerySpec& q, SessionImpl& s) {
     }
     for (auto& j : q.raw_joins) sel.join(j);
     for (auto& c : q.conditions) sel.where(c);
-    for (auto& o : q.ordering) sel.order_by(o.expr, o.descending);
+    for (auto& o : q.ordering) sel.order_by(o);
     sel.limit_n = q.limit;
     sel.offset_n = q.offset;
     return sel;

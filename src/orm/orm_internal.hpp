@@ -106,6 +106,7 @@ public:
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
     int flush_order = 0;          // position of the table in foreign-key order
+    std::vector<RelationshipMember> relationship_members;  // every HasMany / BelongsTo of the struct
     // (association table, column) pairs whose rows reference this model's key.
     std::vector<std::pair<std::string, std::string>> association_refs;
 
@@ -154,6 +155,7 @@ public:
 private:
     void finalize_once();
     void resolve_relationship(PendingRelationship& p);
+    void check_relationship_members() const;
     void check_finalized() const;
 };
 
@@ -290,6 +292,8 @@ public:
     // members' values are void (a rollback), not the program's changes.
     void expire_all(bool rolled_back);
     [[noreturn]] void vanish(RecordBase& r);
+    // Session::merge: the session's object for `source`'s key, given its state (merge.cpp).
+    RecordBase* merge(const RecordBase& source);
     std::vector<RecordBase*> run_select(const Mapper& m, const sql::Compiled& c);
 
     // Unit of work.
@@ -368,6 +372,8 @@ constexpr long kSessionReferencesToFirstStore = 2;
 std::size_t release_cached_blocks();
 
 SessionImpl& live_session(const RecordBase& r, const char* what);
+// `r` is not in this session: says whether it is detached (merge it) or in another session (merge.cpp).
+[[noreturn]] void throw_not_in_session(const RecordBase& r);
 SessionImpl& session_of(const Store* store);
 
 // The other side of a relationship change, in memory only (relationship.cpp).

@@ -20,16 +20,29 @@ void throw_null_handle(const std::type_info& type) {
 
 namespace {
 
-std::string class_name_of(const std::type_info& type) {
+// The type's full name ("strata::HasMany<todo::Task>").
+std::string full_name_of(const std::type_info& type) {
     int status = 0;
     char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
     std::string name = status == 0 && demangled ? demangled : type.name();
     std::free(demangled);
+    return name;
+}
+
+std::string class_name_of(const std::type_info& type) {
+    std::string name = full_name_of(type);
     auto colon = name.rfind("::");
     return colon == std::string::npos ? name : name.substr(colon + 2);
 }
 
 std::string type_display(const SqlType& t) { return t.to_string(); }
+
+thread_local RelationshipCensus* current_census = nullptr;
+
+std::string ordinal(std::size_t n) {
+    static const char* const suffix[] = {"th", "st", "nd", "rd"};
+    return std::to_string(n) + (n % 100 / 10 != 1 && n % 10 <= 3 ? suffix[n % 10] : "th");
+}
 
 }  // namespace
 
@@ -49,6 +62,35 @@ std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::stri
     r.metadata.table(table);
     r.mappers.push_back(std::move(m));
     return r.mappers.size() - 1;
+}
+
+RelationshipCensus::RelationshipCensus() : outer_(current_census) {
+    current_census = this;
+    running_relationship_censuses.fetch_add(1, std::memory_order_relaxed);
+}
+
+RelationshipCensus::~RelationshipCensus() {
+    running_relationship_censuses.fetch_sub(1, std::memory_order_relaxed);
+    current_census = outer_;
+}
+
+std::vector<RelationshipMember> RelationshipCensus::members_in(const void* object, std::size_t size) const {
+    std::vector<RelationshipMember> out;
+    const auto begin = reinterpret_cast<std::uintptr_t>(object);
+    for (const Seen& s : seen_) {
+        const auto at = reinterpret_cast<std::uintptr_t>(s.address);
+        if (at >= begin && at < begin + size) out.push_back({static_cast<std::ptrdiff_t>(at - begin), s.type});
+    }
+    return out;
+}
+
+void note_relationship_member(const void* member, const std::type_info& type) {
+    if (current_census) current_census->seen_.push_back({member, &type});
+}
+
+void declare_relationship_members(RegistryImpl& r, std::size_t model, std::vector<RelationshipMember> members) {
+    std::lock_guard lock(r.mutex);
+    r.mappers.at(model)->relationship_members = std::move(members);
 }
 
 void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl) {
@@ -279,6 +321,30 @@ void RegistryImpl::resolve_relationship(PendingRelationship& p) {
     }
 }
 
+// Every HasMany / BelongsTo member of a mapped struct must be mapped: one the
+// registry does not know would take objects and store nothing.
+void RegistryImpl::check_relationship_members() const {
+    for (auto& m : mappers) {
+        std::size_t position = 0;
+        for (const RelationshipMember& member : m->relationship_members) {
+            ++position;
+            const bool mapped = std::any_of(m->relationships.begin(), m->relationships.end(), [&](const auto& rel) {
+                return rel->key.offset == member.offset;
+            });
+            if (mapped) continue;
+            const std::string type = full_name_of(*member.type);
+            const bool collection = type.starts_with("strata::HasMany<");
+            throw ConfigError(
+                "strata: " + m->class_name + " has a " + type + " member that is not mapped (its " + ordinal(position) +
+                " relationship member, at byte offset " + std::to_string(member.offset) + "): " +
+                (collection ? "declare it with has_many(&" + m->class_name + "::member, &Other::backref) or "
+                              "many_to_many(...), or name it as the backref of the other side's many_to_many()"
+                            : "declare it with belongs_to(&" + m->class_name + "::member, &" + m->class_name +
+                                  "::key_member), or name it as the backref of the other side's has_many()"));
+        }
+    }
+}
+
 void RegistryImpl::finalize_once() {
     std::lock_guard lock(mutex);
     if (finalized) return;
@@ -298,6 +364,7 @@ void RegistryImpl::finalize_once() {
                           [](const PendingRelationship& p) { return p.decl.kind == RelationshipKind::ManyToOne; });
     for (auto& p : pending) resolve_relationship(p);
     pending.clear();
+    check_relationship_members();
     auto order = metadata.sorted_tables();
     for (auto& m : mappers)
         for (std::size_t i = 0; i < order.size(); ++i)

@@ -74,7 +74,8 @@ namespace {
 
 void check_same_session(const RecordBase& owner, const RecordBase& item) {
     if (item.store != owner.store)
-        throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner));
+        throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner) +
+                    "; session.merge(object) gives this session's object for it");
 }
 
 }  // namespace

@@ -650,8 +650,7 @@ std::shared_ptr<RecordBase> Session::add_record(std::unique_ptr<RecordBase> reco
 
 void Session::add_existing(RecordBase* r) {
     if (!r) detail::throw_null_handle(typeid(void));
-    if (r->store != impl_->store.get())
-        throw Error("strata: " + detail::repr_record(r) + " belongs to another session");
+    if (r->store != impl_->store.get()) detail::throw_not_in_session(*r);
     if (r->state == RecordState::Deleted) impl_->refuse_deleted(*r);
     if (r->state == RecordState::Vanished) detail::throw_vanished(*r);
     if (r->state == RecordState::Transient) {
@@ -675,7 +674,7 @@ RecordBase* Session::get_record(const std::type_info& type, std::int64_t pk) {
 
 void Session::remove_record(RecordBase* r) {
     if (!r) detail::throw_null_handle(typeid(void));
-    if (r->store != impl_->store.get()) throw Error("strata: " + detail::repr_record(r) + " belongs to another session");
+    if (r->store != impl_->store.get()) detail::throw_not_in_session(*r);
     impl_->mark_deleted(r);
 }
 

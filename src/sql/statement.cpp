@@ -26,8 +26,10 @@ Select& Select::where(const Expr& condition) {
     return *this;
 }
 
-Select& Select::order_by(const Expr& e, bool descending) {
-    ordering.push_back({e, descending});
+Select& Select::order_by(const Expr& e, bool descending) { return order_by(Order{e, descending}); }
+
+Select& Select::order_by(const Order& o) {
+    ordering.push_back(o);
     return *this;
 }
 
@@ -82,6 +84,9 @@ void Select::compile_into(Compiler& c) const {
         c.text(i == 0 ? " ORDER BY " : ", ");
         c.expr(ordering[i].expr);
         if (ordering[i].descending) c.text(" DESC");
+        // The same words on both backends (SQLite since 3.30).
+        if (ordering[i].nulls == NullsOrder::First) c.text(" NULLS FIRST");
+        if (ordering[i].nulls == NullsOrder::Last) c.text(" NULLS LAST");
     }
     if (limit_n) {
         c.text(" LIMIT ");

@@ -1,0 +1,46 @@
+// The C++ blocks of docs/ other than the ORM guide (orm_docs_examples.cpp) and
+// the complete programs (docs_programs/): compiled and run here, on every
+// backend where a database is involved. docs_test.cpp checks that each block
+// of docs/*.md still appears in one of these files.
+#include <chrono>
+#include <string_view>
+
+#include "support.hpp"
+
+namespace docs_examples {
+namespace {
+
+TEST(DocsTypes, LiteralsOfEachType) {
+    using namespace std::chrono;
+    strata::DateTime at = sys_days{2025y / 3 / 2} + 14h + 30min + 5s + 250ms;   // 2025-03-02 14:30:05.250000 UTC
+    strata::DateTime stamp = strata::now();                                      // now, UTC, whole microseconds
+    strata::Date day = sys_days{2025y / 3 / 2};                                  // 2025-03-02
+    strata::Time tea{16h + 30min};                                               // 16:30:00
+    strata::Blob bytes{std::string_view("\x00\xff", 2)};                        // two bytes, a NUL first
+
+    EXPECT_EQ(strata::format_datetime(at), "2025-03-02 14:30:05.250000");
+    EXPECT_GT(stamp, at);
+    EXPECT_EQ(strata::format_date(day), "2025-03-02");
+    EXPECT_EQ(strata::format_time(tea), "16:30:00.000000");
+    EXPECT_EQ(bytes.bytes, (std::vector<std::uint8_t>{0x00, 0xff}));
+}
+
+class DocsPostgresql : public strata::testing::BackendTest {};
+
+TEST_P(DocsPostgresql, PoolOptions) {
+    const std::string url = this->url();
+    strata::DatabaseOptions options;
+    options.pool.size = 5;                                   // connections kept open
+    options.pool.max_overflow = 10;                          // extra ones under load, closed when returned
+    options.pool.timeout = std::chrono::milliseconds(30000); // then OperationalError "pool ... exhausted"
+    options.pool.pre_ping = true;                            // a round trip before each checkout
+    auto db = strata::Database::open(url, options);
+    auto conn = db.connect();                                // PooledConnection, returned on destruction
+    conn->execute("CREATE TABLE t (x INTEGER)");
+    EXPECT_TRUE(strata::has_table(*conn, "t"));
+}
+
+STRATA_INSTANTIATE_BACKENDS(DocsPostgresql);
+
+}  // namespace
+}  // namespace docs_examples
