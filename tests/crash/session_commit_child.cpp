@@ -44,7 +44,7 @@ void map_models(strata::Registry& r) {
         .column(&Entry::id, "id", strata::primary_key())
         .column(&Entry::amount, "amount")
         .column(&Entry::memo, "memo", strata::String(60))
-        .column(&Entry::account_id, "account_id", strata::foreign_key("account.id"));
+        .column(&Entry::account_id, "account_id", strata::foreign_key("account.id"), strata::index());
 }
 
 constexpr std::int64_t kOldRows = 1000;      // per table
