@@ -20,6 +20,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -202,7 +203,10 @@ std::string checksum(Connection& conn, const std::string& table, const std::vect
 
 std::string version_of(Connection& conn) {
     if (!has_table(conn, migrate::kVersionTable)) return "<no version table>";
-    return row_text(conn, "SELECT version_num FROM " + std::string(migrate::kVersionTable));
+    auto st = conn.prepare("SELECT version_num FROM " + std::string(migrate::kVersionTable) + " ORDER BY version_num");
+    std::string versions;   // every row: a run that left two would show as "a1,a2"
+    while (st->step()) versions += (versions.empty() ? "" : ",") + std::string(st->get_text(0));
+    return versions;
 }
 
 std::string schema_differences(const MetaData& expected, Connection& conn) {
@@ -406,7 +410,9 @@ protected:
 TEST_P(CrashBackup, KilledBackupLeavesNoPartialBackup) {
     if (!is_sqlite()) {
         // --backup is SQLite's (VACUUM INTO); PostgreSQL refuses it and changes nothing.
-        ASSERT_NO_FATAL_FAILURE(prepare());
+        fs::create_directories(basedir());
+        write_repository(basedir() / "migrations");
+        ASSERT_NO_FATAL_FAILURE(run_ok(microblog({"upgrade", "a1"})));
         Child c = run(microblog({"upgrade", "--backup"}), log());
         EXPECT_EQ(c.exit_code, 1) << c.describe();
         EXPECT_NE(c.output.find("--backup works on SQLite only"), std::string::npos) << c.output;
@@ -511,6 +517,22 @@ TEST_P(CrashSession, KilledCommitLeavesOldOrNewRows) {
         ASSERT_EQ(next.exit_code, 0) << "the run after a kill " << at << ": " << next.describe();
         ASSERT_EQ(which("the run after a kill " + at, false), Which::New);
     }
+}
+
+// A misspelt failpoint must not run a crash test that crashes nothing: the
+// first connection refuses it, before any statement.
+TEST_P(CrashSession, UnknownFailpointIsAConfigError) {
+    for (const auto& [spec, message] : std::vector<std::pair<std::string, std::string>>{
+             {"kill-before-statment:3", "STRATA_FAILPOINT='kill-before-statment:3' is not a failpoint (expected "
+                                        "kill-before-statement:N or count-statements)"},
+             {"kill-before-statement:0", "STRATA_FAILPOINT='kill-before-statement:0': N must be a whole number from 1 up"},
+             {"kill-before-statement:3x", "STRATA_FAILPOINT='kill-before-statement:3x': N must be a whole number from 1 up"}}) {
+        Child c = run(with_failpoint(child("create"), spec), log());
+        EXPECT_EQ(c.exit_code, 1) << c.describe();
+        EXPECT_EQ(c.output, "error: " + message + "\n");
+    }
+    auto conn = open_connection();
+    EXPECT_FALSE(has_table(*conn, "account")) << "nothing ran";
 }
 
 STRATA_INSTANTIATE_BACKENDS(CrashSession);
