@@ -84,7 +84,8 @@ public:
 
 protected:
     Statement(const Connection& conn, std::string sql) : conn_(conn), sql_(std::move(sql)) {}
-    // Drivers call these so STRATA_ECHO logs each execution with its parameters.
+    // Drivers call these so STRATA_ECHO logs each execution with its parameters
+    // (and STRATA_FAILPOINT counts it: docs/architecture.md, "Crash testing").
     void note_bind(int index, const Value& value);
     void note_execute();      // call at the first step() after a reset
     void note_reset() { executed_ = false; }
@@ -201,7 +202,8 @@ public:
 
     bool echo() const { return options_.echo; }
     void set_echo(bool on) { options_.echo = on; }
-    // Writes one statement and its parameters to stderr when echo is on.
+    // Drivers call this just before sending a statement that is not a prepared
+    // Statement's run: writes it to stderr when echo is on, counts it for STRATA_FAILPOINT.
     void log_statement(std::string_view sql, std::span<const Value> params = {}) const;
 
     // Statements in the cache (free and checked out); for tests and tuning.

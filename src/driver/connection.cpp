@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "driver/drivers.hpp"
+#include "driver/failpoint.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 
@@ -49,6 +50,7 @@ bool echo_from_environment() {
 }
 
 Connection::Connection(ConnectionOptions options) : options_(options), cache_(std::make_unique<Cache>()) {
+    failpoint::arm_from_environment();
     if (echo_from_environment()) options_.echo = true;
 }
 
@@ -157,8 +159,8 @@ bool Connection::ping() {
     }
 }
 
-void Connection::log_statement(std::string_view sql, std::span<const Value> params) const {
-    if (!options_.echo) return;
+namespace {
+void write_echo(std::string_view sql, std::span<const Value> params) {
     std::string line = "[strata] ";
     line += sql;
     if (!params.empty()) {
@@ -168,6 +170,12 @@ void Connection::log_statement(std::string_view sql, std::span<const Value> para
     }
     line += "\n";
     std::fputs(line.c_str(), stderr);
+}
+}  // namespace
+
+void Connection::log_statement(std::string_view sql, std::span<const Value> params) const {
+    failpoint::before_statement(sql);
+    if (options_.echo) write_echo(sql, params);
 }
 
 // --- Statement ------------------------------------------------------------
@@ -190,7 +198,8 @@ void Statement::note_bind(int index, const Value& value) {
 
 void Statement::note_execute() {
     executed_ = true;
-    if (conn_.echo()) conn_.log_statement(sql_, echo_params_);
+    failpoint::before_statement(sql_);
+    if (conn_.echo()) write_echo(sql_, echo_params_);
 }
 
 Value Statement::get_value(int col, TypeKind kind) const {

@@ -1,8 +1,11 @@
 // src/migrate/command.cpp — the `db` command line (CLI11 stays in this file).
 #include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "migrate/autogenerate.hpp"
@@ -298,19 +301,50 @@ private:
         return 0;
     }
 
+    // VACUUM INTO a temporary name, then fsync and rename: a crash or a full
+    // disk mid-copy leaves no file named like a backup (only a stale
+    // *.incomplete, removed by the next --backup that picks the same name).
     void backup(const Database& db) {
         const Url& url = db.url();
         if (url.backend != "sqlite") throw MigrationError("--backup works on SQLite only (use pg_dump for PostgreSQL)");
         if (url.is_sqlite_memory()) throw MigrationError("--backup: an in-memory database has no file to copy");
+        const fs::path target = unused_backup_name(url.database);
+        const fs::path partial = target.string() + ".incomplete";
+        fs::remove(partial);
+        try {
+            auto conn = db.connect();
+            // VACUUM INTO writes a consistent copy even while others use the file.
+            auto stmt = conn->prepare("VACUUM INTO " + conn->dialect().placeholder(1));
+            stmt->bind(1, Value(partial.string()));
+            stmt->execute();
+            sync_to_disk(partial);
+            fs::rename(partial, target);
+            sync_to_disk(target.parent_path().empty() ? fs::path(".") : target.parent_path());
+        } catch (...) {
+            std::error_code ignored;
+            fs::remove(partial, ignored);
+            throw;
+        }
+        io_.out << "Backed up the database to " << target.string() << "\n";
+    }
+
+    // <file>.<UTC timestamp>.bak, or <file>.<UTC timestamp>-2.bak, -3... when
+    // a backup was already taken in the same second.
+    static fs::path unused_backup_name(const std::string& database) {
         std::string stamp = utc_timestamp();
         std::erase_if(stamp, [](char c) { return c == ':' || c == '-'; });
-        fs::path target = url.database + "." + stamp + ".bak";
-        auto conn = db.connect();
-        // VACUUM INTO writes a consistent copy even while others use the file.
-        auto stmt = conn->prepare("VACUUM INTO " + conn->dialect().placeholder(1));
-        stmt->bind(1, Value(target.string()));
-        stmt->execute();
-        io_.out << "Backed up the database to " << target.string() << "\n";
+        fs::path target = database + "." + stamp + ".bak";
+        for (int n = 2; fs::exists(target); ++n) target = database + "." + stamp + "-" + std::to_string(n) + ".bak";
+        return target;
+    }
+
+    // fsync a file or a folder (the folder makes a rename durable).
+    static void sync_to_disk(const fs::path& path) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        const bool ok = fd >= 0 && ::fsync(fd) == 0;
+        const int saved = errno;
+        if (fd >= 0) ::close(fd);
+        if (!ok) throw MigrationError("--backup: cannot sync '" + path.string() + "' to disk: " + std::strerror(saved));
     }
 
     bool confirm(const std::vector<DataLoss>& losses) {
