@@ -297,7 +297,7 @@ pid_t spawn_upgrade(const DbContext& ctx, const std::filesystem::path& log) {
     std::istringstream in;
     int code = 1;
     try {
-        code = db_run(ctx, {"upgrade"}, DbStreams{out, out, in, false});
+        code = db_run(ctx, {"upgrade", "--yes"}, DbStreams{out, out, in, false});
     } catch (...) {
     }
     out.flush();

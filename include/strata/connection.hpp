@@ -144,8 +144,13 @@ public:
     // A prepared statement for this SQL text, from the cache when one is free.
     // Placeholders are the dialect's ("?" on SQLite, "$1" on PostgreSQL).
     StatementHandle prepare(std::string_view sql);
-    // Runs SQL with no parameters and no result (may hold several statements).
+    // Runs one SQL statement with no parameters; rows it returns are ignored.
+    // Text holding a second statement is a ProgrammingError (nothing runs), so
+    // text that reaches SQL from a file or a user can never smuggle one in.
     virtual void execute(std::string_view sql) = 0;
+    // Runs text that may hold several statements, in order. Only for SQL a
+    // person wrote as a script on purpose (a migration's `execute` op).
+    virtual void execute_script(std::string_view sql) = 0;
     // Convenience: prepare, bind, run; returns rows changed.
     std::int64_t execute(std::string_view sql, std::span<const Value> params);
 

@@ -166,4 +166,13 @@ const Dialect& dialect_named(std::string_view name) {
     throw ConfigError("unknown dialect '" + std::string(name) + "' (expected sqlite or postgresql)");
 }
 
+const Dialect& strictest_identifier_dialect() {
+    const Dialect* strictest = nullptr;
+    for (const Dialect* d : {&sqlite_dialect(), &postgresql_dialect()}) {
+        std::size_t limit = d->max_identifier_length();
+        if (limit && (!strictest || limit < strictest->max_identifier_length())) strictest = d;
+    }
+    return strictest ? *strictest : sqlite_dialect();
+}
+
 }  // namespace strata

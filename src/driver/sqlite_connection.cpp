@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <unordered_map>
 
 #include "driver/drivers.hpp"
@@ -210,8 +211,10 @@ public:
     SqliteConnection(const Url& url, const ConnectionOptions& options) : Connection(options) {
         std::string path = url.is_sqlite_memory() ? ":memory:" : url.database;
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        // ?mode=ro|rw|rwc as in SQLite's URI filenames (parse_url refuses other values).
         auto mode = url.query.find("mode");
         if (mode != url.query.end() && mode->second == "ro") flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+        if (mode != url.query.end() && mode->second == "rw") flags &= ~SQLITE_OPEN_CREATE;
         int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
         if (rc != SQLITE_OK) {
             std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -240,13 +243,27 @@ public:
     void execute(std::string_view sql) override {
         log_statement(sql);
         if (is_transaction_control(sql)) return run_control(sql);
+        sqlite3_stmt* raw = nullptr;
+        const char* tail = nullptr;
+        int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
+        if (rc != SQLITE_OK) throw_sqlite(db_, rc, std::string(sql));
+        std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+        if (!only_comments(tail, sql.data() + sql.size())) throw ProgrammingError(kOneStatementOnly, std::string(sql));
+        if (!stmt) return;   // nothing but whitespace and comments
+        while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+        }
+        if (rc != SQLITE_DONE) throw_sqlite(db_, rc, std::string(sql));
+    }
+    using Connection::execute;
+
+    void execute_script(std::string_view sql) override {
+        log_statement(sql);
         std::string text(sql);
         char* err = nullptr;
         int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
         if (err) sqlite3_free(err);
         if (rc != SQLITE_OK) throw_sqlite(db_, rc, text);
     }
-    using Connection::execute;
 
     void begin() override {
         // IMMEDIATE takes the write lock up front: two writers then queue on
@@ -274,15 +291,32 @@ protected:
         int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
         if (rc != SQLITE_OK) throw_sqlite(db_, rc, std::string(sql));
         if (!stmt) throw ProgrammingError("the statement is empty", std::string(sql));
-        std::string_view rest(tail, sql.data() + sql.size() - tail);
-        if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+        if (!only_comments(tail, sql.data() + sql.size())) {
             sqlite3_finalize(stmt);
-            throw ProgrammingError("prepare() takes one statement; use execute() for a script", std::string(sql));
+            throw ProgrammingError(kOneStatementOnly, std::string(sql));
         }
         return std::make_unique<SqliteStatement>(*this, db_, stmt, std::string(sql));
     }
 
 private:
+    // Whether what follows a prepared statement is empty to SQLite: only
+    // whitespace, comments and ';' (asked of SQLite's own parser, which
+    // prepares nothing from such text).
+    bool only_comments(const char* begin, const char* end) const {
+        while (begin && begin < end) {
+            sqlite3_stmt* next = nullptr;
+            const char* tail = nullptr;
+            if (sqlite3_prepare_v2(db_, begin, static_cast<int>(end - begin), &next, &tail) != SQLITE_OK) return false;
+            if (next) {
+                sqlite3_finalize(next);
+                return false;
+            }
+            if (tail == begin) return true;
+            begin = tail;
+        }
+        return true;
+    }
+
     // BEGIN / COMMIT / ROLLBACK / SAVEPOINT run once or twice per session:
     // parsing them each time cost more than the SELECT of a get() by key.
     static bool is_transaction_control(std::string_view sql) {

@@ -193,7 +193,7 @@ private:
         MetaData md = target();
         auto db = open();
         auto conn = db.connect();
-        auto existing = table_names(*conn);
+        auto existing = table_names(*conn, s ? s->inspect_options() : InspectOptions{});
         if (!existing.empty() && !checkfirst_)
             throw MigrationError("the database at " + db.url().masked() + " already has tables (" +
                                  join_ids(existing) + "); use --checkfirst to create only the missing ones");
@@ -217,7 +217,7 @@ private:
         require_at_head(s, session->runner);
         std::vector<Rename> renames;
         for (const auto& r : renames_) renames.push_back(parse_rename(r));
-        Changes changes = compare_metadata(target(), inspect(conn), renames);
+        Changes changes = compare_metadata(target(), inspect(conn, s.inspect_options()), renames);
         if (changes.empty()) {
             io_.out << "No changes detected\n";
             return 0;
@@ -294,15 +294,16 @@ private:
     }
 
     bool confirm(const std::vector<DataLoss>& losses) {
-        io_.out << "This migration destroys data:\n";
+        io_.out << "This migration destroys data or runs SQL that cannot be checked:\n";
         for (const auto& l : losses) {
             io_.out << "  " << l.op << " (revision " << l.revision << ", " << l.location << "): ";
-            if (l.column.empty()) io_.out << l.rows << " rows in " << l.table << " will be deleted\n";
+            if (l.raw_sql) io_.out << "raw SQL, cannot be checked\n";
+            else if (l.column.empty()) io_.out << l.rows << " rows in " << l.table << " will be deleted\n";
             else io_.out << l.rows << " rows of " << l.table << " hold a value in " << l.column << "\n";
         }
         if (move_.yes) return true;
         if (!io_.interactive) {
-            io_.err << "Refusing to destroy data without a terminal to ask; pass --yes to proceed\n";
+            io_.err << "Refusing to go on without a terminal to ask; pass --yes to proceed\n";
             return false;
         }
         io_.out << "Continue? [y/N] " << std::flush;
@@ -387,7 +388,7 @@ private:
                     << hint("upgrade") << "\n";
             status = 1;
         }
-        Changes changes = compare_metadata(target(), inspect(*session->conn));
+        Changes changes = compare_metadata(target(), inspect(*session->conn, s.inspect_options()));
         if (changes.empty()) {
             io_.out << "No changes detected\n";
             return status;

@@ -8,9 +8,14 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "migrate/operations.hpp"
 
 namespace strata::migrate {
+
+// The version table's column holds this many characters.
+inline constexpr std::size_t kMaxRevisionIdLength = 32;
 
 struct Revision {
     std::string id;
@@ -29,6 +34,13 @@ struct Revision {
     std::string down_revision_location() const;
 };
 
+// Parses YAML text (errors as path:line:col) and checks it as every strata
+// file must be: no duplicate keys, text valid UTF-8 without NUL bytes.
+YAML::Node load_yaml(const std::string& text, const std::filesystem::path& path);
+// Why a name cannot be used as an identifier on every backend (a control
+// character, longer than PostgreSQL's 63 bytes), or "" when it can.
+std::string identifier_problem(const std::string& name);
+
 // Reads and validates one file (YAML syntax, fields, op names, types).
 Revision read_revision_file(const std::filesystem::path& path);
 // Same, from text; `path` is only used in messages.
@@ -38,6 +50,10 @@ Revision parse_revision(const std::string& text, const std::filesystem::path& pa
 std::string format_revision(const Revision& revision);
 // Writes `<id>_<slug>.yaml` into versions_dir and returns its path.
 std::filesystem::path write_revision_file(const std::filesystem::path& versions_dir, Revision& revision);
+
+// Text for a terminal: control characters (newline, escape, …) written as
+// \n, \x1b, … so a message cannot move the cursor or fake output lines.
+std::string escape_control(std::string_view text);
 
 // "Add about_me!" -> "add_about_me" (file name part).
 std::string slugify(const std::string& message);

@@ -49,7 +49,8 @@ struct Hooks {
     virtual ~Hooks() = default;
     virtual void revision(const Revision&, bool /*upgrade*/) {}
     virtual void op(const Revision&, const Step&, const MetaData& /*before*/) {}
-    virtual void sql(const std::string&) {}
+    // One statement, or (script) the text of an `execute` op, which may hold several.
+    virtual void sql(const std::string& /*statement*/, bool /*script*/) {}
     virtual void version(bool /*insert*/, const std::string& /*id*/) {}
     virtual void opaque(MetaData&) {}   // after raw SQL: the schema may have changed
     // Around the statements of a SQLite table rebuild (one op or a group).
@@ -104,7 +105,8 @@ void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t 
         statements = render_batch(ops, dialect, before);
     }
     if (rebuilt) hooks.rebuild_begins(*rebuilt);
-    for (const auto& sql : statements) hooks.sql(sql);
+    const bool script = end == k + 1 && std::holds_alternative<Execute>(steps[k].op);
+    for (const auto& sql : statements) hooks.sql(sql, script);
     if (rebuilt) hooks.rebuild_ends(*rebuilt);
     if (end == k + 1) {
         migrate::apply(steps[k].op, schema);
@@ -145,11 +147,11 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
     }
 }
 
-std::string delete_version_sql(const Dialect& d, const std::string& value) {
-    return "DELETE FROM " + d.quote(kVersionTable) + " WHERE " + d.quote("version_num") + " = " + value;
+std::string delete_version_sql(const Dialect& d, const std::string& table, const std::string& value) {
+    return "DELETE FROM " + d.quote(table) + " WHERE " + d.quote("version_num") + " = " + value;
 }
-std::string insert_version_sql(const Dialect& d, const std::string& value) {
-    return "INSERT INTO " + d.quote(kVersionTable) + " (" + d.quote("version_num") + ") VALUES (" + value + ")";
+std::string insert_version_sql(const Dialect& d, const std::string& table, const std::string& value) {
+    return "INSERT INTO " + d.quote(table) + " (" + d.quote("version_num") + ") VALUES (" + value + ")";
 }
 
 // Runs one statement that may return rows (PRAGMAs, SELECT of a lock) and ignores them.
@@ -268,9 +270,9 @@ void check_foreign_keys(Connection& conn) {
                              " rows):" + problems);
 }
 
-void ensure_version_table(Connection& conn) {
-    if (has_table(conn, kVersionTable)) return;
-    for (const auto& sql : conn.dialect().create_table(version_table())) conn.execute(sql);
+void ensure_version_table(Connection& conn, const std::string& table) {
+    if (has_table(conn, table)) return;
+    for (const auto& sql : conn.dialect().create_table(version_table(table))) conn.execute(sql);
 }
 
 // Executes the walk on the live database.
@@ -278,7 +280,9 @@ struct LiveHooks : Hooks {
     Connection& conn;
     RunResult& result;
     const RunOptions& options;
-    LiveHooks(Connection& c, RunResult& r, const RunOptions& o) : conn(c), result(r), options(o) {}
+    std::string table;   // the version table
+    LiveHooks(Connection& c, RunResult& r, const RunOptions& o, std::string version_table)
+        : conn(c), result(r), options(o), table(std::move(version_table)) {}
 
     void revision(const Revision& rev, bool upgrade) override {
         ++result.revisions_run;
@@ -288,16 +292,18 @@ struct LiveHooks : Hooks {
                                : "Running downgrade " + rev.id + " -> " + (parents.empty() ? "base" : parents) +
                                      ", " + rev.message);
     }
-    void sql(const std::string& statement) override {
-        conn.execute(statement);
+    void sql(const std::string& statement, bool script) override {
+        if (script) conn.execute_script(statement);
+        else conn.execute(statement);
         result.statements.push_back(statement);
     }
     void version(bool insert, const std::string& id) override {
         const Dialect& d = conn.dialect();
         std::vector<Value> params{Value(id)};
-        conn.execute(insert ? insert_version_sql(d, d.placeholder(1)) : delete_version_sql(d, d.placeholder(1)), params);
+        conn.execute(insert ? insert_version_sql(d, table, d.placeholder(1)) : delete_version_sql(d, table, d.placeholder(1)),
+                     params);
     }
-    void opaque(MetaData& schema) override { schema = inspect(conn); }
+    void opaque(MetaData& schema) override { schema = inspect(conn, InspectOptions{{table}}); }
     void finished(const Revision&) override {
         if (conn.dialect().name() == "sqlite") check_foreign_keys(conn);
     }
@@ -328,10 +334,17 @@ struct LiveHooks : Hooks {
     }
 };
 
-// Collects the destructive ops of a plan (rendering nothing).
+// Collects the destructive ops of a plan (rendering nothing), and the raw
+// SQL that runs on this dialect, which no one can check.
 struct LossHooks : Hooks {
+    std::string_view dialect;
+    explicit LossHooks(std::string_view d) : dialect(d) {}
     std::vector<DataLoss> losses;
     void op(const Revision& rev, const Step& step, const MetaData& before) override {
+        if (auto* raw = std::get_if<Execute>(&step.op)) {
+            if (raw->for_dialect(dialect)) losses.push_back({rev.id, location(rev, step), describe(step.op), {}, {}, -1, true});
+            return;
+        }
         if (!is_destructive(step.op, before)) return;
         DataLoss loss{rev.id, location(rev, step), describe(step.op), {}, {}, -1};
         if (auto* dt = std::get_if<DropTable>(&step.op)) loss.table = dt->table;
@@ -345,6 +358,7 @@ struct LossHooks : Hooks {
 void count_losses(Connection& conn, const MetaData& start, std::vector<DataLoss>& losses) {
     const Dialect& d = conn.dialect();
     for (auto& loss : losses) {
+        if (loss.raw_sql) continue;
         const Table* t = start.find(loss.table);
         if (!t || (!loss.column.empty() && !t->find_column(loss.column))) continue;
         std::string sql = "SELECT COUNT(*) FROM " + d.quote(loss.table);
@@ -358,11 +372,11 @@ MigrationError rolled_back(const Error& e, const std::vector<std::string>& start
                           revision_label(start) + ".");
 }
 
-std::vector<std::string> read_heads(Connection& conn) {
+std::vector<std::string> read_heads(Connection& conn, const std::string& table) {
     std::vector<std::string> out;
-    if (!has_table(conn, kVersionTable)) return out;
+    if (!has_table(conn, table)) return out;
     const Dialect& d = conn.dialect();
-    auto stmt = conn.prepare("SELECT " + d.quote("version_num") + " FROM " + d.quote(kVersionTable) + " ORDER BY " +
+    auto stmt = conn.prepare("SELECT " + d.quote("version_num") + " FROM " + d.quote(table) + " ORDER BY " +
                              d.quote("version_num"));
     while (stmt->step()) out.emplace_back(stmt->get_text(0));
     return out;
@@ -373,7 +387,9 @@ std::vector<std::string> read_heads(Connection& conn) {
 struct OfflineHooks : Hooks {
     const Dialect& d;
     OfflineScript& script;
-    OfflineHooks(const Dialect& dialect, OfflineScript& s) : d(dialect), script(s) {}
+    std::string table;   // the version table
+    OfflineHooks(const Dialect& dialect, OfflineScript& s, std::string version_table)
+        : d(dialect), script(s), table(std::move(version_table)) {}
 
     void revision(const Revision& rev, bool upgrade) override {
         script.text += "\n-- " + std::string(upgrade ? "Running upgrade " : "Running downgrade ") + rev.id + ": " +
@@ -386,13 +402,13 @@ struct OfflineHooks : Hooks {
         script.text += "-- (a rebuild of " + table +
                        ": `db upgrade` creates its triggers again; this script cannot see them)\n";
     }
-    void sql(const std::string& statement) override {
+    void sql(const std::string& statement, bool) override {
         script.text += statement + ";\n";
         script.statements.push_back(statement);
     }
     void version(bool insert, const std::string& id) override {
         std::string value = d.literal(Value(id));
-        script.text += (insert ? insert_version_sql(d, value) : delete_version_sql(d, value)) + ";\n";
+        script.text += (insert ? insert_version_sql(d, table, value) : delete_version_sql(d, table, value)) + ";\n";
     }
 };
 
@@ -418,9 +434,9 @@ OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const st
     if (sqlite) script.text += "PRAGMA foreign_keys = OFF;\n";
     script.text += "BEGIN;\n";
     if (start.empty() && upgrade)
-        for (const auto& sql : d.create_table(version_table())) script.text += sql + ";\n";
+        for (const auto& sql : d.create_table(version_table(scripts.version_table()))) script.text += sql + ";\n";
     MetaData schema = schema_at(scripts, start);
-    OfflineHooks hooks(d, script);
+    OfflineHooks hooks(d, script, scripts.version_table());
     walk(plan, scripts, d, schema, hooks);
     if (sqlite) script.text += "\nPRAGMA foreign_key_check;\n";
     script.text += "COMMIT;\n";
@@ -430,15 +446,15 @@ OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const st
 
 }  // namespace
 
-Table version_table() {
-    Table t(kVersionTable);
+Table version_table(const std::string& name) {
+    Table t(name);
     Column c;
     c.name = "version_num";
-    c.type = String(32);
+    c.type = String(static_cast<int>(kMaxRevisionIdLength));
     c.nullable = false;
     c.primary_key = true;
     t.columns.push_back(c);
-    t.primary_key_constraint = std::string(kVersionTable) + "_pkc";
+    t.primary_key_constraint = name + "_pkc";
     return t;
 }
 
@@ -505,7 +521,7 @@ MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string
     return schema;
 }
 
-std::vector<std::string> Runner::current_heads() { return read_heads(conn_); }
+std::vector<std::string> Runner::current_heads() { return read_heads(conn_, scripts_.version_table()); }
 
 RunResult Runner::upgrade(const std::string& target, const RunOptions& options) { return run(true, target, options); }
 
@@ -515,19 +531,19 @@ RunResult Runner::downgrade(const std::string& target, const RunOptions& options
 
 std::vector<DataLoss> Runner::data_losses(const Plan& plan, const MetaData& schema) {
     MetaData scratch = schema;
-    LossHooks hooks;
+    LossHooks hooks(conn_.dialect().name());
     walk(plan, scripts_, conn_.dialect(), scratch, hooks);
     count_losses(conn_, schema, hooks.losses);
     // Empty tables and columns lose nothing; rows made in this very run are not asked about.
-    std::erase_if(hooks.losses, [](const DataLoss& l) { return l.rows <= 0; });
+    std::erase_if(hooks.losses, [](const DataLoss& l) { return !l.raw_sql && l.rows <= 0; });
     return std::move(hooks.losses);
 }
 
 RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions& options) {
     MigrationTransaction tx(conn_, options);
-    ensure_version_table(conn_);
+    ensure_version_table(conn_, scripts_.version_table());
     RunResult result;
-    result.from_heads = read_heads(conn_);
+    result.from_heads = current_heads();
     Plan plan = upgrade ? plan_upgrade(scripts_, result.from_heads, target)
                         : plan_downgrade(scripts_, result.from_heads, target);
     if (plan.revisions.empty()) {
@@ -535,7 +551,7 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         result.to_heads = result.from_heads;
         return result;
     }
-    MetaData schema = inspect(conn_);
+    MetaData schema = inspect(conn_, scripts_.inspect_options());
     std::vector<DataLoss> losses;
     try {
         if (options.confirm) losses = data_losses(plan, schema);
@@ -546,26 +562,26 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         throw MigrationError("aborted: nothing was changed, the database is still at " +
                              revision_label(result.from_heads));
     try {
-        LiveHooks hooks(conn_, result, options);
+        LiveHooks hooks(conn_, result, options, scripts_.version_table());
         walk(plan, scripts_, conn_.dialect(), schema, hooks);
         tx.commit();
     } catch (const Error& e) {
         tx.rollback();
         throw rolled_back(e, result.from_heads);
     }
-    result.to_heads = read_heads(conn_);
+    result.to_heads = current_heads();
     return result;
 }
 
 void Runner::stamp(const std::string& target, const RunOptions& options) {
     MigrationTransaction tx(conn_, options);
-    ensure_version_table(conn_);
+    ensure_version_table(conn_, scripts_.version_table());
     std::vector<std::string> heads = heads_from_text(scripts_, target);
     const Dialect& d = conn_.dialect();
-    conn_.execute("DELETE FROM " + d.quote(kVersionTable));
+    conn_.execute("DELETE FROM " + d.quote(scripts_.version_table()));
     for (const auto& id : heads) {
         std::vector<Value> params{Value(id)};
-        conn_.execute(insert_version_sql(d, d.placeholder(1)), params);
+        conn_.execute(insert_version_sql(d, scripts_.version_table(), d.placeholder(1)), params);
     }
     tx.commit();
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <sstream>
 
 #include "strata/error.hpp"
 
@@ -20,6 +21,7 @@ std::string join_ids(const std::vector<std::string>& ids) {
 ScriptDirectory::ScriptDirectory(fs::path dir) : dir_(std::move(dir)) {
     if (!fs::exists(dir_ / kConfigFile))
         throw MigrationError("no migration repository at " + dir_.string() + " (run `db init` to create one)");
+    read_config();
     if (!fs::is_directory(versions_dir())) return;
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(versions_dir()))
@@ -36,6 +38,32 @@ ScriptDirectory::ScriptDirectory(fs::path dir) : dir_(std::move(dir)) {
     for (const auto& [id, rev] : revisions_)
         for (const auto& parent : rev.down_revisions) children_[parent].push_back(id);
     check_graph();
+}
+
+// strata.yaml: a mapping of known keys (or empty, for the defaults).
+void ScriptDirectory::read_config() {
+    const fs::path path = dir_ / kConfigFile;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw MigrationError(path.string() + ": cannot read the repository's configuration");
+    std::ostringstream text;
+    text << in.rdbuf();
+    YAML::Node root = load_yaml(text.str(), path);
+    auto where = [&](const YAML::Node& n) {
+        return path.string() + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
+    };
+    if (root.IsNull()) return;
+    if (!root.IsMap()) throw MigrationError(where(root) + ": expected a mapping with version_table");
+    for (auto it = root.begin(); it != root.end(); ++it) {
+        const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+        if (key != "version_table")
+            throw MigrationError(where(it->first) + ": unknown key '" + key + "' (expected version_table)");
+        const YAML::Node& value = it->second;
+        if (!value.IsScalar() || value.Scalar().empty())
+            throw MigrationError(where(value) + ": version_table: expected a table name");
+        std::string problem = identifier_problem(value.Scalar());
+        if (!problem.empty()) throw MigrationError(where(value) + ": version_table: " + problem);
+        version_table_ = value.Scalar();
+    }
 }
 
 void ScriptDirectory::init(const fs::path& dir) {
