@@ -4,7 +4,10 @@
 // exactly as it was.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "migrate_support.hpp"
+#include "shell_support.hpp"
 #include "schema/sql_tokens.hpp"
 
 using namespace strata;
@@ -229,5 +232,88 @@ TEST_P(MigrateHostileDb, ConfigUnknownKeyIsRefused) {
 }
 
 STRATA_INSTANTIATE_BACKENDS(MigrateHostileDb);
+
+}  // namespace
+
+namespace {
+
+TEST(MigrateHostile, ControlCharactersInMessagesAreEscapedOnOutput) {
+    EXPECT_EQ(escape_control("a\x1b[2J\nINFO fake\tend\x7f"), "a\\x1b[2J\\nINFO fake\\tend\\x7f");
+}
+
+TEST(MigrateHostile, FilesPastTheSizeLimitAreRefused) {
+    strata::testing::TempDir dir;
+    auto path = dir.path() / "big.yaml";
+    std::ofstream(path) << "revision: a1\n";
+    std::filesystem::resize_file(path, 50u << 20);
+    std::string what = expect_throw<MigrationError>([&] { read_revision_file(path); }).what();
+    EXPECT_EQ(what, path.string() + ": the file is 52428800 bytes; a migration file may be at most 1048576 bytes "
+                                    "(1 MiB) (load bulk data another way)");
+}
+
+// A big file is a long `execute` (seed data): at the limit it loads at once.
+TEST(MigrateHostile, AFileAtTheSizeLimitLoads) {
+    std::string head = "revision: a1\ndown_revision: null\nupgrade:\n  - execute: {sql: \"INSERT INTO t VALUES ";
+    std::string tail = "(0)\"}\ndowngrade: []\n";
+    std::string text = head;
+    while (text.size() + tail.size() + 8 < kMaxFileBytes) text += "(0), ";
+    text += tail;
+    strata::testing::TempDir dir;
+    auto path = dir.path() / "big.yaml";
+    std::ofstream(path) << text;
+    ASSERT_LE(std::filesystem::file_size(path), kMaxFileBytes);
+    auto start = std::chrono::steady_clock::now();
+    Revision rev = read_revision_file(path);
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ASSERT_EQ(rev.upgrade.size(), 1u);
+    EXPECT_LT(seconds, 5.0);
+}
+
+}  // namespace
+
+namespace {
+
+strata::testing::ShellRun microblog(const strata::testing::TempDir& dir, const std::string& args,
+                                    const std::string& limits = "") {
+    return strata::testing::run_shell("(" + limits + " env -u DATABASE_URL " + std::string(STRATA_MICROBLOG_BIN) +
+                                      " --basedir " + dir.path().string() + " " + args + ") 2>&1 </dev/null");
+}
+
+std::vector<std::string> files_in(const std::filesystem::path& folder) {
+    std::vector<std::string> out;
+    for (const auto& entry : std::filesystem::directory_iterator(folder)) out.push_back(entry.path().filename().string());
+    return out;
+}
+
+// A disk that takes no more bytes (ulimit -f 0): the command fails and
+// leaves no empty or partial revision file behind.
+TEST(MigrateHostileFiles, ARevisionThatCannotBeWrittenLeavesNoFile) {
+    strata::testing::TempDir dir;
+    ASSERT_EQ(microblog(dir, "db init").status, 0);
+    for (const char* command : {"db revision -m manual", "db migrate -m initial"}) {
+        auto r = microblog(dir, command, "ulimit -f 0;");
+        EXPECT_EQ(r.status, 1) << command << ": " << r.output;
+        EXPECT_NE(r.output.find("cannot write: File too large (nothing was written)"), std::string::npos) << r.output;
+        EXPECT_EQ(files_in(dir.path() / "migrations" / "versions"), std::vector<std::string>{}) << command;
+    }
+    auto r = microblog(dir, "db revision -m manual");
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(files_in(dir.path() / "migrations" / "versions").size(), 1u);
+}
+
+// A message cannot move the cursor, fake a line of output or, in an offline
+// script, become a line of SQL.
+TEST(MigrateHostileFiles, ControlCharactersInAMessageAreEscaped) {
+    strata::testing::TempDir dir;
+    ASSERT_EQ(microblog(dir, "db init").status, 0);
+    std::ofstream(dir.path() / "migrations" / "versions" / "a1_x.yaml")
+        << "revision: a1\ndown_revision: null\nmessage: \"x\\e[2J\\nDROP TABLE post;\"\nupgrade: []\ndowngrade: []\n";
+    auto r = microblog(dir, "db history");
+    EXPECT_EQ(r.output, "<base> -> a1 (head), x\\x1b[2J\\nDROP TABLE post;\n");
+    r = microblog(dir, "db upgrade --sql head");
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(r.output.find("\nDROP TABLE post;"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("x\\x1b[2J\\nDROP TABLE post;"), std::string::npos) << r.output;
+}
 
 }  // namespace

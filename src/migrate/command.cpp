@@ -296,7 +296,7 @@ private:
     bool confirm(const std::vector<DataLoss>& losses) {
         io_.out << "This migration destroys data or runs SQL that cannot be checked:\n";
         for (const auto& l : losses) {
-            io_.out << "  " << l.op << " (revision " << l.revision << ", " << l.location << "): ";
+            io_.out << "  " << escape_control(l.op) << " (revision " << l.revision << ", " << l.location << "): ";
             if (l.raw_sql) io_.out << "raw SQL, cannot be checked\n";
             else if (l.column.empty()) io_.out << l.rows << " rows in " << l.table << " will be deleted\n";
             else io_.out << l.rows << " rows of " << l.table << " hold a value in " << l.column << "\n";
@@ -322,7 +322,7 @@ private:
             bool is_head = std::find(heads.begin(), heads.end(), id) != heads.end();
             io_.out << id << (is_head ? " (head)" : "");
             if (verbose_) {
-                if (auto* rev = s.find(id)) io_.out << " " << rev->message << " [" << rev->path.string() << "]";
+                if (auto* rev = s.find(id)) io_.out << " " << escape_control(rev->message) << " [" << rev->path.string() << "]";
             }
             io_.out << "\n";
         }
@@ -337,8 +337,8 @@ private:
         if (is_head) io_.out << " (head)";
         if (kids.size() > 1) io_.out << " (branchpoint)";
         if (rev.is_merge()) io_.out << " (mergepoint)";
-        io_.out << ", " << rev.message << "\n";
-        if (verbose_) io_.out << "    " << (rev.created.empty() ? "" : "created " + rev.created + ", ") << "file "
+        io_.out << ", " << escape_control(rev.message) << "\n";
+        if (verbose_) io_.out << "    " << (rev.created.empty() ? "" : "created " + escape_control(rev.created) + ", ") << "file "
                               << rev.path.string() << "\n";
     }
 
@@ -364,10 +364,11 @@ private:
                 << "Parent: " << (rev.down_revisions.empty() ? "<base>" : join_ids(rev.down_revisions)) << "\n"
                 << "Children: " << (s.children(id).empty() ? "(none)" : join_ids(s.children(id))) << "\n"
                 << "Path: " << rev.path.string() << "\n"
-                << "Created: " << rev.created << "\n\n    " << rev.message << "\n\nUpgrade:\n";
-        for (const auto& step : rev.upgrade) io_.out << "  " << describe(step.op) << "\n";
+                << "Created: " << escape_control(rev.created) << "\n\n    " << escape_control(rev.message)
+                << "\n\nUpgrade:\n";
+        for (const auto& step : rev.upgrade) io_.out << "  " << escape_control(describe(step.op)) << "\n";
         io_.out << "Downgrade:\n";
-        for (const auto& step : rev.downgrade) io_.out << "  " << describe(step.op) << "\n";
+        for (const auto& step : rev.downgrade) io_.out << "  " << escape_control(describe(step.op)) << "\n";
         return 0;
     }
 

@@ -1,14 +1,20 @@
 // src/migrate/revision_file.cpp — parsing and writing revision files with yaml-cpp.
 #include "migrate/revision_file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <random>
 #include <sstream>
+#include <system_error>
 
 #include "schema/sql_tokens.hpp"
 #include "strata/dialect.hpp"
@@ -574,12 +580,23 @@ Revision parse_revision(const std::string& text, const std::filesystem::path& pa
     return Parser(path).parse(text);
 }
 
-Revision read_revision_file(const std::filesystem::path& path) {
+std::string read_small_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) throw MigrationError(path.string() + ": cannot read: " + ec.message());
+    if (size > kMaxFileBytes)
+        throw MigrationError(path.string() + ": the file is " + std::to_string(size) + " bytes; a migration file may be at "
+                             "most " + std::to_string(kMaxFileBytes) + " bytes (1 MiB) (load bulk data another way)");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw MigrationError(path.string() + ": cannot read revision file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_revision(text.str(), path);
+    if (!in) throw MigrationError(path.string() + ": cannot read");
+    std::string text(size, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+
+Revision read_revision_file(const std::filesystem::path& path) {
+    return parse_revision(read_small_file(path), path);
 }
 
 std::string format_revision(const Revision& rev) {
@@ -606,10 +623,69 @@ std::filesystem::path write_revision_file(const std::filesystem::path& versions_
     std::filesystem::create_directories(versions_dir);
     std::string slug = slugify(rev.message);
     rev.path = versions_dir / (rev.id + (slug.empty() ? "" : "_" + slug) + ".yaml");
-    std::ofstream out(rev.path, std::ios::binary);
-    out << format_revision(rev);
-    if (!out) throw MigrationError(rev.path.string() + ": cannot write revision file");
+    write_file_atomically(rev.path, format_revision(rev));
     return rev.path;
+}
+
+namespace {
+
+// While it lives, a write past the file size limit (ulimit -f) fails with
+// EFBIG instead of killing the process with SIGXFSZ, so the partial file can
+// be removed and the error reported.
+class FileSizeSignalIgnored {
+public:
+    FileSizeSignalIgnored() {
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        sigemptyset(&ignore.sa_mask);
+        sigaction(SIGXFSZ, &ignore, &saved_);
+    }
+    ~FileSizeSignalIgnored() { sigaction(SIGXFSZ, &saved_, nullptr); }
+    FileSizeSignalIgnored(const FileSizeSignalIgnored&) = delete;
+    FileSizeSignalIgnored& operator=(const FileSizeSignalIgnored&) = delete;
+
+private:
+    struct sigaction saved_ {};
+};
+
+void write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw std::system_error(n < 0 ? errno : EIO, std::generic_category());
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category());
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
+    const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+    std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+    FileSizeSignalIgnored guard;
+    int fd = ::mkstemp(temp.data());
+    if (fd < 0) throw MigrationError(path.string() + ": cannot write: " + std::strerror(errno));
+    try {
+        write_all(fd, text);
+        if (::close(fd) != 0) {
+            fd = -1;
+            throw std::system_error(errno, std::generic_category());
+        }
+        fd = -1;
+        if (::rename(temp.c_str(), path.c_str()) != 0) throw std::system_error(errno, std::generic_category());
+    } catch (const std::system_error& e) {
+        if (fd >= 0) ::close(fd);
+        ::unlink(temp.c_str());
+        throw MigrationError(path.string() + ": cannot write: " + e.code().message() + " (nothing was written)");
+    }
+    // The new name is durable once the folder is synced too.
+    int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
+    }
 }
 
 std::string escape_control(std::string_view text) {

@@ -126,7 +126,7 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
             try {
                 run_steps(*rev, steps, k, end, dialect, schema, hooks);
             } catch (const Error& e) {
-                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" + rev->message + "), " +
+                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" + escape_control(rev->message) + "), " +
                                      (plan.upgrade ? "upgrade " : "downgrade ") + describe_steps(steps, k, end) +
                                      " failed: " + e.what());
             }
@@ -134,7 +134,7 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
         try {
             hooks.finished(*rev);
         } catch (const Error& e) {
-            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + rev->message + "): " + e.what());
+            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + escape_control(rev->message) + "): " + e.what());
         }
         if (plan.upgrade) applied.insert(rev->id);
         else applied.erase(rev->id);
@@ -288,9 +288,9 @@ struct LiveHooks : Hooks {
         ++result.revisions_run;
         if (!options.notice) return;
         std::string parents = rev.down_revisions.empty() ? "" : join_ids(rev.down_revisions);
-        options.notice(upgrade ? "Running upgrade " + (parents.empty() ? "base" : parents) + " -> " + rev.id + ", " + rev.message
+        options.notice(upgrade ? "Running upgrade " + (parents.empty() ? "base" : parents) + " -> " + rev.id + ", " + escape_control(rev.message)
                                : "Running downgrade " + rev.id + " -> " + (parents.empty() ? "base" : parents) +
-                                     ", " + rev.message);
+                                     ", " + escape_control(rev.message));
     }
     void sql(const std::string& statement, bool script) override {
         if (script) conn.execute_script(statement);
@@ -393,10 +393,10 @@ struct OfflineHooks : Hooks {
 
     void revision(const Revision& rev, bool upgrade) override {
         script.text += "\n-- " + std::string(upgrade ? "Running upgrade " : "Running downgrade ") + rev.id + ": " +
-                       rev.message + " (" + rev.path.filename().string() + ")\n";
+                       escape_control(rev.message) + " (" + escape_control(rev.path.filename().string()) + ")\n";
     }
     void op(const Revision&, const Step& step, const MetaData&) override {
-        script.text += "-- " + describe(step.op) + "\n";
+        script.text += "-- " + escape_control(describe(step.op)) + "\n";
     }
     void rebuild_begins(const std::string& table) override {
         script.text += "-- (a rebuild of " + table +

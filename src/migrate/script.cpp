@@ -2,9 +2,7 @@
 #include "migrate/script.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
-#include <sstream>
 
 #include "strata/error.hpp"
 
@@ -43,11 +41,7 @@ ScriptDirectory::ScriptDirectory(fs::path dir) : dir_(std::move(dir)) {
 // strata.yaml: a mapping of known keys (or empty, for the defaults).
 void ScriptDirectory::read_config() {
     const fs::path path = dir_ / kConfigFile;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw MigrationError(path.string() + ": cannot read the repository's configuration");
-    std::ostringstream text;
-    text << in.rdbuf();
-    YAML::Node root = load_yaml(text.str(), path);
+    YAML::Node root = load_yaml(read_small_file(path), path);
     auto where = [&](const YAML::Node& n) {
         return path.string() + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
     };
@@ -70,14 +64,12 @@ void ScriptDirectory::init(const fs::path& dir) {
     if (fs::exists(dir) && !fs::is_empty(dir))
         throw MigrationError("migration repository " + dir.string() + " already exists; not overwriting it");
     fs::create_directories(dir / "versions");
-    std::ofstream config(dir / kConfigFile);
-    config << "# strata migration repository, created by `db init`.\n"
-              "# Revision files live in versions/ as <revision>_<slug>.yaml; the format is\n"
-              "# described in docs/migrations.md. The database records its revision in\n"
-              "# the table below.\n"
-              "version_table: "
-           << kVersionTable << "\n";
-    if (!config) throw MigrationError("cannot write " + (dir / kConfigFile).string());
+    write_file_atomically(dir / kConfigFile,
+                          "# strata migration repository, created by `db init`.\n"
+                          "# Revision files live in versions/ as <revision>_<slug>.yaml; the format is\n"
+                          "# described in docs/migrations.md. The database records its revision in\n"
+                          "# the table below (the only key this file takes).\n"
+                          "version_table: " + std::string(kVersionTable) + "\n");
 }
 
 void ScriptDirectory::add(Revision revision) {
