@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <random>
 
 #include "migrate_support.hpp"
 #include "shell_support.hpp"
@@ -315,5 +316,126 @@ TEST(MigrateHostileFiles, ControlCharactersInAMessageAreEscaped) {
     EXPECT_EQ(r.output.find("\nDROP TABLE post;"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("x\\x1b[2J\\nDROP TABLE post;"), std::string::npos) << r.output;
 }
+
+}  // namespace
+
+namespace {
+
+// Random bytes or a truncated file: every command says the file is not a
+// database, none talks about a migration lock.
+TEST(MigrateHostileFiles, AFileThatIsNotADatabaseSaysSo) {
+    strata::testing::TempDir dir;
+    ASSERT_EQ(microblog(dir, "db init").status, 0);
+    std::string noise(4096, '\0');
+    std::mt19937 gen(13);
+    for (auto& c : noise) c = static_cast<char>(gen());
+    for (const std::string& bytes : {noise, std::string("SQLite format 3\0abc", 19)}) {
+        std::ofstream(dir.path() / "app.db", std::ios::binary) << bytes;
+        for (const char* command : {"db current", "db upgrade", "db downgrade base", "db stamp head", "db check",
+                                    "db migrate -m x", "db create", "db upgrade --backup"}) {
+            auto r = microblog(dir, command);
+            EXPECT_EQ(r.status, 1) << command;
+            EXPECT_EQ(r.output, "error: cannot open SQLite database '" + (dir.path() / "app.db").string() +
+                                    "' from URL 'sqlite:///" + (dir.path() / "app.db").string() +
+                                    "': file is not a database (the file exists but is not a SQLite database, or is "
+                                    "damaged)\n")
+                << command;
+        }
+    }
+}
+
+// A statement of a SQLite table rebuild fails on a full disk (a file size
+// limit, with SIGXFSZ ignored as a full disk does not send it): the real
+// error, then "Everything was rolled back", never "cannot rollback".
+TEST(MigrateHostileFiles, AFailedRebuildShowsTheRealErrorThenRollsBack) {
+    strata::testing::TempDir dir;
+    ASSERT_EQ(microblog(dir, "db init").status, 0);
+    ASSERT_EQ(microblog(dir, "db migrate -m initial").status, 0);
+    ASSERT_EQ(microblog(dir, "db upgrade").status, 0);
+    auto conn = connect(dir.sqlite_url("app.db"));
+    conn->execute("INSERT INTO \"user\" (nickname, email) VALUES ('a', 'a@x')");
+    auto insert = conn->prepare("INSERT INTO post (body, timestamp, user_id) VALUES (?, '2026-01-01 00:00:00', 1)");
+    conn->execute("BEGIN");
+    for (int i = 0; i < 3000; ++i) {
+        insert->bind(1, Value(std::string(130, 'x')));
+        insert->execute();
+    }
+    conn->execute("COMMIT");
+    migrate::ScriptDirectory s(dir.path() / "migrations");
+    const std::string head = s.heads().at(0);
+    std::ofstream(dir.path() / "migrations" / "versions" / "zz1_rebuild.yaml")
+        << "revision: zz1\ndown_revision: " << head
+        << "\nmessage: rebuild post\nupgrade:\n  - alter_column: {table: post, column: body, type: String(200)}\n"
+           "downgrade: []\n";
+    const auto kib = std::filesystem::file_size(dir.path() / "app.db") / 1024 + 1;
+    auto r = strata::testing::run_shell("bash -c \"trap '' XFSZ; ulimit -f " + std::to_string(kib) +
+                                        "; env -u DATABASE_URL " + STRATA_MICROBLOG_BIN + " --basedir " +
+                                        dir.path().string() + " db upgrade --yes\" 2>&1 </dev/null");
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("error: disk I/O error"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("Everything was rolled back: the database is still at " + head + "."), std::string::npos)
+        << r.output;
+    EXPECT_EQ(r.output.find("cannot rollback"), std::string::npos) << r.output;
+    auto count = conn->prepare("SELECT COUNT(*) FROM post");
+    ASSERT_TRUE(count->step());
+    EXPECT_EQ(count->get_int64(0), 3000) << "the database did not change";
+}
+
+}  // namespace
+
+namespace {
+
+class MigrateNarrowing : public strata::testing::MigrateTest {
+protected:
+    void SetUp() override {
+        MigrateTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        write_rev("a1", "null",
+                  "  - create_table: {table: post, columns: [{name: id, type: Integer, primary_key: true}, "
+                  "{name: body, type: String(200)}]}\n",
+                  "  - drop_table: post\n");
+        path_ = write_rev("b2", "a1", "  - alter_column: {table: post, column: body, type: String(120)}\n",
+                          "  - alter_column: {table: post, column: body, type: String(200)}\n");
+        ASSERT_EQ(run_db({"upgrade", "a1"}).code, 0);
+        auto insert = conn().prepare("INSERT INTO post (id, body) VALUES (" + conn().dialect().placeholder(1) + ", " +
+                                     conn().dialect().placeholder(2) + ")");
+        for (int id = 1; id <= 4; ++id) {
+            insert->bind(1, Value(std::int64_t{id}));
+            insert->bind(2, Value(std::string(id == 3 ? 121 : 120, 'a' + static_cast<char>(id))));
+            insert->execute();
+        }
+    }
+    std::filesystem::path path_;
+};
+
+// String(200) -> String(120): only the row longer than 120 is counted, and
+// the change fails naming it rather than cutting it (PostgreSQL is not asked
+// to cast, which would cut silently).
+TEST_P(MigrateNarrowing, OnlyValuesThatDoNotFitCountAndNoneIsCut) {
+    auto r = run_db({"upgrade"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("  alter_column post.body (revision b2, " + path_.string() +
+                         ":6:5): 1 rows of post hold a value longer than 120 characters in body (the change fails on "
+                         "them; nothing is cut)\n"),
+              std::string::npos)
+        << r.out;
+    r = run_db({"upgrade", "--yes"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("1 rows of post hold a value longer than 120 characters in body (id 3); shorten them first "
+                         "(a narrowing never cuts text)"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("Everything was rolled back"), std::string::npos) << r.err;
+    EXPECT_EQ(rows("SELECT length(body) FROM post WHERE id = 3"), std::vector<std::string>{"121"});
+    EXPECT_EQ(current(), std::vector<std::string>{"a1"});
+
+    conn().execute("UPDATE post SET body = 'short' WHERE id = 3");
+    r = run_db({"upgrade"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err << "no value is at stake: nothing to ask";
+    EXPECT_EQ(rows("SELECT length(body) FROM post ORDER BY id"), (std::vector<std::string>{"120", "120", "5", "120"}));
+    EXPECT_EQ(inspect(conn()).find("post")->find_column("body")->type, String(120));
+}
+
+STRATA_INSTANTIATE_BACKENDS(MigrateNarrowing);
 
 }  // namespace

@@ -41,6 +41,9 @@ const char* code_name(int extended) {
     }
     switch (extended & 0xff) {
         case SQLITE_CONSTRAINT: return "SQLITE_CONSTRAINT";
+        case SQLITE_NOTADB: return "SQLITE_NOTADB";
+        case SQLITE_CORRUPT: return "SQLITE_CORRUPT";
+        case SQLITE_FULL: return "SQLITE_FULL";
         case SQLITE_BUSY: return "SQLITE_BUSY";
         case SQLITE_IOERR: return "SQLITE_IOERR";
         case SQLITE_CANTOPEN: return "SQLITE_CANTOPEN";
@@ -228,6 +231,7 @@ public:
         }
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+        require_database(url, path);
         // Foreign keys are off by default in SQLite; strata always enforces them.
         execute("PRAGMA foreign_keys = ON");
     }
@@ -299,6 +303,27 @@ protected:
     }
 
 private:
+    // sqlite3_open_v2 reads nothing: a file of random bytes or a truncated one
+    // only fails at its first use, in whatever that is (a lock, a query).
+    // Reading the header here makes every command say what is wrong.
+    void require_database(const Url& url, const std::string& path) {
+        sqlite3_stmt* stmt = nullptr;
+        int rc = sqlite3_prepare_v2(db_, "PRAGMA schema_version", -1, &stmt, nullptr);
+        if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE) return;
+        int code = sqlite3_extended_errcode(db_);
+        std::string message = sqlite3_errmsg(db_);
+        if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) return;   // someone is writing: a database
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw OperationalError("cannot open SQLite database '" + path + "' from URL '" + url.masked() + "': " + message +
+                                   ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT
+                                        ? " (the file exists but is not a SQLite database, or is damaged)"
+                                        : ""),
+                               "", code_name(code));
+    }
+
     // Whether what follows a prepared statement is empty to SQLite: only
     // whitespace, comments and ';' (asked of SQLite's own parser, which
     // prepares nothing from such text).

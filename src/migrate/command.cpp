@@ -298,6 +298,9 @@ private:
         for (const auto& l : losses) {
             io_.out << "  " << escape_control(l.op) << " (revision " << l.revision << ", " << l.location << "): ";
             if (l.raw_sql) io_.out << "raw SQL, cannot be checked\n";
+            else if (l.longer_than > 0)
+                io_.out << l.rows << " rows of " << l.table << " hold a value longer than " << l.longer_than
+                        << " characters in " << l.column << " (the change fails on them; nothing is cut)\n";
             else if (l.column.empty()) io_.out << l.rows << " rows in " << l.table << " will be deleted\n";
             else io_.out << l.rows << " rows of " << l.table << " hold a value in " << l.column << "\n";
         }

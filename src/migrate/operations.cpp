@@ -439,7 +439,11 @@ struct Renderer {
         if (park_default) out.push_back(prefix + "DROP DEFAULT");
         if (swap) out.push_back("ALTER TYPE " + d.quote(from.type.enum_name) + " RENAME TO " + d.quote(old_type));
         if (pg) append(out, d.create_types(single_column_table(t, to)));
-        out.push_back(prefix + "TYPE " + to_sql + " USING " + d.quote(op.column) + (enums ? "::text" : "") + "::" + to_sql);
+        // A cast (USING x::VARCHAR(n)) cuts longer text silently; without one
+        // PostgreSQL refuses a value that does not fit. Text to text needs none.
+        const auto textual = [](TypeKind k) { return k == TypeKind::String || k == TypeKind::Text; };
+        if (textual(from.type.kind) && textual(to.type.kind)) out.push_back(prefix + "TYPE " + to_sql);
+        else out.push_back(prefix + "TYPE " + to_sql + " USING " + d.quote(op.column) + (enums ? "::text" : "") + "::" + to_sql);
         if (swap) out.push_back("DROP TYPE " + d.quote(old_type));
         else if (pg && from.type.kind == TypeKind::Enum) append(out, d.drop_types(single_column_table(t, from)));
         if (park_default && !op.server_default) out.push_back(prefix + "SET DEFAULT " + *c.server_default);

@@ -180,7 +180,7 @@ public:
                 run_query(conn, "PRAGMA foreign_keys = OFF");
                 lock_sqlite(options);
             } else {
-                conn.execute("BEGIN");
+                conn.begin();
                 open_ = true;
                 lock_postgresql(options);
             }
@@ -194,11 +194,14 @@ public:
     ~MigrationTransaction() { close(); }
 
     void commit() {
-        conn_.execute("COMMIT");
+        conn_.commit();
         open_ = false;
     }
+    // Through the connection, which knows when SQLite has already rolled the
+    // transaction back itself (disk full, I/O error): a ROLLBACK then would
+    // fail with "no transaction is active" and hide the real error.
     void rollback() {
-        if (open_) conn_.execute("ROLLBACK");
+        if (open_) conn_.rollback();
         open_ = false;
     }
 
@@ -217,14 +220,18 @@ private:
     void lock_sqlite(const RunOptions& options) {
         run_query(conn_, "PRAGMA busy_timeout = 0");
         try {
-            conn_.execute("BEGIN IMMEDIATE");
-        } catch (const OperationalError&) {
+            conn_.begin();   // BEGIN IMMEDIATE on SQLite
+        } catch (const OperationalError& e) {
+            if (!e.code().starts_with("SQLITE_BUSY") && !e.code().starts_with("SQLITE_LOCKED")) {
+                run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(kDefaultBusyTimeoutMs));
+                throw;   // not another migration: the real error (an I/O error, not a database, …)
+            }
             if (options.notice)
                 options.notice("Another migration is running on this database; waiting up to " +
                                std::to_string(options.lock_timeout.count() / 1000) + " s for its lock...");
             run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(options.lock_timeout.count()));
             try {
-                conn_.execute("BEGIN IMMEDIATE");
+                conn_.begin();
             } catch (const OperationalError& e) {
                 run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(kDefaultBusyTimeoutMs));
                 throw MigrationError("could not take the migration lock: another migration is still running "
@@ -275,6 +282,36 @@ void ensure_version_table(Connection& conn, const std::string& table) {
     for (const auto& sql : conn.dialect().create_table(version_table(table))) conn.execute(sql);
 }
 
+// The new length when an op makes a text column shorter (0 otherwise).
+int shortened_to(const Operation& op, const MetaData& before) {
+    const auto* alter = std::get_if<AlterColumn>(&op);
+    if (!alter || !alter->type || !is_destructive(op, before)) return 0;
+    const Column* c = before.find(alter->table)->find_column(alter->column);
+    const auto textual = [](TypeKind k) { return k == TypeKind::String || k == TypeKind::Text; };
+    return textual(c->type.kind) && textual(alter->type->kind) ? alter->type->length : 0;
+}
+
+// Text is never cut: a column made shorter than some of its values fails,
+// naming the rows (by primary key when it has one column), on every backend
+// (PostgreSQL would refuse them; SQLite would keep them over the length).
+void require_fits(Connection& conn, const Table& table, const std::string& column, int length) {
+    const Dialect& d = conn.dialect();
+    auto pk = table.primary_key_columns();
+    const std::string key = pk.size() == 1 ? pk[0] : column;
+    auto stmt = conn.prepare("SELECT " + d.quote(key) + " FROM " + d.quote(table.name()) + " WHERE length(" +
+                             d.quote(column) + ") > " + d.placeholder(1) + " ORDER BY 1");
+    stmt->bind(1, Value(static_cast<std::int64_t>(length)));
+    std::string named;
+    std::int64_t count = 0;
+    while (stmt->step())
+        if (++count <= 5 && pk.size() == 1) named += (count > 1 ? ", " : "") + std::string(stmt->get_text(0));
+    if (count == 0) return;
+    throw MigrationError(std::to_string(count) + " rows of " + table.name() + " hold a value longer than " +
+                         std::to_string(length) + " characters in " + column +
+                         (named.empty() ? "" : " (" + key + " " + named + (count > 5 ? ", …" : "") + ")") +
+                         "; shorten them first (a narrowing never cuts text)");
+}
+
 // Executes the walk on the live database.
 struct LiveHooks : Hooks {
     Connection& conn;
@@ -304,6 +341,12 @@ struct LiveHooks : Hooks {
                      params);
     }
     void opaque(MetaData& schema) override { schema = inspect(conn, InspectOptions{{table}}); }
+    void op(const Revision&, const Step& step, const MetaData& before) override {
+        if (int length = shortened_to(step.op, before)) {
+            const auto& alter = std::get<AlterColumn>(step.op);
+            require_fits(conn, *before.find(alter.table), alter.column, length);
+        }
+    }
     void finished(const Revision&) override {
         if (conn.dialect().name() == "sqlite") check_foreign_keys(conn);
     }
@@ -349,7 +392,10 @@ struct LossHooks : Hooks {
         DataLoss loss{rev.id, location(rev, step), describe(step.op), {}, {}, -1};
         if (auto* dt = std::get_if<DropTable>(&step.op)) loss.table = dt->table;
         if (auto* dc = std::get_if<DropColumn>(&step.op)) loss.table = dc->table, loss.column = dc->column;
-        if (auto* ac = std::get_if<AlterColumn>(&step.op)) loss.table = ac->table, loss.column = ac->column;
+        if (auto* ac = std::get_if<AlterColumn>(&step.op)) {
+            loss.table = ac->table, loss.column = ac->column;
+            loss.longer_than = shortened_to(step.op, before);   // only the values that do not fit are at stake
+        }
         losses.push_back(std::move(loss));
     }
 };
@@ -362,8 +408,11 @@ void count_losses(Connection& conn, const MetaData& start, std::vector<DataLoss>
         const Table* t = start.find(loss.table);
         if (!t || (!loss.column.empty() && !t->find_column(loss.column))) continue;
         std::string sql = "SELECT COUNT(*) FROM " + d.quote(loss.table);
-        if (!loss.column.empty()) sql += " WHERE " + d.quote(loss.column) + " IS NOT NULL";
-        loss.rows = query_int(conn, sql);
+        if (loss.longer_than > 0) sql += " WHERE length(" + d.quote(loss.column) + ") > " + d.placeholder(1);
+        else if (!loss.column.empty()) sql += " WHERE " + d.quote(loss.column) + " IS NOT NULL";
+        auto stmt = conn.prepare(sql);
+        if (loss.longer_than > 0) stmt->bind(1, Value(static_cast<std::int64_t>(loss.longer_than)));
+        loss.rows = stmt->step() ? stmt->get_int64(0) : 0;
     }
 }
 

@@ -34,6 +34,7 @@ struct DataLoss {
     std::string column;        // empty for drop_table
     std::int64_t rows = -1;
     bool raw_sql = false;      // an `execute` op: what it does is unknown
+    int longer_than = 0;       // shorter text: rows counts the values longer than this
 };
 
 struct RunOptions {
