@@ -205,6 +205,25 @@ TEST_P(MigrateHostileDb, ConventionNamesFitTheBackend) {
     EXPECT_EQ(strata::testing::differences(md, inspect(conn())), "") << "the database keeps the names as made";
 }
 
+// A name the models give that the backend would cut is refused when the SQL
+// is made, with the limit named; a backend without a limit takes it.
+TEST_P(MigrateHostileDb, NamesTheBackendWouldCutAreRefusedAtRunTime) {
+    MetaData md;
+    const std::string name(64, 'q');
+    md.table(name).column("id", Integer(), primary_key());
+    if (is_sqlite()) {
+        md.create_all(conn());
+        EXPECT_EQ(tables(), std::vector<std::string>{name});
+        return;
+    }
+    std::string what = expect_throw<ProgrammingError>([&] { md.create_all(conn(), /*checkfirst=*/false); }).what();
+    EXPECT_NE(what.find("the name '" + name + "' is 64 bytes; postgresql keeps at most 63 bytes of a name (and cuts the "
+                        "rest silently)"),
+              std::string::npos)
+        << what;
+    EXPECT_TRUE(tables().empty()) << "the database did not change";
+}
+
 TEST_P(MigrateHostileDb, ConfigVersionTableIsUsed) {
     std::ofstream(repo() / kConfigFile) << "# mine\nversion_table: alembic_like_version\n";
     write_rev("a1", "null", "  - create_table: {table: t, columns: [{name: id, type: Integer, primary_key: true}]}\n",

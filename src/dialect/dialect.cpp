@@ -8,6 +8,16 @@
 namespace strata {
 
 std::string Dialect::quote(std::string_view identifier) const {
+    // A longer name would be cut by the backend without a word (PostgreSQL),
+    // and the object made would not be the one asked for.
+    if (const std::size_t limit = max_identifier_length(); limit && identifier.size() > limit)
+        throw ProgrammingError("the name '" + std::string(identifier) + "' is " + std::to_string(identifier.size()) +
+                                   " bytes; " + std::string(name()) + " keeps at most " + std::to_string(limit) +
+                                   " bytes of a name (and cuts the rest silently)",
+                               "");
+    if (identifier.find('\0') != std::string_view::npos)
+        throw ProgrammingError("the name '" + std::string(identifier.substr(0, identifier.find('\0'))) +
+                                   "…' holds a NUL byte", "");
     std::string out;
     out.reserve(identifier.size() + 2);
     out.push_back('"');
