@@ -325,7 +325,8 @@ private:
             bool is_head = std::find(heads.begin(), heads.end(), id) != heads.end();
             io_.out << id << (is_head ? " (head)" : "");
             if (verbose_) {
-                if (auto* rev = s.find(id)) io_.out << " " << escape_control(rev->message) << " [" << rev->path.string() << "]";
+                if (auto* rev = s.find(id))
+                    io_.out << " " << escape_control(rev->message) << " [" << rev->path.string() << "]";
             }
             io_.out << "\n";
         }

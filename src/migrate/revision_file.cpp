@@ -66,7 +66,8 @@ std::string name_problem(const std::string& name) {
     const Dialect& strictest = strictest_identifier_dialect();
     const std::size_t limit = strictest.max_identifier_length();
     for (char c : name)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "the name '" + escape_control(name) + "' holds a control character";
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return "the name '" + escape_control(name) + "' holds a control character";
     if (limit && name.size() > limit)
         return "the name '" + name + "' is " + std::to_string(name.size()) + " bytes; " +
                std::string(strictest.name()) + " keeps at most " + std::to_string(limit) +
@@ -225,7 +226,8 @@ private:
         std::string upper = *text;
         for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
         if (std::find(actions.begin(), actions.end(), upper) == actions.end())
-            error(map[key], key + ": '" + *text + "' is not a referential action (expected one of " + join(actions) + ")");
+            error(map[key],
+                  key + ": '" + *text + "' is not a referential action (expected one of " + join(actions) + ")");
         return upper;
     }
     SqlType type(const YAML::Node& node) const {

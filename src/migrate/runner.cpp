@@ -126,7 +126,8 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
             try {
                 run_steps(*rev, steps, k, end, dialect, schema, hooks);
             } catch (const Error& e) {
-                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" + escape_control(rev->message) + "), " +
+                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" +
+                                     escape_control(rev->message) + "), " +
                                      (plan.upgrade ? "upgrade " : "downgrade ") + describe_steps(steps, k, end) +
                                      " failed: " + e.what());
             }
@@ -134,7 +135,8 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
         try {
             hooks.finished(*rev);
         } catch (const Error& e) {
-            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + escape_control(rev->message) + "): " + e.what());
+            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + escape_control(rev->message) +
+                                 "): " + e.what());
         }
         if (plan.upgrade) applied.insert(rev->id);
         else applied.erase(rev->id);
@@ -282,15 +284,6 @@ void ensure_version_table(Connection& conn, const std::string& table) {
     for (const auto& sql : conn.dialect().create_table(version_table(table))) conn.execute(sql);
 }
 
-// The new length when an op makes a text column shorter (0 otherwise).
-int shortened_to(const Operation& op, const MetaData& before) {
-    const auto* alter = std::get_if<AlterColumn>(&op);
-    if (!alter || !alter->type || !is_destructive(op, before)) return 0;
-    const Column* c = before.find(alter->table)->find_column(alter->column);
-    const auto textual = [](TypeKind k) { return k == TypeKind::String || k == TypeKind::Text; };
-    return textual(c->type.kind) && textual(alter->type->kind) ? alter->type->length : 0;
-}
-
 // Text is never cut: a column made shorter than some of its values fails,
 // naming the rows (by primary key when it has one column), on every backend
 // (PostgreSQL would refuse them; SQLite would keep them over the length).
@@ -342,7 +335,7 @@ struct LiveHooks : Hooks {
     }
     void opaque(MetaData& schema) override { schema = inspect(conn, InspectOptions{{table}}); }
     void op(const Revision&, const Step& step, const MetaData& before) override {
-        if (int length = shortened_to(step.op, before)) {
+        if (int length = shortened_text_length(step.op, before)) {
             const auto& alter = std::get<AlterColumn>(step.op);
             require_fits(conn, *before.find(alter.table), alter.column, length);
         }
@@ -394,7 +387,7 @@ struct LossHooks : Hooks {
         if (auto* dc = std::get_if<DropColumn>(&step.op)) loss.table = dc->table, loss.column = dc->column;
         if (auto* ac = std::get_if<AlterColumn>(&step.op)) {
             loss.table = ac->table, loss.column = ac->column;
-            loss.longer_than = shortened_to(step.op, before);   // only the values that do not fit are at stake
+            loss.longer_than = shortened_text_length(step.op, before);   // only the values that do not fit are at stake
         }
         losses.push_back(std::move(loss));
     }
