@@ -349,7 +349,10 @@ private:
         YAML::Node cols = require(args, "columns", op);
         if (!cols.IsSequence() || cols.size() == 0) error(cols, op + ": expected a list of columns");
         for (const auto& c : cols) t.columns.push_back(column(c));
-        if (auto pk = optional_text(args, "primary_key_name")) t.primary_key_constraint = *pk;
+        if (auto pk = optional_text(args, "primary_key_name")) {
+            identifier(args["primary_key_name"], *pk);
+            t.primary_key_constraint = *pk;
+        }
         else t.primary_key_constraint = "pk_" + t.name();
         for (const auto& n : list(args, "unique_constraints")) t.unique_constraints.push_back(unique(n, "unique_constraints"));
         for (const auto& n : list(args, "foreign_keys")) t.foreign_keys.push_back(foreign_key(n, "foreign_keys"));
