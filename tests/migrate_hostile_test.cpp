@@ -86,6 +86,24 @@ TEST(MigrateHostile, DuplicateKeysAreRefusedAtTheSecondOne) {
     EXPECT_EQ(what, kFile + ":7:40: duplicate key 'type' (first at line 7; a key may appear once in a mapping)");
 }
 
+// Nested aliases would make a tree of billions of nodes out of a few lines.
+TEST(MigrateHostile, AliasesOfMappingsAndListsAreRefused) {
+    std::string bomb = "revision: a1\ndown_revision: null\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n";
+    for (int i = 1; i < 12; ++i) {   // each list holds the one before ten times: 10^12 nodes in all
+        const std::string previous = "*x" + std::to_string(i - 1);
+        bomb += "x" + std::to_string(i) + ": &x" + std::to_string(i) + " [" + previous;
+        for (int k = 1; k < 10; ++k) bomb += ", " + previous;
+        bomb += "]\n";
+    }
+    bomb += "upgrade: []\ndowngrade: []\n";
+    auto start = std::chrono::steady_clock::now();
+    std::string what = parse_error(bomb);
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.0);
+    EXPECT_NE(what.find("an alias of a mapping or list (revision files take no YAML anchors and aliases)"),
+              std::string::npos)
+        << what;
+}
+
 TEST(MigrateHostile, InvalidUtf8AndNulAreRefused) {
     std::string what = parse_error("revision: a1\ndown_revision: null\nmessage: \"caf\xe9 ok\"\nupgrade: []\ndowngrade: []\n");
     EXPECT_EQ(what, kFile + ":3:10: invalid UTF-8 at byte 4 of the text");

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -79,28 +80,33 @@ std::string location(const std::filesystem::path& path, const YAML::Mark& m) {
     return path.string() + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
 }
 
-// No key twice in a mapping (yaml-cpp would keep the first silently), and
-// every text valid UTF-8 without NUL bytes.
-void check_tree(const YAML::Node& node, const std::filesystem::path& path) {
+// No key twice in a mapping (yaml-cpp would keep the first silently), every
+// text valid UTF-8 without NUL bytes, and no alias of a mapping or list (a
+// few nested aliases make a tree of billions of nodes to walk). `seen` holds
+// where the mappings and lists met so far start: an alias is the same node
+// met again.
+void check_tree(const YAML::Node& node, const std::filesystem::path& path, std::set<std::size_t>& seen) {
     auto fail = [&](const YAML::Node& at, const std::string& what) {
         throw MigrationError(location(path, at.Mark()) + ": " + what);
     };
+    if ((node.IsSequence() || node.IsMap()) && !seen.insert(node.Mark().pos).second)
+        fail(node, "an alias of a mapping or list (revision files take no YAML anchors and aliases)");
     if (node.IsScalar()) {
         std::string problem = text_problem(node.Scalar());
         if (!problem.empty()) fail(node, problem);
     } else if (node.IsSequence()) {
-        for (const auto& item : node) check_tree(item, path);
+        for (const auto& item : node) check_tree(item, path, seen);
     } else if (node.IsMap()) {
         std::map<std::string, int> lines;
         for (auto it = node.begin(); it != node.end(); ++it) {
-            check_tree(it->first, path);
+            check_tree(it->first, path, seen);
             if (it->first.IsScalar()) {
                 auto [first, fresh] = lines.emplace(it->first.Scalar(), it->first.Mark().line + 1);
                 if (!fresh)
                     fail(it->first, "duplicate key '" + it->first.Scalar() + "' (first at line " +
                                         std::to_string(first->second) + "; a key may appear once in a mapping)");
             }
-            check_tree(it->second, path);
+            check_tree(it->second, path, seen);
         }
     }
 }
@@ -114,7 +120,8 @@ YAML::Node load_yaml(const std::string& text, const std::filesystem::path& path)
     } catch (const YAML::ParserException& e) {
         throw MigrationError(location(path, e.mark) + ": invalid YAML: " + e.msg);
     }
-    check_tree(root, path);
+    std::set<std::size_t> seen;
+    check_tree(root, path, seen);
     return root;
 }
 
