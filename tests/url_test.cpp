@@ -84,11 +84,15 @@ TEST(Url, PasswordIsMaskedInEveryErrorForm) {
     EXPECT_EQ(what, "invalid database URL 'postgresql://bob:***@host/db': query parameter '***' is not key=value");
 }
 
-TEST(Url, PasswordMayHoldASlash) {
+TEST(Url, PasswordMayHoldASlashOrAnAt) {
     auto u = parse_url("postgresql://bob:ab/cd@host:5433/db");
     EXPECT_EQ(u.password, "ab/cd");
     EXPECT_EQ(u.host, "host");
     EXPECT_EQ(u.database, "db");
+    auto w = parse_url("postgresql://bob:p@ss/x@host/db");
+    EXPECT_EQ(w.password, "p@ss/x");
+    EXPECT_EQ(w.host, "host");
+    EXPECT_EQ(w.masked(), "postgresql://bob:***@host/db");
     auto v = parse_url("postgresql://host:5433/db?application_name=a@b");
     EXPECT_EQ(v.host, "host");
     EXPECT_EQ(v.query.at("application_name"), "a@b");

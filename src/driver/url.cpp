@@ -1,6 +1,7 @@
 // URL parsing in SQLAlchemy's form: backend://user:pass@host:port/database?key=value
 #include "strata/url.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -122,17 +123,15 @@ public:
     }
 
     // Where user:password@host:port ends: the first '/' or '?' after the
-    // userinfo. A password may hold '/' unencoded (as SQLAlchemy reads it):
-    // the userinfo runs to the first '@' after the first ':', unless a '?'
-    // comes first (then the '@' belongs to the query).
+    // userinfo. A password may hold '/' and '@' unencoded: the userinfo runs
+    // to the last '@' before the query, when the user name before it (up to
+    // its ':') holds no '/' (else that '@' is in the database name).
     static std::size_t authority_end(const std::string& rest) {
+        const auto query = rest.find('?');
+        const auto at = query == 0 ? std::string::npos : rest.rfind('@', query == std::string::npos ? query : query - 1);
         std::size_t from = 0;
-        auto first = rest.find_first_of(":/?@");
-        if (first != std::string::npos && rest[first] == ':') {
-            auto at = rest.find('@', first);
-            auto query = rest.find('?', first);
-            if (at != std::string::npos && (query == std::string::npos || at < query)) from = at + 1;
-        }
+        if (at != std::string::npos && rest.substr(0, std::min(at, rest.find(':'))).find('/') == std::string::npos)
+            from = at + 1;
         return rest.find_first_of("/?", from);
     }
 
