@@ -51,7 +51,7 @@ void ScriptDirectory::read_config() {
         const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
         if (key != "version_table")
             throw MigrationError(where(it->first) + ": unknown key '" + key + "' (expected version_table)");
-        const YAML::Node& value = it->second;
+        const YAML::Node value = it->second;   // a copy: the iterator's pair is a temporary
         if (!value.IsScalar() || value.Scalar().empty())
             throw MigrationError(where(value) + ": version_table: expected a table name");
         std::string problem = identifier_problem(value.Scalar());
