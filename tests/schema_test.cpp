@@ -198,7 +198,7 @@ TEST(SqliteInspect, ReadsSchemasWrittenByOtherTools) {
     // constraints, inline REFERENCES, other type spellings.
     strata::testing::TempDir dir;
     auto conn = connect(dir.sqlite_url());
-    conn->execute(
+    conn->execute_script(
         "CREATE TABLE author (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50) UNIQUE, score DECIMAL(5,1), "
         "created TIMESTAMP DEFAULT CURRENT_TIMESTAMP);"
         "CREATE TABLE book (id INTEGER PRIMARY KEY, author_id INT REFERENCES author(id) ON DELETE SET NULL, "

@@ -63,3 +63,60 @@ TEST(Url, ErrorsNameTheUrlWithPasswordMasked) {
     expect_throw<ConfigError>([] { parse_url(""); });
     expect_throw<ConfigError>([] { Database::open("nope://x"); });
 }
+
+// A URL that does not parse still never shows its password, whatever is wrong
+// with it and wherever the password's odd characters put the parser.
+TEST(Url, PasswordIsMaskedInEveryErrorForm) {
+    for (const char* text : {"postgresql:bob:s3cr3tpw@host/db",            // no '://'
+                             "bob:s3cr3tpw@host/db",                        // no scheme at all
+                             "mysql://bob:s3cr3tpw@host/db",                // unknown backend
+                             "postgresql://bob:s3cr3tpw@host:99x/db",       // bad port
+                             "postgresql://bob:s3cr?tpw@host/db",           // '?' in the password
+                             "postgresql://bob:s3cr3tpw@host/db?sslmode",   // bad query
+                             "postgresql://bob:s3cr3tpw@host/d%00b",        // NUL in the name
+                             "postgresql://:s3cr3tpw@host/db"}) {           // empty user name
+        std::string what = expect_throw<ConfigError>([&] { parse_url(text); }).what();
+        EXPECT_EQ(what.find("s3cr"), std::string::npos) << what;
+        EXPECT_EQ(what.find("tpw"), std::string::npos) << what;
+        EXPECT_NE(what.find("***"), std::string::npos) << what;
+    }
+    std::string what = expect_throw<ConfigError>([] { parse_url("postgresql://bob:s3cr?tpw@host/db"); }).what();
+    EXPECT_EQ(what, "invalid database URL 'postgresql://bob:***@host/db': query parameter '***' is not key=value");
+}
+
+TEST(Url, PasswordMayHoldASlashOrAnAt) {
+    auto u = parse_url("postgresql://bob:ab/cd@host:5433/db");
+    EXPECT_EQ(u.password, "ab/cd");
+    EXPECT_EQ(u.host, "host");
+    EXPECT_EQ(u.database, "db");
+    auto w = parse_url("postgresql://bob:p@ss/x@host/db");
+    EXPECT_EQ(w.password, "p@ss/x");
+    EXPECT_EQ(w.host, "host");
+    EXPECT_EQ(w.masked(), "postgresql://bob:***@host/db");
+    auto v = parse_url("postgresql://host:5433/db?application_name=a@b");
+    EXPECT_EQ(v.host, "host");
+    EXPECT_EQ(v.query.at("application_name"), "a@b");
+}
+
+TEST(Url, UnknownSqliteParametersAreErrors) {
+    std::string what = expect_throw<ConfigError>([] { parse_url("sqlite:///app.db?mdoe=ro"); }).what();
+    EXPECT_EQ(what, "invalid database URL 'sqlite:///app.db?mdoe=ro': unknown SQLite URL parameter 'mdoe' "
+                    "(known: journal_mode, mode)");
+    what = expect_throw<ConfigError>([] { parse_url("sqlite:///app.db?mode=readonly"); }).what();
+    EXPECT_EQ(what, "invalid database URL 'sqlite:///app.db?mode=readonly': SQLite URL parameter mode=readonly "
+                    "(expected mode=ro, rw or rwc)");
+    EXPECT_EQ(parse_url("sqlite:///app.db?mode=ro&journal_mode=wal").query.size(), 2u);
+}
+
+TEST(Url, NulInAPathIsRefused) {
+    std::string what = expect_throw<ConfigError>([] { parse_url("sqlite:///app.db%00.txt"); }).what();
+    EXPECT_EQ(what, "invalid database URL 'sqlite:///app.db%00.txt': the database path holds a NUL byte (%00)");
+}
+
+// ?mode=rw opens an existing file only; it never creates one.
+TEST(Url, SqliteModeRwDoesNotCreateTheFile) {
+    strata::testing::TempDir dir;
+    auto path = dir.path() / "absent.db";
+    expect_throw<OperationalError>([&] { connect("sqlite:///" + path.string() + "?mode=rw"); });
+    EXPECT_FALSE(std::filesystem::exists(path));
+}

@@ -158,8 +158,13 @@ public:
     // A prepared statement for this SQL text, from the cache when one is free.
     // Placeholders are the dialect's ("?" on SQLite, "$1" on PostgreSQL).
     StatementHandle prepare(std::string_view sql);
-    // Runs SQL with no parameters and no result (may hold several statements).
+    // Runs one SQL statement with no parameters; rows it returns are ignored.
+    // Text holding a second statement is a ProgrammingError (nothing runs), so
+    // text that reaches SQL from a file or a user can never smuggle one in.
     virtual void execute(std::string_view sql) = 0;
+    // Runs text that may hold several statements, in order. Only for SQL a
+    // person wrote as a script on purpose (a migration's `execute` op).
+    virtual void execute_script(std::string_view sql) = 0;
     // Convenience: prepare, bind, run; returns rows changed.
     std::int64_t execute(std::string_view sql, std::span<const Value> params);
 
@@ -175,6 +180,11 @@ public:
     // (SQLite cannot wait there without risking a deadlock). PostgreSQL:
     // BEGIN with the isolation level given.
     virtual void begin_deferred(Isolation isolation = Isolation::ServerDefault);
+    // A transaction that shuts out every other writer and, on SQLite in
+    // rollback-journal mode, every reader too (BEGIN EXCLUSIVE), waiting up
+    // to the busy timeout; elsewhere the same as begin(). What a migration
+    // takes before it does any work.
+    virtual void begin_exclusive() { begin(); }
     virtual void commit();
     virtual void rollback();
     bool in_transaction() const { return in_transaction_; }

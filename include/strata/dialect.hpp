@@ -39,6 +39,9 @@ public:
     // SQLite cannot ALTER most things and rebuilds the table ("batch" mode).
     virtual bool needs_batch_alter() const = 0;
     virtual bool transactional_ddl() const { return true; }
+    // The longest name, in bytes, the backend keeps as written; 0 = no limit.
+    // (PostgreSQL cuts longer names to 63 bytes without an error.)
+    virtual std::size_t max_identifier_length() const { return 0; }
 
     // DDL. Statements are returned one per element, without trailing ';'.
     // create_table does not include the table's indexes: create_indexes does.
@@ -77,5 +80,8 @@ const Dialect& sqlite_dialect();
 const Dialect& postgresql_dialect();
 // By name: "sqlite" or "postgresql"; throws ConfigError otherwise.
 const Dialect& dialect_named(std::string_view name);
+// The dialect with the shortest max_identifier_length: a name that fits it
+// fits every backend (a revision file or a model applies to all of them).
+const Dialect& strictest_identifier_dialect();
 
 }  // namespace strata

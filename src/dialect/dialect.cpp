@@ -8,6 +8,16 @@
 namespace strata {
 
 std::string Dialect::quote(std::string_view identifier) const {
+    // A longer name would be cut by the backend without a word (PostgreSQL),
+    // and the object made would not be the one asked for.
+    if (const std::size_t limit = max_identifier_length(); limit && identifier.size() > limit)
+        throw ProgrammingError("the name '" + std::string(identifier) + "' is " + std::to_string(identifier.size()) +
+                                   " bytes; " + std::string(name()) + " keeps at most " + std::to_string(limit) +
+                                   " bytes of a name (and cuts the rest silently)",
+                               "");
+    if (identifier.find('\0') != std::string_view::npos)
+        throw ProgrammingError("the name '" + std::string(identifier.substr(0, identifier.find('\0'))) +
+                                   "…' holds a NUL byte", "");
     std::string out;
     out.reserve(identifier.size() + 2);
     out.push_back('"');
@@ -164,6 +174,15 @@ const Dialect& dialect_named(std::string_view name) {
     if (name == "sqlite") return sqlite_dialect();
     if (name == "postgresql") return postgresql_dialect();
     throw ConfigError("unknown dialect '" + std::string(name) + "' (expected sqlite or postgresql)");
+}
+
+const Dialect& strictest_identifier_dialect() {
+    const Dialect* strictest = nullptr;
+    for (const Dialect* d : {&sqlite_dialect(), &postgresql_dialect()}) {
+        std::size_t limit = d->max_identifier_length();
+        if (limit && (!strictest || limit < strictest->max_identifier_length())) strictest = d;
+    }
+    return strictest ? *strictest : sqlite_dialect();
 }
 
 }  // namespace strata

@@ -20,6 +20,7 @@ public:
     std::string placeholder(int n) const override { return "$" + std::to_string(n); }
     bool supports_returning() const override { return true; }
     bool needs_batch_alter() const override { return false; }
+    std::size_t max_identifier_length() const override { return 63; }   // NAMEDATALEN - 1
     bool transactional_ddl() const override { return true; }
 
     std::string type_sql(const SqlType& t) const override {

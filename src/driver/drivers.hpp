@@ -11,6 +11,11 @@ namespace strata {
 std::unique_ptr<Connection> connect_sqlite(const Url& url, const ConnectionOptions& options);
 std::unique_ptr<Connection> connect_postgresql(const Url& url, const ConnectionOptions& options);
 
+// The error of execute() given text with a second statement in it.
+inline constexpr const char* kOneStatementOnly =
+    "the SQL text holds more than one statement; statements run one at a time "
+    "(only a migration's `execute` op may hold several)";
+
 // True when STRATA_ECHO is set to something other than "" or "0".
 bool echo_from_environment();
 

@@ -871,7 +871,19 @@ public:
     const Dialect& dialect() const override { return postgresql_dialect(); }
 
     using Connection::execute;
+    // The extended protocol (PQexecParams) takes one statement: the server
+    // refuses a second one before running anything.
     void execute(std::string_view sql) override {
+        const std::string text(sql);
+        require_usable(*session_, text);
+        log_statement(text);
+        Result res(PQexecParams(session_->conn, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+        if (holds_several_statements(res.get())) throw ProgrammingError(kOneStatementOnly, text, "42601");
+        checked(*session_, res.release(), text);
+        session_->note_ran(text);
+    }
+
+    void execute_script(std::string_view sql) override {
         const std::string text(sql);
         require_usable(*session_, text);
         log_statement(text);
@@ -930,6 +942,14 @@ protected:
     }
 
 private:
+    static bool holds_several_statements(const PGresult* res) {
+        if (!res || PQresultStatus(res) != PGRES_FATAL_ERROR) return false;
+        const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char* message = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        return state && std::string_view(state) == "42601" && message &&
+               std::string_view(message).find("multiple commands") != std::string_view::npos;
+    }
+
     // Server NOTICEs ("table does not exist, skipping") go to the echo log, not to stderr unasked.
     static void on_notice(void* self, const char* message) {
         const auto* conn = static_cast<const PgConnection*>(self);

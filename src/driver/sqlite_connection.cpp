@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
@@ -89,6 +90,9 @@ const char* code_name(int extended) {
     }
     switch (extended & 0xff) {
         case SQLITE_CONSTRAINT: return "SQLITE_CONSTRAINT";
+        case SQLITE_NOTADB: return "SQLITE_NOTADB";
+        case SQLITE_CORRUPT: return "SQLITE_CORRUPT";
+        case SQLITE_FULL: return "SQLITE_FULL";
         case SQLITE_BUSY: return "SQLITE_BUSY";
         case SQLITE_LOCKED: return "SQLITE_LOCKED";
         case SQLITE_IOERR: return "SQLITE_IOERR";
@@ -306,8 +310,10 @@ public:
     SqliteConnection(const Url& url, const ConnectionOptions& options) : Connection(options) {
         std::string path = url.is_sqlite_memory() ? ":memory:" : url.database;
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        // ?mode=ro|rw|rwc as in SQLite's URI filenames (parse_url refuses other values).
         auto mode = url.query.find("mode");
         if (mode != url.query.end() && mode->second == "ro") flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+        if (mode != url.query.end() && mode->second == "rw") flags &= ~SQLITE_OPEN_CREATE;
         int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
         if (rc != SQLITE_OK) {
             std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -321,6 +327,7 @@ public:
         }
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+        require_database(url, path);
         // Foreign keys are off by default in SQLite; strata always enforces them.
         execute("PRAGMA foreign_keys = ON");
     }
@@ -336,19 +343,39 @@ public:
     void execute(std::string_view sql) override {
         log_statement(sql);
         if (is_transaction_control(sql)) return run_control(sql);
+        sqlite3_stmt* raw = nullptr;
+        const char* tail = nullptr;
+        int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
+        if (rc != SQLITE_OK) throw_sqlite(db_, rc, std::string(sql));
+        std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+        if (!only_comments(tail, sql.data() + sql.size())) throw ProgrammingError(kOneStatementOnly, std::string(sql));
+        if (!stmt) return;   // nothing but whitespace and comments
+        while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+        }
+        if (rc != SQLITE_DONE) throw_sqlite(db_, rc, std::string(sql));
+    }
+    using Connection::execute;
+
+    void execute_script(std::string_view sql) override {
+        log_statement(sql);
         std::string text(sql);
         char* err = nullptr;
         int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
         if (err) sqlite3_free(err);
         if (rc != SQLITE_OK) throw_sqlite(db_, rc, text);
     }
-    using Connection::execute;
 
     void begin() override {
         // IMMEDIATE takes the write lock up front: two writers then queue on
         // the busy timeout instead of failing later with SQLITE_BUSY on upgrade.
         if (in_transaction_) throw ProgrammingError("a transaction is already open on this connection", "BEGIN");
         execute("BEGIN IMMEDIATE");
+        in_transaction_ = true;
+    }
+
+    void begin_exclusive() override {
+        if (in_transaction_) throw ProgrammingError("a transaction is already open on this connection", "BEGIN");
+        execute("BEGIN EXCLUSIVE");
         in_transaction_ = true;
     }
 
@@ -393,15 +420,53 @@ protected:
         int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
         if (rc != SQLITE_OK) throw_sqlite(db_, rc, std::string(sql));
         if (!stmt) throw ProgrammingError("the statement is empty", std::string(sql));
-        std::string_view rest(tail, sql.data() + sql.size() - tail);
-        if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+        if (!only_comments(tail, sql.data() + sql.size())) {
             sqlite3_finalize(stmt);
-            throw ProgrammingError("prepare() takes one statement; use execute() for a script", std::string(sql));
+            throw ProgrammingError(kOneStatementOnly, std::string(sql));
         }
         return std::make_unique<SqliteStatement>(*this, db_, stmt, std::string(sql));
     }
 
 private:
+    // sqlite3_open_v2 reads nothing: a file of random bytes or a truncated one
+    // only fails at its first use, in whatever that is (a lock, a query).
+    // Reading the header here makes every command say what is wrong.
+    void require_database(const Url& url, const std::string& path) {
+        sqlite3_stmt* stmt = nullptr;
+        int rc = sqlite3_prepare_v2(db_, "PRAGMA schema_version", -1, &stmt, nullptr);
+        if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE) return;
+        int code = sqlite3_extended_errcode(db_);
+        std::string message = sqlite3_errmsg(db_);
+        if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED) return;   // someone is writing: a database
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw OperationalError("cannot open SQLite database '" + path + "' from URL '" + url.masked() + "': " + message +
+                                   ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT
+                                        ? " (the file exists but is not a SQLite database, or is damaged)"
+                                        : ""),
+                               "", code_name(code));
+    }
+
+    // Whether what follows a prepared statement is empty to SQLite: only
+    // whitespace, comments and ';' (asked of SQLite's own parser, which
+    // prepares nothing from such text).
+    bool only_comments(const char* begin, const char* end) const {
+        while (begin && begin < end) {
+            sqlite3_stmt* next = nullptr;
+            const char* tail = nullptr;
+            if (sqlite3_prepare_v2(db_, begin, static_cast<int>(end - begin), &next, &tail) != SQLITE_OK) return false;
+            if (next) {
+                sqlite3_finalize(next);
+                return false;
+            }
+            if (tail == begin) return true;
+            begin = tail;
+        }
+        return true;
+    }
+
     // BEGIN / COMMIT / ROLLBACK / SAVEPOINT run once or twice per session:
     // parsing them each time cost more than the SELECT of a get() by key.
     static bool is_transaction_control(std::string_view sql) {

@@ -1,8 +1,11 @@
 // URL parsing in SQLAlchemy's form: backend://user:pass@host:port/database?key=value
 #include "strata/url.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <set>
+#include <utility>
 
 #include "strata/error.hpp"
 
@@ -10,76 +13,138 @@ namespace strata {
 
 namespace {
 
-[[noreturn]] void bad_url(const std::string& masked, const std::string& why) {
-    throw ConfigError("invalid database URL '" + masked + "': " + why);
-}
+// Query parameters the SQLite driver reads; any other is a typo to report.
+const std::set<std::string> kSqliteParameters{"journal_mode", "mode"};
+const std::set<std::string> kSqliteModes{"ro", "rw", "rwc"};
 
-// Mask the password in raw text before we know the URL parses: the part
-// between "://user:" and the last '@' of the authority.
-std::string mask_raw(const std::string& text) {
+// Where a password may be in text that has not parsed yet: from the first ':'
+// after "scheme://" (or from the first ':' when there is no "://") to the
+// last '@'. Wider than the password when the text is odd, never narrower.
+std::pair<std::size_t, std::size_t> secret_range(const std::string& text) {
+    auto at = text.rfind('@');
+    if (at == std::string::npos) return {0, 0};
     auto scheme_end = text.find("://");
-    if (scheme_end == std::string::npos) return text;
-    auto auth_start = scheme_end + 3;
-    auto auth_end = text.find_first_of("/?", auth_start);
-    auto authority = text.substr(auth_start, auth_end == std::string::npos ? std::string::npos : auth_end - auth_start);
-    auto at = authority.rfind('@');
-    if (at == std::string::npos) return text;
-    auto colon = authority.find(':');
-    if (colon == std::string::npos || colon > at) return text;
-    return text.substr(0, auth_start + colon + 1) + "***" + text.substr(auth_start + at);
+    std::size_t from = scheme_end != std::string::npos && scheme_end < at ? scheme_end + 3 : 0;
+    auto colon = text.find(':', from);
+    if (colon == std::string::npos || colon > at) return {0, 0};
+    return {colon + 1, at};
 }
 
-void parse_query(const std::string& query, const std::string& masked, Url& url) {
-    std::size_t pos = 0;
-    while (pos <= query.size()) {
-        auto amp = query.find('&', pos);
-        auto item = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
-        if (!item.empty()) {
-            auto eq = item.find('=');
-            if (eq == std::string::npos || eq == 0) bad_url(masked, "query parameter '" + item + "' is not key=value");
-            url.query[url_unquote(item.substr(0, eq))] = url_unquote(item.substr(eq + 1));
-        }
-        if (amp == std::string::npos) break;
-        pos = amp + 1;
+// Parses one URL; every complaint shows the URL with its password masked and
+// only pieces of it that cannot be part of the password.
+class UrlParser {
+public:
+    explicit UrlParser(const std::string& text) : text_(text), secret_(secret_range(text)) {
+        masked_ = secret_.second > secret_.first
+                      ? text.substr(0, secret_.first) + "***" + text.substr(secret_.second)
+                      : text;
     }
-}
 
-void parse_authority(const std::string& authority, const std::string& masked, Url& url) {
-    std::string hostport = authority;
-    auto at = authority.rfind('@');
-    if (at != std::string::npos) {
-        auto userinfo = authority.substr(0, at);
-        hostport = authority.substr(at + 1);
-        auto colon = userinfo.find(':');
-        url.username = url_unquote(userinfo.substr(0, colon));
-        if (colon != std::string::npos) url.password = url_unquote(userinfo.substr(colon + 1));
-        if (url.username.empty()) bad_url(masked, "user name is empty before '@'");
+    [[noreturn]] void fail(const std::string& why) const {
+        throw ConfigError("invalid database URL '" + masked_ + "': " + why);
     }
-    std::string port_text;
-    if (!hostport.empty() && hostport.front() == '[') {  // [::1]:5432
-        auto close = hostport.find(']');
-        if (close == std::string::npos) bad_url(masked, "unterminated '[' in IPv6 host");
-        url.host = hostport.substr(1, close - 1);
-        if (close + 1 < hostport.size()) {
-            if (hostport[close + 1] != ':') bad_url(masked, "expected ':' after IPv6 host");
-            port_text = hostport.substr(close + 2);
+    // A piece of the text, quoted for a message; "***" when any place it
+    // occurs overlaps where the password may be (or it is not found as is).
+    std::string shown(const std::string& piece) const {
+        if (secret_.second <= secret_.first) return "'" + piece + "'";
+        auto pos = text_.find(piece);
+        if (pos == std::string::npos) return "'***'";
+        for (; pos != std::string::npos; pos = text_.find(piece, pos + 1))
+            if (pos < secret_.second && pos + piece.size() > secret_.first) return "'***'";
+        return "'" + piece + "'";
+    }
+    // A decoded component: no NUL byte (C APIs would cut the text there).
+    std::string component(const std::string& raw, const char* what) const {
+        std::string value = url_unquote(raw);
+        if (value.find('\0') != std::string::npos) fail(std::string(what) + " holds a NUL byte (%00)");
+        return value;
+    }
+
+    void parse_query(const std::string& query, Url& url) const {
+        std::size_t pos = 0;
+        while (pos <= query.size()) {
+            auto amp = query.find('&', pos);
+            auto item = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+            if (!item.empty()) {
+                auto eq = item.find('=');
+                if (eq == std::string::npos || eq == 0) fail("query parameter " + shown(item) + " is not key=value");
+                url.query[component(item.substr(0, eq), "a query parameter")] =
+                    component(item.substr(eq + 1), "a query parameter");
+            }
+            if (amp == std::string::npos) break;
+            pos = amp + 1;
         }
-    } else {
-        auto colon = hostport.rfind(':');
-        url.host = url_unquote(hostport.substr(0, colon));
-        if (colon != std::string::npos) port_text = hostport.substr(colon + 1);
     }
-    if (!port_text.empty() || hostport.ends_with(":")) {
-        int port = 0;
-        auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 1 || port > 65535)
-            bad_url(masked, "port '" + port_text + "' is not a number from 1 to 65535");
-        url.port = port;
+
+    void check_sqlite_query(const Url& url) const {
+        for (const auto& [key, value] : url.query) {
+            if (!kSqliteParameters.count(key)) {
+                std::string known;
+                for (const auto& k : kSqliteParameters) known += (known.empty() ? "" : ", ") + k;
+                fail("unknown SQLite URL parameter " + shown(key) + " (known: " + known + ")");
+            }
+            if (key == "mode" && !kSqliteModes.count(value))
+                fail("SQLite URL parameter mode=" + value + " (expected mode=ro, rw or rwc)");
+        }
     }
-}
+
+    void parse_authority(const std::string& authority, Url& url) const {
+        std::string hostport = authority;
+        auto at = authority.rfind('@');
+        if (at != std::string::npos) {
+            auto userinfo = authority.substr(0, at);
+            hostport = authority.substr(at + 1);
+            auto colon = userinfo.find(':');
+            url.username = component(userinfo.substr(0, colon), "the user name");
+            if (colon != std::string::npos) url.password = component(userinfo.substr(colon + 1), "the password");
+            if (url.username.empty()) fail("user name is empty before '@'");
+        }
+        std::string port_text;
+        if (!hostport.empty() && hostport.front() == '[') {  // [::1]:5432
+            auto close = hostport.find(']');
+            if (close == std::string::npos) fail("unterminated '[' in IPv6 host");
+            url.host = hostport.substr(1, close - 1);
+            if (close + 1 < hostport.size()) {
+                if (hostport[close + 1] != ':') fail("expected ':' after IPv6 host");
+                port_text = hostport.substr(close + 2);
+            }
+        } else {
+            auto colon = hostport.rfind(':');
+            url.host = component(hostport.substr(0, colon), "the host");
+            if (colon != std::string::npos) port_text = hostport.substr(colon + 1);
+        }
+        if (!port_text.empty() || hostport.ends_with(":")) {
+            int port = 0;
+            auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+            if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 1 || port > 65535)
+                fail("port " + shown(port_text) + " is not a number from 1 to 65535");
+            url.port = port;
+        }
+    }
+
+    // Where user:password@host:port ends: the first '/' or '?' after the
+    // userinfo. A password may hold '/' and '@' unencoded: the userinfo runs
+    // to the last '@' before the query, when the user name before it (up to
+    // its ':') holds no '/' (else that '@' is in the database name).
+    static std::size_t authority_end(const std::string& rest) {
+        const auto query = rest.find('?');
+        const auto at = query == 0 ? std::string::npos : rest.rfind('@', query == std::string::npos ? query : query - 1);
+        std::size_t from = 0;
+        if (at != std::string::npos && rest.substr(0, std::min(at, rest.find(':'))).find('/') == std::string::npos)
+            from = at + 1;
+        return rest.find_first_of("/?", from);
+    }
+
+    const std::string& masked() const { return masked_; }
+
+private:
+    const std::string& text_;
+    std::pair<std::size_t, std::size_t> secret_;
+    std::string masked_;
+};
 
 // ?journal_mode= takes SQLite's own names (any case), kept in lower case.
-void check_journal_mode(Url& url, const std::string& masked) {
+void check_journal_mode(Url& url, const UrlParser& p) {
     auto it = url.query.find("journal_mode");
     if (it == url.query.end()) return;
     std::string mode = it->second;
@@ -89,7 +154,7 @@ void check_journal_mode(Url& url, const std::string& masked) {
             it->second = mode;
             return;
         }
-    bad_url(masked, "journal_mode '" + it->second + "' is not one of delete, truncate, persist, memory, wal, off");
+    p.fail("journal_mode " + p.shown(it->second) + " is not one of delete, truncate, persist, memory, wal, off");
 }
 
 }  // namespace
@@ -129,11 +194,11 @@ std::string Url::masked() const {
 }
 
 Url parse_url(const std::string& text) {
-    const std::string masked = mask_raw(text);
     if (text.empty()) throw ConfigError("invalid database URL '': the URL is empty (expected e.g. sqlite:///app.db)");
+    const UrlParser p(text);
     auto scheme_end = text.find("://");
     if (scheme_end == std::string::npos)
-        bad_url(masked, "missing '://' after the backend name (expected e.g. sqlite:///app.db or postgresql://host/db)");
+        p.fail("missing '://' after the backend name (expected e.g. sqlite:///app.db or postgresql://host/db)");
     Url url;
     std::string scheme = text.substr(0, scheme_end);
     // "postgresql+psycopg2" and friends: keep the backend, ignore the driver part.
@@ -141,37 +206,40 @@ Url parse_url(const std::string& text) {
     url.backend = scheme.substr(0, plus);
     if (url.backend == "postgres") url.backend = "postgresql";
     if (url.backend != "sqlite" && url.backend != "postgresql")
-        bad_url(masked, "unknown backend '" + scheme + "' (supported: sqlite, postgresql)");
+        p.fail("unknown backend " + p.shown(scheme) + " (supported: sqlite, postgresql)");
 
     std::string rest = text.substr(scheme_end + 3);
     if (url.backend == "sqlite") {
         // sqlite:// (memory), sqlite:///rel/path, sqlite:////abs/path, sqlite:///:memory:
         auto q = rest.find('?');
         if (q != std::string::npos) {
-            parse_query(rest.substr(q + 1), masked, url);
+            p.parse_query(rest.substr(q + 1), url);
             rest = rest.substr(0, q);
         }
-        check_journal_mode(url, masked);
+        p.check_sqlite_query(url);
+        check_journal_mode(url, p);
         if (rest.empty()) return url;
         if (rest.front() != '/')
-            bad_url(masked, "a SQLite URL has no host: use sqlite:///relative/path.db or sqlite:////absolute/path.db");
-        url.database = url_unquote(rest.substr(1));
-        if (url.database.empty()) bad_url(masked, "the database path after 'sqlite:///' is empty");
+            p.fail("a SQLite URL has no host: use sqlite:///relative/path.db or sqlite:////absolute/path.db");
+        url.database = p.component(rest.substr(1), "the database path");
+        if (url.database.empty()) p.fail("the database path after 'sqlite:///' is empty");
         return url;
     }
 
+    auto end = UrlParser::authority_end(rest);
+    std::string authority = rest.substr(0, end);
+    rest = end == std::string::npos ? "" : rest.substr(end);
     auto q = rest.find('?');
     if (q != std::string::npos) {
-        parse_query(rest.substr(q + 1), masked, url);
+        p.parse_query(rest.substr(q + 1), url);
         rest = rest.substr(0, q);
     }
-    auto slash = rest.find('/');
-    parse_authority(rest.substr(0, slash), masked, url);
-    if (slash != std::string::npos) url.database = url_unquote(rest.substr(slash + 1));
+    p.parse_authority(authority, url);
+    if (!rest.empty()) url.database = p.component(rest.substr(1), "the database name");
     if (url.database.find('/') != std::string::npos)
-        bad_url(masked, "database name '" + url.database + "' contains '/'");
+        p.fail("database name " + p.shown(url.database) + " contains '/'");
     if (url.host.empty() && !url.query.count("host") && url.database.empty())
-        bad_url(masked, "neither a host nor a database name is given");
+        p.fail("neither a host nor a database name is given");
     return url;
 }
 

@@ -200,7 +200,7 @@ private:
         MetaData md = target();
         auto db = open();
         auto conn = db.connect();
-        auto existing = table_names(*conn);
+        auto existing = table_names(*conn, s ? s->inspect_options() : InspectOptions{});
         if (!existing.empty() && !checkfirst_)
             throw MigrationError("the database at " + db.url().masked() + " already has tables (" +
                                  join_ids(existing) + "); use --checkfirst to create only the missing ones");
@@ -224,7 +224,7 @@ private:
         require_at_head(s, session->runner);
         std::vector<Rename> renames;
         for (const auto& r : renames_) renames.push_back(parse_rename(r));
-        MetaData database = from_empty_ ? MetaData() : inspect(conn);
+        MetaData database = from_empty_ ? MetaData() : inspect(conn, s.inspect_options());
         if (from_empty_ && !s.empty())
             throw MigrationError("--from-empty writes the first revision, and the repository has revisions already (head " +
                                  label(s.heads()) + ")");
@@ -348,15 +348,19 @@ private:
     }
 
     bool confirm(const std::vector<DataLoss>& losses) {
-        io_.out << "This migration destroys data:\n";
+        io_.out << "This migration destroys data or runs SQL that cannot be checked:\n";
         for (const auto& l : losses) {
-            io_.out << "  " << l.op << " (revision " << l.revision << ", " << l.location << "): ";
-            if (l.column.empty()) io_.out << l.rows << " rows in " << l.table << " will be deleted\n";
+            io_.out << "  " << escape_control(l.op) << " (revision " << l.revision << ", " << l.location << "): ";
+            if (l.raw_sql) io_.out << "raw SQL, cannot be checked\n";
+            else if (l.longer_than > 0)
+                io_.out << l.rows << " rows of " << l.table << " hold a value longer than " << l.longer_than
+                        << " characters in " << l.column << " (the change fails on them; nothing is cut)\n";
+            else if (l.column.empty()) io_.out << l.rows << " rows in " << l.table << " will be deleted\n";
             else io_.out << l.rows << " rows of " << l.table << " hold a value in " << l.column << "\n";
         }
         if (move_.yes) return true;
         if (!io_.interactive) {
-            io_.err << "Refusing to destroy data without a terminal to ask; pass --yes to proceed\n";
+            io_.err << "Refusing to go on without a terminal to ask; pass --yes to proceed\n";
             return false;
         }
         io_.out << "Continue? [y/N] " << std::flush;
@@ -375,7 +379,8 @@ private:
             bool is_head = std::find(heads.begin(), heads.end(), id) != heads.end();
             io_.out << id << (is_head ? " (head)" : "");
             if (verbose_) {
-                if (auto* rev = s.find(id)) io_.out << " " << rev->message << " [" << rev->path.string() << "]";
+                if (auto* rev = s.find(id))
+                    io_.out << " " << escape_control(rev->message) << " [" << rev->path.string() << "]";
             }
             io_.out << "\n";
         }
@@ -390,8 +395,8 @@ private:
         if (is_head) io_.out << " (head)";
         if (kids.size() > 1) io_.out << " (branchpoint)";
         if (rev.is_merge()) io_.out << " (mergepoint)";
-        io_.out << ", " << rev.message << "\n";
-        if (verbose_) io_.out << "    " << (rev.created.empty() ? "" : "created " + rev.created + ", ") << "file "
+        io_.out << ", " << escape_control(rev.message) << "\n";
+        if (verbose_) io_.out << "    " << (rev.created.empty() ? "" : "created " + escape_control(rev.created) + ", ") << "file "
                               << rev.path.string() << "\n";
     }
 
@@ -417,10 +422,11 @@ private:
                 << "Parent: " << (rev.down_revisions.empty() ? "<base>" : join_ids(rev.down_revisions)) << "\n"
                 << "Children: " << (s.children(id).empty() ? "(none)" : join_ids(s.children(id))) << "\n"
                 << "Path: " << rev.path.string() << "\n"
-                << "Created: " << rev.created << "\n\n    " << rev.message << "\n\nUpgrade:\n";
-        for (const auto& step : rev.upgrade) io_.out << "  " << describe(step.op) << "\n";
+                << "Created: " << escape_control(rev.created) << "\n\n    " << escape_control(rev.message)
+                << "\n\nUpgrade:\n";
+        for (const auto& step : rev.upgrade) io_.out << "  " << escape_control(describe(step.op)) << "\n";
         io_.out << "Downgrade:\n";
-        for (const auto& step : rev.downgrade) io_.out << "  " << describe(step.op) << "\n";
+        for (const auto& step : rev.downgrade) io_.out << "  " << escape_control(describe(step.op)) << "\n";
         return 0;
     }
 
@@ -441,7 +447,7 @@ private:
                     << hint("upgrade") << "\n";
             status = 1;
         }
-        Changes changes = compare_metadata(target(), inspect(*session->conn));
+        Changes changes = compare_metadata(target(), inspect(*session->conn, s.inspect_options()));
         if (changes.empty()) {
             io_.out << "No changes detected\n";
             return status;

@@ -12,6 +12,8 @@ namespace strata::migrate {
 
 namespace {
 
+bool is_text(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text; }
+
 template <class... Fs>
 struct overloaded : Fs... {
     using Fs::operator()...;
@@ -439,7 +441,10 @@ struct Renderer {
         if (park_default) out.push_back(prefix + "DROP DEFAULT");
         if (swap) out.push_back("ALTER TYPE " + d.quote(from.type.enum_name) + " RENAME TO " + d.quote(old_type));
         if (pg) append(out, d.create_types(single_column_table(t, to)));
-        out.push_back(prefix + "TYPE " + to_sql + " USING " + d.quote(op.column) + (enums ? "::text" : "") + "::" + to_sql);
+        // A cast (USING x::VARCHAR(n)) cuts longer text silently; without one
+        // PostgreSQL refuses a value that does not fit. Text to text needs none.
+        if (is_text(from.type.kind) && is_text(to.type.kind)) out.push_back(prefix + "TYPE " + to_sql);
+        else out.push_back(prefix + "TYPE " + to_sql + " USING " + d.quote(op.column) + (enums ? "::text" : "") + "::" + to_sql);
         if (swap) out.push_back("DROP TYPE " + d.quote(old_type));
         else if (pg && from.type.kind == TypeKind::Enum) append(out, d.drop_types(single_column_table(t, from)));
         if (park_default && !op.server_default) out.push_back(prefix + "SET DEFAULT " + *c.server_default);
@@ -585,8 +590,6 @@ int integer_rank(TypeKind k) {
     }
 }
 
-bool is_text(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text; }
-
 // Whether every value of `from` fits in a text column of `to`'s length.
 bool fits_in_text(const SqlType& from, const SqlType& to) {
     if (to.kind == TypeKind::Text || to.length == 0) return true;
@@ -727,6 +730,13 @@ bool is_destructive(const Operation& op, const MetaData& before) {
         return c && is_narrowing(c->type, *alter->type);
     }
     return false;
+}
+
+int shortened_text_length(const Operation& op, const MetaData& before) {
+    const auto* alter = std::get_if<AlterColumn>(&op);
+    if (!alter || !alter->type || !is_destructive(op, before)) return 0;
+    const Column* c = before.find(alter->table)->find_column(alter->column);
+    return is_text(c->type.kind) && is_text(alter->type->kind) ? alter->type->length : 0;
 }
 
 Table copy_table(const Table& table, const std::string& new_name) {

@@ -119,6 +119,10 @@ bool is_destructive(const Operation& op, const MetaData& before);
 // A type change that can lose data: shorter strings, smaller integers, …
 bool is_narrowing(const SqlType& from, const SqlType& to);
 
+// The new length when the op makes a text column shorter (String(200) ->
+// String(120)); 0 for any other op.
+int shortened_text_length(const Operation& op, const MetaData& before);
+
 // Equal for migration purposes (an unset PostgreSQL enum name matches any).
 bool same_type(const SqlType& a, const SqlType& b);
 

@@ -1,14 +1,24 @@
 // src/migrate/revision_file.cpp — parsing and writing revision files with yaml-cpp.
 #include "migrate/revision_file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
+#include <system_error>
 
+#include "schema/sql_tokens.hpp"
+#include "strata/dialect.hpp"
 #include "strata/error.hpp"
 
 namespace strata::migrate {
@@ -23,18 +33,107 @@ std::string join(const Fields& items, const std::string& sep = ", ") {
     return out;
 }
 
+// Bytes of the UTF-8 sequence starting at text[i]; 0 when it is not valid
+// (stray continuation byte, truncated, overlong, surrogate, past U+10FFFF).
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    if (lead < 0x80) return 1;
+    std::size_t n = lead >= 0xF0 && lead <= 0xF4 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 && lead < 0xE0 ? 2 : 0;
+    if (n == 0 || lead > 0xF4 || i + n > text.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    const unsigned char second = byte(i + 1);
+    if (lead == 0xE0 && second < 0xA0) return 0;   // overlong
+    if (lead == 0xED && second > 0x9F) return 0;   // UTF-16 surrogate
+    if (lead == 0xF0 && second < 0x90) return 0;   // overlong
+    if (lead == 0xF4 && second > 0x8F) return 0;   // past U+10FFFF
+    return n;
+}
+
+// Why a text of the file cannot be used (names and messages reach SQL and
+// terminals), or "" when it can.
+std::string text_problem(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == '\0') return "a NUL byte at byte " + std::to_string(i + 1) + " of the text";
+        std::size_t n = utf8_sequence(text, i);
+        if (n == 0) return "invalid UTF-8 at byte " + std::to_string(i + 1) + " of the text";
+        i += n;
+    }
+    return "";
+}
+
+std::string name_problem(const std::string& name) {
+    const Dialect& strictest = strictest_identifier_dialect();
+    const std::size_t limit = strictest.max_identifier_length();
+    for (char c : name)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return "the name '" + escape_control(name) + "' holds a control character";
+    if (limit && name.size() > limit)
+        return "the name '" + name + "' is " + std::to_string(name.size()) + " bytes; " +
+               std::string(strictest.name()) + " keeps at most " + std::to_string(limit) +
+               " bytes of a name (and cuts the rest silently)";
+    return "";
+}
+
+std::string location(const std::filesystem::path& path, const YAML::Mark& m) {
+    return path.string() + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+// No key twice in a mapping (yaml-cpp would keep the first silently), every
+// text valid UTF-8 without NUL bytes, and no alias of a mapping or list (a
+// few nested aliases make a tree of billions of nodes to walk). `seen` holds
+// where the mappings and lists met so far start: an alias is the same node
+// met again.
+void check_tree(const YAML::Node& node, const std::filesystem::path& path, std::set<std::size_t>& seen) {
+    auto fail = [&](const YAML::Node& at, const std::string& what) {
+        throw MigrationError(location(path, at.Mark()) + ": " + what);
+    };
+    if ((node.IsSequence() || node.IsMap()) && !seen.insert(node.Mark().pos).second)
+        fail(node, "an alias of a mapping or list (revision files take no YAML anchors and aliases)");
+    if (node.IsScalar()) {
+        std::string problem = text_problem(node.Scalar());
+        if (!problem.empty()) fail(node, problem);
+    } else if (node.IsSequence()) {
+        for (const auto& item : node) check_tree(item, path, seen);
+    } else if (node.IsMap()) {
+        std::map<std::string, int> lines;
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            check_tree(it->first, path, seen);
+            if (it->first.IsScalar()) {
+                auto [first, fresh] = lines.emplace(it->first.Scalar(), it->first.Mark().line + 1);
+                if (!fresh)
+                    fail(it->first, "duplicate key '" + it->first.Scalar() + "' (first at line " +
+                                        std::to_string(first->second) + "; a key may appear once in a mapping)");
+            }
+            check_tree(it->second, path, seen);
+        }
+    }
+}
+
+}  // namespace
+
+YAML::Node load_yaml(const std::string& text, const std::filesystem::path& path) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+        throw MigrationError(location(path, e.mark) + ": invalid YAML: " + e.msg);
+    }
+    std::set<std::size_t> seen;
+    check_tree(root, path, seen);
+    return root;
+}
+
+namespace {
+
 // Reads one file's YAML tree into a Revision; every complaint carries file:line:column.
 class Parser {
 public:
     explicit Parser(std::filesystem::path path) : path_(std::move(path)) {}
 
     Revision parse(const std::string& text) {
-        YAML::Node root;
-        try {
-            root = YAML::Load(text);
-        } catch (const YAML::ParserException& e) {
-            throw MigrationError(location(e.mark) + ": invalid YAML: " + e.msg);
-        }
+        YAML::Node root = load_yaml(text, path_);
         if (!root.IsMap()) error(root, "expected a mapping with revision, down_revision, message, upgrade, downgrade");
         check_fields(root, "revision file", {"revision", "down_revision", "message", "created", "upgrade", "downgrade"});
         Revision rev;
@@ -78,7 +177,13 @@ private:
     std::string name(const YAML::Node& map, const std::string& key, const std::string& context) const {
         std::string value = scalar(require(map, key, context), "a name for '" + key + "'");
         if (value.empty()) error(map[key], context + ": '" + key + "' must not be empty");
+        identifier(map[key], value);
         return value;
+    }
+    // A name every backend keeps as written (PostgreSQL cuts longer ones silently).
+    void identifier(const YAML::Node& node, const std::string& value) const {
+        std::string problem = name_problem(value);
+        if (!problem.empty()) error(node, problem);
     }
     bool boolean(const YAML::Node& node, const std::string& key) const {
         bool value = false;
@@ -88,9 +193,15 @@ private:
     }
     std::vector<std::string> names(const YAML::Node& node, const std::string& key) const {
         std::vector<std::string> out;
-        if (node.IsScalar()) return {node.Scalar()};
+        if (node.IsScalar()) {
+            identifier(node, node.Scalar());
+            return {node.Scalar()};
+        }
         if (!node.IsSequence() || node.size() == 0) error(node, "expected a list of column names for '" + key + "'");
-        for (const auto& item : node) out.push_back(scalar(item, "a column name in '" + key + "'"));
+        for (const auto& item : node) {
+            out.push_back(scalar(item, "a column name in '" + key + "'"));
+            identifier(item, out.back());
+        }
         return out;
     }
     std::optional<std::string> optional_text(const YAML::Node& map, const std::string& key) const {
@@ -104,7 +215,27 @@ private:
         if (text && text->empty())
             error(map["server_default"], "server_default: expected an SQL expression such as \"'text'\", \"''\" or 0 "
                                          "(null for none)");
+        if (text) one_expression(map["server_default"], "server_default", *text);
         return text;
+    }
+    // Text pasted into SQL must be one expression, never a way to add a statement.
+    void one_expression(const YAML::Node& node, const std::string& key, const std::string& text) const {
+        std::string problem = sqltok::expression_problem(text);
+        if (!problem.empty())
+            error(node, key + ": '" + text + "' is not one SQL expression: it holds " + problem +
+                            " (only the execute op runs SQL statements)");
+    }
+    // ON DELETE / ON UPDATE: one of SQL's referential actions, spelled in capitals.
+    std::string referential_action(const YAML::Node& map, const std::string& key) const {
+        auto text = optional_text(map, key);
+        if (!text) return "";
+        static const Fields actions{"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"};
+        std::string upper = *text;
+        for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        if (std::find(actions.begin(), actions.end(), upper) == actions.end())
+            error(map[key],
+                  key + ": '" + *text + "' is not a referential action (expected one of " + join(actions) + ")");
+        return upper;
     }
     SqlType type(const YAML::Node& node) const {
         std::string text = scalar(node, "a type name (Integer, String(64), …)");
@@ -121,6 +252,11 @@ private:
             return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
         });
         if (!ok) error(node, "invalid revision id '" + id + "' (expected letters, digits or '_')");
+        if (id.size() > kMaxRevisionIdLength)
+            error(node, "revision id '" + id + "' is " + std::to_string(id.size()) + " characters; the most is " +
+                            std::to_string(kMaxRevisionIdLength) + " (the version table's column)");
+        if (id == "head" || id == "heads" || id == "base")
+            error(node, "revision id '" + id + "' is reserved (head, heads and base name positions, not revisions)");
         return id;
     }
     void parse_down_revision(const YAML::Node& root, Revision& rev) const {
@@ -189,7 +325,10 @@ private:
     }
     template <class Op>
     Op table_only(const YAML::Node& args, const std::string& op) const {
-        if (args.IsScalar()) return Op{args.Scalar()};   // "- drop_table: user"
+        if (args.IsScalar()) {   // "- drop_table: user"
+            identifier(args, args.Scalar());
+            return Op{args.Scalar()};
+        }
         return Op{table_of(args, op, {"table"})};
     }
     template <class Op>
@@ -217,7 +356,10 @@ private:
         YAML::Node cols = require(args, "columns", op);
         if (!cols.IsSequence() || cols.size() == 0) error(cols, op + ": expected a list of columns");
         for (const auto& c : cols) t.columns.push_back(column(c));
-        if (auto pk = optional_text(args, "primary_key_name")) t.primary_key_constraint = *pk;
+        if (auto pk = optional_text(args, "primary_key_name")) {
+            identifier(args["primary_key_name"], *pk);
+            t.primary_key_constraint = *pk;
+        }
         else t.primary_key_constraint = "pk_" + t.name();
         for (const auto& n : list(args, "unique_constraints")) t.unique_constraints.push_back(unique(n, "unique_constraints"));
         for (const auto& n : list(args, "foreign_keys")) t.foreign_keys.push_back(foreign_key(n, "foreign_keys"));
@@ -243,7 +385,10 @@ private:
     }
     CheckConstraint check(const YAML::Node& args, const std::string& ctx) const {
         if (ctx != "create_check_constraint") check_fields(args, ctx, {"name", "sqltext"});
-        return {name(args, "name", ctx), scalar(require(args, "sqltext", ctx), "an SQL boolean expression for 'sqltext'")};
+        YAML::Node node = require(args, "sqltext", ctx);
+        std::string sqltext = scalar(node, "an SQL boolean expression for 'sqltext'");
+        one_expression(node, "sqltext", sqltext);
+        return {name(args, "name", ctx), sqltext};
     }
     ForeignKey foreign_key(const YAML::Node& args, const std::string& ctx) const {
         if (ctx != "create_foreign_key")
@@ -255,8 +400,8 @@ private:
         fk.ref_columns = names(require(args, "ref_columns", ctx), "ref_columns");
         if (fk.ref_columns.size() != fk.columns.size())
             error(args["ref_columns"], ctx + ": expected as many ref_columns as columns");
-        fk.ondelete = optional_text(args, "ondelete").value_or("");
-        fk.onupdate = optional_text(args, "onupdate").value_or("");
+        fk.ondelete = referential_action(args, "ondelete");
+        fk.onupdate = referential_action(args, "onupdate");
         return fk;
     }
     Operation alter_column(const YAML::Node& args) const {
@@ -437,6 +582,8 @@ void emit_steps(YAML::Emitter& out, const std::vector<Step>& steps) {
 
 }  // namespace
 
+std::string identifier_problem(const std::string& name) { return name_problem(name); }
+
 std::string Revision::down_revision_location() const {
     return path.string() + ":" + std::to_string(down_revision_line) + ":" + std::to_string(down_revision_column);
 }
@@ -445,12 +592,23 @@ Revision parse_revision(const std::string& text, const std::filesystem::path& pa
     return Parser(path).parse(text);
 }
 
-Revision read_revision_file(const std::filesystem::path& path) {
+std::string read_small_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) throw MigrationError(path.string() + ": cannot read: " + ec.message());
+    if (size > kMaxFileBytes)
+        throw MigrationError(path.string() + ": the file is " + std::to_string(size) + " bytes; a migration file may be at "
+                             "most " + std::to_string(kMaxFileBytes) + " bytes (1 MiB) (load bulk data another way)");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw MigrationError(path.string() + ": cannot read revision file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_revision(text.str(), path);
+    if (!in) throw MigrationError(path.string() + ": cannot read");
+    std::string text(size, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+
+Revision read_revision_file(const std::filesystem::path& path) {
+    return parse_revision(read_small_file(path), path);
 }
 
 std::string format_revision(const Revision& rev) {
@@ -477,10 +635,84 @@ std::filesystem::path write_revision_file(const std::filesystem::path& versions_
     std::filesystem::create_directories(versions_dir);
     std::string slug = slugify(rev.message);
     rev.path = versions_dir / (rev.id + (slug.empty() ? "" : "_" + slug) + ".yaml");
-    std::ofstream out(rev.path, std::ios::binary);
-    out << format_revision(rev);
-    if (!out) throw MigrationError(rev.path.string() + ": cannot write revision file");
+    write_file_atomically(rev.path, format_revision(rev));
     return rev.path;
+}
+
+namespace {
+
+// While it lives, a write past the file size limit (ulimit -f) fails with
+// EFBIG instead of killing the process with SIGXFSZ, so the partial file can
+// be removed and the error reported.
+class FileSizeSignalIgnored {
+public:
+    FileSizeSignalIgnored() {
+        struct sigaction ignore {};
+        ignore.sa_handler = SIG_IGN;
+        sigemptyset(&ignore.sa_mask);
+        sigaction(SIGXFSZ, &ignore, &saved_);
+    }
+    ~FileSizeSignalIgnored() { sigaction(SIGXFSZ, &saved_, nullptr); }
+    FileSizeSignalIgnored(const FileSizeSignalIgnored&) = delete;
+    FileSizeSignalIgnored& operator=(const FileSizeSignalIgnored&) = delete;
+
+private:
+    struct sigaction saved_ {};
+};
+
+void write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw std::system_error(n < 0 ? errno : EIO, std::generic_category());
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) throw std::system_error(errno, std::generic_category());
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& text) {
+    const std::filesystem::path dir = path.parent_path().empty() ? "." : path.parent_path();
+    std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+    FileSizeSignalIgnored guard;
+    int fd = ::mkstemp(temp.data());
+    if (fd < 0) throw MigrationError(path.string() + ": cannot write: " + std::strerror(errno));
+    try {
+        write_all(fd, text);
+        if (::close(fd) != 0) {
+            fd = -1;
+            throw std::system_error(errno, std::generic_category());
+        }
+        fd = -1;
+        if (::rename(temp.c_str(), path.c_str()) != 0) throw std::system_error(errno, std::generic_category());
+    } catch (const std::system_error& e) {
+        if (fd >= 0) ::close(fd);
+        ::unlink(temp.c_str());
+        throw MigrationError(path.string() + ": cannot write: " + e.code().message() + " (nothing was written)");
+    }
+    // The new name is durable once the folder is synced too.
+    int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dir_fd >= 0) {
+        ::fsync(dir_fd);
+        ::close(dir_fd);
+    }
+}
+
+std::string escape_control(std::string_view text) {
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c == '\r') out += "\\r";
+        else if (c < 0x20 || c == 0x7f) out += std::string("\\x") + hex[c >> 4] + hex[c & 0xf];
+        else out += ch;
+    }
+    return out;
 }
 
 std::string slugify(const std::string& message) {

@@ -47,7 +47,8 @@ struct Hooks {
     virtual ~Hooks() = default;
     virtual void revision(const Revision&, bool /*upgrade*/) {}
     virtual void op(const Revision&, const Step&, const MetaData& /*before*/) {}
-    virtual void sql(const std::string&) {}
+    // One statement, or (script) the text of an `execute` op, which may hold several.
+    virtual void sql(const std::string& /*statement*/, bool /*script*/) {}
     virtual void version(bool /*insert*/, const std::string& /*id*/) {}
     virtual void opaque(MetaData&) {}   // after raw SQL: the schema may have changed
     // Around the statements of a SQLite table rebuild (one op or a group).
@@ -102,7 +103,8 @@ void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t 
         statements = render_batch(ops, dialect, before);
     }
     if (rebuilt) hooks.rebuild_begins(*rebuilt);
-    for (const auto& sql : statements) hooks.sql(sql);
+    const bool script = end == k + 1 && std::holds_alternative<Execute>(steps[k].op);
+    for (const auto& sql : statements) hooks.sql(sql, script);
     if (rebuilt) hooks.rebuild_ends(*rebuilt);
     if (end == k + 1) {
         migrate::apply(steps[k].op, schema);
@@ -122,7 +124,8 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
             try {
                 run_steps(*rev, steps, k, end, dialect, schema, hooks);
             } catch (const Error& e) {
-                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" + rev->message + "), " +
+                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" +
+                                     escape_control(rev->message) + "), " +
                                      (plan.upgrade ? "upgrade " : "downgrade ") + describe_steps(steps, k, end) +
                                      " failed: " + e.what());
             }
@@ -130,7 +133,8 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
         try {
             hooks.finished(*rev);
         } catch (const Error& e) {
-            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + rev->message + "): " + e.what());
+            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + escape_control(rev->message) +
+                                 "): " + e.what());
         }
         if (plan.upgrade) applied.insert(rev->id);
         else applied.erase(rev->id);
@@ -143,11 +147,11 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
     }
 }
 
-std::string delete_version_sql(const Dialect& d, const std::string& value) {
-    return "DELETE FROM " + d.quote(kVersionTable) + " WHERE " + d.quote("version_num") + " = " + value;
+std::string delete_version_sql(const Dialect& d, const std::string& table, const std::string& value) {
+    return "DELETE FROM " + d.quote(table) + " WHERE " + d.quote("version_num") + " = " + value;
 }
-std::string insert_version_sql(const Dialect& d, const std::string& value) {
-    return "INSERT INTO " + d.quote(kVersionTable) + " (" + d.quote("version_num") + ") VALUES (" + value + ")";
+std::string insert_version_sql(const Dialect& d, const std::string& table, const std::string& value) {
+    return "INSERT INTO " + d.quote(table) + " (" + d.quote("version_num") + ") VALUES (" + value + ")";
 }
 
 // Runs one statement that may return rows (PRAGMAs, SELECT of a lock) and ignores them.
@@ -176,7 +180,7 @@ public:
                 run_query(conn, "PRAGMA foreign_keys = OFF");
                 lock_sqlite(options);
             } else {
-                conn.execute("BEGIN");
+                conn.begin();
                 open_ = true;
                 lock_postgresql(options);
             }
@@ -190,11 +194,14 @@ public:
     ~MigrationTransaction() { close(); }
 
     void commit() {
-        conn_.execute("COMMIT");
+        conn_.commit();
         open_ = false;
     }
+    // Through the connection, which knows when SQLite has already rolled the
+    // transaction back itself (disk full, I/O error): a ROLLBACK then would
+    // fail with "no transaction is active" and hide the real error.
     void rollback() {
-        if (open_) conn_.execute("ROLLBACK");
+        if (open_) conn_.rollback();
         open_ = false;
     }
 
@@ -230,14 +237,13 @@ private:
     // holds the write lock, or -- when the write lock alone can be had --
     // readers hold the shared lock. Each gets its own wait and message.
     void take_sqlite_lock(const RunOptions& options, std::int64_t busy_timeout) {
-        if (try_begin("BEGIN EXCLUSIVE")) return;
-        if (try_begin("BEGIN IMMEDIATE")) {
-            conn_.execute("ROLLBACK");
+        if (try_lock(true)) return;
+        if (try_lock(false)) {
             // Most readers are one statement of another program, gone in a
             // moment: wait for those without a word.
             const std::int64_t quiet = std::min<std::int64_t>(busy_timeout, 100);
             run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(quiet));
-            if (try_begin("BEGIN EXCLUSIVE")) return;
+            if (try_lock(true)) return;
             if (options.notice)
                 options.notice("Another connection is reading the database; waiting up to " +
                                std::to_string(busy_timeout) + " ms (the busy timeout) for it to finish...");
@@ -252,9 +258,17 @@ private:
         wait_for_sqlite_lock(options.lock_timeout.count(), "another migration is still running on this database (waited " +
                                                                std::to_string(options.lock_timeout.count()) + " ms)");
     }
-    bool try_begin(const char* sql) {
+    // readers_too: the migration's own transaction (BEGIN EXCLUSIVE). Else
+    // only a probe of the write lock (BEGIN IMMEDIATE, rolled back at once):
+    // free, while the exclusive lock is not, means readers hold the database.
+    bool try_lock(bool readers_too) {
         try {
-            conn_.execute(sql);
+            if (readers_too) {
+                conn_.begin_exclusive();
+            } else {
+                conn_.execute("BEGIN IMMEDIATE");
+                conn_.execute("ROLLBACK");
+            }
             return true;
         } catch (const ConcurrencyError&) {
             return false;
@@ -264,7 +278,7 @@ private:
     void wait_for_sqlite_lock(std::int64_t wait_ms, const std::string& why) {
         run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(wait_ms));
         try {
-            conn_.execute("BEGIN EXCLUSIVE");
+            conn_.begin_exclusive();
         } catch (const ConcurrencyError& e) {
             throw MigrationError("could not take the migration lock: " + why + ": " + e.what());
         }
@@ -304,9 +318,30 @@ void check_foreign_keys(Connection& conn) {
                              " rows):" + problems);
 }
 
-void ensure_version_table(Connection& conn) {
-    if (has_table(conn, kVersionTable)) return;
-    for (const auto& sql : conn.dialect().create_table(version_table())) conn.execute(sql);
+void ensure_version_table(Connection& conn, const std::string& table) {
+    if (has_table(conn, table)) return;
+    for (const auto& sql : conn.dialect().create_table(version_table(table))) conn.execute(sql);
+}
+
+// Text is never cut: a column made shorter than some of its values fails,
+// naming the rows (by primary key when it has one column), on every backend
+// (PostgreSQL would refuse them; SQLite would keep them over the length).
+void require_fits(Connection& conn, const Table& table, const std::string& column, int length) {
+    const Dialect& d = conn.dialect();
+    auto pk = table.primary_key_columns();
+    const std::string key = pk.size() == 1 ? pk[0] : column;
+    auto stmt = conn.prepare("SELECT " + d.quote(key) + " FROM " + d.quote(table.name()) + " WHERE length(" +
+                             d.quote(column) + ") > " + d.placeholder(1) + " ORDER BY 1");
+    stmt->bind(1, Value(static_cast<std::int64_t>(length)));
+    std::string named;
+    std::int64_t count = 0;
+    while (stmt->step())
+        if (++count <= 5 && pk.size() == 1) named += (count > 1 ? ", " : "") + std::string(stmt->get_text(0));
+    if (count == 0) return;
+    throw MigrationError(std::to_string(count) + " rows of " + table.name() + " hold a value longer than " +
+                         std::to_string(length) + " characters in " + column +
+                         (named.empty() ? "" : " (" + key + " " + named + (count > 5 ? ", …" : "") + ")") +
+                         "; shorten them first (a narrowing never cuts text)");
 }
 
 // Executes the walk on the live database.
@@ -314,26 +349,36 @@ struct LiveHooks : Hooks {
     Connection& conn;
     RunResult& result;
     const RunOptions& options;
-    LiveHooks(Connection& c, RunResult& r, const RunOptions& o) : conn(c), result(r), options(o) {}
+    std::string table;   // the version table
+    LiveHooks(Connection& c, RunResult& r, const RunOptions& o, std::string version_table)
+        : conn(c), result(r), options(o), table(std::move(version_table)) {}
 
     void revision(const Revision& rev, bool upgrade) override {
         ++result.revisions_run;
         if (!options.notice) return;
         std::string parents = rev.down_revisions.empty() ? "" : join_ids(rev.down_revisions);
-        options.notice(upgrade ? "Running upgrade " + (parents.empty() ? "base" : parents) + " -> " + rev.id + ", " + rev.message
+        options.notice(upgrade ? "Running upgrade " + (parents.empty() ? "base" : parents) + " -> " + rev.id + ", " + escape_control(rev.message)
                                : "Running downgrade " + rev.id + " -> " + (parents.empty() ? "base" : parents) +
-                                     ", " + rev.message);
+                                     ", " + escape_control(rev.message));
     }
-    void sql(const std::string& statement) override {
-        conn.execute(statement);
+    void sql(const std::string& statement, bool script) override {
+        if (script) conn.execute_script(statement);
+        else conn.execute(statement);
         result.statements.push_back(statement);
     }
     void version(bool insert, const std::string& id) override {
         const Dialect& d = conn.dialect();
         std::vector<Value> params{Value(id)};
-        conn.execute(insert ? insert_version_sql(d, d.placeholder(1)) : delete_version_sql(d, d.placeholder(1)), params);
+        conn.execute(insert ? insert_version_sql(d, table, d.placeholder(1)) : delete_version_sql(d, table, d.placeholder(1)),
+                     params);
     }
-    void opaque(MetaData& schema) override { schema = inspect(conn); }
+    void opaque(MetaData& schema) override { schema = inspect(conn, InspectOptions{{table}}); }
+    void op(const Revision&, const Step& step, const MetaData& before) override {
+        if (int length = shortened_text_length(step.op, before)) {
+            const auto& alter = std::get<AlterColumn>(step.op);
+            require_fits(conn, *before.find(alter.table), alter.column, length);
+        }
+    }
     void finished(const Revision&) override {
         if (conn.dialect().name() == "sqlite") check_foreign_keys(conn);
     }
@@ -364,15 +409,25 @@ struct LiveHooks : Hooks {
     }
 };
 
-// Collects the destructive ops of a plan (rendering nothing).
+// Collects the destructive ops of a plan (rendering nothing), and the raw
+// SQL that runs on this dialect, which no one can check.
 struct LossHooks : Hooks {
+    std::string_view dialect;
+    explicit LossHooks(std::string_view d) : dialect(d) {}
     std::vector<DataLoss> losses;
     void op(const Revision& rev, const Step& step, const MetaData& before) override {
+        if (auto* raw = std::get_if<Execute>(&step.op)) {
+            if (raw->for_dialect(dialect)) losses.push_back({rev.id, location(rev, step), describe(step.op), {}, {}, -1, true});
+            return;
+        }
         if (!is_destructive(step.op, before)) return;
         DataLoss loss{rev.id, location(rev, step), describe(step.op), {}, {}, -1};
         if (auto* dt = std::get_if<DropTable>(&step.op)) loss.table = dt->table;
         if (auto* dc = std::get_if<DropColumn>(&step.op)) loss.table = dc->table, loss.column = dc->column;
-        if (auto* ac = std::get_if<AlterColumn>(&step.op)) loss.table = ac->table, loss.column = ac->column;
+        if (auto* ac = std::get_if<AlterColumn>(&step.op)) {
+            loss.table = ac->table, loss.column = ac->column;
+            loss.longer_than = shortened_text_length(step.op, before);   // only the values that do not fit are at stake
+        }
         losses.push_back(std::move(loss));
     }
 };
@@ -381,11 +436,15 @@ struct LossHooks : Hooks {
 void count_losses(Connection& conn, const MetaData& start, std::vector<DataLoss>& losses) {
     const Dialect& d = conn.dialect();
     for (auto& loss : losses) {
+        if (loss.raw_sql) continue;
         const Table* t = start.find(loss.table);
         if (!t || (!loss.column.empty() && !t->find_column(loss.column))) continue;
         std::string sql = "SELECT COUNT(*) FROM " + d.quote(loss.table);
-        if (!loss.column.empty()) sql += " WHERE " + d.quote(loss.column) + " IS NOT NULL";
-        loss.rows = query_int(conn, sql);
+        if (loss.longer_than > 0) sql += " WHERE length(" + d.quote(loss.column) + ") > " + d.placeholder(1);
+        else if (!loss.column.empty()) sql += " WHERE " + d.quote(loss.column) + " IS NOT NULL";
+        auto stmt = conn.prepare(sql);
+        if (loss.longer_than > 0) stmt->bind(1, Value(static_cast<std::int64_t>(loss.longer_than)));
+        loss.rows = stmt->step() ? stmt->get_int64(0) : 0;
     }
 }
 
@@ -394,11 +453,11 @@ MigrationError rolled_back(const Error& e, const std::vector<std::string>& start
                           revision_label(start) + ".");
 }
 
-std::vector<std::string> read_heads(Connection& conn) {
+std::vector<std::string> read_heads(Connection& conn, const std::string& table) {
     std::vector<std::string> out;
-    if (!has_table(conn, kVersionTable)) return out;
+    if (!has_table(conn, table)) return out;
     const Dialect& d = conn.dialect();
-    auto stmt = conn.prepare("SELECT " + d.quote("version_num") + " FROM " + d.quote(kVersionTable) + " ORDER BY " +
+    auto stmt = conn.prepare("SELECT " + d.quote("version_num") + " FROM " + d.quote(table) + " ORDER BY " +
                              d.quote("version_num"));
     while (stmt->step()) out.emplace_back(stmt->get_text(0));
     return out;
@@ -409,26 +468,28 @@ std::vector<std::string> read_heads(Connection& conn) {
 struct OfflineHooks : Hooks {
     const Dialect& d;
     OfflineScript& script;
-    OfflineHooks(const Dialect& dialect, OfflineScript& s) : d(dialect), script(s) {}
+    std::string table;   // the version table
+    OfflineHooks(const Dialect& dialect, OfflineScript& s, std::string version_table)
+        : d(dialect), script(s), table(std::move(version_table)) {}
 
     void revision(const Revision& rev, bool upgrade) override {
         script.text += "\n-- " + std::string(upgrade ? "Running upgrade " : "Running downgrade ") + rev.id + ": " +
-                       rev.message + " (" + rev.path.filename().string() + ")\n";
+                       escape_control(rev.message) + " (" + escape_control(rev.path.filename().string()) + ")\n";
     }
     void op(const Revision&, const Step& step, const MetaData&) override {
-        script.text += "-- " + describe(step.op) + "\n";
+        script.text += "-- " + escape_control(describe(step.op)) + "\n";
     }
     void rebuild_begins(const std::string& table) override {
         script.text += "-- (a rebuild of " + table +
                        ": `db upgrade` creates its triggers again; this script cannot see them)\n";
     }
-    void sql(const std::string& statement) override {
+    void sql(const std::string& statement, bool) override {
         script.text += statement + ";\n";
         script.statements.push_back(statement);
     }
     void version(bool insert, const std::string& id) override {
         std::string value = d.literal(Value(id));
-        script.text += (insert ? insert_version_sql(d, value) : delete_version_sql(d, value)) + ";\n";
+        script.text += (insert ? insert_version_sql(d, table, value) : delete_version_sql(d, table, value)) + ";\n";
     }
 };
 
@@ -454,9 +515,9 @@ OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const st
     if (sqlite) script.text += "PRAGMA foreign_keys = OFF;\n";
     script.text += "BEGIN;\n";
     if (start.empty() && upgrade)
-        for (const auto& sql : d.create_table(version_table())) script.text += sql + ";\n";
+        for (const auto& sql : d.create_table(version_table(scripts.version_table()))) script.text += sql + ";\n";
     MetaData schema = schema_at(scripts, start);
-    OfflineHooks hooks(d, script);
+    OfflineHooks hooks(d, script, scripts.version_table());
     walk(plan, scripts, d, schema, hooks);
     if (sqlite) script.text += "\nPRAGMA foreign_key_check;\n";
     script.text += "COMMIT;\n";
@@ -466,15 +527,15 @@ OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const st
 
 }  // namespace
 
-Table version_table() {
-    Table t(kVersionTable);
+Table version_table(const std::string& name) {
+    Table t(name);
     Column c;
     c.name = "version_num";
-    c.type = String(32);
+    c.type = String(static_cast<int>(kMaxRevisionIdLength));
     c.nullable = false;
     c.primary_key = true;
     t.columns.push_back(c);
-    t.primary_key_constraint = std::string(kVersionTable) + "_pkc";
+    t.primary_key_constraint = name + "_pkc";
     return t;
 }
 
@@ -541,7 +602,7 @@ MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string
     return schema;
 }
 
-std::vector<std::string> Runner::current_heads() { return read_heads(conn_); }
+std::vector<std::string> Runner::current_heads() { return read_heads(conn_, scripts_.version_table()); }
 
 RunResult Runner::upgrade(const std::string& target, const RunOptions& options) { return run(true, target, options); }
 
@@ -551,19 +612,19 @@ RunResult Runner::downgrade(const std::string& target, const RunOptions& options
 
 std::vector<DataLoss> Runner::data_losses(const Plan& plan, const MetaData& schema) {
     MetaData scratch = schema;
-    LossHooks hooks;
+    LossHooks hooks(conn_.dialect().name());
     walk(plan, scripts_, conn_.dialect(), scratch, hooks);
     count_losses(conn_, schema, hooks.losses);
     // Empty tables and columns lose nothing; rows made in this very run are not asked about.
-    std::erase_if(hooks.losses, [](const DataLoss& l) { return l.rows <= 0; });
+    std::erase_if(hooks.losses, [](const DataLoss& l) { return !l.raw_sql && l.rows <= 0; });
     return std::move(hooks.losses);
 }
 
 RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions& options) {
     MigrationTransaction tx(conn_, options);
-    ensure_version_table(conn_);
+    ensure_version_table(conn_, scripts_.version_table());
     RunResult result;
-    result.from_heads = read_heads(conn_);
+    result.from_heads = current_heads();
     Plan plan = upgrade ? plan_upgrade(scripts_, result.from_heads, target)
                         : plan_downgrade(scripts_, result.from_heads, target);
     if (plan.revisions.empty()) {
@@ -571,7 +632,7 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         result.to_heads = result.from_heads;
         return result;
     }
-    MetaData schema = inspect(conn_);
+    MetaData schema = inspect(conn_, scripts_.inspect_options());
     std::vector<DataLoss> losses;
     try {
         if (options.confirm) losses = data_losses(plan, schema);
@@ -582,26 +643,26 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         throw MigrationError("aborted: nothing was changed, the database is still at " +
                              revision_label(result.from_heads));
     try {
-        LiveHooks hooks(conn_, result, options);
+        LiveHooks hooks(conn_, result, options, scripts_.version_table());
         walk(plan, scripts_, conn_.dialect(), schema, hooks);
         tx.commit();
     } catch (const Error& e) {
         tx.rollback();
         throw rolled_back(e, result.from_heads);
     }
-    result.to_heads = read_heads(conn_);
+    result.to_heads = current_heads();
     return result;
 }
 
 void Runner::stamp(const std::string& target, const RunOptions& options) {
     MigrationTransaction tx(conn_, options);
-    ensure_version_table(conn_);
+    ensure_version_table(conn_, scripts_.version_table());
     std::vector<std::string> heads = heads_from_text(scripts_, target);
     const Dialect& d = conn_.dialect();
-    conn_.execute("DELETE FROM " + d.quote(kVersionTable));
+    conn_.execute("DELETE FROM " + d.quote(scripts_.version_table()));
     for (const auto& id : heads) {
         std::vector<Value> params{Value(id)};
-        conn_.execute(insert_version_sql(d, d.placeholder(1)), params);
+        conn_.execute(insert_version_sql(d, scripts_.version_table(), d.placeholder(1)), params);
     }
     tx.commit();
 }

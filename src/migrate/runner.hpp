@@ -24,7 +24,8 @@ namespace strata::migrate {
 inline constexpr std::int64_t kPostgresLockKey = 126943972389985;
 
 // A destructive op about to run, and how many rows hold data it will lose
-// (-1 when the table does not exist yet, so the count is unknown).
+// (-1 when the table does not exist yet, so the count is unknown); or raw
+// SQL (an `execute` op), which cannot be checked and is always asked about.
 struct DataLoss {
     std::string revision;
     std::string location;      // file:line of the op
@@ -32,6 +33,8 @@ struct DataLoss {
     std::string table;
     std::string column;        // empty for drop_table
     std::int64_t rows = -1;
+    bool raw_sql = false;      // an `execute` op: what it does is unknown
+    int longer_than = 0;       // shorter text: rows counts the values longer than this
 };
 
 struct RunOptions {
@@ -88,7 +91,7 @@ struct OfflineScript {
 OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
 OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
 
-// The version table's definition.
-Table version_table();
+// The version table's definition (its name from migrations/strata.yaml).
+Table version_table(const std::string& name = kVersionTable);
 
 }  // namespace strata::migrate

@@ -2,7 +2,6 @@
 #include "migrate/script.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 
 #include "strata/error.hpp"
@@ -20,6 +19,7 @@ std::string join_ids(const std::vector<std::string>& ids) {
 ScriptDirectory::ScriptDirectory(fs::path dir) : dir_(std::move(dir)) {
     if (!fs::exists(dir_ / kConfigFile))
         throw MigrationError("no migration repository at " + dir_.string() + " (run `db init` to create one)");
+    read_config();
     if (!fs::is_directory(versions_dir())) return;
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(versions_dir()))
@@ -38,18 +38,38 @@ ScriptDirectory::ScriptDirectory(fs::path dir) : dir_(std::move(dir)) {
     check_graph();
 }
 
+// strata.yaml: a mapping of known keys (or empty, for the defaults).
+void ScriptDirectory::read_config() {
+    const fs::path path = dir_ / kConfigFile;
+    YAML::Node root = load_yaml(read_small_file(path), path);
+    auto where = [&](const YAML::Node& n) {
+        return path.string() + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
+    };
+    if (root.IsNull()) return;
+    if (!root.IsMap()) throw MigrationError(where(root) + ": expected a mapping with version_table");
+    for (auto it = root.begin(); it != root.end(); ++it) {
+        const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+        if (key != "version_table")
+            throw MigrationError(where(it->first) + ": unknown key '" + key + "' (expected version_table)");
+        const YAML::Node value = it->second;   // a copy: the iterator's pair is a temporary
+        if (!value.IsScalar() || value.Scalar().empty())
+            throw MigrationError(where(value) + ": version_table: expected a table name");
+        std::string problem = identifier_problem(value.Scalar());
+        if (!problem.empty()) throw MigrationError(where(value) + ": version_table: " + problem);
+        version_table_ = value.Scalar();
+    }
+}
+
 void ScriptDirectory::init(const fs::path& dir) {
     if (fs::exists(dir) && !fs::is_empty(dir))
         throw MigrationError("migration repository " + dir.string() + " already exists; not overwriting it");
     fs::create_directories(dir / "versions");
-    std::ofstream config(dir / kConfigFile);
-    config << "# strata migration repository, created by `db init`.\n"
-              "# Revision files live in versions/ as <revision>_<slug>.yaml; the format is\n"
-              "# described in docs/migrations.md. The database records its revision in\n"
-              "# the table below.\n"
-              "version_table: "
-           << kVersionTable << "\n";
-    if (!config) throw MigrationError("cannot write " + (dir / kConfigFile).string());
+    write_file_atomically(dir / kConfigFile,
+                          "# strata migration repository, created by `db init`.\n"
+                          "# Revision files live in versions/ as <revision>_<slug>.yaml; the format is\n"
+                          "# described in docs/migrations.md. The database records its revision in\n"
+                          "# the table below (the only key this file takes).\n"
+                          "version_table: " + std::string(kVersionTable) + "\n");
 }
 
 void ScriptDirectory::add(Revision revision) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "migrate/revision_file.hpp"
+#include "strata/inspect.hpp"
 
 namespace strata::migrate {
 
@@ -28,6 +29,10 @@ public:
     static void init(const std::filesystem::path& dir);
 
     const std::filesystem::path& dir() const { return dir_; }
+    // strata.yaml's version_table (default strata_version).
+    const std::string& version_table() const { return version_table_; }
+    // What inspect() leaves out for this repository (its version table).
+    InspectOptions inspect_options() const { return InspectOptions{{version_table_}}; }
     std::filesystem::path versions_dir() const { return dir_ / "versions"; }
     bool empty() const { return revisions_.empty(); }
     std::size_t size() const { return revisions_.size(); }
@@ -53,7 +58,9 @@ public:
 
 private:
     void check_graph() const;
+    void read_config();
     std::filesystem::path dir_;
+    std::string version_table_ = kVersionTable;
     std::map<std::string, Revision> revisions_;
     std::map<std::string, std::vector<std::string>> children_;
 };

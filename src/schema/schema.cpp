@@ -2,6 +2,8 @@
 #include "strata/schema.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <set>
 
@@ -20,6 +22,22 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
     return out;
 }
 
+// A made-up name longer than a backend keeps (PostgreSQL: 63 bytes) would be
+// cut there silently, and two long names could become one. Such a name keeps
+// its start and ends in '_' + 8 hex digits of a hash of the whole name
+// (FNV-1a), as SQLAlchemy does: the same name always shortens the same way.
+std::string fit_identifier(std::string name) {
+    const std::size_t limit = strictest_identifier_dialect().max_identifier_length();
+    if (!limit || name.size() <= limit) return name;
+    std::uint64_t hash = 14695981039346656037ull;
+    for (unsigned char c : name) hash = (hash ^ c) * 1099511628211ull;
+    char suffix[10];
+    std::snprintf(suffix, sizeof suffix, "_%08x", static_cast<unsigned>(hash ^ (hash >> 32)));
+    std::size_t keep = limit - 9;
+    while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;   // whole UTF-8 characters
+    return name.substr(0, keep) + suffix;
+}
+
 std::string apply_convention(std::string pattern, const std::string& table, const std::string& column,
                              const std::string& reftable, const std::string& name) {
     auto replace = [&](std::string_view key, const std::string& value) {
@@ -30,7 +48,7 @@ std::string apply_convention(std::string pattern, const std::string& table, cons
     replace("{column}", column);
     replace("{reftable}", reftable);
     replace("{name}", name);
-    return pattern;
+    return fit_identifier(pattern);
 }
 
 }  // namespace

@@ -68,6 +68,63 @@ std::vector<Token> tokenize(std::string_view sql) {
     return out;
 }
 
+namespace {
+// The end of the literal or quoted name opened at text[i] (npos when it is
+// not closed); a doubled quote is part of it.
+std::size_t quoted_end(std::string_view text, std::size_t i) {
+    const char q = text[i];
+    for (++i; i < text.size(); ++i) {
+        if (text[i] != q) continue;
+        if (i + 1 < text.size() && text[i + 1] == q) ++i;
+        else return i + 1;
+    }
+    return std::string_view::npos;
+}
+}  // namespace
+
+namespace {
+// expression_problem as one backend reads the text: SQLite takes [name] and
+// `name` as quoted names, PostgreSQL takes [ ] as brackets (ARRAY['a']).
+std::string problem_as(std::string_view text, bool sqlite) {
+    int parens = 0, brackets = 0;
+    bool any = false;
+    for (std::size_t i = 0; i < text.size();) {
+        const char c = text[i];
+        const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+        if (c == '\'' || c == '"' || (sqlite && (c == '`' || c == '['))) {
+            std::size_t end = c == '[' ? text.find(']', i) : quoted_end(text, i);
+            if (end == std::string_view::npos)
+                return std::string(c == '\'' ? "a string literal" : "a quoted name") + " is not closed";
+            if (c == '[') ++end;
+            if (c == '\'' && text.substr(i, end - i).find("\\'") != std::string_view::npos)
+                return "a backslash before a quote in a string literal (write '' for a quote)";
+            i = end;
+            any = true;
+            continue;
+        }
+        if ((c == '-' && next == '-') || (c == '/' && next == '*')) return "a comment ('--' or '/*')";
+        if (c == ';') return "a ';' (a second statement)";
+        if (c == '$' || c == '`') return std::string("a '") + c + "'";
+        if (c == ',' && parens == 0 && brackets == 0) return "a ',' outside parentheses (a second item)";
+        if (c == '\0') return "a NUL byte";
+        if (c == '(') ++parens;
+        if (c == '[') ++brackets;
+        if ((c == ')' && --parens < 0) || (c == ']' && --brackets < 0))
+            return std::string("a '") + c + "' that closes nothing";
+        if (!std::isspace(static_cast<unsigned char>(c))) any = true;
+        ++i;
+    }
+    if (parens > 0 || brackets > 0) return "a '(' or '[' that is not closed";
+    if (!any) return "no expression";
+    return "";
+}
+}  // namespace
+
+std::string expression_problem(std::string_view text) {
+    std::string problem = problem_as(text, /*sqlite=*/false);
+    return problem.empty() ? problem_as(text, /*sqlite=*/true) : problem;
+}
+
 std::size_t matching_paren(const std::vector<Token>& tokens, std::size_t open) {
     int depth = 0;
     for (std::size_t i = open; i < tokens.size(); ++i) {

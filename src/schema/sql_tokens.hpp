@@ -23,6 +23,15 @@ struct Token {
 
 std::vector<Token> tokenize(std::string_view sql);
 
+// Why `text` is not one SQL expression that every backend reads the same way,
+// or "" when it is. Text that becomes SQL (a server default, a CHECK body)
+// must pass, read as SQLite reads it and as PostgreSQL does: outside string
+// literals and quoted names it may not hold ';', ',' at the top level, an
+// unbalanced parenthesis, a comment, '$' (dollar quoting) or '`'; a literal
+// may not hold a backslash before a quote (E'' and standard strings differ
+// there). Stricter than SQL, never looser.
+std::string expression_problem(std::string_view text);
+
 // Index of the token closing the parenthesis opened at tokens[open]; tokens.size() if unbalanced.
 std::size_t matching_paren(const std::vector<Token>& tokens, std::size_t open);
 
