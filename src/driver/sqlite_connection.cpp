@@ -326,8 +326,8 @@ public:
                                    "", code_name(rc));
         }
         sqlite3_extended_result_codes(db_, 1);
+        require_database(url, path);  // before the busy timeout: a locked file is a database, no need to wait
         sqlite3_busy_timeout(db_, options.busy_timeout_ms);
-        require_database(url, path);
         // Foreign keys are off by default in SQLite; strata always enforces them.
         execute("PRAGMA foreign_keys = ON");
     }
