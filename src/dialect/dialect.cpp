@@ -101,18 +101,24 @@ std::string Dialect::column_definition(const Table&, const Column& column) const
     return out;
 }
 
+// "CONSTRAINT name " before a constraint; nothing for one the database left
+// unnamed (a table rebuild on SQLite keeps it unnamed instead of naming it "").
+static std::string constraint_name_clause(const Dialect& dialect, const std::string& name) {
+    return name.empty() ? std::string() : "CONSTRAINT " + dialect.quote(name) + " ";
+}
+
 std::string Dialect::primary_key_clause(const Table& table) const {
     auto cols = table.primary_key_columns();
     if (cols.empty()) return {};
-    return "CONSTRAINT " + quote(table.primary_key_constraint) + " PRIMARY KEY (" + quoted_list(cols) + ")";
+    return constraint_name_clause(*this, table.primary_key_constraint) + "PRIMARY KEY (" + quoted_list(cols) + ")";
 }
 
 std::string Dialect::unique_clause(const UniqueConstraint& uq) const {
-    return "CONSTRAINT " + quote(uq.name) + " UNIQUE (" + quoted_list(uq.columns) + ")";
+    return constraint_name_clause(*this, uq.name) + "UNIQUE (" + quoted_list(uq.columns) + ")";
 }
 
 std::string Dialect::foreign_key_clause(const ForeignKey& fk) const {
-    std::string out = "CONSTRAINT " + quote(fk.name) + " FOREIGN KEY (" + quoted_list(fk.columns) + ") REFERENCES " +
+    std::string out = constraint_name_clause(*this, fk.name) + "FOREIGN KEY (" + quoted_list(fk.columns) + ") REFERENCES " +
                       quote(fk.ref_table) + " (" + quoted_list(fk.ref_columns) + ")";
     if (!fk.ondelete.empty()) out += " ON DELETE " + fk.ondelete;
     if (!fk.onupdate.empty()) out += " ON UPDATE " + fk.onupdate;
@@ -120,7 +126,7 @@ std::string Dialect::foreign_key_clause(const ForeignKey& fk) const {
 }
 
 std::string Dialect::check_clause(const CheckConstraint& ck) const {
-    return "CONSTRAINT " + quote(ck.name) + " CHECK (" + ck.sqltext + ")";
+    return constraint_name_clause(*this, ck.name) + "CHECK (" + ck.sqltext + ")";
 }
 
 std::optional<CheckConstraint> Dialect::enum_check(const Table& table, const Column& column) const {
