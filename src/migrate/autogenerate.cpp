@@ -59,6 +59,65 @@ bool same_check(const CheckConstraint& a, const CheckConstraint& b) {
     return normalize_sql(unquote_identifiers(a.sqltext)) == normalize_sql(unquote_identifiers(b.sqltext));
 }
 
+// What a constraint does, its name aside.
+bool same_effect(const UniqueConstraint& a, const UniqueConstraint& b) { return a.columns == b.columns; }
+bool same_effect(const ForeignKey& a, const ForeignKey& b) {
+    return a.columns == b.columns && a.ref_table == b.ref_table && a.ref_columns == b.ref_columns &&
+           a.ondelete == b.ondelete && a.onupdate == b.onupdate;
+}
+bool same_effect(const CheckConstraint& a, const CheckConstraint& b) { return same_check(a, b); }
+
+std::string joined(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : "_") + p;
+    return out;
+}
+
+// "<stem>" or "<stem>N": PostgreSQL numbers a default name that is taken.
+bool is_stem_or_numbered(std::string_view name, std::string_view stem) {
+    if (!name.starts_with(stem)) return false;
+    name.remove_prefix(stem.size());
+    return std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+// A name the user did not choose: SQLite reflects an unnamed constraint as "",
+// PostgreSQL names it <table>_<columns>_fkey / _key, and a CHECK <table>_check
+// or <table>_<column>_check.
+bool server_made(const std::string& table, const UniqueConstraint& uq) {
+    return uq.name.empty() || is_stem_or_numbered(uq.name, table + "_" + joined(uq.columns) + "_key");
+}
+bool server_made(const std::string& table, const ForeignKey& fk) {
+    return fk.name.empty() || is_stem_or_numbered(fk.name, table + "_" + joined(fk.columns) + "_fkey");
+}
+bool server_made(const std::string& table, const CheckConstraint& ck) {
+    if (ck.name.empty() || is_stem_or_numbered(ck.name, table + "_check")) return true;
+    auto end = ck.name.rfind("_check");
+    return ck.name.starts_with(table + "_") && end != std::string::npos && end > table.size() &&
+           is_stem_or_numbered(ck.name, ck.name.substr(0, end) + "_check");
+}
+
+// The model constraint a database constraint stands for: the one with its
+// name, or, when the database's name is server-made, one doing the same thing
+// under a name the database does not have.
+template <class T>
+const T* model_counterpart(const std::string& table, const std::vector<T>& models, const std::vector<T>& db_items,
+                           const T& db) {
+    if (const T* m = named(models, db.name)) return m;
+    if (!server_made(table, db)) return nullptr;
+    auto it = std::find_if(models.begin(), models.end(),
+                           [&](const T& m) { return same_effect(m, db) && !named(db_items, m.name); });
+    return it == models.end() ? nullptr : &*it;
+}
+
+// Whether the database already has a model constraint: by name, or a
+// server-made one doing the same thing.
+template <class T>
+bool database_has(const std::string& table, const std::vector<T>& db_items, const T& model) {
+    if (named(db_items, model.name)) return true;
+    return std::any_of(db_items.begin(), db_items.end(),
+                       [&](const T& d) { return server_made(table, d) && same_effect(d, model); });
+}
+
 // Accumulates upgrade ops, applying each to a copy of the database schema so
 // later comparisons see earlier changes.
 class Differ {
@@ -135,29 +194,43 @@ private:
             const Index* m = named(model.indexes, ix.name);
             if (!m || !(*m == ix)) emit(DropIndex{model.name(), ix.name});
         }
-        for (const auto& uq : db.unique_constraints) {
-            const UniqueConstraint* m = named(model.unique_constraints, uq.name);
-            if (!m || !(*m == uq)) emit(DropConstraint{model.name(), uq.name});
-        }
-        for (const auto& fk : db.foreign_keys) {
-            const ForeignKey* m = named(model.foreign_keys, fk.name);
-            if (!m || !(*m == fk)) emit(DropConstraint{model.name(), fk.name});
-        }
-        for (const auto& ck : db.checks) {
-            const CheckConstraint* m = named(model.checks, ck.name);
-            if (!m || !same_check(*m, ck)) emit(DropConstraint{model.name(), ck.name});
+        drop_unmatched(model.name(), "unique constraint", model.unique_constraints, db.unique_constraints);
+        drop_unmatched(model.name(), "foreign key", model.foreign_keys, db.foreign_keys);
+        drop_unmatched(model.name(), "check constraint", model.checks, db.checks);
+    }
+
+    template <class T>
+    void drop_unmatched(const std::string& table, const char* what, const std::vector<T>& models,
+                        const std::vector<T>& db_items) {
+        for (const auto& item : db_items) {
+            const T* m = model_counterpart(table, models, db_items, item);
+            if (m && same_effect(*m, item)) continue;
+            if (!item.name.empty()) {
+                emit(DropConstraint{table, item.name});
+                continue;
+            }
+            // No op can name it; a revision with an empty name would not load.
+            changes_.warnings.push_back("WARNING: table " + table + ": the unnamed " + what + " " + describe(item) +
+                                        " is not in the models; autogenerate cannot drop an unnamed constraint, "
+                                        "write that step by hand (rebuild the table without it)");
         }
     }
+
+    static std::string describe(const UniqueConstraint& uq) { return "(" + joined(uq.columns) + ")"; }
+    static std::string describe(const ForeignKey& fk) {
+        return "(" + joined(fk.columns) + ") -> " + fk.ref_table + "(" + joined(fk.ref_columns) + ")";
+    }
+    static std::string describe(const CheckConstraint& ck) { return "CHECK (" + ck.sqltext + ")"; }
 
     void add_new(const Table& model) {
         const std::string& name = model.name();
         auto db = [&]() -> const Table& { return *state_.find(name); };
         for (const auto& uq : model.unique_constraints)
-            if (!named(db().unique_constraints, uq.name)) emit(CreateUniqueConstraint{name, uq});
+            if (!database_has(name, db().unique_constraints, uq)) emit(CreateUniqueConstraint{name, uq});
         for (const auto& ck : model.checks)
-            if (!named(db().checks, ck.name)) emit(CreateCheckConstraint{name, ck});
+            if (!database_has(name, db().checks, ck)) emit(CreateCheckConstraint{name, ck});
         for (const auto& fk : model.foreign_keys)
-            if (!named(db().foreign_keys, fk.name)) emit(CreateForeignKey{name, fk});
+            if (!database_has(name, db().foreign_keys, fk)) emit(CreateForeignKey{name, fk});
         for (const auto& ix : model.indexes)
             if (!named(db().indexes, ix.name)) emit(CreateIndex{name, ix});
     }

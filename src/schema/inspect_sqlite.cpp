@@ -210,6 +210,16 @@ void read_indexes(Connection& conn, Table& t, const NamedConstraints& named) {
     std::sort(t.indexes.begin(), t.indexes.end(), [](const Index& a, const Index& b) { return a.name < b.name; });
 }
 
+// The primary key columns of a table, in key order ("REFERENCES user" with no
+// column list refers to them).
+std::vector<std::string> primary_key_of(Connection& conn, const std::string& table) {
+    auto stmt = conn.prepare("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk");
+    stmt->bind(1, table);
+    std::vector<std::string> out;
+    while (stmt->step()) out.emplace_back(stmt->get_text(0));
+    return out;
+}
+
 void read_foreign_keys(Connection& conn, Table& t, const NamedConstraints& named) {
     auto stmt = conn.prepare(
         "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq");
@@ -227,6 +237,10 @@ void read_foreign_keys(Connection& conn, Table& t, const NamedConstraints& named
     // pragma_foreign_key_list numbers constraints in reverse order of declaration.
     for (auto it = by_id.rbegin(); it != by_id.rend(); ++it) {
         ForeignKey fk = it->second;
+        if (std::all_of(fk.ref_columns.begin(), fk.ref_columns.end(), [](const auto& c) { return c.empty(); })) {
+            auto pk = primary_key_of(conn, fk.ref_table);
+            if (pk.size() == fk.columns.size()) fk.ref_columns = std::move(pk);
+        }
         for (const auto& [name, cols] : named.foreign_keys)
             if (cols == fk.columns) fk.name = name;
         t.foreign_keys.push_back(std::move(fk));
