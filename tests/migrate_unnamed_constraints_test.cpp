@@ -32,8 +32,8 @@ protected:
             "PRIMARY KEY (id), UNIQUE (nickname, email), CHECK (id > 0))");
         conn().execute(
             "CREATE TABLE post (id INTEGER NOT NULL, user_id INTEGER, "
-            "editor_id INTEGER REFERENCES \"user\"(id) ON DELETE SET NULL, "
-            "PRIMARY KEY (id), FOREIGN KEY(user_id) REFERENCES \"user\" (id))");
+            "editor_id INTEGER REFERENCES \"user\"(id) ON DELETE SET NULL, reviewer_id INTEGER REFERENCES \"user\", "
+            "slug VARCHAR(20) UNIQUE, score INTEGER CHECK (score >= 0), PRIMARY KEY (id), FOREIGN KEY(user_id) REFERENCES \"user\" (id))");
         models = same_models();
     }
 
@@ -48,7 +48,11 @@ protected:
         md.table("post")
             .column("id", Integer(), primary_key())
             .column("user_id", Integer(), foreign_key("user.id"))
-            .column("editor_id", Integer(), foreign_key("user.id", "SET NULL"));
+            .column("editor_id", Integer(), foreign_key("user.id", "SET NULL"))
+            .column("reviewer_id", Integer(), foreign_key("user.id"))
+            .column("slug", String(20), unique())
+            .column("score", Integer())
+            .check("score", "score >= 0");
         return md;
     }
 
@@ -59,12 +63,16 @@ protected:
 TEST_P(MigrateUnnamedConstraints, ReflectedUnnamedOrServerNamed) {
     MetaData db = inspect(conn());
     const Table& post = *db.find("post");
-    ASSERT_EQ(post.foreign_keys.size(), 2u);
+    ASSERT_EQ(post.foreign_keys.size(), 3u);
     for (const auto& fk : post.foreign_keys) {
         EXPECT_EQ(fk.ref_table, "user");
         EXPECT_EQ(fk.ref_columns, Lines{"id"}) << fk.name;
         EXPECT_EQ(fk.name, is_sqlite() ? "" : "post_" + fk.columns[0] + "_fkey");
     }
+    ASSERT_EQ(post.unique_constraints.size(), 1u);
+    EXPECT_EQ(post.unique_constraints[0].name, is_sqlite() ? "" : "post_slug_key");
+    ASSERT_EQ(post.checks.size(), 1u);
+    EXPECT_EQ(post.checks[0].name, is_sqlite() ? "" : "post_score_check");
     const Table& user = *db.find("user");
     ASSERT_EQ(user.unique_constraints.size(), 1u);
     EXPECT_EQ(user.unique_constraints[0].name, is_sqlite() ? "" : "user_nickname_email_key");
