@@ -145,6 +145,19 @@ TEST_P(MigrateUnnamedConstraints, DifferentUniqueAndCheckAreStillDifferences) {
     EXPECT_EQ(changes.warnings.size(), is_sqlite() ? 2u : 0u);
 }
 
+TEST_P(MigrateUnnamedConstraints, CheckReportsAnUnnamedConstraintTheModelsDoNotHave) {
+    models.table("user").checks.clear();
+    auto r = run_db({"check"});
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    if (is_sqlite()) {
+        EXPECT_NE(r.err.find("WARNING: table user: the unnamed check constraint CHECK (id > 0) is not in the models"),
+                  std::string::npos)
+            << r.err;
+    } else {
+        EXPECT_NE(r.out.find("  drop_constraint user_id_check on user\n"), std::string::npos) << r.out;
+    }
+}
+
 STRATA_INSTANTIATE_BACKENDS(MigrateUnnamedConstraints);
 
 }  // namespace

@@ -241,12 +241,12 @@ private:
                                  "date with " + hint("stamp head"));
         }
         Changes changes = compare_metadata(target(), database, renames);
+        for (const auto& w : changes.warnings) io_.err << w << "\n";  // even with no op (an unnamed constraint)
         if (changes.empty()) {
             io_.out << "No changes detected\n";
             return 0;
         }
         for (const auto& step : changes.upgrade) io_.out << "Detected " << describe(step.op) << "\n";
-        for (const auto& w : changes.warnings) io_.err << w << "\n";
         Revision rev = new_revision(s, s.heads());
         rev.upgrade = std::move(changes.upgrade);
         rev.downgrade = std::move(changes.downgrade);
@@ -448,9 +448,11 @@ private:
             status = 1;
         }
         Changes changes = compare_metadata(target(), inspect(*session->conn, s.inspect_options()));
+        // A warning is a difference no op can express (an unnamed SQLite constraint to drop).
+        for (const auto& w : changes.warnings) io_.err << w << "\n";
         if (changes.empty()) {
             io_.out << "No changes detected\n";
-            return status;
+            return changes.warnings.empty() ? status : 1;
         }
         io_.out << "The models and the database differ:\n";
         for (const auto& step : changes.upgrade) io_.out << "  " << describe(step.op) << "\n";
