@@ -128,7 +128,7 @@ TEST_P(MigrateAutogenerate, ColumnAddedAndRemoved) {
 TEST_P(MigrateAutogenerate, TypeChange) {
     MetaData next = blog();
     next.table("user").find_column("about")->type = Text();
-    evolve(next, {"alter_column user.about"});
+    evolve(next, {"alter_column user.about: type String(140) → Text"});
     ScriptDirectory s(repo());
     const auto& alter = std::get<AlterColumn>(s.get(s.heads()[0]).upgrade.at(0).op);
     EXPECT_EQ(alter.type, Text());
@@ -140,13 +140,50 @@ TEST_P(MigrateAutogenerate, NullabilityAndServerDefault) {
     MetaData next = blog();
     next.table("post").find_column("body")->nullable = false;
     next.table("user").find_column("about")->server_default = "'-'";
-    evolve(next, {"alter_column user.about", "alter_column post.body"});
+    evolve(next, {"alter_column user.about: server_default NULL → '-'", "alter_column post.body: nullable → NOT NULL"});
+}
+
+// `db check` and `db migrate` say what differs, before → after, and the
+// revision carries the same words as comments (which do not stop it loading).
+TEST_P(MigrateAutogenerate, SaysWhatDiffers) {
+    MetaData next = blog();
+    next.table("user").find_column("email")->nullable = false;
+    next.table("user").find_column("about")->server_default = "'-'";
+    for (auto& ix : next.table("user").indexes)
+        if (ix.name == "ix_user_email") ix.unique = false;
+    next.table("post").find_column("body")->type = String(200);
+    const Lines expected{
+        "drop_index ix_user_email on user: unique index ix_user_email → plain index",
+        "alter_column user.email: nullable → NOT NULL",
+        "alter_column user.about: server_default NULL → '-'",
+        "create_index ix_user_email on user",
+        "alter_column post.body: type String(140) → String(200)",
+    };
+    models = next;
+    auto check = run_db({"check"});
+    EXPECT_EQ(check.code, 1) << check.err;
+    Lines listed;
+    std::istringstream in(check.out);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("  ", 0) == 0) listed.push_back(line.substr(2));
+    EXPECT_EQ(listed, expected) << check.out;
+
+    evolve(next, expected);   // the revision loads, upgrades, downgrades and upgrades again
+    ScriptDirectory s(repo());
+    const Revision& rev = s.get(s.heads()[0]);
+    std::ifstream file(rev.path);
+    const std::string text{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+    for (const auto& line : expected) {
+        if (line.find(": ") == std::string::npos) continue;   // nothing differs in detail: no comment
+        EXPECT_NE(text.find("# " + line + "\n"), std::string::npos) << text;
+    }
+    EXPECT_EQ(rev.upgrade.size(), expected.size());
 }
 
 TEST_P(MigrateAutogenerate, EnumValuesChanged) {
     MetaData next = blog();
     next.table("post").find_column("status")->type = Enum({"draft", "published", "archived"});
-    evolve(next, {"alter_column post.status"});
+    evolve(next, {"alter_column post.status: type Enum(draft,published) → Enum(draft,published,archived)"});
     conn().execute("UPDATE post SET status = 'archived'");
 }
 

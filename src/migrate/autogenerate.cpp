@@ -159,9 +159,9 @@ private:
     MetaData state_;
     Changes changes_;
 
-    void emit(Operation op, std::string comment = {}) {
+    void emit(Operation op, std::string comment = {}, std::string detail = {}) {
         migrate::apply(op, state_);
-        changes_.upgrade.push_back(Step{std::move(op), 0, 0, std::move(comment)});
+        changes_.upgrade.push_back(Step{std::move(op), 0, 0, std::move(comment), std::move(detail)});
     }
 
     void create_table(const Table& t) {
@@ -192,7 +192,8 @@ private:
         const Table db = copy_table(*state_.find(model.name()), model.name());
         for (const auto& ix : db.indexes) {
             const Index* m = named(model.indexes, ix.name);
-            if (!m || !(*m == ix)) emit(DropIndex{model.name(), ix.name});
+            if (!m) emit(DropIndex{model.name(), ix.name});
+            else if (!(*m == ix)) emit(DropIndex{model.name(), ix.name}, {}, index_change(ix, *m));
         }
         drop_unmatched(model.name(), "unique constraint", model.unique_constraints, db.unique_constraints);
         drop_unmatched(model.name(), "foreign key", model.foreign_keys, db.foreign_keys);
@@ -222,6 +223,29 @@ private:
     }
     static std::string describe(const CheckConstraint& ck) { return "CHECK (" + ck.sqltext + ")"; }
 
+    // "unique index ix_user_email → plain index", "columns (a) → (a, b)".
+    static std::string index_change(const Index& db, const Index& model) {
+        auto kind = [](const Index& ix) { return std::string(ix.unique ? "unique index" : "plain index"); };
+        auto columns = [](const Index& ix) {
+            std::string out;
+            for (const auto& c : ix.columns) out += (out.empty() ? "" : ", ") + c;
+            return "(" + out + ")";
+        };
+        std::vector<std::string> parts;
+        if (db.unique != model.unique) parts.push_back(kind(db) + " " + db.name + " → " + kind(model));
+        if (db.columns != model.columns) parts.push_back("columns " + columns(db) + " → " + columns(model));
+        return joined_details(parts);
+    }
+
+    static std::string joined_details(const std::vector<std::string>& parts) {
+        std::string out;
+        for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+        return out;
+    }
+
+    static std::string default_text(const std::optional<std::string>& d) { return d ? *d : "NULL"; }
+    static std::string nullability(bool nullable) { return nullable ? "nullable" : "NOT NULL"; }
+
     void add_new(const Table& model) {
         const std::string& name = model.name();
         auto db = [&]() -> const Table& { return *state_.find(name); };
@@ -238,15 +262,25 @@ private:
     void alter_if_changed(const std::string& table, const Column& model) {
         const Column& db = *state_.find(table)->find_column(model.name);
         AlterColumn alter{table, model.name, {}, {}, {}, {}};
-        if (!same_type(db.type, model.type)) alter.type = model.type;
-        if (db.nullable != model.nullable) alter.nullable = model.nullable;
-        if (normalize_default(db.server_default) != normalize_default(model.server_default))
+        std::vector<std::string> detail;   // before → after, for the user and the revision's comment
+        if (!same_type(db.type, model.type)) {
+            alter.type = model.type;
+            detail.push_back("type " + db.type.to_string() + " → " + model.type.to_string());
+        }
+        if (db.nullable != model.nullable) {
+            alter.nullable = model.nullable;
+            detail.push_back(nullability(db.nullable) + " → " + nullability(model.nullable));
+        }
+        if (normalize_default(db.server_default) != normalize_default(model.server_default)) {
             alter.server_default = model.server_default;
+            detail.push_back("server_default " + default_text(db.server_default) + " → " +
+                             default_text(model.server_default));
+        }
         if (db.primary_key != model.primary_key)
             changes_.warnings.push_back("table " + table + ": column " + model.name +
                                         ": primary key membership changed; autogenerate does not alter primary keys, "
                                         "write that step by hand");
-        if (alter.type || alter.nullable || alter.server_default) emit(alter);
+        if (alter.type || alter.nullable || alter.server_default) emit(alter, {}, joined_details(detail));
     }
 
     std::string rename_warning(const std::string& table, const Column& added, const std::vector<Column>& removed) {

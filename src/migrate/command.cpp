@@ -246,7 +246,7 @@ private:
             io_.out << "No changes detected\n";
             return 0;
         }
-        for (const auto& step : changes.upgrade) io_.out << "Detected " << describe(step.op) << "\n";
+        for (const auto& step : changes.upgrade) io_.out << "Detected " << describe(step) << "\n";
         Revision rev = new_revision(s, s.heads());
         rev.upgrade = std::move(changes.upgrade);
         rev.downgrade = std::move(changes.downgrade);
@@ -455,7 +455,7 @@ private:
             return changes.warnings.empty() ? status : 1;
         }
         io_.out << "The models and the database differ:\n";
-        for (const auto& step : changes.upgrade) io_.out << "  " << describe(step.op) << "\n";
+        for (const auto& step : changes.upgrade) io_.out << "  " << describe(step) << "\n";
         io_.out << "Run " << hint("migrate -m MESSAGE") << " to write a revision for them\n";
         return 1;
     }

@@ -663,6 +663,10 @@ std::string describe(const Operation& op) {
     return op_name(op) + " " + subject;
 }
 
+std::string describe(const Step& step) {
+    return describe(step.op) + (step.detail.empty() ? "" : ": " + step.detail);
+}
+
 std::optional<std::string> batch_table(const Operation& op, const Dialect& dialect, const MetaData& before) {
     if (!dialect.needs_batch_alter()) return std::nullopt;
     auto table = std::visit(BatchTable{before}, op);

@@ -90,12 +90,17 @@ struct Step {
     int line = 0;        // 1-based; 0 when not read from a file
     int column = 0;
     std::string comment;
+    // What autogenerate found different, before → after ("nullable → NOT NULL");
+    // printed by `db check` / `db migrate` and written as a comment, never parsed.
+    std::string detail = {};
 };
 
 // "add_column" — the YAML key.
 std::string op_name(const Operation& op);
 // "add_column user.about_me" — for messages.
 std::string describe(const Operation& op);
+// "alter_column user.email: nullable → NOT NULL" — the op and what differs.
+std::string describe(const Step& step);
 // All op names, in the order of the docs (for "expected one of …").
 const std::vector<std::string>& op_names();
 
