@@ -76,6 +76,27 @@ TEST(MigrateFiles, EveryOpSurvivesFormatAndParse) {
         << "steps remember their line for error messages";
 }
 
+// Autogenerate's before → after detail is a comment: written on its own line
+// (after any other comment), never read back as data.
+TEST(MigrateFiles, DetailIsACommentNotData) {
+    Revision rev;
+    rev.id = "0123456789ab";
+    rev.message = "m";
+    rev.created = "2026-11-27T14:00:00Z";
+    Step step{AlterColumn{"user", "email", {}, false, {}, {}}, 0, 0, "WARNING: first"};
+    step.detail = "NOT NULL → nullable, server_default 'a: # b' → NULL";
+    rev.upgrade = {step};
+    std::string text = format_revision(rev);
+    EXPECT_NE(text.find("# WARNING: first\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("# alter_column user.email: NOT NULL → nullable, server_default 'a: # b' → NULL\n"),
+              std::string::npos)
+        << text;
+    Revision back = parse_revision(text, "x.yaml");
+    ASSERT_EQ(back.upgrade.size(), 1u);
+    EXPECT_EQ(back.upgrade[0].detail, "");
+    EXPECT_EQ(std::get<AlterColumn>(back.upgrade[0].op).nullable, false);
+}
+
 TEST(MigrateFiles, DesignBriefExampleParses) {
     Revision rev = parse_revision(R"(# migrations/versions/3f2a9c1d7e4b_add_about_me.yaml
 revision: 3f2a9c1d7e4b

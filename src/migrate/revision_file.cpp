@@ -572,8 +572,10 @@ void emit_steps(YAML::Emitter& out, const std::vector<Step>& steps) {
     }
     out << YAML::BeginSeq;
     for (const auto& step : steps) {
-        if (!step.comment.empty()) out << YAML::Comment(step.comment);
-        if (!step.detail.empty()) out << YAML::Comment(describe(step));
+        // One Comment: yaml-cpp puts two in a row on the same line.
+        std::string comment = step.comment;
+        if (!step.detail.empty()) comment += (comment.empty() ? "" : "\n") + describe(step);
+        if (!comment.empty()) out << YAML::Comment(comment);
         out << YAML::BeginMap << YAML::Key << op_name(step.op) << YAML::Value << YAML::BeginMap;
         std::visit(OpEmitter{out}, step.op);
         out << YAML::EndMap << YAML::EndMap;
