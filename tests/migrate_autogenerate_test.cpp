@@ -152,12 +152,16 @@ TEST_P(MigrateAutogenerate, SaysWhatDiffers) {
     for (auto& ix : next.table("user").indexes)
         if (ix.name == "ix_user_email") ix.unique = false;
     next.table("post").find_column("body")->type = String(200);
+    for (auto& ix : next.table("post").indexes)
+        if (ix.name == "ix_post_timestamp") ix.columns.push_back("user_id");
     const Lines expected{
         "drop_index ix_user_email on user: unique index ix_user_email → plain index",
         "alter_column user.email: nullable → NOT NULL",
         "alter_column user.about: server_default NULL → '-'",
         "create_index ix_user_email on user",
+        "drop_index ix_post_timestamp on post: columns (timestamp) → (timestamp, user_id)",
         "alter_column post.body: type String(140) → String(200)",
+        "create_index ix_post_timestamp on post",
     };
     models = next;
     auto check = run_db({"check"});

@@ -92,6 +92,7 @@ struct Step {
     std::string comment;
     // What autogenerate found different, before → after ("nullable → NOT NULL");
     // printed by `db check` / `db migrate` and written as a comment, never parsed.
+    // Defaulted, so Step{op, line, column, comment} still compiles.
     std::string detail = {};
 };
 
