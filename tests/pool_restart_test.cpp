@@ -47,16 +47,9 @@ private:
 
 }  // namespace
 
-class PoolRestart : public ::testing::Test {
-protected:
-    void SetUp() override {
-        // As every PostgreSQL test: the server is there when the suite set one up.
-        if (strata::testing::postgres_server_url().empty()) {
-            if (strata::testing::running_in_ci()) FAIL() << "CI is set but STRATA_TEST_PG_URL is not: PostgreSQL is missing";
-            GTEST_SKIP() << "STRATA_TEST_PG_URL not set; PostgreSQL tests skipped (scripts/pg.sh start sets it)";
-        }
-    }
-};
+// A PostgreSQL test like the others (it needs the server binaries the suite's
+// server runs from), though it starts and restarts a server of its own.
+class PoolRestart : public strata::testing::PostgresTest {};
 
 TEST_F(PoolRestart, AfterAServerRestartOnlyTheFirstRequestFailsAndTheIdleConnectionsAreReplaced) {
     OwnServer server;
