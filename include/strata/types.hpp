@@ -80,6 +80,11 @@ struct SqlType {
     int scale = 0;
     std::vector<std::string> enum_values;  // Enum(a, b, c)
     std::string enum_name;                 // PostgreSQL ENUM type name; defaults to the column name
+    // What other tools declare and strata reads back, so that it differs from
+    // strata's own spelling: CHAR(n) (blank-padded on PostgreSQL) and
+    // TIMESTAMP WITH TIME ZONE. Spelled Char(n) and DateTime(timezone).
+    bool fixed_length = false;             // String: CHAR(n) instead of VARCHAR(n)
+    bool timezone = false;                 // DateTime: WITH TIME ZONE (PostgreSQL)
 
     friend bool operator==(const SqlType&, const SqlType&) = default;
     // "String(64)", "Numeric(10,2)", "Enum(a,b)": the spelling of migration files.

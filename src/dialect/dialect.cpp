@@ -86,7 +86,9 @@ std::string Dialect::type_sql(const SqlType& t) const {
         case TypeKind::Numeric:
             if (t.precision == 0) return "NUMERIC";
             return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
-        case TypeKind::String: return t.length ? "VARCHAR(" + std::to_string(t.length) + ")" : "VARCHAR";
+        case TypeKind::String:
+            if (t.fixed_length) return t.length ? "CHAR(" + std::to_string(t.length) + ")" : "CHAR";
+            return t.length ? "VARCHAR(" + std::to_string(t.length) + ")" : "VARCHAR";
         case TypeKind::Text: return "TEXT";
         case TypeKind::Date: return "DATE";
         default: break;
@@ -122,6 +124,7 @@ std::string Dialect::foreign_key_clause(const ForeignKey& fk) const {
                       quote(fk.ref_table) + " (" + quoted_list(fk.ref_columns) + ")";
     if (!fk.ondelete.empty()) out += " ON DELETE " + fk.ondelete;
     if (!fk.onupdate.empty()) out += " ON UPDATE " + fk.onupdate;
+    if (fk.deferrable) out += fk.initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
     return out;
 }
 

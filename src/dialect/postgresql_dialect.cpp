@@ -26,7 +26,7 @@ public:
     std::string type_sql(const SqlType& t) const override {
         switch (t.kind) {
             case TypeKind::Float: return "DOUBLE PRECISION";
-            case TypeKind::DateTime: return "TIMESTAMP WITHOUT TIME ZONE";
+            case TypeKind::DateTime: return t.timezone ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP WITHOUT TIME ZONE";
             case TypeKind::Time: return "TIME WITHOUT TIME ZONE";
             case TypeKind::LargeBinary: return "BYTEA";
             case TypeKind::Enum: return quote(t.enum_name);  // callers with a Column use enum_type_name()
@@ -66,7 +66,10 @@ public:
         return out;
     }
 
+    // An unnamed CHECK cannot be named in COMMENT ON: it is read back as the
+    // server spells it.
     std::vector<std::string> check_comment(const std::string& table, const CheckConstraint& ck) const override {
+        if (ck.name.empty()) return {};
         return {"COMMENT ON CONSTRAINT " + quote(ck.name) + " ON " + quote(table) + " IS " +
                 Dialect::literal(Value(ck.sqltext))};
     }

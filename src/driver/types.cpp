@@ -217,9 +217,11 @@ std::string SqlType::to_string() const {
         case TypeKind::Numeric:
             if (precision == 0) return "Numeric";
             return "Numeric(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
-        case TypeKind::String: return length ? "String(" + std::to_string(length) + ")" : "String";
+        case TypeKind::String:
+            if (fixed_length) return length ? "Char(" + std::to_string(length) + ")" : "Char";
+            return length ? "String(" + std::to_string(length) + ")" : "String";
         case TypeKind::Text: return "Text";
-        case TypeKind::DateTime: return "DateTime";
+        case TypeKind::DateTime: return timezone ? "DateTime(timezone)" : "DateTime";
         case TypeKind::Date: return "Date";
         case TypeKind::Time: return "Time";
         case TypeKind::LargeBinary: return "LargeBinary";
@@ -320,7 +322,14 @@ SqlType parse_type(std::string_view text) {
     if (name == "Boolean") return no_args(Boolean());
     if (name == "Float") return no_args(Float());
     if (name == "Text") return no_args(Text());
-    if (name == "DateTime") return no_args(DateTimeType());
+    if (name == "DateTime") {
+        if (!has_args) return DateTimeType();
+        if (args.size() != 1 || args[0] != "timezone")
+            throw Error("invalid type '" + whole + "': DateTime takes no argument or 'timezone', e.g. DateTime(timezone)");
+        SqlType t = DateTimeType();
+        t.timezone = true;
+        return t;
+    }
     if (name == "Date") return no_args(DateType());
     if (name == "Time") return no_args(TimeType());
     if (name == "LargeBinary") return no_args(LargeBinary());
@@ -328,6 +337,12 @@ SqlType parse_type(std::string_view text) {
         if (!has_args) return String();
         if (args.size() != 1) throw Error("invalid type '" + whole + "': String takes one length, e.g. String(64)");
         return String(parse_int_arg(args[0], whole));
+    }
+    if (name == "Char") {
+        if (has_args && args.size() != 1) throw Error("invalid type '" + whole + "': Char takes one length, e.g. Char(64)");
+        SqlType t = String(has_args ? parse_int_arg(args[0], whole) : 0);
+        t.fixed_length = true;
+        return t;
     }
     if (name == "Numeric") {
         if (!has_args) return Numeric();
@@ -345,8 +360,8 @@ SqlType parse_type(std::string_view text) {
         return Enum(args);
     }
     throw Error("unknown type '" + whole +
-                "' (expected one of Integer, BigInteger, SmallInteger, Boolean, Float, Numeric(p,s), String(n), Text, "
-                "DateTime, Date, Time, LargeBinary, Enum(a,b,c))");
+                "' (expected one of Integer, BigInteger, SmallInteger, Boolean, Float, Numeric(p,s), String(n), Char(n), Text, "
+                "DateTime, DateTime(timezone), Date, Time, LargeBinary, Enum(a,b,c))");
 }
 
 std::string Value::to_display() const {
