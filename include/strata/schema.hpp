@@ -64,6 +64,8 @@ struct ForeignKey {
     std::vector<std::string> ref_columns;
     std::string ondelete;   // "" (NO ACTION), "CASCADE", "SET NULL", "RESTRICT", "SET DEFAULT"
     std::string onupdate;
+    bool deferrable = false;          // DEFERRABLE
+    bool initially_deferred = false;  // DEFERRABLE INITIALLY DEFERRED: checked at COMMIT
     friend bool operator==(const ForeignKey&, const ForeignKey&) = default;
 };
 

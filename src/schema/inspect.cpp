@@ -20,6 +20,11 @@ std::vector<std::string> table_names(Connection& conn, const InspectOptions& opt
     return table_names_postgresql(conn, options);
 }
 
+std::optional<std::string> server_check_text(Connection& conn, const std::string& table, const std::string& sqltext) {
+    if (conn.dialect().name() == "sqlite") return std::nullopt;   // SQLite keeps the text as written
+    return server_check_text_postgresql(conn, table, sqltext);
+}
+
 bool has_table(Connection& conn, const std::string& name) {
     auto stmt = conn.prepare(conn.dialect().table_exists_sql());
     stmt->bind(1, name);
@@ -117,6 +122,7 @@ std::vector<SchemaDifference> compare_schema(const MetaData& expected, const Met
                           std::string s = "(" + join(f.columns) + ") -> " + f.ref_table + "(" + join(f.ref_columns) + ")";
                           if (!f.ondelete.empty()) s += " ON DELETE " + f.ondelete;
                           if (!f.onupdate.empty()) s += " ON UPDATE " + f.onupdate;
+                          if (f.deferrable) s += f.initially_deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE";
                           return s;
                       },
                       out);

@@ -1,6 +1,7 @@
 // Per-backend halves of inspect(); inspect.cpp dispatches on the dialect name.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,19 +13,34 @@
 
 namespace strata {
 
+// How the database spells a CHECK's text on `table` when it reads it back
+// (PostgreSQL deparses it: "(score >= (0)::numeric)"); nullopt when it keeps
+// the text as written (SQLite) or does not take it.
+std::optional<std::string> server_check_text(Connection& conn, const std::string& table, const std::string& sqltext);
+
 MetaData inspect_sqlite(Connection& conn, const InspectOptions& options);
 std::vector<std::string> table_names_sqlite(Connection& conn, const InspectOptions& options);
 MetaData inspect_postgresql(Connection& conn, const InspectOptions& options);
 std::vector<std::string> table_names_postgresql(Connection& conn, const InspectOptions& options);
+std::optional<std::string> server_check_text_postgresql(Connection& conn, const std::string& table,
+                                                        const std::string& sqltext);
 
 // What inspect_sqlite reads from the CREATE TABLE text SQLite keeps in sqlite_master, which
 // needs no database: tests/fuzz/sqlite_ddl.cpp calls these on arbitrary text.
 namespace sqlite_ddl {
 
+// What PRAGMA foreign_key_list does not say about a foreign key.
+struct ForeignKeyClause {
+    std::string name;
+    std::vector<std::string> columns;   // local columns
+    bool deferrable = false;
+    bool initially_deferred = false;
+};
+
 struct NamedConstraints {
     std::string primary_key;
     std::vector<UniqueConstraint> uniques;                // with names and columns
-    std::vector<std::pair<std::string, std::vector<std::string>>> foreign_keys;  // name, local columns
+    std::vector<ForeignKeyClause> foreign_keys;           // table-level and inline REFERENCES
     std::vector<CheckConstraint> checks;
 };
 

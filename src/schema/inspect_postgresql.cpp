@@ -16,6 +16,7 @@
 #include <map>
 
 #include "schema/inspect_internal.hpp"
+#include "strata/dialect.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
@@ -62,9 +63,19 @@ SqlType type_from_catalog(Connection& conn, const std::string& typname, char typ
         if (typmod < 4) return Numeric();
         return Numeric(((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff);
     }
-    if (typname == "varchar" || typname == "bpchar") return String(typmod >= 4 ? typmod - 4 : 0);
+    if (typname == "varchar") return String(typmod >= 4 ? typmod - 4 : 0);
+    if (typname == "bpchar") {  // CHAR(n): blank-padded, not strata's String
+        SqlType t = String(typmod >= 4 ? typmod - 4 : 0);
+        t.fixed_length = true;
+        return t;
+    }
     if (typname == "text") return Text();
-    if (typname == "timestamp" || typname == "timestamptz") return DateTimeType();
+    if (typname == "timestamp") return DateTimeType();
+    if (typname == "timestamptz") {
+        SqlType t = DateTimeType();
+        t.timezone = true;
+        return t;
+    }
     if (typname == "date") return DateType();
     if (typname == "time" || typname == "timetz") return TimeType();
     if (typname == "bytea") return LargeBinary();
@@ -152,7 +163,8 @@ std::string check_body(std::string def) {
 void read_constraints(Connection& conn, const TableRef& ref, Table& t) {
     auto stmt = conn.prepare(
         "SELECT c.conname, c.contype, a.attname, rc.relname, ra.attname, c.confdeltype, c.confupdtype, "
-        "pg_catalog.pg_get_constraintdef(c.oid), pg_catalog.obj_description(c.oid, 'pg_constraint') "
+        "pg_catalog.pg_get_constraintdef(c.oid), pg_catalog.obj_description(c.oid, 'pg_constraint'), "
+        "c.condeferrable, c.condeferred "
         "FROM pg_catalog.pg_constraint c "
         "LEFT JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON c.contype <> 'c' "
         "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum "
@@ -181,6 +193,8 @@ void read_constraints(Connection& conn, const TableRef& ref, Table& t) {
             fk.ref_columns.emplace_back(stmt->get_text(4));
             fk.ondelete = fk_action(stmt->get_text(5));
             fk.onupdate = fk_action(stmt->get_text(6));
+            fk.deferrable = stmt->get_bool(9);
+            fk.initially_deferred = stmt->get_bool(10);
         } else if (type == 'c') {
             std::string text = stmt->is_null(8) ? check_body(std::string(stmt->get_text(7))) : std::string(stmt->get_text(8));
             t.checks.push_back({name, std::move(text)});
@@ -213,6 +227,34 @@ void read_indexes(Connection& conn, const TableRef& ref, Table& t) {
 std::vector<std::string> table_names_postgresql(Connection& conn, const InspectOptions& options) {
     std::vector<std::string> out;
     for (auto& ref : list_tables(conn, options)) out.push_back(std::move(ref.name));
+    return out;
+}
+
+// The server's spelling of a CHECK on `table`: the constraint is added to a
+// temporary copy of the table's columns, read back, and rolled away.
+std::optional<std::string> server_check_text_postgresql(Connection& conn, const std::string& table,
+                                                        const std::string& sqltext) {
+    const Dialect& d = conn.dialect();
+    const bool own_transaction = !conn.in_transaction();
+    if (own_transaction) conn.begin_deferred();
+    else conn.savepoint("strata_check_text");
+    std::optional<std::string> out;
+    try {
+        conn.execute("CREATE TEMPORARY TABLE strata_check_text (LIKE " + d.quote(table) + ")");
+        conn.execute("ALTER TABLE strata_check_text ADD CHECK (" + sqltext + ")");
+        auto stmt = conn.prepare(
+            "SELECT pg_catalog.pg_get_constraintdef(c.oid) FROM pg_catalog.pg_constraint c "
+            "WHERE c.conrelid = 'pg_temp.strata_check_text'::regclass AND c.contype = 'c'");
+        if (stmt->step()) out = check_body(std::string(stmt->get_text(0)));
+    } catch (const DatabaseError&) {
+        // Text the server does not take on this table: nothing to compare with.
+    }
+    if (own_transaction) {
+        conn.rollback();
+    } else {
+        conn.rollback_to_savepoint("strata_check_text");
+        conn.release_savepoint("strata_check_text");
+    }
     return out;
 }
 

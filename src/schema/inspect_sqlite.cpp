@@ -62,10 +62,17 @@ SqlType type_from_declared(std::string_view declared) {
     if (base == "FLOAT" || base == "REAL" || base == "DOUBLE" || base == "DOUBLE PRECISION") return Float();
     if (base == "NUMERIC" || base == "DECIMAL")
         return args.size() >= 2 ? Numeric(args[0], args[1]) : args.size() == 1 ? Numeric(args[0], 0) : Numeric();
-    if (base == "VARCHAR" || base == "CHAR" || base == "NVARCHAR" || base == "CHARACTER VARYING")
-        return String(args.empty() ? 0 : args[0]);
+    if (base == "VARCHAR" || base == "NVARCHAR" || base == "CHARACTER VARYING") return String(args.empty() ? 0 : args[0]);
+    if (base == "CHAR" || base == "CHARACTER") {  // another tool's fixed-length text: not strata's String
+        SqlType t = String(args.empty() ? 0 : args[0]);
+        t.fixed_length = true;
+        return t;
+    }
     if (base == "TEXT" || base == "CLOB") return Text();
-    if (base == "DATETIME" || base == "TIMESTAMP") return DateTimeType();
+    // SQLite stores every one of these as the same text: no time zone to tell apart.
+    if (base == "DATETIME" || base == "TIMESTAMP" || base == "TIMESTAMP WITHOUT TIME ZONE" ||
+        base == "TIMESTAMP WITH TIME ZONE" || base == "TIMESTAMPTZ")
+        return DateTimeType();
     if (base == "DATE") return DateType();
     if (base == "TIME") return TimeType();
     if (base == "BLOB" || base.empty()) return LargeBinary();
@@ -95,12 +102,25 @@ NamedConstraints parse_constraints(std::string_view sql) {
     std::size_t end = sqltok::matching_paren(toks, body - toks.begin());
     int depth = 0;
     std::string pending_name;
-    for (std::size_t i = body - toks.begin() + 1; i < end; ++i) {
+    std::size_t segment = body - toks.begin() + 1;   // first token of the column or constraint definition
+    bool fk_in_segment = false;                       // out.foreign_keys.back() belongs to this segment
+    for (std::size_t i = segment; i < end; ++i) {
         const Token& t = toks[i];
         if (t.is('(')) ++depth;
         if (t.is(')')) --depth;
         if (depth != 0) continue;
-        if (t.is(',')) pending_name.clear();
+        if (t.is(',')) {
+            pending_name.clear();
+            segment = i + 1;
+            fk_in_segment = false;
+        }
+        if (t.is_word("REFERENCES") && !fk_in_segment && toks[segment].is_name() && !toks[segment].is_word("CONSTRAINT")) {
+            out.foreign_keys.push_back({pending_name, {toks[segment].text}});   // inline: col TYPE REFERENCES t
+            fk_in_segment = true;
+        }
+        if (fk_in_segment && t.is_word("DEFERRABLE")) out.foreign_keys.back().deferrable = !toks[i - 1].is_word("NOT");
+        if (fk_in_segment && t.is_word("INITIALLY") && i + 1 < end && toks[i + 1].is_word("DEFERRED"))
+            out.foreign_keys.back().initially_deferred = out.foreign_keys.back().deferrable;
         if (t.is_word("CONSTRAINT") && i + 1 < end) {
             pending_name = toks[++i].text;
             continue;
@@ -121,7 +141,11 @@ NamedConstraints parse_constraints(std::string_view sql) {
         } else if (t.is_word("FOREIGN")) {
             std::size_t open = next_paren(i);
             std::size_t close = sqltok::matching_paren(toks, open);
-            if (close < end) out.foreign_keys.push_back({pending_name, name_list(toks, open, close)});
+            if (close < end) {
+                out.foreign_keys.push_back({pending_name, name_list(toks, open, close)});
+                fk_in_segment = true;
+                i = close;
+            }
         } else if (t.is_word("CHECK")) {
             std::size_t open = next_paren(i);
             std::size_t close = sqltok::matching_paren(toks, open);
@@ -166,24 +190,28 @@ void read_columns(Connection& conn, Table& t) {
     auto stmt = conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid");
     stmt->bind(1, t.name());
     std::vector<std::pair<int, std::string>> pk_order;
+    bool integer_declared = false;   // of the last key column: only "INTEGER" makes a rowid alias
     while (stmt->step()) {
         Column c;
         c.name = std::string(stmt->get_text(0));
         c.type = type_from_declared(stmt->get_text(1));
+        const bool is_integer = upper(stmt->get_text(1)) == "INTEGER";
         c.nullable = stmt->get_int64(2) == 0;
         if (!stmt->is_null(3)) c.server_default = std::string(stmt->get_text(3));
         int pk = static_cast<int>(stmt->get_int64(4));
         c.primary_key = pk > 0;
-        if (pk > 0) pk_order.push_back({pk, c.name});
+        if (pk > 0) {
+            pk_order.push_back({pk, c.name});
+            integer_declared = is_integer;
+        }
         // A rowid alias (lone INTEGER PRIMARY KEY) is implicitly NOT NULL.
         t.add_column(std::move(c));
     }
-    if (pk_order.size() == 1) {
+    // (INT PRIMARY KEY is not one: SQLite assigns it nothing.)
+    if (pk_order.size() == 1 && integer_declared) {
         Column* c = t.find_column(pk_order[0].second);
-        if (c->type.kind == TypeKind::Integer) {
-            c->autoincrement = true;
-            c->nullable = false;
-        }
+        c->autoincrement = true;
+        c->nullable = false;
     }
 }
 
@@ -241,8 +269,12 @@ void read_foreign_keys(Connection& conn, Table& t, const NamedConstraints& named
             auto pk = primary_key_of(conn, fk.ref_table);
             if (pk.size() == fk.columns.size()) fk.ref_columns = std::move(pk);
         }
-        for (const auto& [name, cols] : named.foreign_keys)
-            if (cols == fk.columns) fk.name = name;
+        for (const auto& clause : named.foreign_keys)
+            if (clause.columns == fk.columns) {
+                fk.name = clause.name;
+                fk.deferrable = clause.deferrable;
+                fk.initially_deferred = clause.initially_deferred;
+            }
         t.foreign_keys.push_back(std::move(fk));
     }
 }
