@@ -244,7 +244,8 @@ TEST_P(MigrateHostileDb, NamesTheBackendWouldCutAreRefusedAtRunTime) {
 
 TEST_P(MigrateHostileDb, ConfigVersionTableIsUsed) {
     std::ofstream(repo() / kConfigFile) << "# mine\nversion_table: alembic_like_version\n";
-    write_rev("a1", "null", "  - create_table: {table: t, columns: [{name: id, type: Integer, primary_key: true}]}\n",
+    write_rev("a1", "null",
+              "  - create_table: {table: t, columns: [{name: id, type: Integer, primary_key: true, autoincrement: true}]}\n",
               "  - drop_table: t\n");
     ASSERT_EQ(run_db({"upgrade"}).code, 0);
     EXPECT_EQ(rows("SELECT version_num FROM alembic_like_version"), std::vector<std::string>{"a1"});

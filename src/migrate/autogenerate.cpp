@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "migrate/constraint_match.hpp"
+#include "schema/sql_tokens.hpp"
 #include "strata/error.hpp"
 
 namespace strata::migrate {
@@ -36,6 +38,12 @@ std::optional<std::string> normalize_default(const std::optional<std::string>& d
     return normalize_sql(*d);
 }
 
+std::string comma_list(const std::vector<std::string>& parts) {
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+    return out;
+}
+
 template <class T>
 const T* named(const std::vector<T>& items, const std::string& name) {
     auto it = std::find_if(items.begin(), items.end(), [&](const T& i) { return i.name == name; });
@@ -55,17 +63,25 @@ std::string unquote_identifiers(const std::string& sql) {
     return out;
 }
 
-bool same_check(const CheckConstraint& a, const CheckConstraint& b) {
-    return normalize_sql(unquote_identifiers(a.sqltext)) == normalize_sql(unquote_identifiers(b.sqltext));
-}
+}  // namespace
 
-// What a constraint does, its name aside.
 bool same_effect(const UniqueConstraint& a, const UniqueConstraint& b) { return a.columns == b.columns; }
 bool same_effect(const ForeignKey& a, const ForeignKey& b) {
     return a.columns == b.columns && a.ref_table == b.ref_table && a.ref_columns == b.ref_columns &&
-           a.ondelete == b.ondelete && a.onupdate == b.onupdate;
+           a.ondelete == b.ondelete && a.onupdate == b.onupdate && a.deferrable == b.deferrable &&
+           a.initially_deferred == b.initially_deferred;
 }
-bool same_effect(const CheckConstraint& a, const CheckConstraint& b) { return same_check(a, b); }
+bool same_effect(const CheckConstraint& a, const CheckConstraint& b) {
+    return normalize_sql(unquote_identifiers(a.sqltext)) == normalize_sql(unquote_identifiers(b.sqltext));
+}
+
+std::string describe_constraint(const UniqueConstraint& uq) { return "unique (" + comma_list(uq.columns) + ")"; }
+std::string describe_constraint(const ForeignKey& fk) {
+    return "foreign key (" + comma_list(fk.columns) + ") -> " + fk.ref_table + "(" + comma_list(fk.ref_columns) + ")";
+}
+std::string describe_constraint(const CheckConstraint& ck) { return "CHECK (" + ck.sqltext + ")"; }
+
+namespace {
 
 std::string joined(const std::vector<std::string>& parts) {
     std::string out;
@@ -73,27 +89,44 @@ std::string joined(const std::vector<std::string>& parts) {
     return out;
 }
 
-// "<stem>" or "<stem>N": PostgreSQL numbers a default name that is taken.
-bool is_stem_or_numbered(std::string_view name, std::string_view stem) {
-    if (!name.starts_with(stem)) return false;
-    name.remove_prefix(stem.size());
-    return std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+// The name PostgreSQL makes for an unnamed constraint (makeObjectName in
+// its source): name1_name2_label, cut to 63 bytes by shortening the longer
+// of name1 and name2 first, never inside a UTF-8 character.
+std::string server_object_name(const std::string& name1, const std::string& name2, const std::string& label) {
+    const std::size_t max_bytes = 63;
+    const std::size_t overhead = label.size() + 1 + (name2.empty() ? 0 : 1);
+    std::size_t n1 = name1.size(), n2 = name2.size();
+    while (n1 + n2 + overhead > max_bytes) (n1 > n2 ? n1 : n2)--;
+    auto clip = [](const std::string& s, std::size_t n) {
+        while (n > 0 && n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+        return s.substr(0, n);
+    };
+    return clip(name1, n1) + (name2.empty() ? "" : "_" + clip(name2, n2)) + "_" + label;
+}
+
+// Whether `name` is the server's name for table + name2 under `label`, or
+// the numbered one it makes when that is taken (post_user_id_fkey1).
+bool is_server_name(const std::string& name, const std::string& table, const std::string& name2, const std::string& label) {
+    std::size_t digits = name.size();
+    while (digits > 0 && std::isdigit(static_cast<unsigned char>(name[digits - 1]))) --digits;
+    return name == server_object_name(table, name2, label + name.substr(digits));
 }
 
 // A name the user did not choose: SQLite reflects an unnamed constraint as "",
 // PostgreSQL names it <table>_<columns>_fkey / _key, and a CHECK <table>_check
-// or <table>_<column>_check.
+// or <table>_<column>_check when it uses one column.
 bool server_made(const std::string& table, const UniqueConstraint& uq) {
-    return uq.name.empty() || is_stem_or_numbered(uq.name, table + "_" + joined(uq.columns) + "_key");
+    return uq.name.empty() || is_server_name(uq.name, table, joined(uq.columns), "key");
 }
 bool server_made(const std::string& table, const ForeignKey& fk) {
-    return fk.name.empty() || is_stem_or_numbered(fk.name, table + "_" + joined(fk.columns) + "_fkey");
+    return fk.name.empty() || is_server_name(fk.name, table, joined(fk.columns), "fkey");
 }
 bool server_made(const std::string& table, const CheckConstraint& ck) {
-    if (ck.name.empty() || is_stem_or_numbered(ck.name, table + "_check")) return true;
-    auto end = ck.name.rfind("_check");
-    return ck.name.starts_with(table + "_") && end != std::string::npos && end > table.size() &&
-           is_stem_or_numbered(ck.name, ck.name.substr(0, end) + "_check");
+    if (ck.name.empty() || is_server_name(ck.name, table, "", "check")) return true;
+    const auto tokens = sqltok::tokenize(ck.sqltext);
+    return std::any_of(tokens.begin(), tokens.end(), [&](const sqltok::Token& t) {
+        return t.is_name() && is_server_name(ck.name, table, t.text, "check");
+    });
 }
 
 // The model constraint a database constraint stands for: the one with its
@@ -101,9 +134,9 @@ bool server_made(const std::string& table, const CheckConstraint& ck) {
 // under a name the database does not have.
 template <class T>
 const T* model_counterpart(const std::string& table, const std::vector<T>& models, const std::vector<T>& db_items,
-                           const T& db) {
+                           const T& db, bool by_effect) {
     if (const T* m = named(models, db.name)) return m;
-    if (!server_made(table, db)) return nullptr;
+    if (!by_effect || !server_made(table, db)) return nullptr;
     auto it = std::find_if(models.begin(), models.end(),
                            [&](const T& m) { return same_effect(m, db) && !named(db_items, m.name); });
     return it == models.end() ? nullptr : &*it;
@@ -112,8 +145,9 @@ const T* model_counterpart(const std::string& table, const std::vector<T>& model
 // Whether the database already has a model constraint: by name, or a
 // server-made one doing the same thing.
 template <class T>
-bool database_has(const std::string& table, const std::vector<T>& db_items, const T& model) {
+bool database_has(const std::string& table, const std::vector<T>& db_items, const T& model, bool by_effect) {
     if (named(db_items, model.name)) return true;
+    if (!by_effect) return false;
     return std::any_of(db_items.begin(), db_items.end(),
                        [&](const T& d) { return server_made(table, d) && same_effect(d, model); });
 }
@@ -122,7 +156,8 @@ bool database_has(const std::string& table, const std::vector<T>& db_items, cons
 // later comparisons see earlier changes.
 class Differ {
 public:
-    Differ(const MetaData& target, const MetaData& database) : target_(target), state_(database) {}
+    Differ(const MetaData& target, const MetaData& database, const CompareOptions& options)
+        : target_(target), state_(database), by_effect_(!options.compare_names) {}
 
     void rename(const Rename& r) {
         if (r.table.empty()) {
@@ -140,6 +175,7 @@ public:
     }
 
     void run() {
+        free_index_names();
         for (const Table* t : target_.sorted_tables())
             if (!state_.find(t->name())) create_table(*t);
         for (const Table* t : target_.sorted_tables())
@@ -157,11 +193,30 @@ public:
 private:
     const MetaData& target_;
     MetaData state_;
+    bool by_effect_;   // match unnamed and server-named constraints by what they do
     Changes changes_;
 
     void emit(Operation op, std::string comment = {}, std::string detail = {}) {
         migrate::apply(op, state_);
         changes_.upgrade.push_back(Step{std::move(op), 0, 0, std::move(comment), std::move(detail)});
+    }
+
+    // An index name is unique in the whole database (on both backends): an
+    // index that a table to be dropped, or another table, holds under a name
+    // the models give to an index elsewhere is dropped before anything is
+    // created, so the ops apply in order.
+    void free_index_names() {
+        std::vector<DropIndex> drops;
+        for (const auto& t : state_.tables())
+            for (const auto& ix : t->indexes)
+                if (wanted_elsewhere(ix.name, t->name())) drops.push_back(DropIndex{t->name(), ix.name});
+        for (auto& d : drops) emit(std::move(d));
+    }
+
+    bool wanted_elsewhere(const std::string& index, const std::string& owner) const {
+        return std::any_of(target_.tables().begin(), target_.tables().end(), [&](const auto& m) {
+            return m->name() != owner && named(m->indexes, index);
+        });
     }
 
     void create_table(const Table& t) {
@@ -195,33 +250,22 @@ private:
             if (!m) emit(DropIndex{model.name(), ix.name});
             else if (!(*m == ix)) emit(DropIndex{model.name(), ix.name}, {}, index_change(ix, *m));
         }
-        drop_unmatched(model.name(), "unique constraint", model.unique_constraints, db.unique_constraints);
-        drop_unmatched(model.name(), "foreign key", model.foreign_keys, db.foreign_keys);
-        drop_unmatched(model.name(), "check constraint", model.checks, db.checks);
+        drop_unmatched(model.name(), model.unique_constraints, db.unique_constraints);
+        drop_unmatched(model.name(), model.foreign_keys, db.foreign_keys);
+        drop_unmatched(model.name(), model.checks, db.checks);
     }
 
     template <class T>
-    void drop_unmatched(const std::string& table, const char* what, const std::vector<T>& models,
+    void drop_unmatched(const std::string& table, const std::vector<T>& models,
                         const std::vector<T>& db_items) {
         for (const auto& item : db_items) {
-            const T* m = model_counterpart(table, models, db_items, item);
+            const T* m = model_counterpart(table, models, db_items, item, by_effect_);
             if (m && same_effect(*m, item)) continue;
-            if (!item.name.empty()) {
-                emit(DropConstraint{table, item.name});
-                continue;
-            }
-            // No op can name it; a revision with an empty name would not load.
-            changes_.warnings.push_back("WARNING: table " + table + ": the unnamed " + what + " " + describe(item) +
-                                        " is not in the models; autogenerate cannot drop an unnamed constraint, "
-                                        "write that step by hand (rebuild the table without it)");
+            // SQLite keeps no name: the op names it by what it does (a table rebuild drops it).
+            if (item.name.empty()) emit(DropConstraint{table, "", item});
+            else emit(DropConstraint{table, item.name});
         }
     }
-
-    static std::string describe(const UniqueConstraint& uq) { return "(" + joined(uq.columns) + ")"; }
-    static std::string describe(const ForeignKey& fk) {
-        return "(" + joined(fk.columns) + ") -> " + fk.ref_table + "(" + joined(fk.ref_columns) + ")";
-    }
-    static std::string describe(const CheckConstraint& ck) { return "CHECK (" + ck.sqltext + ")"; }
 
     // "unique index ix_user_email → plain index", "columns (a) → (a, b)".
     static std::string index_change(const Index& db, const Index& model) {
@@ -250,11 +294,11 @@ private:
         const std::string& name = model.name();
         auto db = [&]() -> const Table& { return *state_.find(name); };
         for (const auto& uq : model.unique_constraints)
-            if (!database_has(name, db().unique_constraints, uq)) emit(CreateUniqueConstraint{name, uq});
+            if (!database_has(name, db().unique_constraints, uq, by_effect_)) emit(CreateUniqueConstraint{name, uq});
         for (const auto& ck : model.checks)
-            if (!database_has(name, db().checks, ck)) emit(CreateCheckConstraint{name, ck});
+            if (!database_has(name, db().checks, ck, by_effect_)) emit(CreateCheckConstraint{name, ck});
         for (const auto& fk : model.foreign_keys)
-            if (!database_has(name, db().foreign_keys, fk)) emit(CreateForeignKey{name, fk});
+            if (!database_has(name, db().foreign_keys, fk, by_effect_)) emit(CreateForeignKey{name, fk});
         for (const auto& ix : model.indexes)
             if (!named(db().indexes, ix.name)) emit(CreateIndex{name, ix});
     }
@@ -276,6 +320,12 @@ private:
             detail.push_back("server_default " + default_text(db.server_default) + " → " +
                              default_text(model.server_default));
         }
+        if (model.autoincrement && model.primary_key && db.primary_key && !db.autoincrement)
+            changes_.warnings.push_back(
+                "WARNING: table " + table + ": column " + model.name + " is assigned by the database in the models "
+                "(autoincrement) but not in the database (no IDENTITY or serial on PostgreSQL, not INTEGER PRIMARY KEY "
+                "on SQLite): an insert without a value fails on NOT NULL. Add it by hand, e.g. on PostgreSQL: "
+                "ALTER TABLE " + table + " ALTER COLUMN " + model.name + " ADD GENERATED BY DEFAULT AS IDENTITY");
         if (db.primary_key != model.primary_key)
             changes_.warnings.push_back("table " + table + ": column " + model.name +
                                         ": primary key membership changed; autogenerate does not alter primary keys, "
@@ -355,8 +405,9 @@ std::vector<Step> inverse_steps(const std::vector<Step>& upgrade, const MetaData
     return out;
 }
 
-Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames) {
-    Differ differ(target, database);
+Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames,
+                         const CompareOptions& options) {
+    Differ differ(target, database, options);
     for (const auto& r : renames) differ.rename(r);
     differ.run();
     Changes changes = differ.take();

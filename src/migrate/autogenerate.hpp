@@ -29,7 +29,15 @@ struct Changes {
     bool empty() const { return upgrade.empty(); }
 };
 
-Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames = {});
+struct CompareOptions {
+    // Also report constraints that do the same thing under another name
+    // (`db check --compare-names`): by default an unnamed or server-named
+    // constraint matches the models' by what it does.
+    bool compare_names = false;
+};
+
+Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames = {},
+                         const CompareOptions& options = {});
 
 // The downgrade of a list of ops: each op's inverse, last op first.
 std::vector<Step> inverse_steps(const std::vector<Step>& upgrade, const MetaData& before);

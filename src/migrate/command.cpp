@@ -9,8 +9,10 @@
 #include <iostream>
 
 #include "migrate/autogenerate.hpp"
+#include "migrate/constraint_match.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script.hpp"
+#include "schema/inspect_internal.hpp"
 #include "strata/database.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
@@ -82,11 +84,17 @@ private:
     MoveOptions move_;
     std::string message_;
     bool from_empty_ = false;
+    CompareOptions compare_;
     std::vector<std::string> renames_, revisions_;
     bool verbose_ = false, checkfirst_ = false;
 
     void on(CLI::App* sub, std::function<int()> action) {
         sub->callback([this, action] { action_ = action; });
+    }
+
+    void add_compare_names(CLI::App* sub) {
+        sub->add_flag("--compare-names", compare_.compare_names,
+                      "also report a constraint that does what the models' does under another name (or none)");
     }
 
     void declare(CLI::App& app) {
@@ -100,6 +108,7 @@ private:
         migrate->add_flag("--from-empty", from_empty_,
                           "write the first revision as if the database were empty (its tables exist already: "
                           "then stamp head)");
+        add_compare_names(migrate);
         on(migrate, [this] { return autogenerate(); });
         auto* revision = app.add_subcommand("revision", "create an empty revision to write by hand");
         revision->add_option("-m,--message", message_, "what the revision does")->required();
@@ -121,7 +130,9 @@ private:
         auto* stamp = app.add_subcommand("stamp", "set the database's revision without running anything");
         stamp->add_option("revision", move_.revision, "revision id, head, heads or base")->required();
         on(stamp, [this] { return stamp_revision(); });
-        on(app.add_subcommand("check", "exit 1 when the models and the database differ"), [this] { return check(); });
+        auto* check_command = app.add_subcommand("check", "exit 1 when the models and the database differ");
+        add_compare_names(check_command);
+        on(check_command, [this] { return check(); });
         auto* merge = app.add_subcommand("merge", "a revision that joins several heads");
         merge->add_option("-m,--message", message_, "what the merge is")->required();
         merge->add_option("revisions", revisions_, "the heads to merge (or: heads)")->required();
@@ -240,18 +251,59 @@ private:
                                  hint("migrate --from-empty -m \"initial\"") + ", then mark this database as up to "
                                  "date with " + hint("stamp head"));
         }
-        Changes changes = compare_metadata(target(), database, renames);
+        if (!from_empty_) match_respelled_checks(conn, target(), database);
+        Changes changes = compare_metadata(target(), database, renames, compare_);
         for (const auto& w : changes.warnings) io_.err << w << "\n";  // even with no op (an unnamed constraint)
         if (changes.empty()) {
             io_.out << "No changes detected\n";
             return 0;
         }
+        refuse_unfillable_columns(conn, database, changes);
         for (const auto& step : changes.upgrade) io_.out << "Detected " << describe(step) << "\n";
         Revision rev = new_revision(s, s.heads());
         rev.upgrade = std::move(changes.upgrade);
         rev.downgrade = std::move(changes.downgrade);
         write(s, rev);
         return 0;
+    }
+
+    // A database may print a CHECK it did not get from strata its own way
+    // (PostgreSQL: "score >= 0" on a numeric column reads back
+    // "(score >= (0)::numeric)"). A model CHECK the server spells exactly as a
+    // database one is that one: the database's text becomes the model's, for
+    // the comparison.
+    static void match_respelled_checks(Connection& conn, const MetaData& models, MetaData& database) {
+        for (const auto& model : models.tables()) {
+            Table* table = database.find(model->name());
+            if (!table || table->checks.empty()) continue;
+            for (const auto& mc : model->checks) {
+                auto same = [&](const CheckConstraint& dc) { return same_effect(dc, mc); };
+                if (std::any_of(table->checks.begin(), table->checks.end(), same)) continue;
+                auto spelled = server_check_text(conn, table->name(), mc.sqltext);
+                if (!spelled) continue;
+                for (auto& dc : table->checks)
+                    if (same_effect(dc, CheckConstraint{"", *spelled})) {
+                        dc.sqltext = mc.sqltext;
+                        break;
+                    }
+            }
+        }
+    }
+
+    // A NOT NULL column without a server default cannot be added to a table
+    // that has rows: `db upgrade` would fail. Said now, with the ways out.
+    static void refuse_unfillable_columns(Connection& conn, const MetaData& database, const Changes& changes) {
+        for (const auto& step : changes.upgrade) {
+            const auto* add = std::get_if<AddColumn>(&step.op);
+            if (!add || add->column.nullable || add->column.server_default || !database.find(add->table)) continue;
+            auto rows = conn.prepare("SELECT 1 FROM " + conn.dialect().quote(add->table) + " LIMIT 1");
+            if (!rows->step()) continue;
+            const std::string column = add->table + "." + add->column.name;
+            throw MigrationError("add_column " + column + ": the column is NOT NULL without a server default and table " +
+                                 add->table + " has rows, so `db upgrade` could not add it. Give it a server default in "
+                                 "the models (server_default(\"...\")), or make it nullable, or write the revision by "
+                                 "hand: add it nullable, fill it with `execute`, then `alter_column` nullable: false");
+        }
     }
 
     int empty_revision() {
@@ -447,7 +499,9 @@ private:
                     << hint("upgrade") << "\n";
             status = 1;
         }
-        Changes changes = compare_metadata(target(), inspect(*session->conn, s.inspect_options()));
+        MetaData database = inspect(*session->conn, s.inspect_options());
+        match_respelled_checks(*session->conn, target(), database);
+        Changes changes = compare_metadata(target(), database, {}, compare_);
         // A warning is a difference no op can express (an unnamed SQLite constraint to drop).
         for (const auto& w : changes.warnings) io_.err << w << "\n";
         if (changes.empty()) {

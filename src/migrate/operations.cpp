@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "migrate/constraint_match.hpp"
 #include "strata/error.hpp"
 
 namespace strata::migrate {
@@ -92,6 +93,15 @@ auto find_named(std::vector<T>& items, const std::string& name) {
     return std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
 }
 
+// The constraint a drop_constraint without a name means: one doing the
+// same, unnamed if there is one (SQLite), else under the server's name.
+template <class Items, class T>
+auto find_unnamed(Items& items, const T& like) {
+    auto it = std::find_if(items.begin(), items.end(), [&](const T& i) { return i.name.empty() && same_effect(i, like); });
+    if (it != items.end()) return it;
+    return std::find_if(items.begin(), items.end(), [&](const T& i) { return same_effect(i, like); });
+}
+
 template <class T>
 bool has_named(const std::vector<T>& items, const std::string& name) {
     return std::any_of(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
@@ -110,8 +120,8 @@ bool schema_has_index(const MetaData& schema, const std::string& name) {
 }
 
 void require_new_constraint(const Table& table, const std::string& name, const std::string& op) {
-    if (name.empty()) fail(op, "a constraint needs a name");
-    if (table_has_constraint(table, name)) fail(op, "table '" + table.name() + "' already has '" + name + "'");
+    // An unnamed one is allowed: the database names it (PostgreSQL) or not (SQLite).
+    if (!name.empty() && table_has_constraint(table, name)) fail(op, "table '" + table.name() + "' already has '" + name + "'");
 }
 
 void rename_in(std::vector<std::string>& columns, const std::string& from, const std::string& to) {
@@ -221,10 +231,24 @@ struct Applier {
     }
     void operator()(const DropConstraint& op) {
         Table& t = require_table(schema, op.table, "drop_constraint");
-        if (erase_named(t.unique_constraints, op.name) || erase_named(t.foreign_keys, op.name) ||
-            erase_named(t.checks, op.name))
-            return;
-        fail("drop_constraint", "table '" + op.table + "' has no constraint '" + op.name + "'");
+        if (!op.name.empty()) {
+            if (erase_named(t.unique_constraints, op.name) || erase_named(t.foreign_keys, op.name) ||
+                erase_named(t.checks, op.name))
+                return;
+            fail("drop_constraint", "table '" + op.table + "' has no constraint '" + op.name + "'");
+        }
+        std::visit(overloaded{[&](std::monostate) { fail("drop_constraint", "neither a name nor the constraint to drop"); },
+                              [&](const UniqueConstraint& uq) { erase_unnamed(t.unique_constraints, uq, op.table); },
+                              [&](const ForeignKey& fk) { erase_unnamed(t.foreign_keys, fk, op.table); },
+                              [&](const CheckConstraint& ck) { erase_unnamed(t.checks, ck, op.table); }},
+                   op.unnamed);
+    }
+    template <class T>
+    static void erase_unnamed(std::vector<T>& items, const T& like, const std::string& table) {
+        auto it = find_unnamed(items, like);
+        if (it == items.end())
+            fail("drop_constraint", "table '" + table + "' has no unnamed constraint " + describe_constraint(like));
+        items.erase(it);
     }
     template <class T>
     static bool erase_named(std::vector<T>& items, const std::string& name) {
@@ -485,8 +509,24 @@ struct Renderer {
         return add_constraint(op, op.table, d.foreign_key_clause(op.constraint));
     }
     std::vector<std::string> operator()(const DropConstraint& op) const {
-        table(op.table, op);
-        return {alter_table(d, op.table) + "DROP CONSTRAINT " + d.quote(op.name)};
+        const Table& t = table(op.table, op);
+        return {alter_table(d, op.table) + "DROP CONSTRAINT " + d.quote(op.name.empty() ? unnamed_name(t, op) : op.name)};
+    }
+    // A backend with ALTER TABLE … DROP CONSTRAINT names every constraint
+    // (PostgreSQL: post_user_id_fkey): the schema read from it has that name.
+    static std::string unnamed_name(const Table& t, const DropConstraint& op) {
+        auto name_of = [&](const auto& items, const auto& like) {
+            auto it = find_unnamed(items, like);
+            if (it == items.end() || it->name.empty())
+                fail("drop_constraint", "table '" + t.name() + "': this database names its constraints; drop " +
+                                            describe_constraint(like) + " by its name");
+            return it->name;
+        };
+        return std::visit(overloaded{[&](std::monostate) -> std::string { fail("drop_constraint", "no constraint"); },
+                                     [&](const UniqueConstraint& c) { return name_of(t.unique_constraints, c); },
+                                     [&](const ForeignKey& c) { return name_of(t.foreign_keys, c); },
+                                     [&](const CheckConstraint& c) { return name_of(t.checks, c); }},
+                          op.unnamed);
     }
     std::vector<std::string> operator()(const Execute& op) const {
         auto sql = op.for_dialect(d.name());
@@ -560,17 +600,38 @@ struct Inverter {
         if (!ix) fail("drop_index", "table '" + op.table + "' has no index '" + op.name + "'");
         return {CreateIndex{op.table, *ix}};
     }
-    std::vector<Operation> operator()(const CreateUniqueConstraint& op) const {
-        return {DropConstraint{op.table, op.constraint.name}};
+    // An unnamed constraint is dropped by what it does.
+    template <class T>
+    static std::vector<Operation> drop(const std::string& table, const T& c) {
+        if (c.name.empty()) return {DropConstraint{table, "", c}};
+        return {DropConstraint{table, c.name}};
     }
-    std::vector<Operation> operator()(const CreateCheckConstraint& op) const {
-        return {DropConstraint{op.table, op.constraint.name}};
-    }
-    std::vector<Operation> operator()(const CreateForeignKey& op) const {
-        return {DropConstraint{op.table, op.constraint.name}};
-    }
+    std::vector<Operation> operator()(const CreateUniqueConstraint& op) const { return drop(op.table, op.constraint); }
+    std::vector<Operation> operator()(const CreateCheckConstraint& op) const { return drop(op.table, op.constraint); }
+    std::vector<Operation> operator()(const CreateForeignKey& op) const { return drop(op.table, op.constraint); }
     std::vector<Operation> operator()(const DropConstraint& op) const {
         const Table& t = table(op.table, "drop_constraint");
+        if (op.name.empty()) {   // created again as it was, unnamed
+            auto again = [&](const auto& items, const auto& like, auto make) -> std::vector<Operation> {
+                auto it = find_unnamed(items, like);
+                if (it == items.end())
+                    fail("drop_constraint", "table '" + op.table + "' has no unnamed constraint " + describe_constraint(like));
+                return {make(*it)};
+            };
+            return std::visit(
+                overloaded{
+                    [&](std::monostate) -> std::vector<Operation> { fail("drop_constraint", "no constraint"); },
+                    [&](const UniqueConstraint& c) {
+                        return again(t.unique_constraints, c, [&](const UniqueConstraint& x) -> Operation { return CreateUniqueConstraint{op.table, x}; });
+                    },
+                    [&](const ForeignKey& c) {
+                        return again(t.foreign_keys, c, [&](const ForeignKey& x) -> Operation { return CreateForeignKey{op.table, x}; });
+                    },
+                    [&](const CheckConstraint& c) {
+                        return again(t.checks, c, [&](const CheckConstraint& x) -> Operation { return CreateCheckConstraint{op.table, x}; });
+                    }},
+                op.unnamed);
+        }
         if (auto* uq = named_in(t.unique_constraints, op.name)) return {CreateUniqueConstraint{op.table, *uq}};
         if (auto* ck = named_in(t.checks, op.name)) return {CreateCheckConstraint{op.table, *ck}};
         if (auto* fk = named_in(t.foreign_keys, op.name)) return {CreateForeignKey{op.table, *fk}};
@@ -637,6 +698,12 @@ std::string op_name(const Operation& op) {
                       op);
 }
 
+// "fk_post_user_id_user on post", or for an unnamed one what it does.
+template <class T>
+std::string constraint_subject(const T& c, const std::string& table) {
+    return (c.name.empty() ? "unnamed " + describe_constraint(c) : c.name) + " on " + table;
+}
+
 std::string describe(const Operation& op) {
     std::string subject = std::visit(
         overloaded{
@@ -650,10 +717,15 @@ std::string describe(const Operation& op) {
             },
             [](const CreateIndex& o) { return o.index.name + " on " + o.table; },
             [](const DropIndex& o) { return o.name + " on " + o.table; },
-            [](const CreateUniqueConstraint& o) { return o.constraint.name + " on " + o.table; },
-            [](const CreateCheckConstraint& o) { return o.constraint.name + " on " + o.table; },
-            [](const CreateForeignKey& o) { return o.constraint.name + " on " + o.table; },
-            [](const DropConstraint& o) { return o.name + " on " + o.table; },
+            [](const CreateUniqueConstraint& o) { return constraint_subject(o.constraint, o.table); },
+            [](const CreateCheckConstraint& o) { return constraint_subject(o.constraint, o.table); },
+            [](const CreateForeignKey& o) { return constraint_subject(o.constraint, o.table); },
+            [](const DropConstraint& o) {
+                if (!o.name.empty()) return o.name + " on " + o.table;
+                return std::visit(overloaded{[](std::monostate) { return std::string("?"); },
+                                             [&](const auto& c) { return constraint_subject(c, o.table); }},
+                                  o.unnamed);
+            },
             [](const Execute& o) {
                 std::string sql = o.sql ? *o.sql : (o.per_dialect.empty() ? "" : o.per_dialect.begin()->second);
                 return sql.size() > 60 ? sql.substr(0, 57) + "..." : sql;
@@ -707,7 +779,8 @@ std::vector<Operation> inverse(const Operation& op, const MetaData& before) {
 
 bool same_type(const SqlType& a, const SqlType& b) {
     return a.kind == b.kind && a.length == b.length && a.precision == b.precision && a.scale == b.scale &&
-           a.enum_values == b.enum_values && (a.enum_name.empty() || b.enum_name.empty() || a.enum_name == b.enum_name);
+           a.fixed_length == b.fixed_length && a.timezone == b.timezone && a.enum_values == b.enum_values &&
+           (a.enum_name.empty() || b.enum_name.empty() || a.enum_name == b.enum_name);
 }
 
 bool is_narrowing(const SqlType& from, const SqlType& to) {

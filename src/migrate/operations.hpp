@@ -67,9 +67,12 @@ struct CreateForeignKey {
     std::string table;
     ForeignKey constraint;
 };
+// A constraint the database keeps no name for (SQLite) is named by what it
+// does: `name` is empty and `unnamed` holds the constraint to drop.
 struct DropConstraint {
     std::string table;
     std::string name;
+    std::variant<std::monostate, UniqueConstraint, ForeignKey, CheckConstraint> unnamed = {};
 };
 // Raw SQL: `sql` for every dialect, or per dialect name ("sqlite", "postgresql").
 struct Execute {

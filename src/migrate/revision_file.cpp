@@ -312,9 +312,10 @@ private:
         if (op == "create_check_constraint")
             return CreateCheckConstraint{table_of(args, op, {"table", "name", "sqltext"}), check(args, op)};
         if (op == "create_foreign_key")
-            return CreateForeignKey{table_of(args, op, {"table", "name", "columns", "ref_table", "ref_columns", "ondelete", "onupdate"}),
+            return CreateForeignKey{table_of(args, op, {"table", "name", "columns", "ref_table", "ref_columns", "ondelete", "onupdate",
+                                                     "deferrable", "initially_deferred"}),
                                     foreign_key(args, op)};
-        if (op == "drop_constraint") return named<DropConstraint>(args, op);
+        if (op == "drop_constraint") return drop_constraint(args);
         if (op == "execute") return execute(args);
         error(key, "unknown operation '" + op + "' (expected one of " + join(op_names()) + ")");
     }
@@ -379,22 +380,52 @@ private:
         if (args["unique"]) ix.unique = boolean(args["unique"], "unique");
         return ix;
     }
+    // A constraint's name may be left out: the database names it, or not (SQLite).
+    std::string constraint_name(const YAML::Node& args, const std::string& ctx) const {
+        return args["name"] ? name(args, "name", ctx) : std::string();
+    }
     UniqueConstraint unique(const YAML::Node& args, const std::string& ctx) const {
         if (ctx != "create_unique_constraint") check_fields(args, ctx, {"name", "columns"});
-        return {name(args, "name", ctx), names(require(args, "columns", ctx), "columns")};
+        return {constraint_name(args, ctx), names(require(args, "columns", ctx), "columns")};
+    }
+    // drop_constraint: by name, or an unnamed one by what it does
+    // (unique: [columns], foreign_key: {columns, ref_table, …}, check: sqltext).
+    Operation drop_constraint(const YAML::Node& args) const {
+        const std::string op = "drop_constraint";
+        check_fields(args, op, {"table", "name", "unique", "foreign_key", "check"});
+        DropConstraint d{name(args, "table", op), {}};
+        int given = 0;
+        for (const char* key : {"name", "unique", "foreign_key", "check"}) given += args[key] ? 1 : 0;
+        if (given != 1)
+            error(args, op + ": expected exactly one of 'name', or for an unnamed constraint 'unique', 'foreign_key' or 'check'");
+        if (args["name"]) d.name = name(args, "name", op);
+        if (args["unique"]) d.unnamed = UniqueConstraint{"", names(args["unique"], "unique")};
+        if (args["check"]) {
+            std::string sqltext = scalar(args["check"], "an SQL boolean expression for 'check'");
+            one_expression(args["check"], "check", sqltext);
+            d.unnamed = CheckConstraint{"", sqltext};
+        }
+        if (args["foreign_key"]) {
+            const YAML::Node fk = args["foreign_key"];
+            if (!fk.IsMap()) error(fk, op + ": expected 'foreign_key' to be a map (columns, ref_table, ref_columns)");
+            if (fk["name"]) error(fk["name"], op + ": an unnamed foreign key has no 'name'; drop a named one by 'name'");
+            d.unnamed = foreign_key(fk, op + " foreign_key");
+        }
+        return d;
     }
     CheckConstraint check(const YAML::Node& args, const std::string& ctx) const {
         if (ctx != "create_check_constraint") check_fields(args, ctx, {"name", "sqltext"});
         YAML::Node node = require(args, "sqltext", ctx);
         std::string sqltext = scalar(node, "an SQL boolean expression for 'sqltext'");
         one_expression(node, "sqltext", sqltext);
-        return {name(args, "name", ctx), sqltext};
+        return {constraint_name(args, ctx), sqltext};
     }
     ForeignKey foreign_key(const YAML::Node& args, const std::string& ctx) const {
         if (ctx != "create_foreign_key")
-            check_fields(args, ctx, {"name", "columns", "ref_table", "ref_columns", "ondelete", "onupdate"});
+            check_fields(args, ctx, {"name", "columns", "ref_table", "ref_columns", "ondelete", "onupdate", "deferrable",
+                                     "initially_deferred"});
         ForeignKey fk;
-        fk.name = name(args, "name", ctx);
+        fk.name = constraint_name(args, ctx);
         fk.columns = names(require(args, "columns", ctx), "columns");
         fk.ref_table = name(args, "ref_table", ctx);
         fk.ref_columns = names(require(args, "ref_columns", ctx), "ref_columns");
@@ -402,6 +433,10 @@ private:
             error(args["ref_columns"], ctx + ": expected as many ref_columns as columns");
         fk.ondelete = referential_action(args, "ondelete");
         fk.onupdate = referential_action(args, "onupdate");
+        if (args["deferrable"]) fk.deferrable = boolean(args["deferrable"], "deferrable");
+        if (args["initially_deferred"]) fk.initially_deferred = boolean(args["initially_deferred"], "initially_deferred");
+        if (fk.initially_deferred && !fk.deferrable)
+            error(args["initially_deferred"], ctx + ": initially_deferred needs deferrable: true");
         return fk;
     }
     Operation alter_column(const YAML::Node& args) const {
@@ -453,7 +488,7 @@ void emit_column(YAML::Emitter& out, const Column& c) {
 }
 
 void emit_fk_fields(YAML::Emitter& out, const ForeignKey& fk) {
-    out << YAML::Key << "name" << YAML::Value << fk.name;
+    if (!fk.name.empty()) out << YAML::Key << "name" << YAML::Value << fk.name;
     out << YAML::Key << "columns" << YAML::Value;
     emit_names(out, fk.columns);
     out << YAML::Key << "ref_table" << YAML::Value << fk.ref_table;
@@ -461,10 +496,14 @@ void emit_fk_fields(YAML::Emitter& out, const ForeignKey& fk) {
     emit_names(out, fk.ref_columns);
     if (!fk.ondelete.empty()) out << YAML::Key << "ondelete" << YAML::Value << fk.ondelete;
     if (!fk.onupdate.empty()) out << YAML::Key << "onupdate" << YAML::Value << fk.onupdate;
+    if (fk.deferrable) out << YAML::Key << "deferrable" << YAML::Value << true;
+    if (fk.initially_deferred) out << YAML::Key << "initially_deferred" << YAML::Value << true;
 }
 
+// An empty name (a constraint the database left unnamed) is left out.
 void emit_named_columns(YAML::Emitter& out, const std::string& name, const std::vector<std::string>& columns) {
-    out << YAML::Key << "name" << YAML::Value << name << YAML::Key << "columns" << YAML::Value;
+    if (!name.empty()) out << YAML::Key << "name" << YAML::Value << name;
+    out << YAML::Key << "columns" << YAML::Value;
     emit_names(out, columns);
 }
 
@@ -502,8 +541,11 @@ struct OpEmitter {
         if (!t.checks.empty()) {
             out << YAML::Key << "check_constraints" << YAML::Value << YAML::BeginSeq;
             for (const auto& ck : t.checks)
-                out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << ck.name << YAML::Key << "sqltext"
-                    << YAML::Value << ck.sqltext << YAML::EndMap;
+            {
+                out << YAML::BeginMap;
+                if (!ck.name.empty()) out << YAML::Key << "name" << YAML::Value << ck.name;
+                out << YAML::Key << "sqltext" << YAML::Value << ck.sqltext << YAML::EndMap;
+            }
             out << YAML::EndSeq;
         }
     }
@@ -548,7 +590,7 @@ struct OpEmitter {
     }
     void operator()(const CreateCheckConstraint& op) {
         table(op.table);
-        out << YAML::Key << "name" << YAML::Value << op.constraint.name;
+        if (!op.constraint.name.empty()) out << YAML::Key << "name" << YAML::Value << op.constraint.name;
         out << YAML::Key << "sqltext" << YAML::Value << op.constraint.sqltext;
     }
     void operator()(const CreateForeignKey& op) {
@@ -557,7 +599,20 @@ struct OpEmitter {
     }
     void operator()(const DropConstraint& op) {
         table(op.table);
-        out << YAML::Key << "name" << YAML::Value << op.name;
+        if (!op.name.empty()) {
+            out << YAML::Key << "name" << YAML::Value << op.name;
+            return;
+        }
+        if (auto* uq = std::get_if<UniqueConstraint>(&op.unnamed)) {
+            out << YAML::Key << "unique" << YAML::Value;
+            emit_names(out, uq->columns);
+        } else if (auto* fk = std::get_if<ForeignKey>(&op.unnamed)) {
+            out << YAML::Key << "foreign_key" << YAML::Value << YAML::Flow << YAML::BeginMap;
+            emit_fk_fields(out, *fk);
+            out << YAML::EndMap;
+        } else if (auto* ck = std::get_if<CheckConstraint>(&op.unnamed)) {
+            out << YAML::Key << "check" << YAML::Value << ck->sqltext;
+        }
     }
     void operator()(const Execute& op) {
         if (op.sql) out << YAML::Key << "sql" << YAML::Value << *op.sql;

@@ -2,7 +2,9 @@
 #include "migrate/runner.hpp"
 
 #include <algorithm>
+#include <cctype>
 
+#include "schema/sql_tokens.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 #include "strata/inspect.hpp"
@@ -383,29 +385,74 @@ struct LiveHooks : Hooks {
         if (conn.dialect().name() == "sqlite") check_foreign_keys(conn);
     }
 
-    // Dropping the old table drops its triggers, and strata's schema has no
-    // triggers to render: they are read before the rebuild and created again
-    // after it, as they were written.
-    std::vector<std::pair<std::string, std::string>> triggers;  // name, CREATE TRIGGER text
+    // Dropping the old table drops its triggers, and renaming the new one into
+    // its place fails while a view, or a trigger on another table, refers to
+    // the old one ("error in view v: no such table: main.post"). strata's
+    // schema has none of them to render: they are read before the rebuild
+    // (dropped, where the rebuild would not), and created again after it, in
+    // the order they were written.
+    struct SchemaObject {
+        std::string type, name, sql;
+    };
+    std::vector<SchemaObject> kept;
     void rebuild_begins(const std::string& table) override {
-        triggers.clear();
-        auto st = conn.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = " +
-                               conn.dialect().placeholder(1) + " ORDER BY rowid");
-        st->bind(1, Value(table));
-        while (st->step()) triggers.emplace_back(std::string(st->get_text(0)), std::string(st->get_text(1)));
+        kept = dependents(table);
+        for (const auto& o : kept) conn.execute("DROP " + upper(o.type) + " IF EXISTS " + conn.dialect().quote(o.name));
     }
     void rebuild_ends(const std::string& table) override {
-        for (const auto& [name, sql] : triggers) {
+        for (const auto& o : kept) {
             try {
-                conn.execute(sql);
+                conn.execute(o.sql);
             } catch (const DatabaseError& e) {
-                throw MigrationError("trigger '" + name + "' on table '" + table +
-                                     "' could not be created again after the table rebuild: " + e.what() +
+                throw MigrationError(o.type + " '" + o.name + "' (on or referring to table '" + table +
+                                     "') could not be created again after the table rebuild: " + e.what() +
                                      " (drop it before this op and create it again after it with `execute`)");
             }
-            result.statements.push_back(sql);
+            result.statements.push_back(o.sql);
         }
-        triggers.clear();
+        kept.clear();
+    }
+
+    // The table's triggers, and the views and triggers that name it or such a
+    // view, in creation order.
+    std::vector<SchemaObject> dependents(const std::string& table) {
+        struct Row {
+            SchemaObject object;
+            std::string on;   // tbl_name: the trigger's table, a view's own name
+            bool taken = false;
+        };
+        std::vector<Row> rows;
+        auto st = conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') "
+                               "AND sql IS NOT NULL ORDER BY rowid");
+        while (st->step())
+            rows.push_back({{std::string(st->get_text(0)), std::string(st->get_text(1)), std::string(st->get_text(3))},
+                            std::string(st->get_text(2))});
+        std::vector<std::string> names{table};
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (auto& r : rows) {
+                if (r.taken || !(names_any(names, r.on) || mentions(r.object.sql, names))) continue;
+                r.taken = grew = true;
+                if (r.object.type == "view") names.push_back(r.object.name);
+            }
+        }
+        std::vector<SchemaObject> out;
+        for (auto& r : rows)
+            if (r.taken) out.push_back(std::move(r.object));
+        return out;
+    }
+    static bool names_any(const std::vector<std::string>& names, const std::string& name) {
+        return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return same_name(n, name); });
+    }
+    static bool mentions(const std::string& sql, const std::vector<std::string>& names) {
+        auto toks = sqltok::tokenize(sql);
+        return std::any_of(toks.begin(), toks.end(), [&](const sqltok::Token& t) { return t.is_name() && names_any(names, t.text); });
+    }
+    // SQLite compares names without regard to ASCII case.
+    static bool same_name(const std::string& a, const std::string& b) { return upper(a) == upper(b); }
+    static std::string upper(std::string s) {
+        for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return s;
     }
 };
 
