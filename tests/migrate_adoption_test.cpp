@@ -14,12 +14,7 @@ using namespace strata::migrate;
 namespace {
 
 using Lines = std::vector<std::string>;
-
-Lines described(const std::vector<Step>& steps) {
-    Lines out;
-    for (const auto& s : steps) out.push_back(describe(s.op));
-    return out;
-}
+using strata::testing::described;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -225,6 +220,25 @@ TEST_P(MigrateAdoption, ExpressionServerDefaultIsWrittenBackAsAnExpression) {
     ASSERT_EQ(r.code, 0) << r.out << r.err;
     conn().execute("INSERT INTO stamped (id) VALUES (1)");
     EXPECT_EQ(rows("SELECT count(*) FROM stamped WHERE at IS NOT NULL"), Lines{"1"});
+}
+
+TEST_P(MigrateAdoption, ExpressionIndexIsReadBackAndCreatedAgain) {
+    create_user_and_post();
+    conn().execute("CREATE INDEX ix_user_lower_nickname ON \"user\" (lower(nickname), id DESC)");
+    const Index ix = inspect(conn()).find("user")->indexes.at(0);
+    ASSERT_EQ(ix.columns.size(), 2u);
+    // The expression in parentheses, as each server prints it; never "".
+    EXPECT_EQ(ix.columns[0], is_sqlite() ? "(lower(nickname))" : "(lower(nickname::text))");
+    EXPECT_EQ(ix.columns[1], "id");
+    models = user_and_post();
+    adopt();
+    migrate_until_clean();   // drops it
+    EXPECT_TRUE(inspect(conn()).find("user")->indexes.empty());
+    auto r = run_db({"downgrade", "--yes"});   // creates it again from what was read
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(inspect(conn()).find("user")->indexes.at(0).columns, ix.columns);
+    conn().execute("INSERT INTO \"user\" (id, nickname) VALUES (1, 'John')");
+    EXPECT_EQ(rows("SELECT id FROM \"user\" WHERE lower(nickname) = 'john'"), Lines{"1"});
 }
 
 TEST_P(MigrateAdoption, MissingPrimaryKeyIsWarned) {

@@ -101,6 +101,13 @@ private:
     PooledConnection conn_;
 };
 
+// Each op as `db check` lists it: "drop_constraint fk_post_user_id_user on post".
+inline std::vector<std::string> described(const std::vector<migrate::Step>& steps) {
+    std::vector<std::string> out;
+    for (const auto& s : steps) out.push_back(migrate::describe(s.op));
+    return out;
+}
+
 inline std::string differences(const MetaData& expected, const MetaData& actual) {
     std::string out;
     for (const auto& d : compare_schema(expected, actual)) out += d.table + ": " + d.description + "\n";

@@ -13,12 +13,7 @@ using namespace strata::migrate;
 namespace {
 
 using Lines = std::vector<std::string>;
-
-Lines described(const std::vector<Step>& steps) {
-    Lines out;
-    for (const auto& s : steps) out.push_back(describe(s.op));
-    return out;
-}
+using strata::testing::described;
 
 class MigrateUnnamedConstraints : public strata::testing::MigrateTest {
 protected:

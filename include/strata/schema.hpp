@@ -46,10 +46,13 @@ struct Column {
 
 struct Index {
     std::string name;
-    std::vector<std::string> columns;
+    std::vector<std::string> columns;   // a column name, or an expression in parentheses: "(lower(email))"
     bool unique = false;
     friend bool operator==(const Index&, const Index&) = default;
 };
+
+// Whether an index element is an expression ("(lower(email))"), not a column name.
+inline bool is_index_expression(const std::string& element) { return !element.empty() && element.front() == '('; }
 
 struct UniqueConstraint {
     std::string name;

@@ -158,9 +158,14 @@ std::vector<std::string> Dialect::create_table(const Table& table) const {
     return out;
 }
 
+// An index element is a column name, quoted, or an expression in
+// parentheses ("(lower(email))"), written as it is.
 std::string Dialect::create_index(const std::string& table, const Index& index) const {
+    std::string elements;
+    for (const auto& c : index.columns)
+        elements += (elements.empty() ? "" : ", ") + (is_index_expression(c) ? c : quote(c));
     return std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " + quote(index.name) + " ON " +
-           quote(table) + " (" + quoted_list(index.columns) + ")";
+           quote(table) + " (" + elements + ")";
 }
 
 std::vector<std::string> Dialect::create_indexes(const Table& table) const {

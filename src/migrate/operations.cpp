@@ -195,7 +195,8 @@ struct Applier {
     }
     void require_columns(Table& t, const std::vector<std::string>& columns, const std::string& op) {
         if (columns.empty()) fail(op, "no columns given");
-        for (const auto& c : columns) require_column(t, c, op);
+        for (const auto& c : columns)
+            if (!is_index_expression(c)) require_column(t, c, op);   // an expression is the database's to check
     }
     void operator()(const CreateIndex& op) {
         Table& t = require_table(schema, op.table, "create_index");

@@ -204,6 +204,17 @@ private:
         }
         return out;
     }
+    // Column names, or expressions in parentheses: [email, "(lower(email))"].
+    std::vector<std::string> index_elements(const YAML::Node& node) const {
+        if (!node.IsSequence() || node.size() == 0) return names(node, "columns");
+        std::vector<std::string> out;
+        for (const auto& item : node) {
+            out.push_back(scalar(item, "a column name or a (parenthesised expression) in 'columns'"));
+            if (is_index_expression(out.back())) one_expression(item, "columns", out.back());
+            else identifier(item, out.back());
+        }
+        return out;
+    }
     std::optional<std::string> optional_text(const YAML::Node& map, const std::string& key) const {
         YAML::Node value = map[key];
         if (!value.IsDefined() || value.IsNull()) return std::nullopt;
@@ -376,7 +387,7 @@ private:
     Index index(const YAML::Node& args) const {
         Index ix;
         ix.name = name(args, "name", "create_index");
-        ix.columns = names(require(args, "columns", "create_index"), "columns");
+        ix.columns = index_elements(require(args, "columns", "create_index"));
         if (args["unique"]) ix.unique = boolean(args["unique"], "unique");
         return ix;
     }

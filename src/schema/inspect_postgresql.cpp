@@ -207,7 +207,7 @@ void read_constraints(Connection& conn, const TableRef& ref, Table& t) {
 // Indexes that are not the backing index of a PRIMARY KEY or UNIQUE constraint.
 void read_indexes(Connection& conn, const TableRef& ref, Table& t) {
     auto stmt = conn.prepare(
-        "SELECT i.relname, ix.indisunique, a.attname "
+        "SELECT i.relname, ix.indisunique, a.attname, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) "
         "FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid "
         "CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord) "
         "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum "
@@ -218,7 +218,9 @@ void read_indexes(Connection& conn, const TableRef& ref, Table& t) {
     while (stmt->step()) {
         const std::string name(stmt->get_text(0));
         if (t.indexes.empty() || t.indexes.back().name != name) t.indexes.push_back({name, {}, stmt->get_bool(1)});
-        t.indexes.back().columns.emplace_back(stmt->get_text(2));  // "" for an expression
+        // An expression (no column) as the server prints it, in parentheses.
+        if (stmt->is_null(2)) t.indexes.back().columns.push_back("(" + std::string(stmt->get_text(3)) + ")");
+        else t.indexes.back().columns.emplace_back(stmt->get_text(2));
     }
 }
 

@@ -215,6 +215,43 @@ void read_columns(Connection& conn, Table& t) {
     }
 }
 
+// The elements of a CREATE INDEX text as written: "lower(email) DESC", "id".
+std::vector<std::string> index_element_texts(std::string_view sql) {
+    auto toks = sqltok::tokenize(sql);
+    std::size_t i = 0;
+    while (i < toks.size() && !toks[i].is_word("ON")) ++i;
+    while (i < toks.size() && !toks[i].is('(')) ++i;
+    std::vector<std::string> out;
+    if (i >= toks.size()) return out;
+    const std::size_t close = sqltok::matching_paren(toks, i);
+    if (close >= toks.size()) return out;
+    std::size_t first = i + 1;
+    int depth = 0;
+    for (std::size_t k = i + 1; k <= close; ++k) {
+        if (toks[k].is('(')) ++depth;
+        if (toks[k].is(')') && k != close) --depth;
+        if ((depth == 0 && toks[k].is(',')) || k == close) {
+            if (first < k) out.emplace_back(sql.substr(toks[first].begin, toks[k - 1].end - toks[first].begin));
+            first = k + 1;
+        }
+    }
+    return out;
+}
+
+// An expression element as strata spells it: "(lower(email))", a trailing
+// DESC / ASC / COLLATE x kept after the parentheses.
+std::string index_expression(const std::string& element) {
+    auto toks = sqltok::tokenize(element);
+    std::size_t end = toks.size();
+    if (end >= 1 && (toks[end - 1].is_word("ASC") || toks[end - 1].is_word("DESC"))) --end;
+    if (end >= 2 && toks[end - 2].is_word("COLLATE")) end -= 2;
+    if (end == 0) return "(" + element + ")";
+    const std::size_t cut = toks[end - 1].end;
+    // Written in parentheses already (strata writes it so): kept as it is.
+    if (toks[0].is('(') && sqltok::matching_paren(toks, 0) == end - 1) return element;
+    return "(" + element.substr(0, cut) + ")" + element.substr(cut);
+}
+
 void read_indexes(Connection& conn, Table& t, const NamedConstraints& named) {
     auto list = conn.prepare("SELECT name, \"unique\", origin FROM pragma_index_list(?) ORDER BY seq DESC");
     list->bind(1, t.name());
@@ -226,6 +263,15 @@ void read_indexes(Connection& conn, Table& t, const NamedConstraints& named) {
         info->bind(1, name);
         std::vector<std::string> cols;
         while (info->step()) cols.push_back(info->is_null(0) ? std::string() : std::string(info->get_text(0)));
+        if (std::find(cols.begin(), cols.end(), std::string()) != cols.end()) {
+            // An expression has no column name: read it from the index's own text.
+            auto text = conn.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?");
+            text->bind(1, name);
+            auto elements = text->step() && !text->is_null(0) ? index_element_texts(text->get_text(0))
+                                                              : std::vector<std::string>{};
+            for (std::size_t k = 0; k < cols.size() && k < elements.size(); ++k)
+                if (cols[k].empty()) cols[k] = index_expression(elements[k]);
+        }
         if (origin == "c") {
             t.indexes.push_back({name, cols, is_unique});
         } else if (origin == "u") {
