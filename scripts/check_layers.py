@@ -5,8 +5,8 @@ The layer table there (after the `<!-- layers: ... -->` marker) gives each layer
 public headers (names under include/strata/; `detail/` means every header in that folder) and its
 source folders. Every file of src/ and include/strata/ must belong to a layer, and each of its
 `#include "..."` / `#include <strata/...>` may name a file of its own layer or of an earlier one,
-never a later one; public headers never include a file of src/. A violation is printed as
-`file:line: ...` naming the include, and the exit status is 1.
+never a later one; public headers never include a file of src/; every header the table names
+exists. A violation is printed as `file:line: ...` naming the include, and the exit status is 1.
 
     scripts/check_layers.py [ROOT]      check the tree at ROOT (default: this checkout)
     scripts/check_layers.py --self-test check that a tree with bad includes fails, naming them
@@ -90,7 +90,11 @@ def check(root):
         for p in (root / top).rglob("*")
         if p.suffix in SOURCE_SUFFIXES and p.is_file()
     )
-    problems = []
+    problems = [
+        f"{DOC}: lists include/strata/{name}, which does not exist"
+        for name in headers
+        if not name.endswith("/") and not (root / "include" / "strata" / name).is_file()
+    ]
     for path in files:
         layer = layer_of(path, headers, folders)
         if layer is None:
@@ -117,13 +121,15 @@ def check(root):
 
 
 def self_test():
-    """A tree with the real table and three bad files must fail, naming exactly those."""
+    """A tree with the real table, bad files and a missing header must fail, naming exactly those."""
     here = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "docs").mkdir()
         shutil.copy(here / DOC, root / DOC)
-        files = {
+        headers, folders = read_layers(root)
+        files = {f"include/strata/{name}": "" for name in headers if name not in ("detail/", "url.hpp")}
+        files |= {
             "include/strata/error.hpp": "",
             "include/strata/session.hpp": '#include "strata/error.hpp"\n',
             "include/strata/dialect.hpp": '#include <vector>\n#include "strata/session.hpp"\n',
@@ -136,9 +142,9 @@ def self_test():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text)
         run = subprocess.run([sys.executable, __file__, str(root)], capture_output=True, text=True)
-        headers, folders = read_layers(root)
         dialect, driver, orm = headers["dialect.hpp"], folders["src/driver"], headers["session.hpp"]
         expected = [
+            f"{DOC}: lists include/strata/url.hpp, which does not exist",
             f'include/strata/dialect.hpp:2: #include "strata/session.hpp": {dialect} includes {orm}, a later layer',
             'include/strata/repr.hpp:1: #include "orm/orm_internal.hpp": a public header includes a file of src/',
             f"include/strata/unlisted.hpp: belongs to no layer: add it to the table in {DOC}",
@@ -160,7 +166,7 @@ def main(argv):
     for problem in problems:
         print(problem)
     if problems:
-        print(f"==> FAILED: {len(problems)} include(s) against the layers of {DOC} (scripts/check_layers.py)")
+        print(f"==> FAILED: {len(problems)} problem(s) with the layers of {DOC} (scripts/check_layers.py)")
         return 1
     print(f"==> includes of src/ and include/strata/ follow the layers of {DOC}")
     return 0
