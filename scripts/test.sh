@@ -11,6 +11,10 @@ strata_install_deps
 
 jobs=$(nproc)
 
+# The include graph of src/ and include/strata/ against the layers of docs/architecture.md.
+python3 scripts/check_layers.py --self-test
+python3 scripts/check_layers.py
+
 # PostgreSQL: a throwaway cluster on 127.0.0.1, stopped on exit.
 if [[ -x scripts/pg.sh && -z "${STRATA_TEST_PG_URL:-}" ]]; then
   pg_env=$(mktemp)
@@ -29,10 +33,14 @@ run_suite() {
   echo "==> build $dir"
   cmake --build "$dir" -j"$jobs"
   echo "==> test $dir"
-  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 600)
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 600) | tee "$dir/ctest.log"
+  # A skipped or disabled test fails the run; allowed skips: none (the sanitizer build does not
+  # register install_find_package at all, tests/CMakeLists.txt).
+  scripts/check_skips.sh "$dir/ctest.log"
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=Debug -DSTRATA_BUILD_BENCH=ON  # the bench too: built with -Werror, smoke-run by ctest
+scripts/check_skips.sh --self-test build  # a PostgreSQL test run without the server skips, and fails the check
 if [[ "${STRATA_SKIP_SANITIZE:-0}" != 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BUILD_EXAMPLES=ON

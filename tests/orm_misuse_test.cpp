@@ -10,8 +10,24 @@ namespace {
 
 using strata::testing::expect_throw;
 
-// Compiles `body` (after the includes and a small model) and returns the
-// compiler's output, or "" when it compiled.
+std::string shell_quoted(const std::string& word) {
+    std::string quoted = "'";
+    for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+}
+
+// The compiler flags of this build (tests/CMakeLists.txt writes them, one a line).
+std::vector<std::string> build_flags() {
+    std::ifstream in(STRATA_MISUSE_CXX_FLAGS_FILE);
+    if (!in) throw std::runtime_error("cannot read " STRATA_MISUSE_CXX_FLAGS_FILE);
+    std::vector<std::string> flags;
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) flags.push_back(line);
+    return flags;
+}
+
+// Compiles `body` (after the includes and a small model) with this build's
+// compiler and flags, and returns the compiler's output, or "" when it compiled.
 std::string compile_errors(const std::string& body) {
     strata::testing::TempDir dir;
     auto source = dir.path() / "misuse.cpp";
@@ -24,7 +40,9 @@ std::string compile_errors(const std::string& body) {
                              "};\n"
                              "void misuse(strata::Registry& r) {\n"
                           << body << "\n}\n";
-    std::string cmd = "c++ -std=c++20 -fsyntax-only -I" STRATA_SOURCE_DIR "/include " + source.string() + " 2>&1";
+    std::string cmd = shell_quoted(STRATA_CXX_COMPILER);
+    for (const auto& flag : build_flags()) cmd += " " + shell_quoted(flag);
+    cmd += " -fsyntax-only " + shell_quoted(source.string()) + " 2>&1";
     std::string out;
     FILE* pipe = popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -32,9 +50,21 @@ std::string compile_errors(const std::string& body) {
     return pclose(pipe) == 0 ? "" : out;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+constexpr const char* same_sanitizer = "#ifndef __SANITIZE_ADDRESS__\n#error not built like the tests\n#endif\n";
+#else
+constexpr const char* same_sanitizer = "#ifdef __SANITIZE_ADDRESS__\n#error not built like the tests\n#endif\n";
+#endif
+
+// Also checks that the programs are built like the tests: same compiler, standard, sanitizer.
 TEST(OrmMisuse, CompilesTheCorrectProgram) {
     EXPECT_EQ(compile_errors("r.model<Note>(\"note\").column(&Note::id, \"id\", strata::primary_key())"
-                             ".column(&Note::text, \"text\", strata::Text());"),
+                             ".column(&Note::text, \"text\", strata::Text());\n"
+                             "static_assert(__cplusplus == " +
+                             std::to_string(__cplusplus) +
+                             "L);\n"
+                             "static_assert(std::string_view(__VERSION__) == \"" __VERSION__ "\");\n" +
+                             same_sanitizer),
               "");
 }
 
