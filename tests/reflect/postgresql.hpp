@@ -132,8 +132,7 @@ inline void map_models(strata::Registry& r) {
         .column("follower_id", strata::Integer())
         .column("followed_id", strata::Integer())
         .foreign_key("followers_followed_id_fkey", {"followed_id"}, "user", {"id"})
-        .foreign_key("followers_follower_id_fkey", {"follower_id"}, "user", {"id"})
-        .primary_key_name("pk_followers");
+        .foreign_key("followers_follower_id_fkey", {"follower_id"}, "user", {"id"});
     r.table("user")
         .index("ix_user_email", {"email"}, true)
         .index("ix_user_nickname", {"nickname"}, true)
