@@ -11,8 +11,11 @@
 // STRATA_WRITE_REFLECT_FIXTURES=1 build/tests/strata_tests --gtest_filter='*MigrateReflect*'
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 
 #include "migrate/reflect_models.hpp"
 #include "migrate_support.hpp"
@@ -254,6 +257,22 @@ TEST_P(MigrateReflect, WritesTheHeaderCompiledIntoThisTest) {
     EXPECT_EQ(stdout_run.out, written) << "without -o, the same header on standard output";
 }
 
+TEST_P(MigrateReflect, OnlyTheTablesAskedFor) {
+    auto r = run_db({"reflect", "--tables", "user,post"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("struct Post {"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(".has_many(&User::posts, &Post::user)"), std::string::npos) << r.out;
+    for (const char* absent : {"Comment", "followers", "EveryType", "UserProfile"})
+        EXPECT_EQ(r.out.find(absent), std::string::npos) << absent << "\n" << r.out;
+    auto unknown = run_db({"reflect", "--tables", "user,posts"});
+    EXPECT_EQ(unknown.code, 1);
+    EXPECT_EQ(unknown.err, "error: db reflect: --tables names 'posts', which the database does not have\n");
+    const auto nowhere = dir().path() / "no-such-folder" / "models.hpp";
+    auto unwritable = run_db({"reflect", "-o", nowhere.string()});
+    EXPECT_EQ(unwritable.code, 1);
+    EXPECT_EQ(unwritable.err, "error: db reflect: cannot write '" + nowhere.string() + "'\n");
+}
+
 TEST_P(MigrateReflect, CompiledHeaderMatchesTheDatabase) {
     if (is_sqlite()) adopt<reflected_sqlite_models>();
     else adopt<reflected_postgresql_models>();
@@ -319,4 +338,91 @@ TEST(ReflectNames, NamespaceAndTablesAreChecked) {
     ReflectOptions nested;
     nested.name_space = "app::models";
     EXPECT_NE(reflect_models(md, nested).find("namespace app::models {"), std::string::npos);
+}
+
+// ------------------------------------------------ relationships and clashes
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+TEST(ReflectNames, TwoKeysToOneTableAreTellApart) {
+    MetaData md;
+    md.table("user").column("id", Integer(), primary_key());
+    md.table("message")
+        .column("id", Integer(), primary_key())
+        .column("sender_id", Integer(), foreign_key("user.id"))
+        .column("recipient_id", Integer(), foreign_key("user.id"))
+        .column("user", Text());  // takes the name a key column "user" would give its reference
+    md.table("note").column("id", Integer(), primary_key()).column("user", Integer(), foreign_key("user.id"));
+    const std::string h = reflect_models(md, {});
+    EXPECT_TRUE(contains(h, "strata::BelongsTo<User> sender;")) << h;
+    EXPECT_TRUE(contains(h, "strata::BelongsTo<User> recipient;")) << h;
+    EXPECT_TRUE(contains(h, "strata::HasMany<Message> messages_by_sender;")) << h;
+    EXPECT_TRUE(contains(h, "strata::HasMany<Message> messages_by_recipient;")) << h;
+    EXPECT_TRUE(contains(h, ".belongs_to(&Message::sender, &Message::sender_id)")) << h;
+    EXPECT_TRUE(contains(h, ".has_many(&User::messages_by_sender, &Message::sender)")) << h;
+    EXPECT_TRUE(contains(h, "strata::BelongsTo<User> user_ref;")) << "the column is called user\n" << h;
+    EXPECT_TRUE(contains(h, "strata::HasMany<Note> notes;")) << h;
+}
+
+TEST(ReflectNames, AssociationTablesGetManyToManyOnBothSides) {
+    MetaData md;
+    md.table("user").column("id", Integer(), primary_key());
+    md.table("group").column("id", Integer(), primary_key());
+    md.table("membership")
+        .column("user_id", Integer(), foreign_key("user.id"))
+        .column("group_id", Integer(), foreign_key("group.id"));
+    md.table("log").column("at", DateTimeType()).column("line", Text(), not_null());
+    const std::string h = reflect_models(md, {});
+    EXPECT_TRUE(contains(h, "strata::HasMany<Group> groups;")) << h;
+    EXPECT_TRUE(contains(h, "strata::HasMany<User> users;")) << h;
+    EXPECT_TRUE(contains(h, ".many_to_many(&User::groups, \"membership\", \"user_id\", \"group_id\", &Group::users)")) << h;
+    EXPECT_FALSE(contains(h, "struct Log")) << "no primary key, no struct\n" << h;
+    EXPECT_TRUE(contains(h, "r.table(\"log\")\n        .column(\"at\", strata::DateTimeType())\n"
+                            "        .column(\"line\", strata::Text(), strata::not_null())")) << h;
+}
+
+// A header whose every name is one C++ cannot take as written compiles
+// (-Wall -Wextra -Werror, GNU mode, where `linux` and `unix` are macros).
+// The tables of the hand-made database above show such a header at work.
+TEST(ReflectNames, HostileNamesCompile) {
+    MetaData md;
+    auto& a = md.table("user");
+    a.column("id", Integer(), primary_key())
+        .column("User", Text())
+        .column("std", Text())
+        .column("strata", Text())
+        .column("r", Text())
+        .column("NULL", Integer())
+        .column("EOF", Integer())
+        .column("linux", Integer())
+        .column("int", Integer())
+        .column("\"", Integer())
+        .column("a\\", Integer())
+        .column("tab\there\n*/ // ?\?/", Integer(), server_default("'?\?/\\\"\n'"));
+    auto& b = md.table("User");
+    b.column("ID", BigInteger(), primary_key())
+        .column("user_id", Integer(), foreign_key("user.id"))
+        .column("users", Integer())
+        .column("mood", Enum({"a\"", "b\\", "c\n"}, "we\"ird"));
+    b.check("x", "\"users\" > 0 -- */ \\");
+    md.table("USER").column("id", Integer(), primary_key()).column("class", Integer(), foreign_key("User.ID"));
+    md.table("1 2").column("id", Integer(), primary_key());
+    ReflectOptions options;
+    options.name_space = "hostile::models";
+    const std::string header = reflect_models(md, options);
+
+    strata::testing::TempDir dir;
+    std::ofstream(dir.path() / "models.hpp") << header;
+    std::ofstream(dir.path() / "main.cpp") << "#include \"models.hpp\"\n"
+                                              "int main() { strata::Registry r; hostile::models::map_models(r); "
+                                              "return r.metadata().tables().size() == 4 ? 0 : 1; }\n";
+    const std::string cmd = std::string(STRATA_CXX_COMPILER) + " -std=gnu++20 -fsyntax-only -Wall -Wextra -Werror -I" +
+                            STRATA_SOURCE_DIR "/include " + (dir.path() / "main.cpp").string() + " 2>&1";
+    std::string out;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::array<char, 4096> buf{};
+    while (auto n = fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+    EXPECT_EQ(pclose(pipe), 0) << out << "\n" << header;
+    if (std::getenv("STRATA_SHOW_HOSTILE_HEADER")) std::cout << header;
 }

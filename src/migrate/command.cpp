@@ -473,7 +473,7 @@ private:
             if (!out) {
                 std::error_code ignored;
                 fs::remove(partial, ignored);
-                throw MigrationError("db reflect: cannot write '" + partial.string() + "'");
+                throw MigrationError("db reflect: cannot write '" + path.string() + "'");
             }
         }
         fs::rename(partial, path);

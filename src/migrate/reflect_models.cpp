@@ -410,13 +410,14 @@ private:
         std::string chain = "    r.table(" + cpp_string_literal(t.name()) + ")";
         for (const auto& c : t.columns)
             chain += "\n        .column(" + cpp_string_literal(c.name) + column_options(t, c, true) + ")";
-        write_constraints(t, chain);
+        write_constraints(t, chain, true);
     }
 
     // Indexes and constraints under the database's own names (an unnamed one
     // gets the naming convention's: autogenerate matches it by what it does).
-    void write_constraints(const Table& t, std::string chain) {
-        const std::size_t bare = chain.size();
+    // `chain` is the statement so far: written even with nothing added when `always`.
+    void write_constraints(const Table& t, std::string chain, bool always = false) {
+        const std::size_t bare = always ? 0 : chain.size();
         for (const auto& ix : t.indexes) {
             const bool on_columns = !ix.columns.empty() && std::all_of(ix.columns.begin(), ix.columns.end(), [&](const auto& c) {
                 return t.find_column(c) != nullptr;
