@@ -139,10 +139,8 @@ protected:
         std::int64_t john_id = 0, susan_id = 0, post_id = 0, every_id = 0, profile_id = 0;
         {
             auto s = db().session();
-            User john_row;
-            john_row.nickname = "john";
-            john_row.email = "john@email.com";
-            auto john = s.add(std::move(john_row));
+            // Designated initializers, as the tutorial writes them: no warning either.
+            auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
             User susan_row;
             susan_row.nickname = "susan";
             auto susan = s.add(std::move(susan_row));
@@ -335,6 +333,10 @@ TEST(ReflectNames, NamespaceAndTablesAreChecked) {
     unknown.tables = {"user", "usr"};
     e = strata::testing::expect_throw<MigrationError>([&] { reflect_models(md, unknown); });
     EXPECT_STREQ(e.what(), "db reflect: --tables names 'usr', which the database does not have");
+    ReflectOptions standard;
+    standard.name_space = "std";
+    e = strata::testing::expect_throw<MigrationError>([&] { reflect_models(md, standard); });
+    EXPECT_STREQ(e.what(), "db reflect: --namespace 'std' is not a C++ namespace name (a or a::b)");
     ReflectOptions nested;
     nested.name_space = "app::models";
     EXPECT_NE(reflect_models(md, nested).find("namespace app::models {"), std::string::npos);
@@ -354,14 +356,14 @@ TEST(ReflectNames, TwoKeysToOneTableAreTellApart) {
         .column("user", Text());  // takes the name a key column "user" would give its reference
     md.table("note").column("id", Integer(), primary_key()).column("user", Integer(), foreign_key("user.id"));
     const std::string h = reflect_models(md, {});
-    EXPECT_TRUE(contains(h, "strata::BelongsTo<User> sender;")) << h;
-    EXPECT_TRUE(contains(h, "strata::BelongsTo<User> recipient;")) << h;
-    EXPECT_TRUE(contains(h, "strata::HasMany<Message> messages_by_sender;")) << h;
-    EXPECT_TRUE(contains(h, "strata::HasMany<Message> messages_by_recipient;")) << h;
+    EXPECT_TRUE(contains(h, "strata::BelongsTo<User> sender{};")) << h;
+    EXPECT_TRUE(contains(h, "strata::BelongsTo<User> recipient{};")) << h;
+    EXPECT_TRUE(contains(h, "strata::HasMany<Message> messages_by_sender{};")) << h;
+    EXPECT_TRUE(contains(h, "strata::HasMany<Message> messages_by_recipient{};")) << h;
     EXPECT_TRUE(contains(h, ".belongs_to(&Message::sender, &Message::sender_id)")) << h;
     EXPECT_TRUE(contains(h, ".has_many(&User::messages_by_sender, &Message::sender)")) << h;
-    EXPECT_TRUE(contains(h, "strata::BelongsTo<User> user_ref;")) << "the column is called user\n" << h;
-    EXPECT_TRUE(contains(h, "strata::HasMany<Note> notes;")) << h;
+    EXPECT_TRUE(contains(h, "strata::BelongsTo<User> user_ref{};")) << "the column is called user\n" << h;
+    EXPECT_TRUE(contains(h, "strata::HasMany<Note> notes{};")) << h;
 }
 
 TEST(ReflectNames, AssociationTablesGetManyToManyOnBothSides) {
@@ -373,12 +375,29 @@ TEST(ReflectNames, AssociationTablesGetManyToManyOnBothSides) {
         .column("group_id", Integer(), foreign_key("group.id"));
     md.table("log").column("at", DateTimeType()).column("line", Text(), not_null());
     const std::string h = reflect_models(md, {});
-    EXPECT_TRUE(contains(h, "strata::HasMany<Group> groups;")) << h;
-    EXPECT_TRUE(contains(h, "strata::HasMany<User> users;")) << h;
+    EXPECT_TRUE(contains(h, "strata::HasMany<Group> groups{};")) << h;
+    EXPECT_TRUE(contains(h, "strata::HasMany<User> users{};")) << h;
     EXPECT_TRUE(contains(h, ".many_to_many(&User::groups, \"membership\", \"user_id\", \"group_id\", &Group::users)")) << h;
     EXPECT_FALSE(contains(h, "struct Log")) << "no primary key, no struct\n" << h;
     EXPECT_TRUE(contains(h, "r.table(\"log\")\n        .column(\"at\", strata::DateTimeType())\n"
                             "        .column(\"line\", strata::Text(), strata::not_null())")) << h;
+}
+
+// What the database has, exactly: a key column SQLite lets be NULL, a key
+// that is not assigned by the database, a BigInteger one that is.
+TEST(ReflectNames, KeyColumnsAreWrittenAsTheyAre) {
+    MetaData md;
+    Column code;
+    code.name = "code";
+    code.type = String(8);
+    code.primary_key = true;
+    md.table("country").add_column(code);
+    md.table("tag").column("id", Integer(), primary_key(), autoincrement(false));
+    md.table("event").column("id", BigInteger(), primary_key(), autoincrement());
+    const std::string h = reflect_models(md, {});
+    EXPECT_TRUE(contains(h, "\"code\", strata::String(8), strata::primary_key(), strata::nullable())")) << h;
+    EXPECT_TRUE(contains(h, "\"id\", strata::Integer(), strata::primary_key(), strata::autoincrement(false))")) << h;
+    EXPECT_TRUE(contains(h, "\"id\", strata::BigInteger(), strata::primary_key(), strata::autoincrement(true))")) << h;
 }
 
 // A header whose every name is one C++ cannot take as written compiles
@@ -411,9 +430,13 @@ TEST(ReflectNames, HostileNamesCompile) {
     options.name_space = "hostile::models";
     const std::string header = reflect_models(md, options);
 
+    ReflectOptions nothing;
+    nothing.name_space = "empty";
+
     strata::testing::TempDir dir;
     std::ofstream(dir.path() / "models.hpp") << header;
-    std::ofstream(dir.path() / "main.cpp") << "#include \"models.hpp\"\n"
+    std::ofstream(dir.path() / "empty.hpp") << reflect_models(MetaData(), nothing);  // no unused parameter
+    std::ofstream(dir.path() / "main.cpp") << "#include \"models.hpp\"\n#include \"empty.hpp\"\n"
                                               "int main() { strata::Registry r; hostile::models::map_models(r); "
                                               "return r.metadata().tables().size() == 4 ? 0 : 1; }\n";
     const std::string cmd = std::string(STRATA_CXX_COMPILER) + " -std=gnu++20 -fsyntax-only -Wall -Wextra -Werror -I" +

@@ -224,7 +224,7 @@ private:
         while (true) {
             auto sep = ns.find("::", from);
             std::string part = ns.substr(from, sep == std::string::npos ? std::string::npos : sep - from);
-            if (!is_cpp_name(part) || is_reserved(part))
+            if (!is_cpp_name(part) || is_reserved(part) || (from == 0 && (part == "std" || part == "strata")))
                 throw MigrationError("db reflect: --namespace '" + ns + "' is not a C++ namespace name (a or a::b)");
             if (sep == std::string::npos) return;
             from = sep + 2;
@@ -334,7 +334,8 @@ private:
         for (const auto& m : models_) out_ << "struct " << m.type << ";\n";
         if (!models_.empty()) out_ << "\n";
         for (std::size_t i = 0; i < models_.size(); ++i) write_struct(i);
-        out_ << "inline void map_models(strata::Registry& r) {\n";
+        // An unused parameter would be a warning in the user's build.
+        out_ << "inline void map_models(strata::Registry&" << (tables_.empty() ? "" : " r") << ") {\n";
         for (std::size_t i = 0; i < models_.size(); ++i) write_model(i);
         for (const Table* t : plain_) write_plain(*t);
         for (const auto& m : models_) write_constraints(*m.table, "    r.table(" + cpp_string_literal(m.table->name()) + ")");
@@ -353,12 +354,12 @@ private:
             out_ << "    " << type << " " << m.members[i] << "{};\n";
         }
         for (const auto& r : references_)
-            if (r.child == index) out_ << "    strata::BelongsTo<" << models_[r.parent].type << "> " << r.belongs_to << ";\n";
+            if (r.child == index) out_ << "    strata::BelongsTo<" << models_[r.parent].type << "> " << r.belongs_to << "{};\n";
         for (const auto& r : references_)
-            if (r.parent == index) out_ << "    strata::HasMany<" << models_[r.child].type << "> " << r.has_many << ";\n";
+            if (r.parent == index) out_ << "    strata::HasMany<" << models_[r.child].type << "> " << r.has_many << "{};\n";
         for (const auto& a : associations_) {
-            if (a.left == index) out_ << "    strata::HasMany<" << models_[a.right].type << "> " << a.left_member << ";\n";
-            if (a.right == index) out_ << "    strata::HasMany<" << models_[a.left].type << "> " << a.right_member << ";\n";
+            if (a.left == index) out_ << "    strata::HasMany<" << models_[a.right].type << "> " << a.left_member << "{};\n";
+            if (a.right == index) out_ << "    strata::HasMany<" << models_[a.left].type << "> " << a.right_member << "{};\n";
         }
         out_ << "};\n\n";
     }
@@ -369,6 +370,8 @@ private:
         std::string out = ", " + type_expression(c.type);
         const bool lone_key = t.primary_key_columns().size() == 1;
         if (c.primary_key) out += ", strata::primary_key()";
+        // primary_key() means NOT NULL; SQLite lets a key column other than an INTEGER one be NULL.
+        if (c.primary_key && c.nullable) out += ", strata::nullable()";
         const bool automatic = c.primary_key && lone_key && c.type.kind == TypeKind::Integer;
         if (c.autoincrement != automatic) out += std::string(", strata::autoincrement(") + (c.autoincrement ? "true" : "false") + ")";
         if (plain && !c.nullable && !c.primary_key) out += ", strata::not_null()";

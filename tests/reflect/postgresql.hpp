@@ -21,10 +21,10 @@ struct User {
     std::int64_t id{};
     std::optional<std::string> nickname{};
     std::optional<std::string> email{};
-    strata::HasMany<UserProfile> User_Profiles;
-    strata::HasMany<Post> posts;
-    strata::HasMany<User> followers;
-    strata::HasMany<User> followed;
+    strata::HasMany<UserProfile> User_Profiles{};
+    strata::HasMany<Post> posts{};
+    strata::HasMany<User> followers{};
+    strata::HasMany<User> followed{};
 };
 
 struct UserProfile {
@@ -38,7 +38,7 @@ struct UserProfile {
     std::optional<std::string> new_line{};
     std::optional<std::int64_t> user_id{};
     std::optional<std::int64_t> unix_{};
-    strata::BelongsTo<User> user;
+    strata::BelongsTo<User> user{};
 };
 
 struct Post {
@@ -46,8 +46,8 @@ struct Post {
     std::optional<std::string> body{};
     std::optional<strata::DateTime> timestamp{};
     std::optional<std::int64_t> user_id{};
-    strata::BelongsTo<User> user;
-    strata::HasMany<Comment> comments;
+    strata::BelongsTo<User> user{};
+    strata::HasMany<Comment> comments{};
 };
 
 struct Comment {
@@ -55,9 +55,9 @@ struct Comment {
     std::string body{};
     std::optional<std::int64_t> parent_id{};
     std::int64_t post_id{};
-    strata::BelongsTo<Comment> parent;
-    strata::BelongsTo<Post> post;
-    strata::HasMany<Comment> comments;
+    strata::BelongsTo<Comment> parent{};
+    strata::BelongsTo<Post> post{};
+    strata::HasMany<Comment> comments{};
 };
 
 struct EveryType {
