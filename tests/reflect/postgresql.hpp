@@ -150,6 +150,7 @@ inline void map_models(strata::Registry& r) {
         .foreign_key("comment_parent_id_fkey", {"parent_id"}, "comment", {"id"})
         .foreign_key("fk_comment_post_id_post", {"post_id"}, "post", {"id"}, "CASCADE")
         .primary_key_name("comment_pkey");
+    r.table("comment").checks.push_back({"comment_body_check", "length(body) > 0"});
     r.table("every_type")
         .unique_constraint("uq_every_type_i_bi", {"i", "bi"})
         .primary_key_name("every_type_pkey");

@@ -145,7 +145,8 @@ inline void map_models(strata::Registry& r) {
         .foreign_key("", {"user_id"}, "user", {"id"});
     r.table("comment")
         .foreign_key("", {"parent_id"}, "comment", {"id"})
-        .foreign_key("fk_comment_post_id_post", {"post_id"}, "post", {"id"}, "CASCADE");
+        .foreign_key("fk_comment_post_id_post", {"post_id"}, "post", {"id"}, "CASCADE")
+        .check("1", "length(body) > 0");
     r.table("every_type")
         .unique_constraint("uq_every_type_i_bi", {"i", "bi"});
     r.table("every_type").checks.push_back({"positive_ratio", "ratio > 0"});
