@@ -6,10 +6,9 @@
 #include "migrate/reflect_models.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <set>
 #include <sstream>
+#include <string>
 
 #include "strata/error.hpp"
 
