@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "migrate/autogenerate.hpp"
+#include "migrate/reflect_models.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script.hpp"
 #include "strata/database.hpp"
@@ -84,6 +86,8 @@ private:
     bool from_empty_ = false;
     std::vector<std::string> renames_, revisions_;
     bool verbose_ = false, checkfirst_ = false;
+    std::string output_;
+    ReflectOptions reflect_;
 
     void on(CLI::App* sub, std::function<int()> action) {
         sub->callback([this, action] { action_ = action; });
@@ -126,6 +130,11 @@ private:
         merge->add_option("-m,--message", message_, "what the merge is")->required();
         merge->add_option("revisions", revisions_, "the heads to merge (or: heads)")->required();
         on(merge, [this] { return merge_heads(); });
+        auto* reflect = app.add_subcommand("reflect", "write a C++ header of models for the database's tables");
+        reflect->add_option("-o,--output", output_, "the header to write (default: standard output)");
+        reflect->add_option("--namespace", reflect_.name_space, "put the models in this namespace (a or a::b)");
+        reflect->add_option("--tables", reflect_.tables, "only these tables (comma-separated)")->delimiter(',');
+        on(reflect, [this] { return reflect_database(); });
     }
 
     void declare_move(CLI::App& app, const char* name, const char* help, const char* default_rev, bool up) {
@@ -435,6 +444,39 @@ private:
         session->runner.stamp(move_.revision);
         io_.out << "Stamped " << label(session->runner.current_heads()) << "\n";
         return 0;
+    }
+
+    // Reads the schema only: no repository is needed (its include/exclude
+    // lists apply when there is one).
+    int reflect_database() {
+        InspectOptions options;
+        if (fs::exists(ctx_.migrations_dir / kConfigFile)) options = scripts().inspect_options();
+        auto db = open();
+        auto conn = db.connect();
+        const std::string header = migrate::reflect_models(inspect(*conn, options), reflect_);
+        if (output_.empty()) {
+            io_.out << header;
+            return 0;
+        }
+        write_file_atomically(output_, header);
+        io_.out << "Wrote models for " << db.url().masked() << " to " << output_ << "\n";
+        return 0;
+    }
+
+    // A temporary file renamed over the target: a failed write leaves the old header.
+    static void write_file_atomically(const fs::path& path, const std::string& text) {
+        const fs::path partial = path.string() + ".incomplete";
+        {
+            std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+            out << text;
+            out.close();
+            if (!out) {
+                std::error_code ignored;
+                fs::remove(partial, ignored);
+                throw MigrationError("db reflect: cannot write '" + path.string() + "'");
+            }
+        }
+        fs::rename(partial, path);
     }
 
     int check() {
