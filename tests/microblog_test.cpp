@@ -23,6 +23,12 @@ RunResult run(const std::string& args, const std::string& env = "") {
 
 }  // namespace
 
+TEST(Microblog, VersionNamesTheStrataItWasBuiltWith) {
+    auto r = run("--version");
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(r.output, "microblog (strata " STRATA_VERSION_STRING ")\n");
+}
+
 TEST(Microblog, DbCreateMakesTheTutorialSchema) {
     strata::testing::TempDir dir;
     auto r = run("--basedir " + dir.path().string() + " db create", "env -u DATABASE_URL");

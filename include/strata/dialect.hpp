@@ -10,13 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/schema.hpp"
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
 namespace strata {
 
-class Dialect {
+class STRATA_API Dialect {
 public:
     virtual ~Dialect() = default;
 
@@ -76,12 +77,12 @@ public:
     std::string quoted_list(const std::vector<std::string>& identifiers) const;
 };
 
-const Dialect& sqlite_dialect();
-const Dialect& postgresql_dialect();
+STRATA_API const Dialect& sqlite_dialect();
+STRATA_API const Dialect& postgresql_dialect();
 // By name: "sqlite" or "postgresql"; throws ConfigError otherwise.
-const Dialect& dialect_named(std::string_view name);
+STRATA_API const Dialect& dialect_named(std::string_view name);
 // The dialect with the shortest max_identifier_length: a name that fits it
 // fits every backend (a revision file or a model applies to all of them).
-const Dialect& strictest_identifier_dialect();
+STRATA_API const Dialect& strictest_identifier_dialect();
 
 }  // namespace strata

@@ -21,6 +21,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
@@ -84,22 +85,22 @@ private:
 };
 
 // Building blocks (untyped): a table-qualified column, a bound value, a binary operator.
-Expr column(std::string table, std::string name);
-Expr member(const MemberKey& key);
-Expr bind(Value value);
-Expr binary(std::string op, const Expr& left, const Expr& right);
+STRATA_API Expr column(std::string table, std::string name);
+STRATA_API Expr member(const MemberKey& key);
+STRATA_API Expr bind(Value value);
+STRATA_API Expr binary(std::string op, const Expr& left, const Expr& right);
 // SQL text spliced in as-is, for functions the typed API lacks; never put values in it.
-Expr raw_sql(std::string text);
+STRATA_API Expr raw_sql(std::string text);
 
-Expr operator&&(const Expr& a, const Expr& b);
-Expr operator||(const Expr& a, const Expr& b);
-Expr operator!(const Expr& a);
+STRATA_API Expr operator&&(const Expr& a, const Expr& b);
+STRATA_API Expr operator||(const Expr& a, const Expr& b);
+STRATA_API Expr operator!(const Expr& a);
 
 namespace detail {
-Expr make_unary(ExprNode::Kind kind, const Expr& operand);
-Expr make_in(const Expr& operand, std::vector<Value> values);
-Expr make_between(const Expr& operand, const Expr& low, const Expr& high);
-Expr make_like(const Expr& operand, const Expr& pattern, bool case_insensitive);
+STRATA_API Expr make_unary(ExprNode::Kind kind, const Expr& operand);
+STRATA_API Expr make_in(const Expr& operand, std::vector<Value> values);
+STRATA_API Expr make_between(const Expr& operand, const Expr& low, const Expr& high);
+STRATA_API Expr make_like(const Expr& operand, const Expr& pattern, bool case_insensitive);
 }  // namespace detail
 
 // A column expression typed by the mapped member M (std::optional<X> compares with X).

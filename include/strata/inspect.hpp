@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/schema.hpp"
 
 namespace strata {
@@ -20,9 +21,9 @@ struct InspectOptions {
 };
 
 // Every user table with its columns, indexes and constraints.
-MetaData inspect(Connection& conn, const InspectOptions& options = {});
-std::vector<std::string> table_names(Connection& conn, const InspectOptions& options = {});
-bool has_table(Connection& conn, const std::string& name);
+STRATA_API MetaData inspect(Connection& conn, const InspectOptions& options = {});
+STRATA_API std::vector<std::string> table_names(Connection& conn, const InspectOptions& options = {});
+STRATA_API bool has_table(Connection& conn, const std::string& name);
 
 // One structural difference between two schemas, in words:
 // "table user: column about_me: missing in database".
@@ -34,6 +35,6 @@ struct SchemaDifference {
 // Differences from `actual` to `expected` (empty = equal). Compares tables,
 // columns (type, nullability, primary key, server default), indexes,
 // unique constraints, foreign keys and check constraints, by name.
-std::vector<SchemaDifference> compare_schema(const MetaData& expected, const MetaData& actual);
+STRATA_API std::vector<SchemaDifference> compare_schema(const MetaData& expected, const MetaData& actual);
 
 }  // namespace strata

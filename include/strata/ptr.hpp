@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <typeinfo>
 
+#include "strata/export.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
@@ -54,7 +55,7 @@ public:
     bool valid = false;       // false: nothing loaded (pending object); last, so that its padding can be reused
 };
 
-class RecordBase {
+class STRATA_API RecordBase {
 public:
     virtual ~RecordBase() = default;
     RecordBase(const RecordBase&) = delete;
@@ -84,8 +85,8 @@ protected:
 
 // Reloads an expired record (after commit or rollback), or throws
 // DetachedInstanceError / ObjectDeletedError.
-void load_expired(RecordBase& record);
-[[noreturn]] void throw_null_handle(const std::type_info& type);
+STRATA_API void load_expired(RecordBase& record);
+[[noreturn]] STRATA_API void throw_null_handle(const std::type_info& type);
 
 template <class T>
 class Record final : public RecordBase {

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
@@ -29,7 +30,7 @@ namespace strata {
 class Connection;
 class Database;
 
-struct Column {
+struct STRATA_API Column {
     std::string name;
     SqlType type;
     bool nullable = true;
@@ -98,18 +99,18 @@ struct ColumnOption {
     std::function<void(Table&, Column&, ColumnDecl&)> apply;
 };
 
-ColumnOption primary_key();                       // also NOT NULL; autoincrement for a lone integer key
-ColumnOption autoincrement(bool on = true);
-ColumnOption nullable(bool on = true);
-ColumnOption not_null();
-ColumnOption unique();                            // with index(): a unique index; alone: a UNIQUE constraint
-ColumnOption index();
-ColumnOption default_value(Value v);
-ColumnOption default_function(std::function<Value()> fn);
-ColumnOption server_default(std::string sql_expression);
-ColumnOption foreign_key(std::string target, std::string ondelete = {}, std::string onupdate = {});  // "table.column"
+STRATA_API ColumnOption primary_key();                       // also NOT NULL; autoincrement for a lone integer key
+STRATA_API ColumnOption autoincrement(bool on = true);
+STRATA_API ColumnOption nullable(bool on = true);
+STRATA_API ColumnOption not_null();
+STRATA_API ColumnOption unique();                            // with index(): a unique index; alone: a UNIQUE constraint
+STRATA_API ColumnOption index();
+STRATA_API ColumnOption default_value(Value v);
+STRATA_API ColumnOption default_function(std::function<Value()> fn);
+STRATA_API ColumnOption server_default(std::string sql_expression);
+STRATA_API ColumnOption foreign_key(std::string target, std::string ondelete = {}, std::string onupdate = {});  // "table.column"
 
-class Table {
+class STRATA_API Table {
 public:
     explicit Table(std::string name, NamingConvention naming = {});
 
@@ -151,7 +152,7 @@ private:
     NamingConvention naming_;
 };
 
-class MetaData {
+class STRATA_API MetaData {
 public:
     MetaData() = default;
     MetaData(const MetaData& other);

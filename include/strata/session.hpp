@@ -30,6 +30,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/database.hpp"
 #include "strata/ptr.hpp"
 #include "strata/query.hpp"
@@ -44,7 +45,7 @@ struct SessionHome;
 }
 
 // One row of a raw SQL result.
-struct Row {
+struct STRATA_API Row {
     std::shared_ptr<const std::vector<std::string>> names;
     std::vector<Value> values;
     const Value& operator[](std::size_t i) const { return values.at(i); }
@@ -64,7 +65,7 @@ struct SessionOptions {
     bool autoflush = true;
 };
 
-class Session {
+class STRATA_API Session {
 public:
     explicit Session(const Database& db, SessionOptions options = {});
     Session(const Database& db, const Registry& registry, SessionOptions options = {});
@@ -189,6 +190,6 @@ private:
 // Ptr holds its objects), up to 32 MiB of them are kept for later sessions,
 // so that loading many rows again does not wait for fresh pages. This frees
 // them; it returns the bytes freed. (docs/performance.md)
-std::size_t release_session_memory();
+STRATA_API std::size_t release_session_memory();
 
 }  // namespace strata

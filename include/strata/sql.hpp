@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/expression.hpp"
 #include "strata/value.hpp"
 
@@ -38,7 +39,7 @@ struct Compiled {
 };
 
 // Appends SQL text and collects bound parameters, numbering placeholders in order.
-class Compiler {
+class STRATA_API Compiler {
 public:
     explicit Compiler(const Dialect& dialect, MemberResolver resolver = {});
     void expr(const Expr& e);
@@ -62,7 +63,7 @@ struct Join {
     bool left_outer = false;
 };
 
-class Select {
+class STRATA_API Select {
 public:
     Select& from(std::string table, std::string alias = {});
     // The select list, already rendered (the ORM renders each model's list once).
@@ -88,15 +89,15 @@ public:
 };
 
 // INSERT INTO "t" ("a", "b") VALUES (?, ?) [RETURNING "id"]
-std::string insert_sql(const Dialect& d, const std::string& table, const std::vector<std::string>& columns,
+STRATA_API std::string insert_sql(const Dialect& d, const std::string& table, const std::vector<std::string>& columns,
                        const std::string& returning = {});
 // UPDATE "t" SET "a" = ?, "b" = ? WHERE "id" = ?
-std::string update_sql(const Dialect& d, const std::string& table, const std::vector<std::string>& set_columns,
+STRATA_API std::string update_sql(const Dialect& d, const std::string& table, const std::vector<std::string>& set_columns,
                        const std::vector<std::string>& where_columns);
 // DELETE FROM "t" WHERE "a" = ? AND "b" = ?
-std::string delete_sql(const Dialect& d, const std::string& table, const std::vector<std::string>& where_columns);
+STRATA_API std::string delete_sql(const Dialect& d, const std::string& table, const std::vector<std::string>& where_columns);
 // "?" placeholders (outside quotes and comments) rewritten in the dialect's form, for raw SQL.
-std::string rewrite_placeholders(const Dialect& d, std::string_view sql);
+STRATA_API std::string rewrite_placeholders(const Dialect& d, std::string_view sql);
 
 }  // namespace sql
 }  // namespace strata

@@ -19,3 +19,4 @@
 #include "strata/types.hpp"
 #include "strata/url.hpp"
 #include "strata/value.hpp"
+#include "strata/version.hpp"
