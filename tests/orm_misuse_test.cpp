@@ -159,15 +159,15 @@ TEST(OrmMisuse, NamingConventionNamesEveryConstraint) {
 TEST(OrmMisuse, SelectMisusesFailToCompileWithPlainMessages) {
     auto out = compile_errors(
         "(void)r; struct Wrong { std::vector<int> v; };\n"
-        "auto a = strata::select(&Note::children);\n"
-        "auto b = strata::select(&Note::id).union_(strata::select(&Note::text));\n"
-        "auto c = strata::col(&Note::id).in_(strata::select(&Note::text));\n"
-        "auto d = strata::sum(&Note::text);\n"
-        "auto e = strata::scalar(strata::select(&Note::id, &Note::text));\n"
-        "auto f = strata::select(&Note::id, &Note::text).scalars();\n"
-        "auto g = strata::select(&Note::text).all_as<Wrong>();\n"
-        "auto h = strata::select(42);\n"
-        "auto i = strata::select(&Note::id, &Note::text).all();  // fine\n");
+        "(void)strata::select(&Note::children);\n"
+        "(void)strata::select(&Note::id).union_(strata::select(&Note::text));\n"
+        "(void)strata::col(&Note::id).in_(strata::select(&Note::text));\n"
+        "(void)strata::sum(&Note::text);\n"
+        "(void)strata::scalar(strata::select(&Note::id, &Note::text));\n"
+        "(void)strata::select(&Note::id, &Note::text).scalars();\n"
+        "(void)strata::select(&Note::text).all_as<Wrong>();\n"
+        "(void)strata::select(42);\n"
+        "(void)strata::select(&Note::id, &Note::text).all();  // fine\n");
     const std::pair<const char*, const char*> expected[] = {
         {"misuse.cpp:9:", "strata: select() takes members (&User::nickname), columns"},
         {"misuse.cpp:10:", "strata: the selects of a union must select the same C++ types in the same order"},
