@@ -184,3 +184,36 @@ TEST(OrmMisuse, NamingConventionNamesEveryConstraint) {
 }
 
 }  // namespace
+
+// Typed selects (strata/select.hpp): each misuse is its static_assert alone, at the user's line.
+TEST(OrmMisuse, SelectMisusesFailToCompileWithPlainMessages) {
+    auto out = compile_errors(
+        "(void)r; struct Wrong { std::vector<int> v; };\n"
+        "(void)strata::select(&Note::children);\n"
+        "(void)strata::select(&Note::id).union_(strata::select(&Note::text));\n"
+        "(void)strata::col(&Note::id).in_(strata::select(&Note::text));\n"
+        "(void)strata::sum(&Note::text);\n"
+        "(void)strata::scalar(strata::select(&Note::id, &Note::text));\n"
+        "(void)strata::select(&Note::id, &Note::text).scalars();\n"
+        "(void)strata::select(&Note::text).all_as<Wrong>();\n"
+        "(void)strata::select(42);\n"
+        "(void)strata::select(&Note::id, &Note::text).all();  // fine\n");
+    const std::pair<const char*, const char*> expected[] = {
+        {"misuse.cpp:9:", "strata: select() takes members (&User::nickname), columns"},
+        {"misuse.cpp:10:", "strata: the selects of a union must select the same C++ types in the same order"},
+        {"misuse.cpp:11:", "strata: the subquery's column does not have this column's C++ type"},
+        {"misuse.cpp:12:", "strata: sum() takes a numeric member or column"},
+        {"misuse.cpp:13:", "strata: scalar() takes a subquery that selects one item"},
+        {"misuse.cpp:14:", "strata: scalars() is for a select of one item"},
+        {"misuse.cpp:15:", "strata: all_as<S>() needs a struct whose members take the selected values in order"},
+        {"misuse.cpp:16:", "strata: select() takes members (&User::nickname), columns"},
+    };
+    std::size_t errors = 0;
+    for (auto at = out.find("error:"); at != std::string::npos; at = out.find("error:", at + 1)) ++errors;
+    EXPECT_EQ(errors, std::size(expected)) << "the static_asserts, and nothing else\n" << out;
+    for (const auto& [line, message] : expected) {
+        EXPECT_NE(out.find(message), std::string::npos) << message << "\n" << out;
+        EXPECT_NE(out.find(line), std::string::npos) << "points at the user's line " << line << "\n" << out;
+    }
+    EXPECT_EQ(out.find("misuse.cpp:17:"), std::string::npos) << out;
+}

@@ -35,6 +35,7 @@
 #include "strata/ptr.hpp"
 #include "strata/query.hpp"
 #include "strata/registry.hpp"
+#include "strata/select.hpp"
 #include "strata/value.hpp"
 
 namespace strata {
@@ -131,6 +132,14 @@ public:
     template <class T>
     Query<T> query() {
         return Query<T>(query_spec(typeid(T)));
+    }
+
+    // Columns and expressions, rows as std::tuple (strata/select.hpp):
+    //   s.select(&User::nickname, strata::count(&Post::id)).join(&User::posts).group_by(&User::id).all()
+    template <class... A>
+    auto select(const A&... items) {
+        auto statement = strata::select(items...);
+        return decltype(statement)(statement.sql(), store());
     }
 
     // Raw SQL with "?" placeholders and bound parameters.

@@ -14,6 +14,7 @@
 #include "strata/relationship.hpp"
 #include "strata/repr.hpp"
 #include "strata/schema.hpp"
+#include "strata/select.hpp"
 #include "strata/session.hpp"
 #include "strata/sql.hpp"
 #include "strata/types.hpp"

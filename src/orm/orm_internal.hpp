@@ -391,6 +391,9 @@ RecordBase* current_target(const ReferenceBase& ref);
 sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d);
 Expr owner_condition(const RelationshipMapping& rel, const Expr& value);
 
+// JOIN from the relationship's owner table to its target (aliased) (loading.cpp).
+void join_relationship(sql::Select& sel, const RelationshipMapping& rel, const std::string& alias, bool outer);
+
 // Eager loading (loading.cpp).
 void load_selectin(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners);
 void set_collection(CollectionBase& c, std::vector<RecordBase*> items);
