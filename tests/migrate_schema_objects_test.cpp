@@ -233,6 +233,29 @@ TEST_P(MigrateSchemaObjects, ComputedColumns) {
     EXPECT_EQ(rows("SELECT total, twice, shown FROM line"), std::vector<std::string>{"7|4|a"});
 }
 
+struct Line {
+    std::int64_t id = 0;
+    std::int64_t qty = 0;
+};
+
+// A mapped model with a generated column declared on its table: the ORM
+// writes the members, the database computes the rest.
+TEST_P(MigrateSchemaObjects, ComputedColumnBesideAMappedModel) {
+    Registry registry;
+    registry.model<Line>("line").column(&Line::id, "id", primary_key()).column(&Line::qty, "qty");
+    registry.table("line").column("twice", Integer(), computed("qty * 2"));
+    models = registry.metadata();
+    auto r = run_db({"migrate", "-m", "line"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    r = run_db({"upgrade", "--yes"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    Session s(db(), registry);
+    s.add(Line{.qty = 21});
+    s.commit();
+    EXPECT_EQ(rows("SELECT twice FROM line"), std::vector<std::string>{"42"});
+    EXPECT_EQ(run_db({"migrate", "-m", "again"}).out, "No changes detected\n");
+}
+
 // PostgreSQL keeps comments and they round-trip; SQLite keeps none, so
 // there they are written nowhere and never compared.
 TEST_P(MigrateSchemaObjects, TableAndColumnComments) {
