@@ -311,10 +311,12 @@ private:
         if (!a.computed || !b.computed) return a.computed.has_value() == b.computed.has_value();
         return sqltok::canonical_expression(*a.computed) == sqltok::canonical_expression(*b.computed);
     }
-    // No ALTER changes what a generated column computes: it is dropped and
-    // added again (its values are derived, so nothing is lost).
+    // No ALTER changes what a generated column computes (or makes a plain
+    // column generated): it is dropped and added again. A generated column's
+    // values are derived; a plain column's are lost, and drop_column makes
+    // `db upgrade` ask first.
     void recompute(const std::string& table, Column db, const Column& model) {
-        auto text = [](const Column& c) { return c.computed ? "computed " + *c.computed : std::string("stored"); };
+        auto text = [](const Column& c) { return c.computed ? "computed " + *c.computed : std::string("plain column"); };
         const std::string detail = text(db) + " → " + text(model);
         emit(DropColumn{table, db.name}, {}, detail);
         emit(AddColumn{table, model}, {}, detail);
