@@ -49,6 +49,14 @@ public:
     virtual std::vector<std::string> create_table(const Table& table) const;
     std::vector<std::string> create_indexes(const Table& table) const;
     virtual std::string create_index(const std::string& table, const Index& index) const;
+    // An index's keys and predicate as CREATE INDEX writes them after the
+    // table: `("email", (lower(nickname)) DESC) WHERE active = 1`.
+    std::string index_definition(const Index& index) const;
+    // Statements that follow an index's creation: PostgreSQL keeps the
+    // declared index_definition as the index's comment when it has
+    // expressions or a predicate (it re-spells them), so inspect() reads back
+    // what was written. Empty where not needed.
+    virtual std::vector<std::string> index_comment(const Index& index) const;
     virtual std::string drop_index(const std::string& table, const std::string& index_name) const = 0;
     virtual std::vector<std::string> drop_table(const Table& table) const;
     // Type-level DDL that must exist before a table (PostgreSQL ENUM types).
@@ -69,6 +77,13 @@ public:
     // text as the constraint's comment (it rewrites the expression itself), so
     // inspect() reads back what was written. Empty where not needed.
     virtual std::vector<std::string> check_comment(const std::string& table, const CheckConstraint& ck) const;
+
+    // Whether the backend keeps comments on tables and columns (PostgreSQL
+    // does, SQLite does not: there they are not compared).
+    virtual bool keeps_comments() const { return false; }
+    // COMMENT ON TABLE (column "") or COLUMN, NULL for none; empty where comments are not kept.
+    virtual std::vector<std::string> comment_on(const std::string& table, const std::string& column,
+                                                const std::optional<std::string>& text) const;
 
     // SQL that says whether a table exists: one row when it does; parameter 1 = name.
     virtual std::string table_exists_sql() const = 0;

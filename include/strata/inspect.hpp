@@ -18,6 +18,13 @@ class Connection;
 struct InspectOptions {
     // Tables never reported (the migration version table).
     std::vector<std::string> exclude_tables{"strata_version"};
+    // Glob patterns of table names (fnmatch: `*`, `?`, `[a-z]`): when
+    // include_patterns is not empty only a table matching one is read, and a
+    // table matching an exclude pattern never is.
+    std::vector<std::string> include_patterns = {};
+    std::vector<std::string> exclude_patterns = {};
+
+    bool reads_table(const std::string& name) const;
 };
 
 // Every user table with its columns, indexes and constraints.

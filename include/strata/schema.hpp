@@ -40,15 +40,29 @@ struct STRATA_API Column {
     std::optional<std::string> server_default;     // SQL expression text, e.g. "0" or "'x'" or "CURRENT_TIMESTAMP"
     std::optional<Value> default_value;            // client-side default, applied at insert
     std::function<Value()> default_function;       // client-side default evaluated at insert
+    // A generated column: GENERATED ALWAYS AS (expression) STORED; the database computes its value.
+    std::optional<std::string> computed = {};
+    std::optional<std::string> comment = {};       // COMMENT ON COLUMN (kept by PostgreSQL; SQLite keeps none)
 
     // Structural equality: what DDL and inspect() can see (not client-side defaults).
     bool same_structure(const Column& other) const;
 };
 
+// An index's keys are columns or SQL expressions (lower(email)), each
+// ascending or descending; a partial index covers the rows its `where`
+// predicate holds for.
 struct Index {
     std::string name;
+    // The keys in order: a column name, or an expression's SQL text at the
+    // positions listed in `expressions`.
     std::vector<std::string> columns;
     bool unique = false;
+    std::vector<std::size_t> expressions = {};   // positions of expression keys, ascending
+    std::vector<std::size_t> descending = {};    // positions of DESC keys, ascending
+    std::string where = {};                      // a partial index's predicate; "" = every row
+
+    bool is_expression(std::size_t key) const;
+    bool is_descending(std::size_t key) const;
     friend bool operator==(const Index&, const Index&) = default;
 };
 
@@ -108,6 +122,8 @@ STRATA_API ColumnOption index();
 STRATA_API ColumnOption default_value(Value v);
 STRATA_API ColumnOption default_function(std::function<Value()> fn);
 STRATA_API ColumnOption server_default(std::string sql_expression);
+STRATA_API ColumnOption computed(std::string sql_expression);   // GENERATED ALWAYS AS (sql_expression) STORED
+STRATA_API ColumnOption comment(std::string text);              // the column's comment (PostgreSQL)
 STRATA_API ColumnOption foreign_key(std::string target, std::string ondelete = {}, std::string onupdate = {});  // "table.column"
 
 class STRATA_API Table {
@@ -123,6 +139,10 @@ public:
     Table& add_column(std::string name, SqlType type, std::vector<ColumnOption> options);
     Table& add_column(Column column);
     Table& index(std::string name, std::vector<std::string> columns, bool unique = false);  // name "" = from convention
+    // An index with expression or DESC keys, or a WHERE predicate:
+    //   t.index(strata::Index{.name = "ix_user_lower_email", .columns = {"lower(email)"}, .expressions = {0}});
+    // name "" = from the convention (only when every key is a column).
+    Table& index(Index index);
     Table& unique_constraint(std::string name, std::vector<std::string> columns);
     Table& foreign_key(std::string name, std::vector<std::string> columns, std::string ref_table,
                        std::vector<std::string> ref_columns, std::string ondelete = {}, std::string onupdate = {});
@@ -135,6 +155,7 @@ public:
     std::vector<UniqueConstraint> unique_constraints;
     std::vector<ForeignKey> foreign_keys;
     std::vector<CheckConstraint> checks;
+    std::optional<std::string> comment;                // COMMENT ON TABLE (PostgreSQL)
 
     const Column* find_column(std::string_view name) const;
     Column* find_column(std::string_view name);

@@ -29,7 +29,10 @@ struct Changes {
     bool empty() const { return upgrade.empty(); }
 };
 
-Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames = {});
+// compare_comments: false for a database that keeps no comments (SQLite):
+// the models' comments are still written in new tables and columns.
+Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames = {},
+                         bool compare_comments = true);
 
 // The downgrade of a list of ops: each op's inverse, last op first.
 std::vector<Step> inverse_steps(const std::vector<Step>& upgrade, const MetaData& before);

@@ -164,6 +164,16 @@ private:
         return ctx_.target_metadata();
     }
 
+    // The models' tables that strata.yaml's include / exclude patterns leave to autogenerate.
+    static MetaData managed(MetaData models, const ScriptDirectory& s) {
+        const InspectOptions rule = s.compare_options();
+        std::vector<std::string> skipped;
+        for (const auto& t : models.tables())
+            if (!rule.reads_table(t->name())) skipped.push_back(t->name());
+        for (const auto& name : skipped) models.remove(name);
+        return models;
+    }
+
     // The database must be at the repository's single head before a diff.
     void require_at_head(const ScriptDirectory& s, Runner& runner) const {
         auto heads = s.heads();
@@ -233,7 +243,7 @@ private:
         require_at_head(s, session->runner);
         std::vector<Rename> renames;
         for (const auto& r : renames_) renames.push_back(parse_rename(r));
-        MetaData database = from_empty_ ? MetaData() : inspect(conn, s.inspect_options());
+        MetaData database = from_empty_ ? MetaData() : inspect(conn, s.compare_options());
         if (from_empty_ && !s.empty())
             throw MigrationError("--from-empty writes the first revision, and the repository has revisions already (head " +
                                  label(s.heads()) + ")");
@@ -249,7 +259,7 @@ private:
                                  hint("migrate --from-empty -m \"initial\"") + ", then mark this database as up to "
                                  "date with " + hint("stamp head"));
         }
-        Changes changes = compare_metadata(target(), database, renames);
+        Changes changes = compare_metadata(managed(target(), s), database, renames, conn.dialect().keeps_comments());
         for (const auto& w : changes.warnings) io_.err << w << "\n";  // even with no op (an unnamed constraint)
         if (changes.empty()) {
             io_.out << "No changes detected\n";
@@ -489,7 +499,8 @@ private:
                     << hint("upgrade") << "\n";
             status = 1;
         }
-        Changes changes = compare_metadata(target(), inspect(*session->conn, s.inspect_options()));
+        Changes changes = compare_metadata(managed(target(), s), inspect(*session->conn, s.compare_options()), {},
+                                           session->conn->dialect().keeps_comments());
         // A warning is a difference no op can express (an unnamed SQLite constraint to drop).
         for (const auto& w : changes.warnings) io_.err << w << "\n";
         if (changes.empty()) {
