@@ -15,7 +15,7 @@ namespace strata {
 
 class Connection;
 
-struct InspectOptions {
+struct STRATA_API InspectOptions {
     // Tables never reported (the migration version table).
     std::vector<std::string> exclude_tables{"strata_version"};
     // Glob patterns of table names (fnmatch: `*`, `?`, `[a-z]`): when
