@@ -3,12 +3,15 @@
 # Sourced by demo.sh, test.sh and bench.sh; safe to run twice.
 set -euo pipefail
 
+# Each one is used: the library links SQLite, libpq and yaml-cpp and compiles CLI11 in
+# (src/migrate/command.cpp); the rest build, test and package it.
 STRATA_PACKAGES=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build git        # git: tests/packaging_test.sh's FetchContent consumer
+  pkg-config                                   # the pkg-config consumer (tests/install_test.sh)
   libsqlite3-dev sqlite3
   libpq-dev postgresql
-  libyaml-cpp-dev libfmt-dev libcli11-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libyaml-cpp-dev libcli11-dev
+  libgtest-dev
   clang libclang-rt-dev                        # libFuzzer + sanitizer runtimes for tests/fuzz
   python3 python3-sqlalchemy   # the SQLAlchemy oracle (tests/oracle)
 )
@@ -21,7 +24,10 @@ strata_install_deps() {
   if ((${#missing[@]})); then
     echo "==> installing: ${missing[*]}"
     local sudo=""
-    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    if [[ $(id -u) -ne 0 ]]; then
+      sudo="sudo"
+      echo "==> not root: apt-get runs with sudo"
+    fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi

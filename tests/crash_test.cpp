@@ -22,6 +22,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -161,7 +162,7 @@ std::vector<std::string> list_statements(const RunSpec& spec, const fs::path& lo
 // distinct SQL text (each kind of INSERT, UPDATE, DELETE, BEGIN, RELEASE,
 // COMMIT...), the first and last `edge` statements, and `spread` more evenly
 // spaced; sorted, without repeats.
-std::vector<int> sample_walk(const std::vector<std::string>& sqls, int edge, int spread) {
+[[maybe_unused]] std::vector<int> sample_walk(const std::vector<std::string>& sqls, int edge, int spread) {
     std::set<int> ns;
     std::map<std::string, std::pair<int, int>> seen;   // SQL -> first, last N
     const int count = static_cast<int>(sqls.size());
@@ -466,9 +467,13 @@ protected:
         conn.execute("INSERT INTO entry SELECT * FROM entry_old");
         conn.commit();
     }
+
+    void walk_commit(int shard, int shards);
 };
 
-TEST_P(CrashSession, KilledCommitLeavesOldOrNewRows) {
+// Kills before every statement N of the commit with N % shards == shard (a
+// sanitizer build: only the sampled Ns of that shard, see kSessionShards).
+void CrashSession::walk_commit(int shard, int shards) {
     Child created = run(child("create"), log());
     ASSERT_EQ(created.exit_code, 0) << created.describe();
     auto conn = open_connection();
@@ -494,16 +499,20 @@ TEST_P(CrashSession, KilledCommitLeavesOldOrNewRows) {
         return rows == old_state.rows ? Which::Old : rows == new_state.rows ? Which::New : Which::Neither;
     };
 
-    // Sampled, not every N: the commit sends one statement per UPDATE and
-    // DELETE (and per INSERT on SQLite), 1,200-2,300 in all, and a walk costs
-    // the square of that (minutes in a Debug build). The sample kills before
-    // the first and the last statement of each distinct SQL (BEGIN, the first
-    // and last of each kind of INSERT / COPY, UPDATE and DELETE, RELEASE,
-    // COMMIT), the first and last 3, and 6 more spread evenly.
-    const std::vector<int> ns = sample_walk(sqls, 3, 6);
+    std::vector<int> ns;
+#ifdef STRATA_CRASH_WALK_SAMPLED
+    const std::vector<int> all = sample_walk(sqls, 3, 6);
+#else
+    std::vector<int> all(static_cast<std::size_t>(statements));
+    std::iota(all.begin(), all.end(), 1);
+#endif
+    std::copy_if(all.begin(), all.end(), std::back_inserter(ns), [&](int n) { return n % shards == shard; });
     RecordProperty("statements", statements);
     RecordProperty("killed_before", static_cast<int>(ns.size()));
-    ASSERT_EQ(ns.back(), statements);
+    ASSERT_FALSE(ns.empty());
+    if (statements % shards == shard) {
+        ASSERT_EQ(ns.back(), statements);
+    }
     for (int n : ns) {
         const std::string at = "killed before statement " + std::to_string(n) + " of " + std::to_string(statements) +
                                " (" + sqls[static_cast<std::size_t>(n - 1)] + ")";
@@ -518,6 +527,28 @@ TEST_P(CrashSession, KilledCommitLeavesOldOrNewRows) {
         ASSERT_EQ(which("the run after a kill " + at, false), Which::New);
     }
 }
+
+
+// The walk is split into kSessionShards tests that ctest runs side by side:
+// the commit sends one statement per UPDATE and DELETE (and per INSERT on
+// SQLite), 1,200-2,300 in all, and every N costs a run of N statements plus
+// the rerun, minutes in all. Under the sanitizers (STRATA_CRASH_WALK_SAMPLED)
+// each shard kills only before the sampled Ns: the first and the last
+// statement of each distinct SQL (BEGIN, each kind of INSERT / COPY, UPDATE
+// and DELETE, RELEASE, COMMIT), the first and last 3, and 6 more spread
+// evenly; the Debug build walks every N.
+constexpr int kSessionShards = 8;
+#define STRATA_CRASH_SESSION_SHARD(k) \
+    TEST_P(CrashSession, KilledCommitLeavesOldOrNewRows_##k) { walk_commit(k, kSessionShards); }
+STRATA_CRASH_SESSION_SHARD(0)
+STRATA_CRASH_SESSION_SHARD(1)
+STRATA_CRASH_SESSION_SHARD(2)
+STRATA_CRASH_SESSION_SHARD(3)
+STRATA_CRASH_SESSION_SHARD(4)
+STRATA_CRASH_SESSION_SHARD(5)
+STRATA_CRASH_SESSION_SHARD(6)
+STRATA_CRASH_SESSION_SHARD(7)
+static_assert(kSessionShards == 8, "one STRATA_CRASH_SESSION_SHARD line per shard");
 
 // A misspelt failpoint must not run a crash test that crashes nothing: the
 // first connection refuses it, before any statement.

@@ -42,5 +42,39 @@ TEST_P(DocsPostgresql, PoolOptions) {
 
 STRATA_INSTANTIATE_BACKENDS(DocsPostgresql);
 
+class DocsMigrations : public strata::testing::BackendTest {};
+
+// docs/migrations.md, "Every schema object": what the models declare is made and read back.
+TEST_P(DocsMigrations, SchemaObjectsInTheModels) {
+    strata::Registry registry;
+    registry.table("user").column("id", strata::Integer(), strata::primary_key()).column("email", strata::String(120));
+    registry.table("post")
+        .column("id", strata::Integer(), strata::primary_key())
+        .column("body", strata::String(140))
+        .column("timestamp", strata::DateTimeType())
+        .column("user_id", strata::Integer());
+    registry.table("post")
+        .index(strata::Index{.name = "ix_post_recent", .columns = {"user_id", "timestamp"},
+                             .descending = {1}, .where = "user_id IS NOT NULL"})
+        .column("words", strata::Integer(), strata::computed("length(body) / 5"), strata::comment("estimate"));
+    registry.table("user")
+        .index(strata::Index{.name = "ix_user_lower_email", .columns = {"lower(email)"}, .expressions = {0}});
+    registry.table("user").comment = "People who post";
+
+    auto db = open_db();
+    auto conn = db.connect();
+    registry.metadata().create_all(*conn);
+    strata::MetaData back = strata::inspect(*conn);
+    EXPECT_EQ(back.find("post")->indexes, registry.metadata().find("post")->indexes);
+    EXPECT_EQ(back.find("user")->indexes, registry.metadata().find("user")->indexes);
+    EXPECT_TRUE(back.find("post")->find_column("words")->computed.has_value());
+    conn->execute("INSERT INTO post (id, body, user_id) VALUES (1, 'one two three four five', 1)");
+    auto stmt = conn->prepare("SELECT words FROM post");
+    ASSERT_TRUE(stmt->step());
+    EXPECT_EQ(stmt->get_int64(0), 4);
+}
+
+STRATA_INSTANTIATE_BACKENDS(DocsMigrations);
+
 }  // namespace
 }  // namespace docs_examples

@@ -36,11 +36,13 @@ std::string normalized(const std::string& text) {
     return out;
 }
 
-std::vector<std::string> cpp_blocks(const std::string& markdown) {
+// The ```language blocks of a page.
+std::vector<std::string> code_blocks(const std::string& markdown, const std::string& language = "cpp") {
+    const std::string fence = "\n```" + language + "\n";
     std::vector<std::string> blocks;
     std::size_t pos = 0;
-    while ((pos = markdown.find("\n```cpp\n", pos)) != std::string::npos) {
-        auto start = pos + 8;
+    while ((pos = markdown.find(fence, pos)) != std::string::npos) {
+        auto start = pos + fence.size();
         auto end = markdown.find("\n```", start);
         blocks.push_back(markdown.substr(start, end - start));
         pos = end;
@@ -63,7 +65,7 @@ TEST(Docs, EveryCppBlockIsCompiledByTheTestSuite) {
     for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(STRATA_SOURCE_DIR) / "docs")) {
         if (e.path().extension() != ".md") continue;
         ++pages;
-        for (const auto& block : cpp_blocks(read_file(e.path().string()))) {
+        for (const auto& block : code_blocks(read_file(e.path().string()))) {
             ++blocks_seen;
             EXPECT_NE(examples.find(normalized(block)), std::string::npos)
                 << "this block of docs/" << e.path().filename().string()
@@ -77,12 +79,29 @@ TEST(Docs, EveryCppBlockIsCompiledByTheTestSuite) {
 }
 
 TEST(Docs, TheOrmGuideIsQuotedFromItsExamples) {
-    auto blocks = cpp_blocks(read_file(std::string(STRATA_SOURCE_DIR) + "/docs/orm.md"));
+    auto blocks = code_blocks(read_file(std::string(STRATA_SOURCE_DIR) + "/docs/orm.md"));
     const std::string examples = normalized(read_file(std::string(STRATA_SOURCE_DIR) + "/tests/orm_docs_examples.cpp"));
     EXPECT_GE(blocks.size(), 10u);
     for (const auto& block : blocks)
         EXPECT_NE(examples.find(normalized(block)), std::string::npos)
             << "this block of docs/orm.md is not in tests/orm_docs_examples.cpp:\n" << block;
+}
+
+// docs/getting-started.md's CMake and Make lines are those of the consumer projects that
+// tests/install_test.sh and tests/packaging_test.sh build.
+TEST(Docs, TheWaysToUseStrataQuoteTheConsumerProjects) {
+    const std::string tests = std::string(STRATA_SOURCE_DIR) + "/tests/";
+    const std::string consumers = normalized(read_file(tests + "install_consumer/CMakeLists.txt") +
+                                             read_file(tests + "install_consumer/Makefile") +
+                                             read_file(tests + "subproject_consumer/CMakeLists.txt"));
+    const std::string page = read_file(std::string(STRATA_SOURCE_DIR) + "/docs/getting-started.md");
+    auto blocks = code_blocks(page, "cmake");
+    EXPECT_GE(blocks.size(), 3u);  // find_package, FetchContent, add_subdirectory
+    for (const auto& block : code_blocks(page, "make")) blocks.push_back(block);
+    EXPECT_GE(blocks.size(), 4u);  // and pkg-config
+    for (const auto& block : blocks)
+        EXPECT_NE(consumers.find(normalized(block)), std::string::npos)
+            << "this block of docs/getting-started.md is in no consumer project under tests/:\n" << block;
 }
 
 // docs/migrations.md's embedded command line, run as a user would: init,

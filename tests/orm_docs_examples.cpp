@@ -195,6 +195,120 @@ TEST_P(OrmDocs, Queries) {
     }
 }
 
+TEST_P(OrmDocs, SelectingColumns) {
+    strata::Registry registry;
+    map_models(registry);
+    registry.metadata().create_all(*db().connect());
+    strata::Session s(db(), registry);
+    auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
+    auto susan = s.add(User{.nickname = "susan", .email = "susan@email.com", .about_me = "hi"});
+    s.add(User{.nickname = "mary", .email = "mary@email.com"});
+    const auto t0 = strata::now();
+    for (int i = 0; i < 3; ++i)
+        (i < 2 ? john : susan)->posts.push_back(Post{.body = "post " + std::to_string(i), .timestamp = t0 + std::chrono::seconds(i)});
+    john->followed.push_back(susan);
+    susan->followed.push_back(john);
+    s.commit();
+
+    using strata::col;
+    std::vector<std::tuple<std::string, std::optional<std::string>>> about =
+        s.select(&User::nickname, &User::about_me).order_by(&User::nickname).all();
+
+    auto [nickname, email] = s.select(&User::nickname, &User::email).where(col(&User::id) == 1).one();
+    std::vector<std::string> bodies = s.select(&Post::body).order_by(&Post::id).scalars();
+
+    struct Line {
+        std::string nickname;
+        std::optional<std::string> body;
+    };
+    std::vector<Line> lines = s.select(&User::nickname, &Post::body)
+                                  .outerjoin(&User::posts)   // Post's columns read as std::optional
+                                  .order_by(&User::nickname)
+                                  .all_as<Line>();
+
+    EXPECT_EQ(about.at(0), (std::tuple<std::string, std::optional<std::string>>{"john", std::nullopt}));
+    EXPECT_EQ(about.at(2), (std::tuple<std::string, std::optional<std::string>>{"susan", "hi"}));
+    EXPECT_EQ(nickname, "john");
+    EXPECT_EQ(email, "john@email.com");
+    EXPECT_EQ(bodies, (std::vector<std::string>{"post 0", "post 1", "post 2"}));
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(lines.at(2).nickname, "mary");
+    EXPECT_FALSE(lines.at(2).body);
+
+    auto posts = strata::label("posts", strata::count(&Post::id));
+    std::vector<std::tuple<std::string, std::int64_t>> per_user =
+        s.select(&User::nickname, posts)
+            .outerjoin(&User::posts)
+            .group_by(&User::id, &User::nickname)
+            .having(strata::count(&Post::id) < 100)
+            .order_by(strata::desc(posts))           // ORDER BY "posts" DESC
+            .order_by(&User::nickname)
+            .all();
+
+    auto [n, authors, first, last] = s.select(strata::count(), strata::count_distinct(&Post::user_id),
+                                              strata::min(&Post::timestamp), strata::max(&Post::timestamp))
+                                         .one();
+    std::optional<std::int64_t> id_sum = s.select(strata::sum(&Post::id)).scalar();
+    std::optional<double> id_mean = s.select(strata::avg(&Post::id)).scalar();
+    auto writers = s.select(&Post::user_id).distinct().scalars();
+
+    EXPECT_EQ(per_user, (std::vector<std::tuple<std::string, std::int64_t>>{{"john", 2}, {"susan", 1}, {"mary", 0}}));
+    EXPECT_EQ(n, 3);
+    EXPECT_EQ(authors, 2);
+    EXPECT_EQ(first, t0);
+    EXPECT_EQ(last, t0 + std::chrono::seconds(2));
+    EXPECT_EQ(id_sum, 6);
+    EXPECT_EQ(id_mean, 2.0);
+    EXPECT_EQ(writers.size(), 2u);
+
+    strata::TableRef followers("followers");
+    auto follower_id = followers.col<std::int64_t>("follower_id");
+    auto followed_id = followers.col<std::int64_t>("followed_id");
+
+    // IN (subquery): the feed of john (id 1), the posts of whom he follows plus his own.
+    auto followed_by_john = strata::select(followed_id).where(follower_id == 1);
+    auto feed = s.select(&Post::id, &User::nickname, &Post::body)
+                    .join(&Post::author)
+                    .where(col(&Post::user_id).in_(followed_by_john) || col(&Post::user_id) == 1)
+                    .order_by(strata::desc(&Post::timestamp))
+                    .order_by(strata::desc(&Post::id))
+                    .all();
+
+    // Correlated EXISTS, and scalar subqueries as columns: one statement for every user's numbers.
+    auto has_posts = strata::exists(strata::select(&Post::id).where(col(&Post::user_id) == col(&User::id)));
+    auto silent = s.select(&User::nickname).where(!has_posts).scalars();
+    strata::TableRef f1("followers", "f1");
+    auto post_count = strata::scalar(
+        strata::select(strata::count()).select_from<Post>().where(col(&Post::user_id) == col(&User::id)));
+    auto follower_count = strata::scalar(
+        strata::select(strata::count()).select_from(f1).where(f1.col<std::int64_t>("followed_id") == col(&User::id)));
+    std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> stats =
+        s.select(&User::nickname, post_count, follower_count).order_by(&User::nickname).all();
+
+    // A self-join through the association table: who follows whom.
+    strata::Alias<User> followed("followed");
+    auto follows = s.select(&User::nickname, followed(&User::nickname))
+                       .join(followers, follower_id == col(&User::id))
+                       .join(followed, followed(&User::id) == followed_id)
+                       .all();
+
+    // UNION / UNION ALL of selects of the same types, ordered by a label.
+    auto name = strata::label("name", &User::nickname);
+    auto names = s.select(name)
+                     .where(col(&User::id) == 1)
+                     .union_(strata::select(&User::nickname).where(has_posts))
+                     .order_by(name)
+                     .scalars();
+
+    ASSERT_EQ(feed.size(), 3u);
+    EXPECT_EQ(feed.at(0), (std::tuple<std::int64_t, std::string, std::string>{3, "susan", "post 2"}));
+    EXPECT_EQ(silent, (std::vector<std::string>{"mary"}));
+    EXPECT_EQ(stats, (std::vector<std::tuple<std::string, std::int64_t, std::int64_t>>{
+                         {"john", 2, 1}, {"mary", 0, 0}, {"susan", 1, 1}}));
+    EXPECT_EQ(follows.size(), 2u);
+    EXPECT_EQ(names, (std::vector<std::string>{"john", "susan"}));
+}
+
 TEST_P(OrmDocs, Relationships) {
     strata::Registry registry;
     map_models(registry);

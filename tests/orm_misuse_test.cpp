@@ -10,8 +10,24 @@ namespace {
 
 using strata::testing::expect_throw;
 
-// Compiles `body` (after the includes and a small model) and returns the
-// compiler's output, or "" when it compiled.
+std::string shell_quoted(const std::string& word) {
+    std::string quoted = "'";
+    for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+}
+
+// The compiler flags of this build (tests/CMakeLists.txt writes them, one a line).
+std::vector<std::string> build_flags() {
+    std::ifstream in(STRATA_MISUSE_CXX_FLAGS_FILE);
+    if (!in) throw std::runtime_error("cannot read " STRATA_MISUSE_CXX_FLAGS_FILE);
+    std::vector<std::string> flags;
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) flags.push_back(line);
+    return flags;
+}
+
+// Compiles `body` (after the includes and a small model) with this build's
+// compiler and flags, and returns the compiler's output, or "" when it compiled.
 std::string compile_errors(const std::string& body) {
     strata::testing::TempDir dir;
     auto source = dir.path() / "misuse.cpp";
@@ -24,7 +40,9 @@ std::string compile_errors(const std::string& body) {
                              "};\n"
                              "void misuse(strata::Registry& r) {\n"
                           << body << "\n}\n";
-    std::string cmd = "c++ -std=c++20 -fsyntax-only -I" STRATA_SOURCE_DIR "/include " + source.string() + " 2>&1";
+    std::string cmd = shell_quoted(STRATA_CXX_COMPILER);
+    for (const auto& flag : build_flags()) cmd += " " + shell_quoted(flag);
+    cmd += " -fsyntax-only " + shell_quoted(source.string()) + " 2>&1";
     std::string out;
     FILE* pipe = popen(cmd.c_str(), "r");
     std::array<char, 4096> buf{};
@@ -32,9 +50,21 @@ std::string compile_errors(const std::string& body) {
     return pclose(pipe) == 0 ? "" : out;
 }
 
+#ifdef __SANITIZE_ADDRESS__
+constexpr const char* same_sanitizer = "#ifndef __SANITIZE_ADDRESS__\n#error not built like the tests\n#endif\n";
+#else
+constexpr const char* same_sanitizer = "#ifdef __SANITIZE_ADDRESS__\n#error not built like the tests\n#endif\n";
+#endif
+
+// Also checks that the programs are built like the tests: same compiler, standard, sanitizer.
 TEST(OrmMisuse, CompilesTheCorrectProgram) {
     EXPECT_EQ(compile_errors("r.model<Note>(\"note\").column(&Note::id, \"id\", strata::primary_key())"
-                             ".column(&Note::text, \"text\", strata::Text());"),
+                             ".column(&Note::text, \"text\", strata::Text());\n"
+                             "static_assert(__cplusplus == " +
+                             std::to_string(__cplusplus) +
+                             "L);\n"
+                             "static_assert(std::string_view(__VERSION__) == \"" __VERSION__ "\");\n" +
+                             same_sanitizer),
               "");
 }
 
@@ -154,3 +184,36 @@ TEST(OrmMisuse, NamingConventionNamesEveryConstraint) {
 }
 
 }  // namespace
+
+// Typed selects (strata/select.hpp): each misuse is its static_assert alone, at the user's line.
+TEST(OrmMisuse, SelectMisusesFailToCompileWithPlainMessages) {
+    auto out = compile_errors(
+        "(void)r; struct Wrong { std::vector<int> v; };\n"
+        "(void)strata::select(&Note::children);\n"
+        "(void)strata::select(&Note::id).union_(strata::select(&Note::text));\n"
+        "(void)strata::col(&Note::id).in_(strata::select(&Note::text));\n"
+        "(void)strata::sum(&Note::text);\n"
+        "(void)strata::scalar(strata::select(&Note::id, &Note::text));\n"
+        "(void)strata::select(&Note::id, &Note::text).scalars();\n"
+        "(void)strata::select(&Note::text).all_as<Wrong>();\n"
+        "(void)strata::select(42);\n"
+        "(void)strata::select(&Note::id, &Note::text).all();  // fine\n");
+    const std::pair<const char*, const char*> expected[] = {
+        {"misuse.cpp:9:", "strata: select() takes members (&User::nickname), columns"},
+        {"misuse.cpp:10:", "strata: the selects of a union must select the same C++ types in the same order"},
+        {"misuse.cpp:11:", "strata: the subquery's column does not have this column's C++ type"},
+        {"misuse.cpp:12:", "strata: sum() takes a numeric member or column"},
+        {"misuse.cpp:13:", "strata: scalar() takes a subquery that selects one item"},
+        {"misuse.cpp:14:", "strata: scalars() is for a select of one item"},
+        {"misuse.cpp:15:", "strata: all_as<S>() needs a struct whose members take the selected values in order"},
+        {"misuse.cpp:16:", "strata: select() takes members (&User::nickname), columns"},
+    };
+    std::size_t errors = 0;
+    for (auto at = out.find("error:"); at != std::string::npos; at = out.find("error:", at + 1)) ++errors;
+    EXPECT_EQ(errors, std::size(expected)) << "the static_asserts, and nothing else\n" << out;
+    for (const auto& [line, message] : expected) {
+        EXPECT_NE(out.find(message), std::string::npos) << message << "\n" << out;
+        EXPECT_NE(out.find(line), std::string::npos) << "points at the user's line " << line << "\n" << out;
+    }
+    EXPECT_EQ(out.find("misuse.cpp:17:"), std::string::npos) << out;
+}

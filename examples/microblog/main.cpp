@@ -13,6 +13,7 @@
 int main(int argc, char** argv) {
     CLI::App app{"microblog: the Flask mega-tutorial's database chapter, in C++ on strata"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", "microblog (strata " STRATA_VERSION_STRING ")");
     app.footer(
         "Environment:\n"
         "  DATABASE_URL   the database (default: sqlite:///<basedir>/app.db); e.g. postgresql://user:pass@host/db\n"

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
@@ -29,7 +30,7 @@ class Connection;
 
 // Takes values by 1-based position: a statement's parameters, or the fields
 // of a row sent with COPY. The ORM writes objects' columns through it.
-class ValueSink {
+class STRATA_API ValueSink {
 public:
     virtual ~ValueSink() = default;
     virtual void bind(int index, const Value& value) = 0;
@@ -40,7 +41,7 @@ public:
     virtual void bind_int64(int index, std::int64_t v) { bind(index, Value(v)); }
 };
 
-class Statement : public ValueSink {
+class STRATA_API Statement : public ValueSink {
 public:
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
@@ -100,7 +101,7 @@ private:
 
 // A statement checked out of a connection's cache; returns it on destruction
 // (reset, bindings cleared). Move-only.
-class StatementHandle {
+class STRATA_API StatementHandle {
 public:
     StatementHandle() = default;
     StatementHandle(Connection* owner, std::unique_ptr<Statement> stmt, void* cache_slot = nullptr)
@@ -140,14 +141,14 @@ struct ConnectionOptions {
 // finish() sends the end and reports the server's verdict (a duplicate key
 // throws IntegrityError there); a writer dropped unfinished aborts the COPY.
 // Until then the connection runs nothing else.
-class CopyWriter : public ValueSink {
+class STRATA_API CopyWriter : public ValueSink {
 public:
     virtual const std::string& sql() const = 0;  // the COPY statement, for logs
     virtual void end_row() = 0;
     virtual std::int64_t finish() = 0;  // rows written
 };
 
-class Connection {
+class STRATA_API Connection {
 public:
     virtual ~Connection();
     Connection(const Connection&) = delete;
@@ -239,6 +240,6 @@ private:
 };
 
 // Opens a connection from a URL ("sqlite:///app.db", "postgresql://…").
-std::unique_ptr<Connection> connect(const std::string& url, ConnectionOptions options = {});
+STRATA_API std::unique_ptr<Connection> connect(const std::string& url, ConnectionOptions options = {});
 
 }  // namespace strata

@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "strata/export.hpp"
 #include "strata/connection.hpp"
 #include "strata/url.hpp"
 
@@ -61,7 +62,7 @@ class SessionImpl;
 
 // A connection checked out of the pool; goes back on destruction (rolled back
 // if a transaction was left open).
-class PooledConnection {
+class STRATA_API PooledConnection {
 public:
     PooledConnection() = default;
     PooledConnection(PooledConnection&& other) noexcept;
@@ -92,7 +93,7 @@ private:
     std::unique_ptr<Connection> conn_;
 };
 
-class Database {
+class STRATA_API Database {
 public:
     // Parses the URL (ConfigError if bad) and prepares the pool; the first
     // connection is opened eagerly so a bad path or server fails here.

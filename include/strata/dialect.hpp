@@ -10,13 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/schema.hpp"
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
 namespace strata {
 
-class Dialect {
+class STRATA_API Dialect {
 public:
     virtual ~Dialect() = default;
 
@@ -48,6 +49,14 @@ public:
     virtual std::vector<std::string> create_table(const Table& table) const;
     std::vector<std::string> create_indexes(const Table& table) const;
     virtual std::string create_index(const std::string& table, const Index& index) const;
+    // An index's keys and predicate as CREATE INDEX writes them after the
+    // table: `("email", (lower(nickname)) DESC) WHERE active = 1`.
+    std::string index_definition(const Index& index) const;
+    // Statements that follow an index's creation: PostgreSQL keeps the
+    // declared index_definition as the index's comment when it has
+    // expressions or a predicate (it re-spells them), so inspect() reads back
+    // what was written. Empty where not needed.
+    virtual std::vector<std::string> index_comment(const Index& index) const;
     virtual std::string drop_index(const std::string& table, const std::string& index_name) const = 0;
     virtual std::vector<std::string> drop_table(const Table& table) const;
     // Type-level DDL that must exist before a table (PostgreSQL ENUM types).
@@ -69,6 +78,13 @@ public:
     // inspect() reads back what was written. Empty where not needed.
     virtual std::vector<std::string> check_comment(const std::string& table, const CheckConstraint& ck) const;
 
+    // Whether the backend keeps comments on tables and columns (PostgreSQL
+    // does, SQLite does not: there they are not compared).
+    virtual bool keeps_comments() const { return false; }
+    // COMMENT ON TABLE (column "") or COLUMN, NULL for none; empty where comments are not kept.
+    virtual std::vector<std::string> comment_on(const std::string& table, const std::string& column,
+                                                const std::optional<std::string>& text) const;
+
     // SQL that says whether a table exists: one row when it does; parameter 1 = name.
     virtual std::string table_exists_sql() const = 0;
 
@@ -76,12 +92,12 @@ public:
     std::string quoted_list(const std::vector<std::string>& identifiers) const;
 };
 
-const Dialect& sqlite_dialect();
-const Dialect& postgresql_dialect();
+STRATA_API const Dialect& sqlite_dialect();
+STRATA_API const Dialect& postgresql_dialect();
 // By name: "sqlite" or "postgresql"; throws ConfigError otherwise.
-const Dialect& dialect_named(std::string_view name);
+STRATA_API const Dialect& dialect_named(std::string_view name);
 // The dialect with the shortest max_identifier_length: a name that fits it
 // fits every backend (a revision file or a model applies to all of them).
-const Dialect& strictest_identifier_dialect();
+STRATA_API const Dialect& strictest_identifier_dialect();
 
 }  // namespace strata

@@ -15,14 +15,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "strata/export.hpp"
+
 namespace strata {
 
-class Error : public std::runtime_error {
+class STRATA_API Error : public std::runtime_error {
 public:
     explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
-class ConfigError : public Error {
+class STRATA_API ConfigError : public Error {
 public:
     using Error::Error;
 };
@@ -30,7 +32,7 @@ public:
 // An error reported by the database backend. statement() is the SQL that
 // failed (empty when the failure was not tied to one, e.g. connecting);
 // backend_message() is the backend's own text, unchanged.
-class DatabaseError : public Error {
+class STRATA_API DatabaseError : public Error {
 public:
     DatabaseError(const std::string& backend_message, const std::string& statement,
                   const std::string& code = {});
@@ -46,12 +48,12 @@ private:
     std::string code_;
 };
 
-class IntegrityError : public DatabaseError {
+class STRATA_API IntegrityError : public DatabaseError {
 public:
     using DatabaseError::DatabaseError;
 };
 
-class OperationalError : public DatabaseError {
+class STRATA_API OperationalError : public DatabaseError {
 public:
     using DatabaseError::DatabaseError;
 };
@@ -62,32 +64,32 @@ public:
 // lock held elsewhere past the busy timeout, or a read transaction that
 // cannot become a write transaction because another connection wrote).
 // Database::run_transaction retries exactly these.
-class ConcurrencyError : public OperationalError {
+class STRATA_API ConcurrencyError : public OperationalError {
 public:
     using OperationalError::OperationalError;
 };
 
-class ProgrammingError : public DatabaseError {
+class STRATA_API ProgrammingError : public DatabaseError {
 public:
     using DatabaseError::DatabaseError;
 };
 
-class MigrationError : public Error {
+class STRATA_API MigrationError : public Error {
 public:
     using Error::Error;
 };
 
-class NoResultFound : public Error {
+class STRATA_API NoResultFound : public Error {
 public:
     using Error::Error;
 };
 
-class MultipleResultsFound : public Error {
+class STRATA_API MultipleResultsFound : public Error {
 public:
     using Error::Error;
 };
 
-class DetachedInstanceError : public Error {
+class STRATA_API DetachedInstanceError : public Error {
 public:
     using Error::Error;
 };
@@ -95,7 +97,7 @@ public:
 // The object's row is gone (deleted by another transaction, or its INSERT
 // rolled back elsewhere): found when the object reloaded. Every later access
 // raises it again, and the object is never written.
-class ObjectDeletedError : public Error {
+class STRATA_API ObjectDeletedError : public Error {
 public:
     using Error::Error;
 };

@@ -21,10 +21,15 @@
 #include <typeinfo>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
 namespace strata {
+
+namespace sql {
+class Select;
+}
 
 // Identifies a data member of a class (the ORM maps it to a column or a relationship).
 struct MemberKey {
@@ -59,15 +64,19 @@ template <class T>
 using unwrap_optional_t = typename unwrap_optional<T>::type;
 
 struct ExprNode {
-    enum class Kind { Column, Member, Param, Binary, Not, IsNull, IsNotNull, In, Between, Like, Raw };
+    enum class Kind { Column, Member, Param, Binary, Not, IsNull, IsNotNull, In, Between, Like, Raw,
+                      Function, Subquery, Exists, InSubquery };
     Kind kind = Kind::Param;
-    std::string op;                          // Binary: "=", "<>", "<", "AND", ...; Raw: SQL text
-    std::string table, column;               // Column
+    std::string op;                          // Binary: "=", "<>", "<", "AND", ...; Raw: SQL text; Function: its
+                                             // name; Column: the table's name when `table` is an alias of it
+    std::string table, column;               // Column (no table: a label of the select list); Member: an alias
     MemberKey member;                        // Member
     Value value;                             // Param
     std::vector<Value> values;               // In
-    std::shared_ptr<const ExprNode> a, b, c; // operands
+    std::shared_ptr<const ExprNode> a, b, c; // operands (Function: a, or none for "*")
+    std::shared_ptr<const sql::Select> select;  // Subquery, Exists, InSubquery
     bool case_insensitive = false;           // Like
+    bool distinct = false;                   // Function: count(DISTINCT a)
 };
 
 }  // namespace detail
@@ -84,22 +93,28 @@ private:
 };
 
 // Building blocks (untyped): a table-qualified column, a bound value, a binary operator.
-Expr column(std::string table, std::string name);
-Expr member(const MemberKey& key);
-Expr bind(Value value);
-Expr binary(std::string op, const Expr& left, const Expr& right);
+STRATA_API Expr column(std::string table, std::string name);
+STRATA_API Expr member(const MemberKey& key);
+STRATA_API Expr bind(Value value);
+STRATA_API Expr binary(std::string op, const Expr& left, const Expr& right);
 // SQL text spliced in as-is, for functions the typed API lacks; never put values in it.
-Expr raw_sql(std::string text);
+STRATA_API Expr raw_sql(std::string text);
 
-Expr operator&&(const Expr& a, const Expr& b);
-Expr operator||(const Expr& a, const Expr& b);
-Expr operator!(const Expr& a);
+STRATA_API Expr operator&&(const Expr& a, const Expr& b);
+STRATA_API Expr operator||(const Expr& a, const Expr& b);
+STRATA_API Expr operator!(const Expr& a);
 
 namespace detail {
-Expr make_unary(ExprNode::Kind kind, const Expr& operand);
-Expr make_in(const Expr& operand, std::vector<Value> values);
-Expr make_between(const Expr& operand, const Expr& low, const Expr& high);
-Expr make_like(const Expr& operand, const Expr& pattern, bool case_insensitive);
+STRATA_API Expr make_unary(ExprNode::Kind kind, const Expr& operand);
+STRATA_API Expr make_in(const Expr& operand, std::vector<Value> values);
+STRATA_API Expr make_between(const Expr& operand, const Expr& low, const Expr& high);
+STRATA_API Expr make_like(const Expr& operand, const Expr& pattern, bool case_insensitive);
+// name(operand), name(DISTINCT operand), or name(*) for an empty operand.
+STRATA_API Expr make_function(std::string name, const Expr& operand, bool distinct = false);
+// (SELECT ...), EXISTS (SELECT ...), operand IN (SELECT ...).
+STRATA_API Expr make_subquery(ExprNode::Kind kind, std::shared_ptr<const sql::Select> select, const Expr& operand = {});
+// A mapped member's column under a table alias ("author"."nickname").
+STRATA_API Expr aliased_member(const MemberKey& key, std::string alias);
 }  // namespace detail
 
 // A column expression typed by the mapped member M (std::optional<X> compares with X).
@@ -133,6 +148,15 @@ public:
         return detail::make_in(expr_, std::move(bound));
     }
     Expr in_(std::initializer_list<value_type> values) const { return in_(std::vector<value_type>(values)); }
+    // IN a subquery of one column of this type: col(&Post::user_id).in_(strata::select(...)) (select.hpp).
+    template <class S>
+        requires requires { typename S::is_select; }
+    Expr in_(const S& subquery) const {
+        static_assert(S::width == 1, "strata: in_(subquery) takes a subquery that selects one column");
+        static_assert(std::is_same_v<detail::unwrap_optional_t<typename S::first_type>, value_type>,
+                      "strata: the subquery's column does not have this column's C++ type");
+        return detail::make_subquery(detail::ExprNode::Kind::InSubquery, subquery.statement(), expr_);
+    }
 
 private:
     template <class U>

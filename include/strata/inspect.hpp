@@ -8,21 +8,29 @@
 #include <string>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/schema.hpp"
 
 namespace strata {
 
 class Connection;
 
-struct InspectOptions {
+struct STRATA_API InspectOptions {
     // Tables never reported (the migration version table).
     std::vector<std::string> exclude_tables{"strata_version"};
+    // Glob patterns of table names (fnmatch: `*`, `?`, `[a-z]`): when
+    // include_patterns is not empty only a table matching one is read, and a
+    // table matching an exclude pattern never is.
+    std::vector<std::string> include_patterns = {};
+    std::vector<std::string> exclude_patterns = {};
+
+    bool reads_table(const std::string& name) const;
 };
 
 // Every user table with its columns, indexes and constraints.
-MetaData inspect(Connection& conn, const InspectOptions& options = {});
-std::vector<std::string> table_names(Connection& conn, const InspectOptions& options = {});
-bool has_table(Connection& conn, const std::string& name);
+STRATA_API MetaData inspect(Connection& conn, const InspectOptions& options = {});
+STRATA_API std::vector<std::string> table_names(Connection& conn, const InspectOptions& options = {});
+STRATA_API bool has_table(Connection& conn, const std::string& name);
 
 // One structural difference between two schemas, in words:
 // "table user: column about_me: missing in database".
@@ -34,6 +42,6 @@ struct SchemaDifference {
 // Differences from `actual` to `expected` (empty = equal). Compares tables,
 // columns (type, nullability, primary key, server default), indexes,
 // unique constraints, foreign keys and check constraints, by name.
-std::vector<SchemaDifference> compare_schema(const MetaData& expected, const MetaData& actual);
+STRATA_API std::vector<SchemaDifference> compare_schema(const MetaData& expected, const MetaData& actual);
 
 }  // namespace strata

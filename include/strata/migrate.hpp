@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/schema.hpp"
 
 namespace strata {
@@ -34,7 +35,7 @@ struct DbContext {
 
 // argv[0] is the command's own name ("db"), the rest its arguments.
 // Returns the process exit code (0 success, 1 error or differences found).
-int db_main(const DbContext& context, int argc, char** argv);
+STRATA_API int db_main(const DbContext& context, int argc, char** argv);
 
 // Where a db command reads and writes; db_main uses the process's streams and
 // treats stdin as interactive when it is a terminal.
@@ -46,6 +47,6 @@ struct DbStreams {
 };
 
 // The arguments after "db", e.g. {"upgrade", "head"}.
-int db_run(const DbContext& context, const std::vector<std::string>& args, DbStreams streams);
+STRATA_API int db_run(const DbContext& context, const std::vector<std::string>& args, DbStreams streams);
 
 }  // namespace strata

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <typeinfo>
 
+#include "strata/export.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
@@ -54,7 +55,7 @@ public:
     bool valid = false;       // false: nothing loaded (pending object); last, so that its padding can be reused
 };
 
-class RecordBase {
+class STRATA_API RecordBase {
 public:
     virtual ~RecordBase() = default;
     RecordBase(const RecordBase&) = delete;
@@ -72,11 +73,16 @@ public:
     [[no_unique_address]] Snapshot snapshot;  // the flags below fill its padding
     RecordState state = RecordState::Transient;
     bool expired = false;              // reload every column on next access (a vanished record stays expired)
-    bool inserted_in_transaction = false;
-    bool deleted_in_transaction = false;
-    bool key_from_database = false;    // autoincrement key written back by the last INSERT
-    bool in_arena = false;             // built in its store's memory (destroyed, not deleted)
-    bool rolled_back = false;          // expired by rollback: its members' values are void, never written
+    // A Ptr to it was made, or strata changed one of its references: the only
+    // ways its members can change. An autoflush compares only these; a commit
+    // or flush() compares every record. Never cleared: a reference to the
+    // object may be kept and written through later.
+    bool touched = false;
+    bool inserted_in_transaction : 1 = false;
+    bool deleted_in_transaction : 1 = false;
+    bool key_from_database : 1 = false;    // autoincrement key written back by the last INSERT
+    bool in_arena : 1 = false;             // built in its store's memory (destroyed, not deleted)
+    bool rolled_back : 1 = false;          // expired by rollback: its members' values are void, never written
 
 protected:
     explicit RecordBase(void* obj) : object(obj) {}
@@ -84,8 +90,8 @@ protected:
 
 // Reloads an expired record (after commit or rollback), or throws
 // DetachedInstanceError / ObjectDeletedError.
-void load_expired(RecordBase& record);
-[[noreturn]] void throw_null_handle(const std::type_info& type);
+STRATA_API void load_expired(RecordBase& record);
+[[noreturn]] STRATA_API void throw_null_handle(const std::type_info& type);
 
 template <class T>
 class Record final : public RecordBase {
@@ -105,7 +111,11 @@ public:
 
     Ptr() = default;
     Ptr(std::nullptr_t) {}
-    explicit Ptr(std::shared_ptr<detail::RecordBase> record) : record_(std::move(record)) {}
+    // Every way user code reaches a mapped object goes through a Ptr: making
+    // one marks the record as one the program may change (RecordBase::touched).
+    explicit Ptr(std::shared_ptr<detail::RecordBase> record) : record_(std::move(record)) {
+        if (record_) record_->touched = true;
+    }
 
     T* operator->() const { return &fresh(); }
     T& operator*() const { return fresh(); }

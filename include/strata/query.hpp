@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/expression.hpp"
 #include "strata/ptr.hpp"
 #include "strata/relationship.hpp"
@@ -64,12 +65,12 @@ struct QuerySpec {
     std::vector<LoadOption> load;
 };
 
-std::vector<RecordBase*> query_all(const QuerySpec& q);
-RecordBase* query_first(const QuerySpec& q);
-RecordBase* query_one(const QuerySpec& q);
-std::int64_t query_count(const QuerySpec& q);
-bool query_exists(const QuerySpec& q);
-QuerySpec relationship_query(const CollectionBase& collection);
+STRATA_API std::vector<RecordBase*> query_all(const QuerySpec& q);
+STRATA_API RecordBase* query_first(const QuerySpec& q);
+STRATA_API RecordBase* query_one(const QuerySpec& q);
+STRATA_API std::int64_t query_count(const QuerySpec& q);
+STRATA_API bool query_exists(const QuerySpec& q);
+STRATA_API QuerySpec relationship_query(const CollectionBase& collection);
 
 // Handles on records of one store, each sharing the store's ownership: one
 // atomic increment per handle, and no record read (100,000 of them would be

@@ -25,6 +25,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/connection.hpp"
 #include "strata/expression.hpp"
 #include "strata/ptr.hpp"
@@ -53,7 +54,7 @@ struct SavedColumn {
 // length and the bytes; 4-aligned, so its low bit is clear). `previous` is
 // the column's last saved word (0 for none): a long copy whose room fits the
 // new bytes is reused, so reloading a row does not grow the store.
-std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data, std::size_t size);
+STRATA_API std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data, std::size_t size);
 
 constexpr std::size_t kInlineSavedBytes = 7;
 
@@ -72,7 +73,7 @@ inline bool same_bytes(std::uint64_t saved, const void* data, std::size_t size) 
     return saved_size == size && (size == 0 || std::memcmp(at + sizeof saved_size, data, size) == 0);
 }
 
-[[noreturn]] void throw_value_type(const char* cpp_type, const Value& v);
+[[noreturn]] STRATA_API void throw_value_type(const char* cpp_type, const Value& v);
 
 template <class V, class = void>
 struct column_traits {
@@ -217,7 +218,7 @@ inline constexpr bool mappable_member =
 //
 // `store` and `previous` say where a saved copy of text goes and what the
 // column's last SavedColumn word was (0 for none): see save_bytes.
-class ColumnAccessor {
+class STRATA_API ColumnAccessor {
 public:
     virtual ~ColumnAccessor() = default;
     // Reads column `col` of the row into the member; returns it as saved.
@@ -368,7 +369,7 @@ private:
     M T::*m_;
 };
 
-class RelationshipAccessor {
+class STRATA_API RelationshipAccessor {
 public:
     virtual ~RelationshipAccessor() = default;
     virtual RelationshipBase& get(void* obj) const = 0;
@@ -426,7 +427,7 @@ struct RecordFactory {
     std::size_t align = 0;
 };
 
-std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table, RecordFactory factory);
+STRATA_API std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table, RecordFactory factory);
 
 // A HasMany / BelongsTo member of a model, found by building one (note_if_census).
 struct RelationshipMember {
@@ -435,7 +436,7 @@ struct RelationshipMember {
 };
 
 // Collects the relationship members built on this thread while it lives.
-class RelationshipCensus {
+class STRATA_API RelationshipCensus {
 public:
     RelationshipCensus();
     ~RelationshipCensus();
@@ -460,10 +461,10 @@ std::vector<RelationshipMember> relationship_members_of() {
     auto probe = std::make_unique<T>();
     return census.members_in(probe.get(), sizeof(T));
 }
-void declare_relationship_members(RegistryImpl& r, std::size_t model, std::vector<RelationshipMember> members);
-void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl);
-void declare_relationship(RegistryImpl& r, std::size_t model, RelationshipDecl decl);
-void declare_repr(RegistryImpl& r, std::size_t model, std::function<std::string(const void*)> repr);
+STRATA_API void declare_relationship_members(RegistryImpl& r, std::size_t model, std::vector<RelationshipMember> members);
+STRATA_API void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl);
+STRATA_API void declare_relationship(RegistryImpl& r, std::size_t model, RelationshipDecl decl);
+STRATA_API void declare_repr(RegistryImpl& r, std::size_t model, std::function<std::string(const void*)> repr);
 
 }  // namespace detail
 
@@ -472,7 +473,7 @@ void declare_repr(RegistryImpl& r, std::size_t model, std::function<std::string(
 struct CascadeOption {
     detail::Cascade cascade;
 };
-CascadeOption cascade(const std::string& spec);
+STRATA_API CascadeOption cascade(const std::string& spec);
 
 template <class T>
 class ModelBuilder {
@@ -601,7 +602,7 @@ private:
     std::size_t model_;
 };
 
-class Registry {
+class STRATA_API Registry {
 public:
     explicit Registry(NamingConvention naming = {});
     ~Registry();

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/ptr.hpp"
 
 namespace strata {
@@ -37,8 +38,8 @@ struct RelationshipMapping;
 // is, and the registry refuses a model with a member it does not map. The
 // count of censuses running in any thread is almost always 0: one load per
 // member built.
-inline std::atomic<int> running_relationship_censuses{0};
-void note_relationship_member(const void* member, const std::type_info& type);  // registry.cpp
+inline STRATA_API std::atomic<int> running_relationship_censuses{0};
+STRATA_API void note_relationship_member(const void* member, const std::type_info& type);  // registry.cpp
 inline void note_if_census(const void* member, const std::type_info& type) {
     if (running_relationship_censuses.load(std::memory_order_relaxed) != 0) [[unlikely]]
         note_relationship_member(member, type);
@@ -47,7 +48,7 @@ inline void note_if_census(const void* member, const std::type_info& type) {
 // A collection's items: one pointer to a heap block holding the count, the
 // capacity and the items; null while empty. Every loaded object carries its
 // collections, and most never fill them: 8 bytes where a std::vector took 24.
-class ItemList {
+class STRATA_API ItemList {
 public:
     using value_type = RecordBase*;
 
@@ -95,7 +96,7 @@ private:
 
 // What every relationship member holds: the object it belongs to and its
 // mapping, set when the object joins a session ("bound").
-class RelationshipBase {
+class STRATA_API RelationshipBase {
 public:
     RelationshipBase() = default;
     RelationshipBase(const RelationshipBase&) = delete;
@@ -108,7 +109,7 @@ public:
     mutable bool loaded_ = false;
 };
 
-class CollectionBase : public RelationshipBase {
+class STRATA_API CollectionBase : public RelationshipBase {
 public:
     CollectionBase() = default;
     CollectionBase(CollectionBase&& other) noexcept;
@@ -148,7 +149,7 @@ public:
     mutable std::unique_ptr<Changes> changes_;
 };
 
-class ReferenceBase : public RelationshipBase {
+class STRATA_API ReferenceBase : public RelationshipBase {
 public:
     ReferenceBase() = default;
     ReferenceBase(ReferenceBase&& other) noexcept;

@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/ptr.hpp"
 #include "strata/relationship.hpp"
 
 namespace strata {
 
 namespace detail {
-std::string repr_record(const RecordBase* record);
+STRATA_API std::string repr_record(const RecordBase* record);
 }
 
 template <class T>

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
@@ -29,7 +30,7 @@ namespace strata {
 class Connection;
 class Database;
 
-struct Column {
+struct STRATA_API Column {
     std::string name;
     SqlType type;
     bool nullable = true;
@@ -39,20 +40,31 @@ struct Column {
     std::optional<std::string> server_default;     // SQL expression text, e.g. "0" or "'x'" or "CURRENT_TIMESTAMP"
     std::optional<Value> default_value;            // client-side default, applied at insert
     std::function<Value()> default_function;       // client-side default evaluated at insert
+    // A generated column: GENERATED ALWAYS AS (expression) STORED; the database computes its value.
+    std::optional<std::string> computed = {};
+    std::optional<std::string> comment = {};       // COMMENT ON COLUMN (kept by PostgreSQL; SQLite keeps none)
 
     // Structural equality: what DDL and inspect() can see (not client-side defaults).
     bool same_structure(const Column& other) const;
 };
 
+// An index's keys are columns or SQL expressions (lower(email)), each
+// ascending or descending; a partial index covers the rows its `where`
+// predicate holds for.
 struct Index {
     std::string name;
-    std::vector<std::string> columns;   // a column name, or an expression in parentheses: "(lower(email))"
+    // The keys in order: a column name, or an expression's SQL text at the
+    // positions listed in `expressions`.
+    std::vector<std::string> columns;
     bool unique = false;
+    std::vector<std::size_t> expressions = {};   // positions of expression keys, ascending
+    std::vector<std::size_t> descending = {};    // positions of DESC keys, ascending
+    std::string where = {};                      // a partial index's predicate; "" = every row
+
+    bool is_expression(std::size_t key) const;
+    bool is_descending(std::size_t key) const;
     friend bool operator==(const Index&, const Index&) = default;
 };
-
-// Whether an index element is an expression ("(lower(email))"), not a column name.
-inline bool is_index_expression(const std::string& element) { return !element.empty() && element.front() == '('; }
 
 struct UniqueConstraint {
     std::string name;
@@ -103,18 +115,20 @@ struct ColumnOption {
     std::function<void(Table&, Column&, ColumnDecl&)> apply;
 };
 
-ColumnOption primary_key();                       // also NOT NULL; autoincrement for a lone integer key
-ColumnOption autoincrement(bool on = true);
-ColumnOption nullable(bool on = true);
-ColumnOption not_null();
-ColumnOption unique();                            // with index(): a unique index; alone: a UNIQUE constraint
-ColumnOption index();
-ColumnOption default_value(Value v);
-ColumnOption default_function(std::function<Value()> fn);
-ColumnOption server_default(std::string sql_expression);
-ColumnOption foreign_key(std::string target, std::string ondelete = {}, std::string onupdate = {});  // "table.column"
+STRATA_API ColumnOption primary_key();                       // also NOT NULL; autoincrement for a lone integer key
+STRATA_API ColumnOption autoincrement(bool on = true);
+STRATA_API ColumnOption nullable(bool on = true);
+STRATA_API ColumnOption not_null();
+STRATA_API ColumnOption unique();                            // with index(): a unique index; alone: a UNIQUE constraint
+STRATA_API ColumnOption index();
+STRATA_API ColumnOption default_value(Value v);
+STRATA_API ColumnOption default_function(std::function<Value()> fn);
+STRATA_API ColumnOption server_default(std::string sql_expression);
+STRATA_API ColumnOption computed(std::string sql_expression);   // GENERATED ALWAYS AS (sql_expression) STORED
+STRATA_API ColumnOption comment(std::string text);              // the column's comment (PostgreSQL)
+STRATA_API ColumnOption foreign_key(std::string target, std::string ondelete = {}, std::string onupdate = {});  // "table.column"
 
-class Table {
+class STRATA_API Table {
 public:
     explicit Table(std::string name, NamingConvention naming = {});
 
@@ -127,6 +141,10 @@ public:
     Table& add_column(std::string name, SqlType type, std::vector<ColumnOption> options);
     Table& add_column(Column column);
     Table& index(std::string name, std::vector<std::string> columns, bool unique = false);  // name "" = from convention
+    // An index with expression or DESC keys, or a WHERE predicate:
+    //   t.index(strata::Index{.name = "ix_user_lower_email", .columns = {"lower(email)"}, .expressions = {0}});
+    // name "" = from the convention (only when every key is a column).
+    Table& index(Index index);
     Table& unique_constraint(std::string name, std::vector<std::string> columns);
     Table& foreign_key(std::string name, std::vector<std::string> columns, std::string ref_table,
                        std::vector<std::string> ref_columns, std::string ondelete = {}, std::string onupdate = {});
@@ -139,6 +157,7 @@ public:
     std::vector<UniqueConstraint> unique_constraints;
     std::vector<ForeignKey> foreign_keys;
     std::vector<CheckConstraint> checks;
+    std::optional<std::string> comment;                // COMMENT ON TABLE (PostgreSQL)
 
     const Column* find_column(std::string_view name) const;
     Column* find_column(std::string_view name);
@@ -156,7 +175,7 @@ private:
     NamingConvention naming_;
 };
 
-class MetaData {
+class STRATA_API MetaData {
 public:
     MetaData() = default;
     MetaData(const MetaData& other);

@@ -30,10 +30,12 @@
 #include <typeinfo>
 #include <vector>
 
+#include "strata/export.hpp"
 #include "strata/database.hpp"
 #include "strata/ptr.hpp"
 #include "strata/query.hpp"
 #include "strata/registry.hpp"
+#include "strata/select.hpp"
 #include "strata/value.hpp"
 
 namespace strata {
@@ -44,7 +46,7 @@ struct SessionHome;
 }
 
 // One row of a raw SQL result.
-struct Row {
+struct STRATA_API Row {
     std::shared_ptr<const std::vector<std::string>> names;
     std::vector<Value> values;
     const Value& operator[](std::size_t i) const { return values.at(i); }
@@ -64,7 +66,7 @@ struct SessionOptions {
     bool autoflush = true;
 };
 
-class Session {
+class STRATA_API Session {
 public:
     explicit Session(const Database& db, SessionOptions options = {});
     Session(const Database& db, const Registry& registry, SessionOptions options = {});
@@ -132,6 +134,14 @@ public:
         return Query<T>(query_spec(typeid(T)));
     }
 
+    // Columns and expressions, rows as std::tuple (strata/select.hpp):
+    //   s.select(&User::nickname, strata::count(&Post::id)).join(&User::posts).group_by(&User::id).all()
+    template <class... A>
+    auto select(const A&... items) {
+        auto statement = strata::select(items...);
+        return decltype(statement)(statement.sql(), store());
+    }
+
     // Raw SQL with "?" placeholders and bound parameters.
     std::vector<Row> execute(std::string_view sql, const std::vector<Value>& params = {});
     // Raw SQL whose columns are named as the model's columns; rows go through the identity map.
@@ -189,6 +199,6 @@ private:
 // Ptr holds its objects), up to 32 MiB of them are kept for later sessions,
 // so that loading many rows again does not wait for fresh pages. This frees
 // them; it returns the bytes freed. (docs/performance.md)
-std::size_t release_session_memory();
+STRATA_API std::size_t release_session_memory();
 
 }  // namespace strata

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "strata/export.hpp"
+
 namespace strata {
 
 // UTC instant with microsecond precision.
@@ -41,20 +43,20 @@ struct Decimal {
     std::string text;
     // By value, as Python's decimal.Decimal: "1.50" == "1.5", "-0" == "0",
     // "1E+2" == "100". Text that is not a number (NaN, Infinity) compares as text.
-    friend bool operator==(const Decimal& a, const Decimal& b);
+    friend STRATA_API bool operator==(const Decimal& a, const Decimal& b);
 };
 
-DateTime now();  // current UTC time, truncated to microseconds
+STRATA_API DateTime now();  // current UTC time, truncated to microseconds
 
 // Text forms used on SQLite and in logs: "YYYY-MM-DD HH:MM:SS.ffffff",
 // "YYYY-MM-DD", "HH:MM:SS.ffffff". The parsers accept SQLAlchemy's forms
 // (fraction optional, 'T' separator) and throw strata::Error otherwise.
-std::string format_datetime(DateTime t);
-std::string format_date(Date d);
-std::string format_time(Time t);
-DateTime parse_datetime(std::string_view text);
-Date parse_date(std::string_view text);
-Time parse_time(std::string_view text);
+STRATA_API std::string format_datetime(DateTime t);
+STRATA_API std::string format_date(Date d);
+STRATA_API std::string format_time(Time t);
+STRATA_API DateTime parse_datetime(std::string_view text);
+STRATA_API Date parse_date(std::string_view text);
+STRATA_API Time parse_time(std::string_view text);
 
 enum class TypeKind {
     Integer,
@@ -73,7 +75,7 @@ enum class TypeKind {
 };
 
 // A column's SQL type, independent of backend.
-struct SqlType {
+struct STRATA_API SqlType {
     TypeKind kind = TypeKind::Integer;
     int length = 0;                        // String(n); 0 = no length
     int precision = 0;                     // Numeric(p, s); 0 = unspecified
@@ -95,7 +97,7 @@ struct SqlType {
 };
 
 // Parse the spelling of SqlType::to_string(); throws strata::Error naming the text.
-SqlType parse_type(std::string_view text);
+STRATA_API SqlType parse_type(std::string_view text);
 
 inline SqlType type_of(TypeKind kind) {
     SqlType t;

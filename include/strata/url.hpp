@@ -15,9 +15,11 @@
 #include <optional>
 #include <string>
 
+#include "strata/export.hpp"
+
 namespace strata {
 
-struct Url {
+struct STRATA_API Url {
     std::string backend;                  // "sqlite" or "postgresql"
     std::string username;
     std::string password;
@@ -31,9 +33,9 @@ struct Url {
     std::string masked() const;
 };
 
-Url parse_url(const std::string& text);
+STRATA_API Url parse_url(const std::string& text);
 
 // Percent-decoding of one URL component ("%40" -> "@").
-std::string url_unquote(const std::string& text);
+STRATA_API std::string url_unquote(const std::string& text);
 
 }  // namespace strata

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "strata/export.hpp"
 #include "strata/types.hpp"
 
 namespace strata {
@@ -20,7 +21,7 @@ struct Null {
 };
 inline constexpr Null null{};
 
-class Value {
+class STRATA_API Value {
 public:
     using Storage = std::variant<Null, bool, std::int64_t, double, std::string, Blob, DateTime, Date, Time, Decimal>;
 

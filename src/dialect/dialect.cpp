@@ -98,6 +98,7 @@ std::string Dialect::type_sql(const SqlType& t) const {
 
 std::string Dialect::column_definition(const Table&, const Column& column) const {
     std::string out = quote(column.name) + " " + type_sql(column.type);
+    if (column.computed) out += " GENERATED ALWAYS AS (" + *column.computed + ") STORED";
     if (!column.nullable) out += " NOT NULL";
     if (column.server_default) out += " DEFAULT " + *column.server_default;
     return out;
@@ -158,19 +159,27 @@ std::vector<std::string> Dialect::create_table(const Table& table) const {
     return out;
 }
 
-// An index element is a column name, quoted, or an expression in
-// parentheses ("(lower(email))"), written as it is.
 std::string Dialect::create_index(const std::string& table, const Index& index) const {
-    std::string elements;
-    for (const auto& c : index.columns)
-        elements += (elements.empty() ? "" : ", ") + (is_index_expression(c) ? c : quote(c));
     return std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " + quote(index.name) + " ON " +
-           quote(table) + " (" + elements + ")";
+           quote(table) + " " + index_definition(index);
+}
+
+std::string Dialect::index_definition(const Index& index) const {
+    std::string keys;
+    for (std::size_t i = 0; i < index.columns.size(); ++i) {
+        keys += i ? ", " : "";
+        keys += index.is_expression(i) ? "(" + index.columns[i] + ")" : quote(index.columns[i]);
+        if (index.is_descending(i)) keys += " DESC";
+    }
+    return "(" + keys + ")" + (index.where.empty() ? "" : " WHERE " + index.where);
 }
 
 std::vector<std::string> Dialect::create_indexes(const Table& table) const {
     std::vector<std::string> out;
-    for (const auto& ix : table.indexes) out.push_back(create_index(table.name(), ix));
+    for (const auto& ix : table.indexes) {
+        out.push_back(create_index(table.name(), ix));
+        for (auto& sql : index_comment(ix)) out.push_back(std::move(sql));
+    }
     return out;
 }
 
@@ -182,6 +191,11 @@ std::vector<std::string> Dialect::drop_table(const Table& table) const {
 
 std::vector<std::string> Dialect::create_types(const Table&) const { return {}; }
 std::vector<std::string> Dialect::check_comment(const std::string&, const CheckConstraint&) const { return {}; }
+std::vector<std::string> Dialect::index_comment(const Index&) const { return {}; }
+std::vector<std::string> Dialect::comment_on(const std::string&, const std::string&,
+                                             const std::optional<std::string>&) const {
+    return {};
+}
 std::vector<std::string> Dialect::drop_types(const Table&) const { return {}; }
 
 const Dialect& dialect_named(std::string_view name) {

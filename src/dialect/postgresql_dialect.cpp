@@ -63,7 +63,19 @@ public:
         auto out = Dialect::create_table(table);
         for (const auto& ck : table.checks)
             for (auto& sql : check_comment(table.name(), ck)) out.push_back(std::move(sql));
+        if (table.comment)
+            for (auto& sql : comment_on(table.name(), "", table.comment)) out.push_back(std::move(sql));
+        for (const auto& c : table.columns)
+            if (c.comment)
+                for (auto& sql : comment_on(table.name(), c.name, c.comment)) out.push_back(std::move(sql));
         return out;
+    }
+
+    bool keeps_comments() const override { return true; }
+    std::vector<std::string> comment_on(const std::string& table, const std::string& column,
+                                        const std::optional<std::string>& text) const override {
+        return {"COMMENT ON " + (column.empty() ? "TABLE " + quote(table) : "COLUMN " + quote(table) + "." + quote(column)) +
+                " IS " + (text ? Dialect::literal(Value(*text)) : std::string("NULL"))};
     }
 
     // An unnamed CHECK cannot be named in COMMENT ON: it is read back as the
@@ -72,6 +84,11 @@ public:
         if (ck.name.empty()) return {};
         return {"COMMENT ON CONSTRAINT " + quote(ck.name) + " ON " + quote(table) + " IS " +
                 Dialect::literal(Value(ck.sqltext))};
+    }
+
+    std::vector<std::string> index_comment(const Index& index) const override {
+        if (index.expressions.empty() && index.where.empty()) return {};
+        return {"COMMENT ON INDEX " + quote(index.name) + " IS " + Dialect::literal(Value(index_definition(index)))};
     }
 
     // Enums are types of their own here, not CHECKs.

@@ -33,9 +33,23 @@ std::string normalize_sql(const std::string& text) {
     return s;
 }
 
+// A server default as backends echo it back (see canonical_expression), and
+// the current date and time under one name each: PostgreSQL reads
+// CURRENT_TIMESTAMP as now() (and transaction_timestamp() is the same
+// function), SQLite's CURRENT_TIMESTAMP is datetime('now').
 std::optional<std::string> normalize_default(const std::optional<std::string>& d) {
     if (!d) return d;
-    return normalize_sql(*d);
+    static const std::pair<const char*, const char*> same_as[] = {
+        {"now ( )", "current_timestamp"},
+        {"transaction_timestamp ( )", "current_timestamp"},
+        {"datetime ( 'now' )", "current_timestamp"},
+        {"date ( 'now' )", "current_date"},
+        {"time ( 'now' )", "current_time"},
+    };
+    std::string c = sqltok::canonical_expression(*d);
+    for (const auto& [spelling, name] : same_as)
+        if (c == spelling) return name;
+    return c;
 }
 
 std::string comma_list(const std::vector<std::string>& parts) {
@@ -61,6 +75,22 @@ std::string unquote_identifiers(const std::string& sql) {
         out += c;
     }
     return out;
+}
+
+// Indexes compare key by key; expression keys and predicates as the
+// backends re-spell them (PostgreSQL adds casts and parentheses).
+bool same_index(const Index& a, const Index& b) {
+    if (a.name != b.name || a.unique != b.unique || a.columns.size() != b.columns.size() ||
+        a.expressions != b.expressions || a.descending != b.descending ||
+        sqltok::canonical_expression(a.where) != sqltok::canonical_expression(b.where))
+        return false;
+    for (std::size_t i = 0; i < a.columns.size(); ++i) {
+        const bool same = a.is_expression(i) ? sqltok::canonical_expression(a.columns[i]) ==
+                                                   sqltok::canonical_expression(b.columns[i])
+                                             : a.columns[i] == b.columns[i];
+        if (!same) return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -157,7 +187,8 @@ bool database_has(const std::string& table, const std::vector<T>& db_items, cons
 class Differ {
 public:
     Differ(const MetaData& target, const MetaData& database, const CompareOptions& options)
-        : target_(target), state_(database), by_effect_(!options.compare_names) {}
+        : target_(target), state_(database), by_effect_(!options.compare_names),
+          compare_comments_(options.compare_comments) {}
 
     void rename(const Rename& r) {
         if (r.table.empty()) {
@@ -194,6 +225,7 @@ private:
     const MetaData& target_;
     MetaData state_;
     bool by_effect_;   // match unnamed and server-named constraints by what they do
+    bool compare_comments_;
     Changes changes_;
 
     void emit(Operation op, std::string comment = {}, std::string detail = {}) {
@@ -235,11 +267,17 @@ private:
             if (!db.find_column(c.name)) added.push_back(c);
         for (const auto& c : db.columns)
             if (!model.find_column(c.name)) removed.push_back(c);
+        for (const auto& c : model.columns)
+            if (const Column* d = db.find_column(c.name); d && !same_computed(*d, c)) recompute(name, *d, c);
         for (const auto& c : added) emit(AddColumn{name, c}, rename_warning(name, c, removed));
         for (const auto& c : model.columns)
             if (state_.find(name)->find_column(c.name)) alter_if_changed(name, c);
         for (const auto& c : removed) emit(DropColumn{name, c.name});
         add_new(model);
+        const auto& db_comment = state_.find(name)->comment;
+        if (compare_comments_ && db_comment != model.comment)
+            emit(AlterTable{name, model.comment}, {},
+                 "comment " + comment_text(db_comment) + " → " + comment_text(model.comment));
     }
 
     // Indexes and constraints the models no longer have (or have differently).
@@ -248,7 +286,7 @@ private:
         for (const auto& ix : db.indexes) {
             const Index* m = named(model.indexes, ix.name);
             if (!m) emit(DropIndex{model.name(), ix.name});
-            else if (!(*m == ix)) emit(DropIndex{model.name(), ix.name}, {}, index_change(ix, *m));
+            else if (!same_index(*m, ix)) emit(DropIndex{model.name(), ix.name}, {}, index_change(ix, *m));
         }
         drop_unmatched(model.name(), model.unique_constraints, db.unique_constraints);
         drop_unmatched(model.name(), model.foreign_keys, db.foreign_keys);
@@ -272,12 +310,20 @@ private:
         auto kind = [](const Index& ix) { return std::string(ix.unique ? "unique index" : "plain index"); };
         auto columns = [](const Index& ix) {
             std::string out;
-            for (const auto& c : ix.columns) out += (out.empty() ? "" : ", ") + c;
+            for (std::size_t i = 0; i < ix.columns.size(); ++i)
+                out += (i ? ", " : "") + ix.columns[i] + (ix.is_descending(i) ? " DESC" : "");
             return "(" + out + ")";
         };
+        auto where = [](const Index& ix) { return ix.where.empty() ? std::string("every row") : "WHERE " + ix.where; };
+        Index keys_only = model;
+        keys_only.name = db.name;
+        keys_only.unique = db.unique;
+        keys_only.where = db.where;
         std::vector<std::string> parts;
         if (db.unique != model.unique) parts.push_back(kind(db) + " " + db.name + " → " + kind(model));
-        if (db.columns != model.columns) parts.push_back("columns " + columns(db) + " → " + columns(model));
+        if (!same_index(db, keys_only)) parts.push_back("columns " + columns(db) + " → " + columns(model));
+        if (sqltok::canonical_expression(db.where) != sqltok::canonical_expression(model.where))
+            parts.push_back(where(db) + " → " + where(model));
         return joined_details(parts);
     }
 
@@ -288,6 +334,7 @@ private:
     }
 
     static std::string default_text(const std::optional<std::string>& d) { return d ? *d : "NULL"; }
+    static std::string comment_text(const std::optional<std::string>& c) { return c ? "'" + *c + "'" : "NULL"; }
     static std::string nullability(bool nullable) { return nullable ? "nullable" : "NOT NULL"; }
 
     void add_new(const Table& model) {
@@ -301,6 +348,21 @@ private:
             if (!database_has(name, db().foreign_keys, fk, by_effect_)) emit(CreateForeignKey{name, fk});
         for (const auto& ix : model.indexes)
             if (!named(db().indexes, ix.name)) emit(CreateIndex{name, ix});
+    }
+
+    static bool same_computed(const Column& a, const Column& b) {
+        if (!a.computed || !b.computed) return a.computed.has_value() == b.computed.has_value();
+        return sqltok::canonical_expression(*a.computed) == sqltok::canonical_expression(*b.computed);
+    }
+    // No ALTER changes what a generated column computes (or makes a plain
+    // column generated): it is dropped and added again. A generated column's
+    // values are derived; a plain column's are lost, and drop_column makes
+    // `db upgrade` ask first.
+    void recompute(const std::string& table, Column db, const Column& model) {
+        auto text = [](const Column& c) { return c.computed ? "computed " + *c.computed : std::string("plain column"); };
+        const std::string detail = text(db) + " → " + text(model);
+        emit(DropColumn{table, db.name}, {}, detail);
+        emit(AddColumn{table, model}, {}, detail);
     }
 
     void alter_if_changed(const std::string& table, const Column& model) {
@@ -330,7 +392,11 @@ private:
             changes_.warnings.push_back("table " + table + ": column " + model.name +
                                         ": primary key membership changed; autogenerate does not alter primary keys, "
                                         "write that step by hand");
-        if (alter.type || alter.nullable || alter.server_default) emit(alter, {}, joined_details(detail));
+        if (compare_comments_ && db.comment != model.comment) {
+            alter.comment = model.comment;
+            detail.push_back("comment " + comment_text(db.comment) + " → " + comment_text(model.comment));
+        }
+        if (alter.type || alter.nullable || alter.server_default || alter.comment) emit(alter, {}, joined_details(detail));
     }
 
     std::string rename_warning(const std::string& table, const Column& added, const std::vector<Column>& removed) {

@@ -34,6 +34,9 @@ struct CompareOptions {
     // (`db check --compare-names`): by default an unnamed or server-named
     // constraint matches the models' by what it does.
     bool compare_names = false;
+    // false for a database that keeps no comments (SQLite): the models'
+    // comments are still written in new tables and columns.
+    bool compare_comments = true;
 };
 
 Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames = {},

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 
 #include "migrate/autogenerate.hpp"
 #include "migrate/constraint_match.hpp"
+#include "migrate/reflect_models.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script.hpp"
 #include "schema/inspect_internal.hpp"
@@ -87,6 +89,8 @@ private:
     CompareOptions compare_;
     std::vector<std::string> renames_, revisions_;
     bool verbose_ = false, checkfirst_ = false;
+    std::string output_;
+    ReflectOptions reflect_;
 
     void on(CLI::App* sub, std::function<int()> action) {
         sub->callback([this, action] { action_ = action; });
@@ -137,6 +141,11 @@ private:
         merge->add_option("-m,--message", message_, "what the merge is")->required();
         merge->add_option("revisions", revisions_, "the heads to merge (or: heads)")->required();
         on(merge, [this] { return merge_heads(); });
+        auto* reflect = app.add_subcommand("reflect", "write a C++ header of models for the database's tables");
+        reflect->add_option("-o,--output", output_, "the header to write (default: standard output)");
+        reflect->add_option("--namespace", reflect_.name_space, "put the models in this namespace (a or a::b)");
+        reflect->add_option("--tables", reflect_.tables, "only these tables (comma-separated)")->delimiter(',');
+        on(reflect, [this] { return reflect_database(); });
     }
 
     void declare_move(CLI::App& app, const char* name, const char* help, const char* default_rev, bool up) {
@@ -164,6 +173,22 @@ private:
     MetaData target() const {
         if (!ctx_.target_metadata) throw ConfigError("this application gave the db command no models (target_metadata)");
         return ctx_.target_metadata();
+    }
+
+    // The models' tables that strata.yaml's include / exclude patterns leave to autogenerate.
+    static MetaData managed(MetaData models, const ScriptDirectory& s) {
+        const InspectOptions rule = s.compare_options();
+        std::vector<std::string> skipped;
+        for (const auto& t : models.tables())
+            if (!rule.reads_table(t->name())) skipped.push_back(t->name());
+        for (const auto& name : skipped) models.remove(name);
+        return models;
+    }
+    // --compare-names as given; comments compared where the database keeps them.
+    CompareOptions compare_options(Connection& conn) const {
+        CompareOptions options = compare_;
+        options.compare_comments = conn.dialect().keeps_comments();
+        return options;
     }
 
     // The database must be at the repository's single head before a diff.
@@ -235,7 +260,7 @@ private:
         require_at_head(s, session->runner);
         std::vector<Rename> renames;
         for (const auto& r : renames_) renames.push_back(parse_rename(r));
-        MetaData database = from_empty_ ? MetaData() : inspect(conn, s.inspect_options());
+        MetaData database = from_empty_ ? MetaData() : inspect(conn, s.compare_options());
         if (from_empty_ && !s.empty())
             throw MigrationError("--from-empty writes the first revision, and the repository has revisions already (head " +
                                  label(s.heads()) + ")");
@@ -251,8 +276,9 @@ private:
                                  hint("migrate --from-empty -m \"initial\"") + ", then mark this database as up to "
                                  "date with " + hint("stamp head"));
         }
-        if (!from_empty_) match_respelled_checks(conn, target(), database);
-        Changes changes = compare_metadata(target(), database, renames, compare_);
+        const MetaData models = managed(target(), s);
+        if (!from_empty_) match_respelled_checks(conn, models, database);
+        Changes changes = compare_metadata(models, database, renames, compare_options(conn));
         for (const auto& w : changes.warnings) io_.err << w << "\n";  // even with no op (an unnamed constraint)
         if (changes.empty()) {
             io_.out << "No changes detected\n";
@@ -489,6 +515,39 @@ private:
         return 0;
     }
 
+    // Reads the schema only: no repository is needed (its include/exclude
+    // lists apply when there is one).
+    int reflect_database() {
+        InspectOptions options;
+        if (fs::exists(ctx_.migrations_dir / kConfigFile)) options = scripts().inspect_options();
+        auto db = open();
+        auto conn = db.connect();
+        const std::string header = migrate::reflect_models(inspect(*conn, options), reflect_);
+        if (output_.empty()) {
+            io_.out << header;
+            return 0;
+        }
+        write_file_atomically(output_, header);
+        io_.out << "Wrote models for " << db.url().masked() << " to " << output_ << "\n";
+        return 0;
+    }
+
+    // A temporary file renamed over the target: a failed write leaves the old header.
+    static void write_file_atomically(const fs::path& path, const std::string& text) {
+        const fs::path partial = path.string() + ".incomplete";
+        {
+            std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+            out << text;
+            out.close();
+            if (!out) {
+                std::error_code ignored;
+                fs::remove(partial, ignored);
+                throw MigrationError("db reflect: cannot write '" + path.string() + "'");
+            }
+        }
+        fs::rename(partial, path);
+    }
+
     int check() {
         auto session = live();
         const ScriptDirectory& s = session->scripts;
@@ -499,9 +558,10 @@ private:
                     << hint("upgrade") << "\n";
             status = 1;
         }
-        MetaData database = inspect(*session->conn, s.inspect_options());
-        match_respelled_checks(*session->conn, target(), database);
-        Changes changes = compare_metadata(target(), database, {}, compare_);
+        const MetaData models = managed(target(), s);
+        MetaData database = inspect(*session->conn, s.compare_options());
+        match_respelled_checks(*session->conn, models, database);
+        Changes changes = compare_metadata(models, database, {}, compare_options(*session->conn));
         // A warning is a difference no op can express (an unnamed SQLite constraint to drop).
         for (const auto& w : changes.warnings) io_.err << w << "\n";
         if (changes.empty()) {

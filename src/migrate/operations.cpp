@@ -130,9 +130,26 @@ void rename_in(std::vector<std::string>& columns, const std::string& from, const
 
 // Removes indexes and constraints that use a column (what DROP COLUMN does to
 // them on PostgreSQL, and what a SQLite rebuild must leave out).
+// Whether an index uses a column: as a key, or in an expression key or its predicate.
+bool index_uses(const Index& ix, const std::string& column) {
+    for (std::size_t i = 0; i < ix.columns.size(); ++i)
+        if (ix.is_expression(i) ? mentions_identifier(ix.columns[i], column) : ix.columns[i] == column) return true;
+    return mentions_identifier(ix.where, column);
+}
+
+// The index after a column rename: keys and SQL text follow the new name.
+void rename_in(Index& ix, const std::string& from, const std::string& to) {
+    for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+        if (!ix.is_expression(i) && ix.columns[i] == from) ix.columns[i] = to;
+        else if (ix.is_expression(i) && mentions_identifier(ix.columns[i], from))
+            ix.columns[i] = rename_identifier(ix.columns[i], from, to);
+    }
+    if (mentions_identifier(ix.where, from)) ix.where = rename_identifier(ix.where, from, to);
+}
+
 void drop_dependents(Table& t, const std::string& column) {
     auto uses = [&](const auto& item) { return contains(item.columns, column); };
-    std::erase_if(t.indexes, uses);
+    std::erase_if(t.indexes, [&](const Index& ix) { return index_uses(ix, column); });
     std::erase_if(t.unique_constraints, uses);
     std::erase_if(t.foreign_keys, uses);
     std::erase_if(t.checks, [&](const CheckConstraint& ck) { return mentions_identifier(ck.sqltext, column); });
@@ -179,12 +196,17 @@ struct Applier {
         if (op.type) c.type = *op.type;
         if (op.nullable) c.nullable = *op.nullable;
         if (op.server_default) c.server_default = *op.server_default;
+        if (op.comment) c.comment = *op.comment;
         if (op.new_name && *op.new_name != op.column) rename_column(t, op.column, *op.new_name);
+    }
+    void operator()(const AlterTable& op) {
+        Table& t = require_table(schema, op.table, "alter_table");
+        if (op.comment) t.comment = *op.comment;
     }
     void rename_column(Table& t, const std::string& from, const std::string& to) {
         if (t.find_column(to)) fail("alter_column", "table '" + t.name() + "' already has a column '" + to + "'");
         t.find_column(from)->name = to;
-        for (auto& ix : t.indexes) rename_in(ix.columns, from, to);
+        for (auto& ix : t.indexes) rename_in(ix, from, to);
         for (auto& uq : t.unique_constraints) rename_in(uq.columns, from, to);
         for (auto& fk : t.foreign_keys) rename_in(fk.columns, from, to);
         for (auto& ck : t.checks)
@@ -195,12 +217,13 @@ struct Applier {
     }
     void require_columns(Table& t, const std::vector<std::string>& columns, const std::string& op) {
         if (columns.empty()) fail(op, "no columns given");
-        for (const auto& c : columns)
-            if (!is_index_expression(c)) require_column(t, c, op);   // an expression is the database's to check
+        for (const auto& c : columns) require_column(t, c, op);
     }
     void operator()(const CreateIndex& op) {
         Table& t = require_table(schema, op.table, "create_index");
-        require_columns(t, op.index.columns, "create_index");
+        if (op.index.columns.empty()) fail("create_index", "no columns given");
+        for (std::size_t i = 0; i < op.index.columns.size(); ++i)
+            if (!op.index.is_expression(i)) require_column(t, op.index.columns[i], "create_index");
         if (op.index.name.empty()) fail("create_index", "an index needs a name");
         if (schema_has_index(schema, op.index.name)) fail("create_index", "index '" + op.index.name + "' already exists");
         t.indexes.push_back(op.index);
@@ -300,7 +323,7 @@ std::vector<std::string> batch_rebuild(const Dialect& d, const Table& before, co
     std::vector<std::string> targets, from;
     for (const auto& c : after.columns) {
         auto source = sources.find(c.name);
-        if (source == sources.end()) continue;   // a new column: its default fills it
+        if (source == sources.end() || c.computed) continue;   // a new or computed column: the database fills it
         targets.push_back(c.name);
         from.push_back(source->second);
     }
@@ -337,7 +360,7 @@ bool is_postgresql(const Dialect& d) { return d.name() == "postgresql"; }
 // SQLite's ADD COLUMN takes only columns that need nothing of the table:
 // no key, a NULL or constant default, no CHECK (an Enum brings one).
 bool sqlite_can_add(const Column& c) {
-    if (c.primary_key || c.type.kind == TypeKind::Enum) return false;
+    if (c.primary_key || c.type.kind == TypeKind::Enum || c.computed) return false;   // a STORED column cannot be added
     if (c.server_default) {
         const std::string& dflt = *c.server_default;
         if (dflt.find('(') != std::string::npos || dflt.rfind("CURRENT_", 0) == 0) return false;
@@ -350,9 +373,13 @@ bool sqlite_can_drop(const MetaData& schema, const Table& t, const Column& c) {
     auto uses = [&](const auto& items) {
         return std::any_of(items.begin(), items.end(), [&](const auto& i) { return contains(i.columns, c.name); });
     };
-    if (c.primary_key || c.type.kind == TypeKind::Enum || uses(t.indexes) || uses(t.unique_constraints) ||
+    const bool indexed =
+        std::any_of(t.indexes.begin(), t.indexes.end(), [&](const Index& ix) { return index_uses(ix, c.name); });
+    if (c.primary_key || c.type.kind == TypeKind::Enum || c.computed || indexed || uses(t.unique_constraints) ||
         uses(t.foreign_keys))
         return false;
+    for (const auto& other : t.columns)
+        if (other.computed && mentions_identifier(*other.computed, c.name)) return false;
     for (const auto& ck : t.checks)
         if (mentions_identifier(ck.sqltext, c.name)) return false;
     for (const auto& other : schema.tables())
@@ -415,6 +442,7 @@ struct Renderer {
         const Table& t = table(op.table, op);
         std::vector<std::string> out = d.create_types(single_column_table(t, op.column));
         out.push_back(alter_table(d, op.table) + "ADD COLUMN " + d.column_definition(t, op.column));
+        if (op.column.comment) append(out, d.comment_on(op.table, op.column.name, op.column.comment));
         return out;
     }
     std::vector<std::string> operator()(const DropColumn& op) const {
@@ -444,8 +472,19 @@ struct Renderer {
             for (const auto& ck : t.checks)
                 if (mentions_identifier(ck.sqltext, op.column))
                     append(out, check_comment(op.table, {ck.name, rename_identifier(ck.sqltext, op.column, *op.new_name)}));
+            for (Index ix : t.indexes) {   // a copy, renamed: its comment follows the column
+                if (!index_uses(ix, op.column)) continue;
+                rename_in(ix, op.column, *op.new_name);
+                append(out, d.index_comment(ix));
+            }
         }
+        if (op.comment) append(out, d.comment_on(op.table, rename ? *op.new_name : op.column, *op.comment));
         return out;
+    }
+    std::vector<std::string> operator()(const AlterTable& op) const {
+        table(op.table, op);
+        if (!op.comment) return {};
+        return d.comment_on(op.table, "", *op.comment);
     }
     // USING converts existing rows; an ENUM type of the same name is swapped
     // for a new one (PostgreSQL cannot remove a value from an ENUM), and a
@@ -482,7 +521,9 @@ struct Renderer {
     }
     std::vector<std::string> operator()(const CreateIndex& op) const {
         table(op.table, op);
-        return {d.create_index(op.table, op.index)};
+        std::vector<std::string> out{d.create_index(op.table, op.index)};
+        append(out, d.index_comment(op.index));
+        return out;
     }
     std::vector<std::string> operator()(const DropIndex& op) const {
         table(op.table, op);
@@ -593,6 +634,12 @@ struct Inverter {
         if (op.nullable) back.nullable = c->nullable;
         if (op.server_default) back.server_default = c->server_default;
         if (op.new_name) back.new_name = op.column;
+        if (op.comment) back.comment = c->comment;
+        return {back};
+    }
+    std::vector<Operation> operator()(const AlterTable& op) const {
+        AlterTable back{op.table, {}};
+        if (op.comment) back.comment = table(op.table, "alter_table").comment;
         return {back};
     }
     std::vector<Operation> operator()(const CreateIndex& op) const { return {DropIndex{op.table, op.index.name}}; }
@@ -676,7 +723,7 @@ const std::vector<std::string>& op_names() {
     static const std::vector<std::string> names{
         "create_table", "drop_table", "rename_table", "add_column", "drop_column",
         "alter_column", "create_index", "drop_index", "create_unique_constraint",
-        "create_check_constraint", "drop_constraint", "create_foreign_key", "execute"};
+        "create_check_constraint", "drop_constraint", "create_foreign_key", "alter_table", "execute"};
     return names;
 }
 
@@ -695,6 +742,7 @@ std::string op_name(const Operation& op) {
                           [](const CreateForeignKey&) -> std::string { return "create_foreign_key"; },
                           [](const DropConstraint&) -> std::string { return "drop_constraint"; },
                           [](const Execute&) -> std::string { return "execute"; },
+                          [](const AlterTable&) -> std::string { return "alter_table"; },
                       },
                       op);
 }
@@ -727,6 +775,7 @@ std::string describe(const Operation& op) {
                                              [&](const auto& c) { return constraint_subject(c, o.table); }},
                                   o.unnamed);
             },
+            [](const AlterTable& o) { return o.table; },
             [](const Execute& o) {
                 std::string sql = o.sql ? *o.sql : (o.per_dialect.empty() ? "" : o.per_dialect.begin()->second);
                 return sql.size() > 60 ? sql.substr(0, 57) + "..." : sql;
@@ -825,6 +874,7 @@ Table copy_table(const Table& table, const std::string& new_name) {
     t.unique_constraints = table.unique_constraints;
     t.foreign_keys = table.foreign_keys;
     t.checks = table.checks;
+    t.comment = table.comment;
     return t;
 }
 

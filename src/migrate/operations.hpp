@@ -46,6 +46,12 @@ struct AlterColumn {
     std::optional<bool> nullable;
     std::optional<std::optional<std::string>> server_default;   // engaged-but-empty = drop the default
     std::optional<std::string> new_name;
+    std::optional<std::optional<std::string>> comment = {};     // engaged-but-empty = drop the comment
+};
+// The table's own properties; today its comment (engaged-but-empty = drop it).
+struct AlterTable {
+    std::string table;
+    std::optional<std::optional<std::string>> comment;
 };
 struct CreateIndex {
     std::string table;
@@ -84,7 +90,7 @@ struct Execute {
 
 using Operation = std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, AlterColumn, CreateIndex,
                                DropIndex, CreateUniqueConstraint, CreateCheckConstraint, CreateForeignKey,
-                               DropConstraint, Execute>;
+                               DropConstraint, Execute, AlterTable>;
 
 // One op as it appears in a revision file: where it is, and an optional
 // comment written above it (autogenerate's rename warnings).

@@ -204,17 +204,6 @@ private:
         }
         return out;
     }
-    // Column names, or expressions in parentheses: [email, "(lower(email))"].
-    std::vector<std::string> index_elements(const YAML::Node& node) const {
-        if (!node.IsSequence() || node.size() == 0) return names(node, "columns");
-        std::vector<std::string> out;
-        for (const auto& item : node) {
-            out.push_back(scalar(item, "a column name or a (parenthesised expression) in 'columns'"));
-            if (is_index_expression(out.back())) one_expression(item, "columns", out.back());
-            else identifier(item, out.back());
-        }
-        return out;
-    }
     std::optional<std::string> optional_text(const YAML::Node& map, const std::string& key) const {
         YAML::Node value = map[key];
         if (!value.IsDefined() || value.IsNull()) return std::nullopt;
@@ -316,7 +305,9 @@ private:
             return DropColumn{name(args, "table", op), name(args, "column", op)};
         }
         if (op == "alter_column") return alter_column(args);
-        if (op == "create_index") return CreateIndex{table_of(args, op, {"table", "name", "columns", "unique"}), index(args)};
+        if (op == "alter_table") return alter_table(args);
+        if (op == "create_index")
+            return CreateIndex{table_of(args, op, {"table", "name", "columns", "unique", "where"}), index(args)};
         if (op == "drop_index") return named<DropIndex>(args, op);
         if (op == "create_unique_constraint")
             return CreateUniqueConstraint{table_of(args, op, {"table", "name", "columns"}), unique(args, op)};
@@ -350,7 +341,8 @@ private:
 
     Column column(const YAML::Node& node) const {
         const std::string ctx = "column";
-        check_fields(node, ctx, {"name", "type", "nullable", "primary_key", "autoincrement", "server_default"});
+        check_fields(node, ctx,
+                     {"name", "type", "nullable", "primary_key", "autoincrement", "server_default", "computed", "comment"});
         Column c;
         c.name = name(node, "name", ctx);
         c.type = type(require(node, "type", ctx + " '" + c.name + "'"));
@@ -358,13 +350,20 @@ private:
         c.nullable = node["nullable"] ? boolean(node["nullable"], "nullable") : !c.primary_key;
         if (node["autoincrement"]) c.autoincrement = boolean(node["autoincrement"], "autoincrement");
         c.server_default = server_default(node);
+        if (node["computed"]) {
+            c.computed = scalar(node["computed"], "an SQL expression for 'computed'");
+            one_expression(node["computed"], "computed", *c.computed);
+        }
+        c.comment = optional_text(node, "comment");
         return c;
     }
 
     Operation create_table(const YAML::Node& args) const {
         const std::string op = "create_table";
-        check_fields(args, op, {"table", "columns", "primary_key_name", "unique_constraints", "foreign_keys", "check_constraints"});
+        check_fields(args, op,
+                     {"table", "columns", "primary_key_name", "unique_constraints", "foreign_keys", "check_constraints", "comment"});
         Table t(name(args, "table", op));
+        t.comment = optional_text(args, "comment");
         YAML::Node cols = require(args, "columns", op);
         if (!cols.IsSequence() || cols.size() == 0) error(cols, op + ": expected a list of columns");
         for (const auto& c : cols) t.columns.push_back(column(c));
@@ -385,15 +384,45 @@ private:
         return std::vector<YAML::Node>(node.begin(), node.end());
     }
     Index index(const YAML::Node& args) const {
+        const std::string op = "create_index";
         Index ix;
-        ix.name = name(args, "name", "create_index");
-        ix.columns = index_elements(require(args, "columns", "create_index"));
+        ix.name = name(args, "name", op);
+        YAML::Node keys = require(args, "columns", op);
+        if (keys.IsScalar()) keys = YAML::Node(std::vector<std::string>{keys.Scalar()});
+        if (!keys.IsSequence() || keys.size() == 0) error(keys, op + ": expected a list of keys for 'columns'");
+        for (const auto& key : keys) index_key(key, ix);
         if (args["unique"]) ix.unique = boolean(args["unique"], "unique");
+        if (args["where"]) {
+            ix.where = scalar(args["where"], "an SQL boolean expression for 'where'");
+            one_expression(args["where"], "where", ix.where);
+        }
         return ix;
     }
     // A constraint's name may be left out: the database names it, or not (SQLite).
     std::string constraint_name(const YAML::Node& args, const std::string& ctx) const {
         return args["name"] ? name(args, "name", ctx) : std::string();
+    }
+    // A key: a column name, {column: name, descending: true} or {expression: lower(email), descending: …}.
+    void index_key(const YAML::Node& key, Index& ix) const {
+        const std::size_t position = ix.columns.size();
+        if (key.IsScalar()) {
+            identifier(key, key.Scalar());
+            ix.columns.push_back(key.Scalar());
+            return;
+        }
+        const std::string ctx = "columns";
+        check_fields(key, ctx, {"column", "expression", "descending"});
+        if (key["column"].IsDefined() == key["expression"].IsDefined())
+            error(key, ctx + ": expected either 'column' or 'expression' in a key");
+        if (key["column"]) {
+            ix.columns.push_back(name(key, "column", ctx));
+        } else {
+            std::string text = scalar(key["expression"], "an SQL expression for 'expression'");
+            one_expression(key["expression"], "expression", text);
+            ix.columns.push_back(text);
+            ix.expressions.push_back(position);
+        }
+        if (key["descending"] && boolean(key["descending"], "descending")) ix.descending.push_back(position);
     }
     UniqueConstraint unique(const YAML::Node& args, const std::string& ctx) const {
         if (ctx != "create_unique_constraint") check_fields(args, ctx, {"name", "columns"});
@@ -452,7 +481,7 @@ private:
     }
     Operation alter_column(const YAML::Node& args) const {
         const std::string op = "alter_column";
-        check_fields(args, op, {"table", "column", "type", "nullable", "server_default", "new_name"});
+        check_fields(args, op, {"table", "column", "type", "nullable", "server_default", "new_name", "comment"});
         AlterColumn a;
         a.table = name(args, "table", op);
         a.column = name(args, "column", op);
@@ -460,8 +489,17 @@ private:
         if (args["nullable"]) a.nullable = boolean(args["nullable"], "nullable");
         if (args["server_default"]) a.server_default = server_default(args);
         if (args["new_name"]) a.new_name = name(args, "new_name", op);
-        if (!a.type && !a.nullable && !a.server_default && !a.new_name)
-            error(args, op + ": nothing to change (expected at least one of type, nullable, server_default, new_name)");
+        if (args["comment"]) a.comment = optional_text(args, "comment");
+        if (!a.type && !a.nullable && !a.server_default && !a.new_name && !a.comment)
+            error(args, op + ": nothing to change (expected at least one of type, nullable, server_default, new_name, "
+                             "comment)");
+        return a;
+    }
+    Operation alter_table(const YAML::Node& args) const {
+        const std::string op = "alter_table";
+        AlterTable a{table_of(args, op, {"table", "comment"}), {}};
+        if (!args["comment"]) error(args, op + ": nothing to change (expected comment)");
+        a.comment = optional_text(args, "comment");
         return a;
     }
     Operation execute(const YAML::Node& args) const {
@@ -495,6 +533,8 @@ void emit_column(YAML::Emitter& out, const Column& c) {
     if (c.autoincrement && c.primary_key && c.type.is_integer())
         out << YAML::Key << "autoincrement" << YAML::Value << true;
     if (c.server_default) out << YAML::Key << "server_default" << YAML::Value << *c.server_default;
+    if (c.computed) out << YAML::Key << "computed" << YAML::Value << *c.computed;
+    if (c.comment) out << YAML::Key << "comment" << YAML::Value << *c.comment;
     out << YAML::EndMap;
 }
 
@@ -559,6 +599,7 @@ struct OpEmitter {
             }
             out << YAML::EndSeq;
         }
+        if (t.comment) out << YAML::Key << "comment" << YAML::Value << *t.comment;
     }
     void operator()(const DropTable& op) { table(op.table); }
     void operator()(const RenameTable& op) {
@@ -585,11 +626,35 @@ struct OpEmitter {
             else out << YAML::Null;
         }
         if (op.new_name) out << YAML::Key << "new_name" << YAML::Value << *op.new_name;
+        if (op.comment) emit_optional("comment", *op.comment);
+    }
+    void operator()(const AlterTable& op) {
+        table(op.table);
+        if (op.comment) emit_optional("comment", *op.comment);
+    }
+    void emit_optional(const char* key, const std::optional<std::string>& text) {
+        out << YAML::Key << key << YAML::Value;
+        if (text) out << *text;
+        else out << YAML::Null;
     }
     void operator()(const CreateIndex& op) {
         table(op.table);
-        emit_named_columns(out, op.index.name, op.index.columns);
-        if (op.index.unique) out << YAML::Key << "unique" << YAML::Value << true;
+        const Index& ix = op.index;
+        out << YAML::Key << "name" << YAML::Value << ix.name << YAML::Key << "columns" << YAML::Value;
+        out << YAML::Flow << YAML::BeginSeq;
+        for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+            if (!ix.is_expression(i) && !ix.is_descending(i)) {
+                out << ix.columns[i];
+                continue;
+            }
+            out << YAML::BeginMap << YAML::Key << (ix.is_expression(i) ? "expression" : "column") << YAML::Value
+                << ix.columns[i];
+            if (ix.is_descending(i)) out << YAML::Key << "descending" << YAML::Value << true;
+            out << YAML::EndMap;
+        }
+        out << YAML::EndSeq;
+        if (ix.unique) out << YAML::Key << "unique" << YAML::Value << true;
+        if (!ix.where.empty()) out << YAML::Key << "where" << YAML::Value << ix.where;
     }
     void operator()(const DropIndex& op) {
         table(op.table);

@@ -49,9 +49,20 @@ void ScriptDirectory::read_config() {
     if (!root.IsMap()) throw MigrationError(where(root) + ": expected a mapping with version_table");
     for (auto it = root.begin(); it != root.end(); ++it) {
         const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-        if (key != "version_table")
-            throw MigrationError(where(it->first) + ": unknown key '" + key + "' (expected version_table)");
         const YAML::Node value = it->second;   // a copy: the iterator's pair is a temporary
+        if (key == "include_tables" || key == "exclude_tables") {
+            auto& patterns = key == "include_tables" ? include_tables_ : exclude_tables_;
+            if (!value.IsSequence()) throw MigrationError(where(value) + ": " + key + ": expected a list of table names or patterns");
+            for (const auto& item : value) {
+                if (!item.IsScalar() || item.Scalar().empty())
+                    throw MigrationError(where(item) + ": " + key + ": expected a table name or pattern");
+                patterns.push_back(item.Scalar());
+            }
+            continue;
+        }
+        if (key != "version_table")
+            throw MigrationError(where(it->first) + ": unknown key '" + key +
+                                 "' (expected version_table, include_tables or exclude_tables)");
         if (!value.IsScalar() || value.Scalar().empty())
             throw MigrationError(where(value) + ": version_table: expected a table name");
         std::string problem = identifier_problem(value.Scalar());
@@ -68,7 +79,8 @@ void ScriptDirectory::init(const fs::path& dir) {
                           "# strata migration repository, created by `db init`.\n"
                           "# Revision files live in versions/ as <revision>_<slug>.yaml; the format is\n"
                           "# described in docs/migrations.md. The database records its revision in\n"
-                          "# the table below (the only key this file takes).\n"
+                          "# the table below. include_tables / exclude_tables (lists of names or\n"
+                          "# patterns such as legacy_*) choose the tables autogenerate manages.\n"
                           "version_table: " + std::string(kVersionTable) + "\n");
 }
 

@@ -33,6 +33,11 @@ public:
     const std::string& version_table() const { return version_table_; }
     // What inspect() leaves out for this repository (its version table).
     InspectOptions inspect_options() const { return InspectOptions{{version_table_}}; }
+    // What autogenerate and `db check` compare: inspect_options() narrowed by
+    // strata.yaml's include_tables / exclude_tables patterns.
+    InspectOptions compare_options() const {
+        return InspectOptions{{version_table_}, include_tables_, exclude_tables_};
+    }
     std::filesystem::path versions_dir() const { return dir_ / "versions"; }
     bool empty() const { return revisions_.empty(); }
     std::size_t size() const { return revisions_.size(); }
@@ -61,6 +66,8 @@ private:
     void read_config();
     std::filesystem::path dir_;
     std::string version_table_ = kVersionTable;
+    std::vector<std::string> include_tables_;
+    std::vector<std::string> exclude_tables_;
     std::map<std::string, Revision> revisions_;
     std::map<std::string, std::vector<std::string>> children_;
 };

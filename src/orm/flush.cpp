@@ -323,17 +323,19 @@ void SessionImpl::delete_rows(const Mapper& m, std::vector<RecordBase*>& records
     }
 }
 
-void SessionImpl::flush() {
+void SessionImpl::flush(FlushScope scope) {
     if (flushing) return;
     FlushGuard guard(flushing);
 
     // Changed persistent objects; those pointing at new parents wait for their
     // keys. (Every query and lazy load runs this scan first: it visits each
-    // object once and allocates nothing for the unchanged ones.)
+    // object once and allocates nothing for the unchanged ones; an autoflush
+    // skips the records no Ptr was made for, which nothing can have changed.)
     std::vector<std::pair<RecordBase*, std::uint64_t>> updates;
     std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
+    const bool every_record = scope == FlushScope::EveryRecord;
     for (RecordBase* r : store->records()) {
-        if (r->state != RecordState::Persistent) continue;
+        if (r->state != RecordState::Persistent || !(every_record || r->touched)) continue;
         if (r->expired) {  // written through a reference while expired: compared with the row as it is now
             if (r->rolled_back || !changed_columns(*r)) continue;
             reload(*r);

@@ -15,7 +15,8 @@ Expr eq(const Expr& a, const Expr& b) { return binary("=", a, b); }
 
 const std::string& column_name(const Mapper& m, int index) { return m.columns[static_cast<std::size_t>(index)].name; }
 
-// JOIN from the relationship's owner table to its target (aliased).
+}  // namespace
+
 void join_relationship(sql::Select& sel, const RelationshipMapping& rel, const std::string& alias, bool outer) {
     const Mapper& o = *rel.owner;
     const Mapper& t = *rel.target;
@@ -34,6 +35,8 @@ void join_relationship(sql::Select& sel, const RelationshipMapping& rel, const s
         return;
     }
 }
+
+namespace {
 
 std::string aliased_list(const Mapper& m, const std::string& alias, const Dialect& d) {
     std::string out;

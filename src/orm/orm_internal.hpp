@@ -317,13 +317,18 @@ public:
     [[noreturn]] void refuse_deleted(const RecordBase& r) const;
     // Flushes before a query or load unless there is nothing it could write:
     // a session without objects (pending, removed and linked ones are all in
-    // its store), the common get() per request. True if it flushed.
+    // its store), the common get() per request. True if it flushed. It
+    // compares only the touched records: a lazy load per object would
+    // otherwise compare every loaded object each time.
     bool autoflush_now() {
         if (!autoflush || flushing || store->records().empty()) return false;
-        flush();
+        flush(FlushScope::TouchedRecords);
         return true;
     }
-    void flush();
+    // Which persistent records a flush compares with their saved values:
+    // all (commit, flush()), or those user code or strata may have changed.
+    enum class FlushScope { EveryRecord, TouchedRecords };
+    void flush(FlushScope scope = FlushScope::EveryRecord);
     void commit();
     void rollback();
     void detach_all();
@@ -386,6 +391,9 @@ RecordBase* current_target(const ReferenceBase& ref);
 sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d);
 Expr owner_condition(const RelationshipMapping& rel, const Expr& value);
 
+// JOIN from the relationship's owner table to its target (aliased) (loading.cpp).
+void join_relationship(sql::Select& sel, const RelationshipMapping& rel, const std::string& alias, bool outer);
+
 // Eager loading (loading.cpp).
 void load_selectin(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners);
 void set_collection(CollectionBase& c, std::vector<RecordBase*> items);
@@ -395,6 +403,13 @@ inline CollectionBase& collection_of(const RelationshipMapping& rel, RecordBase&
 }
 inline ReferenceBase& reference_of(const RelationshipMapping& rel, RecordBase& owner) {
     return static_cast<ReferenceBase&>(rel.member_of(owner.object));
+}
+
+// Marks a reference as set by strata (its foreign key is written at the next
+// flush), and its record as one an autoflush must compare (RecordBase::touched).
+inline void mark_reference_dirty(ReferenceBase& ref) {
+    ref.dirty_ = true;
+    if (ref.owner_) ref.owner_->touched = true;
 }
 
 }  // namespace strata::detail

@@ -107,7 +107,7 @@ void set_reference(ReferenceBase& ref, RecordBase* parent) {
     }
     ref.target_ = parent;
     ref.loaded_ = true;
-    ref.dirty_ = true;
+    mark_reference_dirty(ref);
 }
 
 }  // namespace
@@ -185,7 +185,7 @@ void CollectionBase::append(RecordBase* item) {
         if (old && old != owner_) remove_in_memory(collection_of(rel, *old), item);
         back.target_ = owner_;
         back.loaded_ = true;
-        back.dirty_ = true;
+        mark_reference_dirty(back);
     } else {
         if (!erase_value(changes().link_removed, item)) changes().link_added.push_back(item);
         live_session(*owner_, "a relationship").note_link_change(*this);
@@ -212,7 +212,7 @@ bool CollectionBase::remove(RecordBase* item) {
         auto& back = reference_of(*rel.backref, *item);
         back.target_ = nullptr;
         back.loaded_ = true;
-        back.dirty_ = true;
+        mark_reference_dirty(back);
         if (rel.cascade.delete_orphan) {
             SessionImpl& s = live_session(*owner_, "a relationship");
             if (item->state == RecordState::Pending) s.expunge(item);

@@ -451,7 +451,7 @@ void SessionImpl::mark_deleted(RecordBase* r) {
                     auto& back = reference_of(*rel->backref, *child);
                     back.target_ = nullptr;
                     back.loaded_ = true;
-                    back.dirty_ = true;
+                    mark_reference_dirty(back);
                 }
             }
         } else if (rel->kind == RelationshipKind::ManyToOne && rel->backref) {

@@ -3,12 +3,22 @@
 // nothing on an unchanged schema.
 #include "strata/inspect.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 
 #include "schema/inspect_internal.hpp"
 #include "strata/dialect.hpp"
 
 namespace strata {
+
+bool InspectOptions::reads_table(const std::string& name) const {
+    auto matches = [&](const std::string& pattern) { return fnmatch(pattern.c_str(), name.c_str(), 0) == 0; };
+    if (std::find(exclude_tables.begin(), exclude_tables.end(), name) != exclude_tables.end()) return false;
+    if (!include_patterns.empty() && std::none_of(include_patterns.begin(), include_patterns.end(), matches))
+        return false;
+    return std::none_of(exclude_patterns.begin(), exclude_patterns.end(), matches);
+}
 
 MetaData inspect(Connection& conn, const InspectOptions& options) {
     if (conn.dialect().name() == "sqlite") return inspect_sqlite(conn, options);

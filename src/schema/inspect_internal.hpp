@@ -46,6 +46,8 @@ struct NamedConstraints {
 
 // Table-level "CONSTRAINT name KIND (...)" clauses, and unnamed CHECKs, of a CREATE TABLE text.
 NamedConstraints parse_constraints(std::string_view sql);
+// The expression of the generated column `column` in a CREATE TABLE text ("" when not found).
+std::string generated_expression(std::string_view sql, std::string_view column);
 // `"col" IN ('a', 'b')` -> {col, [a, b]}: the CHECK strata writes for an Enum.
 bool parse_enum_check(const std::string& text, std::string& column, std::vector<std::string>& values);
 // A column's declared type (pragma_table_info's `type`) -> SqlType.

@@ -17,6 +17,7 @@
 
 #include "schema/inspect_internal.hpp"
 #include "strata/dialect.hpp"
+#include "schema/sql_tokens.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
@@ -26,18 +27,20 @@ namespace {
 struct TableRef {
     std::int64_t oid;
     std::string name;
+    std::optional<std::string> comment;
 };
 
 std::vector<TableRef> list_tables(Connection& conn, const InspectOptions& options) {
     auto stmt = conn.prepare(
-        "SELECT c.oid::bigint, c.relname FROM pg_catalog.pg_class c "
+        "SELECT c.oid::bigint, c.relname, pg_catalog.obj_description(c.oid, 'pg_class') FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname");
     std::vector<TableRef> out;
     while (stmt->step()) {
         std::string name(stmt->get_text(1));
-        const auto& ex = options.exclude_tables;
-        if (std::find(ex.begin(), ex.end(), name) == ex.end()) out.push_back({stmt->get_int64(0), std::move(name)});
+        std::optional<std::string> comment;
+        if (!stmt->is_null(2)) comment = std::string(stmt->get_text(2));
+        if (options.reads_table(name)) out.push_back({stmt->get_int64(0), std::move(name), std::move(comment)});
     }
     return out;
 }
@@ -121,7 +124,8 @@ std::optional<std::string> normalise_default(const std::string& expr, const SqlT
 void read_columns(Connection& conn, const TableRef& ref, Table& t) {
     auto stmt = conn.prepare(
         "SELECT a.attname, t.typname, t.typtype, a.atttypmod, a.attnotnull, "
-        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity IN ('a', 'd'), t.oid::bigint "
+        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity IN ('a', 'd'), t.oid::bigint, a.attgenerated = 's', "
+        "pg_catalog.col_description(a.attrelid, a.attnum), pg_catalog.pg_get_expr(d.adbin, d.adrelid, true) "
         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
         "WHERE a.attrelid = $1::bigint::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum");
@@ -134,7 +138,12 @@ void read_columns(Connection& conn, const TableRef& ref, Table& t) {
                                    stmt->get_int64(7), c.name);
         c.nullable = !stmt->get_bool(4);
         c.autoincrement = stmt->get_bool(6);  // GENERATED … AS IDENTITY
-        if (!stmt->is_null(5)) {
+        if (!stmt->is_null(9)) c.comment = std::string(stmt->get_text(9));
+        if (!stmt->is_null(5) && stmt->get_bool(8)) {
+            // A generated column's expression, not a default; deparsed "pretty", with
+            // no parentheses beyond what precedence needs (q * p + 1, not ((q * p) + 1)).
+            c.computed = std::string(stmt->get_text(10));
+        } else if (!stmt->is_null(5)) {
             std::string expr(stmt->get_text(5));
             if (expr.rfind("nextval(", 0) == 0) c.autoincrement = true;  // serial / bigserial
             else c.server_default = normalise_default(expr, c.type);
@@ -204,24 +213,57 @@ void read_constraints(Connection& conn, const TableRef& ref, Table& t) {
     for (auto& [name, fk] : fks) t.foreign_keys.push_back(std::move(fk));
 }
 
-// Indexes that are not the backing index of a PRIMARY KEY or UNIQUE constraint.
+// PostgreSQL re-spells expressions (lower(email) comes back as
+// lower((email)::text)); an index strata made keeps its declared definition
+// as its comment. That text is used when it describes this index: the same
+// keys, columns and orders, expressions where the index has them.
+void use_declared_text(Index& ix, const std::string& comment) {
+    if (comment.empty() || (ix.expressions.empty() && ix.where.empty())) return;
+    const auto declared = sqltok::parse_index_definition(comment);
+    if (declared.keys.size() != ix.columns.size() || declared.where.empty() != ix.where.empty()) return;
+    for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+        const auto& key = declared.keys[i];
+        if (key.expression != ix.is_expression(i) || key.descending != ix.is_descending(i)) return;
+        if (!key.expression && key.text != ix.columns[i]) return;
+    }
+    for (std::size_t i = 0; i < ix.columns.size(); ++i) ix.columns[i] = declared.keys[i].text;
+    ix.where = declared.where;
+}
+
+// Indexes that are not the backing index of a PRIMARY KEY or UNIQUE
+// constraint: each key a column or an expression (as PostgreSQL deparses it),
+// DESC from indoption, and a partial index's predicate.
 void read_indexes(Connection& conn, const TableRef& ref, Table& t) {
     auto stmt = conn.prepare(
-        "SELECT i.relname, ix.indisunique, a.attname, pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true) "
+        "SELECT i.relname, ix.indisunique, a.attname, "
+        "pg_catalog.pg_get_indexdef(ix.indexrelid, k.ord::int, true), (ix.indoption[(k.ord - 1)::int] & 1) = 1, "
+        "pg_catalog.pg_get_expr(ix.indpred, ix.indrelid, true), pg_catalog.obj_description(ix.indexrelid, 'pg_class') "
         "FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid "
         "CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord) "
-        "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum "
-        "WHERE ix.indrelid = $1::bigint::oid AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c "
-        "WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) "
+        "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum <> 0 "
+        "WHERE ix.indrelid = $1::bigint::oid AND k.ord <= ix.indnkeyatts AND NOT EXISTS (SELECT 1 FROM "
+        "pg_catalog.pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) "
         "ORDER BY i.relname, k.ord");
     stmt->bind(1, ref.oid);
+    std::vector<std::string> comments;
     while (stmt->step()) {
         const std::string name(stmt->get_text(0));
-        if (t.indexes.empty() || t.indexes.back().name != name) t.indexes.push_back({name, {}, stmt->get_bool(1)});
-        // An expression (no column) as the server prints it, in parentheses.
-        if (stmt->is_null(2)) t.indexes.back().columns.push_back("(" + std::string(stmt->get_text(3)) + ")");
-        else t.indexes.back().columns.emplace_back(stmt->get_text(2));
+        if (t.indexes.empty() || t.indexes.back().name != name) {
+            t.indexes.push_back({name, {}, stmt->get_bool(1)});
+            t.indexes.back().where = stmt->is_null(5) ? std::string() : std::string(stmt->get_text(5));
+            comments.push_back(stmt->is_null(6) ? std::string() : std::string(stmt->get_text(6)));
+        }
+        Index& ix = t.indexes.back();
+        const std::size_t position = ix.columns.size();
+        if (stmt->is_null(2)) {
+            ix.columns.emplace_back(stmt->get_text(3));
+            ix.expressions.push_back(position);
+        } else {
+            ix.columns.emplace_back(stmt->get_text(2));
+        }
+        if (stmt->get_bool(4)) ix.descending.push_back(position);
     }
+    for (std::size_t i = 0; i < t.indexes.size(); ++i) use_declared_text(t.indexes[i], comments[i]);
 }
 
 }  // namespace
@@ -264,6 +306,7 @@ MetaData inspect_postgresql(Connection& conn, const InspectOptions& options) {
     MetaData md;
     for (const auto& ref : list_tables(conn, options)) {
         Table& t = md.table(ref.name);
+        t.comment = ref.comment;
         read_columns(conn, ref, t);
         read_constraints(conn, ref, t);
         read_indexes(conn, ref, t);

@@ -159,6 +159,30 @@ NamedConstraints parse_constraints(std::string_view sql) {
     return out;
 }
 
+// The expression of a generated column: `name TYPE [GENERATED ALWAYS] AS (expr)`.
+std::string generated_expression(std::string_view sql, std::string_view column) {
+    auto toks = sqltok::tokenize(sql);
+    auto body = std::find_if(toks.begin(), toks.end(), [](const Token& t) { return t.is('('); });
+    if (body == toks.end()) return {};
+    const std::size_t end = sqltok::matching_paren(toks, body - toks.begin());
+    bool segment_start = true, in_column = false;
+    for (std::size_t i = body - toks.begin() + 1; i < end; ++i) {
+        const Token& t = toks[i];
+        if (segment_start) in_column = t.is_name() && upper(t.text) == upper(column);
+        segment_start = t.is(',');
+        if (t.is('(')) {
+            i = sqltok::matching_paren(toks, i);
+            continue;
+        }
+        if (in_column && t.is_word("AS") && i + 1 < end && toks[i + 1].is('(')) {
+            const std::size_t close = sqltok::matching_paren(toks, i + 1);
+            if (close >= end) return {};
+            return std::string(sql.substr(toks[i + 1].end, toks[close].begin - toks[i + 1].end));
+        }
+    }
+    return {};
+}
+
 // `"col" IN ('a', 'b')` -> {col, [a, b]}: the CHECK strata writes for an Enum.
 bool parse_enum_check(const std::string& text, std::string& column, std::vector<std::string>& values) {
     auto toks = sqltok::tokenize(text);
@@ -186,8 +210,10 @@ std::string table_sql(Connection& conn, const std::string& table) {
     return std::string(stmt->get_text(0));
 }
 
-void read_columns(Connection& conn, Table& t) {
-    auto stmt = conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid");
+void read_columns(Connection& conn, Table& t, std::string_view ddl) {
+    // table_xinfo also lists generated columns (hidden 2: VIRTUAL, 3: STORED); 1 is a virtual table's hidden column.
+    auto stmt = conn.prepare(
+        "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid");
     stmt->bind(1, t.name());
     std::vector<std::pair<int, std::string>> pk_order;
     bool integer_declared = false;   // of the last key column: only "INTEGER" makes a rowid alias
@@ -200,6 +226,7 @@ void read_columns(Connection& conn, Table& t) {
         if (!stmt->is_null(3)) c.server_default = std::string(stmt->get_text(3));
         int pk = static_cast<int>(stmt->get_int64(4));
         c.primary_key = pk > 0;
+        if (stmt->get_int64(5) >= 2) c.computed = generated_expression(ddl, c.name);
         if (pk > 0) {
             pk_order.push_back({pk, c.name});
             integer_declared = is_integer;
@@ -215,41 +242,28 @@ void read_columns(Connection& conn, Table& t) {
     }
 }
 
-// The elements of a CREATE INDEX text as written: "lower(email) DESC", "id".
-std::vector<std::string> index_element_texts(std::string_view sql) {
-    auto toks = sqltok::tokenize(sql);
-    std::size_t i = 0;
-    while (i < toks.size() && !toks[i].is_word("ON")) ++i;
-    while (i < toks.size() && !toks[i].is('(')) ++i;
-    std::vector<std::string> out;
-    if (i >= toks.size()) return out;
-    const std::size_t close = sqltok::matching_paren(toks, i);
-    if (close >= toks.size()) return out;
-    std::size_t first = i + 1;
-    int depth = 0;
-    for (std::size_t k = i + 1; k <= close; ++k) {
-        if (toks[k].is('(')) ++depth;
-        if (toks[k].is(')') && k != close) --depth;
-        if ((depth == 0 && toks[k].is(',')) || k == close) {
-            if (first < k) out.emplace_back(sql.substr(toks[first].begin, toks[k - 1].end - toks[first].begin));
-            first = k + 1;
+// An index made by CREATE INDEX: column keys and their order from
+// pragma_index_xinfo, expression keys and the WHERE predicate from its SQL text.
+Index read_index(Connection& conn, const std::string& name, bool is_unique) {
+    auto sql = conn.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?");
+    sql->bind(1, name);
+    const auto definition = sqltok::parse_index_definition(sql->step() && !sql->is_null(0) ? sql->get_text(0) : "");
+    auto info = conn.prepare("SELECT name, \"desc\" FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno");
+    info->bind(1, name);
+    Index ix{name, {}, is_unique};
+    while (info->step()) {
+        const std::size_t position = ix.columns.size();
+        if (info->is_null(0)) {   // an expression
+            const bool known = position < definition.keys.size() && definition.keys[position].expression;
+            ix.columns.push_back(known ? definition.keys[position].text : std::string());
+            ix.expressions.push_back(position);
+        } else {
+            ix.columns.emplace_back(info->get_text(0));
         }
+        if (info->get_int64(1) != 0) ix.descending.push_back(position);
     }
-    return out;
-}
-
-// An expression element as strata spells it: "(lower(email))", a trailing
-// DESC / ASC / COLLATE x kept after the parentheses.
-std::string index_expression(const std::string& element) {
-    auto toks = sqltok::tokenize(element);
-    std::size_t end = toks.size();
-    if (end >= 1 && (toks[end - 1].is_word("ASC") || toks[end - 1].is_word("DESC"))) --end;
-    if (end >= 2 && toks[end - 2].is_word("COLLATE")) end -= 2;
-    if (end == 0) return "(" + element + ")";
-    const std::size_t cut = toks[end - 1].end;
-    // Written in parentheses already (strata writes it so): kept as it is.
-    if (toks[0].is('(') && sqltok::matching_paren(toks, 0) == end - 1) return element;
-    return "(" + element.substr(0, cut) + ")" + element.substr(cut);
+    ix.where = definition.where;
+    return ix;
 }
 
 void read_indexes(Connection& conn, Table& t, const NamedConstraints& named) {
@@ -259,22 +273,15 @@ void read_indexes(Connection& conn, Table& t, const NamedConstraints& named) {
     while (list->step())
         found.emplace_back(std::string(list->get_text(0)), list->get_int64(1) != 0, std::string(list->get_text(2)));
     for (const auto& [name, is_unique, origin] : found) {
+        if (origin == "c") {
+            t.indexes.push_back(read_index(conn, name, is_unique));
+            continue;
+        }
         auto info = conn.prepare("SELECT name FROM pragma_index_info(?) ORDER BY seqno");
         info->bind(1, name);
         std::vector<std::string> cols;
         while (info->step()) cols.push_back(info->is_null(0) ? std::string() : std::string(info->get_text(0)));
-        if (std::find(cols.begin(), cols.end(), std::string()) != cols.end()) {
-            // An expression has no column name: read it from the index's own text.
-            auto text = conn.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?");
-            text->bind(1, name);
-            auto elements = text->step() && !text->is_null(0) ? index_element_texts(text->get_text(0))
-                                                              : std::vector<std::string>{};
-            for (std::size_t k = 0; k < cols.size() && k < elements.size(); ++k)
-                if (cols[k].empty()) cols[k] = index_expression(elements[k]);
-        }
-        if (origin == "c") {
-            t.indexes.push_back({name, cols, is_unique});
-        } else if (origin == "u") {
+        if (origin == "u") {
             std::string cname;
             for (const auto& uq : named.uniques)
                 if (uq.columns == cols) cname = uq.name;
@@ -353,8 +360,7 @@ std::vector<std::string> table_names_sqlite(Connection& conn, const InspectOptio
     std::vector<std::string> out;
     while (stmt->step()) {
         std::string name(stmt->get_text(0));
-        if (std::find(options.exclude_tables.begin(), options.exclude_tables.end(), name) == options.exclude_tables.end())
-            out.push_back(std::move(name));
+        if (options.reads_table(name)) out.push_back(std::move(name));
     }
     return out;
 }
@@ -363,8 +369,9 @@ MetaData inspect_sqlite(Connection& conn, const InspectOptions& options) {
     MetaData md;
     for (const auto& name : table_names_sqlite(conn, options)) {
         Table& t = md.table(name);
-        auto named = parse_constraints(table_sql(conn, name));
-        read_columns(conn, t);
+        const std::string ddl = table_sql(conn, name);
+        auto named = parse_constraints(ddl);
+        read_columns(conn, t, ddl);
         t.primary_key_constraint = named.primary_key;
         read_indexes(conn, t, named);
         read_foreign_keys(conn, t, named);

@@ -11,6 +11,7 @@
 #include "strata/database.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
+#include "schema/sql_tokens.hpp"
 
 namespace strata {
 
@@ -53,9 +54,16 @@ std::string apply_convention(std::string pattern, const std::string& table, cons
 
 }  // namespace
 
+bool Index::is_expression(std::size_t key) const {
+    return std::binary_search(expressions.begin(), expressions.end(), key);
+}
+bool Index::is_descending(std::size_t key) const {
+    return std::binary_search(descending.begin(), descending.end(), key);
+}
+
 bool Column::same_structure(const Column& o) const {
     return name == o.name && type == o.type && nullable == o.nullable && primary_key == o.primary_key &&
-           autoincrement == o.autoincrement && server_default == o.server_default;
+           autoincrement == o.autoincrement && server_default == o.server_default && computed == o.computed;
 }
 
 // --- options ------------------------------------------------------------
@@ -88,6 +96,17 @@ ColumnOption default_function(std::function<Value()> fn) {
 }
 ColumnOption server_default(std::string sql_expression) {
     return {[s = std::move(sql_expression)](Table&, Column& c, ColumnDecl&) { c.server_default = s; }};
+}
+ColumnOption computed(std::string sql_expression) {
+    return {[s = std::move(sql_expression)](Table& t, Column& c, ColumnDecl&) {
+        if (auto problem = sqltok::expression_problem(s); !problem.empty())
+            throw Error("column " + t.name() + "." + c.name + ": computed '" + s + "' is not one SQL expression: it holds " +
+                        problem);
+        c.computed = s;
+    }};
+}
+ColumnOption comment(std::string text) {
+    return {[s = std::move(text)](Table&, Column& c, ColumnDecl&) { c.comment = s; }};
 }
 ColumnOption foreign_key(std::string target, std::string ondelete, std::string onupdate) {
     return {[=](Table& t, Column& c, ColumnDecl&) {
@@ -135,9 +154,34 @@ Table& Table::add_column(std::string name, SqlType type, std::vector<ColumnOptio
 }
 
 Table& Table::index(std::string name, std::vector<std::string> cols, bool is_unique) {
-    for (const auto& c : cols)
-        if (!find_column(c)) throw Error("table " + name_ + ": index on unknown column '" + c + "'");
-    indexes.push_back({name.empty() ? index_name(cols) : std::move(name), std::move(cols), is_unique});
+    return index(Index{std::move(name), std::move(cols), is_unique});
+}
+
+Table& Table::index(Index ix) {
+    const std::string what = "table " + name_ + ": index " + (ix.name.empty() ? std::string() : ix.name + " ");
+    if (ix.columns.empty()) throw Error(what + "has no keys");
+    auto positions_ok = [&](std::vector<std::size_t>& positions) {
+        std::sort(positions.begin(), positions.end());
+        positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+        return positions.empty() || positions.back() < ix.columns.size();
+    };
+    if (!positions_ok(ix.expressions) || !positions_ok(ix.descending))
+        throw Error(what + "lists a key position beyond its " + std::to_string(ix.columns.size()) + " keys");
+    for (std::size_t i = 0; i < ix.columns.size(); ++i) {
+        if (!ix.is_expression(i)) {
+            if (!find_column(ix.columns[i])) throw Error(what + "on unknown column '" + ix.columns[i] + "'");
+        } else if (auto problem = sqltok::expression_problem(ix.columns[i]); !problem.empty()) {
+            throw Error(what + "key '" + ix.columns[i] + "' is not one SQL expression: it holds " + problem);
+        }
+    }
+    if (!ix.where.empty())
+        if (auto problem = sqltok::expression_problem(ix.where); !problem.empty())
+            throw Error(what + "where '" + ix.where + "' is not one SQL expression: it holds " + problem);
+    if (ix.name.empty()) {
+        if (!ix.expressions.empty()) throw Error(what + "with expression keys needs a name");
+        ix.name = index_name(ix.columns);
+    }
+    indexes.push_back(std::move(ix));
     return *this;
 }
 

@@ -125,6 +125,118 @@ std::string expression_problem(std::string_view text) {
     return problem.empty() ? problem_as(text, /*sqlite=*/true) : problem;
 }
 
+namespace {
+std::string_view trimmed(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+// One key: tokens [first, last] of the source.
+IndexKeyText index_key(std::string_view sql, const std::vector<Token>& toks, std::size_t first, std::size_t last) {
+    IndexKeyText key;
+    if (last > first && (toks[last].is_word("DESC") || toks[last].is_word("ASC"))) {
+        key.descending = toks[last].is_word("DESC");
+        --last;
+    }
+    if (first == last && toks[first].is_name()) {
+        key.text = toks[first].text;
+        return key;
+    }
+    key.expression = true;
+    if (toks[first].is('(') && matching_paren(toks, first) == last) {
+        ++first;
+        --last;
+    }
+    if (first <= last) key.text = std::string(trimmed(sql.substr(toks[first].begin, toks[last].end - toks[first].begin)));
+    return key;
+}
+}  // namespace
+
+IndexDefinition parse_index_definition(std::string_view sql) {
+    IndexDefinition out;
+    auto toks = tokenize(sql);
+    std::size_t open = 0;
+    while (open < toks.size() && !toks[open].is('(')) ++open;
+    std::size_t close = open < toks.size() ? matching_paren(toks, open) : toks.size();
+    if (close >= toks.size() || close == open + 1) return out;
+    std::size_t first = open + 1;
+    int depth = 0;
+    for (std::size_t i = open + 1; i <= close; ++i) {
+        if (toks[i].is('(')) ++depth;
+        if (toks[i].is(')') && i < close) --depth;
+        if ((i == close || (depth == 0 && toks[i].is(','))) && i > first) {
+            out.keys.push_back(index_key(sql, toks, first, i - 1));
+            first = i + 1;
+        }
+    }
+    if (close + 1 < toks.size() && toks[close + 1].is_word("WHERE") && close + 2 < toks.size())
+        out.where = std::string(trimmed(sql.substr(toks[close + 2].begin)));
+    return out;
+}
+
+namespace {
+bool continues_type_name(const Token& t) {
+    for (const char* w : {"VARYING", "PRECISION", "WITHOUT", "WITH", "TIME", "ZONE"})
+        if (t.is_word(w)) return true;
+    return false;
+}
+
+// Removes "::type" casts: the type's words, a (n) and [] after them.
+std::vector<Token> without_casts(const std::vector<Token>& toks) {
+    std::vector<Token> out;
+    for (std::size_t i = 0; i < toks.size(); ++i) {
+        if (!(toks[i].is(':') && i + 2 < toks.size() && toks[i + 1].is(':') && toks[i + 2].is_name())) {
+            out.push_back(toks[i]);
+            continue;
+        }
+        i += 2;
+        while (i + 1 < toks.size() && continues_type_name(toks[i + 1])) ++i;
+        if (i + 1 < toks.size() && toks[i + 1].is('(')) i = matching_paren(toks, i + 1);
+        while (i + 2 < toks.size() && toks[i + 1].is('[') && toks[i + 2].is(']')) i += 2;
+    }
+    return out;
+}
+
+// Drops "( atom )" that is not a call's argument list, and parentheses around the whole.
+std::vector<Token> without_redundant_parens(std::vector<Token> toks) {
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (std::size_t i = 0; i + 2 < toks.size(); ++i) {
+            const bool call = i > 0 && toks[i - 1].is_name();
+            if (toks[i].is('(') && toks[i + 2].is(')') && !call && !toks[i + 1].is('(')) {
+                toks.erase(toks.begin() + static_cast<std::ptrdiff_t>(i + 2));
+                toks.erase(toks.begin() + static_cast<std::ptrdiff_t>(i));
+                changed = true;
+            }
+        }
+        if (toks.size() >= 2 && toks.front().is('(') && matching_paren(toks, 0) == toks.size() - 1) {
+            toks.erase(toks.end() - 1);
+            toks.erase(toks.begin());
+            changed = true;
+        }
+    }
+    return toks;
+}
+}  // namespace
+
+std::string canonical_expression(std::string_view sql) {
+    std::string out;
+    for (const Token& t : without_redundant_parens(without_casts(tokenize(sql)))) {
+        if (!out.empty()) out += ' ';
+        if (t.kind == Kind::String) {
+            out += '\'';
+            for (char c : t.text) out += c == '\'' ? std::string("''") : std::string(1, c);
+            out += '\'';
+        } else if (t.kind == Kind::Word) {
+            for (char c : t.text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        } else {
+            out += t.text;
+        }
+    }
+    return out;
+}
+
 std::size_t matching_paren(const std::vector<Token>& tokens, std::size_t open) {
     int depth = 0;
     for (std::size_t i = open; i < tokens.size(); ++i) {

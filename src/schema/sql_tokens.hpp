@@ -32,6 +32,28 @@ std::vector<Token> tokenize(std::string_view sql);
 // there). Stricter than SQL, never looser.
 std::string expression_problem(std::string_view text);
 
+// The keys and predicate of a CREATE INDEX text (or of its tail, "(a, (lower(b)) DESC) WHERE c"):
+// the first parenthesis holds the keys; a key that is one name is a column,
+// anything else an expression (one layer of parentheses removed); a trailing
+// ASC / DESC sets the order.
+struct IndexKeyText {
+    std::string text;        // the column's name (unquoted), or the expression as written
+    bool expression = false;
+    bool descending = false;
+};
+struct IndexDefinition {
+    std::vector<IndexKeyText> keys;   // empty when the text holds no key list
+    std::string where;                // "" without a WHERE
+};
+IndexDefinition parse_index_definition(std::string_view sql);
+
+// An expression in a form two spellings of it share when they differ only
+// the way backends re-spell text: spacing, keyword and bare-name case,
+// identifier quotes, casts PostgreSQL adds (`(email)::text`), parentheses
+// around a single name or literal, and one layer around the whole.
+// For comparing, never for running.
+std::string canonical_expression(std::string_view sql);
+
 // Index of the token closing the parenthesis opened at tokens[open]; tokens.size() if unbalanced.
 std::size_t matching_paren(const std::vector<Token>& tokens, std::size_t open);
 

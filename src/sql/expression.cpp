@@ -94,12 +94,48 @@ Expr make_like(const Expr& operand, const Expr& pattern, bool case_insensitive) 
     return Expr(std::move(n));
 }
 
+Expr make_function(std::string name, const Expr& operand, bool distinct) {
+    auto n = node(ExprNode::Kind::Function);
+    n->op = std::move(name);
+    n->a = operand.shared();
+    n->distinct = distinct;
+    return Expr(std::move(n));
+}
+
+Expr make_subquery(ExprNode::Kind kind, std::shared_ptr<const sql::Select> select, const Expr& operand) {
+    if (!select) throw Error("strata: a subquery without a statement");
+    auto n = node(kind);
+    n->select = std::move(select);
+    n->a = operand.shared();
+    return Expr(std::move(n));
+}
+
+Expr aliased_column(std::string table, std::string alias, std::string column) {
+    auto n = node(ExprNode::Kind::Column);
+    n->op = std::move(table);
+    n->table = std::move(alias);
+    n->column = std::move(column);
+    return Expr(std::move(n));
+}
+
+Expr aliased_member(const MemberKey& key, std::string alias) {
+    auto n = node(ExprNode::Kind::Member);
+    n->member = key;
+    n->table = std::move(alias);
+    return Expr(std::move(n));
+}
+
 }  // namespace detail
 
 namespace sql {
 
-Compiler::Compiler(const Dialect& dialect, MemberResolver resolver)
-    : dialect_(dialect), resolver_(std::move(resolver)) {}
+Compiler::Compiler(const Dialect& dialect, MemberResolver resolver, const ModelResolver* models)
+    : dialect_(dialect), resolver_(std::move(resolver)), models_(models) {}
+
+const ModelResolver& Compiler::models() const {
+    if (!models_) throw Error("strata: a statement naming a mapped class needs the ORM to resolve its table");
+    return *models_;
+}
 
 void Compiler::identifier(std::string_view name) { out.sql += dialect_.quote(name); }
 
@@ -122,14 +158,35 @@ void Compiler::expr(const Expr& e) {
 void Compiler::node(const ExprNode& n) {
     switch (n.kind) {
     case ExprNode::Kind::Column:
-        qualified(n.table, n.column);
+        if (n.table.empty()) identifier(n.column);  // a label of the select list
+        else qualified(n.table, n.column);
         return;
     case ExprNode::Kind::Member: {
         if (!resolver_) throw Error("strata: a member expression needs the ORM to resolve its column");
         auto c = resolver_(n.member);
-        qualified(c.table, c.column);
+        qualified(n.table.empty() ? c.table : n.table, c.column);
         return;
     }
+    case ExprNode::Kind::Function:
+        text(n.op);
+        text(n.distinct ? "(DISTINCT " : "(");
+        if (n.a) node(*n.a);
+        else text("*");
+        text(")");
+        return;
+    case ExprNode::Kind::Subquery:
+    case ExprNode::Kind::Exists:
+        text(n.kind == ExprNode::Kind::Exists ? "EXISTS (" : "(");
+        n.select->compile_into(*this);
+        text(")");
+        return;
+    case ExprNode::Kind::InSubquery:
+        text("(");
+        node(*n.a);
+        text(" IN (");
+        n.select->compile_into(*this);
+        text("))");
+        return;
     case ExprNode::Kind::Param:
         param(n.value);
         return;

@@ -43,42 +43,102 @@ Select& Select::offset(std::int64_t n) {
     return *this;
 }
 
-Compiled Select::compile(const Dialect& dialect, const MemberResolver& resolver) const {
-    Compiler c(dialect, resolver);
+Compiled Select::compile(const Dialect& dialect, const MemberResolver& resolver, const ModelResolver* models) const {
+    Compiler c(dialect, resolver, models);
     compile_into(c);
     return std::move(c.out);
 }
 
-void Select::compile_into(Compiler& c) const {
-    if (from_table.empty()) throw Error("strata: SELECT without a FROM table");
-    c.text("SELECT ");
-    c.text(columns.empty() ? "*" : columns);
+namespace {
+
+// The first mapped member or table column an expression names (subqueries
+// and labels aside), or nullptr.
+const detail::ExprNode* first_source(const detail::ExprNode* n) {
+    if (!n) return nullptr;
+    if (n->kind == detail::ExprNode::Kind::Member) return n;
+    if (n->kind == detail::ExprNode::Kind::Column && !n->table.empty()) return n;
+    if (n->kind == detail::ExprNode::Kind::Subquery || n->kind == detail::ExprNode::Kind::Exists) return nullptr;
+    for (const auto* operand : {n->a.get(), n->b.get(), n->c.get()})
+        if (const auto* m = first_source(operand)) return m;
+    return nullptr;
+}
+
+void table_as(Compiler& c, const std::string& table, const std::string& alias) {
+    c.identifier(table);
+    if (!alias.empty() && alias != table) {
+        c.text(" AS ");
+        c.identifier(alias);
+    }
+}
+
+void compile_join(Compiler& c, const Join& j) {
+    if (j.relationship.owner) {
+        for (const auto& step : c.models().relationship_joins(j.relationship, j.left_outer)) compile_join(c, step);
+        return;
+    }
+    c.text(j.left_outer ? " LEFT OUTER JOIN " : " JOIN ");
+    table_as(c, j.model ? c.models().table(*j.model) : j.table, j.alias);
+    c.text(" ON ");
+    c.expr(j.on);
+}
+
+}  // namespace
+
+void Select::compile_from(Compiler& c) const {
     c.text(" FROM ");
     if (subquery) {
         c.text("(");
         subquery->compile_into(c);
         c.text(") AS ");
         c.identifier(from_table);
-    } else {
-        c.identifier(from_table);
+        return;
     }
-    if (!subquery && !from_alias.empty() && from_alias != from_table) {
-        c.text(" AS ");
-        c.identifier(from_alias);
+    if (!from_table.empty()) return table_as(c, from_table, from_alias);
+    if (from_model) return table_as(c, c.models().table(*from_model), from_alias);
+    for (const auto& item : items) {
+        const detail::ExprNode* n = first_source(item.expr.node());
+        if (!n) continue;
+        if (n->kind == detail::ExprNode::Kind::Column) return table_as(c, n->op.empty() ? n->table : n->op, n->table);
+        if (!n->table.empty()) return table_as(c, c.models().table(*n->member.owner), n->table);  // an aliased model
+        if (!c.resolver()) throw Error("strata: a member expression needs the ORM to resolve its column");
+        return c.identifier(c.resolver()(n->member).table);
     }
-    for (const auto& j : joins) {
-        c.text(j.left_outer ? " LEFT OUTER JOIN " : " JOIN ");
-        c.identifier(j.table);
-        if (!j.alias.empty() && j.alias != j.table) {
+    throw Error("strata: a SELECT whose list names no column needs a FROM table (select_from)");
+}
+
+void Select::compile_core(Compiler& c) const {
+    if (from_table.empty() && !from_model && items.empty()) throw Error("strata: SELECT without a FROM table");
+    c.text(distinct_rows ? "SELECT DISTINCT " : "SELECT ");
+    if (!columns.empty() || items.empty()) c.text(columns.empty() ? "*" : columns);
+    for (std::size_t i = 0; columns.empty() && i < items.size(); ++i) {
+        if (i) c.text(", ");
+        c.expr(items[i].expr);
+        if (!items[i].label.empty()) {
             c.text(" AS ");
-            c.identifier(j.alias);
+            c.identifier(items[i].label);
         }
-        c.text(" ON ");
-        c.expr(j.on);
     }
+    compile_from(c);
+    for (const auto& j : joins) compile_join(c, j);
     for (std::size_t i = 0; i < conditions.size(); ++i) {
         c.text(i == 0 ? " WHERE " : " AND ");
         c.expr(conditions[i]);
+    }
+    for (std::size_t i = 0; i < grouping.size(); ++i) {
+        c.text(i == 0 ? " GROUP BY " : ", ");
+        c.expr(grouping[i]);
+    }
+    for (std::size_t i = 0; i < having.size(); ++i) {
+        c.text(i == 0 ? " HAVING " : " AND ");
+        c.expr(having[i]);
+    }
+}
+
+void Select::compile_into(Compiler& c) const {
+    compile_core(c);
+    for (const auto& part : compound) {
+        c.text(part.all ? " UNION ALL " : " UNION ");
+        part.select->compile_core(c);
     }
     for (std::size_t i = 0; i < ordering.size(); ++i) {
         c.text(i == 0 ? " ORDER BY " : ", ");

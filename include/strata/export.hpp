@@ -1,0 +1,14 @@
+// strata/export.hpp — STRATA_API marks what libstrata.so exports: the public API.
+//
+// The library is compiled with -fvisibility=hidden (CMakeLists.txt), so a class or function that a
+// program calls from the installed headers carries STRATA_API on its declaration: a class with
+// members defined in src/ (its vtable and typeinfo too, so exceptions and dynamic_cast cross the
+// library boundary), or a free function defined in src/. Inline functions and templates need none:
+// the program compiles its own copy. Anything in src/ stays hidden.
+#pragma once
+
+#if defined(__GNUC__) || defined(__clang__)
+#define STRATA_API __attribute__((visibility("default")))
+#else
+#define STRATA_API
+#endif
