@@ -10,7 +10,8 @@
 //
 // The SQL type of a column comes from its member's C++ type unless given
 // (std::string -> String, std::int64_t -> Integer, strata::DateTime -> DateTime,
-// ...); std::optional members are nullable, others NOT NULL.
+// ...: strata::column_type<T>, which a program specialises for its own
+// types); std::optional members are nullable, others NOT NULL.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include "strata/column_type.hpp"
 #include "strata/detail/mapping.hpp"
 #include "strata/expression.hpp"
 #include "strata/ptr.hpp"
@@ -50,7 +52,7 @@ public:
         static_assert(detail::mappable_member<V>,
                       "strata: this member's type cannot be mapped to a column; use an integer (at most 64 bits "
                       "signed, 32 unsigned), bool, double, std::string, strata::DateTime, Date, Time, Blob, Decimal, "
-                      "or std::optional of one");
+                      "a type with a strata::column_type specialisation, or std::optional of one");
         static_assert(((std::is_convertible_v<Opts, SqlType> || std::is_convertible_v<Opts, ColumnOption>) && ...),
                       "strata: column options are a type (strata::String(64)) or options like strata::primary_key()");
         // Only a member that can be mapped is: the static_assert above is then the only error, not
@@ -129,7 +131,7 @@ private:
         decl.name = std::move(name);
         decl.key = member_key(member);
         decl.access = std::make_unique<detail::MemberColumn<T, M>>(member);
-        decl.type = detail::column_traits<V>::type();
+        decl.type = column_type<V>::sql_type();
         decl.optional = detail::unwrap_optional<M>::is_optional;
         decl.accepts = &detail::column_traits<V>::accepts;
         decl.cpp_type = detail::column_traits<V>::name;

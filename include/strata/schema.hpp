@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "strata/types.hpp"
+#include "strata/column_type.hpp"
 #include "strata/value.hpp"
 
 namespace strata {
@@ -39,6 +40,8 @@ struct Column {
     std::optional<std::string> server_default;     // SQL expression text, e.g. "0" or "'x'" or "CURRENT_TIMESTAMP"
     std::optional<Value> default_value;            // client-side default, applied at insert
     std::function<Value()> default_function;       // client-side default evaluated at insert
+    std::optional<Value> onupdate_value;           // client-side value written by each ORM UPDATE of the row
+    std::function<Value()> onupdate_function;      // ...or evaluated for each one (onupdate())
 
     // Structural equality: what DDL and inspect() can see (not client-side defaults).
     bool same_structure(const Column& other) const;
@@ -107,7 +110,27 @@ ColumnOption index();
 ColumnOption default_value(Value v);
 ColumnOption default_function(std::function<Value()> fn);
 ColumnOption server_default(std::string sql_expression);
+// SQLAlchemy's onupdate=: when a flush UPDATEs the row and the program did not
+// set this column itself, the column gets this value (a Value, or a function
+// called once per UPDATE: onupdate(strata::now)). An INSERT does not use it.
+template <class V>
+ColumnOption onupdate(V&& value_or_function);
 ColumnOption foreign_key(std::string target, std::string ondelete = {}, std::string onupdate = {});  // "table.column"
+
+namespace detail {
+ColumnOption onupdate_option(std::optional<Value> value, std::function<Value()> fn);
+}
+
+template <class V>
+ColumnOption onupdate(V&& value_or_function) {
+    if constexpr (std::is_invocable_v<V&>) {
+        return detail::onupdate_option(std::nullopt, [fn = std::forward<V>(value_or_function)]() mutable {
+            return detail::column_value(fn());
+        });
+    } else {
+        return detail::onupdate_option(detail::column_value(value_or_function), nullptr);
+    }
+}
 
 class Table {
 public:

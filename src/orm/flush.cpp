@@ -5,6 +5,7 @@
 // the savepoint and leaves every object as it was before the flush, so the
 // session stays usable (fix the object and flush again, or rollback()).
 #include <algorithm>
+#include <bit>
 #include <unordered_set>
 
 #include "orm/orm_internal.hpp"
@@ -49,6 +50,17 @@ void apply_client_defaults(RecordBase& r) {
         if (c.column->default_function) c.access->set(r.object, c.column->default_function());
         else if (c.column->default_value) c.access->set(r.object, *c.column->default_value);
     }
+}
+
+// The row is being UPDATEd (`changed` columns): its onupdate columns that the
+// program did not set itself get their value, and are written too.
+std::uint64_t with_onupdate(RecordBase& r, std::uint64_t changed) {
+    const Mapper& m = *r.mapper;
+    for (std::uint64_t todo = m.onupdate_columns & ~changed; todo; todo &= todo - 1) {
+        const ColumnMapping& c = m.columns[static_cast<std::size_t>(std::countr_zero(todo))];
+        c.access->set(r.object, c.column->onupdate_function ? c.column->onupdate_function() : *c.column->onupdate_value);
+    }
+    return changed | m.onupdate_columns;
 }
 
 // Column i of r as parameter `index`. A value the driver refuses before
@@ -346,7 +358,7 @@ void SessionImpl::flush() {
             }
             sync_foreign_keys(*r);
         }
-        if (auto mask = changed_columns(*r)) updates.emplace_back(r, mask);
+        if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask));
     }
     if (pending.empty() && to_delete.empty() && link_changes.empty() && updates.empty() && after_inserts.empty()) {
         for (auto* r : reassigned) clear_dirty_references(*r);
@@ -373,7 +385,7 @@ void SessionImpl::flush() {
         }
         for (auto* r : after_inserts) {
             sync_foreign_keys(*r);
-            if (auto mask = changed_columns(*r)) updates.emplace_back(r, mask);
+            if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask));
         }
         for (auto& [r, mask] : updates) update(*r, mask);
         write_links();

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "strata/column_type.hpp"
 #include "strata/connection.hpp"
 #include "strata/types.hpp"
 #include "strata/value.hpp"
@@ -65,10 +66,6 @@ template <class V>
 struct column_traits<V, std::enable_if_t<std::is_integral_v<V> && !std::is_same_v<V, bool>>> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "an integer";
-    static SqlType type() {
-        if (sizeof(V) <= 2) return SmallInteger();
-        return Integer();
-    }
     static constexpr bool accepts(TypeKind k) {
         return k == TypeKind::Integer || k == TypeKind::BigInteger || k == TypeKind::SmallInteger;
     }
@@ -85,7 +82,6 @@ template <>
 struct column_traits<bool> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "bool";
-    static SqlType type() { return Boolean(); }
     static constexpr bool accepts(TypeKind k) { return k == TypeKind::Boolean; }
     static void read(bool& out, const Statement& st, int col) { out = st.get_bool(col); }
     static std::uint64_t word(bool v) { return v ? 1 : 0; }
@@ -100,7 +96,6 @@ template <class V>
 struct column_traits<V, std::enable_if_t<std::is_floating_point_v<V>>> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "a floating-point number";
-    static SqlType type() { return Float(); }
     static constexpr bool accepts(TypeKind k) { return k == TypeKind::Float || k == TypeKind::Numeric; }
     static void read(V& out, const Statement& st, int col) { out = static_cast<V>(st.get_double(col)); }
     // Every float is exactly a double: one word each, NaN equal to itself.
@@ -116,7 +111,6 @@ template <>
 struct column_traits<std::string> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "std::string";
-    static SqlType type() { return String(); }
     static constexpr bool accepts(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text || k == TypeKind::Enum; }
     static void read(std::string& out, const Statement& st, int col) { out.assign(st.get_text(col)); }
     static std::string_view bytes(const std::string& v) { return v; }
@@ -147,7 +141,6 @@ struct exact_traits {
 template <>
 struct column_traits<DateTime> : exact_traits<DateTime, TypeKind::DateTime> {
     static constexpr const char* name = "strata::DateTime";
-    static SqlType type() { return DateTimeType(); }
     static void read(DateTime& out, const Statement& st, int col) { out = st.get_datetime(col); }
     static std::uint64_t word(DateTime v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
 };
@@ -155,7 +148,6 @@ struct column_traits<DateTime> : exact_traits<DateTime, TypeKind::DateTime> {
 template <>
 struct column_traits<Date> : exact_traits<Date, TypeKind::Date> {
     static constexpr const char* name = "strata::Date";
-    static SqlType type() { return DateType(); }
     static void read(Date& out, const Statement& st, int col) { out = st.get_date(col); }
     static std::uint64_t word(Date v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
 };
@@ -163,7 +155,6 @@ struct column_traits<Date> : exact_traits<Date, TypeKind::Date> {
 template <>
 struct column_traits<Time> : exact_traits<Time, TypeKind::Time> {
     static constexpr const char* name = "strata::Time";
-    static SqlType type() { return TimeType(); }
     static void read(Time& out, const Statement& st, int col) { out = st.get_time(col); }
     static std::uint64_t word(Time v) { return static_cast<std::uint64_t>(v.since_midnight.count()); }
 };
@@ -171,7 +162,6 @@ struct column_traits<Time> : exact_traits<Time, TypeKind::Time> {
 template <>
 struct column_traits<Blob> : exact_traits<Blob, TypeKind::LargeBinary> {
     static constexpr const char* name = "strata::Blob";
-    static SqlType type() { return LargeBinary(); }
     static void read(Blob& out, const Statement& st, int col) {
         auto b = st.get_blob(col);
         out.bytes.assign(b.begin(), b.end());
@@ -184,10 +174,48 @@ struct column_traits<Blob> : exact_traits<Blob, TypeKind::LargeBinary> {
 template <>
 struct column_traits<Decimal> : exact_traits<Decimal, TypeKind::Numeric> {
     static constexpr const char* name = "strata::Decimal";
-    static SqlType type() { return Numeric(); }
     static void read(Decimal& out, const Statement& st, int col) { out = st.get_decimal(col); }
     static std::string_view bytes(const Decimal& v) { return v.text; }
 };
+
+// A type the program maps through column_type<V> (strata/column_type.hpp):
+// everything goes through its built-in stored type's traits. bytes() gives
+// the stored value itself (text or bytes made on the fly), which byte_view()
+// then reads.
+template <class V>
+struct column_traits<V, std::enable_if_t<custom_column_type<V>>> {
+    using Custom = column_type<V>;
+    using stored = typename Custom::stored;
+    using Stored = column_traits<stored>;
+    static_assert(Stored::mappable && !custom_column_type<stored>,
+                  "strata: column_type<T>::stored must be a built-in column type (an integer, bool, double, "
+                  "std::string, strata::DateTime, Date, Time, Blob or Decimal)");
+    static constexpr bool mappable = true;
+    static constexpr const char* name = Stored::name;
+    static constexpr bool accepts(TypeKind k) { return Stored::accepts(k); }
+    static void read(V& out, const Statement& st, int col) {
+        stored s{};
+        Stored::read(s, st, col);
+        out = Custom::from_stored(std::move(s));
+    }
+    static std::uint64_t word(const V& v)
+        requires requires(const stored& s) { Stored::word(s); }
+    {
+        return Stored::word(Custom::to_stored(v));
+    }
+    static stored bytes(const V& v)
+        requires requires(const stored& s) { Stored::bytes(s); }
+    {
+        return Custom::to_stored(v);
+    }
+    static V from(const Value& v) { return Custom::from_stored(Stored::from(v)); }
+};
+
+// The bytes a column's bytes() gave, for save_bytes / same_bytes.
+inline std::string_view byte_view(std::string_view v) { return v; }
+inline std::string_view byte_view(const std::string& v) { return v; }
+inline std::string_view byte_view(const Blob& v) { return column_traits<Blob>::bytes(v); }
+inline std::string_view byte_view(const Decimal& v) { return v.text; }
 
 // A member type column() maps. An unsigned 64-bit integer is not one: a
 // value past INT64_MAX has no column type to go to on either backend.

@@ -54,6 +54,15 @@ class MemberColumn final : public ColumnAccessor {
     static constexpr bool optional = unwrap_optional<M>::is_optional;
     // Text and bytes are saved as copies; every other type is its own word.
     static constexpr bool saved_as_bytes = requires(const V& v) { Traits::bytes(v); };
+    // A program's type stored as an integer (a strong id type): 0 is an unassigned key, as for an integer.
+    static constexpr bool integer_stored = [] {
+        if constexpr (custom_column_type<V>) {
+            using S = typename column_type<V>::stored;
+            return std::is_integral_v<S> && !std::is_same_v<S, bool>;
+        } else {
+            return false;
+        }
+    }();
 
 public:
     explicit MemberColumn(M T::*m) : m_(m) {}
@@ -112,9 +121,9 @@ public:
         const M& field = static_cast<const T*>(obj)->*m_;
         if constexpr (optional) {
             if (!field) return Value();
-            return Value(*field);
+            return column_value(*field);
         } else {
-            return Value(field);
+            return column_value(field);
         }
     }
     void bind(const void* obj, ValueSink& st, int index) const override {
@@ -144,6 +153,8 @@ public:
             return !field.has_value();
         } else if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
             return field == 0;
+        } else if constexpr (integer_stored) {
+            return column_type<V>::to_stored(field) == 0;
         } else {
             return false;
         }
@@ -152,7 +163,8 @@ public:
 private:
     static std::uint64_t saved_word(const V& v, Store& store, std::uint64_t previous) {
         if constexpr (saved_as_bytes) {
-            const std::string_view b = Traits::bytes(v);
+            const auto& held = Traits::bytes(v);  // a view, or a custom type's stored text or bytes
+            const std::string_view b = byte_view(held);
             return save_bytes(store, previous, b.data(), b.size());
         } else {
             return Traits::word(v);
@@ -160,7 +172,8 @@ private:
     }
     static bool holds(const V& v, std::uint64_t word) {
         if constexpr (saved_as_bytes) {
-            const std::string_view b = Traits::bytes(v);
+            const auto& held = Traits::bytes(v);
+            const std::string_view b = byte_view(held);
             return same_bytes(word, b.data(), b.size());
         } else {
             return Traits::word(v) == word;
