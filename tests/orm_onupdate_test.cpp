@@ -21,7 +21,7 @@ protected:
         if (IsSkipped() || HasFatalFailure()) return;
         registry.model<Profile>("profile")
             .column(&Profile::id, "id", strata::primary_key())
-            .column(&Profile::name, "name", strata::String(40))
+            .column(&Profile::name, "name", strata::String(40), strata::unique())
             .column(&Profile::last_seen, "last_seen", strata::onupdate([this] { return clock(); }))
             .column(&Profile::status, "status", strata::String(20), strata::onupdate("edited"));
         db.emplace(open_db());
@@ -102,6 +102,23 @@ TEST_P(OnUpdate, AValueTheProgramSetWins) {
     s.commit();
     EXPECT_EQ(row(1), "anne|2030-05-06 07:08:09.000000|renamed");
     EXPECT_EQ(clock_reads, 0);
+}
+
+// A flush that fails leaves the objects as they were, onupdate columns too;
+// the next flush evaluates onupdate again.
+TEST_P(OnUpdate, AFailedFlushLeavesTheValueAsItWas) {
+    auto s = session();
+    auto ann = s.add(Profile{.name = "ann"});
+    s.add(Profile{.name = "bob"});
+    s.commit();
+    ann->name = "bob";
+    (void)strata::testing::expect_throw<strata::IntegrityError>([&] { s.flush(); });
+    EXPECT_EQ(ann->last_seen, std::nullopt);
+    EXPECT_EQ(ann->status, "new");
+    ann->name = "anne";
+    s.commit();
+    EXPECT_EQ(clock_reads, 2);
+    EXPECT_EQ(row(1), "anne|2026-01-01 00:00:02.000000|edited");
 }
 
 STRATA_INSTANTIATE_BACKENDS(OnUpdate);

@@ -6,6 +6,7 @@
 // session stays usable (fix the object and flush again, or rollback()).
 #include <algorithm>
 #include <bit>
+#include <tuple>
 #include <unordered_set>
 
 #include "orm/orm_internal.hpp"
@@ -52,12 +53,31 @@ void apply_client_defaults(RecordBase& r) {
     }
 }
 
+// The members onupdate set during a flush, with what they held before: put
+// back unless the flush succeeds, so that a failed flush leaves every object
+// as it was (and the next one evaluates onupdate again).
+class OnupdateUndo {
+public:
+    OnupdateUndo() = default;
+    OnupdateUndo(const OnupdateUndo&) = delete;
+    OnupdateUndo& operator=(const OnupdateUndo&) = delete;
+    ~OnupdateUndo() {
+        for (auto& [r, access, old] : saved_) access->set(r->object, old);
+    }
+    void remember(RecordBase& r, const ColumnAccessor& access) { saved_.emplace_back(&r, &access, access.get(r.object)); }
+    void keep() { saved_.clear(); }
+
+private:
+    std::vector<std::tuple<RecordBase*, const ColumnAccessor*, Value>> saved_;
+};
+
 // The row is being UPDATEd (`changed` columns): its onupdate columns that the
 // program did not set itself get their value, and are written too.
-std::uint64_t with_onupdate(RecordBase& r, std::uint64_t changed) {
+std::uint64_t with_onupdate(RecordBase& r, std::uint64_t changed, OnupdateUndo& undo) {
     const Mapper& m = *r.mapper;
     for (std::uint64_t todo = m.onupdate_columns & ~changed; todo; todo &= todo - 1) {
         const ColumnMapping& c = m.columns[static_cast<std::size_t>(std::countr_zero(todo))];
+        undo.remember(r, *c.access);
         c.access->set(r.object, c.column->onupdate_function ? c.column->onupdate_function() : *c.column->onupdate_value);
     }
     return changed | m.onupdate_columns;
@@ -343,6 +363,7 @@ void SessionImpl::flush() {
     // keys. (Every query and lazy load runs this scan first: it visits each
     // object once and allocates nothing for the unchanged ones.)
     std::vector<std::pair<RecordBase*, std::uint64_t>> updates;
+    OnupdateUndo onupdate_undo;
     std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
     for (RecordBase* r : store->records()) {
         if (r->state != RecordState::Persistent) continue;
@@ -358,7 +379,7 @@ void SessionImpl::flush() {
             }
             sync_foreign_keys(*r);
         }
-        if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask));
+        if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask, onupdate_undo));
     }
     if (pending.empty() && to_delete.empty() && link_changes.empty() && updates.empty() && after_inserts.empty()) {
         for (auto* r : reassigned) clear_dirty_references(*r);
@@ -385,7 +406,7 @@ void SessionImpl::flush() {
         }
         for (auto* r : after_inserts) {
             sync_foreign_keys(*r);
-            if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask));
+            if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask, onupdate_undo));
         }
         for (auto& [r, mask] : updates) update(*r, mask);
         write_links();
@@ -410,6 +431,7 @@ void SessionImpl::flush() {
         }
         throw;
     }
+    onupdate_undo.keep();
 
     for (auto* r : inserted) {
         take_snapshot(*r);
