@@ -107,6 +107,23 @@ TEST(OrmMisuse, InternalsOfTheHandlesDoNotCompile) {
               "");
 }
 
+// A column_type whose stored form is not a built-in column type: the plain message.
+TEST(OrmMisuse, ColumnTypeStoredAsAnUnmappableTypeFailsToCompile) {
+    auto out = compile_errors(
+        "(void)r; }\n"
+        "struct Tags { std::vector<int> ids; };\n"
+        "template <> struct strata::column_type<Tags> {\n"
+        "    using stored = std::vector<int>;\n"
+        "    static strata::SqlType sql_type() { return strata::Text(); }\n"
+        "    static std::vector<int> to_stored(const Tags& t) { return t.ids; }\n"
+        "    static Tags from_stored(std::vector<int> v) { return {v}; }\n"
+        "};\n"
+        "struct Tagged { std::int64_t id = 0; Tags tags{}; };\n"
+        "void declare(strata::Registry& r) {\n"
+        "    r.model<Tagged>(\"tagged\").column(&Tagged::tags, \"tags\");");
+    EXPECT_NE(out.find("strata: column_type<T>::stored must be a built-in column type"), std::string::npos) << out;
+}
+
 TEST(OrmMisuse, ComparingWithAValueOfAnotherTypeFailsToCompile) {
     auto out = compile_errors("(void)r; auto e = strata::col(&Note::text) == 42; (void)e;");
     EXPECT_NE(out.find("strata: the value compared with this column does not have the column's C++ type"),

@@ -187,10 +187,9 @@ struct column_traits<V, std::enable_if_t<custom_column_type<V>>> {
     using Custom = column_type<V>;
     using stored = typename Custom::stored;
     using Stored = column_traits<stored>;
-    static_assert(Stored::mappable && !custom_column_type<stored>,
-                  "strata: column_type<T>::stored must be a built-in column type (an integer, bool, double, "
-                  "std::string, strata::DateTime, Date, Time, Blob or Decimal)");
-    static constexpr bool mappable = true;
+    static constexpr bool mappable = Stored::mappable && !custom_column_type<stored>;
+    static_assert(mappable, "strata: column_type<T>::stored must be a built-in column type (an integer, bool, double, "
+                            "std::string, strata::DateTime, Date, Time, Blob or Decimal)");
     static constexpr const char* name = Stored::name;
     static constexpr bool accepts(TypeKind k) { return Stored::accepts(k); }
     static void read(V& out, const Statement& st, int col) {
