@@ -7,6 +7,43 @@
 
 #include "support.hpp"
 
+// docs/orm.md, "Column types of your own": specialisations of strata::column_type live at namespace scope.
+enum class Role { admin, member };        // stored as its name
+
+template <>
+struct strata::column_type<Role> : strata::enum_column<Role> {
+    static constexpr std::pair<Role, std::string_view> names[] = {{Role::admin, "admin"},
+                                                                  {Role::member, "member"}};
+};
+
+struct AccountId {                         // a strong id type
+    std::int64_t value = 0;
+    friend bool operator==(AccountId, AccountId) = default;
+};
+
+template <>
+struct strata::column_type<AccountId> {
+    using stored = std::int64_t;           // one of the built-in member types
+    static strata::SqlType sql_type() { return strata::Integer(); }
+    static std::int64_t to_stored(AccountId id) { return id.value; }
+    static AccountId from_stored(std::int64_t v) { return {v}; }
+};
+
+struct Account {
+    AccountId id{};
+    std::string email{};
+    Role role = Role::member;
+    std::optional<strata::DateTime> last_seen{};
+};
+
+void map_accounts(strata::Registry& r) {
+    r.model<Account>("account")
+        .column(&Account::id, "id", strata::primary_key())    // Integer, assigned by the database
+        .column(&Account::email, "email", strata::String(120))
+        .column(&Account::role, "role")                       // Enum(admin,member)
+        .column(&Account::last_seen, "last_seen", strata::onupdate(strata::now));
+}
+
 namespace docs_example {
 
 struct Post;
@@ -415,6 +452,25 @@ TEST_P(OrmDocs, DetachedObjects) {
     s.commit();                                // UPDATE "user" SET "email" = ...
     EXPECT_EQ(mine->email, "john@new.org");
     EXPECT_EQ(strata::Session(db(), registry).get<User>(1)->email, "john@new.org");
+}
+
+TEST_P(OrmDocs, ColumnTypesAndOnupdate) {
+    strata::Registry registry;
+    map_accounts(registry);
+    registry.metadata().create_all(*db().connect());
+    strata::Session s(db(), registry);
+    auto ann = s.add(Account{.email = "ann@x.org", .role = Role::admin});
+    s.commit();                              // ann->id == AccountId{1}; ann->last_seen is empty
+    auto admins = s.query<Account>().where(strata::col(&Account::role) == Role::admin).count();
+    ann->email = "ann@example.org";
+    s.commit();                              // UPDATE ... SET "email" = ?, "last_seen" = ?
+
+    EXPECT_EQ(ann->id, AccountId{1});
+    EXPECT_EQ(admins, 1);
+    ASSERT_TRUE(ann->last_seen);
+    EXPECT_GE(*ann->last_seen, strata::now() - std::chrono::minutes(1));
+    auto rows = s.execute("SELECT role FROM account");
+    EXPECT_EQ(rows.at(0)[0], strata::Value("admin"));
 }
 
 STRATA_INSTANTIATE_BACKENDS(OrmDocs);

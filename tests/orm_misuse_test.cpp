@@ -103,6 +103,57 @@ TEST(OrmMisuse, RelationshipDeclaredAsColumnFailsToCompile) {
         << out;
 }
 
+// The handles' machinery is not API: a user who reaches for it (and would
+// corrupt a session with it) gets a compile error, on each line below.
+TEST(OrmMisuse, InternalsOfTheHandlesDoNotCompile) {
+    const std::string declarations =
+        "(void)r; Note n; strata::Ptr<Note> p; strata::BelongsTo<Note> parent; strata::Session* s = nullptr;\n";
+    const char* misuses[] = {
+        "n.children.items_.clear();",                                  // line 9
+        "(void)n.children.owner_;",                                    // 10
+        "(void)n.children.changes();",                                 // 11
+        "n.children.append(nullptr);",                                 // 12
+        "strata::detail::CollectionBase& base = n.children; (void)base;",  // 13
+        "(void)parent.target_;",                                       // 14
+        "(void)p.record();",                                           // 15
+        "(void)r.impl();",                                             // 16
+        "(void)s->impl();",                                            // 17
+    };
+    std::string body = declarations;
+    for (const char* line : misuses) body += std::string(line) + "\n";
+    auto out = compile_errors(body);
+    for (int line = 9; line <= 17; ++line)
+        EXPECT_NE(out.find("misuse.cpp:" + std::to_string(line) + ":"), std::string::npos)
+            << "line " << line << " (" << misuses[line - 9] << ") compiled\n"
+            << out;
+    EXPECT_EQ(out.find("misuse.cpp:8:"), std::string::npos) << out;
+
+    // What the handles do offer still compiles.
+    EXPECT_EQ(compile_errors(declarations +
+                             "(void)n.children.size(); (void)n.children.empty(); (void)n.children.is_loaded();\n"
+                             "n.children.push_back(p); (void)n.children.contains(p); (void)n.children.remove(p);\n"
+                             "n.children.clear(); for (auto& c : n.children) (void)c;\n"
+                             "parent = p; (void)(parent == p); (void)parent.get(); parent = nullptr; (void)s;"),
+              "");
+}
+
+// A column_type whose stored form is not a built-in column type: the plain message.
+TEST(OrmMisuse, ColumnTypeStoredAsAnUnmappableTypeFailsToCompile) {
+    auto out = compile_errors(
+        "(void)r; }\n"
+        "struct Tags { std::vector<int> ids; };\n"
+        "template <> struct strata::column_type<Tags> {\n"
+        "    using stored = std::vector<int>;\n"
+        "    static strata::SqlType sql_type() { return strata::Text(); }\n"
+        "    static std::vector<int> to_stored(const Tags& t) { return t.ids; }\n"
+        "    static Tags from_stored(std::vector<int> v) { return {v}; }\n"
+        "};\n"
+        "struct Tagged { std::int64_t id = 0; Tags tags{}; };\n"
+        "void declare(strata::Registry& r) {\n"
+        "    r.model<Tagged>(\"tagged\").column(&Tagged::tags, \"tags\");");
+    EXPECT_NE(out.find("strata: column_type<T>::stored must be a built-in column type"), std::string::npos) << out;
+}
+
 TEST(OrmMisuse, ComparingWithAValueOfAnotherTypeFailsToCompile) {
     auto out = compile_errors("(void)r; auto e = strata::col(&Note::text) == 42; (void)e;");
     EXPECT_NE(out.find("strata: the value compared with this column does not have the column's C++ type"),

@@ -87,7 +87,7 @@ public:
     // Puts an expunged or rolled-back object back into the session.
     template <class T>
     Ptr<T> add(const Ptr<T>& object) {
-        add_existing(object.record().get());
+        add_existing(detail::Access::record(object).get());
         return object;
     }
 
@@ -97,7 +97,7 @@ public:
     // returns that object; the argument stays as it was (SQLAlchemy's merge).
     template <class T>
     Ptr<T> merge(const Ptr<T>& object) {
-        return detail::handle_of<T>(merge_record(object.record().get()));
+        return detail::handle_of<T>(merge_record(detail::Access::record(object).get()));
     }
 
     // The object with this primary key: from the identity map, or loaded. Empty Ptr if no row.
@@ -116,17 +116,17 @@ public:
     // declared with cascade("delete"); other children get their foreign key NULLed).
     template <class T>
     void remove(const Ptr<T>& object) {
-        remove_record(object.record().get());
+        remove_record(detail::Access::record(object).get());
     }
     // Forgets the object: no longer tracked, its changes are not written.
     template <class T>
     void expunge(const Ptr<T>& object) {
-        expunge_record(object.record().get());
+        expunge_record(detail::Access::record(object).get());
     }
     // Reloads the object's columns from the database (unloads its relationships).
     template <class T>
     void refresh(const Ptr<T>& object) {
-        refresh_record(object.record().get());
+        refresh_record(detail::Access::record(object).get());
     }
 
     template <class T>
@@ -175,9 +175,8 @@ public:
     // The session's connection, inside its transaction.
     Connection& connection();
     const Registry& registry() const;
-    detail::SessionImpl& impl() const { return *impl_; }
-
 private:
+    friend struct detail::Access;
     std::shared_ptr<detail::RecordBase> add_record(std::unique_ptr<detail::RecordBase> record);
     void add_existing(detail::RecordBase* record);
     detail::RecordBase* merge_record(detail::RecordBase* record);

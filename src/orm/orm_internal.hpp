@@ -102,6 +102,7 @@ public:
     int pk = -1;
     bool pk_autoincrement = false;
     bool integer_key = false;     // the identity map keys it by integer
+    std::uint64_t onupdate_columns = 0;  // bit i: column i has an onupdate value
     std::vector<std::unique_ptr<RelationshipMapping>> relationships;  // owned here
     std::function<std::string(const void*)> repr;
     RecordFactory factory;

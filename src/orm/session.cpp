@@ -52,8 +52,8 @@ std::string repr_record(const RecordBase* r) {
 // --- SessionImpl -------------------------------------------------------------
 
 SessionImpl::SessionImpl(const Database& database, const Registry& reg, std::shared_ptr<Store> first_store)
-    : db(database), registry_ref(reg), registry(reg.impl()), store(std::move(first_store)),
-      identity(reg.impl().mappers.size()) {
+    : db(database), registry_ref(reg), registry(Access::impl(reg)), store(std::move(first_store)),
+      identity(Access::impl(reg).mappers.size()) {
     registry.finalize();
     store->session = this;
 }
