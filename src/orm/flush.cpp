@@ -332,24 +332,25 @@ void SessionImpl::flush() {
     // object once and allocates nothing for the unchanged ones.)
     std::vector<std::pair<RecordBase*, std::uint64_t>> updates;
     std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
-    for (RecordBase* r : store->records()) {
-        if (r->state != RecordState::Persistent) continue;
+    for_each_record([&](RecordBase* r) {
+        if (r->state != RecordState::Persistent) return;
         if (r->expired) {  // written through a reference while expired: compared with the row as it is now
-            if (r->rolled_back || !changed_columns(*r)) continue;
+            if (r->rolled_back || !changed_columns(*r)) return;
             reload(*r);
         }
         if (has_dirty_references(*r)) {
             reassigned.push_back(r);
             if (references_pending(*r)) {
                 after_inserts.push_back(r);
-                continue;
+                return;
             }
             sync_foreign_keys(*r);
         }
         if (auto mask = changed_columns(*r)) updates.emplace_back(r, mask);
-    }
+    });
     if (pending.empty() && to_delete.empty() && link_changes.empty() && updates.empty() && after_inserts.empty()) {
         for (auto* r : reassigned) clear_dirty_references(*r);
+        release_retained();
         return;
     }
 
@@ -419,6 +420,7 @@ void SessionImpl::flush() {
         deleted_in_transaction.push_back(r);
     }
     to_delete.clear();
+    release_retained();
 }
 
 }  // namespace strata::detail
