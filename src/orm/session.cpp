@@ -564,6 +564,7 @@ void SessionImpl::commit() {
     if (conn.get() && conn->in_transaction()) conn->commit();
     end_transaction();
     if (expire_on_commit) expire_all(false);
+    release_retained();  // objects deleted in the transaction no longer keep their batch
 }
 
 void SessionImpl::expire_all(bool rolled_back) {
