@@ -152,6 +152,18 @@ TEST_P(OrmStream, CommitInsideTheLoopAndReadOn) {
     EXPECT_EQ(about_in_db(kUsers), "batch");
 }
 
+TEST_P(OrmStream, LeavingTheLoopEndsTheStream) {
+    auto s = session();
+    for (auto u : s.query<User>().order_by(&User::id).stream(4))
+        if (u->id == 6) break;
+    EXPECT_TRUE(s.impl().streams.empty());
+    EXPECT_TRUE(s.impl().batches.empty());
+    EXPECT_EQ(users_in_identity_map(s), 0u);
+    s.get<User>(1)->about_me = "after";
+    s.commit();
+    EXPECT_EQ(about_in_db(1), "after");
+}
+
 TEST_P(OrmStream, ClosingTheSessionEndsTheStream) {
     auto s = session();
     auto stream = s.query<User>().order_by(&User::id).stream(5);
