@@ -140,6 +140,31 @@ TEST_P(OrmStream, AnObjectPointedAtStays) {
     EXPECT_TRUE(u2->posts.contains(post));
 }
 
+// When the session ends, each store goes with its own last handle: an
+// object keeps what it loaded from its own store, and a relationship into
+// another store is unloaded (a detached object cannot load it: an error, not
+// a dangling pointer).
+TEST_P(OrmStream, AfterTheSessionNoPointerCrossesStores) {
+    strata::Ptr<Post> post;
+    strata::Ptr<User> streamed;
+    {
+        auto s = session();
+        post = s.query<Post>().filter_by(&Post::body, "by u2").one();
+        for (auto u : s.query<User>().order_by(&User::id).stream(3)) {
+            if (u->id == 2) {
+                EXPECT_EQ(post->author->nickname, "u2");  // the post (first store) points into the batch
+                EXPECT_EQ(u->posts.size(), 1u);            // the batch points into the first store
+                streamed = u;
+            }
+        }
+    }
+    EXPECT_EQ(streamed->nickname, "u2");
+    expect_throw<strata::DetachedInstanceError>([&] { (void)post->author->nickname; });
+    expect_throw<strata::DetachedInstanceError>([&] { (void)streamed->posts.size(); });
+    streamed = nullptr;  // the batch goes; the post stays readable
+    EXPECT_EQ(post->body, "by u2");
+}
+
 TEST_P(OrmStream, CommitInsideTheLoopAndReadOn) {
     auto s = session();
     int n = 0;

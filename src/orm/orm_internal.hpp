@@ -291,6 +291,8 @@ public:
     void release_retained();
     // The streams still reading stop (their statements go back to the connection).
     void end_streams();
+    // At the session's end: relationships pointing into another store unloaded.
+    void unlink_stores();
     // An object found by key or loaded again: if it lives in a stream's
     // batch, something may now point at it, so its batch stays.
     static RecordBase* found(RecordBase* r, const Store* loading) {

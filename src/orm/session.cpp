@@ -69,6 +69,7 @@ void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
     end_streams();
+    unlink_stores();
     for (Store* b : batches) b->session = nullptr;  // from now on freed with their last handle
     batches.clear();
     retained.clear();

@@ -159,6 +159,36 @@ void SessionImpl::release_retained() {
     again.clear();  // each goes back to release_batch: freed, or kept again
 }
 
+namespace {
+
+// True when the loaded relationship points at an object of another store.
+bool points_elsewhere(const RecordBase& r, const RelationshipMapping& rel) {
+    const RelationshipBase& base = rel.member_of(r.object);
+    auto elsewhere = [&](const RecordBase* other) { return other && other->store != r.store; };
+    if (rel.kind == RelationshipKind::ManyToOne) return elsewhere(static_cast<const ReferenceBase&>(base).target_);
+    const auto& coll = static_cast<const CollectionBase&>(base);
+    if (std::any_of(coll.items_.begin(), coll.items_.end(), elsewhere)) return true;
+    if (!coll.changes_) return false;
+    for (const auto* list : {&coll.changes_->pending_adds, &coll.changes_->pending_removes, &coll.changes_->link_added,
+                             &coll.changes_->link_removed})
+        if (std::any_of(list->begin(), list->end(), elsewhere)) return true;
+    return false;
+}
+
+}  // namespace
+
+// Detached, an object keeps what it loaded, but a store may now go while
+// another still points into it (each goes with its own last handle): the
+// relationships that point across stores are unloaded instead. Only a
+// session that streamed has more than one store.
+void SessionImpl::unlink_stores() {
+    if (batches.empty()) return;
+    for_each_record([&](RecordBase* r) {
+        for (auto& rel : r->mapper->relationships)
+            if (points_elsewhere(*r, *rel)) reset_relationship(*r, *rel);
+    });
+}
+
 void SessionImpl::end_streams() {
     while (!streams.empty()) streams.back()->end(true);
 }
