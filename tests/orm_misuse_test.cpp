@@ -234,6 +234,36 @@ TEST(OrmMisuse, NamingConventionNamesEveryConstraint) {
     EXPECT_TRUE(post->find_column("user_id")->nullable);
 }
 
+// Typed raw SQL and bulk update: a row type, or a value, that does not fit
+// is one plain message at the user's line.
+TEST(OrmMisuse, ExecuteIntoSomethingThatIsNotARowFailsToCompile) {
+    auto out = compile_errors(
+        "(void)r; strata::Session* s = nullptr;\n"
+        "auto a = s->execute<std::tuple<std::vector<int>>>(\"SELECT 1\"); (void)a;\n"
+        "auto b = s->execute<std::string>(\"SELECT 1\"); (void)b;");
+    EXPECT_NE(out.find("strata: execute<R> reads rows into a std::tuple<...> or a plain struct"), std::string::npos)
+        << out;
+    for (const char* line : {"misuse.cpp:9:", "misuse.cpp:10:"})
+        EXPECT_NE(out.find(line), std::string::npos) << "points at the user's line\n" << out;
+    std::size_t errors = 0;
+    for (auto at = out.find("error:"); at != std::string::npos; at = out.find("error:", at + 1)) ++errors;
+    EXPECT_EQ(errors, 2u) << "the static_asserts, and nothing else\n" << out;
+}
+
+TEST(OrmMisuse, UpdateWithAValueOfAnotherTypeFailsToCompile) {
+    auto out = compile_errors(
+        "(void)r; strata::Session* s = nullptr;\n"
+        "s->query<Note>().update({{&Note::text, 42}});\n"
+        "s->query<Note>().update({{&Note::text, std::nullopt}});\n"
+        "struct Other { int n = 0; }; s->query<Note>().update({{&Other::n, 1}});");
+    EXPECT_NE(out.find("strata: the value update() sets does not have the member's C++ type"), std::string::npos) << out;
+    EXPECT_NE(out.find("strata: update() sets std::nullopt only on a std::optional member"), std::string::npos) << out;
+    EXPECT_NE(out.find("strata: update() sets a member of another class than the query's"), std::string::npos) << out;
+    std::size_t errors = 0;
+    for (auto at = out.find("error:"); at != std::string::npos; at = out.find("error:", at + 1)) ++errors;
+    EXPECT_EQ(errors, 3u) << "the static_asserts, and nothing else\n" << out;
+}
+
 }  // namespace
 
 // Typed selects (strata/select.hpp): each misuse is its static_assert alone, at the user's line.

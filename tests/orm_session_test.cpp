@@ -432,7 +432,7 @@ TEST_P(OrmSession, ExecuteOpensTheTransactionThatRollbackUndoes) {
     add_john_and_susan();
     auto s = session();
     EXPECT_EQ(s.get<User>(1)->nickname, "john");
-    s.execute("UPDATE \"user\" SET nickname = ? WHERE id = ?", {strata::Value("jj"), strata::Value(std::int64_t{1})});
+    EXPECT_EQ(s.execute("UPDATE \"user\" SET nickname = ? WHERE id = ?", "jj", 1), 1);
     EXPECT_TRUE(s.connection().in_transaction());
     EXPECT_EQ(nickname_in_db(1), "john") << "not committed";
     s.rollback();

@@ -367,24 +367,25 @@ void SessionImpl::flush(FlushScope scope) {
     OnupdateUndo onupdate_undo;
     std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
     const bool every_record = scope == FlushScope::EveryRecord;
-    for (RecordBase* r : store->records()) {
-        if (r->state != RecordState::Persistent || !(every_record || r->touched)) continue;
+    for_each_record([&](RecordBase* r) {
+        if (r->state != RecordState::Persistent || !(every_record || r->touched)) return;
         if (r->expired) {  // written through a reference while expired: compared with the row as it is now
-            if (r->rolled_back || !changed_columns(*r)) continue;
+            if (r->rolled_back || !changed_columns(*r)) return;
             reload(*r);
         }
         if (has_dirty_references(*r)) {
             reassigned.push_back(r);
             if (references_pending(*r)) {
                 after_inserts.push_back(r);
-                continue;
+                return;
             }
             sync_foreign_keys(*r);
         }
         if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask, onupdate_undo));
-    }
+    });
     if (pending.empty() && to_delete.empty() && link_changes.empty() && updates.empty() && after_inserts.empty()) {
         for (auto* r : reassigned) clear_dirty_references(*r);
+        release_retained();
         return;
     }
 
@@ -455,6 +456,7 @@ void SessionImpl::flush(FlushScope scope) {
         deleted_in_transaction.push_back(r);
     }
     to_delete.clear();
+    release_retained();
 }
 
 }  // namespace strata::detail
