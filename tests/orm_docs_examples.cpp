@@ -371,6 +371,7 @@ TEST_P(OrmDocs, SelectingColumns) {
                          {"john", 2, 1}, {"mary", 0, 0}, {"susan", 1, 1}}));
     EXPECT_EQ(follows.size(), 2u);
     EXPECT_EQ(names, (std::vector<std::string>{"john", "susan"}));
+}
 
 TEST_P(OrmDocs, BulkUpdateAndDelete) {
     strata::Registry registry;
