@@ -565,8 +565,8 @@ TEST_P(OrmDocs, ColumnTypesAndOnupdate) {
     EXPECT_EQ(admins, 1);
     ASSERT_TRUE(ann->last_seen);
     EXPECT_GE(*ann->last_seen, strata::now() - std::chrono::minutes(1));
-    auto rows = s.execute("SELECT role FROM account");
-    EXPECT_EQ(rows.at(0)[0], strata::Value("admin"));
+    auto rows = s.execute<std::tuple<std::string>>("SELECT role FROM account");
+    EXPECT_EQ(std::get<0>(rows.at(0)), "admin");
 }
 
 STRATA_INSTANTIATE_BACKENDS(OrmDocs);
