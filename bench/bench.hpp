@@ -16,6 +16,8 @@ struct Sizes {
     int w4_users = 1000;      // W4
     int w4_posts = 10;
     int w5_rows = 1000000;    // W5
+    int w7_rows = 1000000;    // W7
+    int w7_batch = 1000;
     int repetitions = 5;
 };
 

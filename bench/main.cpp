@@ -136,6 +136,7 @@ int main(int argc, char** argv) {
         sizes.gets /= 10;
         sizes.w4_users /= 10;
         sizes.w5_rows /= 10;
+        sizes.w7_rows /= 10;
     }
     temp_root = std::filesystem::temp_directory_path() / ("strata-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(temp_root);
@@ -151,12 +152,13 @@ int main(int argc, char** argv) {
                   << " repetitions (more while a side has run under " << kShortRunSeconds << " s in all, within "
                   << kMostSeconds << " s), raw and strata alternating\n";
     std::cout << "# users=" << sizes.users << " gets=" << sizes.gets << " w4=" << sizes.w4_users << "x" << sizes.w4_posts
-              << " w5_rows=" << sizes.w5_rows << " cores=" << std::thread::hardware_concurrency() << "\n";
+              << " w5_rows=" << sizes.w5_rows << " w7_rows=" << sizes.w7_rows << "/" << sizes.w7_batch << " cores=" << std::thread::hardware_concurrency() << "\n";
     auto all = workloads(sizes);
     // Peak memory first, as header lines, so measurement lines stay uniform.
     for (const auto& w : all) {
         if (!w.measure_memory || (!only.empty() && !w.name.starts_with(only))) continue;
         for (const auto& b : backends) {
+            if (w.sqlite_only && b.is_postgres()) continue;
             long raw_kib = peak_kib(w.raw(b)), strata_kib = peak_kib(w.strata(b));
             std::printf("# peak-memory %s %s raw_MiB=%.1f strata_MiB=%.1f ratio=%.2f\n", w.name.c_str(), b.name.c_str(),
                         raw_kib / 1024.0, strata_kib / 1024.0, raw_kib > 0 ? double(strata_kib) / raw_kib : 0.0);

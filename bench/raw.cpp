@@ -160,6 +160,21 @@ std::vector<User> Conn::load_users() {
     return out;
 }
 
+std::size_t Conn::stream_users() {
+    sqlite3* db = lite(sqlite_);
+    sqlite3_stmt* st = nullptr;
+    check_lite(db, sqlite3_prepare_v2(db, "SELECT id, nickname, email FROM \"user\"", -1, &st, nullptr), "prepare");
+    std::size_t sink = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        User u{sqlite3_column_int64(st, 0),
+               std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), sqlite3_column_bytes(st, 1)),
+               std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_bytes(st, 2))};
+        sink += u.nickname.size();
+    }
+    sqlite3_finalize(st);
+    return sink;
+}
+
 User Conn::get_user(std::int64_t id) {
     if (sqlite_) {
         sqlite3* db = lite(sqlite_);

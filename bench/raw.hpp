@@ -42,6 +42,9 @@ public:
     std::vector<Post> posts_of(std::int64_t user_id);
     std::vector<Post> posts_of_all(const std::vector<std::int64_t>& user_ids);
     std::vector<std::int64_t> user_ids();
+    // W7 (SQLite): every user stepped through, one struct at a time, none
+    // kept; returns the sum of the nicknames' lengths.
+    std::size_t stream_users();
     // W5: user.email made nullable by SQLite's table rebuild, by hand, in one transaction.
     void make_email_nullable();
 

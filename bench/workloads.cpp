@@ -251,6 +251,20 @@ std::vector<Workload> workloads(const Sizes& z) {
                        });
                    },
                    true, false, true});
+
+    // Every user through a stream, batch by batch, none kept: time and peak
+    // memory against stepping through the rows with sqlite3 directly.
+    out.push_back({"W7-stream-users",
+                   [z](const Backend& b) {
+                       return raw_side(b, Fill{z.w7_rows, 0}, [](State& st) { st.sink += st.raw->stream_users(); });
+                   },
+                   [z](const Backend& b) {
+                       return strata_side(b, Fill{z.w7_rows, 0}, [z](State& st) {
+                           strata::Session s(*st.db, registry());
+                           for (strata::Ptr<User> u : s.query<User>().stream(z.w7_batch)) st.sink += u->nickname.size();
+                       });
+                   },
+                   true, true});
     return out;
 }
 

@@ -124,11 +124,12 @@ TEST_P(Concurrency, TwoReadingSessionsInOneThreadDoNotBlockEachOther) {
 TEST_P(Concurrency, ReadOnlyExecuteHoldsNoLock) {
     auto db = impatient_db(100);
     strata::Session a(db, registry), b(db, registry);
-    EXPECT_EQ(a.execute("SELECT n FROM counter WHERE id = ?", {strata::Value(std::int64_t{1})}).size(), 1u);
-    EXPECT_EQ(b.execute("SELECT count(*) FROM doctor").at(0)[0].as<std::string>(), "2");
+    using Count = std::tuple<std::int64_t>;
+    EXPECT_EQ(a.execute<Count>("SELECT n FROM counter WHERE id = ?", 1).size(), 1u);
+    EXPECT_EQ(b.execute<Count>("SELECT count(*) FROM doctor").at(0), Count{2});
     auto writer = db.connect();
     writer->execute("UPDATE counter SET n = 7 WHERE id = 1");
-    EXPECT_EQ(a.execute("SELECT n FROM counter WHERE id = 1").at(0)[0].as<std::string>(), "7");
+    EXPECT_EQ(a.execute<Count>("SELECT n FROM counter WHERE id = 1").at(0), Count{7});
     a.execute("UPDATE counter SET n = 8 WHERE id = 1");  // a write opens a's transaction
     a.rollback();
     EXPECT_EQ(counter(db, 1), 7);

@@ -7,6 +7,43 @@
 
 #include "support.hpp"
 
+// docs/orm.md, "Column types of your own": specialisations of strata::column_type live at namespace scope.
+enum class Role { admin, member };        // stored as its name
+
+template <>
+struct strata::column_type<Role> : strata::enum_column<Role> {
+    static constexpr std::pair<Role, std::string_view> names[] = {{Role::admin, "admin"},
+                                                                  {Role::member, "member"}};
+};
+
+struct AccountId {                         // a strong id type
+    std::int64_t value = 0;
+    friend bool operator==(AccountId, AccountId) = default;
+};
+
+template <>
+struct strata::column_type<AccountId> {
+    using stored = std::int64_t;           // one of the built-in member types
+    static strata::SqlType sql_type() { return strata::Integer(); }
+    static std::int64_t to_stored(AccountId id) { return id.value; }
+    static AccountId from_stored(std::int64_t v) { return {v}; }
+};
+
+struct Account {
+    AccountId id{};
+    std::string email{};
+    Role role = Role::member;
+    std::optional<strata::DateTime> last_seen{};
+};
+
+void map_accounts(strata::Registry& r) {
+    r.model<Account>("account")
+        .column(&Account::id, "id", strata::primary_key())    // Integer, assigned by the database
+        .column(&Account::email, "email", strata::String(120))
+        .column(&Account::role, "role")                       // Enum(admin,member)
+        .column(&Account::last_seen, "last_seen", strata::onupdate(strata::now));
+}
+
 namespace docs_example {
 
 struct Post;
@@ -182,16 +219,43 @@ TEST_P(OrmDocs, Queries) {
     EXPECT_EQ(strata::repr(by_about), "[<User susan>, <User john>]");
     EXPECT_EQ(strata::repr(flagged), "[<User john>, <User susan>]");
 
-    auto rows = s.execute("SELECT nickname FROM \"user\" WHERE id > ?", {1});
+}
+
+// A row of raw SQL read into a plain struct (docs/orm.md, "Raw SQL").
+struct Profile {
+    std::int64_t id;
+    std::optional<std::string> about_me;
+};
+
+TEST_P(OrmDocs, RawSql) {
+    strata::Registry registry;
+    create_tables_with_john(registry, "john@email.com");
+    strata::Session s(db(), registry);
+    s.add(User{.nickname = "susan", .email = "susan@email.com", .about_me = "hi"});
+    s.commit();
+    std::ostringstream out;
+
+    auto names = s.execute<std::tuple<std::string>>("SELECT nickname FROM \"user\" WHERE id > ?", 1);
     auto users = s.raw<User>("SELECT * FROM \"user\" WHERE email LIKE ?", {"%@email.com"});
-    EXPECT_EQ(rows.at(0)["nickname"], strata::Value("susan"));
+    EXPECT_EQ(std::get<0>(names.at(0)), "susan");
     EXPECT_EQ(users.size(), 2u);
 
-    for (const strata::Row& row : s.execute("SELECT id, about_me FROM \"user\" ORDER BY id")) {
-        const strata::Value& about = row["about_me"];             // or row[1]
-        std::int64_t id = std::stoll(row[0].as<std::string>());   // every value is text, or NULL
-        std::string text = about.is_null() ? "(none)" : about.as<std::string>();
-        std::cout << id << ": " << text << "\n";                  // 1: (none), 2: hi
+    for (const auto& [id, about] : s.execute<Profile>("SELECT id, about_me FROM \"user\" ORDER BY id"))
+        out << id << ": " << about.value_or("(none)") << "\n";          // 1: (none), 2: hi
+    auto [posts, last] = s.execute<std::tuple<std::int64_t, std::optional<std::int64_t>>>(
+        "SELECT count(*), max(id) FROM post").at(0);                   // 0, std::nullopt
+    std::int64_t changed = s.execute("UPDATE \"user\" SET about_me = ? WHERE about_me IS NULL", "new here");  // 1
+
+    EXPECT_EQ(out.str(), "1: (none)\n2: hi\n");
+    EXPECT_EQ(posts, 0);
+    EXPECT_EQ(last, std::nullopt);
+    EXPECT_EQ(changed, 1);
+    try {
+        s.execute<std::tuple<std::int64_t>>("SELECT nickname FROM \"user\"");
+        ADD_FAILURE() << "a text column read as an integer";
+    } catch (const strata::Error& e) {
+        // strata: execute<R>: column 1 ("nickname") holds text, which cannot be read as the requested type an integer
+        EXPECT_NE(std::string(e.what()).find("column 1 (\"nickname\") holds text"), std::string::npos) << e.what();
     }
 }
 
@@ -309,6 +373,75 @@ TEST_P(OrmDocs, SelectingColumns) {
     EXPECT_EQ(names, (std::vector<std::string>{"john", "susan"}));
 }
 
+TEST_P(OrmDocs, BulkUpdateAndDelete) {
+    strata::Registry registry;
+    create_tables_with_john(registry, "john@email.com");
+    strata::Session s(db(), registry);
+    auto u = s.query<User>().one();
+    for (int i = 0; i < 3; ++i) u->posts.push_back(Post{.body = "post " + std::to_string(i), .timestamp = strata::now()});
+    s.commit();
+    std::vector<std::string> log;
+    s.on_statement([&](const std::string& sql) { log.push_back(sql); });
+
+    using strata::col;
+    auto first = u->posts[0];
+    first->body = "edited";                  // not flushed yet: the UPDATE flushes it first
+    std::int64_t hidden = s.query<Post>()
+                              .where(col(&Post::user_id) == u->id)
+                              .update({{&Post::body, "[hidden]"}});   // UPDATE "post" SET "body" = ? WHERE ...
+    assert(first->body == "[hidden]");       // the session's objects hold the new value
+    std::int64_t removed = s.query<Post>().where(col(&Post::body) == "[hidden]").remove();  // DELETE FROM "post" ...
+    s.commit();
+
+    EXPECT_EQ(hidden, 3);
+    EXPECT_EQ(removed, 3);
+    EXPECT_EQ(s.query<Post>().count(), 0);
+    EXPECT_EQ(u->posts.size(), 0u);
+}
+
+TEST_P(OrmDocs, Streaming) {
+    strata::Registry registry;
+    create_tables_with_john(registry, "john@email.com");
+    strata::Session s(db(), registry);
+    for (int i = 0; i < 30; ++i) s.add(User{.nickname = "user" + std::to_string(i), .email = std::to_string(i) + "@x"});
+    s.commit();
+    std::size_t exported = 0;
+    auto export_row = [&](const User& u) { exported += !u.nickname.empty(); };
+
+    for (strata::Ptr<User> u : s.query<User>().order_by(&User::id).stream(10)) {
+        export_row(*u);                  // 10 objects in memory at a time
+        u->about_me = "exported";        // changes are kept, and written by the next flush
+    }
+    s.commit();
+
+    EXPECT_EQ(exported, 31u);
+    EXPECT_EQ(s.query<User>().where(strata::col(&User::about_me) == "exported").count(), 31);
+}
+
+TEST_P(OrmDocs, Pagination) {
+    strata::Registry registry;
+    create_tables_with_john(registry, "john@email.com");
+    strata::Session s(db(), registry);
+    auto u = s.query<User>().one();
+    for (int i = 1; i <= 12; ++i) u->posts.push_back(Post{.body = "post " + std::to_string(i), .timestamp = strata::now()});
+    s.commit();
+
+    strata::Page<Post> page = s.query<Post>().order_by(strata::desc(&Post::id)).paginate(2, 5);
+    // page.items: posts 7 to 3; page.total == 12, page.pages == 3
+    // page.has_prev, page.has_next; page.prev_num() == 1, page.next_num() == 3
+    auto past = s.query<Post>().order_by(&Post::id).paginate(9, 5);   // no items: not an error
+
+    EXPECT_EQ(page.items.size(), 5u);
+    EXPECT_EQ(page.items.front()->body, "post 7");
+    EXPECT_EQ(page.total, 12);
+    EXPECT_EQ(page.pages, 3);
+    EXPECT_TRUE(page.has_prev && page.has_next);
+    EXPECT_EQ(page.prev_num(), 1);
+    EXPECT_EQ(page.next_num(), 3);
+    EXPECT_TRUE(past.items.empty());
+    EXPECT_THROW(s.query<Post>().paginate(1, 0), strata::ConfigError);
+}
+
 TEST_P(OrmDocs, Relationships) {
     strata::Registry registry;
     map_models(registry);
@@ -415,6 +548,25 @@ TEST_P(OrmDocs, DetachedObjects) {
     s.commit();                                // UPDATE "user" SET "email" = ...
     EXPECT_EQ(mine->email, "john@new.org");
     EXPECT_EQ(strata::Session(db(), registry).get<User>(1)->email, "john@new.org");
+}
+
+TEST_P(OrmDocs, ColumnTypesAndOnupdate) {
+    strata::Registry registry;
+    map_accounts(registry);
+    registry.metadata().create_all(*db().connect());
+    strata::Session s(db(), registry);
+    auto ann = s.add(Account{.email = "ann@x.org", .role = Role::admin});
+    s.commit();                              // ann->id == AccountId{1}; ann->last_seen is empty
+    auto admins = s.query<Account>().where(strata::col(&Account::role) == Role::admin).count();
+    ann->email = "ann@example.org";
+    s.commit();                              // UPDATE ... SET "email" = ?, "last_seen" = ?
+
+    EXPECT_EQ(ann->id, AccountId{1});
+    EXPECT_EQ(admins, 1);
+    ASSERT_TRUE(ann->last_seen);
+    EXPECT_GE(*ann->last_seen, strata::now() - std::chrono::minutes(1));
+    auto rows = s.execute<std::tuple<std::string>>("SELECT role FROM account");
+    EXPECT_EQ(std::get<0>(rows.at(0)), "admin");
 }
 
 STRATA_INSTANTIATE_BACKENDS(OrmDocs);

@@ -103,6 +103,57 @@ TEST(OrmMisuse, RelationshipDeclaredAsColumnFailsToCompile) {
         << out;
 }
 
+// The handles' machinery is not API: a user who reaches for it (and would
+// corrupt a session with it) gets a compile error, on each line below.
+TEST(OrmMisuse, InternalsOfTheHandlesDoNotCompile) {
+    const std::string declarations =
+        "(void)r; Note n; strata::Ptr<Note> p; strata::BelongsTo<Note> parent; strata::Session* s = nullptr;\n";
+    const char* misuses[] = {
+        "n.children.items_.clear();",                                  // line 9
+        "(void)n.children.owner_;",                                    // 10
+        "(void)n.children.changes();",                                 // 11
+        "n.children.append(nullptr);",                                 // 12
+        "strata::detail::CollectionBase& base = n.children; (void)base;",  // 13
+        "(void)parent.target_;",                                       // 14
+        "(void)p.record();",                                           // 15
+        "(void)r.impl();",                                             // 16
+        "(void)s->impl();",                                            // 17
+    };
+    std::string body = declarations;
+    for (const char* line : misuses) body += std::string(line) + "\n";
+    auto out = compile_errors(body);
+    for (int line = 9; line <= 17; ++line)
+        EXPECT_NE(out.find("misuse.cpp:" + std::to_string(line) + ":"), std::string::npos)
+            << "line " << line << " (" << misuses[line - 9] << ") compiled\n"
+            << out;
+    EXPECT_EQ(out.find("misuse.cpp:8:"), std::string::npos) << out;
+
+    // What the handles do offer still compiles.
+    EXPECT_EQ(compile_errors(declarations +
+                             "(void)n.children.size(); (void)n.children.empty(); (void)n.children.is_loaded();\n"
+                             "n.children.push_back(p); (void)n.children.contains(p); (void)n.children.remove(p);\n"
+                             "n.children.clear(); for (auto& c : n.children) (void)c;\n"
+                             "parent = p; (void)(parent == p); (void)parent.get(); parent = nullptr; (void)s;"),
+              "");
+}
+
+// A column_type whose stored form is not a built-in column type: the plain message.
+TEST(OrmMisuse, ColumnTypeStoredAsAnUnmappableTypeFailsToCompile) {
+    auto out = compile_errors(
+        "(void)r; }\n"
+        "struct Tags { std::vector<int> ids; };\n"
+        "template <> struct strata::column_type<Tags> {\n"
+        "    using stored = std::vector<int>;\n"
+        "    static strata::SqlType sql_type() { return strata::Text(); }\n"
+        "    static std::vector<int> to_stored(const Tags& t) { return t.ids; }\n"
+        "    static Tags from_stored(std::vector<int> v) { return {v}; }\n"
+        "};\n"
+        "struct Tagged { std::int64_t id = 0; Tags tags{}; };\n"
+        "void declare(strata::Registry& r) {\n"
+        "    r.model<Tagged>(\"tagged\").column(&Tagged::tags, \"tags\");");
+    EXPECT_NE(out.find("strata: column_type<T>::stored must be a built-in column type"), std::string::npos) << out;
+}
+
 TEST(OrmMisuse, ComparingWithAValueOfAnotherTypeFailsToCompile) {
     auto out = compile_errors("(void)r; auto e = strata::col(&Note::text) == 42; (void)e;");
     EXPECT_NE(out.find("strata: the value compared with this column does not have the column's C++ type"),
@@ -181,6 +232,36 @@ TEST(OrmMisuse, NamingConventionNamesEveryConstraint) {
     EXPECT_EQ(post->foreign_keys[0].name, "fk_post_user_id_user");
     EXPECT_FALSE(post->find_column("body")->nullable);
     EXPECT_TRUE(post->find_column("user_id")->nullable);
+}
+
+// Typed raw SQL and bulk update: a row type, or a value, that does not fit
+// is one plain message at the user's line.
+TEST(OrmMisuse, ExecuteIntoSomethingThatIsNotARowFailsToCompile) {
+    auto out = compile_errors(
+        "(void)r; strata::Session* s = nullptr;\n"
+        "auto a = s->execute<std::tuple<std::vector<int>>>(\"SELECT 1\"); (void)a;\n"
+        "auto b = s->execute<std::string>(\"SELECT 1\"); (void)b;");
+    EXPECT_NE(out.find("strata: execute<R> reads rows into a std::tuple<...> or a plain struct"), std::string::npos)
+        << out;
+    for (const char* line : {"misuse.cpp:9:", "misuse.cpp:10:"})
+        EXPECT_NE(out.find(line), std::string::npos) << "points at the user's line\n" << out;
+    std::size_t errors = 0;
+    for (auto at = out.find("error:"); at != std::string::npos; at = out.find("error:", at + 1)) ++errors;
+    EXPECT_EQ(errors, 2u) << "the static_asserts, and nothing else\n" << out;
+}
+
+TEST(OrmMisuse, UpdateWithAValueOfAnotherTypeFailsToCompile) {
+    auto out = compile_errors(
+        "(void)r; strata::Session* s = nullptr;\n"
+        "s->query<Note>().update({{&Note::text, 42}});\n"
+        "s->query<Note>().update({{&Note::text, std::nullopt}});\n"
+        "struct Other { int n = 0; }; s->query<Note>().update({{&Other::n, 1}});");
+    EXPECT_NE(out.find("strata: the value update() sets does not have the member's C++ type"), std::string::npos) << out;
+    EXPECT_NE(out.find("strata: update() sets std::nullopt only on a std::optional member"), std::string::npos) << out;
+    EXPECT_NE(out.find("strata: update() sets a member of another class than the query's"), std::string::npos) << out;
+    std::size_t errors = 0;
+    for (auto at = out.find("error:"); at != std::string::npos; at = out.find("error:", at + 1)) ++errors;
+    EXPECT_EQ(errors, 3u) << "the static_asserts, and nothing else\n" << out;
 }
 
 }  // namespace

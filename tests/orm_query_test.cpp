@@ -145,10 +145,11 @@ TEST_P(OrmQuery, QueriesSeeUnflushedChanges) {
 
 TEST_P(OrmQuery, RawSqlWithBoundParameters) {
     auto s = session();
-    auto rows = s.execute("SELECT nickname, email FROM \"user\" WHERE id > ? AND nickname <> ? ORDER BY id", {1, "x"});
+    auto rows = s.execute<std::tuple<std::string, std::string>>(
+        "SELECT nickname, email FROM \"user\" WHERE id > ? AND nickname <> ? ORDER BY id", 1, "x");
     ASSERT_EQ(rows.size(), 2u);
-    EXPECT_EQ(rows[0]["nickname"], strata::Value("susan"));
-    EXPECT_EQ(rows[1][1], strata::Value("mary@email.com"));
+    EXPECT_EQ(std::get<0>(rows[0]), "susan");
+    EXPECT_EQ(std::get<1>(rows[1]), "mary@email.com");
     auto users = s.raw<User>("SELECT * FROM \"user\" WHERE nickname = ?", {"susan"});
     ASSERT_EQ(users.size(), 1u);
     EXPECT_EQ(users[0].get(), s.get<User>(2).get()) << "rows go through the identity map";

@@ -80,6 +80,11 @@ public:
     virtual Date get_date(int col) const = 0;
     virtual Time get_time(int col) const = 0;
     virtual Decimal get_decimal(int col) const = 0;
+    // What the current row holds in a column that is not NULL: Integer,
+    // Float, Numeric, Text, LargeBinary, Boolean, DateTime, Date or Time
+    // (SQLite: its storage class, one of the first five but Numeric). What
+    // typed raw SQL checks a requested C++ type against.
+    virtual TypeKind stored_kind(int col) const = 0;
     // A column as a Value of the given type (allocates; for generic code).
     Value get_value(int col, TypeKind kind) const;
 

@@ -23,6 +23,7 @@
 
 #include "strata/export.hpp"
 #include "strata/types.hpp"
+#include "strata/column_type.hpp"
 #include "strata/value.hpp"
 
 namespace strata {
@@ -163,7 +164,7 @@ private:
     static Value checked_value(const U& v) {
         static_assert(std::is_convertible_v<const U&, value_type>,
                       "strata: the value compared with this column does not have the column's C++ type");
-        return Value(static_cast<value_type>(v));
+        return detail::column_value(static_cast<value_type>(v));
     }
     template <class U>
     static Expr operand(const U& v) {

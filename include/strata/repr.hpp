@@ -20,7 +20,7 @@ STRATA_API std::string repr_record(const RecordBase* record);
 
 template <class T>
 std::string repr(const Ptr<T>& object) {
-    return detail::repr_record(object.record().get());
+    return detail::repr_record(detail::Access::record(object).get());
 }
 
 template <class T>

@@ -23,6 +23,7 @@
 
 #include "strata/export.hpp"
 #include "strata/types.hpp"
+#include "strata/column_type.hpp"
 #include "strata/value.hpp"
 
 namespace strata {
@@ -43,6 +44,8 @@ struct STRATA_API Column {
     // A generated column: GENERATED ALWAYS AS (expression) STORED; the database computes its value.
     std::optional<std::string> computed = {};
     std::optional<std::string> comment = {};       // COMMENT ON COLUMN (kept by PostgreSQL; SQLite keeps none)
+    std::optional<Value> onupdate_value;           // client-side value written by each ORM UPDATE of the row
+    std::function<Value()> onupdate_function;      // ...or evaluated for each one (onupdate())
 
     // Structural equality: what DDL and inspect() can see (not client-side defaults).
     bool same_structure(const Column& other) const;
@@ -126,7 +129,27 @@ STRATA_API ColumnOption default_function(std::function<Value()> fn);
 STRATA_API ColumnOption server_default(std::string sql_expression);
 STRATA_API ColumnOption computed(std::string sql_expression);   // GENERATED ALWAYS AS (sql_expression) STORED
 STRATA_API ColumnOption comment(std::string text);              // the column's comment (PostgreSQL)
+// SQLAlchemy's onupdate=: when a flush UPDATEs the row and the program did not
+// set this column itself, the column gets this value (a Value, or a function
+// called once per UPDATE: onupdate(strata::now)). An INSERT does not use it.
+template <class V>
+ColumnOption onupdate(V&& value_or_function);
 STRATA_API ColumnOption foreign_key(std::string target, std::string ondelete = {}, std::string onupdate = {});  // "table.column"
+
+namespace detail {
+STRATA_API ColumnOption onupdate_option(std::optional<Value> value, std::function<Value()> fn);
+}
+
+template <class V>
+ColumnOption onupdate(V&& value_or_function) {
+    if constexpr (std::is_invocable_v<V&>) {
+        return detail::onupdate_option(std::nullopt, [fn = std::forward<V>(value_or_function)]() mutable {
+            return detail::column_value(fn());
+        });
+    } else {
+        return detail::onupdate_option(detail::column_value(value_or_function), nullptr);
+    }
+}
 
 class STRATA_API Table {
 public:

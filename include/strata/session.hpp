@@ -32,6 +32,7 @@
 
 #include "strata/export.hpp"
 #include "strata/database.hpp"
+#include "strata/detail/row_reader.hpp"
 #include "strata/ptr.hpp"
 #include "strata/query.hpp"
 #include "strata/registry.hpp"
@@ -44,14 +45,6 @@ namespace detail {
 class SessionImpl;
 struct SessionHome;
 }
-
-// One row of a raw SQL result.
-struct STRATA_API Row {
-    std::shared_ptr<const std::vector<std::string>> names;
-    std::vector<Value> values;
-    const Value& operator[](std::size_t i) const { return values.at(i); }
-    const Value& operator[](std::string_view column) const;
-};
 
 struct SessionOptions {
     // After commit(), every object's columns and relationships reload on next
@@ -87,7 +80,7 @@ public:
     // Puts an expunged or rolled-back object back into the session.
     template <class T>
     Ptr<T> add(const Ptr<T>& object) {
-        add_existing(object.record().get());
+        add_existing(detail::Access::record(object).get());
         return object;
     }
 
@@ -97,7 +90,7 @@ public:
     // returns that object; the argument stays as it was (SQLAlchemy's merge).
     template <class T>
     Ptr<T> merge(const Ptr<T>& object) {
-        return detail::handle_of<T>(merge_record(object.record().get()));
+        return detail::handle_of<T>(merge_record(detail::Access::record(object).get()));
     }
 
     // The object with this primary key: from the identity map, or loaded. Empty Ptr if no row.
@@ -116,17 +109,17 @@ public:
     // declared with cascade("delete"); other children get their foreign key NULLed).
     template <class T>
     void remove(const Ptr<T>& object) {
-        remove_record(object.record().get());
+        remove_record(detail::Access::record(object).get());
     }
     // Forgets the object: no longer tracked, its changes are not written.
     template <class T>
     void expunge(const Ptr<T>& object) {
-        expunge_record(object.record().get());
+        expunge_record(detail::Access::record(object).get());
     }
     // Reloads the object's columns from the database (unloads its relationships).
     template <class T>
     void refresh(const Ptr<T>& object) {
-        refresh_record(object.record().get());
+        refresh_record(detail::Access::record(object).get());
     }
 
     template <class T>
@@ -142,8 +135,35 @@ public:
         return decltype(statement)(statement.sql(), store());
     }
 
-    // Raw SQL with "?" placeholders and bound parameters.
-    std::vector<Row> execute(std::string_view sql, const std::vector<Value>& params = {});
+    // Raw SQL with "?" placeholders, each bound to a parameter, rows read as
+    // R: a std::tuple of column types or a plain struct of them, in the
+    // SQL's column order. Each value is checked against its element's type
+    // (std::optional for a column that may be NULL): a mismatch throws,
+    // naming the column.
+    //   auto rows = s.execute<std::tuple<std::int64_t, std::string>>("SELECT id, nickname FROM \"user\" WHERE id > ?", 1);
+    template <class R, class... P>
+    std::vector<R> execute(std::string_view sql, const P&... params) {
+        static_assert(detail::valid_row_type<R>(),
+                      "strata: execute<R> reads rows into a std::tuple<...> or a plain struct (at most 16 fields) of "
+                      "column types: integers, bool, double, std::string, strata::DateTime, Date, Time, Blob, "
+                      "Decimal, or std::optional of one");
+        static_assert((std::is_convertible_v<const P&, Value> && ...),
+                      "strata: a parameter of execute() is not a value a column can hold");
+        if constexpr (detail::valid_row_type<R>() && (std::is_convertible_v<const P&, Value> && ...)) {
+            auto st = raw_statement(sql, {Value(params)...});
+            return detail::read_rows<R>(*st);
+        } else {
+            return {};
+        }
+    }
+    // Raw SQL that returns no rows (UPDATE, DELETE, INSERT, DDL); returns the
+    // number of rows changed. (The leading non-type parameter keeps a call
+    // execute<R>(...) from ever choosing this overload.)
+    template <std::nullptr_t = nullptr, class... P>
+        requires(std::is_convertible_v<const P&, Value> && ...)
+    std::int64_t execute(std::string_view sql, const P&... params) {
+        return raw_statement(sql, {Value(params)...})->execute();
+    }
     // Raw SQL whose columns are named as the model's columns; rows go through the identity map.
     template <class T>
     std::vector<Ptr<T>> raw(std::string_view sql, const std::vector<Value>& params = {}) {
@@ -175,9 +195,8 @@ public:
     // The session's connection, inside its transaction.
     Connection& connection();
     const Registry& registry() const;
-    detail::SessionImpl& impl() const { return *impl_; }
-
 private:
+    friend struct detail::Access;
     std::shared_ptr<detail::RecordBase> add_record(std::unique_ptr<detail::RecordBase> record);
     void add_existing(detail::RecordBase* record);
     detail::RecordBase* merge_record(detail::RecordBase* record);
@@ -188,6 +207,8 @@ private:
     void refresh_record(detail::RecordBase* record);
     detail::QuerySpec query_spec(const std::type_info& type);
     const std::shared_ptr<detail::Store>& store() const;  // what raw()'s records live in
+    // Raw SQL prepared and bound, after autoflush (a write opens the transaction).
+    StatementHandle raw_statement(std::string_view sql, const std::vector<Value>& params);
     std::vector<detail::RecordBase*> raw_records(const std::type_info& type, std::string_view sql,
                                                  const std::vector<Value>& params);
 

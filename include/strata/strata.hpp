@@ -1,6 +1,7 @@
 // strata/strata.hpp — the whole public API in one include.
 #pragma once
 
+#include "strata/column_type.hpp"
 #include "strata/connection.hpp"
 #include "strata/database.hpp"
 #include "strata/dialect.hpp"

@@ -286,6 +286,24 @@ public:
         return PQgetisnull(result_.get(), row_, col) != 0;
     }
 
+    TypeKind stored_kind(int col) const override {
+        check_column(col);
+        switch (wire(col)) {
+            case Wire::Bool: return TypeKind::Boolean;
+            case Wire::Int2:
+            case Wire::Int4:
+            case Wire::Int8: return TypeKind::Integer;
+            case Wire::Float4:
+            case Wire::Float8: return TypeKind::Float;
+            case Wire::Numeric: return TypeKind::Numeric;
+            case Wire::Bytea: return TypeKind::LargeBinary;
+            case Wire::Timestamp: return TypeKind::DateTime;
+            case Wire::Date: return TypeKind::Date;
+            case Wire::Time: return TypeKind::Time;
+            default: return TypeKind::Text;  // text, enums, and types read as their text
+        }
+    }
+
     std::int64_t get_int64(int col) const override {
         if (is_null(col)) return 0;
         const char* p = value(col);

@@ -225,6 +225,14 @@ public:
     int column_count() const override { return sqlite3_column_count(stmt_); }
     std::string column_name(int col) const override { return sqlite3_column_name(stmt_, col); }
     bool is_null(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+    TypeKind stored_kind(int col) const override {
+        switch (sqlite3_column_type(stmt_, col)) {
+            case SQLITE_INTEGER: return TypeKind::Integer;
+            case SQLITE_FLOAT: return TypeKind::Float;
+            case SQLITE_BLOB: return TypeKind::LargeBinary;
+            default: return TypeKind::Text;
+        }
+    }
     std::int64_t get_int64(int col) const override { return sqlite3_column_int64(stmt_, col); }
     double get_double(int col) const override { return sqlite3_column_double(stmt_, col); }
     bool get_bool(int col) const override { return sqlite3_column_int64(stmt_, col) != 0; }

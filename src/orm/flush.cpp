@@ -5,6 +5,8 @@
 // the savepoint and leaves every object as it was before the flush, so the
 // session stays usable (fix the object and flush again, or rollback()).
 #include <algorithm>
+#include <bit>
+#include <tuple>
 #include <unordered_set>
 
 #include "orm/orm_internal.hpp"
@@ -49,6 +51,36 @@ void apply_client_defaults(RecordBase& r) {
         if (c.column->default_function) c.access->set(r.object, c.column->default_function());
         else if (c.column->default_value) c.access->set(r.object, *c.column->default_value);
     }
+}
+
+// The members onupdate set during a flush, with what they held before: put
+// back unless the flush succeeds, so that a failed flush leaves every object
+// as it was (and the next one evaluates onupdate again).
+class OnupdateUndo {
+public:
+    OnupdateUndo() = default;
+    OnupdateUndo(const OnupdateUndo&) = delete;
+    OnupdateUndo& operator=(const OnupdateUndo&) = delete;
+    ~OnupdateUndo() {
+        for (auto& [r, access, old] : saved_) access->set(r->object, old);
+    }
+    void remember(RecordBase& r, const ColumnAccessor& access) { saved_.emplace_back(&r, &access, access.get(r.object)); }
+    void keep() { saved_.clear(); }
+
+private:
+    std::vector<std::tuple<RecordBase*, const ColumnAccessor*, Value>> saved_;
+};
+
+// The row is being UPDATEd (`changed` columns): its onupdate columns that the
+// program did not set itself get their value, and are written too.
+std::uint64_t with_onupdate(RecordBase& r, std::uint64_t changed, OnupdateUndo& undo) {
+    const Mapper& m = *r.mapper;
+    for (std::uint64_t todo = m.onupdate_columns & ~changed; todo; todo &= todo - 1) {
+        const ColumnMapping& c = m.columns[static_cast<std::size_t>(std::countr_zero(todo))];
+        undo.remember(r, *c.access);
+        c.access->set(r.object, c.column->onupdate_function ? c.column->onupdate_function() : *c.column->onupdate_value);
+    }
+    return changed | m.onupdate_columns;
 }
 
 // Column i of r as parameter `index`. A value the driver refuses before
@@ -332,26 +364,28 @@ void SessionImpl::flush(FlushScope scope) {
     // object once and allocates nothing for the unchanged ones; an autoflush
     // skips the records no Ptr was made for, which nothing can have changed.)
     std::vector<std::pair<RecordBase*, std::uint64_t>> updates;
+    OnupdateUndo onupdate_undo;
     std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
     const bool every_record = scope == FlushScope::EveryRecord;
-    for (RecordBase* r : store->records()) {
-        if (r->state != RecordState::Persistent || !(every_record || r->touched)) continue;
+    for_each_record([&](RecordBase* r) {
+        if (r->state != RecordState::Persistent || !(every_record || r->touched)) return;
         if (r->expired) {  // written through a reference while expired: compared with the row as it is now
-            if (r->rolled_back || !changed_columns(*r)) continue;
+            if (r->rolled_back || !changed_columns(*r)) return;
             reload(*r);
         }
         if (has_dirty_references(*r)) {
             reassigned.push_back(r);
             if (references_pending(*r)) {
                 after_inserts.push_back(r);
-                continue;
+                return;
             }
             sync_foreign_keys(*r);
         }
-        if (auto mask = changed_columns(*r)) updates.emplace_back(r, mask);
-    }
+        if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask, onupdate_undo));
+    });
     if (pending.empty() && to_delete.empty() && link_changes.empty() && updates.empty() && after_inserts.empty()) {
         for (auto* r : reassigned) clear_dirty_references(*r);
+        release_retained();
         return;
     }
 
@@ -375,7 +409,7 @@ void SessionImpl::flush(FlushScope scope) {
         }
         for (auto* r : after_inserts) {
             sync_foreign_keys(*r);
-            if (auto mask = changed_columns(*r)) updates.emplace_back(r, mask);
+            if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask, onupdate_undo));
         }
         for (auto& [r, mask] : updates) update(*r, mask);
         write_links();
@@ -400,6 +434,7 @@ void SessionImpl::flush(FlushScope scope) {
         }
         throw;
     }
+    onupdate_undo.keep();
 
     for (auto* r : inserted) {
         take_snapshot(*r);
@@ -421,6 +456,7 @@ void SessionImpl::flush(FlushScope scope) {
         deleted_in_transaction.push_back(r);
     }
     to_delete.clear();
+    release_retained();
 }
 
 }  // namespace strata::detail

@@ -54,6 +54,8 @@ struct Built {
     std::vector<EagerJoin> eager;
 };
 
+}  // namespace
+
 sql::Select base_select(const QuerySpec& q, SessionImpl& s) {
     const Mapper& m = *q.mapper;
     sql::Select sel;
@@ -69,6 +71,8 @@ sql::Select base_select(const QuerySpec& q, SessionImpl& s) {
     sel.offset_n = q.offset;
     return sel;
 }
+
+namespace {
 
 Built build(const QuerySpec& q, SessionImpl& s) {
     const Mapper& m = *q.mapper;

@@ -85,7 +85,7 @@ RecordBase* SessionImpl::merge(const RecordBase& source) {
 
 detail::RecordBase* Session::merge_record(detail::RecordBase* r) {
     if (!r) detail::throw_null_handle(typeid(void));
-    if (r->store == impl_->store.get()) {  // already this session's object
+    if (impl_->owns(*r)) {  // already this session's object
         add_existing(r);
         return r;
     }

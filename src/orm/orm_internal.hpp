@@ -102,6 +102,7 @@ public:
     int pk = -1;
     bool pk_autoincrement = false;
     bool integer_key = false;     // the identity map keys it by integer
+    std::uint64_t onupdate_columns = 0;  // bit i: column i has an onupdate value
     std::vector<std::unique_ptr<RelationshipMapping>> relationships;  // owned here
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
@@ -179,6 +180,10 @@ public:
     ~Store();
 
     SessionImpl* session = nullptr;
+    // A stream's batch (SessionImpl::make_batch_store): its objects leave
+    // the session with it, unless something else may point at them (pinned).
+    bool batch = false;
+    bool pinned = false;
     std::weak_ptr<Store> self;  // the shared_ptr that owns this store (a session's first: once the session lets go)
 
     // A new record of m's model, default-constructed in the store's memory,
@@ -236,6 +241,13 @@ private:
     alignas(std::max_align_t) std::byte inline_block_[256];  // enough for a get()'s object and its saved values
 };
 
+class StreamState;
+
+// What frees a stream batch's store when its last handle goes (SessionImpl::release_batch).
+struct BatchRelease {
+    void operator()(Store* store) const noexcept;
+};
+
 class SessionImpl {
 public:
     SessionImpl(const Database& db, const Registry& registry, std::shared_ptr<Store> store);
@@ -258,6 +270,38 @@ public:
     std::vector<RecordBase*> deleted_in_transaction;
     std::vector<CollectionBase*> link_changes;         // many-to-many collections with changes
     std::vector<RecordBase*> deleting;                 // remove() in progress (cascade cycles)
+    // Streams (stream.cpp): the stores of their batches still alive, those
+    // the session keeps because their objects hold what it must not lose,
+    // the streams still reading, and the batch being loaded.
+    std::vector<Store*> batches;
+    std::vector<std::shared_ptr<Store>> retained;
+    std::vector<StreamState*> streams;
+    Store* loading_into = nullptr;
+
+    // Every record of the session: its first store's, then its batches'.
+    template <class F>
+    void for_each_record(F&& each) {
+        for (RecordBase* r : store->records()) each(r);
+        for (Store* b : std::vector<Store*>(batches))
+            for (RecordBase* r : b->records()) each(r);
+    }
+    std::shared_ptr<Store> make_batch_store();
+    void release_batch(Store* batch);
+    bool batch_can_go(const Store& batch) const;
+    // Gives each retained batch back to release_batch (after a flush or rollback).
+    void release_retained();
+    // The streams still reading stop (their statements go back to the connection).
+    void end_streams();
+    // At the session's end: relationships pointing into another store unloaded.
+    void unlink_stores();
+    // An object found by key or loaded again: if it lives in a stream's
+    // batch, something may now point at it, so its batch stays.
+    static RecordBase* found(RecordBase* r, const Store* loading) {
+        if (r && r->store != loading && r->store->batch) r->store->pinned = true;
+        return r;
+    }
+    // True when r is one of this session's objects (in its store or a batch's).
+    bool owns(const RecordBase& r) const { return r.store && r.store->session == this; }
 
     Connection& connection();         // in the session's transaction (begun here if need be)
     Connection& read_connection();    // in it if one is open, else autocommit
@@ -291,6 +335,7 @@ public:
     // Every persistent object reloads on next access; rolled_back: their
     // members' values are void (a rollback), not the program's changes.
     void expire_all(bool rolled_back);
+    void expire(RecordBase& r);
     [[noreturn]] void vanish(RecordBase& r);
     // Session::merge: the session's object for `source`'s key, given its state (merge.cpp).
     RecordBase* merge(const RecordBase& source);
@@ -311,6 +356,13 @@ public:
         }
     }
     void mark_deleted(RecordBase* r);
+    // Bulk writes (bulk.cpp): column i of a loaded object set to what the
+    // database now holds (the member and its saved value: not a change); a
+    // row deleted in the database by a statement of this transaction.
+    void assign_saved(RecordBase& r, std::size_t column, const Value& v);
+    void deleted_by_statement(RecordBase& r);
+    // Every loaded object's `rel` unloaded (it reloads on next access).
+    void unload_everywhere(const RelationshipMapping& rel);
     std::vector<RecordBase*> children_now(const RelationshipMapping& rel, RecordBase& owner);
     void expunge(RecordBase* r);
     // Throws: why a deleted object cannot be added back.
@@ -321,7 +373,7 @@ public:
     // compares only the touched records: a lazy load per object would
     // otherwise compare every loaded object each time.
     bool autoflush_now() {
-        if (!autoflush || flushing || store->records().empty()) return false;
+        if (!autoflush || flushing || (store->records().empty() && batches.empty())) return false;
         flush(FlushScope::TouchedRecords);
         return true;
     }
@@ -355,6 +407,7 @@ private:
     void write_links();
     void delete_rows(const Mapper& m, std::vector<RecordBase*>& records);
     void reset_relationships(RecordBase& r);
+    static void reset_relationship(RecordBase& r, const RelationshipMapping& rel);
     void end_transaction();
 };
 
@@ -376,6 +429,18 @@ constexpr long kSessionReferencesToFirstStore = 2;
 // Frees the store blocks kept for later sessions (store.cpp); the bytes freed.
 std::size_t release_cached_blocks();
 
+// True when a and b are objects of one session (its first store or a
+// stream's batches, or both in one store). One about to point at the other:
+// a batch holding either stays with the session (SessionImpl::found).
+inline bool same_session(const RecordBase& a, const RecordBase& b) {
+    const bool same = a.store == b.store || (a.store && b.store && a.store->session && a.store->session == b.store->session);
+    if (same) {
+        SessionImpl::found(const_cast<RecordBase*>(&a), nullptr);
+        SessionImpl::found(const_cast<RecordBase*>(&b), nullptr);
+    }
+    return same;
+}
+
 SessionImpl& live_session(const RecordBase& r, const char* what);
 // `r` is not in this session: says whether it is detached (merge it) or in another session (merge.cpp).
 [[noreturn]] void throw_not_in_session(const RecordBase& r);
@@ -393,6 +458,8 @@ Expr owner_condition(const RelationshipMapping& rel, const Expr& value);
 
 // JOIN from the relationship's owner table to its target (aliased) (loading.cpp).
 void join_relationship(sql::Select& sel, const RelationshipMapping& rel, const std::string& alias, bool outer);
+// The SELECT of a query without its select list's eager joins (loading.cpp).
+sql::Select base_select(const QuerySpec& q, SessionImpl& s);
 
 // Eager loading (loading.cpp).
 void load_selectin(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners);

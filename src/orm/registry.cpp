@@ -29,6 +29,20 @@ std::string full_name_of(const std::type_info& type) {
     return name;
 }
 
+}  // namespace
+
+void throw_enum_value(const std::type_info& type, long long value) {
+    throw Error("strata: " + full_name_of(type) + " value " + std::to_string(value) +
+                " has no name in its strata::column_type names, so it cannot be stored");
+}
+
+void throw_enum_name(const std::type_info& type, std::string_view name) {
+    throw Error("strata: '" + std::string(name) + "' read from the database is not a name of " + full_name_of(type) +
+                " (its strata::column_type names)");
+}
+
+namespace {
+
 std::string class_name_of(const std::type_info& type) {
     std::string name = full_name_of(type);
     auto colon = name.rfind("::");
@@ -358,6 +372,10 @@ void RegistryImpl::finalize_once() {
         m->pk = m->column_index(keys[0]);
         m->pk_autoincrement = m->pk_column().column->autoincrement;
         m->integer_key = m->pk_column().column->type.is_integer();
+        for (std::size_t i = 0; i < m->columns.size(); ++i) {
+            const Column& c = *m->columns[i].column;
+            if (c.onupdate_value || c.onupdate_function) m->onupdate_columns |= std::uint64_t{1} << i;
+        }
     }
     // References first, so that has_many() can reuse a belongs_to() declared for its backref.
     std::stable_partition(pending.begin(), pending.end(),

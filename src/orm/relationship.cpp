@@ -73,7 +73,7 @@ void remove_in_memory(CollectionBase& c, RecordBase* item) {
 namespace {
 
 void check_same_session(const RecordBase& owner, const RecordBase& item) {
-    if (item.store != owner.store)
+    if (!same_session(owner, item))
         throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner) +
                     "; session.merge(object) gives this session's object for it");
 }

@@ -52,8 +52,8 @@ std::string repr_record(const RecordBase* r) {
 // --- SessionImpl -------------------------------------------------------------
 
 SessionImpl::SessionImpl(const Database& database, const Registry& reg, std::shared_ptr<Store> first_store)
-    : db(database), registry_ref(reg), registry(reg.impl()), store(std::move(first_store)),
-      identity(reg.impl().mappers.size()) {
+    : db(database), registry_ref(reg), registry(Access::impl(reg)), store(std::move(first_store)),
+      identity(Access::impl(reg).mappers.size()) {
     registry.finalize();
     store->session = this;
 }
@@ -68,6 +68,11 @@ SessionImpl::~SessionImpl() { detach_all(); }
 void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
+    end_streams();
+    unlink_stores();
+    for (Store* b : batches) b->session = nullptr;  // from now on freed with their last handle
+    batches.clear();
+    retained.clear();
     store->session = nullptr;
     // From now on handles of its objects share the store through `self`.
     // Only what holds the store can reach them, so the first store (the one
@@ -111,9 +116,9 @@ RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
     if (pk.is_null()) return nullptr;
     if (m.integer_key) {
         if (!pk.is<std::int64_t>()) return nullptr;
-        return map.by_int.find(pk.as<std::int64_t>());
+        return found(map.by_int.find(pk.as<std::int64_t>()), nullptr);
     }
-    return map.find_text(text_key(pk));
+    return found(map.find_text(text_key(pk)), nullptr);
 }
 
 // A row's object by a key that is not an integer (load_row reads integer keys itself).
@@ -259,6 +264,7 @@ void SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
 // A row of an object already in the identity map: its loaded state wins,
 // unless it was expired (by rollback).
 RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offset) {
+    found(&r, loading_into);
     if (r.expired) {
         populate(r, st, offset);
         r.expired = false;
@@ -267,7 +273,7 @@ RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offse
 }
 
 RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
-    RecordBase* r = store->create(m);
+    RecordBase* r = (loading_into ? loading_into : store.get())->create(m);
     populate(*r, st, offset, key);
     r->state = RecordState::Persistent;
     bind_loaded_relationships(*r);
@@ -301,9 +307,9 @@ RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
 RecordBase* SessionImpl::get(const Mapper& m, std::int64_t key) {
     if (!m.integer_key) return get(m, Value(key));
     const IntKeyMap& map = identity[m.index].by_int;
-    if (RecordBase* r = map.find(key)) return r->state == RecordState::Deleted ? nullptr : r;
+    if (RecordBase* r = found(map.find(key), nullptr)) return r->state == RecordState::Deleted ? nullptr : r;
     if (autoflush_now()) {  // the flush may have given a pending object this key
-        if (RecordBase* r = map.find(key)) return r;
+        if (RecordBase* r = found(map.find(key), nullptr)) return r;
     }
     const std::string& sql = m.sql(dialect()).select_by_pk;
     auto st = prepare_read(sql);
@@ -376,7 +382,7 @@ void SessionImpl::attach_pending(RecordBase* r) {
 namespace {
 
 void check_same_store(const RecordBase& owner, const RecordBase& item) {
-    if (item.store != owner.store)
+    if (!same_session(owner, item))
         throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner));
 }
 
@@ -495,24 +501,49 @@ void SessionImpl::expunge(RecordBase* r) {
 }
 
 void SessionImpl::reset_relationships(RecordBase& r) {
-    for (auto& rel : r.mapper->relationships) {
-        RelationshipBase& base = rel->member_of(r.object);
-        base.loaded_ = false;
-        if (rel->kind == RelationshipKind::ManyToOne) {
-            auto& ref = static_cast<ReferenceBase&>(base);
-            ref.target_ = nullptr;
-            ref.dirty_ = false;
-        } else {
-            auto& coll = static_cast<CollectionBase&>(base);
-            coll.items_.clear();
-            if (coll.changes_) {
-                coll.changes_->pending_adds.clear();
-                coll.changes_->pending_removes.clear();
-                coll.changes_->link_added.clear();
-                coll.changes_->link_removed.clear();
-            }
+    for (auto& rel : r.mapper->relationships) reset_relationship(r, *rel);
+}
+
+void SessionImpl::reset_relationship(RecordBase& r, const RelationshipMapping& rel) {
+    RelationshipBase& base = rel.member_of(r.object);
+    base.loaded_ = false;
+    if (rel.kind == RelationshipKind::ManyToOne) {
+        auto& ref = static_cast<ReferenceBase&>(base);
+        ref.target_ = nullptr;
+        ref.dirty_ = false;
+    } else {
+        auto& coll = static_cast<CollectionBase&>(base);
+        coll.items_.clear();
+        if (coll.changes_) {
+            coll.changes_->pending_adds.clear();
+            coll.changes_->pending_removes.clear();
+            coll.changes_->link_added.clear();
+            coll.changes_->link_removed.clear();
         }
     }
+}
+
+void SessionImpl::unload_everywhere(const RelationshipMapping& rel) {
+    for_each_record([&](RecordBase* r) {
+        if (r->mapper == rel.owner && r->state == RecordState::Persistent) reset_relationship(*r, rel);
+    });
+}
+
+void SessionImpl::assign_saved(RecordBase& r, std::size_t column, const Value& v) {
+    const ColumnAccessor& access = *r.mapper->columns[column].access;
+    access.set(r.object, v);
+    Snapshot& snap = r.snapshot;
+    const SavedColumn saved = access.save(r.object, *r.store, previous_word(snap, column));
+    snap.nulls &= ~(std::uint64_t{1} << column);
+    keep(snap, column, saved);
+}
+
+// As a flushed remove(): out of the identity map, deleted; rollback() brings it back.
+void SessionImpl::deleted_by_statement(RecordBase& r) {
+    forget(&r);
+    r.state = RecordState::Deleted;
+    r.deleted_in_transaction = true;
+    deleted_in_transaction.push_back(&r);
 }
 
 void SessionImpl::note_link_change(CollectionBase& c) {
@@ -526,7 +557,7 @@ void SessionImpl::end_transaction() {
     for (auto* r : deleted_in_transaction) r->deleted_in_transaction = false;
     inserted_in_transaction.clear();
     deleted_in_transaction.clear();
-    conn = PooledConnection();  // back to the pool
+    if (streams.empty()) conn = PooledConnection();  // back to the pool (an open stream still reads on it)
 }
 
 void SessionImpl::commit() {
@@ -534,15 +565,20 @@ void SessionImpl::commit() {
     if (conn.get() && conn->in_transaction()) conn->commit();
     end_transaction();
     if (expire_on_commit) expire_all(false);
+    release_retained();  // objects deleted in the transaction no longer keep their batch
 }
 
 void SessionImpl::expire_all(bool rolled_back) {
-    for (RecordBase* r : store->records()) {
-        if (r->state != RecordState::Persistent) continue;
-        r->expired = true;
+    for_each_record([&](RecordBase* r) {
+        if (r->state != RecordState::Persistent) return;
         r->rolled_back = r->rolled_back || rolled_back;
-        reset_relationships(*r);
-    }
+        expire(*r);
+    });
+}
+
+void SessionImpl::expire(RecordBase& r) {
+    r.expired = true;
+    reset_relationships(r);
 }
 
 void SessionImpl::rollback() {
@@ -566,6 +602,7 @@ void SessionImpl::rollback() {
     link_changes.clear();
     expire_all(true);
     end_transaction();
+    release_retained();
 }
 
 }  // namespace detail
@@ -650,7 +687,7 @@ std::shared_ptr<RecordBase> Session::add_record(std::unique_ptr<RecordBase> reco
 
 void Session::add_existing(RecordBase* r) {
     if (!r) detail::throw_null_handle(typeid(void));
-    if (r->store != impl_->store.get()) detail::throw_not_in_session(*r);
+    if (!impl_->owns(*r)) detail::throw_not_in_session(*r);
     if (r->state == RecordState::Deleted) impl_->refuse_deleted(*r);
     if (r->state == RecordState::Vanished) detail::throw_vanished(*r);
     if (r->state == RecordState::Transient) {
@@ -674,13 +711,13 @@ RecordBase* Session::get_record(const std::type_info& type, std::int64_t pk) {
 
 void Session::remove_record(RecordBase* r) {
     if (!r) detail::throw_null_handle(typeid(void));
-    if (r->store != impl_->store.get()) detail::throw_not_in_session(*r);
+    if (!impl_->owns(*r)) detail::throw_not_in_session(*r);
     impl_->mark_deleted(r);
 }
 
 void Session::expunge_record(RecordBase* r) {
     if (!r) detail::throw_null_handle(typeid(void));
-    if (r->store != impl_->store.get()) return;
+    if (!impl_->owns(*r)) return;
     impl_->expunge(r);
 }
 
@@ -696,43 +733,20 @@ detail::QuerySpec Session::query_spec(const std::type_info& type) {
     return spec;
 }
 
-const Value& Row::operator[](std::string_view column) const {
-    for (std::size_t i = 0; i < names->size(); ++i)
-        if ((*names)[i] == column) return values[i];
-    throw Error("strata: the result has no column " + std::string(column));
-}
-
-std::vector<Row> Session::execute(std::string_view sql, const std::vector<Value>& params) {
+StatementHandle Session::raw_statement(std::string_view sql, const std::vector<Value>& params) {
     impl_->autoflush_now();
     std::string text = sql::rewrite_placeholders(impl_->dialect(), sql);
     auto st = impl_->prepare_read(text);
     if (!st->is_read_only()) impl_->connection();  // a write opens the session's transaction
     st->bind_all(params);
     impl_->note(text);
-    std::vector<Row> rows;
-    std::shared_ptr<std::vector<std::string>> names;
-    while (st->step()) {
-        if (!names) {
-            names = std::make_shared<std::vector<std::string>>();
-            for (int i = 0; i < st->column_count(); ++i) names->push_back(st->column_name(i));
-        }
-        Row row;
-        row.names = names;
-        for (int i = 0; i < st->column_count(); ++i)
-            row.values.push_back(st->is_null(i) ? Value() : Value(std::string(st->get_text(i))));
-        rows.push_back(std::move(row));
-    }
-    return rows;
+    return st;
 }
 
 std::vector<RecordBase*> Session::raw_records(const std::type_info& type, std::string_view sql,
                                               const std::vector<Value>& params) {
     const auto& m = impl_->registry.mapper_for(type);
-    impl_->autoflush_now();
-    std::string text = sql::rewrite_placeholders(impl_->dialect(), sql);
-    auto st = impl_->prepare_read(text);
-    st->bind_all(params);
-    impl_->note(text);
+    auto st = raw_statement(sql, params);
     std::vector<RecordBase*> out;
     bool checked = false;
     while (st->step()) {
@@ -743,7 +757,7 @@ std::vector<RecordBase*> Session::raw_records(const std::type_info& type, std::s
                 std::string expected;
                 for (auto& c : m.columns) expected += (expected.empty() ? "" : ", ") + c.name;
                 throw Error("strata: raw SQL for " + m.class_name + " must select its columns in order (" + expected +
-                            "): " + text);
+                            "): " + st->sql());
             }
             checked = true;
         }
@@ -762,8 +776,9 @@ void Session::flush() { impl_->flush(); }
 void Session::commit() { impl_->commit(); }
 void Session::rollback() { impl_->rollback(); }
 void Session::close() {
+    impl_->end_streams();  // first: their statement must not keep the connection from the pool
     impl_->rollback();
-    impl_->detach_all();
+    impl_->detach_all();  // ends the streams and lets go of their batches
     // The first store lives in home_ with the session: if nothing but the
     // session holds it (no handle, no query), its objects go now.
     if (impl_->store.get() == &home_->store && impl_->store.use_count() == detail::kSessionReferencesToFirstStore)

@@ -94,6 +94,12 @@ ColumnOption default_value(Value v) {
 ColumnOption default_function(std::function<Value()> fn) {
     return {[fn = std::move(fn)](Table&, Column& c, ColumnDecl&) { c.default_function = fn; }};
 }
+ColumnOption detail::onupdate_option(std::optional<Value> value, std::function<Value()> fn) {
+    return {[value = std::move(value), fn = std::move(fn)](Table&, Column& c, ColumnDecl&) {
+        c.onupdate_value = value;
+        c.onupdate_function = fn;
+    }};
+}
 ColumnOption server_default(std::string sql_expression) {
     return {[s = std::move(sql_expression)](Table&, Column& c, ColumnDecl&) { c.server_default = s; }};
 }

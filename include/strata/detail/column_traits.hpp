@@ -1,0 +1,230 @@
+// strata/detail/column_traits.hpp — how each C++ member type is read, bound and compared: not API.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "strata/export.hpp"
+#include "strata/column_type.hpp"
+#include "strata/connection.hpp"
+#include "strata/types.hpp"
+#include "strata/value.hpp"
+
+namespace strata {
+
+namespace detail {
+
+class Store;
+
+// A column's value as the database last had it (loaded or flushed): what a
+// flush compares the member with to decide whether the column changed. It is
+// exact, never a hash: numbers, dates and times are their own 64-bit word;
+// text and bytes are a saved copy (see save_bytes). A word is meaningless
+// when `null` is set.
+struct SavedColumn {
+    std::uint64_t word = 0;
+    bool null = false;
+};
+
+// Text and bytes as a SavedColumn word: up to 7 bytes inline in the word
+// itself (low bit set, the length in bits 1-3, the bytes above), longer ones
+// copied into the store's memory (the word is then a pointer to a 4-byte
+// length and the bytes; 4-aligned, so its low bit is clear). `previous` is
+// the column's last saved word (0 for none): a long copy whose room fits the
+// new bytes is reused, so reloading a row does not grow the store.
+STRATA_API std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data, std::size_t size);
+
+constexpr std::size_t kInlineSavedBytes = 7;
+
+inline std::uint64_t inline_saved_word(const void* data, std::size_t size) {
+    std::uint64_t word = 0;
+    if (size) std::memcpy(reinterpret_cast<unsigned char*>(&word) + 1, data, size);
+    return word | (std::uint64_t{size} << 1) | 1;
+}
+
+// True when `saved` (from save_bytes) holds exactly these bytes.
+inline bool same_bytes(std::uint64_t saved, const void* data, std::size_t size) {
+    if (saved & 1) return size <= kInlineSavedBytes && saved == inline_saved_word(data, size);
+    const auto* at = reinterpret_cast<const unsigned char*>(static_cast<std::uintptr_t>(saved));
+    std::uint32_t saved_size;
+    std::memcpy(&saved_size, at, sizeof saved_size);
+    return saved_size == size && (size == 0 || std::memcmp(at + sizeof saved_size, data, size) == 0);
+}
+
+[[noreturn]] STRATA_API void throw_value_type(const char* cpp_type, const Value& v);
+
+template <class V, class = void>
+struct column_traits {
+    static constexpr bool mappable = false;
+};
+
+template <class V>
+struct column_traits<V, std::enable_if_t<std::is_integral_v<V> && !std::is_same_v<V, bool>>> {
+    static constexpr bool mappable = true;
+    static constexpr const char* name = "an integer";
+    static constexpr bool accepts(TypeKind k) {
+        return k == TypeKind::Integer || k == TypeKind::BigInteger || k == TypeKind::SmallInteger;
+    }
+    static void read(V& out, const Statement& st, int col) { out = static_cast<V>(st.get_int64(col)); }
+    static std::uint64_t word(const V& v) { return static_cast<std::uint64_t>(v); }
+    static V from(const Value& v) {
+        if (v.is<std::int64_t>()) return static_cast<V>(v.as<std::int64_t>());
+        if (v.is<bool>()) return static_cast<V>(v.as<bool>());
+        throw_value_type(name, v);
+    }
+};
+
+template <>
+struct column_traits<bool> {
+    static constexpr bool mappable = true;
+    static constexpr const char* name = "bool";
+    static constexpr bool accepts(TypeKind k) { return k == TypeKind::Boolean; }
+    static void read(bool& out, const Statement& st, int col) { out = st.get_bool(col); }
+    static std::uint64_t word(bool v) { return v ? 1 : 0; }
+    static bool from(const Value& v) {
+        if (v.is<bool>()) return v.as<bool>();
+        if (v.is<std::int64_t>()) return v.as<std::int64_t>() != 0;
+        throw_value_type(name, v);
+    }
+};
+
+template <class V>
+struct column_traits<V, std::enable_if_t<std::is_floating_point_v<V>>> {
+    static constexpr bool mappable = true;
+    static constexpr const char* name = "a floating-point number";
+    static constexpr bool accepts(TypeKind k) { return k == TypeKind::Float || k == TypeKind::Numeric; }
+    static void read(V& out, const Statement& st, int col) { out = static_cast<V>(st.get_double(col)); }
+    // Every float is exactly a double: one word each, NaN equal to itself.
+    static std::uint64_t word(V v) { return std::bit_cast<std::uint64_t>(static_cast<double>(v)); }
+    static V from(const Value& v) {
+        if (v.is<double>()) return static_cast<V>(v.as<double>());
+        if (v.is<std::int64_t>()) return static_cast<V>(v.as<std::int64_t>());
+        throw_value_type(name, v);
+    }
+};
+
+template <>
+struct column_traits<std::string> {
+    static constexpr bool mappable = true;
+    static constexpr const char* name = "std::string";
+    static constexpr bool accepts(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text || k == TypeKind::Enum; }
+    static void read(std::string& out, const Statement& st, int col) { out.assign(st.get_text(col)); }
+    static std::string_view bytes(const std::string& v) { return v; }
+    // read(), saving the driver's copy: reading back bytes just written to
+    // the member stalls the CPU until the write lands.
+    static std::uint64_t read_saved(std::string& out, const Statement& st, int col, Store& store, std::uint64_t previous) {
+        const std::string_view text = st.get_text(col);
+        out.assign(text);
+        return save_bytes(store, previous, text.data(), text.size());
+    }
+    static std::string from(const Value& v) {
+        if (v.is<std::string>()) return v.as<std::string>();
+        throw_value_type(name, v);
+    }
+};
+
+// Types that Value holds as themselves.
+template <class V, TypeKind Kind>
+struct exact_traits {
+    static constexpr bool mappable = true;
+    static constexpr bool accepts(TypeKind k) { return k == Kind; }
+    static V from(const Value& v) {
+        if (v.is<V>()) return v.as<V>();
+        throw_value_type("this column's C++ type", v);
+    }
+};
+
+template <>
+struct column_traits<DateTime> : exact_traits<DateTime, TypeKind::DateTime> {
+    static constexpr const char* name = "strata::DateTime";
+    static void read(DateTime& out, const Statement& st, int col) { out = st.get_datetime(col); }
+    static std::uint64_t word(DateTime v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
+};
+
+template <>
+struct column_traits<Date> : exact_traits<Date, TypeKind::Date> {
+    static constexpr const char* name = "strata::Date";
+    static void read(Date& out, const Statement& st, int col) { out = st.get_date(col); }
+    static std::uint64_t word(Date v) { return static_cast<std::uint64_t>(v.time_since_epoch().count()); }
+};
+
+template <>
+struct column_traits<Time> : exact_traits<Time, TypeKind::Time> {
+    static constexpr const char* name = "strata::Time";
+    static void read(Time& out, const Statement& st, int col) { out = st.get_time(col); }
+    static std::uint64_t word(Time v) { return static_cast<std::uint64_t>(v.since_midnight.count()); }
+};
+
+template <>
+struct column_traits<Blob> : exact_traits<Blob, TypeKind::LargeBinary> {
+    static constexpr const char* name = "strata::Blob";
+    static void read(Blob& out, const Statement& st, int col) {
+        auto b = st.get_blob(col);
+        out.bytes.assign(b.begin(), b.end());
+    }
+    static std::string_view bytes(const Blob& v) {
+        return {reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size()};
+    }
+};
+
+template <>
+struct column_traits<Decimal> : exact_traits<Decimal, TypeKind::Numeric> {
+    static constexpr const char* name = "strata::Decimal";
+    static void read(Decimal& out, const Statement& st, int col) { out = st.get_decimal(col); }
+    static std::string_view bytes(const Decimal& v) { return v.text; }
+};
+
+// A type the program maps through column_type<V> (strata/column_type.hpp):
+// everything goes through its built-in stored type's traits. bytes() gives
+// the stored value itself (text or bytes made on the fly), which byte_view()
+// then reads.
+template <class V>
+struct column_traits<V, std::enable_if_t<custom_column_type<V>>> {
+    using Custom = column_type<V>;
+    using stored = typename Custom::stored;
+    using Stored = column_traits<stored>;
+    static constexpr bool mappable = Stored::mappable && !custom_column_type<stored>;
+    static_assert(mappable, "strata: column_type<T>::stored must be a built-in column type (an integer, bool, double, "
+                            "std::string, strata::DateTime, Date, Time, Blob or Decimal)");
+    static constexpr const char* name = Stored::name;
+    static constexpr bool accepts(TypeKind k) { return Stored::accepts(k); }
+    static void read(V& out, const Statement& st, int col) {
+        stored s{};
+        Stored::read(s, st, col);
+        out = Custom::from_stored(std::move(s));
+    }
+    static std::uint64_t word(const V& v)
+        requires requires(const stored& s) { Stored::word(s); }
+    {
+        return Stored::word(Custom::to_stored(v));
+    }
+    static stored bytes(const V& v)
+        requires requires(const stored& s) { Stored::bytes(s); }
+    {
+        return Custom::to_stored(v);
+    }
+    static V from(const Value& v) { return Custom::from_stored(Stored::from(v)); }
+};
+
+// The bytes a column's bytes() gave, for save_bytes / same_bytes.
+inline std::string_view byte_view(std::string_view v) { return v; }
+inline std::string_view byte_view(const std::string& v) { return v; }
+inline std::string_view byte_view(const Blob& v) { return column_traits<Blob>::bytes(v); }
+inline std::string_view byte_view(const Decimal& v) { return v.text; }
+
+// A member type column() maps. An unsigned 64-bit integer is not one: a
+// value past INT64_MAX has no column type to go to on either backend.
+template <class V>
+inline constexpr bool mappable_member =
+    column_traits<V>::mappable && !(std::is_integral_v<V> && std::is_unsigned_v<V> && sizeof(V) >= 8);
+
+static_assert(sizeof(SavedColumn) == 2 * sizeof(std::uint64_t), "strata: a saved column is a word and a flag");
+
+}  // namespace detail
+
+}  // namespace strata

@@ -1,0 +1,217 @@
+// Query<T>::stream: rows read in batches as the loop goes; the objects of a
+// batch leave the session once nothing holds them, and what the session must
+// not lose (changes, objects others point at) stays.
+#include "orm/orm_internal.hpp"
+#include "orm_models.hpp"
+
+namespace orm_test {
+namespace {
+
+using strata::col;
+using strata::testing::expect_throw;
+
+class OrmStream : public OrmTest {
+protected:
+    static constexpr int kUsers = 25;
+    void SetUp() override {
+        OrmTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        auto s = session();
+        for (int i = 1; i <= kUsers; ++i) {
+            auto u = s.add(User{.nickname = "u" + std::to_string(i), .email = std::to_string(i) + "@x"});
+            if (i <= 2) u->posts.push_back(Post{.body = "by u" + std::to_string(i)});
+        }
+        s.commit();
+        take_log();
+    }
+    static std::size_t users_in_identity_map(strata::Session& s) {
+        const auto& m = strata::detail::Access::impl(s).registry.mapper_for(typeid(User));
+        return strata::detail::Access::impl(s).identity[m.index].by_int.size();
+    }
+    std::string about_in_db(std::int64_t id) {
+        strata::Session check(*db, registry);
+        auto rows = check.execute<std::tuple<std::optional<std::string>>>("SELECT about_me FROM \"user\" WHERE id = ?", id);
+        return std::get<0>(rows.at(0)).value_or("(null)");
+    }
+};
+
+TEST_P(OrmStream, EveryRowInOrderInOneStatement) {
+    auto s = session();
+    std::string seen;
+    std::size_t most_held = 0;
+    for (strata::Ptr<User> u : s.query<User>().where(col(&User::id) > std::int64_t{3}).order_by(&User::id).stream(10)) {
+        seen += u->nickname + " ";
+        most_held = std::max(most_held, users_in_identity_map(s));
+    }
+    std::string expected;
+    for (int i = 4; i <= kUsers; ++i) expected += "u" + std::to_string(i) + " ";
+    EXPECT_EQ(seen, expected);
+    EXPECT_EQ(take_log().size(), 1u);
+    EXPECT_LE(most_held, 10u) << "one batch at a time in the identity map";
+    EXPECT_EQ(users_in_identity_map(s), 0u) << "every batch left once the loop moved on";
+    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+}
+
+TEST_P(OrmStream, ObjectsStillHeldStayInTheSession) {
+    auto s = session();
+    strata::Ptr<User> kept;
+    for (auto u : s.query<User>().order_by(&User::id).stream(4))
+        if (u->id == 6) kept = u;
+    EXPECT_EQ(users_in_identity_map(s), 4u) << "only the batch holding the kept object (ids 5 to 8)";
+    EXPECT_EQ(kept->nickname, "u6");
+    kept = nullptr;
+    EXPECT_EQ(users_in_identity_map(s), 0u);
+    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+}
+
+// Found through the session (get, a query, a relationship), a streamed
+// object may be pointed at from elsewhere: its batch stays with the session.
+TEST_P(OrmStream, ObjectsFoundThroughTheSessionStay) {
+    auto s = session();
+    strata::Ptr<User> kept;
+    for (auto u : s.query<User>().order_by(&User::id).stream(4))
+        if (u->id == 6) kept = u;
+    take_log();
+    EXPECT_EQ(s.get<User>(6), kept) << "the same object, from the identity map";
+    EXPECT_TRUE(take_log().empty());
+    kept = nullptr;
+    EXPECT_EQ(users_in_identity_map(s), 4u);
+    EXPECT_EQ(s.get<User>(6)->nickname, "u6");
+    EXPECT_TRUE(take_log().empty());
+}
+
+TEST_P(OrmStream, AnObjectAlreadyInTheSessionIsThatObject) {
+    auto s = session();
+    auto third = s.get<User>(3);
+    third->about_me = "changed, not flushed";
+    int n = 0;
+    for (auto u : s.query<User>().order_by(&User::id).stream(2)) {
+        ++n;
+        if (u->id == 3) {
+            EXPECT_EQ(u, third);
+            EXPECT_EQ(u->about_me, "changed, not flushed");
+        }
+    }
+    EXPECT_EQ(n, kUsers);
+    s.commit();
+    EXPECT_EQ(about_in_db(3), "changed, not flushed");
+}
+
+// Changes to streamed objects the loop dropped are written, with autoflush
+// (at the next batch) or without (at the commit).
+TEST_P(OrmStream, ChangesToDroppedObjectsAreWritten) {
+    for (bool autoflush : {true, false}) {
+        auto s = session(strata::SessionOptions{.autoflush = autoflush});
+        for (auto u : s.query<User>().order_by(&User::id).stream(5)) u->about_me = "seen " + std::to_string(autoflush);
+        if (autoflush) {
+            EXPECT_LE(strata::detail::Access::impl(s).retained.size(), 1u) << "flushed batch by batch";
+        } else {
+            EXPECT_EQ(strata::detail::Access::impl(s).retained.size(), 5u) << "kept until the flush";
+        }
+        s.commit();
+        EXPECT_TRUE(strata::detail::Access::impl(s).retained.empty());
+        EXPECT_EQ(users_in_identity_map(s), 0u);
+        for (std::int64_t id : {std::int64_t{1}, std::int64_t{13}, std::int64_t{kUsers}})
+            EXPECT_EQ(about_in_db(id), "seen " + std::to_string(autoflush)) << id;
+    }
+}
+
+TEST_P(OrmStream, RemovedObjectsAreDeleted) {
+    auto s = session();
+    for (auto u : s.query<User>().where(col(&User::id) > std::int64_t{20}).stream(2)) s.remove(u);
+    s.commit();
+    EXPECT_EQ(count_rows("user"), 20);
+    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+}
+
+// An object another object points at (a post's author) stays with the
+// session though the loop dropped it: the pointer never dangles.
+TEST_P(OrmStream, AnObjectPointedAtStays) {
+    auto s = session();
+    auto post = s.query<Post>().filter_by(&Post::body, "by u2").one();
+    for (auto u : s.query<User>().order_by(&User::id).stream(3))
+        if (u->id == 2) {
+            EXPECT_EQ(post->author->nickname, "u2");  // the author found in the batch
+        }
+    EXPECT_EQ(strata::detail::Access::impl(s).batches.size(), 1u) << "the first batch, pinned";
+    EXPECT_EQ(post->author->nickname, "u2");
+    auto u2 = s.get<User>(2);
+    EXPECT_EQ(post->author, u2);
+    EXPECT_TRUE(u2->posts.contains(post));
+}
+
+// When the session ends, each store goes with its own last handle: an
+// object keeps what it loaded from its own store, and a relationship into
+// another store is unloaded (a detached object cannot load it: an error, not
+// a dangling pointer).
+TEST_P(OrmStream, AfterTheSessionNoPointerCrossesStores) {
+    strata::Ptr<Post> post;
+    strata::Ptr<User> streamed;
+    {
+        auto s = session();
+        post = s.query<Post>().filter_by(&Post::body, "by u2").one();
+        for (auto u : s.query<User>().order_by(&User::id).stream(3)) {
+            if (u->id == 2) {
+                EXPECT_EQ(post->author->nickname, "u2");  // the post (first store) points into the batch
+                EXPECT_EQ(u->posts.size(), 1u);            // the batch points into the first store
+                streamed = u;
+            }
+        }
+    }
+    EXPECT_EQ(streamed->nickname, "u2");
+    expect_throw<strata::DetachedInstanceError>([&] { (void)post->author->nickname; });
+    expect_throw<strata::DetachedInstanceError>([&] { (void)streamed->posts.size(); });
+    streamed = nullptr;  // the batch goes; the post stays readable
+    EXPECT_EQ(post->body, "by u2");
+}
+
+TEST_P(OrmStream, CommitInsideTheLoopAndReadOn) {
+    auto s = session();
+    int n = 0;
+    for (auto u : s.query<User>().order_by(&User::id).stream(4)) {
+        u->about_me = "batch";
+        if (++n % 4 == 0) s.commit();
+    }
+    s.commit();
+    EXPECT_EQ(n, kUsers);
+    EXPECT_EQ(about_in_db(kUsers), "batch");
+}
+
+TEST_P(OrmStream, LeavingTheLoopEndsTheStream) {
+    auto s = session();
+    for (auto u : s.query<User>().order_by(&User::id).stream(4))
+        if (u->id == 6) break;
+    EXPECT_TRUE(strata::detail::Access::impl(s).streams.empty());
+    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+    EXPECT_EQ(users_in_identity_map(s), 0u);
+    s.get<User>(1)->about_me = "after";
+    s.commit();
+    EXPECT_EQ(about_in_db(1), "after");
+}
+
+TEST_P(OrmStream, ClosingTheSessionEndsTheStream) {
+    auto s = session();
+    auto stream = s.query<User>().order_by(&User::id).stream(5);
+    auto it = stream.begin();
+    auto first = *it;
+    EXPECT_EQ(first->nickname, "u1");
+    s.close();
+    auto e = expect_throw<strata::DetachedInstanceError>([&] {
+        for (int i = 0; i < 5; ++i) ++it;
+    });
+    EXPECT_NE(std::string(e.what()).find("the stream of User cannot read on: its session was closed"), std::string::npos)
+        << e.what();
+}
+
+TEST_P(OrmStream, RefusesWhatItCannotDo) {
+    auto s = session();
+    expect_throw<strata::ConfigError>([&] { s.query<User>().stream(0); });
+    auto e = expect_throw<strata::ConfigError>([&] { s.query<User>().options(strata::selectin(&User::posts)).stream(); });
+    EXPECT_NE(std::string(e.what()).find("stream() of User does not eager-load"), std::string::npos) << e.what();
+    expect_throw<strata::ConfigError>([&] { s.query<Post>().join(&Post::author).stream(); });
+}
+
+STRATA_INSTANTIATE_BACKENDS(OrmStream);
+
+}  // namespace
+}  // namespace orm_test
