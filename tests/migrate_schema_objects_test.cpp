@@ -187,6 +187,29 @@ TEST_P(MigrateSchemaObjects, ServerDefaultsInEachBackendsSpelling) {
               std::vector<std::string>{is_sqlite() ? "2|-|1" : "2|-|true"});
 }
 
+// Found by the Alembic oracle (tests/oracle, variant default_quoted): a
+// quoted number on a number column stores that number on both backends.
+TEST_P(MigrateSchemaObjects, QuotedNumberDefaultIsTheNumber) {
+    conn().execute("CREATE TABLE score (" + id_key() + ", n INTEGER DEFAULT '0' NOT NULL, "
+                   "r NUMERIC(10, 2) DEFAULT ('-2.5'), k INTEGER DEFAULT '1', label VARCHAR(10) DEFAULT '7')");
+    Table& score = models.table("score")
+                       .column("id", Integer(), primary_key())
+                       .column("n", Integer(), not_null(), server_default("0"))
+                       .column("r", Numeric(10, 2), server_default("-2.5"))
+                       .column("k", Integer(), server_default("1"))
+                       .column("label", String(10), server_default("'7'"));
+    expect_no_drift();
+    conn().execute("INSERT INTO score (id) VALUES (1)");
+    EXPECT_EQ(rows("SELECT n + 1, r * 2, k FROM score"),
+              std::vector<std::string>{is_sqlite() ? "1|-5|1" : "1|-5.00|1"});
+
+    score.find_column("k")->server_default = "2";
+    const std::string first = cycle();
+    EXPECT_TRUE(contains(first, "alter_column score.k: server_default")) << first;
+    EXPECT_FALSE(contains(first, "score.n")) << first;
+    EXPECT_FALSE(contains(first, "score.r")) << first;
+}
+
 TEST_P(MigrateSchemaObjects, SerialIdentityAndRowidKeys) {
     // Every way each backend makes a key it assigns itself.
     if (is_sqlite()) {

@@ -33,12 +33,34 @@ std::string normalize_sql(const std::string& text) {
     return s;
 }
 
+// A plain decimal number, optionally signed: 0, -1, 2.50.
+bool is_number(std::string_view text) {
+    std::size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+    bool digits = false, dot = false;
+    for (; i < text.size(); ++i) {
+        if (std::isdigit(static_cast<unsigned char>(text[i]))) digits = true;
+        else if (text[i] == '.' && !dot) dot = true;
+        else return false;
+    }
+    return digits;
+}
+
 // A server default as backends echo it back (see canonical_expression), and
 // the current date and time under one name each: PostgreSQL reads
 // CURRENT_TIMESTAMP as now() (and transaction_timestamp() is the same
 // function), SQLite's CURRENT_TIMESTAMP is datetime('now').
-std::optional<std::string> normalize_default(const std::optional<std::string>& d) {
+//
+// On a number column a quoted number is that number: DEFAULT '0' stores the
+// integer 0 on SQLite (the column's affinity converts it) and PostgreSQL
+// (the literal is cast to the column's type), as DEFAULT 0 does.
+std::optional<std::string> normalize_default(const std::optional<std::string>& d, const SqlType& type) {
     if (!d) return d;
+    const bool number_column = type.is_integer() || type.kind == TypeKind::Float || type.kind == TypeKind::Numeric;
+    std::string_view text = *d;
+    while (text.size() >= 2 && text.front() == '(' && text.back() == ')') text = text.substr(1, text.size() - 2);
+    if (number_column && text.size() >= 3 && text.front() == '\'' && text.back() == '\'' &&
+        is_number(text.substr(1, text.size() - 2)))
+        return sqltok::canonical_expression(std::string(text.substr(1, text.size() - 2)));
     static const std::pair<const char*, const char*> same_as[] = {
         {"now ( )", "current_timestamp"},
         {"transaction_timestamp ( )", "current_timestamp"},
@@ -377,7 +399,7 @@ private:
             alter.nullable = model.nullable;
             detail.push_back(nullability(db.nullable) + " → " + nullability(model.nullable));
         }
-        if (normalize_default(db.server_default) != normalize_default(model.server_default)) {
+        if (normalize_default(db.server_default, db.type) != normalize_default(model.server_default, model.type)) {
             alter.server_default = model.server_default;
             detail.push_back("server_default " + default_text(db.server_default) + " → " +
                              default_text(model.server_default));

@@ -131,6 +131,8 @@ variant("fk_inline", BOTH, ("user_id INTEGER NOT NULL,", 'user_id INTEGER NOT NU
 variant("fk_inline_no_column", SQLITE, ("user_id INTEGER NOT NULL,", 'user_id INTEGER NOT NULL REFERENCES "user",'),
         (",\n    CONSTRAINT fk_post_user_id_user FOREIGN KEY (user_id) REFERENCES \"user\" (id)", ""))
 variant("fk_other_name", BOTH, ("CONSTRAINT fk_tag_post_id_post", "CONSTRAINT tag_post_fk"))
+variant("unique_user_named", BOTH, ("CONSTRAINT uq_user_name UNIQUE", "CONSTRAINT user_unique_name UNIQUE"))
+variant("default_quoted_numeric", BOTH, ("rating NUMERIC(10, 2)", "rating NUMERIC(10, 2) DEFAULT '0.5'"))
 variant("unique_other_name", BOTH, ("CONSTRAINT uq_user_name UNIQUE", "CONSTRAINT user_name_key UNIQUE"))
 variant("index_other_name", BOTH, ("CREATE INDEX ix_post_title ON", "CREATE INDEX post_title_idx ON"))
 variant("unique_index_other_name", BOTH, ("CREATE UNIQUE INDEX ix_user_email", "CREATE UNIQUE INDEX user_email_key"))
