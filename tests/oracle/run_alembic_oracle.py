@@ -28,11 +28,16 @@ from run_oracle import read_allowlist  # noqa: E402  (same folder)
 SKIPPED = 77
 
 
-def run_strata(binary, url, work):
-    proc = subprocess.run([binary, url, work], capture_output=True, text=True, encoding="utf-8", timeout=120)
+def start_strata(binary, url, work):
+    return subprocess.Popen([binary, url, work], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            encoding="utf-8")
+
+
+def strata_lines(proc):
+    out, err = proc.communicate(timeout=120)
     if proc.returncode != 0:
-        raise SystemExit("oracle_schema exited with %d:\n%s%s" % (proc.returncode, proc.stdout, proc.stderr))
-    return proc.stdout.splitlines()
+        raise SystemExit("oracle_schema exited with %d:\n%s%s" % (proc.returncode, out, err))
+    return out.splitlines()
 
 
 class Sqlite:
@@ -123,13 +128,16 @@ def main():
         try:
             for name in names:
                 strata_url, alembic_url = backend.database(name, ddl(backend_name, name))
+                # Both read the same database at the same time (strata only adds its version table,
+                # which Alembic is told not to read).
+                strata = start_strata(binary, strata_url, os.path.join(tmp, name))
                 # NullPool: each variant is a new file (SQLite) or a new schema (PostgreSQL).
                 engine = create_engine(alembic_url, poolclass=NullPool)
                 try:
                     theirs = oracle_alembic.compare(engine)
                 finally:
                     engine.dispose()
-                output = run_strata(binary, strata_url, os.path.join(tmp, name))
+                output = strata_lines(strata)
                 ours = [line for line in output if not line.startswith("!")]
                 warnings = [line[len("!warning "):] for line in output if line.startswith("!warning ")]
                 errors = [line[len("!error "):] for line in output if line.startswith("!error ")]
