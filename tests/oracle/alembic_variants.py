@@ -160,6 +160,11 @@ variant("enum_check_inline", SQLITE, ("status VARCHAR(6) NOT NULL,", "status VAR
 variant("enum_check_quoted", SQLITE, ("CHECK (status IN ('active', 'banned'))", "CHECK (\"status\" IN ('active','banned'))"))
 variant("enum_check_wider_varchar", SQLITE, ("status VARCHAR(6)", "status VARCHAR(20)"))
 variant("enum_check_other_name", SQLITE, ("CONSTRAINT ck_user_user_status CHECK", "CONSTRAINT status_ok CHECK"))
+variant("enum_check_text", SQLITE, ("status VARCHAR(6)", "status TEXT"))
+variant("enum_check_lowercase_in", SQLITE, ("CHECK (status IN ('active', 'banned'))", "check (status in ('active','banned'))"))
+variant("enum_check_values_reordered", SQLITE, ("('active', 'banned')", "('banned', 'active')"))
+variant("enum_check_not_in", SQLITE, ("CHECK (status IN ('active', 'banned'))", "CHECK (status NOT IN ('active', 'banned'))"))
+variant("enum_check_or_null", SQLITE, ("CHECK (status IN ('active', 'banned'))", "CHECK (status IN ('active', 'banned') OR status IS NULL)"))
 variant("sqlalchemy_enum", SQLITE, ("status VARCHAR(6) NOT NULL,", "status VARCHAR(6) NOT NULL,"),
         ("CONSTRAINT ck_user_user_status CHECK", "CONSTRAINT user_status CHECK"))
 variant("view_and_trigger", BOTH, append="""
