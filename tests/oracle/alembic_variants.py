@@ -96,6 +96,8 @@ def variant(name, backends, *replacements, append="", sqlite=None, postgresql=No
 
 def ddl(backend, name):
     pairs, append = VARIANTS[backend][name]
+    if callable(append):   # the whole DDL, made by a tool
+        return append(backend)
     sql = BASE[backend]
     for old, new in pairs:
         if old not in sql:
@@ -104,8 +106,20 @@ def ddl(backend, name):
     return sql + append
 
 
+def sqlalchemy_create_all(backend):
+    """The DDL SQLAlchemy 1.4's create_all() writes for the models (oracle_alembic.py)."""
+    from sqlalchemy import create_mock_engine
+    import oracle_alembic
+    statements = []
+    engine = create_mock_engine(backend + "://",
+                                lambda sql, *a, **k: statements.append(str(sql.compile(dialect=engine.dialect))))
+    oracle_alembic.models().create_all(engine, checkfirst=False)
+    return ";\n".join(statements) + ";\n"
+
+
 # --- the same schema, spelled otherwise: no difference -----------------------
 variant("base", BOTH)
+variant("sqlalchemy_create_all", BOTH, append=sqlalchemy_create_all)
 variant("varchar_spelled_long", BOTH, ("name VARCHAR(64)", "name CHARACTER VARYING(64)"),
         ("title VARCHAR(100)", "title character varying(100)"))
 variant("nvarchar", SQLITE, ("name VARCHAR(64)", "name NVARCHAR(64)"))
@@ -165,8 +179,7 @@ variant("enum_check_lowercase_in", SQLITE, ("CHECK (status IN ('active', 'banned
 variant("enum_check_values_reordered", SQLITE, ("('active', 'banned')", "('banned', 'active')"))
 variant("enum_check_not_in", SQLITE, ("CHECK (status IN ('active', 'banned'))", "CHECK (status NOT IN ('active', 'banned'))"))
 variant("enum_check_or_null", SQLITE, ("CHECK (status IN ('active', 'banned'))", "CHECK (status IN ('active', 'banned') OR status IS NULL)"))
-variant("sqlalchemy_enum", SQLITE, ("status VARCHAR(6) NOT NULL,", "status VARCHAR(6) NOT NULL,"),
-        ("CONSTRAINT ck_user_user_status CHECK", "CONSTRAINT user_status CHECK"))
+variant("sqlalchemy_enum", SQLITE, ("CONSTRAINT ck_user_user_status CHECK", "CONSTRAINT user_status CHECK"))
 variant("view_and_trigger", BOTH, append="""
 CREATE VIEW post_titles AS SELECT id, title FROM post;
 CREATE TRIGGER tag_label_trim AFTER INSERT ON tag BEGIN UPDATE tag SET label = trim(label) WHERE id = NEW.id; END;

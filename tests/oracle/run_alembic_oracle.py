@@ -23,7 +23,7 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from run_oracle import read_allowlist  # noqa: E402  (same folder)
+from run_oracle import read_allowlist, report  # noqa: E402  (same folder)
 
 SKIPPED = 77
 
@@ -114,6 +114,11 @@ def main():
                  "python3-psycopg2, installed by scripts/deps.sh): %s" % e)
     allowed = read_allowlist(os.path.join(HERE, "alembic_allowlist.txt"))
     names = [n for n in VARIANTS[backend_name] if not only or n in only]
+    unknown = [n for n in only if n not in VARIANTS[backend_name]]
+    if unknown:
+        sys.exit("no %s variant named %s in alembic_variants.py" % (backend_name, ", ".join(unknown)))
+    known = set(VARIANTS["sqlite"]) | set(VARIANTS["postgresql"])
+    stray = [e for e in allowed if e.split(" ")[0].split("/")[-1] not in known]
 
     with tempfile.TemporaryDirectory(prefix="strata-alembic-oracle-") as tmp:
         if backend_name == "postgresql":
@@ -124,7 +129,7 @@ def main():
             backend = Postgresql(url)
         else:
             backend = Sqlite(tmp)
-        problems, seen_allowed, agree = [], set(), 0
+        problems, seen_allowed, agree = ["alembic_allowlist.txt names no variant: " + e for e in stray], set(), 0
         try:
             for name in names:
                 strata_url, alembic_url = backend.database(name, ddl(backend_name, name))
@@ -174,12 +179,7 @@ def main():
             problems.append("%s no longer differs: delete it from tests/oracle/alembic_allowlist.txt" % entry)
 
     print("%d of %d %s databases: strata and Alembic %s agree" % (agree, len(names), backend_name, alembic.__version__))
-    if problems:
-        print("\nFAILED (a difference not in tests/oracle/alembic_allowlist.txt; the line to add is shown):")
-        for p in problems:
-            print("  " + p)
-        return 1
-    return 0
+    return report(problems, "FAILED (a difference not in tests/oracle/alembic_allowlist.txt; the line to add is shown):")
 
 
 if __name__ == "__main__":
