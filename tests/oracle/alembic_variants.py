@@ -193,6 +193,15 @@ variant("sequence_owned", PG, ("id SERIAL NOT NULL,\n    label",
                                "id INTEGER NOT NULL DEFAULT nextval('tag_id_seq'),\n    label"),
         ("CREATE TABLE tag", "CREATE SEQUENCE tag_id_seq;\nCREATE TABLE tag"))
 
+variant("pg_dump_style", PG, append=lambda backend: PG_DUMP)
+variant("default_cast", PG, ("score INTEGER DEFAULT 0", "score INTEGER DEFAULT '0'::integer"),
+        ("DEFAULT CURRENT_TIMESTAMP", "DEFAULT CURRENT_TIMESTAMP::timestamp without time zone"))
+variant("constraints_added_later", PG, ("    CONSTRAINT uq_user_name UNIQUE (name),\n", ""),
+        (",\n    CONSTRAINT fk_post_user_id_user FOREIGN KEY (user_id) REFERENCES \"user\" (id)", ""),
+        append='ALTER TABLE "user" ADD CONSTRAINT uq_user_name UNIQUE (name);\n'
+               'ALTER TABLE post ADD CONSTRAINT fk_post_user_id_user FOREIGN KEY (user_id) REFERENCES "user" (id);\n')
+variant("real_spelled_double", PG, ("rating NUMERIC(10, 2)", "rating double precision"))
+
 # --- real differences: both tools should report them -------------------------
 variant("missing_column", BOTH, ("    published DATE,\n", ""))
 variant("extra_column", BOTH, ("    published DATE,\n", "    published DATE,\n    legacy VARCHAR(10),\n"))
@@ -261,7 +270,63 @@ variant("table_renamed", BOTH, ("CREATE TABLE tag", "CREATE TABLE tags"),
         ("ON tag (post_id, label)", "ON tags (post_id, label)"))
 variant("column_renamed", BOTH, ("    body TEXT,\n", "    content TEXT,\n"))
 variant("generated_extra", BOTH, ("    published DATE,\n", "    published DATE,\n    title_length INTEGER GENERATED ALWAYS AS (length(title)) STORED,\n"))
+variant("numeric_no_precision", BOTH, ("rating NUMERIC(10, 2)", "rating NUMERIC"))
+variant("timestamp_precision", PG, ("created_at TIMESTAMP WITHOUT TIME ZONE", "created_at TIMESTAMP(3) WITHOUT TIME ZONE"))
+variant("tinyint_boolean", SQLITE, ("active BOOLEAN", "active TINYINT(1)"))
+variant("real_for_numeric", SQLITE, ("rating NUMERIC(10, 2)", "rating REAL"))
+variant("default_expression", BOTH, ("score INTEGER DEFAULT 0", "score INTEGER DEFAULT (1 + 1)"))
 variant("several_at_once", BOTH, ("    published DATE,\n", "    published DATE,\n    legacy TEXT,\n"),
         ("title VARCHAR(100) NOT NULL", "title VARCHAR(80)"),
         ("score INTEGER DEFAULT 0 NOT NULL", "score INTEGER"),
         ("CREATE INDEX ix_post_title ON post (title);\n", ""))
+
+# What pg_dump writes for the base schema: schema-qualified names, sequences
+# owned by their columns, defaults with casts, constraints and indexes after
+# the tables.
+PG_DUMP = """
+SET client_encoding = 'UTF8';
+CREATE TYPE public.user_status AS ENUM ('active', 'banned');
+CREATE TABLE public.post (
+    id integer NOT NULL,
+    title character varying(100) NOT NULL,
+    body text,
+    rating numeric(10,2),
+    user_id integer NOT NULL,
+    published date
+);
+CREATE SEQUENCE public.post_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+ALTER SEQUENCE public.post_id_seq OWNED BY public.post.id;
+CREATE TABLE public.tag (
+    id integer NOT NULL,
+    label character varying(40) NOT NULL,
+    post_id integer
+);
+CREATE SEQUENCE public.tag_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+ALTER SEQUENCE public.tag_id_seq OWNED BY public.tag.id;
+CREATE TABLE public."user" (
+    id integer NOT NULL,
+    name character varying(64) NOT NULL,
+    email character varying(120),
+    score integer DEFAULT 0 NOT NULL,
+    active boolean NOT NULL,
+    bio text,
+    created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP,
+    status public.user_status NOT NULL
+);
+CREATE SEQUENCE public.user_id_seq AS integer START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;
+ALTER SEQUENCE public.user_id_seq OWNED BY public."user".id;
+ALTER TABLE ONLY public.post ALTER COLUMN id SET DEFAULT nextval('public.post_id_seq'::regclass);
+ALTER TABLE ONLY public.tag ALTER COLUMN id SET DEFAULT nextval('public.tag_id_seq'::regclass);
+ALTER TABLE ONLY public."user" ALTER COLUMN id SET DEFAULT nextval('public.user_id_seq'::regclass);
+ALTER TABLE ONLY public.post ADD CONSTRAINT pk_post PRIMARY KEY (id);
+ALTER TABLE ONLY public.tag ADD CONSTRAINT pk_tag PRIMARY KEY (id);
+ALTER TABLE ONLY public."user" ADD CONSTRAINT pk_user PRIMARY KEY (id);
+ALTER TABLE ONLY public."user" ADD CONSTRAINT uq_user_name UNIQUE (name);
+CREATE INDEX ix_post_title ON public.post USING btree (title);
+CREATE UNIQUE INDEX ix_tag_post_id_label ON public.tag USING btree (post_id, label);
+CREATE UNIQUE INDEX ix_user_email ON public."user" USING btree (email);
+ALTER TABLE ONLY public.post
+    ADD CONSTRAINT fk_post_user_id_user FOREIGN KEY (user_id) REFERENCES public."user"(id);
+ALTER TABLE ONLY public.tag
+    ADD CONSTRAINT fk_tag_post_id_post FOREIGN KEY (post_id) REFERENCES public.post(id) ON DELETE CASCADE;
+"""
