@@ -17,9 +17,11 @@
 // command failed). The revision's ops are read back from the file db migrate
 // wrote, so this is exactly what a user gets.
 //
-//   oracle_schema URL WORK_DIR
+//   oracle_schema URL REPOSITORY_DIR   (made on the first call, shared by later ones)
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -78,14 +80,14 @@ std::string fk_key(const std::string& table, const ForeignKey& fk) {
     return table + "(" + joined(fk.columns) + ")->" + fk.ref_table + "(" + joined(fk.ref_columns) + ")";
 }
 
-// The lines for one op; `database` is the schema the op applies to (a name
-// to drop is looked up there).
+// The lines for one op; `database` gives the schema the op applies to (a
+// name to drop is looked up there), read only when an op needs it.
 struct Lines {
-    const MetaData& database;
+    const std::function<const MetaData&()>& database;
     std::vector<std::string>& out;
 
     const Table& table(const std::string& name) const {
-        const Table* t = database.find(name);
+        const Table* t = database().find(name);
         if (!t) throw std::runtime_error("the revision names table " + name + ", which the database does not have");
         return *t;
     }
@@ -137,7 +139,7 @@ struct Lines {
     std::string context;
 };
 
-std::vector<std::string> lines_of(const std::vector<Step>& steps, const MetaData& database) {
+std::vector<std::string> lines_of(const std::vector<Step>& steps, const std::function<const MetaData&()>& database) {
     std::vector<std::string> out;
     for (const auto& step : steps) {
         Lines lines{database, out, {}};
@@ -166,35 +168,44 @@ void print_lines(const std::string& prefix, const std::string& text) {
         if (!line.empty()) std::cout << prefix << line << "\n";
 }
 
-int run(const std::string& url, const fs::path& work) {
-    const DbContext ctx{url, work / "migrations", models, "oracle"};
-    // A repository at an empty first revision, and the database stamped there:
-    // the state `db migrate` compares from on a database made elsewhere.
-    for (const auto& args : std::vector<std::vector<std::string>>{{"init"}, {"revision", "-m", "base"}, {"stamp", "head"}}) {
+// `repo` is shared by the run's databases: made once (an empty first
+// revision), each database stamped there (the state `db migrate` compares
+// from on a database made elsewhere), and the revision db migrate writes is
+// removed once read.
+int run(const std::string& url, const fs::path& repo) {
+    const DbContext ctx{url, repo, models, "oracle"};
+    std::vector<std::vector<std::string>> setup{{"stamp", "head"}};
+    if (!fs::exists(repo)) setup.insert(setup.begin(), {{"init"}, {"revision", "-m", "base"}});
+    for (const auto& args : setup) {
         Result r = db(ctx, args);
         if (r.status != 0) {
             std::cerr << "db " << args[0] << " failed:\n" << r.out << r.err;
             return 2;
         }
     }
-    std::set<fs::path> before(fs::directory_iterator(work / "migrations" / "versions"), fs::directory_iterator());
+    std::set<fs::path> before(fs::directory_iterator(repo / "versions"), fs::directory_iterator());
 
     Result check = db(ctx, {"check"});
     std::cout << "!check=" << check.status << "\n";
-    MetaData database;
-    {
-        auto conn = Database::open(url).connect();
-        database = inspect(*conn, InspectOptions{{"strata_version"}});
-    }
     Result migrate = db(ctx, {"migrate", "-m", "drift"});
     print_lines("!warning ", migrate.err);
     if (migrate.status != 0) {
         print_lines("!error ", migrate.out);
         return 0;
     }
-    for (const auto& entry : fs::directory_iterator(work / "migrations" / "versions")) {
+    std::optional<MetaData> inspected;
+    const std::function<const MetaData&()> database = [&]() -> const MetaData& {
+        if (!inspected) {
+            Database db = Database::open(url);
+            auto conn = db.connect();
+            inspected = inspect(*conn, InspectOptions{{"strata_version"}});
+        }
+        return *inspected;
+    };
+    for (const auto& entry : fs::directory_iterator(repo / "versions")) {
         if (before.count(entry.path())) continue;
         for (const auto& line : lines_of(read_revision_file(entry.path()).upgrade, database)) std::cout << line << "\n";
+        fs::remove(entry.path());
     }
     return 0;
 }
@@ -203,7 +214,7 @@ int run(const std::string& url, const fs::path& work) {
 
 int main(int argc, char** argv) {
     if (argc != 3) {
-        std::cerr << "usage: oracle_schema URL WORK_DIR\n";
+        std::cerr << "usage: oracle_schema URL REPOSITORY_DIR\n";
         return 2;
     }
     try {

@@ -135,7 +135,7 @@ def main():
                 strata_url, alembic_url = backend.database(name, ddl(backend_name, name))
                 # Both read the same database at the same time (strata only adds its version table,
                 # which Alembic is told not to read).
-                strata = start_strata(binary, strata_url, os.path.join(tmp, name))
+                strata = start_strata(binary, strata_url, os.path.join(tmp, "migrations"))
                 # NullPool: each variant is a new file (SQLite) or a new schema (PostgreSQL).
                 engine = create_engine(alembic_url, poolclass=NullPool)
                 try:
