@@ -13,7 +13,7 @@ STRATA_PACKAGES=(
   libyaml-cpp-dev libcli11-dev
   libgtest-dev
   clang libclang-rt-dev                        # libFuzzer + sanitizer runtimes for tests/fuzz
-  python3 python3-sqlalchemy   # the SQLAlchemy oracle (tests/oracle)
+  python3 python3-sqlalchemy python3-alembic python3-psycopg2   # the SQLAlchemy and Alembic oracles (tests/oracle)
 )
 
 strata_install_deps() {

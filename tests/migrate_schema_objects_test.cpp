@@ -187,6 +187,69 @@ TEST_P(MigrateSchemaObjects, ServerDefaultsInEachBackendsSpelling) {
               std::vector<std::string>{is_sqlite() ? "2|-|1" : "2|-|true"});
 }
 
+// Found by the Alembic oracle (tests/oracle, variant default_quoted): a
+// quoted number on a number column stores that number on both backends.
+TEST_P(MigrateSchemaObjects, QuotedNumberDefaultIsTheNumber) {
+    conn().execute("CREATE TABLE score (" + id_key() + ", n INTEGER DEFAULT '0' NOT NULL, "
+                   "r NUMERIC(10, 2) DEFAULT ('-2.5'), k INTEGER DEFAULT '1', label VARCHAR(10) DEFAULT '7')");
+    Table& score = models.table("score")
+                       .column("id", Integer(), primary_key())
+                       .column("n", Integer(), not_null(), server_default("0"))
+                       .column("r", Numeric(10, 2), server_default("-2.5"))
+                       .column("k", Integer(), server_default("1"))
+                       .column("label", String(10), server_default("'7'"));
+    expect_no_drift();
+    conn().execute("INSERT INTO score (id) VALUES (1)");
+    EXPECT_EQ(rows("SELECT n + 1, r * 2, k FROM score"),
+              std::vector<std::string>{is_sqlite() ? "1|-5.0|1" : "1|-5.00|1"});
+    if (is_sqlite()) {  // stored as numbers, not as the quoted text
+        EXPECT_EQ(rows("SELECT typeof(n), typeof(r), typeof(k) FROM score"),
+                  std::vector<std::string>{"integer|real|integer"});
+    }
+
+    score.find_column("k")->server_default = "2";
+    const std::string first = cycle();
+    EXPECT_TRUE(contains(first, "alter_column score.k: server_default")) << first;
+    EXPECT_FALSE(contains(first, "score.n")) << first;
+    EXPECT_FALSE(contains(first, "score.r")) << first;
+}
+
+// A text column a CHECK keeps to a list of values, written by another tool.
+// Where an Enum is text plus a CHECK (SQLite) it is the models' Enum when the
+// CHECK allows exactly its values (in any order), whatever the text type's
+// length; where
+// Enum is a type of its own (PostgreSQL) it is not. A plain String with the
+// same CHECK in the models stays a String with a CHECK on both.
+TEST_P(MigrateSchemaObjects, EnumKeptByACheckInOtherSpellings) {
+    conn().execute("CREATE TABLE account (" + id_key() + ", "
+                   "a VARCHAR(20) CHECK (a IN ('on', 'off')), "
+                   "b TEXT CHECK (b IN ('on','off') OR b IS NULL), "
+                   "c VARCHAR(3), "
+                   "d VARCHAR(20) CHECK (d NOT IN ('on', 'off')), "
+                   "e VARCHAR(20), "
+                   "f VARCHAR(3) CHECK (f IN ('off', 'on')), "
+                   "CONSTRAINT ck_account_c CHECK (c IN ('on', 'off')), "
+                   "CONSTRAINT ck_account_e_ok CHECK (e IN ('x', 'y')))");
+    models.table("account")
+        .column("id", Integer(), primary_key())
+        .column("a", Enum({"on", "off"}))
+        .column("b", Enum({"on", "off"}))
+        .column("c", Enum({"on", "off"}))
+        .column("d", Enum({"on", "off"}))
+        .column("e", String(20))
+        .column("f", Enum({"on", "off"}))
+        .check("e_ok", "e IN ('x', 'y')");
+    const std::string first = run_db({"check"}).out;
+    EXPECT_TRUE(contains(first, "alter_column account.d: type String(20) → Enum(on,off)")) << first;
+    EXPECT_FALSE(contains(first, "account.e")) << first;
+    EXPECT_FALSE(contains(first, "e IN")) << first;
+    for (const char* column : {"a", "b", "c", "f"}) {
+        // SQLite: the same Enum. PostgreSQL: text, where the models want an ENUM type.
+        EXPECT_EQ(contains(first, std::string("alter_column account.") + column + ": type"), !is_sqlite())
+            << column << "\n" << first;
+    }
+}
+
 TEST_P(MigrateSchemaObjects, SerialIdentityAndRowidKeys) {
     // Every way each backend makes a key it assigns itself.
     if (is_sqlite()) {

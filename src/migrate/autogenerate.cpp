@@ -33,12 +33,34 @@ std::string normalize_sql(const std::string& text) {
     return s;
 }
 
+// A plain decimal number, optionally signed: 0, -1, 2.50.
+bool is_number(std::string_view text) {
+    std::size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+    bool digits = false, dot = false;
+    for (; i < text.size(); ++i) {
+        if (std::isdigit(static_cast<unsigned char>(text[i]))) digits = true;
+        else if (text[i] == '.' && !dot) dot = true;
+        else return false;
+    }
+    return digits;
+}
+
 // A server default as backends echo it back (see canonical_expression), and
 // the current date and time under one name each: PostgreSQL reads
 // CURRENT_TIMESTAMP as now() (and transaction_timestamp() is the same
 // function), SQLite's CURRENT_TIMESTAMP is datetime('now').
-std::optional<std::string> normalize_default(const std::optional<std::string>& d) {
+//
+// On a number column a quoted number is that number: DEFAULT '0' stores the
+// integer 0 on SQLite (the column's affinity converts it) and PostgreSQL
+// (the literal is cast to the column's type), as DEFAULT 0 does.
+std::optional<std::string> normalize_default(const std::optional<std::string>& d, const SqlType& type) {
     if (!d) return d;
+    const bool number_column = type.is_integer() || type.kind == TypeKind::Float || type.kind == TypeKind::Numeric;
+    std::string_view text = *d;
+    while (text.size() >= 2 && text.front() == '(' && text.back() == ')') text = text.substr(1, text.size() - 2);
+    if (number_column && text.size() >= 3 && text.front() == '\'' && text.back() == '\'' &&
+        is_number(text.substr(1, text.size() - 2)))
+        return sqltok::canonical_expression(std::string(text.substr(1, text.size() - 2)));
     static const std::pair<const char*, const char*> same_as[] = {
         {"now ( )", "current_timestamp"},
         {"transaction_timestamp ( )", "current_timestamp"},
@@ -182,13 +204,64 @@ bool database_has(const std::string& table, const std::vector<T>& db_items, cons
                        [&](const T& d) { return server_made(table, d) && same_effect(d, model); });
 }
 
+// Whether a text column's values all fit: String(n) with n at least the
+// longest value, or text of any length.
+bool holds_values(const SqlType& type, const std::vector<std::string>& values) {
+    if (type.kind == TypeKind::Text) return true;
+    if (type.kind != TypeKind::String || type.fixed_length) return false;
+    return type.length == 0 || std::all_of(values.begin(), values.end(), [&](const std::string& v) {
+               return v.size() <= static_cast<std::size_t>(type.length);
+           });
+}
+
+// Where an Enum is text plus a CHECK, a database column that is text kept by
+// a CHECK to exactly the values of the models' Enum (in any order) is that
+// Enum: its type becomes the models' and the CHECK is its own, not a
+// constraint of the table.
+// (inspect() reads strata's own spelling, VARCHAR(longest) + the CHECK, as the
+// Enum already; this is for other tools' spellings.)
+// The order of the values is not part of such an Enum: a CHECK allows a set.
+bool same_values(std::vector<std::string> a, std::vector<std::string> b) {
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    return a == b;
+}
+
+void match_enum_checks(const MetaData& target, MetaData& database) {
+    for (const auto& model : target.tables()) {
+        Table* table = database.find(model->name());
+        if (!table) continue;
+        for (const Column& mc : model->columns) {
+            Column* dc = table->find_column(mc.name);
+            if (mc.type.kind != TypeKind::Enum || !dc) continue;
+            if (dc->type.kind == TypeKind::Enum) {   // read as one already: only the order may differ
+                if (same_values(dc->type.enum_values, mc.type.enum_values)) dc->type.enum_values = mc.type.enum_values;
+                continue;
+            }
+            if (!holds_values(dc->type, mc.type.enum_values)) continue;
+            auto is_the_enums = [&](const CheckConstraint& ck) {
+                std::string column;
+                std::vector<std::string> values;
+                return sqltok::parse_in_list_check(ck.sqltext, column, values) && column == mc.name &&
+                       same_values(values, mc.type.enum_values);
+            };
+            auto it = std::find_if(table->checks.begin(), table->checks.end(), is_the_enums);
+            if (it == table->checks.end()) continue;
+            dc->type = mc.type;
+            table->checks.erase(it);
+        }
+    }
+}
+
 // Accumulates upgrade ops, applying each to a copy of the database schema so
 // later comparisons see earlier changes.
 class Differ {
 public:
     Differ(const MetaData& target, const MetaData& database, const CompareOptions& options)
         : target_(target), state_(database), by_effect_(!options.compare_names),
-          compare_comments_(options.compare_comments) {}
+          compare_comments_(options.compare_comments) {
+        if (options.enum_as_check) match_enum_checks(target_, state_);
+    }
 
     void rename(const Rename& r) {
         if (r.table.empty()) {
@@ -377,7 +450,7 @@ private:
             alter.nullable = model.nullable;
             detail.push_back(nullability(db.nullable) + " → " + nullability(model.nullable));
         }
-        if (normalize_default(db.server_default) != normalize_default(model.server_default)) {
+        if (normalize_default(db.server_default, db.type) != normalize_default(model.server_default, model.type)) {
             alter.server_default = model.server_default;
             detail.push_back("server_default " + default_text(db.server_default) + " → " +
                              default_text(model.server_default));

@@ -37,6 +37,10 @@ struct CompareOptions {
     // false for a database that keeps no comments (SQLite): the models'
     // comments are still written in new tables and columns.
     bool compare_comments = true;
+    // true where an Enum is a text column plus a CHECK (SQLite): a column
+    // another tool made that way (VARCHAR(20), TEXT, `... OR x IS NULL`)
+    // matches the models' Enum when its CHECK allows exactly the Enum's values.
+    bool enum_as_check = false;
 };
 
 Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames = {},

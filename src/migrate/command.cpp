@@ -189,6 +189,10 @@ private:
     CompareOptions compare_options(Connection& conn) const {
         CompareOptions options = compare_;
         options.compare_comments = conn.dialect().keeps_comments();
+        // A backend without an ENUM type writes a CHECK for an Enum column.
+        Table probe("t");
+        probe.column("c", Enum({"a"}));
+        options.enum_as_check = conn.dialect().enum_check(probe, probe.columns.front()).has_value();
         return options;
     }
 

@@ -123,7 +123,7 @@ constexpr std::size_t kCopyMinRows = 1000;
 std::string multi_row_insert(const Dialect& d, const Mapper& m, bool with_key, std::size_t rows) {
     std::vector<std::string> columns;
     for (std::size_t i = 0; i < m.columns.size(); ++i)
-        if (with_key || static_cast<int>(i) != m.pk) columns.push_back(m.columns[i].name);
+        if (m.inserts(i, with_key)) columns.push_back(m.columns[i].name);
     const std::size_t per_row = columns.size();
     std::string sql = "INSERT INTO " + d.quote(m.table) + " (" + d.quoted_list(columns) + ") VALUES ";
     int placeholder = 1;
@@ -193,7 +193,7 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
     int index = 1;
     for (RecordBase* r : batch)
         for (std::size_t i = 0; i < m.columns.size(); ++i)
-            if (!assign_keys || static_cast<int>(i) != m.pk) bind_column(m, i, *r, *st, index++);
+            if (m.inserts(i, !assign_keys)) bind_column(m, i, *r, *st, index++);
     note(sql);
     if (!assign_keys) {
         st->execute();
@@ -239,13 +239,16 @@ bool SessionImpl::insert_by_copy(std::vector<RecordBase*>& records, const Mapper
         }
     }
     std::vector<std::string> names;
-    for (const auto& col : m.columns) names.push_back(col.name);
+    for (std::size_t i = 0; i < m.columns.size(); ++i)
+        if (m.inserts(i, true)) names.push_back(m.columns[i].name);
     auto copy = c.copy_from(m.table, names);
     note(copy->sql());
     for (RecordBase* r : records) {
         sync_foreign_keys(*r);
         apply_client_defaults(*r);
-        for (std::size_t i = 0; i < m.columns.size(); ++i) bind_column(m, i, *r, *copy, static_cast<int>(i) + 1);
+        int index = 1;
+        for (std::size_t i = 0; i < m.columns.size(); ++i)
+            if (m.inserts(i, true)) bind_column(m, i, *r, *copy, index++);
         copy->end_row();
     }
     copy->finish();
@@ -269,10 +272,8 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         StatementHandle& st = assign_key ? without_key : with_key;
         if (!st) st = c.prepare(assign_key ? sql.insert_no_pk : sql.insert_all);
         int index = 1;
-        for (std::size_t i = 0; i < m.columns.size(); ++i) {
-            if (assign_key && static_cast<int>(i) == m.pk) continue;
-            bind_column(m, i, *r, *st, index++);
-        }
+        for (std::size_t i = 0; i < m.columns.size(); ++i)
+            if (m.inserts(i, !assign_key)) bind_column(m, i, *r, *st, index++);
         note(st->sql());
         if (!assign_key) {
             st->execute();
@@ -297,6 +298,12 @@ void SessionImpl::update(RecordBase& r, std::uint64_t mask) {
     const Mapper& m = *r.mapper;
     if (mask & (std::uint64_t{1} << m.pk))
         throw Error("strata: the primary key of " + m.describe(r) + " was changed; keys cannot be updated");
+    if (const std::uint64_t computed = mask & m.computed_columns) {
+        const ColumnMapping& c = m.columns[static_cast<std::size_t>(std::countr_zero(computed))];
+        throw Error("strata: column " + m.table + "." + c.name + " of " + m.describe(r) +
+                    " was changed, but the database computes it (GENERATED ALWAYS AS (" + *c.column->computed +
+                    ")): change the columns it is computed from");
+    }
     const std::string& sql = m.update_sql(dialect(), mask);
     auto st = prepare(sql);
     int index = 1;
@@ -307,6 +314,22 @@ void SessionImpl::update(RecordBase& r, std::uint64_t mask) {
     if (st->execute() == 0)
         throw Error("strata: UPDATE of " + m.describe(r) + " in table " + m.table +
                     " matched no row (was it deleted by another transaction?)");
+}
+
+// The values the database computed for a row just written (generated
+// columns), into its members: the snapshot taken after the flush saves them.
+void SessionImpl::read_computed(RecordBase& r) {
+    const Mapper& m = *r.mapper;
+    const std::string& sql = m.sql(dialect()).select_computed;
+    auto st = prepare_read(sql);
+    st->bind(1, m.pk_value(r));
+    note(sql);
+    if (!st->step()) throw Error("strata: the row of " + m.describe(r) + " was not found after it was written");
+    int index = 0;
+    for (std::uint64_t todo = m.computed_columns; todo; todo &= todo - 1) {
+        const ColumnMapping& c = m.columns[static_cast<std::size_t>(std::countr_zero(todo))];
+        c.access->set(r.object, st->get_value(index++, c.column->type.kind));
+    }
 }
 
 void SessionImpl::write_links() {
@@ -419,6 +442,10 @@ void SessionImpl::flush(FlushScope scope) {
                 if (r->mapper == *it) batch.push_back(r);
             if (!batch.empty()) delete_rows(**it, batch);
         }
+        for (auto* r : inserted)
+            if (r->mapper->computed_columns) read_computed(*r);
+        for (auto& [r, mask] : updates)
+            if (r->mapper->computed_columns) read_computed(*r);
         c.release_savepoint(kSavepoint);
     } catch (...) {
         try {

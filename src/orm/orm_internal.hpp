@@ -87,6 +87,7 @@ struct MapperSql {
     std::string select_by_pk;
     std::string insert_all;       // every column
     std::string insert_no_pk;     // the key left to the database
+    std::string select_computed;  // the generated columns of one row, by key ("" when the model has none)
     std::string delete_by_pk;
     std::mutex update_mutex;
     std::map<std::uint64_t, std::string> update_by_mask;  // changed columns -> UPDATE
@@ -103,6 +104,9 @@ public:
     bool pk_autoincrement = false;
     bool integer_key = false;     // the identity map keys it by integer
     std::uint64_t onupdate_columns = 0;  // bit i: column i has an onupdate value
+    // bit i: column i is generated (computed()): the database writes it, so
+    // INSERT and UPDATE leave it out and a flush reads it back.
+    std::uint64_t computed_columns = 0;
     std::vector<std::unique_ptr<RelationshipMapping>> relationships;  // owned here
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
@@ -112,6 +116,11 @@ public:
     std::vector<std::pair<std::string, std::string>> association_refs;
 
     const ColumnMapping& pk_column() const { return columns[static_cast<std::size_t>(pk)]; }
+    bool is_computed(std::size_t i) const { return (computed_columns >> i) & 1; }
+    // Whether an INSERT writes column i (with_key: the key too, not left to the database).
+    bool inserts(std::size_t i, bool with_key) const {
+        return !is_computed(i) && (with_key || static_cast<int>(i) != pk);
+    }
     Value pk_value(const RecordBase& r) const { return pk_column().access->get(r.object); }
     const MapperSql& sql(const Dialect& d) const {
         const MapperSql* last = last_sql_.load(std::memory_order_acquire);
@@ -404,6 +413,7 @@ private:
     void insert_rows(const std::vector<RecordBase*>& batch, const Mapper& m, bool assign_keys);
     void remember_all(const std::vector<RecordBase*>& records, const Mapper& m);
     void update(RecordBase& r, std::uint64_t mask);
+    void read_computed(RecordBase& r);
     void write_links();
     void delete_rows(const Mapper& m, std::vector<RecordBase*>& records);
     void reset_relationships(RecordBase& r);

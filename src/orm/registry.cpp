@@ -162,16 +162,19 @@ const MapperSql& Mapper::render_sql(const Dialect& d) const {
     }
     slot = std::make_unique<MapperSql>();
     slot->dialect = &d;
-    std::vector<std::string> names, names_no_pk;
+    std::vector<std::string> names, names_no_pk, computed;
     for (std::size_t i = 0; i < columns.size(); ++i) {
         if (i) slot->select_list += ", ";
         slot->select_list += d.quote(table) + "." + d.quote(columns[i].name);
-        names.push_back(columns[i].name);
-        if (static_cast<int>(i) != pk) names_no_pk.push_back(columns[i].name);
+        if (inserts(i, true)) names.push_back(columns[i].name);
+        if (inserts(i, false)) names_no_pk.push_back(columns[i].name);
+        if (is_computed(i)) computed.push_back(columns[i].name);
     }
     const std::string& pk_name = pk_column().name;
-    slot->select_by_pk = "SELECT " + slot->select_list + " FROM " + d.quote(table) + " WHERE " + d.quote(table) + "." +
-                         d.quote(pk_name) + " = " + d.placeholder(1);
+    const std::string by_pk = " FROM " + d.quote(table) + " WHERE " + d.quote(table) + "." + d.quote(pk_name) + " = " +
+                              d.placeholder(1);
+    slot->select_by_pk = "SELECT " + slot->select_list + by_pk;
+    if (!computed.empty()) slot->select_computed = "SELECT " + d.quoted_list(computed) + by_pk;
     slot->insert_all = sql::insert_sql(d, table, names);
     slot->insert_no_pk = sql::insert_sql(d, table, names_no_pk, returns_keys(d) ? pk_name : std::string());
     slot->delete_by_pk = sql::delete_sql(d, table, {pk_name});
@@ -375,6 +378,7 @@ void RegistryImpl::finalize_once() {
         for (std::size_t i = 0; i < m->columns.size(); ++i) {
             const Column& c = *m->columns[i].column;
             if (c.onupdate_value || c.onupdate_function) m->onupdate_columns |= std::uint64_t{1} << i;
+            if (c.computed) m->computed_columns |= std::uint64_t{1} << i;
         }
     }
     // References first, so that has_many() can reuse a belongs_to() declared for its backref.

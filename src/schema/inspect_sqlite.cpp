@@ -185,16 +185,7 @@ std::string generated_expression(std::string_view sql, std::string_view column) 
 
 // `"col" IN ('a', 'b')` -> {col, [a, b]}: the CHECK strata writes for an Enum.
 bool parse_enum_check(const std::string& text, std::string& column, std::vector<std::string>& values) {
-    auto toks = sqltok::tokenize(text);
-    if (toks.size() < 5 || !toks[0].is_name() || !toks[1].is_word("IN") || !toks[2].is('(') || !toks.back().is(')'))
-        return false;
-    for (std::size_t i = 3; i + 1 < toks.size(); ++i) {
-        bool expect_value = (i - 3) % 2 == 0;
-        if (expect_value ? toks[i].kind != sqltok::Kind::String : !toks[i].is(',')) return false;
-        if (expect_value) values.push_back(toks[i].text);
-    }
-    column = toks[0].text;
-    return !values.empty();
+    return sqltok::parse_in_list_check(text, column, values);
 }
 
 }  // namespace sqlite_ddl
@@ -338,7 +329,12 @@ void read_checks(Table& t, const NamedConstraints& named) {
         std::vector<std::string> values;
         if (parse_enum_check(ck.sqltext, column, values)) {
             Column* c = t.find_column(column);
-            if (c && c->type.kind == TypeKind::String) {
+            // Only strata's own spelling (VARCHAR sized to the longest value) is read as
+            // the Enum; autogenerate matches other text columns to an Enum by their CHECK.
+            std::size_t longest = 0;
+            for (const auto& v : values) longest = std::max(longest, v.size());
+            if (c && c->type.kind == TypeKind::String && !c->type.fixed_length &&
+                static_cast<std::size_t>(c->type.length) == longest) {
                 c->type = Enum(values);
                 // The check is named after the enum; keep that name when it is not the column's.
                 if (ck.name != t.check_name(column)) {

@@ -246,4 +246,29 @@ std::size_t matching_paren(const std::vector<Token>& tokens, std::size_t open) {
     return tokens.size();
 }
 
+bool parse_in_list_check(std::string_view text, std::string& column, std::vector<std::string>& values) {
+    auto toks = tokenize(text);
+    // One layer of parentheses around the whole, as backends echo CHECK text.
+    if (toks.size() > 2 && toks.front().is('(') && matching_paren(toks, 0) == toks.size() - 1)
+        toks = std::vector<Token>(toks.begin() + 1, toks.end() - 1);
+    if (toks.size() < 5 || !toks[0].is_name() || !toks[1].is_word("IN") || !toks[2].is('(')) return false;
+    const std::size_t close = matching_paren(toks, 2);
+    if (close >= toks.size()) return false;
+    std::vector<std::string> found;
+    for (std::size_t i = 3; i < close; ++i) {
+        const bool expect_value = (i - 3) % 2 == 0;
+        if (expect_value ? toks[i].kind != Kind::String : !toks[i].is(',')) return false;
+        if (expect_value) found.push_back(toks[i].text);
+    }
+    if (found.empty() || toks[close - 1].is(',')) return false;
+    const std::size_t rest = toks.size() - close - 1;
+    const bool or_null = rest == 4 && toks[close + 1].is_word("OR") && toks[close + 2].is_name() &&
+                         toks[close + 2].text == toks[0].text && toks[close + 3].is_word("IS") &&
+                         toks[close + 4].is_word("NULL");
+    if (rest != 0 && !or_null) return false;
+    column = toks[0].text;
+    values = std::move(found);
+    return true;
+}
+
 }  // namespace strata::sqltok

@@ -54,6 +54,12 @@ IndexDefinition parse_index_definition(std::string_view sql);
 // For comparing, never for running.
 std::string canonical_expression(std::string_view sql);
 
+// A CHECK that keeps a text column to a list of values, as an Enum's does:
+// `col IN ('a', 'b')`, also followed by `OR col IS NULL` (the same CHECK: one
+// that gives NULL passes anyway). False for anything else (NOT IN, other
+// columns, non-string values).
+bool parse_in_list_check(std::string_view text, std::string& column, std::vector<std::string>& values);
+
 // Index of the token closing the parenthesis opened at tokens[open]; tokens.size() if unbalanced.
 std::size_t matching_paren(const std::vector<Token>& tokens, std::size_t open);
 

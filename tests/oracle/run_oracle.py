@@ -35,6 +35,16 @@ def read_allowlist(path):
     return allowed
 
 
+def report(problems, heading="FAILED:"):
+    """The exit status of an oracle run: 1 after listing the problems, 0 without any."""
+    if not problems:
+        return 0
+    print("\n" + heading)
+    for p in problems:
+        print("  " + p)
+    return 1
+
+
 def parse(lines, side, scenario):
     values = {}
     for line in lines:
@@ -117,12 +127,7 @@ def main():
             problems.append("%s no longer differs: delete it from tests/oracle/allowlist.txt and docs/orm.md" % entry)
 
     print("%d of %d scenarios agree with SQLAlchemy %s" % (agree, len(names), oracle_sqlalchemy.sqlalchemy_version()))
-    if problems:
-        print("\nFAILED:")
-        for p in problems:
-            print("  " + p)
-        return 1
-    return 0
+    return report(problems)
 
 
 if __name__ == "__main__":
