@@ -1,4 +1,4 @@
-// microblog: the Flask mega-tutorial's database chapter, in C++ on strata.
+// microblog: the Flask mega-tutorial's database chapters, in C++ on strata.
 #include <CLI/CLI.hpp>
 #include <strata/migrate.hpp>
 #include <strata/strata.hpp>
