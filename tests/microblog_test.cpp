@@ -45,10 +45,23 @@ TEST(Microblog, DbCreateMakesTheTutorialSchema) {
     EXPECT_EQ(user->indexes, (std::vector<Index>{{"ix_user_email", {"email"}, true}, {"ix_user_nickname", {"nickname"}, true}}));
     EXPECT_EQ(post->find_column("body")->type, String(140));
     EXPECT_EQ(post->find_column("timestamp")->type, DateTimeType());
-    EXPECT_EQ(post->indexes, (std::vector<Index>{{"ix_post_timestamp", {"timestamp"}, false}}));
+    EXPECT_EQ(post->indexes,
+              (std::vector<Index>{{"ix_post_timestamp", {"timestamp"}, false}, {"ix_post_user_id", {"user_id"}, false}}));
     ASSERT_EQ(post->foreign_keys.size(), 1u);
     EXPECT_EQ(post->foreign_keys[0].columns, std::vector<std::string>{"user_id"});
     EXPECT_EQ(post->foreign_keys[0].ref_table, "user");
+    // The later chapters: profile fields and the followers association table.
+    EXPECT_EQ(user->find_column("about_me")->type, String(140));
+    EXPECT_TRUE(user->find_column("about_me")->nullable);
+    EXPECT_EQ(user->find_column("last_seen")->type, DateTimeType());
+    EXPECT_TRUE(user->find_column("last_seen")->nullable);
+    const Table* followers = live.find("followers");
+    ASSERT_TRUE(followers);
+    ASSERT_EQ(followers->foreign_keys.size(), 2u);
+    for (const auto& fk : followers->foreign_keys) EXPECT_EQ(fk.ref_table, "user");
+    EXPECT_EQ(followers->indexes, (std::vector<Index>{{"ix_followers_followed_id", {"followed_id"}, false}}));
+    ASSERT_EQ(followers->unique_constraints.size(), 1u);
+    EXPECT_EQ(followers->unique_constraints[0].columns, (std::vector<std::string>{"follower_id", "followed_id"}));
 }
 
 TEST(Microblog, DbCreateRefusesAnExistingDatabaseUnlessCheckfirst) {

@@ -46,7 +46,7 @@ TEST(MigrateMicroblog, ReadmeWalkthrough) {
     EXPECT_EQ(r.output, "base (no revision applied)\n");
     r = microblog(dir, "db upgrade");
     ASSERT_EQ(r.status, 0) << r.output;
-    EXPECT_EQ(table_names(*conn), (std::vector<std::string>{"post", "user"}));
+    EXPECT_EQ(table_names(*conn), (std::vector<std::string>{"followers", "post", "user"}));
 
     r = microblog(dir, "db upgrade --sql base:head");
     ASSERT_EQ(r.status, 0) << r.output;

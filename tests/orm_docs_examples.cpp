@@ -1,6 +1,8 @@
 // The examples of docs/orm.md, compiled and run on every backend.
 // docs_test.cpp checks that every ```cpp block of the guide appears here
 // verbatim (indentation aside), so the guide cannot drift from working code.
+#include <algorithm>
+#include <array>
 #include <cassert>
 #include <iostream>
 #include <sstream>
@@ -42,6 +44,40 @@ void map_accounts(strata::Registry& r) {
         .column(&Account::email, "email", strata::String(120))
         .column(&Account::role, "role")                       // Enum(admin,member)
         .column(&Account::last_seen, "last_seen", strata::onupdate(strata::now));
+}
+
+// docs/orm.md, "UUID and JSON columns".
+struct DeviceId {                          // a UUID type of the program's own
+    std::array<std::uint8_t, 16> bytes{};
+    friend bool operator==(const DeviceId&, const DeviceId&) = default;
+};
+
+template <>
+struct strata::column_type<DeviceId> {
+    using stored = strata::Blob;           // its 16 bytes
+    static strata::SqlType sql_type() { return strata::UuidType(); }
+    static strata::Blob to_stored(const DeviceId& id) {
+        return strata::Blob(std::vector<std::uint8_t>(id.bytes.begin(), id.bytes.end()));
+    }
+    static DeviceId from_stored(const strata::Blob& b) {
+        if (b.bytes.size() != 16) throw strata::Error("a DeviceId is 16 bytes, not " + std::to_string(b.bytes.size()));
+        DeviceId id;
+        std::copy(b.bytes.begin(), b.bytes.end(), id.bytes.begin());
+        return id;
+    }
+};
+
+struct Device {
+    std::int64_t id = 0;
+    DeviceId uid{};
+    std::string settings{};                // a JSON document, as its text
+};
+
+void map_devices(strata::Registry& r) {
+    r.model<Device>("device")
+        .column(&Device::id, "id", strata::primary_key())
+        .column(&Device::uid, "uid", strata::unique())              // Uuid: a 16-byte BLOB / uuid
+        .column(&Device::settings, "settings", strata::JsonType()); // Json: text / jsonb
 }
 
 namespace docs_example {
@@ -567,6 +603,22 @@ TEST_P(OrmDocs, ColumnTypesAndOnupdate) {
     EXPECT_GE(*ann->last_seen, strata::now() - std::chrono::minutes(1));
     auto rows = s.execute<std::tuple<std::string>>("SELECT role FROM account");
     EXPECT_EQ(std::get<0>(rows.at(0)), "admin");
+}
+
+TEST_P(OrmDocs, UuidAndJsonColumns) {
+    strata::Registry registry;
+    map_devices(registry);
+    registry.metadata().create_all(*db().connect());
+    strata::Session s(db(), registry);
+    auto phone = s.add(Device{.uid = DeviceId{{0x12, 0x34, 0x56, 0x78}}, .settings = R"({"theme": "dark"})"});
+    s.commit();
+    auto found = s.query<Device>().where(strata::col(&Device::uid) == phone->uid).one();
+
+    EXPECT_EQ(found->uid, (DeviceId{{0x12, 0x34, 0x56, 0x78}}));
+    EXPECT_EQ(found->settings, R"({"theme": "dark"})");
+    auto stored = s.execute<std::tuple<std::string>>(is_sqlite() ? "SELECT typeof(uid) FROM device"
+                                                                  : "SELECT uid::text FROM device");
+    EXPECT_EQ(std::get<0>(stored.at(0)), is_sqlite() ? "blob" : "12345678-0000-0000-0000-000000000000");
 }
 
 STRATA_INSTANTIATE_BACKENDS(OrmDocs);

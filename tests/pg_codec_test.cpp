@@ -99,8 +99,16 @@ TEST(PgCodec, BuiltInTypeOidsHaveWireKinds) {
     EXPECT_EQ(wire_of(kInt8), Wire::Int8);
     EXPECT_EQ(wire_of(kTimestamptz), Wire::Timestamp);
     EXPECT_EQ(wire_of(kVarchar), Wire::Text);
-    EXPECT_EQ(wire_of(2950), Wire::Unsupported);  // uuid
+    EXPECT_EQ(wire_of(kUuid), Wire::Uuid);
+    EXPECT_EQ(wire_of(kJsonb), Wire::Jsonb);
+    EXPECT_EQ(wire_of(600), Wire::Unsupported);  // point
     EXPECT_STREQ(wire_name(Wire::Numeric), "numeric");
+}
+
+TEST(PgCodec, UuidTextIsTheServersForm) {
+    const std::string bytes("\x12\x34\x56\x78\x9a\xbc\xde\xf0\x00\x11\x22\x33\x44\x55\x66\x77", 16);
+    EXPECT_EQ(uuid_text(bytes), "12345678-9abc-def0-0011-223344556677");
+    EXPECT_THROW(uuid_text("short"), Error);
 }
 
 }  // namespace

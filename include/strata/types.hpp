@@ -72,6 +72,8 @@ enum class TypeKind {
     Time,
     LargeBinary,
     Enum,
+    Uuid,   // 16 bytes: a 16-byte BLOB on SQLite, native uuid on PostgreSQL
+    Json,   // a JSON document as text: TEXT on SQLite, jsonb on PostgreSQL
 };
 
 // A column's SQL type, independent of backend.
@@ -133,6 +135,13 @@ inline KindedType<TypeKind::DateTime> DateTimeType() { return {}; }
 inline KindedType<TypeKind::Date> DateType() { return {}; }
 inline KindedType<TypeKind::Time> TimeType() { return {}; }
 inline KindedType<TypeKind::LargeBinary> LargeBinary() { return {}; }
+// A UUID, held as its 16 bytes (a strata::Blob member, or a type of the
+// program's stored as one): declared UUID on SQLite (a BLOB), uuid on PostgreSQL.
+inline KindedType<TypeKind::Uuid> UuidType() { return {}; }
+// A JSON document, held as its text (a std::string member, or a type of the
+// program's stored as one): declared JSON TEXT on SQLite (text affinity: a
+// document that is a bare number is kept as written), jsonb on PostgreSQL.
+inline KindedType<TypeKind::Json> JsonType() { return {}; }
 inline KindedType<TypeKind::Enum> Enum(std::vector<std::string> values, std::string name = {}) {
     KindedType<TypeKind::Enum> t;
     t.enum_values = std::move(values);

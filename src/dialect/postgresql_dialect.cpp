@@ -29,6 +29,8 @@ public:
             case TypeKind::DateTime: return t.timezone ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP WITHOUT TIME ZONE";
             case TypeKind::Time: return "TIME WITHOUT TIME ZONE";
             case TypeKind::LargeBinary: return "BYTEA";
+            case TypeKind::Uuid: return "UUID";
+            case TypeKind::Json: return "JSONB";
             case TypeKind::Enum: return quote(t.enum_name);  // callers with a Column use enum_type_name()
             default: return Dialect::type_sql(t);
         }

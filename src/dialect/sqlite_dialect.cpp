@@ -59,6 +59,11 @@ public:
             case TypeKind::DateTime: return "DATETIME";
             case TypeKind::Time: return "TIME";
             case TypeKind::LargeBinary: return "BLOB";
+            // A name of NUMERIC affinity, which keeps a blob as it is.
+            case TypeKind::Uuid: return "UUID";
+            // Not "JSON": that has NUMERIC affinity, which would store the
+            // document 12345678901234567890 as the REAL 1.23456789012346e+19.
+            case TypeKind::Json: return "JSON TEXT";
             case TypeKind::Enum: {
                 // As SQLAlchemy: VARCHAR sized to the longest value, plus a CHECK.
                 std::size_t longest = 0;

@@ -213,10 +213,12 @@ Value Statement::get_value(int col, TypeKind kind) const {
         case TypeKind::Numeric: return get_decimal(col);
         case TypeKind::String:
         case TypeKind::Text:
+        case TypeKind::Json:
         case TypeKind::Enum: return std::string(get_text(col));
         case TypeKind::DateTime: return get_datetime(col);
         case TypeKind::Date: return get_date(col);
         case TypeKind::Time: return get_time(col);
+        case TypeKind::Uuid:
         case TypeKind::LargeBinary: {
             auto b = get_blob(col);
             return Blob(std::vector<std::uint8_t>(b.begin(), b.end()));

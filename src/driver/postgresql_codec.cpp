@@ -34,6 +34,8 @@ Wire wire_of(Oid oid) {
         case kTimestamptz: return Wire::Timestamp;
         case kDate: return Wire::Date;
         case kTime: return Wire::Time;
+        case kUuid: return Wire::Uuid;
+        case kJsonb: return Wire::Jsonb;
         default: return Wire::Unsupported;
     }
 }
@@ -52,6 +54,8 @@ const char* wire_name(Wire w) {
         case Wire::Timestamp: return "timestamp";
         case Wire::Date: return "date";
         case Wire::Time: return "time";
+        case Wire::Uuid: return "uuid";
+        case Wire::Jsonb: return "jsonb";
         case Wire::Unsupported: break;
     }
     return "unsupported type";
@@ -206,6 +210,20 @@ std::string double_to_text(double v) {
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
     (void)ec;
     return std::string(buf, end);
+}
+
+std::string uuid_text(std::string_view bytes) {
+    if (bytes.size() != 16) throw Error("a uuid is 16 bytes, not " + std::to_string(bytes.size()));
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (std::size_t i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        const auto b = static_cast<unsigned char>(bytes[i]);
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+    }
+    return out;
 }
 
 }  // namespace strata::pg

@@ -18,10 +18,11 @@ using Oid = unsigned int;
 inline constexpr Oid kBool = 16, kBytea = 17, kChar = 18, kName = 19, kInt8 = 20, kInt2 = 21, kInt4 = 23,
                      kText = 25, kOid = 26, kJson = 114, kXml = 142, kFloat4 = 700, kFloat8 = 701, kUnknown = 705,
                      kBpchar = 1042, kVarchar = 1043, kDate = 1082, kTime = 1083, kTimestamp = 1114,
-                     kTimestamptz = 1184, kNumeric = 1700;
+                     kTimestamptz = 1184, kNumeric = 1700, kUuid = 2950, kJsonb = 3802;
 
 // How a column's binary value is decoded.
-enum class Wire { Bool, Int2, Int4, Int8, Float4, Float8, Numeric, Text, Bytea, Timestamp, Date, Time, Unsupported };
+// Uuid: 16 bytes in binary. Jsonb: a version byte (1), then the document's text.
+enum class Wire { Bool, Int2, Int4, Int8, Float4, Float8, Numeric, Text, Bytea, Timestamp, Date, Time, Uuid, Jsonb, Unsupported };
 
 // The wire kind of a built-in type OID; Unsupported for anything else (enums
 // and domains are resolved through pg_type by the connection).
@@ -72,5 +73,8 @@ inline constexpr std::size_t kMaxMessageBytes = 0x3ffffffe;
 
 // Shortest text that reads back as the same double ("0.1", "1e+300", "inf").
 std::string double_to_text(double v);
+// A uuid's 16 bytes as PostgreSQL prints it: 8-4-4-4-12 lowercase hex digits.
+// Other sizes throw strata::Error.
+std::string uuid_text(std::string_view bytes);
 
 }  // namespace strata::pg

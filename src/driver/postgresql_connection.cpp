@@ -300,6 +300,8 @@ public:
             case Wire::Timestamp: return TypeKind::DateTime;
             case Wire::Date: return TypeKind::Date;
             case Wire::Time: return TypeKind::Time;
+            case Wire::Uuid: return TypeKind::Uuid;
+            case Wire::Jsonb: return TypeKind::Json;
             default: return TypeKind::Text;  // text, enums, and types read as their text
         }
     }
@@ -381,13 +383,16 @@ public:
                 break;
             }
             case Wire::Time: out = format_time(get_time(col)); break;
+            case Wire::Uuid: out = pg::uuid_text(raw(col)); break;
+            case Wire::Jsonb: return jsonb_text(col);
             default: throw unreadable(col, "text");
         }
         return out;
     }
 
     std::span<const std::uint8_t> get_blob(int col) const override {
-        const auto text = get_text(col);
+        // A uuid's bytes are its binary form; anything else reads as its text.
+        const auto text = wire(col) == Wire::Uuid && !is_null(col) ? raw(col) : get_text(col);
         return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
     }
 
@@ -584,7 +589,11 @@ private:
         send_view(p, v.c_str(), v.size());
     }
 
-    void encode_one(Param& p, const Blob& v, int) {
+    void encode_one(Param& p, const Blob& v, int index) {
+        if (p.wire == Wire::Uuid && v.bytes.size() != 16)  // else the server's "incorrect binary data format"
+            throw ProgrammingError("parameter " + std::to_string(index) + ": a uuid is 16 bytes, not " +
+                                       std::to_string(v.bytes.size()),
+                                   sql_);
         static const char empty = 0;
         send_view(p, v.bytes.empty() ? &empty : reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size());
     }
@@ -645,6 +654,13 @@ private:
         if (__builtin_mul_overflow(d.time_since_epoch().count(), calendar::kMicrosPerDay, &micros))
             throw unrepresentable(col, "the date " + format_date(d) + " is outside what strata::DateTime holds");
         return DateTime{std::chrono::microseconds{micros}};
+    }
+
+    // jsonb's binary form: a version byte, then the document as text.
+    std::string_view jsonb_text(int col) const {
+        const auto bytes = raw(col);
+        if (bytes.empty() || bytes[0] != 1) throw unreadable(col, "text (an unknown jsonb version)");
+        return bytes.substr(1);
     }
 
     ProgrammingError unreadable(int col, const char* wanted) const {
@@ -728,8 +744,10 @@ std::vector<std::pair<std::string, std::string>> connection_keywords(const Url& 
 // to libpq in 64 KiB pieces.
 class PgCopyWriter final : public CopyWriter {
 public:
-    PgCopyWriter(std::shared_ptr<Session> session, std::string sql, int columns)
-        : session_(std::move(session)), sql_(std::move(sql)), columns_(columns) {
+    // uuid_fields[i]: field i + 1 goes to a uuid column, whose text input
+    // takes a Blob's 16 bytes as 8-4-4-4-12 hex digits (not bytea's \x form).
+    PgCopyWriter(std::shared_ptr<Session> session, std::string sql, int columns, std::vector<bool> uuid_fields)
+        : session_(std::move(session)), sql_(std::move(sql)), columns_(columns), uuid_fields_(std::move(uuid_fields)) {
         require_usable(*session_, sql_);
         Result res(PQexec(session_->conn, sql_.c_str()));
         if (PQresultStatus(res.get()) != PGRES_COPY_IN) throw_failure(*session_, res.get(), sql_);
@@ -748,6 +766,9 @@ public:
     void bind(int index, const Value& value) override {
         if (Refusal r = refusal(value)) refuse(index, r);
         separate(index);
+        if (value.is<Blob>() && static_cast<std::size_t>(index) <= uuid_fields_.size() &&
+            uuid_fields_[static_cast<std::size_t>(index) - 1])
+            return append_uuid(index, value.as<Blob>());
         std::visit([&](const auto& v) { append(v); }, value.storage());
     }
 
@@ -842,6 +863,13 @@ private:
             buffer_ += kHex[b & 15];
         }
     }
+    void append_uuid(int index, const Blob& v) {
+        if (v.bytes.size() != 16)  // the same refusal as a parameter's
+            throw ProgrammingError("COPY row " + std::to_string(rows_ + 1) + ", field " + std::to_string(index) +
+                                       ": a uuid is 16 bytes, not " + std::to_string(v.bytes.size()),
+                                   sql_);
+        buffer_ += pg::uuid_text({reinterpret_cast<const char*>(v.bytes.data()), v.bytes.size()});
+    }
     void append(DateTime v) { buffer_ += pg::timestamp_text(v); }
     void append(Date v) { buffer_ += pg::date_text(v); }
     void append(Time v) { buffer_ += format_time(v); }
@@ -850,6 +878,7 @@ private:
     std::shared_ptr<Session> session_;
     std::string sql_;
     int columns_;
+    std::vector<bool> uuid_fields_;
     int fields_ = 0;
     std::int64_t rows_ = 0;
     std::size_t row_start_ = 0;  // where the row being written starts in buffer_
@@ -923,9 +952,16 @@ public:
     bool supports_copy() const override { return true; }
     std::unique_ptr<CopyWriter> copy_from(std::string_view table, const std::vector<std::string>& columns) override {
         const Dialect& d = dialect();
+        // The columns' types, from a statement prepared (never run) on them.
+        std::vector<bool> uuid_fields;
+        {  // given back before the COPY starts
+            auto probe = prepare("SELECT " + d.quoted_list(columns) + " FROM " + d.quote(table) + " WHERE false");
+            for (int c = 0; c < probe->column_count(); ++c) uuid_fields.push_back(probe->stored_kind(c) == TypeKind::Uuid);
+        }
         std::string sql = "COPY " + d.quote(table) + " (" + d.quoted_list(columns) + ") FROM STDIN";
         log_statement(sql);
-        return std::make_unique<PgCopyWriter>(session_, std::move(sql), static_cast<int>(columns.size()));
+        return std::make_unique<PgCopyWriter>(session_, std::move(sql), static_cast<int>(columns.size()),
+                                              std::move(uuid_fields));
     }
 
     // nextval() once per key, in one statement; the sequence's name comes

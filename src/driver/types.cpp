@@ -225,6 +225,8 @@ std::string SqlType::to_string() const {
         case TypeKind::Date: return "Date";
         case TypeKind::Time: return "Time";
         case TypeKind::LargeBinary: return "LargeBinary";
+        case TypeKind::Uuid: return "Uuid";
+        case TypeKind::Json: return "Json";
         case TypeKind::Enum: {
             // A value that would not survive the plain spelling is single-quoted: Enum('a,b',c).
             std::string out = "Enum(";
@@ -333,6 +335,8 @@ SqlType parse_type(std::string_view text) {
     if (name == "Date") return no_args(DateType());
     if (name == "Time") return no_args(TimeType());
     if (name == "LargeBinary") return no_args(LargeBinary());
+    if (name == "Uuid") return no_args(UuidType());
+    if (name == "Json") return no_args(JsonType());
     if (name == "String") {
         if (!has_args) return String();
         if (args.size() != 1) throw Error("invalid type '" + whole + "': String takes one length, e.g. String(64)");
@@ -361,7 +365,7 @@ SqlType parse_type(std::string_view text) {
     }
     throw Error("unknown type '" + whole +
                 "' (expected one of Integer, BigInteger, SmallInteger, Boolean, Float, Numeric(p,s), String(n), Char(n), Text, "
-                "DateTime, DateTime(timezone), Date, Time, LargeBinary, Enum(a,b,c))");
+                "DateTime, DateTime(timezone), Date, Time, LargeBinary, Uuid, Json, Enum(a,b,c))");
 }
 
 std::string Value::to_display() const {

@@ -123,6 +123,8 @@ std::string type_expression(const SqlType& t) {
     case TypeKind::Date: return "strata::DateType()";
     case TypeKind::Time: return "strata::TimeType()";
     case TypeKind::LargeBinary: return "strata::LargeBinary()";
+    case TypeKind::Uuid: return "strata::UuidType()";
+    case TypeKind::Json: return "strata::JsonType()";
     case TypeKind::Enum: {
         std::string values;
         for (const auto& v : t.enum_values) values += (values.empty() ? "" : ", ") + cpp_string_literal(v);
@@ -143,10 +145,12 @@ std::string member_type(const SqlType& t) {
     case TypeKind::Numeric: return "strata::Decimal";
     case TypeKind::String:
     case TypeKind::Text:
+    case TypeKind::Json:
     case TypeKind::Enum: return "std::string";
     case TypeKind::DateTime: return "strata::DateTime";
     case TypeKind::Date: return "strata::Date";
     case TypeKind::Time: return "strata::Time";
+    case TypeKind::Uuid:
     case TypeKind::LargeBinary: return "strata::Blob";
     }
     throw MigrationError("db reflect: a column type it does not know (" + t.to_string() + ")");

@@ -17,6 +17,7 @@ const char* kind_name(TypeKind k) {
         case TypeKind::Float: return "a floating-point number";
         case TypeKind::Numeric: return "a numeric";
         case TypeKind::LargeBinary: return "bytes";
+        case TypeKind::Uuid: return "a uuid";
         case TypeKind::DateTime: return "a timestamp";
         case TypeKind::Date: return "a date";
         case TypeKind::Time: return "a time";

@@ -82,7 +82,9 @@ SqlType type_from_catalog(Connection& conn, const std::string& typname, char typ
     if (typname == "date") return DateType();
     if (typname == "time" || typname == "timetz") return TimeType();
     if (typname == "bytea") return LargeBinary();
-    return Text();  // json, uuid, …: strata reads them as text
+    if (typname == "uuid") return UuidType();
+    if (typname == "jsonb") return JsonType();
+    return Text();  // json, xml, …: strata reads them as text
 }
 
 bool is_number(std::string_view s) {

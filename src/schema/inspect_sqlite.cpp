@@ -76,6 +76,8 @@ SqlType type_from_declared(std::string_view declared) {
     if (base == "DATE") return DateType();
     if (base == "TIME") return TimeType();
     if (base == "BLOB" || base.empty()) return LargeBinary();
+    if (base == "UUID") return UuidType();
+    if (base == "JSON TEXT" || base == "JSON") return JsonType();  // ours; SQLAlchemy's
     if (u.find("INT") != std::string::npos) return Integer();
     if (u.find("CHAR") != std::string::npos || u.find("CLOB") != std::string::npos || u.find("TEXT") != std::string::npos)
         return Text();

@@ -112,7 +112,9 @@ template <>
 struct column_traits<std::string> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "std::string";
-    static constexpr bool accepts(TypeKind k) { return k == TypeKind::String || k == TypeKind::Text || k == TypeKind::Enum; }
+    static constexpr bool accepts(TypeKind k) {
+        return k == TypeKind::String || k == TypeKind::Text || k == TypeKind::Enum || k == TypeKind::Json;
+    }
     static void read(std::string& out, const Statement& st, int col) { out.assign(st.get_text(col)); }
     static std::string_view bytes(const std::string& v) { return v; }
     // read(), saving the driver's copy: reading back bytes just written to
@@ -163,6 +165,7 @@ struct column_traits<Time> : exact_traits<Time, TypeKind::Time> {
 template <>
 struct column_traits<Blob> : exact_traits<Blob, TypeKind::LargeBinary> {
     static constexpr const char* name = "strata::Blob";
+    static constexpr bool accepts(TypeKind k) { return k == TypeKind::LargeBinary || k == TypeKind::Uuid; }
     static void read(Blob& out, const Statement& st, int col) {
         auto b = st.get_blob(col);
         out.bytes.assign(b.begin(), b.end());
