@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "schema/sql_tokens.hpp"
+#include "migrate/backend_rules.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 #include "strata/inspect.hpp"
@@ -156,44 +156,23 @@ std::string insert_version_sql(const Dialect& d, const std::string& table, const
     return "INSERT INTO " + d.quote(table) + " (" + d.quote("version_num") + ") VALUES (" + value + ")";
 }
 
-// Runs one statement that may return rows (PRAGMAs, SELECT of a lock) and ignores them.
-void run_query(Connection& conn, const std::string& sql) {
-    auto stmt = conn.prepare(sql);
-    while (stmt->step()) {
-    }
-}
-
-// The first column of the first row as an integer (0 without a row).
-std::int64_t query_int(Connection& conn, const std::string& sql) {
-    auto stmt = conn.prepare(sql);
-    return stmt->step() ? stmt->get_int64(0) : 0;
-}
-
-// The migration transaction: lock, BEGIN, and on SQLite foreign keys off for
-// the run (rebuilt tables would otherwise cascade); LiveHooks checks them
-// after each revision.
+// The migration transaction: the backend's lock and BEGIN (BackendRules::begin_run),
+// and whatever the backend changed on the connection for the run (SQLite turns
+// its foreign keys off; LiveHooks has them checked after each revision), put back
+// when the transaction ends.
 class MigrationTransaction {
 public:
-    MigrationTransaction(Connection& conn, const RunOptions& options) : conn_(conn) {
-        sqlite_ = conn.dialect().name() == "sqlite";
-        try {
-            if (sqlite_) {
-                foreign_keys_were_on_ = query_int(conn, "PRAGMA foreign_keys") != 0;
-                run_query(conn, "PRAGMA foreign_keys = OFF");
-                lock_sqlite(options);
-            } else {
-                conn.begin();
-                open_ = true;
-                lock_postgresql(options);
-            }
-        } catch (...) {   // no destructor runs for a half-built object: undo here
-            close();
-            throw;
-        }
-    }
+    MigrationTransaction(Connection& conn, const RunOptions& options)
+        : conn_(conn), guard_(rules_for(conn.dialect()).begin_run(conn, options)) {}
     MigrationTransaction(const MigrationTransaction&) = delete;
     MigrationTransaction& operator=(const MigrationTransaction&) = delete;
-    ~MigrationTransaction() { close(); }
+    ~MigrationTransaction() {
+        try {
+            rollback();
+        } catch (...) {   // must not throw; a broken connection is discarded by its pool
+        }
+        guard_.reset();
+    }
 
     void commit() {
         conn_.commit();
@@ -208,117 +187,10 @@ public:
     }
 
 private:
-    // Rolls back what is open and gives the connection its foreign keys back.
-    void close() noexcept {
-        try {
-            rollback();
-            if (sqlite_ && foreign_keys_were_on_) run_query(conn_, "PRAGMA foreign_keys = ON");
-        } catch (...) {   // must not throw; a broken connection is discarded by its pool
-        }
-    }
-
-    // BEGIN EXCLUSIVE takes SQLite's write lock before anything is read, so
-    // two runs never interleave, and in rollback-journal mode it also waits
-    // for readers to finish: a reader's shared lock would otherwise let the
-    // whole run (a table rebuild, say) happen first and fail only at COMMIT.
-    // (In WAL mode readers do not stand in a commit's way; EXCLUSIVE is then
-    // IMMEDIATE.) The connection's own busy timeout is restored afterwards.
-    void lock_sqlite(const RunOptions& options) {
-        const std::int64_t busy_timeout = query_int(conn_, "PRAGMA busy_timeout");
-        run_query(conn_, "PRAGMA busy_timeout = 0");
-        try {
-            take_sqlite_lock(options, busy_timeout);
-        } catch (...) {
-            run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(busy_timeout));
-            throw;
-        }
-        open_ = true;
-        run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(busy_timeout));
-    }
-    // Busy with no wait: either another writer (a migration, most likely)
-    // holds the write lock, or -- when the write lock alone can be had --
-    // readers hold the shared lock. Each gets its own wait and message.
-    void take_sqlite_lock(const RunOptions& options, std::int64_t busy_timeout) {
-        if (try_lock(true)) return;
-        if (try_lock(false)) {
-            // Most readers are one statement of another program, gone in a
-            // moment: wait for those without a word.
-            const std::int64_t quiet = std::min<std::int64_t>(busy_timeout, 100);
-            run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(quiet));
-            if (try_lock(true)) return;
-            if (options.notice)
-                options.notice("Another connection is reading the database; waiting up to " +
-                               std::to_string(busy_timeout) + " ms (the busy timeout) for it to finish...");
-            wait_for_sqlite_lock(busy_timeout - quiet, "another connection is reading the database, holding SQLite's "
-                                                       "shared lock in an open transaction (waited " +
-                                                           std::to_string(busy_timeout) + " ms)");
-            return;
-        }
-        if (options.notice)
-            options.notice("Another migration is running on this database; waiting up to " +
-                           std::to_string(options.lock_timeout.count() / 1000) + " s for its lock...");
-        wait_for_sqlite_lock(options.lock_timeout.count(), "another migration is still running on this database (waited " +
-                                                               std::to_string(options.lock_timeout.count()) + " ms)");
-    }
-    // readers_too: the migration's own transaction (BEGIN EXCLUSIVE). Else
-    // only a probe of the write lock (BEGIN IMMEDIATE, rolled back at once):
-    // free, while the exclusive lock is not, means readers hold the database.
-    bool try_lock(bool readers_too) {
-        try {
-            if (readers_too) {
-                conn_.begin_exclusive();
-            } else {
-                conn_.execute("BEGIN IMMEDIATE");
-                conn_.execute("ROLLBACK");
-            }
-            return true;
-        } catch (const ConcurrencyError&) {
-            return false;
-        }
-    }
-    // Waits up to wait_ms for the lock; `why` says who holds it and how long we waited in all.
-    void wait_for_sqlite_lock(std::int64_t wait_ms, const std::string& why) {
-        run_query(conn_, "PRAGMA busy_timeout = " + std::to_string(wait_ms));
-        try {
-            conn_.begin_exclusive();
-        } catch (const ConcurrencyError& e) {
-            throw MigrationError("could not take the migration lock: " + why + ": " + e.what());
-        }
-    }
-    void lock_postgresql(const RunOptions& options) {
-        auto got = conn_.prepare("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
-        if (got->step() && got->get_bool(0)) return;
-        if (options.notice) options.notice("Another migration is running on this database; waiting for its lock...");
-        conn_.execute("SET LOCAL lock_timeout = '" + std::to_string(options.lock_timeout.count()) + "ms'");
-        try {
-            run_query(conn_, "SELECT pg_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
-        } catch (const DatabaseError& e) {
-            throw MigrationError(std::string("could not take the migration lock: another migration is still running: ") +
-                                 e.what());
-        }
-    }
     Connection& conn_;
-    bool sqlite_ = false;
-    bool open_ = false;
-    bool foreign_keys_were_on_ = true;
+    std::unique_ptr<RunGuard> guard_;
+    bool open_ = true;
 };
-
-// Rebuilt tables and raw SQL run with SQLite's foreign keys off: check them
-// after each revision, so the error names the revision that broke them.
-void check_foreign_keys(Connection& conn) {
-    auto stmt = conn.prepare("PRAGMA foreign_key_check");
-    std::string problems;
-    int count = 0;
-    while (stmt->step()) {
-        if (++count > 5) continue;
-        problems += "\n  table " + std::string(stmt->get_text(0)) + " row " +
-                    (stmt->is_null(1) ? std::string("?") : std::to_string(stmt->get_int64(1))) +
-                    " references a missing row of " + std::string(stmt->get_text(2));
-    }
-    if (count > 0)
-        throw MigrationError("foreign key check failed (" + std::to_string(count) +
-                             " rows):" + problems);
-}
 
 void ensure_version_table(Connection& conn, const std::string& table) {
     if (has_table(conn, table)) return;
@@ -381,9 +253,7 @@ struct LiveHooks : Hooks {
             require_fits(conn, *before.find(alter.table), alter.column, length);
         }
     }
-    void finished(const Revision&) override {
-        if (conn.dialect().name() == "sqlite") check_foreign_keys(conn);
-    }
+    void finished(const Revision&) override { rules_for(conn.dialect()).check_revision(conn); }
 
     // Dropping the old table drops its triggers, and renaming the new one into
     // its place fails while a view, or a trigger on another table, refers to
@@ -391,13 +261,10 @@ struct LiveHooks : Hooks {
     // schema has none of them to render: they are read before the rebuild
     // (dropped, where the rebuild would not), and created again after it, in
     // the order they were written.
-    struct SchemaObject {
-        std::string type, name, sql;
-    };
     std::vector<SchemaObject> kept;
     void rebuild_begins(const std::string& table) override {
-        kept = dependents(table);
-        for (const auto& o : kept) conn.execute("DROP " + upper(o.type) + " IF EXISTS " + conn.dialect().quote(o.name));
+        kept = rules_for(conn.dialect()).rebuild_dependents(conn, table);
+        for (const auto& o : kept) conn.execute("DROP " + o.type + " IF EXISTS " + conn.dialect().quote(o.name));
     }
     void rebuild_ends(const std::string& table) override {
         for (const auto& o : kept) {
@@ -413,47 +280,6 @@ struct LiveHooks : Hooks {
         kept.clear();
     }
 
-    // The table's triggers, and the views and triggers that name it or such a
-    // view, in creation order.
-    std::vector<SchemaObject> dependents(const std::string& table) {
-        struct Row {
-            SchemaObject object;
-            std::string on;   // tbl_name: the trigger's table, a view's own name
-            bool taken = false;
-        };
-        std::vector<Row> rows;
-        auto st = conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') "
-                               "AND sql IS NOT NULL ORDER BY rowid");
-        while (st->step())
-            rows.push_back({{std::string(st->get_text(0)), std::string(st->get_text(1)), std::string(st->get_text(3))},
-                            std::string(st->get_text(2))});
-        std::vector<std::string> names{table};
-        for (bool grew = true; grew;) {
-            grew = false;
-            for (auto& r : rows) {
-                if (r.taken || !(names_any(names, r.on) || mentions(r.object.sql, names))) continue;
-                r.taken = grew = true;
-                if (r.object.type == "view") names.push_back(r.object.name);
-            }
-        }
-        std::vector<SchemaObject> out;
-        for (auto& r : rows)
-            if (r.taken) out.push_back(std::move(r.object));
-        return out;
-    }
-    static bool names_any(const std::vector<std::string>& names, const std::string& name) {
-        return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return same_name(n, name); });
-    }
-    static bool mentions(const std::string& sql, const std::vector<std::string>& names) {
-        auto toks = sqltok::tokenize(sql);
-        return std::any_of(toks.begin(), toks.end(), [&](const sqltok::Token& t) { return t.is_name() && names_any(names, t.text); });
-    }
-    // SQLite compares names without regard to ASCII case.
-    static bool same_name(const std::string& a, const std::string& b) { return upper(a) == upper(b); }
-    static std::string upper(std::string s) {
-        for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        return s;
-    }
 };
 
 // Collects the destructive ops of a plan (rendering nothing), and the raw
@@ -556,19 +382,19 @@ OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const st
     Plan plan = upgrade ? plan_upgrade(scripts, start, to) : plan_downgrade(scripts, start, to);
 
     OfflineScript script;
-    const bool sqlite = d.name() == "sqlite";
+    const BackendRules::OfflineFrame frame = rules_for(d).offline_frame();
     script.text = "-- strata offline " + std::string(upgrade ? "upgrade " : "downgrade ") + revision_label(start) +
                   " -> " + to + " (" + std::string(d.name()) + ")\n";
-    if (sqlite) script.text += "PRAGMA foreign_keys = OFF;\n";
+    script.text += frame.before_begin;
     script.text += "BEGIN;\n";
     if (start.empty() && upgrade)
         for (const auto& sql : d.create_table(version_table(scripts.version_table()))) script.text += sql + ";\n";
     MetaData schema = schema_at(scripts, start);
     OfflineHooks hooks(d, script, scripts.version_table());
     walk(plan, scripts, d, schema, hooks);
-    if (sqlite) script.text += "\nPRAGMA foreign_key_check;\n";
+    script.text += frame.before_commit;
     script.text += "COMMIT;\n";
-    if (sqlite) script.text += "PRAGMA foreign_keys = ON;\n";
+    script.text += frame.after_commit;
     return script;
 }
 

@@ -1,9 +1,9 @@
 // src/migrate/runner.hpp — running revisions against a database, or printing them.
 //
-// Online: one transaction for a whole upgrade or downgrade, taken under a lock
-// (SQLite: BEGIN IMMEDIATE; PostgreSQL: pg_advisory_xact_lock), the version
-// table strata_version updated per revision, PRAGMA foreign_key_check before
-// commit on SQLite. The schema before the first op comes from inspect().
+// Online: one transaction for a whole upgrade or downgrade, taken under the
+// backend's migration lock (BackendRules::begin_run), the version table
+// strata_version updated per revision, the backend's deferred checks after
+// each revision. The schema before the first op comes from inspect().
 //
 // Offline: the same statements as text, the schema before the first op
 // coming from replaying the revision files (no database needed).
@@ -17,38 +17,12 @@
 
 #include "migrate/script.hpp"
 #include "strata/connection.hpp"
+#include "strata/migrate.hpp"
 
 namespace strata::migrate {
 
 // Key of the PostgreSQL advisory lock that serialises migration runs ("strata" in ASCII).
 inline constexpr std::int64_t kPostgresLockKey = 126943972389985;
-
-// A destructive op about to run, and how many rows hold data it will lose
-// (-1 when the table does not exist yet, so the count is unknown); or raw
-// SQL (an `execute` op), which cannot be checked and is always asked about.
-struct DataLoss {
-    std::string revision;
-    std::string location;      // file:line of the op
-    std::string op;            // describe()
-    std::string table;
-    std::string column;        // empty for drop_table
-    std::int64_t rows = -1;
-    bool raw_sql = false;      // an `execute` op: what it does is unknown
-    int longer_than = 0;       // shorter text: rows counts the values longer than this
-};
-
-struct RunOptions {
-    std::function<void(const std::string&)> notice;                 // progress and lock messages
-    std::function<bool(const std::vector<DataLoss>&)> confirm;      // false aborts before any change
-    std::chrono::milliseconds lock_timeout{60000};
-};
-
-struct RunResult {
-    std::vector<std::string> from_heads;
-    std::vector<std::string> to_heads;
-    std::vector<std::string> statements;    // the ops' SQL, in order (not the version table's)
-    std::size_t revisions_run = 0;
-};
 
 // Revisions from one state (heads) to another, in the order they run.
 struct Plan {
