@@ -8,6 +8,7 @@
 #include "dialect/backend.hpp"
 #include "migrate/api_internal.hpp"
 #include "migrate/reflect_models.hpp"
+#include "migrate/offline.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script.hpp"
 #include "strata/database.hpp"

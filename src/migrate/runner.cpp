@@ -1,10 +1,12 @@
-// src/migrate/runner.cpp — plans, the migration transaction and lock, online and offline runs.
+// src/migrate/runner.cpp — online runs: the live hooks, the data-loss check, upgrade / downgrade / stamp.
 #include "migrate/runner.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "migrate/backend_rules.hpp"
+#include "migrate/lock.hpp"
+#include "migrate/version_table.hpp"
+#include "migrate/walk.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 #include "strata/inspect.hpp"
@@ -12,190 +14,6 @@
 namespace strata::migrate {
 
 namespace {
-
-std::string revision_label(const std::vector<std::string>& heads) {
-    return heads.empty() ? std::string("base") : join_ids(heads);
-}
-
-std::vector<std::string> heads_of(const ScriptDirectory& scripts, const std::set<std::string>& applied) {
-    std::vector<std::string> out;
-    for (const auto& id : applied) {
-        auto kids = scripts.children(id);
-        if (std::none_of(kids.begin(), kids.end(), [&](const std::string& k) { return applied.count(k) > 0; }))
-            out.push_back(id);
-    }
-    return out;
-}
-
-void require_known(const ScriptDirectory& scripts, const std::vector<std::string>& current) {
-    for (const auto& id : current)
-        if (!scripts.find(id))
-            throw MigrationError("the database is at revision " + id + ", which is not in " +
-                                 scripts.versions_dir().string() + " (was its file deleted?)");
-}
-
-// "+N" / "-N" with a sane N (longer numbers are not relative ids; stoi would throw).
-bool is_relative(const std::string& text, char sign) {
-    return text.size() > 1 && text.size() <= 7 && text[0] == sign &&
-           std::all_of(text.begin() + 1, text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-}
-
-std::string location(const Revision& rev, const Step& step) {
-    return rev.path.string() + ":" + std::to_string(step.line) + ":" + std::to_string(step.column);
-}
-
-// Everything a walk over a plan reports; each use overrides what it needs.
-struct Hooks {
-    virtual ~Hooks() = default;
-    virtual void revision(const Revision&, bool /*upgrade*/) {}
-    virtual void op(const Revision&, const Step&, const MetaData& /*before*/) {}
-    // One statement, or (script) the text of an `execute` op, which may hold several.
-    virtual void sql(const std::string& /*statement*/, bool /*script*/) {}
-    virtual void version(bool /*insert*/, const std::string& /*id*/) {}
-    virtual void opaque(MetaData&) {}   // after raw SQL: the schema may have changed
-    // Around the statements of a SQLite table rebuild (one op or a group).
-    virtual void rebuild_begins(const std::string& /*table*/) {}
-    virtual void rebuild_ends(const std::string& /*table*/) {}
-    virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
-};
-
-// Consecutive ops that SQLite rebuilds the same table for are rendered as one
-// rebuild (one copy of the rows); returns the end of the group starting at k.
-std::size_t batch_group_end(const std::vector<Step>& steps, std::size_t k, const Dialect& dialect,
-                            const MetaData& schema) {
-    auto table = batch_table(steps[k].op, dialect, schema);
-    if (!table) return k + 1;
-    MetaData scratch = schema;
-    std::size_t end = k;
-    while (end < steps.size() && batch_table(steps[end].op, dialect, scratch) == table) {
-        try {
-            migrate::apply(steps[end].op, scratch);
-        } catch (const Error&) {
-            break;   // reported when that op runs on its own
-        }
-        ++end;
-    }
-    return std::max(end, k + 1);
-}
-
-// "op 2 `add_column user.x`", or "ops 2-3 (one rebuild of user: `…`, `…`)".
-std::string describe_steps(const std::vector<Step>& steps, std::size_t k, std::size_t end) {
-    if (end == k + 1) return "op " + std::to_string(k + 1) + " `" + describe(steps[k].op) + "`";
-    std::string ops;
-    for (std::size_t i = k; i < end; ++i) ops += (i == k ? "`" : ", `") + describe(steps[i].op) + "`";
-    return "ops " + std::to_string(k + 1) + "-" + std::to_string(end) + " (one table rebuild: " + ops + ")";
-}
-
-// Steps [k, end): one op, or a group rebuilt at once.
-void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t k, std::size_t end,
-               const Dialect& dialect, MetaData& schema, Hooks& hooks) {
-    const std::optional<std::string> rebuilt = batch_table(steps[k].op, dialect, schema);
-    std::vector<std::string> statements;
-    if (end == k + 1) {
-        hooks.op(rev, steps[k], schema);
-        statements = render(steps[k].op, dialect, schema);
-    } else {
-        const MetaData before = schema;
-        std::vector<const Operation*> ops;
-        for (std::size_t i = k; i < end; ++i) {
-            hooks.op(rev, steps[i], schema);
-            migrate::apply(steps[i].op, schema);
-            ops.push_back(&steps[i].op);
-        }
-        statements = render_batch(ops, dialect, before);
-    }
-    if (rebuilt) hooks.rebuild_begins(*rebuilt);
-    const bool script = end == k + 1 && std::holds_alternative<Execute>(steps[k].op);
-    for (const auto& sql : statements) hooks.sql(sql, script);
-    if (rebuilt) hooks.rebuild_ends(*rebuilt);
-    if (end == k + 1) {
-        migrate::apply(steps[k].op, schema);
-        if (std::holds_alternative<Execute>(steps[k].op)) hooks.opaque(schema);
-    }
-}
-
-// Renders every op of the plan against the evolving schema and reports it.
-void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& dialect, MetaData& schema, Hooks& hooks) {
-    std::set<std::string> applied = scripts.ancestors(plan.start_heads);
-    std::vector<std::string> heads = plan.start_heads;
-    for (const Revision* rev : plan.revisions) {
-        hooks.revision(*rev, plan.upgrade);
-        const auto& steps = plan.upgrade ? rev->upgrade : rev->downgrade;
-        for (std::size_t k = 0, end = 0; k < steps.size(); k = end) {
-            end = batch_group_end(steps, k, dialect, schema);
-            try {
-                run_steps(*rev, steps, k, end, dialect, schema, hooks);
-            } catch (const Error& e) {
-                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" +
-                                     escape_control(rev->message) + "), " +
-                                     (plan.upgrade ? "upgrade " : "downgrade ") + describe_steps(steps, k, end) +
-                                     " failed: " + e.what());
-            }
-        }
-        try {
-            hooks.finished(*rev);
-        } catch (const Error& e) {
-            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + escape_control(rev->message) +
-                                 "): " + e.what());
-        }
-        if (plan.upgrade) applied.insert(rev->id);
-        else applied.erase(rev->id);
-        std::vector<std::string> next = heads_of(scripts, applied);
-        for (const auto& id : heads)
-            if (std::find(next.begin(), next.end(), id) == next.end()) hooks.version(false, id);
-        for (const auto& id : next)
-            if (std::find(heads.begin(), heads.end(), id) == heads.end()) hooks.version(true, id);
-        heads = next;
-    }
-}
-
-std::string delete_version_sql(const Dialect& d, const std::string& table, const std::string& value) {
-    return "DELETE FROM " + d.quote(table) + " WHERE " + d.quote("version_num") + " = " + value;
-}
-std::string insert_version_sql(const Dialect& d, const std::string& table, const std::string& value) {
-    return "INSERT INTO " + d.quote(table) + " (" + d.quote("version_num") + ") VALUES (" + value + ")";
-}
-
-// The migration transaction: the backend's lock and BEGIN (BackendRules::begin_run),
-// and whatever the backend changed on the connection for the run (SQLite turns
-// its foreign keys off; LiveHooks has them checked after each revision), put back
-// when the transaction ends.
-class MigrationTransaction {
-public:
-    MigrationTransaction(Connection& conn, const RunOptions& options)
-        : conn_(conn), guard_(rules_for(conn.dialect()).begin_run(conn, options)) {}
-    MigrationTransaction(const MigrationTransaction&) = delete;
-    MigrationTransaction& operator=(const MigrationTransaction&) = delete;
-    ~MigrationTransaction() {
-        try {
-            rollback();
-        } catch (...) {   // must not throw; a broken connection is discarded by its pool
-        }
-        guard_.reset();
-    }
-
-    void commit() {
-        conn_.commit();
-        open_ = false;
-    }
-    // Through the connection, which knows when SQLite has already rolled the
-    // transaction back itself (disk full, I/O error): a ROLLBACK then would
-    // fail with "no transaction is active" and hide the real error.
-    void rollback() {
-        if (open_) conn_.rollback();
-        open_ = false;
-    }
-
-private:
-    Connection& conn_;
-    std::unique_ptr<RunGuard> guard_;
-    bool open_ = true;
-};
-
-void ensure_version_table(Connection& conn, const std::string& table) {
-    if (has_table(conn, table)) return;
-    for (const auto& sql : conn.dialect().create_table(version_table(table))) conn.execute(sql);
-}
 
 // Text is never cut: a column made shorter than some of its values fails,
 // naming the rows (by primary key when it has one column), on every backend
@@ -279,7 +97,6 @@ struct LiveHooks : Hooks {
         }
         kept.clear();
     }
-
 };
 
 // Collects the destructive ops of a plan (rendering nothing), and the raw
@@ -326,154 +143,7 @@ MigrationError rolled_back(const Error& e, const std::vector<std::string>& start
                           revision_label(start) + ".");
 }
 
-std::vector<std::string> read_heads(Connection& conn, const std::string& table) {
-    std::vector<std::string> out;
-    if (!has_table(conn, table)) return out;
-    const Dialect& d = conn.dialect();
-    auto stmt = conn.prepare("SELECT " + d.quote("version_num") + " FROM " + d.quote(table) + " ORDER BY " +
-                             d.quote("version_num"));
-    while (stmt->step()) out.emplace_back(stmt->get_text(0));
-    return out;
-}
-
-// ---------------------------------------------------------------- offline
-
-struct OfflineHooks : Hooks {
-    const Dialect& d;
-    OfflineScript& script;
-    std::string table;   // the version table
-    OfflineHooks(const Dialect& dialect, OfflineScript& s, std::string version_table)
-        : d(dialect), script(s), table(std::move(version_table)) {}
-
-    void revision(const Revision& rev, bool upgrade) override {
-        script.text += "\n-- " + std::string(upgrade ? "Running upgrade " : "Running downgrade ") + rev.id + ": " +
-                       escape_control(rev.message) + " (" + escape_control(rev.path.filename().string()) + ")\n";
-    }
-    void op(const Revision&, const Step& step, const MetaData&) override {
-        script.text += "-- " + escape_control(describe(step.op)) + "\n";
-    }
-    void rebuild_begins(const std::string& table) override {
-        script.text += "-- (a rebuild of " + table +
-                       ": `db upgrade` creates its triggers again; this script cannot see them)\n";
-    }
-    void sql(const std::string& statement, bool) override {
-        script.text += statement + ";\n";
-        script.statements.push_back(statement);
-    }
-    void version(bool insert, const std::string& id) override {
-        std::string value = d.literal(Value(id));
-        script.text += (insert ? insert_version_sql(d, table, value) : delete_version_sql(d, table, value)) + ";\n";
-    }
-};
-
-std::vector<std::string> heads_from_text(const ScriptDirectory& scripts, const std::string& text) {
-    if (text == "heads") return scripts.heads();
-    std::string id = scripts.resolve(text);
-    return id.empty() ? std::vector<std::string>{} : std::vector<std::string>{id};
-}
-
-OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const std::string& range, bool upgrade) {
-    auto colon = range.find(':');
-    if (colon == std::string::npos && !upgrade)
-        throw MigrationError("downgrade --sql needs FROM:TO (e.g. head:base), got '" + range + "'");
-    std::string from = colon == std::string::npos ? "base" : range.substr(0, colon);
-    std::string to = colon == std::string::npos ? range : range.substr(colon + 1);
-    std::vector<std::string> start = heads_from_text(scripts, from);
-    Plan plan = upgrade ? plan_upgrade(scripts, start, to) : plan_downgrade(scripts, start, to);
-
-    OfflineScript script;
-    const BackendRules::OfflineFrame frame = rules_for(d).offline_frame();
-    script.text = "-- strata offline " + std::string(upgrade ? "upgrade " : "downgrade ") + revision_label(start) +
-                  " -> " + to + " (" + std::string(d.name()) + ")\n";
-    script.text += frame.before_begin;
-    script.text += "BEGIN;\n";
-    if (start.empty() && upgrade)
-        for (const auto& sql : d.create_table(version_table(scripts.version_table()))) script.text += sql + ";\n";
-    MetaData schema = schema_at(scripts, start);
-    OfflineHooks hooks(d, script, scripts.version_table());
-    walk(plan, scripts, d, schema, hooks);
-    script.text += frame.before_commit;
-    script.text += "COMMIT;\n";
-    script.text += frame.after_commit;
-    return script;
-}
-
 }  // namespace
-
-Table version_table(const std::string& name) {
-    Table t(name);
-    Column c;
-    c.name = "version_num";
-    c.type = String(static_cast<int>(kMaxRevisionIdLength));
-    c.nullable = false;
-    c.primary_key = true;
-    t.columns.push_back(c);
-    t.primary_key_constraint = name + "_pkc";
-    return t;
-}
-
-Plan plan_upgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target) {
-    require_known(scripts, current);
-    std::vector<std::string> targets;
-    if (is_relative(target, '+')) targets = {scripts.above(current, std::stoi(target.substr(1)))};
-    else targets = heads_from_text(scripts, target);
-    std::set<std::string> applied = scripts.ancestors(current);
-    std::set<std::string> wanted = scripts.ancestors(targets);
-    Plan plan{current, {}, true};
-    for (const auto& id : scripts.topological_order())
-        if (wanted.count(id) && !applied.count(id)) plan.revisions.push_back(&scripts.get(id));
-    return plan;
-}
-
-// "-N": the N revisions below the single current head, one chain (a merge
-// may be the last one undone: its parents become the heads).
-Plan relative_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, int n) {
-    if (current.size() > 1)
-        throw MigrationError("the database is at several heads (" + join_ids(current) +
-                             "); a relative revision needs one (name a revision instead)");
-    Plan plan{current, {}, false};
-    std::string at = current.empty() ? "" : current[0];
-    for (int step = 1; step <= n; ++step) {
-        if (at.empty())
-            throw MigrationError("cannot go " + std::to_string(n) + " revisions down from " + revision_label(current) +
-                                 ": base reached after " + std::to_string(step - 1));
-        const Revision& rev = scripts.get(at);
-        plan.revisions.push_back(&rev);
-        if (step == n) break;
-        if (rev.is_merge())
-            throw MigrationError("relative revision is ambiguous at " + at + ": it merges " +
-                                 join_ids(rev.down_revisions) + " (name a revision instead)");
-        at = rev.down_revisions.empty() ? "" : rev.down_revisions[0];
-    }
-    return plan;
-}
-
-Plan plan_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target) {
-    require_known(scripts, current);
-    if (is_relative(target, '-')) return relative_downgrade(scripts, current, std::stoi(target.substr(1)));
-    std::string to = scripts.resolve(target);
-    std::set<std::string> applied = scripts.ancestors(current);
-    if (!to.empty() && !applied.count(to))
-        throw MigrationError("cannot downgrade to " + to + ": it is not applied (the database is at " +
-                             revision_label(current) + "); use `db upgrade " + to + "` instead");
-    std::set<std::string> keep = scripts.ancestors({to});
-    Plan plan{current, {}, false};
-    auto order = scripts.topological_order();
-    for (auto it = order.rbegin(); it != order.rend(); ++it)
-        if (applied.count(*it) && !keep.count(*it)) plan.revisions.push_back(&scripts.get(*it));
-    return plan;
-}
-
-MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string>& heads) {
-    MetaData schema;
-    Plan plan{{}, {}, true};
-    std::set<std::string> wanted = scripts.ancestors(heads);
-    for (const auto& id : scripts.topological_order())
-        if (wanted.count(id)) plan.revisions.push_back(&scripts.get(id));
-    Hooks quiet;
-    walk(plan, scripts, sqlite_dialect(), schema, quiet);
-    return schema;
-}
 
 std::vector<std::string> Runner::current_heads() { return read_heads(conn_, scripts_.version_table()); }
 
@@ -538,14 +208,6 @@ void Runner::stamp(const std::string& target, const RunOptions& options) {
         conn_.execute(insert_version_sql(d, scripts_.version_table(), d.placeholder(1)), params);
     }
     tx.commit();
-}
-
-OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range) {
-    return offline(scripts, dialect, range, true);
-}
-
-OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range) {
-    return offline(scripts, dialect, range, false);
 }
 
 }  // namespace strata::migrate

@@ -3,6 +3,7 @@
 // migration lock is a transaction-scoped advisory lock.
 #include "backend/postgresql/migrate/rules.hpp"
 
+#include "migrate/lock.hpp"
 #include "strata/error.hpp"
 
 namespace strata::migrate {
@@ -62,9 +63,7 @@ private:
         if (options.notice) options.notice("Another migration is running on this database; waiting for its lock...");
         conn.execute("SET LOCAL lock_timeout = '" + std::to_string(options.lock_timeout.count()) + "ms'");
         try {
-            auto wait = conn.prepare("SELECT pg_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
-            while (wait->step()) {
-            }
+            run_query(conn, "SELECT pg_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
         } catch (const DatabaseError& e) {
             throw MigrationError(std::string("could not take the migration lock: another migration is still running: ") +
                                  e.what());

@@ -1,8 +1,6 @@
 // PostgreSQL's migration rules (the backend record's migrate part).
 #pragma once
 
-#include <cstdint>
-
 #include "migrate/backend_rules.hpp"
 
 namespace strata::migrate {

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "migrate/lock.hpp"
 #include "migrate/script.hpp"
 #include "schema/sql_tokens.hpp"
 #include "strata/error.hpp"
@@ -25,19 +26,6 @@ namespace fs = std::filesystem;
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-// Runs one statement that may return rows (PRAGMAs) and ignores them.
-void run_query(Connection& conn, const std::string& sql) {
-    auto stmt = conn.prepare(sql);
-    while (stmt->step()) {
-    }
-}
-
-// The first column of the first row as an integer (0 without a row).
-std::int64_t query_int(Connection& conn, const std::string& sql) {
-    auto stmt = conn.prepare(sql);
-    return stmt->step() ? stmt->get_int64(0) : 0;
 }
 
 // SQLite's ADD COLUMN takes only columns that need nothing of the table:
