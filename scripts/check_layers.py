@@ -3,7 +3,8 @@
 
 The layer table there (after the `<!-- layers: ... -->` marker) gives each layer its number, its
 public headers (names under include/strata/; `detail/` means every header in that folder) and its
-source folders. Every file of src/ and include/strata/ must belong to a layer, and each of its
+source folders (a `*` in a folder stands for one folder name: `src/backend/*/driver/` is every
+backend's driver code). Every file of src/ and include/strata/ must belong to a layer, and each of its
 `#include "..."` / `#include <strata/...>` may name a file of its own layer or of an earlier one,
 never a later one; public headers never include a file of src/; every header the table names
 exists. A violation is printed as `file:line: ...` naming the include, and the exit status is 1.
@@ -11,6 +12,7 @@ exists. A violation is printed as `file:line: ...` naming the include, and the e
     scripts/check_layers.py [ROOT]      check the tree at ROOT (default: this checkout)
     scripts/check_layers.py --self-test check that a tree with bad includes fails, naming them
 """
+import fnmatch
 import re
 import shutil
 import subprocess
@@ -65,10 +67,13 @@ def layer_of(path, headers, folders):
         if len(parts) > 3 and parts[2] + "/" in headers:
             return headers[parts[2] + "/"]
         return None
-    for depth in range(len(parts) - 1, 0, -1):
+    for depth in range(len(parts) - 1, 0, -1):  # the longest folder of the table that holds the file
         folder = "/".join(parts[:depth])
         if folder in folders:
             return folders[folder]
+        for pattern, layer in folders.items():  # src/backend/*/dialect: one backend's code of a layer
+            if "*" in pattern and fnmatch.fnmatchcase(folder, pattern) and folder.count("/") == pattern.count("/"):
+                return layer
     return None
 
 
@@ -136,17 +141,23 @@ def self_test():
             "src/orm/orm_internal.hpp": '#include "strata/session.hpp"\n',
             "src/driver/connection.cpp": '#include "strata/dialect.hpp"\n#include "orm/orm_internal.hpp"\n',
             "include/strata/repr.hpp": '#include "orm/orm_internal.hpp"\n',
+            "src/backend/x/driver/connection.cpp": '#include "strata/dialect.hpp"\n#include "backend/x/migrate/rules.hpp"\n',
+            "src/backend/x/migrate/rules.hpp": '#include "backend/x/driver/driver.hpp"\n',
+            "src/backend/x/driver/driver.hpp": "",
+            "src/backend/x/backend.cpp": '#include "backend/x/migrate/rules.hpp"\n#include "orm/orm_internal.hpp"\n',
         }
         for name, text in files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text)
         run = subprocess.run([sys.executable, __file__, str(root)], capture_output=True, text=True)
         dialect, driver, orm = headers["dialect.hpp"], folders["src/driver"], headers["session.hpp"]
+        migrate = headers["migrate.hpp"]
         expected = [
             f"{DOC}: lists include/strata/url.hpp, which does not exist",
             f'include/strata/dialect.hpp:2: #include "strata/session.hpp": {dialect} includes {orm}, a later layer',
             'include/strata/repr.hpp:1: #include "orm/orm_internal.hpp": a public header includes a file of src/',
             f"include/strata/unlisted.hpp: belongs to no layer: add it to the table in {DOC}",
+            f'src/backend/x/driver/connection.cpp:2: #include "backend/x/migrate/rules.hpp": {driver} includes {migrate}, a later layer',
             f'src/driver/connection.cpp:2: #include "orm/orm_internal.hpp": {driver} includes {orm}, a later layer',
         ]
         if run.returncode != 1 or run.stdout.splitlines()[:-1] != expected:

@@ -17,6 +17,9 @@ jobs=$(nproc)
 # The include graph of src/ and include/strata/ against the layers of docs/architecture.md.
 python3 scripts/check_layers.py --self-test
 python3 scripts/check_layers.py
+# No code outside src/backend/<name>/ asks which backend it runs on (docs/architecture.md, Backends).
+python3 scripts/check_backends.py --self-test
+python3 scripts/check_backends.py
 
 # PostgreSQL: a throwaway cluster on 127.0.0.1, stopped on exit.
 if [[ -x scripts/pg.sh && -z "${STRATA_TEST_PG_URL:-}" ]]; then

@@ -3,6 +3,8 @@
 // backend where a database is involved. docs_test.cpp checks that each block
 // of docs/*.md still appears in one of these files.
 #include <chrono>
+#include <filesystem>
+#include <sstream>
 #include <string_view>
 
 #include "support.hpp"
@@ -75,6 +77,47 @@ TEST_P(DocsMigrations, SchemaObjectsInTheModels) {
 }
 
 STRATA_INSTANTIATE_BACKENDS(DocsMigrations);
+
+// docs/migrations.md, "Migrations as a library": the API returns what `db` prints.
+TEST_P(DocsMigrations, LibraryApi) {
+    const std::string url = this->url();
+    const std::filesystem::path basedir = dir().path();
+    strata::Registry registry;
+    registry.table("user").column("id", strata::Integer(), strata::primary_key());
+    std::vector<std::string> log;
+    std::ostringstream out;
+    std::istringstream in;
+    ASSERT_EQ(strata::db_run({url, basedir / "migrations", {}, "app"}, {"init"}, {out, out, in}), 0) << out.str();
+    const strata::MetaData first = registry.metadata();
+    const std::string initial =
+        strata::migrate::autogenerate({url, basedir / "migrations", [&first] { return first; }, "app"}, {.message = "initial"})
+            .revision;
+
+    strata::MetaData models = registry.metadata();                   // what the program's models declare
+    strata::DbContext ctx{.database_url = url, .migrations_dir = basedir / "migrations",
+                          .target_metadata = [&models] { return models; }};
+    strata::migrate::RunOptions options;
+    options.notice = [&log](const std::string& line) { log.push_back(line); };   // "Running upgrade base -> …"
+    options.confirm = [](const std::vector<strata::migrate::DataLoss>& losses) { return losses.empty(); };
+    strata::migrate::RunResult up = strata::migrate::upgrade(ctx, "head", options);
+    // up.from_heads, up.to_heads, up.revisions_run, up.statements (the ops' SQL)
+
+    models.table("user").column("about_me", strata::String(140));     // the models grow (a new build)
+    strata::migrate::CheckResult state = strata::migrate::check(ctx);
+    // state.at_head(), state.differences == {"add_column user.about_me"}, state.up_to_date()
+    strata::migrate::AutogenerateResult rev = strata::migrate::autogenerate(ctx, {.message = "add about_me"});
+    // rev.revision, rev.file (versions/<id>_add_about_me.yaml), rev.changes; empty revision: no changes
+    strata::migrate::upgrade(ctx);                                           // to head
+    strata::migrate::downgrade(ctx, "-1");                                   // one revision down
+
+    EXPECT_EQ(up.to_heads, std::vector<std::string>{initial});
+    EXPECT_EQ(log, std::vector<std::string>{"Running upgrade base -> " + initial + ", initial"});
+    EXPECT_TRUE(state.at_head());
+    EXPECT_EQ(state.differences, std::vector<std::string>{"add_column user.about_me"});
+    EXPECT_EQ(rev.changes, state.differences);
+    EXPECT_TRUE(std::filesystem::exists(rev.file));
+    EXPECT_EQ(strata::migrate::check(ctx).current, std::vector<std::string>{initial});
+}
 
 }  // namespace
 }  // namespace docs_examples

@@ -9,7 +9,7 @@
 #include <typeinfo>
 
 #include "driver/calendar.hpp"
-#include "driver/postgresql_codec.hpp"
+#include "backend/postgresql/driver/codec.hpp"
 #include "support.hpp"
 
 using namespace strata;

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "driver/postgresql_codec.hpp"
+#include "backend/postgresql/driver/codec.hpp"
 #include "strata/error.hpp"
 
 namespace strata::pg {

@@ -5,7 +5,7 @@
 
 #include <limits>
 
-#include "schema/inspect_internal.hpp"
+#include "backend/sqlite/schema/inspect.hpp"
 #include "support.hpp"
 
 using namespace strata;

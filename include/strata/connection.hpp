@@ -136,9 +136,18 @@ enum class Isolation {
     Serializable,
 };
 
+// A connection's settings, timeouts included: code that waits on the
+// database (the migration runner, say) takes them from here, never from a
+// constant of its own.
 struct ConnectionOptions {
     bool echo = false;                 // log statements and parameters to stderr (or STRATA_ECHO=1)
     int busy_timeout_ms = 5000;        // SQLite: wait this long on a locked database
+    // PostgreSQL: the session's lock_timeout and statement_timeout, set when
+    // the connection opens; 0 keeps the server's setting (a URL's
+    // options=-c lock_timeout=… wins over both). SQLite waits for locks up to
+    // busy_timeout_ms and has no statement timeout.
+    int lock_timeout_ms = 0;
+    int statement_timeout_ms = 0;
 };
 
 // Rows sent with COPY ... FROM STDIN, PostgreSQL's bulk load: each row's
@@ -216,6 +225,7 @@ public:
     // Round trip to check the connection is alive (pool pre-ping).
     virtual bool ping();
 
+    const ConnectionOptions& options() const { return options_; }
     bool echo() const { return options_.echo; }
     void set_echo(bool on) { options_.echo = on; }
     // Drivers call this just before sending a statement that is not a prepared

@@ -3,6 +3,9 @@
 // Quoting, type names, DDL for tables / indexes / constraints, placeholders,
 // literals for offline scripts, and what ALTER TABLE the backend can do.
 // Dialects are stateless singletons: sqlite_dialect(), postgresql_dialect().
+// Code that must do something one way on one backend and another way on
+// another asks the dialect what the backend can do (the capabilities below),
+// never its name().
 #pragma once
 
 #include <optional>
@@ -21,7 +24,9 @@ class STRATA_API Dialect {
 public:
     virtual ~Dialect() = default;
 
-    virtual std::string_view name() const = 0;   // "sqlite", "postgresql"
+    // "sqlite", "postgresql": for messages and for the per-backend keys of a
+    // revision file; not for deciding what to do (ask a capability).
+    virtual std::string_view name() const = 0;
 
     // "user" -> "\"user\"" (embedded quotes doubled). Every identifier is quoted.
     std::string quote(std::string_view identifier) const;
@@ -37,6 +42,16 @@ public:
     virtual std::string type_sql(const SqlType& type) const;
 
     virtual bool supports_returning() const = 0;
+    // Whether RETURNING is the way to read the keys an INSERT made. SQLite
+    // has RETURNING (3.35+), but it builds a temporary table per row there,
+    // several times slower than reading the last rowid.
+    virtual bool returning_for_new_keys() const { return supports_returning(); }
+    // Whether `a ILIKE b` exists; where not, a case-insensitive LIKE is
+    // written lower(a) LIKE lower(b) (SQLAlchemy's rendering).
+    virtual bool has_ilike() const { return false; }
+    // What must stand before OFFSET in a query with no LIMIT (SQLite takes
+    // OFFSET only after a LIMIT: "LIMIT -1"); empty where OFFSET stands alone.
+    virtual std::string_view limit_for_offset_alone() const { return {}; }
     // SQLite cannot ALTER most things and rebuilds the table ("batch" mode).
     virtual bool needs_batch_alter() const = 0;
     virtual bool transactional_ddl() const { return true; }

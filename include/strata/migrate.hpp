@@ -1,4 +1,10 @@
-// strata/migrate.hpp — the `db` command line an application embeds.
+// strata/migrate.hpp — migrations from a program: the library API
+// (strata::migrate::upgrade, downgrade, check, autogenerate: results, not
+// printing) and the `db` command line an application embeds, a thin layer
+// over it.
+//
+//   strata::DbContext ctx{database_url, basedir / "migrations", [&registry] { return registry.metadata(); }};
+//   auto result = strata::migrate::upgrade(ctx, "head");   // result.to_heads, result.revisions_run
 //
 //   int main(int argc, char** argv) {
 //       if (argc > 1 && std::string_view(argv[1]) == "db") {
@@ -15,9 +21,12 @@
 // format is in docs/migrations.md.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +41,88 @@ struct DbContext {
     std::function<MetaData()> target_metadata;   // the models: what create and migrate build toward
     std::string program_name = "app";            // used in help and hints ("microblog db upgrade")
 };
+
+namespace migrate {
+
+// A destructive op about to run, and how many rows hold data it will lose
+// (-1 when the table does not exist yet, so the count is unknown); or raw
+// SQL (an `execute` op), which cannot be checked and is always asked about.
+struct DataLoss {
+    std::string revision;
+    std::string location;      // file:line of the op
+    std::string op;            // "drop_column user.about_me"
+    std::string table;
+    std::string column;        // empty for drop_table
+    std::int64_t rows = -1;
+    bool raw_sql = false;      // an `execute` op: what it does is unknown
+    int longer_than = 0;       // shorter text: rows counts the values longer than this
+};
+
+struct RunOptions {
+    std::function<void(const std::string&)> notice;                 // progress and lock messages, one line each
+    // Asked, before anything changes, about the ops that lose data; false
+    // aborts (MigrationError, nothing changed). Unset: nobody is asked.
+    std::function<bool(const std::vector<DataLoss>&)> confirm;
+    // How long to wait for another migration's lock. (The connection's own
+    // timeouts are the database URL's / ConnectionOptions'.)
+    std::chrono::milliseconds lock_timeout{60000};
+    // Copy the database aside first (SQLite: VACUUM INTO <file>.<time>.bak);
+    // MigrationError on a backend without backups, before anything runs.
+    bool backup = false;
+};
+
+struct RunResult {
+    std::vector<std::string> from_heads;     // the database's revisions before (empty: base)
+    std::vector<std::string> to_heads;       // and after
+    std::vector<std::string> statements;     // the ops' SQL, in order (not the version table's)
+    std::size_t revisions_run = 0;
+    std::optional<std::filesystem::path> backup;   // where RunOptions::backup copied the database
+};
+
+// Runs the revisions up to `target` (head, heads, an id or its prefix, +N)
+// in one transaction under the migration lock; MigrationError naming the
+// revision, file:line and op at fault, with everything rolled back.
+STRATA_API RunResult upgrade(const DbContext& context, const std::string& target = "head", const RunOptions& options = {});
+// Reverts revisions down to `target` (-N, an id, base).
+STRATA_API RunResult downgrade(const DbContext& context, const std::string& target = "-1",
+                               const RunOptions& options = {});
+
+struct CompareSettings {
+    // Also report a constraint that does what the models' does under another
+    // name (or none): by default it matches the models' by what it does.
+    bool compare_names = false;
+};
+
+// What `db check` reports: where the database is, and how the models differ from it.
+struct CheckResult {
+    std::vector<std::string> current;       // the database's revisions (empty: base)
+    std::vector<std::string> heads;         // the repository's heads
+    std::vector<std::string> differences;   // one op each, as `db check` lists them: "add_column user.about_me"
+    std::vector<std::string> warnings;      // differences no op can express (an unnamed SQLite constraint)
+    bool at_head() const { return current == heads; }
+    bool up_to_date() const { return at_head() && differences.empty() && warnings.empty(); }
+};
+STRATA_API CheckResult check(const DbContext& context, const CompareSettings& settings = {});
+
+struct AutogenerateOptions {
+    std::string message = {};             // what the revision does
+    std::vector<std::string> renames = {};   // "table.old:new" (column) or "old:new" (table): a rename, not drop + add
+    bool from_empty = false;              // the first revision, as if the database were empty
+    CompareSettings compare = {};
+};
+
+struct AutogenerateResult {
+    std::vector<std::string> changes;     // the ops written, as `db migrate` prints them (Detected …)
+    std::vector<std::string> warnings;    // said even when nothing is written
+    std::string revision;                 // the new revision's id; empty when there was nothing to write
+    std::filesystem::path file;           // and its file
+};
+// Compares the models (context.target_metadata) with the database, which
+// must be at the repository's single head, and writes a revision file with
+// the ops that close the gap (none when there are no changes).
+STRATA_API AutogenerateResult autogenerate(const DbContext& context, const AutogenerateOptions& options);
+
+}  // namespace migrate
 
 // argv[0] is the command's own name ("db"), the rest its arguments.
 // Returns the process exit code (0 success, 1 error or differences found).

@@ -20,7 +20,7 @@
 namespace strata {
 
 struct STRATA_API Url {
-    std::string backend;                  // "sqlite" or "postgresql"
+    std::string backend;                  // a registered backend's name: "sqlite", "postgresql"
     std::string username;
     std::string password;
     std::string host;
@@ -28,7 +28,8 @@ struct STRATA_API Url {
     std::string database;                 // file path for SQLite ("" or ":memory:" = memory)
     std::map<std::string, std::string> query;
 
-    bool is_sqlite_memory() const { return backend == "sqlite" && (database.empty() || database == ":memory:"); }
+    // A SQLite database in memory (sqlite:// or sqlite:///:memory:).
+    bool is_sqlite_memory() const;
     // The URL as text with the password replaced by "***": safe for logs and errors.
     std::string masked() const;
 };

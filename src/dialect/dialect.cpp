@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "dialect/backend.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
@@ -199,18 +200,20 @@ std::vector<std::string> Dialect::comment_on(const std::string&, const std::stri
 std::vector<std::string> Dialect::drop_types(const Table&) const { return {}; }
 
 const Dialect& dialect_named(std::string_view name) {
-    if (name == "sqlite") return sqlite_dialect();
-    if (name == "postgresql") return postgresql_dialect();
-    throw ConfigError("unknown dialect '" + std::string(name) + "' (expected sqlite or postgresql)");
+    const Backend* backend = find_backend(name);
+    if (!backend || backend->name != name)
+        throw ConfigError("unknown dialect '" + std::string(name) + "' (expected one of: " + backend_names() + ")");
+    return backend->dialect();
 }
 
 const Dialect& strictest_identifier_dialect() {
     const Dialect* strictest = nullptr;
-    for (const Dialect* d : {&sqlite_dialect(), &postgresql_dialect()}) {
+    for (const Backend* b : registered_backends()) {
+        const Dialect* d = &b->dialect();
         std::size_t limit = d->max_identifier_length();
         if (limit && (!strictest || limit < strictest->max_identifier_length())) strictest = d;
     }
-    return strictest ? *strictest : sqlite_dialect();
+    return strictest ? *strictest : registered_backends().front()->dialect();
 }
 
 }  // namespace strata

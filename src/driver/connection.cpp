@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
+#include "dialect/backend.hpp"
 #include "driver/drivers.hpp"
 #include "driver/failpoint.hpp"
 #include "strata/dialect.hpp"
@@ -50,6 +52,12 @@ bool echo_from_environment() {
 }
 
 Connection::Connection(ConnectionOptions options) : options_(options), cache_(std::make_unique<Cache>()) {
+    for (const auto& [name, ms] : {std::pair<const char*, int>{"busy_timeout_ms", options.busy_timeout_ms},
+                                   {"lock_timeout_ms", options.lock_timeout_ms},
+                                   {"statement_timeout_ms", options.statement_timeout_ms}})
+        if (ms < 0)
+            throw ConfigError("ConnectionOptions::" + std::string(name) + " is " + std::to_string(ms) +
+                              "; expected 0 or more milliseconds");
     failpoint::arm_from_environment();
     if (echo_from_environment()) options_.echo = true;
 }
@@ -250,8 +258,7 @@ void StatementHandle::release() {
 
 std::unique_ptr<Connection> connect(const std::string& url_text, ConnectionOptions options) {
     Url url = parse_url(url_text);
-    if (url.backend == "sqlite") return connect_sqlite(url, options);
-    return connect_postgresql(url, options);
+    return backend_named(url.backend).connect(url, options);
 }
 
 }  // namespace strata

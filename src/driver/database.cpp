@@ -1,6 +1,7 @@
 // Database: URL + dialect + a thread-safe pool of connections.
 //
-// SQLite in memory is one database per connection, so its pool holds a single
+// Where each connection is a database of its own (SQLite in memory: the
+// backend's connection_is_database), the pool holds a single
 // connection that checkouts wait for (SQLAlchemy's StaticPool/SingletonThreadPool
 // trade-off, made safe: never two threads on it at once).
 #include "strata/database.hpp"
@@ -12,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "driver/drivers.hpp"
+#include "dialect/backend.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 
@@ -22,6 +23,7 @@ struct PooledConnection::Pool {
     Url url;
     std::string url_text;
     DatabaseOptions options;
+    const Backend* backend = nullptr;
     const Dialect* dialect = nullptr;
 
     std::mutex mutex;
@@ -40,12 +42,12 @@ struct PooledConnection::Pool {
     ~Pool() { delete parked.load(); }
 
     int capacity() const {
-        if (url.is_sqlite_memory()) return 1;
+        if (backend->connection_is_database(url)) return 1;
         return options.pool.size + options.pool.max_overflow;
     }
 
     std::unique_ptr<Connection> open_new() {
-        return url.backend == "sqlite" ? connect_sqlite(url, options.connection) : connect_postgresql(url, options.connection);
+        return backend->connect(url, options.connection);
     }
 
     bool usable(Connection& conn) const { return conn.is_healthy() && (!options.pool.pre_ping || conn.ping()); }
@@ -175,7 +177,8 @@ Database Database::open(const std::string& url, DatabaseOptions options) {
     db.pool_->url = parse_url(url);
     db.pool_->url_text = url;
     db.pool_->options = options;
-    db.pool_->dialect = &dialect_named(db.pool_->url.backend);
+    db.pool_->backend = &backend_named(db.pool_->url.backend);
+    db.pool_->dialect = &db.pool_->backend->dialect();
     if (db.pool_->options.pool.size < 1) throw ConfigError("pool size must be at least 1");
     // Open one connection now so a bad path or an unreachable server fails here.
     auto first = db.connect();

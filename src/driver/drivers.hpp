@@ -1,4 +1,4 @@
-// Backend entry points behind strata::connect(); one per driver.
+// What the drivers of src/backend/*/driver/ share.
 #pragma once
 
 #include <memory>
@@ -7,9 +7,6 @@
 #include "strata/url.hpp"
 
 namespace strata {
-
-std::unique_ptr<Connection> connect_sqlite(const Url& url, const ConnectionOptions& options);
-std::unique_ptr<Connection> connect_postgresql(const Url& url, const ConnectionOptions& options);
 
 // The error of execute() given text with a second statement in it.
 inline constexpr const char* kOneStatementOnly =

@@ -7,15 +7,12 @@
 #include <set>
 #include <utility>
 
+#include "dialect/backend.hpp"
 #include "strata/error.hpp"
 
 namespace strata {
 
 namespace {
-
-// Query parameters the SQLite driver reads; any other is a typo to report.
-const std::set<std::string> kSqliteParameters{"journal_mode", "mode"};
-const std::set<std::string> kSqliteModes{"ro", "rw", "rwc"};
 
 // Where a password may be in text that has not parsed yet: from the first ':'
 // after "scheme://" (or from the first ':' when there is no "://") to the
@@ -76,18 +73,6 @@ public:
         }
     }
 
-    void check_sqlite_query(const Url& url) const {
-        for (const auto& [key, value] : url.query) {
-            if (!kSqliteParameters.count(key)) {
-                std::string known;
-                for (const auto& k : kSqliteParameters) known += (known.empty() ? "" : ", ") + k;
-                fail("unknown SQLite URL parameter " + shown(key) + " (known: " + known + ")");
-            }
-            if (key == "mode" && !kSqliteModes.count(value))
-                fail("SQLite URL parameter mode=" + value + " (expected mode=ro, rw or rwc)");
-        }
-    }
-
     void parse_authority(const std::string& authority, Url& url) const {
         std::string hostport = authority;
         auto at = authority.rfind('@');
@@ -143,18 +128,9 @@ private:
     std::string masked_;
 };
 
-// ?journal_mode= takes SQLite's own names (any case), kept in lower case.
-void check_journal_mode(Url& url, const UrlParser& p) {
-    auto it = url.query.find("journal_mode");
-    if (it == url.query.end()) return;
-    std::string mode = it->second;
-    for (char& c : mode) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (const char* known : {"delete", "truncate", "persist", "memory", "wal", "off"})
-        if (mode == known) {
-            it->second = mode;
-            return;
-        }
-    p.fail("journal_mode " + p.shown(it->second) + " is not one of delete, truncate, persist, memory, wal, off");
+// The backend's own rules for its query parameters.
+void check_backend_rules(const Backend& backend, Url& url, const UrlParser& p) {
+    if (std::string why = backend.check_url(url); !why.empty()) p.fail(why);
 }
 
 }  // namespace
@@ -175,7 +151,8 @@ std::string url_unquote(const std::string& text) {
 }
 
 std::string Url::masked() const {
-    if (backend == "sqlite") return database.empty() ? "sqlite://" : "sqlite:///" + database;
+    const Backend* b = find_backend(backend);
+    if (b && b->file_url) return database.empty() ? backend + "://" : backend + ":///" + database;
     std::string out = backend + "://";
     if (!username.empty()) {
         out += username;
@@ -203,26 +180,24 @@ Url parse_url(const std::string& text) {
     std::string scheme = text.substr(0, scheme_end);
     // "postgresql+psycopg2" and friends: keep the backend, ignore the driver part.
     auto plus = scheme.find('+');
-    url.backend = scheme.substr(0, plus);
-    if (url.backend == "postgres") url.backend = "postgresql";
-    if (url.backend != "sqlite" && url.backend != "postgresql")
-        p.fail("unknown backend " + p.shown(scheme) + " (supported: sqlite, postgresql)");
+    const Backend* backend = find_backend(scheme.substr(0, plus));
+    if (!backend) p.fail("unknown backend " + p.shown(scheme) + " (supported: " + backend_names() + ")");
+    url.backend = backend->name;
 
     std::string rest = text.substr(scheme_end + 3);
-    if (url.backend == "sqlite") {
-        // sqlite:// (memory), sqlite:///rel/path, sqlite:////abs/path, sqlite:///:memory:
+    if (backend->file_url) {
+        // scheme:// (no file: the backend's default, SQLite's memory), scheme:///rel/path, scheme:////abs/path
         auto q = rest.find('?');
         if (q != std::string::npos) {
             p.parse_query(rest.substr(q + 1), url);
             rest = rest.substr(0, q);
         }
-        p.check_sqlite_query(url);
-        check_journal_mode(url, p);
+        check_backend_rules(*backend, url, p);
         if (rest.empty()) return url;
-        if (rest.front() != '/')
-            p.fail("a SQLite URL has no host: use sqlite:///relative/path.db or sqlite:////absolute/path.db");
+        const std::string example = url.backend + ":///relative/path.db or " + url.backend + ":////absolute/path.db";
+        if (rest.front() != '/') p.fail("a " + std::string(backend->display_name) + " URL has no host: use " + example);
         url.database = p.component(rest.substr(1), "the database path");
-        if (url.database.empty()) p.fail("the database path after 'sqlite:///' is empty");
+        if (url.database.empty()) p.fail("the database path after '" + url.backend + ":///' is empty");
         return url;
     }
 
@@ -240,6 +215,7 @@ Url parse_url(const std::string& text) {
         p.fail("database name " + p.shown(url.database) + " contains '/'");
     if (url.host.empty() && !url.query.count("host") && url.database.empty())
         p.fail("neither a host nor a database name is given");
+    check_backend_rules(*backend, url, p);
     return url;
 }
 

@@ -1,21 +1,16 @@
 // src/migrate/command.cpp — the `db` command line (CLI11 stays in this file).
 #include <CLI/CLI.hpp>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 
-#include "migrate/autogenerate.hpp"
-#include "migrate/constraint_match.hpp"
+#include "dialect/backend.hpp"
+#include "migrate/api_internal.hpp"
 #include "migrate/reflect_models.hpp"
 #include "migrate/offline.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script.hpp"
-#include "schema/inspect_internal.hpp"
 #include "strata/database.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
@@ -38,16 +33,6 @@ struct MoveOptions {
     std::string dialect;
     bool yes = false;
     bool backup = false;
-};
-
-// The repository, the database and a runner over both, for one command.
-struct Live {
-    ScriptDirectory scripts;
-    Database db;
-    PooledConnection conn;
-    Runner runner;
-    Live(const fs::path& dir, const std::string& url)
-        : scripts(dir), db(Database::open(url)), conn(db.connect()), runner(*conn, scripts) {}
 };
 
 class Commands {
@@ -87,7 +72,7 @@ private:
     MoveOptions move_;
     std::string message_;
     bool from_empty_ = false;
-    CompareOptions compare_;
+    CompareSettings compare_;
     std::vector<std::string> renames_, revisions_;
     bool verbose_ = false, checkfirst_ = false;
     std::string output_;
@@ -153,7 +138,7 @@ private:
         auto* sub = app.add_subcommand(name, help);
         sub->add_option("revision", move_.revision, std::string("target (default ") + default_rev + "); with --sql, [FROM:]TO");
         sub->add_flag("--sql", move_.sql, "print the SQL script instead of running it (offline)");
-        sub->add_option("--dialect", move_.dialect, "with --sql: sqlite or postgresql (default: the database URL's)");
+        sub->add_option("--dialect", move_.dialect, "with --sql: " + backend_names(" or ") + " (default: the database URL's)");
         sub->add_flag("-y,--yes", move_.yes, "do not ask before steps that destroy data");
         sub->add_flag("--backup", move_.backup, "SQLite: copy the database file aside first");
         on(sub, [this, up, default_rev] {
@@ -164,65 +149,17 @@ private:
 
     // ------------------------------------------------------------ helpers
 
-    std::string hint(const std::string& command) const { return "`" + ctx_.program_name + " db " + command + "`"; }
+    std::string hint(const std::string& command) const { return command_hint(ctx_, command); }
 
     ScriptDirectory scripts() const { return ScriptDirectory(ctx_.migrations_dir); }
 
     Database open() const { return Database::open(ctx_.database_url); }
-    std::unique_ptr<Live> live() const { return std::make_unique<Live>(ctx_.migrations_dir, ctx_.database_url); }
-
-    MetaData target() const {
-        if (!ctx_.target_metadata) throw ConfigError("this application gave the db command no models (target_metadata)");
-        return ctx_.target_metadata();
-    }
-
-    // The models' tables that strata.yaml's include / exclude patterns leave to autogenerate.
-    static MetaData managed(MetaData models, const ScriptDirectory& s) {
-        const InspectOptions rule = s.compare_options();
-        std::vector<std::string> skipped;
-        for (const auto& t : models.tables())
-            if (!rule.reads_table(t->name())) skipped.push_back(t->name());
-        for (const auto& name : skipped) models.remove(name);
-        return models;
-    }
-    // --compare-names as given; comments compared where the database keeps them.
-    CompareOptions compare_options(Connection& conn) const {
-        CompareOptions options = compare_;
-        options.compare_comments = conn.dialect().keeps_comments();
-        // A backend without an ENUM type writes a CHECK for an Enum column.
-        Table probe("t");
-        probe.column("c", Enum({"a"}));
-        options.enum_as_check = conn.dialect().enum_check(probe, probe.columns.front()).has_value();
-        return options;
-    }
-
-    // The database must be at the repository's single head before a diff.
-    void require_at_head(const ScriptDirectory& s, Runner& runner) const {
-        auto heads = s.heads();
-        if (heads.size() > 1)
-            throw MigrationError("the repository has several heads (" + join_ids(heads) + "); merge them first with " +
-                                 hint("merge -m MESSAGE heads"));
-        auto current = runner.current_heads();
-        if (current != heads)
-            throw MigrationError("the database is at " + label(current) + ", not at the head " + label(heads) +
-                                 "; run " + hint("upgrade") + " first (autogenerate would diff against an old schema)");
-    }
+    std::unique_ptr<LiveRepository> live() const { return std::make_unique<LiveRepository>(ctx_); }
 
     fs::path write(ScriptDirectory& s, Revision& rev) const {
-        fs::path path = write_revision_file(s.versions_dir(), rev);
-        s.add(rev);
+        fs::path path = add_revision(s, rev);
         io_.out << "Generating " << path.string() << " ... done\n";
         return path;
-    }
-
-    Revision new_revision(const ScriptDirectory& s, std::vector<std::string> parents) const {
-        Revision rev;
-        do rev.id = new_revision_id();
-        while (s.find(rev.id));
-        rev.down_revisions = std::move(parents);
-        rev.message = message_;
-        rev.created = utc_timestamp();
-        return rev;
     }
 
     // ------------------------------------------------------------ commands
@@ -238,7 +175,8 @@ private:
         // The repository is read first: a malformed file stops us before any table is made.
         std::optional<ScriptDirectory> s;
         if (fs::exists(ctx_.migrations_dir / kConfigFile)) s.emplace(ctx_.migrations_dir);
-        MetaData md = target();
+        if (!ctx_.target_metadata) throw ConfigError("this application gave the db command no models (target_metadata)");
+        MetaData md = ctx_.target_metadata();
         auto db = open();
         auto conn = db.connect();
         auto existing = table_names(*conn, s ? s->inspect_options() : InspectOptions{});
@@ -259,82 +197,16 @@ private:
     }
 
     int autogenerate() {
-        auto session = live();
-        ScriptDirectory& s = session->scripts;
-        Connection& conn = *session->conn;
-        require_at_head(s, session->runner);
-        std::vector<Rename> renames;
-        for (const auto& r : renames_) renames.push_back(parse_rename(r));
-        MetaData database = from_empty_ ? MetaData() : inspect(conn, s.compare_options());
-        if (from_empty_ && !s.empty())
-            throw MigrationError("--from-empty writes the first revision, and the repository has revisions already (head " +
-                                 label(s.heads()) + ")");
-        // A first revision written against tables made outside migrations
-        // (create_all) would not create them: a fresh database could never be
-        // built from the repository.
-        if (s.empty() && !database.tables().empty()) {
-            std::vector<std::string> names;
-            for (const auto* t : database.sorted_tables()) names.push_back(t->name());
-            throw MigrationError("the repository has no revision yet and the database at " +
-                                 session->db.url().masked() + " already has tables (" + join_ids(names) +
-                                 "); write the first revision as if the database were empty with " +
-                                 hint("migrate --from-empty -m \"initial\"") + ", then mark this database as up to "
-                                 "date with " + hint("stamp head"));
-        }
-        const MetaData models = managed(target(), s);
-        if (!from_empty_) match_respelled_checks(conn, models, database);
-        Changes changes = compare_metadata(models, database, renames, compare_options(conn));
-        for (const auto& w : changes.warnings) io_.err << w << "\n";  // even with no op (an unnamed constraint)
-        if (changes.empty()) {
+        AutogenerateOptions options{message_, renames_, from_empty_, compare_};
+        AutogenerateResult result = migrate::autogenerate(ctx_, options);
+        for (const auto& w : result.warnings) io_.err << w << "\n";
+        if (result.revision.empty()) {
             io_.out << "No changes detected\n";
             return 0;
         }
-        refuse_unfillable_columns(conn, database, changes);
-        for (const auto& step : changes.upgrade) io_.out << "Detected " << describe(step) << "\n";
-        Revision rev = new_revision(s, s.heads());
-        rev.upgrade = std::move(changes.upgrade);
-        rev.downgrade = std::move(changes.downgrade);
-        write(s, rev);
+        for (const auto& change : result.changes) io_.out << "Detected " << change << "\n";
+        io_.out << "Generating " << result.file.string() << " ... done\n";
         return 0;
-    }
-
-    // A database may print a CHECK it did not get from strata its own way
-    // (PostgreSQL: "score >= 0" on a numeric column reads back
-    // "(score >= (0)::numeric)"). A model CHECK the server spells exactly as a
-    // database one is that one: the database's text becomes the model's, for
-    // the comparison.
-    static void match_respelled_checks(Connection& conn, const MetaData& models, MetaData& database) {
-        for (const auto& model : models.tables()) {
-            Table* table = database.find(model->name());
-            if (!table || table->checks.empty()) continue;
-            for (const auto& mc : model->checks) {
-                auto same = [&](const CheckConstraint& dc) { return same_effect(dc, mc); };
-                if (std::any_of(table->checks.begin(), table->checks.end(), same)) continue;
-                auto spelled = server_check_text(conn, table->name(), mc.sqltext);
-                if (!spelled) continue;
-                for (auto& dc : table->checks)
-                    if (same_effect(dc, CheckConstraint{"", *spelled})) {
-                        dc.sqltext = mc.sqltext;
-                        break;
-                    }
-            }
-        }
-    }
-
-    // A NOT NULL column without a server default cannot be added to a table
-    // that has rows: `db upgrade` would fail. Said now, with the ways out.
-    static void refuse_unfillable_columns(Connection& conn, const MetaData& database, const Changes& changes) {
-        for (const auto& step : changes.upgrade) {
-            const auto* add = std::get_if<AddColumn>(&step.op);
-            if (!add || add->column.nullable || add->column.server_default || !database.find(add->table)) continue;
-            auto rows = conn.prepare("SELECT 1 FROM " + conn.dialect().quote(add->table) + " LIMIT 1");
-            if (!rows->step()) continue;
-            const std::string column = add->table + "." + add->column.name;
-            throw MigrationError("add_column " + column + ": the column is NOT NULL without a server default and table " +
-                                 add->table + " has rows, so `db upgrade` could not add it. Give it a server default in "
-                                 "the models (server_default(\"...\")), or make it nullable, or write the revision by "
-                                 "hand: add it nullable, fill it with `execute`, then `alter_column` nullable: false");
-        }
     }
 
     int empty_revision() {
@@ -342,7 +214,7 @@ private:
         auto heads = s.heads();
         if (heads.size() > 1)
             throw MigrationError("the repository has several heads (" + join_ids(heads) + "); merge them first");
-        Revision rev = new_revision(s, heads);
+        Revision rev = new_revision(s, heads, message_);
         write(s, rev);
         return 0;
     }
@@ -357,20 +229,18 @@ private:
         }
         if (parents.size() < 2)
             throw MigrationError("merge needs at least two different revisions, got " + label(parents));
-        Revision rev = new_revision(s, parents);
+        Revision rev = new_revision(s, parents, message_);
         write(s, rev);
         return 0;
     }
 
     int move(bool up) {
         if (move_.sql) return offline(scripts(), up);
-        auto session = live();
-        if (move_.backup) backup(session->db);
-        Runner& runner = session->runner;
         RunOptions options;
         options.notice = [this](const std::string& line) { io_.out << line << "\n"; };
         options.confirm = [this](const std::vector<DataLoss>& losses) { return confirm(losses); };
-        RunResult result = up ? runner.upgrade(move_.revision, options) : runner.downgrade(move_.revision, options);
+        options.backup = move_.backup;
+        RunResult result = up ? upgrade(ctx_, move_.revision, options) : downgrade(ctx_, move_.revision, options);
         if (result.revisions_run == 0) io_.out << "Nothing to do: the database is at " << label(result.from_heads) << "\n";
         else io_.out << "The database is now at " << label(result.to_heads) << "\n";
         return 0;
@@ -382,52 +252,6 @@ private:
         OfflineScript script = up ? offline_upgrade(s, d, move_.revision) : offline_downgrade(s, d, move_.revision);
         io_.out << script.text;
         return 0;
-    }
-
-    // VACUUM INTO a temporary name, then fsync and rename: a crash or a full
-    // disk mid-copy leaves no file named like a backup (only a stale
-    // *.incomplete, removed by the next --backup that picks the same name).
-    void backup(const Database& db) {
-        const Url& url = db.url();
-        if (url.backend != "sqlite") throw MigrationError("--backup works on SQLite only (use pg_dump for PostgreSQL)");
-        if (url.is_sqlite_memory()) throw MigrationError("--backup: an in-memory database has no file to copy");
-        const fs::path target = unused_backup_name(url.database);
-        const fs::path partial = target.string() + ".incomplete";
-        fs::remove(partial);
-        try {
-            auto conn = db.connect();
-            // VACUUM INTO writes a consistent copy even while others use the file.
-            auto stmt = conn->prepare("VACUUM INTO " + conn->dialect().placeholder(1));
-            stmt->bind(1, Value(partial.string()));
-            stmt->execute();
-            sync_to_disk(partial);
-            fs::rename(partial, target);
-            sync_to_disk(target.parent_path().empty() ? fs::path(".") : target.parent_path());
-        } catch (...) {
-            std::error_code ignored;
-            fs::remove(partial, ignored);
-            throw;
-        }
-        io_.out << "Backed up the database to " << target.string() << "\n";
-    }
-
-    // <file>.<UTC timestamp>.bak, or <file>.<UTC timestamp>-2.bak, -3... when
-    // a backup was already taken in the same second.
-    static fs::path unused_backup_name(const std::string& database) {
-        std::string stamp = utc_timestamp();
-        std::erase_if(stamp, [](char c) { return c == ':' || c == '-'; });
-        fs::path target = database + "." + stamp + ".bak";
-        for (int n = 2; fs::exists(target); ++n) target = database + "." + stamp + "-" + std::to_string(n) + ".bak";
-        return target;
-    }
-
-    // fsync a file or a folder (the folder makes a rename durable).
-    static void sync_to_disk(const fs::path& path) {
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        const bool ok = fd >= 0 && ::fsync(fd) == 0;
-        const int saved = errno;
-        if (fd >= 0) ::close(fd);
-        if (!ok) throw MigrationError("--backup: cannot sync '" + path.string() + "' to disk: " + std::strerror(saved));
     }
 
     bool confirm(const std::vector<DataLoss>& losses) {
@@ -554,27 +378,21 @@ private:
     }
 
     int check() {
-        auto session = live();
-        const ScriptDirectory& s = session->scripts;
-        auto current = session->runner.current_heads();
+        CheckResult result = migrate::check(ctx_, compare_);
         int status = 0;
-        if (current != s.heads()) {
-            io_.out << "The database is at " << label(current) << " but the head is " << label(s.heads()) << "; run "
-                    << hint("upgrade") << "\n";
+        if (!result.at_head()) {
+            io_.out << "The database is at " << label(result.current) << " but the head is " << label(result.heads)
+                    << "; run " << hint("upgrade") << "\n";
             status = 1;
         }
-        const MetaData models = managed(target(), s);
-        MetaData database = inspect(*session->conn, s.compare_options());
-        match_respelled_checks(*session->conn, models, database);
-        Changes changes = compare_metadata(models, database, {}, compare_options(*session->conn));
         // A warning is a difference no op can express (an unnamed SQLite constraint to drop).
-        for (const auto& w : changes.warnings) io_.err << w << "\n";
-        if (changes.empty()) {
+        for (const auto& w : result.warnings) io_.err << w << "\n";
+        if (result.differences.empty()) {
             io_.out << "No changes detected\n";
-            return changes.warnings.empty() ? status : 1;
+            return result.warnings.empty() ? status : 1;
         }
         io_.out << "The models and the database differ:\n";
-        for (const auto& step : changes.upgrade) io_.out << "  " << describe(step) << "\n";
+        for (const auto& difference : result.differences) io_.out << "  " << difference << "\n";
         io_.out << "Run " << hint("migrate -m MESSAGE") << " to write a revision for them\n";
         return 1;
     }

@@ -1,10 +1,10 @@
 // src/migrate/lock.hpp — the migration transaction: the lock that serialises
-// runs (SQLite: BEGIN EXCLUSIVE; PostgreSQL: pg_advisory_xact_lock), and on
-// SQLite foreign keys off for the run (rebuilt tables would otherwise cascade;
-// the runner checks them after each revision).
+// runs, taken the backend's way (src/backend/<name>/migrate/), and what the
+// backend changes on the connection for the run.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "migrate/runner.hpp"
@@ -20,6 +20,13 @@ void run_query(Connection& conn, const std::string& sql);
 // The first column of the first row as an integer (0 without a row).
 std::int64_t query_int(Connection& conn, const std::string& sql);
 
+class RunGuard;
+
+// The migration transaction: the backend's lock and BEGIN
+// (BackendRules::begin_run: SQLite's BEGIN EXCLUSIVE, PostgreSQL's advisory
+// lock), and what the backend changed on the connection for the run (SQLite
+// turns its foreign keys off; the runner has them checked after each
+// revision), put back when the transaction ends.
 class MigrationTransaction {
 public:
     // Takes the lock and opens the transaction (waiting up to options.lock_timeout
@@ -33,17 +40,9 @@ public:
     void rollback();
 
 private:
-    void close() noexcept;
-    void lock_sqlite(const RunOptions& options);
-    void take_sqlite_lock(const RunOptions& options, std::int64_t busy_timeout);
-    bool try_lock(bool readers_too);
-    void wait_for_sqlite_lock(std::int64_t wait_ms, const std::string& why);
-    void lock_postgresql(const RunOptions& options);
-
     Connection& conn_;
-    bool sqlite_ = false;
-    bool open_ = false;
-    bool foreign_keys_were_on_ = true;
+    std::unique_ptr<RunGuard> guard_;
+    bool open_ = true;
 };
 
 }  // namespace strata::migrate

@@ -1,6 +1,7 @@
 // src/migrate/offline.cpp — `db upgrade --sql`: a plan's statements as a script, no database needed.
 #include "migrate/offline.hpp"
 
+#include "migrate/backend_rules.hpp"
 #include "migrate/version_table.hpp"
 #include "migrate/walk.hpp"
 #include "strata/dialect.hpp"
@@ -48,19 +49,19 @@ OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const st
     Plan plan = upgrade ? plan_upgrade(scripts, start, to) : plan_downgrade(scripts, start, to);
 
     OfflineScript script;
-    const bool sqlite = d.name() == "sqlite";
+    const BackendRules::OfflineFrame frame = rules_for(d).offline_frame();
     script.text = "-- strata offline " + std::string(upgrade ? "upgrade " : "downgrade ") + revision_label(start) +
                   " -> " + to + " (" + std::string(d.name()) + ")\n";
-    if (sqlite) script.text += "PRAGMA foreign_keys = OFF;\n";
+    script.text += frame.before_begin;
     script.text += "BEGIN;\n";
     if (start.empty() && upgrade)
         for (const auto& sql : d.create_table(version_table(scripts.version_table()))) script.text += sql + ";\n";
     MetaData schema = schema_at(scripts, start);
     OfflineHooks hooks(d, script, scripts.version_table());
     walk(plan, scripts, d, schema, hooks);
-    if (sqlite) script.text += "\nPRAGMA foreign_key_check;\n";
+    script.text += frame.before_commit;
     script.text += "COMMIT;\n";
-    if (sqlite) script.text += "PRAGMA foreign_keys = ON;\n";
+    script.text += frame.after_commit;
     return script;
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "migrate/backend_rules.hpp"
 #include "migrate/constraint_match.hpp"
 #include "strata/error.hpp"
 
@@ -24,18 +25,6 @@ overloaded(Fs...) -> overloaded<Fs...>;
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-// True when `sql` mentions `name` as a whole identifier (bare or quoted).
-bool mentions_identifier(const std::string& sql, const std::string& name) {
-    auto is_ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-    for (std::size_t pos = sql.find(name); pos != std::string::npos; pos = sql.find(name, pos + 1)) {
-        bool starts = pos == 0 || !is_ident(sql[pos - 1]);
-        std::size_t end = pos + name.size();
-        bool ends = end == sql.size() || !is_ident(sql[end]);
-        if (starts && ends) return true;
-    }
-    return false;
 }
 
 // `sql` with the identifier `from` (bare or double-quoted, outside string
@@ -128,15 +117,6 @@ void rename_in(std::vector<std::string>& columns, const std::string& from, const
     std::replace(columns.begin(), columns.end(), from, to);
 }
 
-// Removes indexes and constraints that use a column (what DROP COLUMN does to
-// them on PostgreSQL, and what a SQLite rebuild must leave out).
-// Whether an index uses a column: as a key, or in an expression key or its predicate.
-bool index_uses(const Index& ix, const std::string& column) {
-    for (std::size_t i = 0; i < ix.columns.size(); ++i)
-        if (ix.is_expression(i) ? mentions_identifier(ix.columns[i], column) : ix.columns[i] == column) return true;
-    return mentions_identifier(ix.where, column);
-}
-
 // The index after a column rename: keys and SQL text follow the new name.
 void rename_in(Index& ix, const std::string& from, const std::string& to) {
     for (std::size_t i = 0; i < ix.columns.size(); ++i) {
@@ -147,6 +127,8 @@ void rename_in(Index& ix, const std::string& from, const std::string& to) {
     if (mentions_identifier(ix.where, from)) ix.where = rename_identifier(ix.where, from, to);
 }
 
+// Removes indexes and constraints that use a column (what DROP COLUMN does to
+// them on PostgreSQL, and what a SQLite rebuild must leave out).
 void drop_dependents(Table& t, const std::string& column) {
     auto uses = [&](const auto& item) { return contains(item.columns, column); };
     std::erase_if(t.indexes, [&](const Index& ix) { return index_uses(ix, column); });
@@ -288,17 +270,6 @@ struct Applier {
 
 std::string alter_table(const Dialect& d, const std::string& table) { return "ALTER TABLE " + d.quote(table) + " "; }
 
-// A table holding one column: for the type DDL (PostgreSQL ENUM) of that column alone.
-Table single_column_table(const Table& table, const Column& column) {
-    Table t = copy_table(table, table.name());
-    t.columns = {column};
-    t.indexes.clear();
-    t.unique_constraints.clear();
-    t.foreign_keys.clear();
-    t.checks.clear();
-    return t;
-}
-
 void append(std::vector<std::string>& out, const std::vector<std::string>& more) {
     out.insert(out.end(), more.begin(), more.end());
 }
@@ -355,66 +326,6 @@ Table after_op(const Operation& op, const MetaData& before, const std::string& t
     return copy_table(require_table(std::as_const(copy), table, op_name(op)), table);
 }
 
-bool is_postgresql(const Dialect& d) { return d.name() == "postgresql"; }
-
-// SQLite's ADD COLUMN takes only columns that need nothing of the table:
-// no key, a NULL or constant default, no CHECK (an Enum brings one).
-bool sqlite_can_add(const Column& c) {
-    if (c.primary_key || c.type.kind == TypeKind::Enum || c.computed) return false;   // a STORED column cannot be added
-    if (c.server_default) {
-        const std::string& dflt = *c.server_default;
-        if (dflt.find('(') != std::string::npos || dflt.rfind("CURRENT_", 0) == 0) return false;
-    }
-    return c.nullable || c.server_default.has_value();
-}
-
-// SQLite's DROP COLUMN refuses columns used by keys, indexes or checks.
-bool sqlite_can_drop(const MetaData& schema, const Table& t, const Column& c) {
-    auto uses = [&](const auto& items) {
-        return std::any_of(items.begin(), items.end(), [&](const auto& i) { return contains(i.columns, c.name); });
-    };
-    const bool indexed =
-        std::any_of(t.indexes.begin(), t.indexes.end(), [&](const Index& ix) { return index_uses(ix, c.name); });
-    if (c.primary_key || c.type.kind == TypeKind::Enum || c.computed || indexed || uses(t.unique_constraints) ||
-        uses(t.foreign_keys))
-        return false;
-    for (const auto& other : t.columns)
-        if (other.computed && mentions_identifier(*other.computed, c.name)) return false;
-    for (const auto& ck : t.checks)
-        if (mentions_identifier(ck.sqltext, c.name)) return false;
-    for (const auto& other : schema.tables())
-        for (const auto& fk : other->foreign_keys)
-            if (fk.ref_table == t.name() && contains(fk.ref_columns, c.name)) return false;
-    return true;
-}
-
-// The table an op rebuilds on a dialect without the needed ALTER (SQLite).
-struct BatchTable {
-    const MetaData& before;
-
-    std::optional<std::string> operator()(const AddColumn& op) const {
-        return sqlite_can_add(op.column) ? std::nullopt : std::optional<std::string>(op.table);
-    }
-    std::optional<std::string> operator()(const DropColumn& op) const {
-        const Table* t = before.find(op.table);
-        const Column* c = t ? t->find_column(op.column) : nullptr;
-        if (!c || sqlite_can_drop(before, *t, *c)) return std::nullopt;
-        return op.table;
-    }
-    std::optional<std::string> operator()(const AlterColumn& op) const {
-        if (op.type || op.nullable || op.server_default) return op.table;
-        return std::nullopt;   // a rename alone is native
-    }
-    std::optional<std::string> operator()(const CreateUniqueConstraint& op) const { return op.table; }
-    std::optional<std::string> operator()(const CreateCheckConstraint& op) const { return op.table; }
-    std::optional<std::string> operator()(const CreateForeignKey& op) const { return op.table; }
-    std::optional<std::string> operator()(const DropConstraint& op) const { return op.table; }
-    template <class Other>
-    std::optional<std::string> operator()(const Other&) const {
-        return std::nullopt;
-    }
-};
-
 struct Renderer {
     const Dialect& d;
     const MetaData& before;
@@ -463,7 +374,7 @@ struct Renderer {
     std::vector<std::string> alter_in_place(const AlterColumn& op, const Table& t, const Column& c, bool rename) const {
         std::vector<std::string> out;
         const std::string prefix = alter_table(d, op.table) + "ALTER COLUMN " + d.quote(op.column) + " ";
-        if (op.type && !same_type(*op.type, c.type)) append(out, change_type(op, t, c, prefix));
+        if (op.type && !same_type(*op.type, c.type)) append(out, rules_for(d).change_type(d, op, t, c, prefix));
         if (op.nullable && *op.nullable != c.nullable) out.push_back(prefix + (*op.nullable ? "DROP" : "SET") + " NOT NULL");
         if (op.server_default && (*op.server_default != c.server_default || (op.type && c.server_default)))
             out.push_back(prefix + (*op.server_default ? "SET DEFAULT " + **op.server_default : "DROP DEFAULT"));
@@ -485,39 +396,6 @@ struct Renderer {
         table(op.table, op);
         if (!op.comment) return {};
         return d.comment_on(op.table, "", *op.comment);
-    }
-    // USING converts existing rows; an ENUM type of the same name is swapped
-    // for a new one (PostgreSQL cannot remove a value from an ENUM), and a
-    // default typed by the old ENUM is set aside while the type changes.
-    std::vector<std::string> change_type(const AlterColumn& op, const Table& t, const Column& c,
-                                         const std::string& prefix) const {
-        Column from = with_enum_name(c), to = from;
-        to.type = *op.type;
-        to = with_enum_name(to);
-        const bool pg = is_postgresql(d);
-        const bool enums = from.type.kind == TypeKind::Enum || to.type.kind == TypeKind::Enum;
-        const bool swap = pg && from.type.kind == TypeKind::Enum && to.type.kind == TypeKind::Enum &&
-                          from.type.enum_name == to.type.enum_name;
-        const std::string old_type = from.type.enum_name + "_old";
-        const std::string to_sql = d.type_sql(to.type);
-        std::vector<std::string> out;
-        const bool park_default = pg && enums && c.server_default;
-        if (park_default) out.push_back(prefix + "DROP DEFAULT");
-        if (swap) out.push_back("ALTER TYPE " + d.quote(from.type.enum_name) + " RENAME TO " + d.quote(old_type));
-        if (pg) append(out, d.create_types(single_column_table(t, to)));
-        // A cast (USING x::VARCHAR(n)) cuts longer text silently; without one
-        // PostgreSQL refuses a value that does not fit. Text to text needs none.
-        if (is_text(from.type.kind) && is_text(to.type.kind)) out.push_back(prefix + "TYPE " + to_sql);
-        else out.push_back(prefix + "TYPE " + to_sql + " USING " + d.quote(op.column) + (enums ? "::text" : "") + "::" + to_sql);
-        if (swap) out.push_back("DROP TYPE " + d.quote(old_type));
-        else if (pg && from.type.kind == TypeKind::Enum) append(out, d.drop_types(single_column_table(t, from)));
-        if (park_default && !op.server_default) out.push_back(prefix + "SET DEFAULT " + *c.server_default);
-        return out;
-    }
-    // An Enum's type name defaults to its column's name (as the dialect does).
-    static Column with_enum_name(Column c) {
-        if (c.type.kind == TypeKind::Enum && c.type.enum_name.empty()) c.type.enum_name = c.name;
-        return c;
     }
     std::vector<std::string> operator()(const CreateIndex& op) const {
         table(op.table, op);
@@ -713,6 +591,36 @@ bool fits_in_text(const SqlType& from, const SqlType& to) {
 
 }  // namespace
 
+// True when `sql` mentions `name` as a whole identifier (bare or quoted).
+bool mentions_identifier(const std::string& sql, const std::string& name) {
+    auto is_ident = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    for (std::size_t pos = sql.find(name); pos != std::string::npos; pos = sql.find(name, pos + 1)) {
+        bool starts = pos == 0 || !is_ident(sql[pos - 1]);
+        std::size_t end = pos + name.size();
+        bool ends = end == sql.size() || !is_ident(sql[end]);
+        if (starts && ends) return true;
+    }
+    return false;
+}
+
+// Whether an index uses a column: as a key, or in an expression key or its predicate.
+bool index_uses(const Index& ix, const std::string& column) {
+    for (std::size_t i = 0; i < ix.columns.size(); ++i)
+        if (ix.is_expression(i) ? mentions_identifier(ix.columns[i], column) : ix.columns[i] == column) return true;
+    return mentions_identifier(ix.where, column);
+}
+
+// A table holding one column: for the type DDL (PostgreSQL ENUM) of that column alone.
+Table single_column_table(const Table& table, const Column& column) {
+    Table t = copy_table(table, table.name());
+    t.columns = {column};
+    t.indexes.clear();
+    t.unique_constraints.clear();
+    t.foreign_keys.clear();
+    t.checks.clear();
+    return t;
+}
+
 std::optional<std::string> Execute::for_dialect(std::string_view dialect) const {
     auto it = per_dialect.find(std::string(dialect));
     if (it != per_dialect.end()) return it->second;
@@ -790,8 +698,7 @@ std::string describe(const Step& step) {
 }
 
 std::optional<std::string> batch_table(const Operation& op, const Dialect& dialect, const MetaData& before) {
-    if (!dialect.needs_batch_alter()) return std::nullopt;
-    auto table = std::visit(BatchTable{before}, op);
+    auto table = rules_for(dialect).batch_table(op, before);
     if (table && !before.find(*table)) return std::nullopt;   // render() reports the missing table
     return table;
 }

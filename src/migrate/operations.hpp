@@ -144,4 +144,12 @@ bool same_type(const SqlType& a, const SqlType& b);
 // Copy of a table under another name (Table's name is fixed at construction).
 Table copy_table(const Table& table, const std::string& new_name);
 
+// For the backends' rules (src/migrate/backend_rules.hpp):
+// Whether `sql` mentions `name` as a whole identifier (bare or quoted).
+bool mentions_identifier(const std::string& sql, const std::string& name);
+// Whether an index uses a column: as a key, or in an expression key or its predicate.
+bool index_uses(const Index& index, const std::string& column);
+// A table holding one column: for the type DDL (PostgreSQL ENUM) of that column alone.
+Table single_column_table(const Table& table, const Column& column);
+
 }  // namespace strata::migrate

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "dialect/backend.hpp"
 #include "schema/sql_tokens.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
@@ -505,12 +506,17 @@ private:
     Operation execute(const YAML::Node& args) const {
         const std::string op = "execute";
         if (args.IsScalar()) return Execute{args.Scalar(), {}};
-        check_fields(args, op, {"sql", "sqlite", "postgresql"});
+        // `sql` for every backend, or one key per backend name.
+        Fields fields{"sql"}, dialects;
+        for (const Backend* b : registered_backends()) dialects.emplace_back(b->name);
+        fields.insert(fields.end(), dialects.begin(), dialects.end());
+        check_fields(args, op, fields);
         Execute e;
         e.sql = optional_text(args, "sql");
-        for (const char* dialect : {"sqlite", "postgresql"})
+        for (const auto& dialect : dialects)
             if (auto sql = optional_text(args, dialect)) e.per_dialect[dialect] = *sql;
-        if (!e.sql && e.per_dialect.empty()) error(args, op + ": missing field 'sql' (or 'sqlite' / 'postgresql')");
+        if (!e.sql && e.per_dialect.empty())
+            error(args, op + ": missing field 'sql' (or '" + backend_names("' / '") + "')");
         return e;
     }
 };

@@ -2,12 +2,11 @@
 #include "migrate/runner.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "migrate/backend_rules.hpp"
 #include "migrate/lock.hpp"
 #include "migrate/version_table.hpp"
 #include "migrate/walk.hpp"
-#include "schema/sql_tokens.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 #include "strata/inspect.hpp"
@@ -15,23 +14,6 @@
 namespace strata::migrate {
 
 namespace {
-
-// Rebuilt tables and raw SQL run with SQLite's foreign keys off: check them
-// after each revision, so the error names the revision that broke them.
-void check_foreign_keys(Connection& conn) {
-    auto stmt = conn.prepare("PRAGMA foreign_key_check");
-    std::string problems;
-    int count = 0;
-    while (stmt->step()) {
-        if (++count > 5) continue;
-        problems += "\n  table " + std::string(stmt->get_text(0)) + " row " +
-                    (stmt->is_null(1) ? std::string("?") : std::to_string(stmt->get_int64(1))) +
-                    " references a missing row of " + std::string(stmt->get_text(2));
-    }
-    if (count > 0)
-        throw MigrationError("foreign key check failed (" + std::to_string(count) +
-                             " rows):" + problems);
-}
 
 // Text is never cut: a column made shorter than some of its values fails,
 // naming the rows (by primary key when it has one column), on every backend
@@ -89,9 +71,7 @@ struct LiveHooks : Hooks {
             require_fits(conn, *before.find(alter.table), alter.column, length);
         }
     }
-    void finished(const Revision&) override {
-        if (conn.dialect().name() == "sqlite") check_foreign_keys(conn);
-    }
+    void finished(const Revision&) override { rules_for(conn.dialect()).check_revision(conn); }
 
     // Dropping the old table drops its triggers, and renaming the new one into
     // its place fails while a view, or a trigger on another table, refers to
@@ -99,13 +79,10 @@ struct LiveHooks : Hooks {
     // schema has none of them to render: they are read before the rebuild
     // (dropped, where the rebuild would not), and created again after it, in
     // the order they were written.
-    struct SchemaObject {
-        std::string type, name, sql;
-    };
     std::vector<SchemaObject> kept;
     void rebuild_begins(const std::string& table) override {
-        kept = dependents(table);
-        for (const auto& o : kept) conn.execute("DROP " + upper(o.type) + " IF EXISTS " + conn.dialect().quote(o.name));
+        kept = rules_for(conn.dialect()).rebuild_dependents(conn, table);
+        for (const auto& o : kept) conn.execute("DROP " + o.type + " IF EXISTS " + conn.dialect().quote(o.name));
     }
     void rebuild_ends(const std::string& table) override {
         for (const auto& o : kept) {
@@ -119,48 +96,6 @@ struct LiveHooks : Hooks {
             result.statements.push_back(o.sql);
         }
         kept.clear();
-    }
-
-    // The table's triggers, and the views and triggers that name it or such a
-    // view, in creation order.
-    std::vector<SchemaObject> dependents(const std::string& table) {
-        struct Row {
-            SchemaObject object;
-            std::string on;   // tbl_name: the trigger's table, a view's own name
-            bool taken = false;
-        };
-        std::vector<Row> rows;
-        auto st = conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('view', 'trigger') "
-                               "AND sql IS NOT NULL ORDER BY rowid");
-        while (st->step())
-            rows.push_back({{std::string(st->get_text(0)), std::string(st->get_text(1)), std::string(st->get_text(3))},
-                            std::string(st->get_text(2))});
-        std::vector<std::string> names{table};
-        for (bool grew = true; grew;) {
-            grew = false;
-            for (auto& r : rows) {
-                if (r.taken || !(names_any(names, r.on) || mentions(r.object.sql, names))) continue;
-                r.taken = grew = true;
-                if (r.object.type == "view") names.push_back(r.object.name);
-            }
-        }
-        std::vector<SchemaObject> out;
-        for (auto& r : rows)
-            if (r.taken) out.push_back(std::move(r.object));
-        return out;
-    }
-    static bool names_any(const std::vector<std::string>& names, const std::string& name) {
-        return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return same_name(n, name); });
-    }
-    static bool mentions(const std::string& sql, const std::vector<std::string>& names) {
-        auto toks = sqltok::tokenize(sql);
-        return std::any_of(toks.begin(), toks.end(), [&](const sqltok::Token& t) { return t.is_name() && names_any(names, t.text); });
-    }
-    // SQLite compares names without regard to ASCII case.
-    static bool same_name(const std::string& a, const std::string& b) { return upper(a) == upper(b); }
-    static std::string upper(std::string s) {
-        for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        return s;
     }
 };
 

@@ -1,8 +1,9 @@
 // src/migrate/runner.hpp — running revisions against a database.
 //
-// One transaction for a whole upgrade or downgrade, taken under a lock
-// (migrate/lock.hpp), the version table strata_version updated per revision,
-// PRAGMA foreign_key_check after each revision on SQLite. The schema before
+// One transaction for a whole upgrade or downgrade, taken under the backend's
+// lock (migrate/lock.hpp), the version table strata_version updated per
+// revision, the backend's deferred checks after each revision
+// (BackendRules::check_revision: SQLite's foreign keys). The schema before
 // the first op comes from inspect(). The plan comes from migrate/script.hpp,
 // the walk over it from migrate/walk.hpp; offline output is migrate/offline.hpp.
 #pragma once
@@ -15,35 +16,11 @@
 
 #include "migrate/script.hpp"
 #include "strata/connection.hpp"
+#include "strata/migrate.hpp"
 
 namespace strata::migrate {
 
-// A destructive op about to run, and how many rows hold data it will lose
-// (-1 when the table does not exist yet, so the count is unknown); or raw
-// SQL (an `execute` op), which cannot be checked and is always asked about.
-struct DataLoss {
-    std::string revision;
-    std::string location;      // file:line of the op
-    std::string op;            // describe()
-    std::string table;
-    std::string column;        // empty for drop_table
-    std::int64_t rows = -1;
-    bool raw_sql = false;      // an `execute` op: what it does is unknown
-    int longer_than = 0;       // shorter text: rows counts the values longer than this
-};
-
-struct RunOptions {
-    std::function<void(const std::string&)> notice;                 // progress and lock messages
-    std::function<bool(const std::vector<DataLoss>&)> confirm;      // false aborts before any change
-    std::chrono::milliseconds lock_timeout{60000};
-};
-
-struct RunResult {
-    std::vector<std::string> from_heads;
-    std::vector<std::string> to_heads;
-    std::vector<std::string> statements;    // the ops' SQL, in order (not the version table's)
-    std::size_t revisions_run = 0;
-};
+// DataLoss, RunOptions and RunResult are the library API's (include/strata/migrate.hpp).
 
 class Runner {
 public:

@@ -75,10 +75,8 @@ private:
     mutable std::atomic<std::ptrdiff_t> member_offset_{-1};
 };
 
-// RETURNING for new keys where it is the way to get them; SQLite has it too
-// (3.35+), but its RETURNING builds a temporary table per row, several
-// times slower than reading sqlite3_last_insert_rowid().
-inline bool returns_keys(const Dialect& d) { return d.supports_returning() && d.name() != "sqlite"; }
+// RETURNING for new keys where it is the way to get them (Dialect::returning_for_new_keys).
+inline bool returns_keys(const Dialect& d) { return d.returning_for_new_keys(); }
 
 // The SQL a mapper runs, rendered once per dialect.
 struct MapperSql {

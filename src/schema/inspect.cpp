@@ -7,7 +7,9 @@
 
 #include <algorithm>
 
+#include "dialect/backend.hpp"
 #include "schema/inspect_internal.hpp"
+#include "schema/inspector.hpp"
 #include "strata/dialect.hpp"
 
 namespace strata {
@@ -20,19 +22,16 @@ bool InspectOptions::reads_table(const std::string& name) const {
     return std::none_of(exclude_patterns.begin(), exclude_patterns.end(), matches);
 }
 
-MetaData inspect(Connection& conn, const InspectOptions& options) {
-    if (conn.dialect().name() == "sqlite") return inspect_sqlite(conn, options);
-    return inspect_postgresql(conn, options);
-}
+const Inspector& inspector_of(const Connection& conn) { return backend_of(conn.dialect()).inspector(); }
+
+MetaData inspect(Connection& conn, const InspectOptions& options) { return inspector_of(conn).inspect(conn, options); }
 
 std::vector<std::string> table_names(Connection& conn, const InspectOptions& options) {
-    if (conn.dialect().name() == "sqlite") return table_names_sqlite(conn, options);
-    return table_names_postgresql(conn, options);
+    return inspector_of(conn).table_names(conn, options);
 }
 
 std::optional<std::string> server_check_text(Connection& conn, const std::string& table, const std::string& sqltext) {
-    if (conn.dialect().name() == "sqlite") return std::nullopt;   // SQLite keeps the text as written
-    return server_check_text_postgresql(conn, table, sqltext);
+    return inspector_of(conn).server_check_text(conn, table, sqltext);
 }
 
 bool has_table(Connection& conn, const std::string& name) {

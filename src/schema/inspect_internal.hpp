@@ -1,4 +1,4 @@
-// Per-backend halves of inspect(); inspect.cpp dispatches on the dialect name.
+// What inspect.cpp offers the later layers beyond include/strata/inspect.hpp.
 #pragma once
 
 #include <optional>
@@ -17,42 +17,5 @@ namespace strata {
 // (PostgreSQL deparses it: "(score >= (0)::numeric)"); nullopt when it keeps
 // the text as written (SQLite) or does not take it.
 std::optional<std::string> server_check_text(Connection& conn, const std::string& table, const std::string& sqltext);
-
-MetaData inspect_sqlite(Connection& conn, const InspectOptions& options);
-std::vector<std::string> table_names_sqlite(Connection& conn, const InspectOptions& options);
-MetaData inspect_postgresql(Connection& conn, const InspectOptions& options);
-std::vector<std::string> table_names_postgresql(Connection& conn, const InspectOptions& options);
-std::optional<std::string> server_check_text_postgresql(Connection& conn, const std::string& table,
-                                                        const std::string& sqltext);
-
-// What inspect_sqlite reads from the CREATE TABLE text SQLite keeps in sqlite_master, which
-// needs no database: tests/fuzz/sqlite_ddl.cpp calls these on arbitrary text.
-namespace sqlite_ddl {
-
-// What PRAGMA foreign_key_list does not say about a foreign key.
-struct ForeignKeyClause {
-    std::string name;
-    std::vector<std::string> columns;   // local columns
-    bool deferrable = false;
-    bool initially_deferred = false;
-};
-
-struct NamedConstraints {
-    std::string primary_key;
-    std::vector<UniqueConstraint> uniques;                // with names and columns
-    std::vector<ForeignKeyClause> foreign_keys;           // table-level and inline REFERENCES
-    std::vector<CheckConstraint> checks;
-};
-
-// Table-level "CONSTRAINT name KIND (...)" clauses, and unnamed CHECKs, of a CREATE TABLE text.
-NamedConstraints parse_constraints(std::string_view sql);
-// The expression of the generated column `column` in a CREATE TABLE text ("" when not found).
-std::string generated_expression(std::string_view sql, std::string_view column);
-// `"col" IN ('a', 'b')` -> {col, [a, b]}: the CHECK strata writes for an Enum.
-bool parse_enum_check(const std::string& text, std::string& column, std::vector<std::string>& values);
-// A column's declared type (pragma_table_info's `type`) -> SqlType.
-SqlType type_from_declared(std::string_view declared);
-
-}  // namespace sqlite_ddl
 
 }  // namespace strata

@@ -236,7 +236,7 @@ void Compiler::node(const ExprNode& n) {
         return;
     case ExprNode::Kind::Like:
         text("(");
-        if (n.case_insensitive && dialect_.name() == "postgresql") {
+        if (n.case_insensitive && dialect_.has_ilike()) {
             node(*n.a);
             text(" ILIKE ");
             node(*n.b);

@@ -151,8 +151,9 @@ void Select::compile_into(Compiler& c) const {
     if (limit_n) {
         c.text(" LIMIT ");
         c.param(*limit_n);
-    } else if (offset_n && c.dialect().name() == "sqlite") {
-        c.text(" LIMIT -1");  // SQLite accepts OFFSET only after a LIMIT
+    } else if (offset_n && !c.dialect().limit_for_offset_alone().empty()) {
+        c.text(" ");
+        c.text(c.dialect().limit_for_offset_alone());
     }
     if (offset_n) {
         c.text(" OFFSET ");

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "schema/inspect_internal.hpp"
+#include "backend/sqlite/schema/inspect.hpp"
 #include "schema/sql_tokens.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

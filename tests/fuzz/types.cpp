@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "driver/postgresql_codec.hpp"
+#include "backend/postgresql/driver/codec.hpp"
 #include "strata/error.hpp"
 #include "strata/types.hpp"
 

@@ -20,9 +20,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backend/postgresql/driver/codec.hpp"
+#include "backend/postgresql/driver/driver.hpp"
 #include "driver/calendar.hpp"
 #include "driver/drivers.hpp"
-#include "driver/postgresql_codec.hpp"
 #include "driver/value_limits.hpp"
 #include "strata/connection.hpp"
 #include "strata/dialect.hpp"
@@ -716,9 +717,9 @@ bool is_libpq_keyword(const std::string& key) {
 }
 
 // libpq keywords for a URL. Sessions run in UTC (strata::DateTime is UTC, so
-// CURRENT_TIMESTAMP and now()::timestamp agree with it) and UTF-8; the URL's
-// own options= come after and win.
-std::vector<std::pair<std::string, std::string>> connection_keywords(const Url& url) {
+// CURRENT_TIMESTAMP and now()::timestamp agree with it) and UTF-8, with the
+// connection options' timeouts; the URL's own options= come after and win.
+std::vector<std::pair<std::string, std::string>> connection_keywords(const Url& url, const ConnectionOptions& settings) {
     std::vector<std::pair<std::string, std::string>> params;
     if (!url.host.empty()) params.emplace_back("host", url.host);
     if (url.port) params.emplace_back("port", std::to_string(*url.port));
@@ -728,6 +729,9 @@ std::vector<std::pair<std::string, std::string>> connection_keywords(const Url& 
     params.emplace_back("client_encoding", "UTF8");
     params.emplace_back("fallback_application_name", "strata");
     std::string options = "-c TimeZone=UTC";
+    if (settings.lock_timeout_ms > 0) options += " -c lock_timeout=" + std::to_string(settings.lock_timeout_ms);
+    if (settings.statement_timeout_ms > 0)
+        options += " -c statement_timeout=" + std::to_string(settings.statement_timeout_ms);
     for (const auto& [key, value] : url.query) {
         if (!is_libpq_keyword(key)) {
             throw ConfigError("database URL " + url.masked() + ": unknown connection parameter '" + key + "'");
@@ -890,7 +894,7 @@ class PgConnection final : public Connection {
 public:
     PgConnection(const Url& url, const ConnectionOptions& options)
         : Connection(options), session_(std::make_shared<Session>()) {
-        const auto params = connection_keywords(url);
+        const auto params = connection_keywords(url, options);
         std::vector<const char*> keys, values;
         for (const auto& [k, v] : params) {
             keys.push_back(k.c_str());

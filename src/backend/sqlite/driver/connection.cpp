@@ -15,6 +15,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "backend/sqlite/driver/driver.hpp"
 #include "driver/calendar.hpp"
 #include "driver/drivers.hpp"
 #include "driver/value_limits.hpp"

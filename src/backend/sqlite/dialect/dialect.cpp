@@ -51,6 +51,8 @@ public:
     std::string_view name() const override { return "sqlite"; }
     std::string placeholder(int) const override { return "?"; }
     bool supports_returning() const override { return true; }  // SQLite >= 3.35
+    bool returning_for_new_keys() const override { return false; }  // rowids are faster (see Dialect)
+    std::string_view limit_for_offset_alone() const override { return "LIMIT -1"; }
     bool needs_batch_alter() const override { return true; }
 
     std::string type_sql(const SqlType& t) const override {

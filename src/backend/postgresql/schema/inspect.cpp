@@ -15,7 +15,7 @@
 #include <algorithm>
 #include <map>
 
-#include "schema/inspect_internal.hpp"
+#include "backend/postgresql/schema/inspect.hpp"
 #include "strata/dialect.hpp"
 #include "schema/sql_tokens.hpp"
 #include "strata/error.hpp"
@@ -314,6 +314,29 @@ MetaData inspect_postgresql(Connection& conn, const InspectOptions& options) {
         read_indexes(conn, ref, t);
     }
     return md;
+}
+
+namespace {
+
+class PostgresqlInspector final : public Inspector {
+public:
+    MetaData inspect(Connection& conn, const InspectOptions& options) const override {
+        return inspect_postgresql(conn, options);
+    }
+    std::vector<std::string> table_names(Connection& conn, const InspectOptions& options) const override {
+        return table_names_postgresql(conn, options);
+    }
+    std::optional<std::string> server_check_text(Connection& conn, const std::string& table,
+                                                 const std::string& sqltext) const override {
+        return server_check_text_postgresql(conn, table, sqltext);
+    }
+};
+
+}  // namespace
+
+const Inspector& postgresql_inspector() {
+    static const PostgresqlInspector instance;
+    return instance;
 }
 
 }  // namespace strata

@@ -1,4 +1,4 @@
-#include "driver/postgresql_codec.hpp"
+#include "backend/postgresql/driver/codec.hpp"
 
 #include <bit>
 #include <charconv>

@@ -7,7 +7,7 @@
 #include <limits>
 #include <map>
 
-#include "schema/inspect_internal.hpp"
+#include "backend/sqlite/schema/inspect.hpp"
 #include "schema/sql_tokens.hpp"
 #include "strata/error.hpp"
 
@@ -376,6 +376,26 @@ MetaData inspect_sqlite(Connection& conn, const InspectOptions& options) {
         read_checks(t, named);
     }
     return md;
+}
+
+namespace {
+
+class SqliteInspector final : public Inspector {
+public:
+    MetaData inspect(Connection& conn, const InspectOptions& options) const override {
+        return inspect_sqlite(conn, options);
+    }
+    std::vector<std::string> table_names(Connection& conn, const InspectOptions& options) const override {
+        return table_names_sqlite(conn, options);
+    }
+    // server_check_text: SQLite keeps a CHECK's text as written (the default).
+};
+
+}  // namespace
+
+const Inspector& sqlite_inspector() {
+    static const SqliteInspector instance;
+    return instance;
 }
 
 }  // namespace strata

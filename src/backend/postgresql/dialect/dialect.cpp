@@ -19,6 +19,7 @@ public:
     std::string_view name() const override { return "postgresql"; }
     std::string placeholder(int n) const override { return "$" + std::to_string(n); }
     bool supports_returning() const override { return true; }
+    bool has_ilike() const override { return true; }
     bool needs_batch_alter() const override { return false; }
     std::size_t max_identifier_length() const override { return 63; }   // NAMEDATALEN - 1
     bool transactional_ddl() const override { return true; }

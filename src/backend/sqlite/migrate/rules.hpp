@@ -1,0 +1,10 @@
+// SQLite's migration rules (the backend record's migrate part).
+#pragma once
+
+#include "migrate/backend_rules.hpp"
+
+namespace strata::migrate {
+
+const BackendRules& sqlite_rules();
+
+}  // namespace strata::migrate

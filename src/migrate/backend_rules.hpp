@@ -1,0 +1,106 @@
+// src/migrate/backend_rules.hpp — a backend's migration rules (its part of the
+// backend record, src/dialect/backend.hpp): what its ALTER TABLE can do (else
+// the table is rebuilt in "batch" mode), how a column changes type (ENUM
+// types), the migration lock and transaction, the checks it defers to the end
+// of a revision, the frame of an offline script, backups, and what each op
+// locks on a live database (hazards).
+//
+// operations.cpp and runner.cpp ask rules_for(dialect); the rules of each
+// backend live in src/backend/<name>/migrate/.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrate/operations.hpp"
+#include "migrate/runner.hpp"
+#include "strata/connection.hpp"
+#include "strata/database.hpp"
+#include "strata/dialect.hpp"
+
+namespace strata::migrate {
+
+// What an op does to a live table: the lock it takes, whether it rewrites or
+// scans the table, and the safer way to the same end. (`db lint` fills these in.)
+struct Hazard {
+    std::string lock;            // "ACCESS EXCLUSIVE"
+    bool rewrites_table = false;
+    bool scans_table = false;
+    std::string advice;
+};
+
+// A schema object strata does not model, as the database keeps it.
+struct SchemaObject {
+    std::string type;   // "view", "trigger"
+    std::string name, sql;
+};
+
+// What a migration run changed on its connection (SQLite's foreign keys),
+// put back when the guard goes, after the transaction ended either way.
+class RunGuard {
+public:
+    virtual ~RunGuard() = default;
+};
+
+class BackendRules {
+public:
+    virtual ~BackendRules() = default;
+
+    // The table an op rebuilds because the backend's ALTER TABLE cannot do it
+    // (SQLite's "batch" mode); nullopt when the op runs as it is.
+    virtual std::optional<std::string> batch_table(const Operation& /*op*/, const MetaData& /*before*/) const {
+        return std::nullopt;
+    }
+
+    // The statements that change a column's type in place; `prefix` is
+    // `ALTER TABLE "t" ALTER COLUMN "c" `. The default converts the rows with
+    // USING (text to text needs none); PostgreSQL also swaps ENUM types.
+    virtual std::vector<std::string> change_type(const Dialect& d, const AlterColumn& op, const Table& table,
+                                                 const Column& column, const std::string& prefix) const;
+
+    // Takes the migration lock and opens the run's transaction on `conn`
+    // (waiting as options says); throws MigrationError naming who holds the
+    // lock when it cannot be had. The guard puts back what the run changed on
+    // the connection; a failure here leaves the connection as it was.
+    virtual std::unique_ptr<RunGuard> begin_run(Connection& conn, const RunOptions& options) const = 0;
+
+    // The objects strata does not model (views, triggers) that a rebuild of
+    // `table` would drop or break, in the order they were made: the runner
+    // drops them before the rebuild and makes them again after it.
+    virtual std::vector<SchemaObject> rebuild_dependents(Connection& /*conn*/, const std::string& /*table*/) const {
+        return {};
+    }
+
+    // After a revision's ops, before its version row: checks the backend left
+    // for the end (SQLite's foreign keys, off while tables are rebuilt).
+    virtual void check_revision(Connection& /*conn*/) const {}
+
+    // What an offline script writes around its statements.
+    struct OfflineFrame {
+        std::string before_begin, before_commit, after_commit;
+    };
+    virtual OfflineFrame offline_frame() const { return {}; }
+
+    // `db upgrade --backup`: a consistent copy of the database beside it;
+    // returns where. MigrationError where the backend has none.
+    virtual std::filesystem::path backup(const Database& db) const;
+
+    // What the op does to a live database: its locks and rewrites.
+    virtual std::vector<Hazard> hazards(const Operation& /*op*/, const MetaData& /*before*/) const { return {}; }
+
+protected:
+    // `prefix TYPE new [USING "c"[::text]::new]` — the one statement every backend shares.
+    static std::string type_statement(const Dialect& d, const AlterColumn& op, const SqlType& from, const SqlType& to,
+                                      const std::string& prefix);
+};
+
+// The rules of the dialect's backend.
+const BackendRules& rules_for(const Dialect& dialect);
+
+// An Enum's type name defaults to its column's name (as the dialects do).
+Column with_enum_name(Column column);
+
+}  // namespace strata::migrate
