@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct RunOptions {
     std::function<void(const std::string&)> notice;                 // progress and lock messages
     std::function<bool(const std::vector<DataLoss>&)> confirm;      // false aborts before any change
     std::chrono::milliseconds lock_timeout{60000};
+    // Overrides strata.yaml's transaction_per (--transaction-per).
+    std::optional<TransactionPer> transaction_per = {};
 };
 
 struct RunResult {

@@ -11,6 +11,13 @@ namespace strata::migrate {
 
 namespace fs = std::filesystem;
 
+std::optional<TransactionPer> parse_transaction_per(std::string_view text) {
+    if (text == "migration") return TransactionPer::Migration;
+    if (text == "revision") return TransactionPer::Revision;
+    if (text == "step") return TransactionPer::Step;
+    return std::nullopt;
+}
+
 std::string join_ids(const std::vector<std::string>& ids) {
     std::string out;
     for (const auto& id : ids) out += (out.empty() ? "" : ", ") + (id.empty() ? std::string("base") : id);
@@ -61,9 +68,15 @@ void ScriptDirectory::read_config() {
             }
             continue;
         }
+        if (key == "transaction_per") {
+            auto mode = value.IsScalar() ? parse_transaction_per(value.Scalar()) : std::nullopt;
+            if (!mode) throw MigrationError(where(value) + ": transaction_per: expected migration, revision or step");
+            transaction_per_ = *mode;
+            continue;
+        }
         if (key != "version_table")
             throw MigrationError(where(it->first) + ": unknown key '" + key +
-                                 "' (expected version_table, include_tables or exclude_tables)");
+                                 "' (expected version_table, include_tables, exclude_tables or transaction_per)");
         if (!value.IsScalar() || value.Scalar().empty())
             throw MigrationError(where(value) + ": version_table: expected a table name");
         std::string problem = identifier_problem(value.Scalar());

@@ -78,10 +78,12 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
     for (const Revision* rev : plan.revisions) {
         hooks.revision(*rev, plan.upgrade);
         const auto& steps = plan.upgrade ? rev->upgrade : rev->downgrade;
-        for (std::size_t k = 0, end = 0; k < steps.size(); k = end) {
+        const std::size_t first = rev->id == plan.resume_revision ? std::min(plan.resume_step, steps.size()) : 0;
+        for (std::size_t k = first, end = 0; k < steps.size(); k = end) {
             end = batch_group_end(steps, k, dialect, schema);
             try {
                 run_steps(*rev, steps, k, end, dialect, schema, hooks);
+                hooks.steps_done(*rev, end, steps.size());
             } catch (const Error& e) {
                 throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" +
                                      escape_control(rev->message) + "), " +
@@ -103,6 +105,7 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
         for (const auto& id : next)
             if (std::find(heads.begin(), heads.end(), id) == heads.end()) hooks.version(true, id);
         heads = next;
+        hooks.revision_done(*rev);
     }
 }
 

@@ -26,6 +26,10 @@ struct Hooks {
     virtual void rebuild_begins(const std::string& /*table*/) {}
     virtual void rebuild_ends(const std::string& /*table*/) {}
     virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
+    // After steps [0, done) of a revision's `total` ran (each op, or a rebuild group).
+    virtual void steps_done(const Revision&, std::size_t /*done*/, std::size_t /*total*/) {}
+    // After a revision's version update.
+    virtual void revision_done(const Revision&) {}
 };
 
 // Renders every op of the plan against the evolving schema and reports it;
