@@ -1,9 +1,13 @@
 // transaction_per (migration | revision | step): what one transaction of a
 // run holds, what a failure in the middle of the second revision of three
 // leaves committed, and how the next run resumes from the step record.
+// Steps outside a transaction: concurrent index builds and drops (PostgreSQL;
+// SQLite ignores the flag), `execute` with transaction: false, the INVALID
+// index a failed concurrent build leaves, and autogenerate's concurrent_indexes.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 
 #include "migrate_support.hpp"
 
@@ -33,7 +37,10 @@ protected:
         conn().execute("INSERT INTO blocker (id) VALUES (1)");
     }
     void set_config(const std::string& yaml) { std::ofstream(repo() / kConfigFile) << yaml; }
-    Ids step_records() { return rows("SELECT version_num, direction, steps_done FROM strata_version_steps"); }
+    Ids step_records() {
+        if (!has_table(conn(), "strata_version_steps")) return {};
+        return rows("SELECT version_num, direction, steps_done FROM strata_version_steps");
+    }
     // After the failure is fixed, the next run finishes everything.
     void finish(const std::function<void()>& run) {
         conn().execute("DELETE FROM blocker");
@@ -132,5 +139,133 @@ TEST_P(MigrateSteps, ConfigRefusesAnUnknownMode) {
 }
 
 STRATA_INSTANTIATE_BACKENDS(MigrateSteps);
+
+// ---------------------------------------------------------------- steps outside a transaction
+
+class MigrateOutside : public MigrateSteps {
+protected:
+    bool concurrent() { return conn().dialect().builds_indexes_concurrently(); }
+    void write_table() {
+        write_rev("r1", "null",
+                  "  - create_table: {table: t, columns: [{name: id, type: Integer, primary_key: true}, {name: v, type: Integer}]}\n",
+                  "  - drop_table: t\n");
+        upgrade();
+        for (int i = 1; i <= 50; ++i)
+            conn().execute("INSERT INTO t (id, v) VALUES (" + std::to_string(i) + ", " + std::to_string(i % 10) + ")");
+    }
+    std::size_t count_of(const std::vector<std::string>& statements, const std::string& text) {
+        return static_cast<std::size_t>(std::count_if(statements.begin(), statements.end(), [&](const std::string& s) {
+            return s.find(text) != std::string::npos;
+        }));
+    }
+    bool invalid_index(const std::string& name) {
+        auto stmt = conn().prepare(conn().dialect().invalid_index_sql());
+        stmt->bind(1, Value(name));
+        return stmt->step();
+    }
+};
+
+TEST_P(MigrateOutside, ConcurrentIndexesAndVacuumRunOutsideTheRevisionsTransaction) {
+    write_table();
+    // VACUUM and CREATE INDEX CONCURRENTLY fail inside a transaction block on
+    // PostgreSQL, VACUUM inside one on SQLite: that they pass shows where they ran.
+    write_rev("r2", "r1",
+              "  - create_index: {table: t, name: ix_t_v, columns: [v], concurrently: true}\n"
+              "  - execute: {sql: VACUUM, postgresql: VACUUM t, transaction: false}\n"
+              "  - add_column: {table: t, column: {name: w, type: Integer}}\n",
+              "  - drop_column: {table: t, column: w}\n"
+              "  - drop_index: {table: t, name: ix_t_v, concurrently: true}\n");
+    RunResult up = upgrade();
+    EXPECT_EQ(current(), Ids{"r2"});
+    EXPECT_EQ(count_of(up.statements, "CREATE INDEX CONCURRENTLY"), concurrent() ? 1u : 0u);
+    EXPECT_EQ(count_of(up.statements, "CREATE INDEX"), 1u);
+    EXPECT_EQ(step_records(), Ids{}) << "the record is cleared with r2's version";
+    MetaData md = inspect(conn());
+    ASSERT_NE(md.find("t"), nullptr);
+    EXPECT_EQ(md.find("t")->indexes.size(), 1u);
+
+    RunResult down = downgrade("r1");
+    EXPECT_EQ(count_of(down.statements, "DROP INDEX CONCURRENTLY"), concurrent() ? 1u : 0u);
+    EXPECT_TRUE(inspect(conn()).find("t")->indexes.empty());
+
+    // Offline, the step gets no transaction either.
+    ScriptDirectory s(repo());
+    const std::string text = offline_upgrade(s, conn().dialect(), "r1:r2").text;
+    EXPECT_TRUE(std::regex_search(text, std::regex("\nCOMMIT;\n-- execute [^\n]*\nVACUUM[^\n]*;\nBEGIN;\n"))) << text;
+}
+
+TEST_P(MigrateOutside, AFailedConcurrentBuildIsDroppedAndBuiltAgainByTheNextRun) {
+    write_table();   // v holds duplicates: a unique index cannot be built
+    write_rev("r2", "r1",
+              "  - add_column: {table: t, column: {name: w, type: Integer}}\n"
+              "  - create_index: {table: t, name: ix_t_v, columns: [v], unique: true, concurrently: true}\n"
+              "  - add_column: {table: t, column: {name: x, type: Integer}}\n",
+              "  - drop_column: {table: t, column: x}\n  - drop_index: {table: t, name: ix_t_v}\n"
+              "  - drop_column: {table: t, column: w}\n");
+    auto err = expect_throw<MigrationError>([&] { upgrade(); });
+    if (concurrent()) {
+        // What came before the build was committed; the build failed on its own.
+        EXPECT_NE(std::string(err.what()).find("revision r2 (upgrade) stopped after step 1 of 3"), std::string::npos)
+            << err.what();
+        EXPECT_EQ(columns_of("t"), (Ids{"id", "v", "w"}));
+        EXPECT_EQ(step_records(), Ids{"r2|upgrade|1"});
+        EXPECT_TRUE(invalid_index("ix_t_v")) << "PostgreSQL leaves the failed concurrent build behind, INVALID";
+        EXPECT_TRUE(inspect(conn()).find("t")->indexes.empty()) << "an INVALID index is not reported";
+    } else {
+        EXPECT_NE(std::string(err.what()).find("Everything was rolled back"), std::string::npos) << err.what();
+        EXPECT_EQ(columns_of("t"), (Ids{"id", "v"}));
+    }
+    EXPECT_EQ(current(), Ids{"r1"});
+
+    conn().execute("UPDATE t SET v = id");
+    std::vector<std::string> notices;
+    RunOptions options;
+    options.notice = [&](const std::string& line) { notices.push_back(line); };
+    upgrade("head", options);
+    EXPECT_EQ(current(), Ids{"r2"});
+    EXPECT_EQ(columns_of("t"), (Ids{"id", "v", "w", "x"}));
+    const bool dropped = std::count(notices.begin(), notices.end(),
+                                    "Dropping index ix_t_v, left INVALID by a concurrent build that did not finish, "
+                                    "before building it again") == 1;
+    EXPECT_EQ(dropped, concurrent());
+    if (concurrent()) {
+        EXPECT_FALSE(invalid_index("ix_t_v"));
+    }
+    const MetaData md = inspect(conn());
+    ASSERT_EQ(md.find("t")->indexes.size(), 1u);
+    EXPECT_TRUE(md.find("t")->indexes[0].unique);
+    EXPECT_EQ(step_records(), Ids{});
+}
+
+TEST_P(MigrateOutside, AutogenerateWritesConcurrentlyWhenTheRepositorySaysSo) {
+    set_config("postgresql: {concurrent_indexes: true}\n");
+    write_table();
+    models.table("t").column("id", Integer(), primary_key()).column("v", Integer(), index());
+    models.table("u").column("id", Integer(), primary_key()).column("v", Integer(), index());
+    auto r = run_db({"migrate", "-m", "index v"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::string text;
+    for (const auto& e : std::filesystem::directory_iterator(repo() / "versions"))
+        if (e.path().filename().string().find("index_v") != std::string::npos) {
+            std::ifstream in(e.path());
+            text.assign(std::istreambuf_iterator<char>(in), {});
+        }
+    // Only the index of the existing table t: u is new and empty.
+    const std::regex flagged("concurrently: true");
+    EXPECT_EQ(std::distance(std::sregex_iterator(text.begin(), text.end(), flagged), std::sregex_iterator()),
+              concurrent() ? 1 : 0)
+        << text;
+    auto up = run_db({"upgrade"});
+    EXPECT_EQ(up.code, 0) << up.err;
+    EXPECT_EQ(run_db({"check"}).out, "No changes detected\n");
+}
+
+TEST_P(MigrateOutside, RevisionFilesCheckTheNewFields) {
+    write_rev("r1", "null", "  - execute: {sql: VACUUM, transaction: maybe}\n", "");
+    auto err = expect_throw<MigrationError>([&] { ScriptDirectory s(repo()); });
+    EXPECT_NE(std::string(err.what()).find("transaction"), std::string::npos) << err.what();
+}
+
+STRATA_INSTANTIATE_BACKENDS(MigrateOutside);
 
 }  // namespace

@@ -37,6 +37,9 @@ struct CompareOptions {
     // false for a database that keeps no comments (SQLite): the models'
     // comments are still written in new tables and columns.
     bool compare_comments = true;
+    // New indexes of existing tables are written `concurrently: true`
+    // (strata.yaml's postgresql: {concurrent_indexes: true}, on PostgreSQL).
+    bool concurrent_indexes = false;
 };
 
 Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames = {},

@@ -189,10 +189,12 @@ private:
         for (const auto& name : skipped) models.remove(name);
         return models;
     }
-    // --compare-names as given; comments compared where the database keeps them.
-    CompareOptions compare_options(Connection& conn) const {
+    // --compare-names as given; comments compared where the database keeps
+    // them; new indexes concurrent where strata.yaml asks and the database can.
+    CompareOptions compare_options(Connection& conn, const ScriptDirectory& s) const {
         CompareOptions options = compare_;
         options.compare_comments = conn.dialect().keeps_comments();
+        options.concurrent_indexes = s.concurrent_indexes() && conn.dialect().builds_indexes_concurrently();
         return options;
     }
 
@@ -283,7 +285,7 @@ private:
         }
         const MetaData models = managed(target(), s);
         if (!from_empty_) match_respelled_checks(conn, models, database);
-        Changes changes = compare_metadata(models, database, renames, compare_options(conn));
+        Changes changes = compare_metadata(models, database, renames, compare_options(conn, s));
         for (const auto& w : changes.warnings) io_.err << w << "\n";  // even with no op (an unnamed constraint)
         if (changes.empty()) {
             io_.out << "No changes detected\n";
@@ -567,7 +569,7 @@ private:
         const MetaData models = managed(target(), s);
         MetaData database = inspect(*session->conn, s.compare_options());
         match_respelled_checks(*session->conn, models, database);
-        Changes changes = compare_metadata(models, database, {}, compare_options(*session->conn));
+        Changes changes = compare_metadata(models, database, {}, compare_options(*session->conn, s));
         // A warning is a difference no op can express (an unnamed SQLite constraint to drop).
         for (const auto& w : changes.warnings) io_.err << w << "\n";
         if (changes.empty()) {

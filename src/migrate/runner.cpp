@@ -65,22 +65,62 @@ struct LiveHooks : Hooks {
     std::string table;   // the version table
     TransactionPer per;
     bool upgrade;
-    // Commits what ran so far and opens the next transaction under the lock.
-    std::function<void()> next_transaction;
+    // Commits what ran so far (the lock goes with it); opens the next
+    // transaction under the lock, checking that nothing moved in between.
+    std::function<void()> commit_transaction, open_transaction;
+    bool outside = false;   // the step running now runs outside a transaction
     LiveHooks(Connection& c, RunResult& r, const RunOptions& o, const ScriptDirectory& s, TransactionPer p, bool up,
-              std::function<void()> next)
+              std::function<void()> commit, std::function<void()> open)
         : conn(c), result(r), options(o), scripts(s), table(s.version_table()), per(p), upgrade(up),
-          next_transaction(std::move(next)) {}
+          commit_transaction(std::move(commit)), open_transaction(std::move(open)) {}
 
+    // A step outside the transaction: what ran before it is committed with a
+    // record that the revision stopped before it, so a run killed during it
+    // starts again at it.
+    void step_begins(const Revision& rev, std::size_t k, bool outside_transaction) override {
+        outside = outside_transaction;
+        if (!outside) return;
+        ensure_step_table(conn, scripts.step_table());
+        has_records = true;
+        write_step_record(conn, scripts.step_table(), {rev.id, upgrade, k});
+        commit_transaction();
+    }
     void steps_done(const Revision& rev, std::size_t done, std::size_t total) override {
+        if (outside) {
+            outside = false;
+            open_transaction();
+            if (done < total) write_step_record(conn, scripts.step_table(), {rev.id, upgrade, done});
+        }
         if (per != TransactionPer::Step || done == total) return;   // the last step commits with the version
         write_step_record(conn, scripts.step_table(), {rev.id, upgrade, done});
-        next_transaction();
+        commit_transaction();
+        open_transaction();
+    }
+    // A concurrent build that failed (or was killed) leaves its index
+    // INVALID: unused by queries, but its name taken. Drop it before the retry.
+    void drop_invalid_index(const Operation& op, const MetaData& before) {
+        const auto* create = std::get_if<CreateIndex>(&op);
+        const std::string query = conn.dialect().invalid_index_sql();
+        if (!create || query.empty()) return;
+        bool invalid = false;
+        {
+            auto stmt = conn.prepare(query);
+            stmt->bind(1, Value(create->index.name));
+            invalid = stmt->step();
+        }
+        if (!invalid) return;
+        if (options.notice)
+            options.notice("Dropping index " + create->index.name +
+                           ", left INVALID by a concurrent build that did not finish, before building it again");
+        for (const auto& sql : render(DropIndex{create->table, create->index.name, true}, conn.dialect(), before))
+            conn.execute(sql);
     }
     bool has_records = false;   // a step table that may hold a record: cleared after each revision
     void revision_done(const Revision&) override {
         if (has_records) clear_step_records(conn, scripts.step_table());   // with the version update
-        if (per != TransactionPer::Migration) next_transaction();
+        if (per == TransactionPer::Migration) return;
+        commit_transaction();
+        open_transaction();
     }
 
     void revision(const Revision& rev, bool upgrade) override {
@@ -104,6 +144,7 @@ struct LiveHooks : Hooks {
     }
     void opaque(MetaData& schema) override { schema = inspect(conn, scripts.inspect_options()); }
     void op(const Revision&, const Step& step, const MetaData& before) override {
+        if (outside) drop_invalid_index(step.op, before);
         if (int length = shortened_text_length(step.op, before)) {
             const auto& alter = std::get<AlterColumn>(step.op);
             require_fits(conn, *before.find(alter.table), alter.column, length);
@@ -310,23 +351,27 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
     if (record && options.notice)
         options.notice("Resuming revision " + record->revision + " after its step " +
                        std::to_string(record->steps_done) + " (a run stopped there)");
+    // Between two transactions no lock is held: what this run committed
+    // must still be what the next one finds, or another run got in.
     bool committed = false;
-    auto next_transaction = [&] {
-        // Between two transactions no lock is held: what this run committed
-        // must still be what the next one finds, or another run got in.
-        const auto heads = current_heads();
-        const auto at = read_step_record(conn_, scripts_.step_table());
+    std::vector<std::string> committed_heads;
+    std::optional<StepRecord> committed_record;
+    auto commit_transaction = [&] {
+        committed_heads = current_heads();
+        committed_record = read_step_record(conn_, scripts_.step_table());
         tx->commit();
         committed = true;
         tx.reset();
+    };
+    auto open_transaction = [&] {
         tx.emplace(conn_, options);
-        if (current_heads() != heads || read_step_record(conn_, scripts_.step_table()) != at)
+        if (current_heads() != committed_heads || read_step_record(conn_, scripts_.step_table()) != committed_record)
             throw MigrationError("another migration changed the database between two transactions of this run "
-                                 "(it was at " + revision_label(heads) + ", now " + revision_label(current_heads()) +
-                                 "); this run stops here");
+                                 "(it was at " + revision_label(committed_heads) + ", now " +
+                                 revision_label(current_heads()) + "); this run stops here");
     };
     try {
-        LiveHooks hooks(conn_, result, options, scripts_, per, upgrade, next_transaction);
+        LiveHooks hooks(conn_, result, options, scripts_, per, upgrade, commit_transaction, open_transaction);
         hooks.has_records = per == TransactionPer::Step || record;
         walk(plan, scripts_, conn_.dialect(), schema, hooks);
         tx->commit();

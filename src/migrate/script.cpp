@@ -74,14 +74,35 @@ void ScriptDirectory::read_config() {
             transaction_per_ = *mode;
             continue;
         }
+        if (key == "postgresql") {
+            read_postgresql_config(value, where);
+            continue;
+        }
         if (key != "version_table")
             throw MigrationError(where(it->first) + ": unknown key '" + key +
-                                 "' (expected version_table, include_tables, exclude_tables or transaction_per)");
+                                 "' (expected version_table, include_tables, exclude_tables, transaction_per or "
+                                 "postgresql)");
         if (!value.IsScalar() || value.Scalar().empty())
             throw MigrationError(where(value) + ": version_table: expected a table name");
         std::string problem = identifier_problem(value.Scalar());
         if (!problem.empty()) throw MigrationError(where(value) + ": version_table: " + problem);
         version_table_ = value.Scalar();
+    }
+}
+
+// postgresql: {concurrent_indexes: true}
+void ScriptDirectory::read_postgresql_config(const YAML::Node& value,
+                                             const std::function<std::string(const YAML::Node&)>& where) {
+    if (!value.IsMap()) throw MigrationError(where(value) + ": postgresql: expected a mapping with concurrent_indexes");
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+        if (key != "concurrent_indexes")
+            throw MigrationError(where(it->first) + ": postgresql: unknown key '" + key + "' (expected concurrent_indexes)");
+        const YAML::Node flag = it->second;
+        bool on = false;
+        if (!flag.IsScalar() || !YAML::convert<bool>::decode(flag, on))
+            throw MigrationError(where(flag) + ": postgresql: concurrent_indexes: expected true or false");
+        concurrent_indexes_ = on;
     }
 }
 

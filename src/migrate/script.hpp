@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -44,6 +45,9 @@ public:
     std::string step_table() const { return version_table_ + "_steps"; }
     // strata.yaml's transaction_per (default migration).
     TransactionPer transaction_per() const { return transaction_per_; }
+    // strata.yaml's postgresql: {concurrent_indexes: true}: autogenerate
+    // builds new indexes of existing tables concurrently.
+    bool concurrent_indexes() const { return concurrent_indexes_; }
     // What inspect() leaves out for this repository (its version and step tables).
     InspectOptions inspect_options() const { return InspectOptions{{version_table_, step_table()}}; }
     // What autogenerate and `db check` compare: inspect_options() narrowed by
@@ -77,9 +81,11 @@ public:
 private:
     void check_graph() const;
     void read_config();
+    void read_postgresql_config(const YAML::Node& value, const std::function<std::string(const YAML::Node&)>& where);
     std::filesystem::path dir_;
     std::string version_table_ = kVersionTable;
     TransactionPer transaction_per_ = TransactionPer::Migration;
+    bool concurrent_indexes_ = false;
     std::vector<std::string> include_tables_;
     std::vector<std::string> exclude_tables_;
     std::map<std::string, Revision> revisions_;
