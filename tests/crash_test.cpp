@@ -384,6 +384,88 @@ TEST_P(CrashUpgrade, KilledUpgradeLeavesOldOrNewRevision) {
 
 STRATA_INSTANTIATE_BACKENDS(CrashUpgrade);
 
+// A revision with a step outside its transaction (a concurrent index build on
+// PostgreSQL, `execute` with transaction: false everywhere), killed before
+// each statement in turn: the next run resumes where the step record says,
+// runs every op in a transaction exactly once (log's primary key refuses a
+// second insert; the step outside one may run again, so it is written to
+// allow that) and leaves the index valid.
+class CrashSteps : public CrashUpgrade {
+protected:
+    void write_steps_repository() {
+        const fs::path repo = basedir() / "migrations";
+        migrate::ScriptDirectory::init(repo);
+        std::ofstream(repo / "versions" / "s1_tables.yaml") << R"(revision: s1
+down_revision: null
+message: tables
+created: 2026-11-30T00:00:00Z
+upgrade:
+  - create_table: {table: t, columns: [{name: id, type: Integer, primary_key: true}, {name: v, type: Integer}]}
+  - create_table: {table: log, columns: [{name: id, type: Integer, primary_key: true}]}
+downgrade:
+  - drop_table: log
+  - drop_table: t
+)";
+        std::ofstream(repo / "versions" / "s2_index.yaml") << R"(revision: s2
+down_revision: s1
+message: index
+created: 2026-11-30T00:00:01Z
+upgrade:
+  - execute: {sql: INSERT INTO log (id) VALUES (1)}
+  - create_index: {table: t, name: ix_t_v, columns: [v], concurrently: true}
+  - execute: {sql: INSERT INTO log (id) SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM log WHERE id = 2), transaction: false}
+  - execute: {sql: INSERT INTO log (id) VALUES (3)}
+downgrade:
+  - execute: {sql: DELETE FROM log}
+  - drop_index: {table: t, name: ix_t_v, concurrently: true}
+)";
+    }
+    void expect_finished(const std::string& at) {
+        SCOPED_TRACE(at);
+        auto conn = connect(app_url());
+        EXPECT_EQ(version_of(*conn), "s2");
+        EXPECT_EQ(checksum(*conn, "log", {"id"}, {}), checksum_of_log);
+        MetaData md = inspect(*conn);
+        ASSERT_NE(md.find("t"), nullptr);
+        ASSERT_EQ(md.find("t")->indexes.size(), 1u) << "ix_t_v, valid";
+        auto records = conn->prepare("SELECT COUNT(*) FROM strata_version_steps");
+        ASSERT_TRUE(records->step());
+        EXPECT_EQ(records->get_int64(0), 0);
+    }
+    std::string checksum_of_log;
+};
+
+TEST_P(CrashSteps, KilledBetweenStepsResumesAtTheStepThatDidNotFinish) {
+    fs::create_directories(basedir());
+    write_steps_repository();
+    ASSERT_NO_FATAL_FAILURE(run_ok(microblog({"upgrade", "s1"})));
+    const RunSpec upgrade = microblog({"upgrade", "--yes"});
+    const std::vector<std::string> sqls = list_statements(upgrade, log());
+    const int statements = static_cast<int>(sqls.size());
+    {
+        auto conn = connect(app_url());
+        checksum_of_log = checksum(*conn, "log", {"id"}, {});
+    }
+    ASSERT_NO_FATAL_FAILURE(expect_finished("a plain run"));
+    // The first and last statement of each kind (each BEGIN, COMMIT, step
+    // record write, op) and the first and last two: every gap between steps.
+    int resumed = 0;
+    for (int n : sample_walk(sqls, 2, 0)) {
+        const std::string at = "killed before statement " + std::to_string(n) + " of " + std::to_string(statements);
+        ASSERT_NO_FATAL_FAILURE(run_ok(microblog({"downgrade", "s1", "--yes"})));
+        Child c = kill_before(upgrade, n, log());
+        ASSERT_TRUE(c.killed_by(SIGKILL)) << at << ": " << c.describe();
+        Child next = run(upgrade, log());
+        ASSERT_EQ(next.exit_code, 0) << "the run after a kill before statement " << n << ": " << next.describe();
+        resumed += next.output.find("Resuming revision s2 after its step") != std::string::npos;
+        ASSERT_NO_FATAL_FAILURE(expect_finished(at));
+    }
+    EXPECT_GT(resumed, 0) << "some kills fall between two committed steps";
+    RecordProperty("statements", statements);
+}
+
+STRATA_INSTANTIATE_BACKENDS(CrashSteps);
+
 // `db upgrade --backup`: the backup is VACUUM INTO a temporary name, renamed
 // when complete; any file named like a backup is a whole copy of the old state.
 class CrashBackup : public CrashUpgrade {

@@ -55,6 +55,12 @@ public:
     // SQLite cannot ALTER most things and rebuilds the table ("batch" mode).
     virtual bool needs_batch_alter() const = 0;
     virtual bool transactional_ddl() const { return true; }
+    // CREATE / DROP INDEX CONCURRENTLY (outside a transaction); false: the
+    // migration op's `concurrently` is ignored.
+    virtual bool builds_indexes_concurrently() const { return false; }
+    // A query with one parameter (an index name) that returns a row when a
+    // failed concurrent build left that index INVALID; empty where none can be.
+    virtual std::string invalid_index_sql() const { return {}; }
     // The longest name, in bytes, the backend keeps as written; 0 = no limit.
     // (PostgreSQL cuts longer names to 63 bytes without an error.)
     virtual std::size_t max_identifier_length() const { return 0; }

@@ -16,8 +16,8 @@ namespace strata {
 class Connection;
 
 struct STRATA_API InspectOptions {
-    // Tables never reported (the migration version table).
-    std::vector<std::string> exclude_tables{"strata_version"};
+    // Tables never reported (the migration version table and its step records).
+    std::vector<std::string> exclude_tables{"strata_version", "strata_version_steps"};
     // Glob patterns of table names (fnmatch: `*`, `?`, `[a-z]`): when
     // include_patterns is not empty only a table matching one is read, and a
     // table matching an exclude pattern never is.

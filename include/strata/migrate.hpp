@@ -58,6 +58,12 @@ struct DataLoss {
     int longer_than = 0;       // shorter text: rows counts the values longer than this
 };
 
+// How much of a run one transaction holds (strata.yaml's transaction_per):
+// the whole run, each revision (committed and recorded one by one: engines
+// whose DDL is not transactional, or commits it), or each step (the step
+// record in <version_table>_steps says where a stopped revision resumes).
+enum class TransactionPer { Migration, Revision, Step };
+
 struct RunOptions {
     std::function<void(const std::string&)> notice;                 // progress and lock messages, one line each
     // Asked, before anything changes, about the ops that lose data; false
@@ -69,6 +75,8 @@ struct RunOptions {
     // Copy the database aside first (SQLite: VACUUM INTO <file>.<time>.bak);
     // MigrationError on a backend without backups, before anything runs.
     bool backup = false;
+    // Overrides strata.yaml's transaction_per (--transaction-per).
+    std::optional<TransactionPer> transaction_per = {};
 };
 
 struct RunResult {

@@ -36,8 +36,10 @@ MetaData managed(MetaData models, const ScriptDirectory& s) {
 }
 
 // The settings as given; comments compared where the database keeps them.
-CompareOptions compare_options(const CompareSettings& settings, Connection& conn) {
+// New indexes concurrent where strata.yaml asks and the database can.
+CompareOptions compare_options(const CompareSettings& settings, Connection& conn, const ScriptDirectory& s) {
     CompareOptions options;
+    options.concurrent_indexes = s.concurrent_indexes(conn.dialect().name()) && conn.dialect().builds_indexes_concurrently();
     options.compare_names = settings.compare_names;
     options.compare_comments = conn.dialect().keeps_comments();
     // A backend without an ENUM type writes a CHECK for an Enum column.
@@ -157,7 +159,7 @@ CheckResult check(const DbContext& ctx, const CompareSettings& settings) {
     const MetaData models = managed(target(ctx), live.scripts);
     MetaData database = inspect(*live.conn, live.scripts.compare_options());
     match_respelled_checks(*live.conn, models, database);
-    Changes changes = compare_metadata(models, database, {}, compare_options(settings, *live.conn));
+    Changes changes = compare_metadata(models, database, {}, compare_options(settings, *live.conn, live.scripts));
     result.differences = described(changes.upgrade);
     result.warnings = std::move(changes.warnings);
     return result;
@@ -188,7 +190,7 @@ AutogenerateResult autogenerate(const DbContext& ctx, const AutogenerateOptions&
     }
     const MetaData models = managed(target(ctx), s);
     if (!options.from_empty) match_respelled_checks(conn, models, database);
-    Changes changes = compare_metadata(models, database, renames, compare_options(options.compare, conn));
+    Changes changes = compare_metadata(models, database, renames, compare_options(options.compare, conn, s));
     AutogenerateResult result;
     result.warnings = changes.warnings;   // even with no op (an unnamed constraint)
     if (changes.empty()) return result;

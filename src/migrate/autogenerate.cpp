@@ -259,7 +259,7 @@ class Differ {
 public:
     Differ(const MetaData& target, const MetaData& database, const CompareOptions& options)
         : target_(target), state_(database), by_effect_(!options.compare_names),
-          compare_comments_(options.compare_comments) {
+          compare_comments_(options.compare_comments), concurrent_indexes_(options.concurrent_indexes) {
         if (options.enum_as_check) match_enum_checks(target_, state_);
     }
 
@@ -299,6 +299,7 @@ private:
     MetaData state_;
     bool by_effect_;   // match unnamed and server-named constraints by what they do
     bool compare_comments_;
+    bool concurrent_indexes_;   // new indexes of existing tables: concurrently
     Changes changes_;
 
     void emit(Operation op, std::string comment = {}, std::string detail = {}) {
@@ -420,7 +421,7 @@ private:
         for (const auto& fk : model.foreign_keys)
             if (!database_has(name, db().foreign_keys, fk, by_effect_)) emit(CreateForeignKey{name, fk});
         for (const auto& ix : model.indexes)
-            if (!named(db().indexes, ix.name)) emit(CreateIndex{name, ix});
+            if (!named(db().indexes, ix.name)) emit(CreateIndex{name, ix, concurrent_indexes_});
     }
 
     static bool same_computed(const Column& a, const Column& b) {

@@ -41,6 +41,9 @@ struct CompareOptions {
     // another tool made that way (VARCHAR(20), TEXT, `... OR x IS NULL`)
     // matches the models' Enum when its CHECK allows exactly the Enum's values.
     bool enum_as_check = false;
+    // New indexes of existing tables are written `concurrently: true`
+    // (strata.yaml's postgresql: {concurrent_indexes: true}, on PostgreSQL).
+    bool concurrent_indexes = false;
 };
 
 Changes compare_metadata(const MetaData& target, const MetaData& database, const std::vector<Rename>& renames = {},

@@ -33,6 +33,7 @@ struct MoveOptions {
     std::string dialect;
     bool yes = false;
     bool backup = false;
+    std::string transaction_per;   // empty: strata.yaml's
 };
 
 class Commands {
@@ -141,6 +142,9 @@ private:
         sub->add_option("--dialect", move_.dialect, "with --sql: " + backend_names(" or ") + " (default: the database URL's)");
         sub->add_flag("-y,--yes", move_.yes, "do not ask before steps that destroy data");
         sub->add_flag("--backup", move_.backup, "SQLite: copy the database file aside first");
+        sub->add_option("--transaction-per", move_.transaction_per,
+                        "migration, revision or step: what one transaction holds (default: strata.yaml's)")
+            ->check(CLI::IsMember({"migration", "revision", "step"}));
         on(sub, [this, up, default_rev] {
             if (move_.revision.empty()) move_.revision = default_rev;
             return move(up);
@@ -240,6 +244,7 @@ private:
         options.notice = [this](const std::string& line) { io_.out << line << "\n"; };
         options.confirm = [this](const std::vector<DataLoss>& losses) { return confirm(losses); };
         options.backup = move_.backup;
+        if (!move_.transaction_per.empty()) options.transaction_per = parse_transaction_per(move_.transaction_per);
         RunResult result = up ? upgrade(ctx_, move_.revision, options) : downgrade(ctx_, move_.revision, options);
         if (result.revisions_run == 0) io_.out << "Nothing to do: the database is at " << label(result.from_heads) << "\n";
         else io_.out << "The database is now at " << label(result.to_heads) << "\n";

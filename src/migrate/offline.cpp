@@ -29,6 +29,17 @@ struct OfflineHooks : Hooks {
         script.text += "-- (a rebuild of " + table +
                        ": `db upgrade` creates its triggers again; this script cannot see them)\n";
     }
+    // A step outside the revision's transaction (CREATE INDEX CONCURRENTLY…)
+    // gets a transaction of its own: none.
+    bool outside = false;
+    void step_begins(const Revision&, std::size_t, bool outside_transaction) override {
+        outside = outside_transaction;
+        if (outside) script.text += "COMMIT;\n";
+    }
+    void steps_done(const Revision&, std::size_t, std::size_t) override {
+        if (outside) script.text += "BEGIN;\n";
+        outside = false;
+    }
     void sql(const std::string& statement, bool) override {
         script.text += statement + ";\n";
         script.statements.push_back(statement);

@@ -399,13 +399,21 @@ struct Renderer {
     }
     std::vector<std::string> operator()(const CreateIndex& op) const {
         table(op.table, op);
-        std::vector<std::string> out{d.create_index(op.table, op.index)};
+        std::vector<std::string> out{concurrent(d.create_index(op.table, op.index), op.concurrently)};
         append(out, d.index_comment(op.index));
         return out;
     }
     std::vector<std::string> operator()(const DropIndex& op) const {
         table(op.table, op);
-        return {d.drop_index(op.table, op.name)};
+        return {concurrent(d.drop_index(op.table, op.name), op.concurrently)};
+    }
+    // "CREATE [UNIQUE] INDEX …" / "DROP INDEX …" made concurrent where the
+    // dialect builds indexes concurrently (the keyword follows INDEX).
+    std::string concurrent(std::string sql, bool concurrently) const {
+        if (!concurrently || !d.builds_indexes_concurrently()) return sql;
+        const auto at = sql.find("INDEX ");
+        if (at == std::string::npos) throw MigrationError("cannot make '" + sql + "' concurrent");
+        return sql.insert(at + 6, "CONCURRENTLY ");
     }
     std::vector<std::string> add_constraint(const Operation& op, const std::string& table_name,
                                             const std::string& clause) const {
@@ -754,6 +762,13 @@ bool is_narrowing(const SqlType& from, const SqlType& to) {
     }
     if (from.kind == TypeKind::Date && to.kind == TypeKind::DateTime) return false;
     return true;
+}
+
+bool runs_outside_transaction(const Operation& op, const Dialect& dialect) {
+    if (auto* ci = std::get_if<CreateIndex>(&op)) return ci->concurrently && dialect.builds_indexes_concurrently();
+    if (auto* di = std::get_if<DropIndex>(&op)) return di->concurrently && dialect.builds_indexes_concurrently();
+    if (auto* ex = std::get_if<Execute>(&op)) return !ex->transaction && ex->for_dialect(dialect.name());
+    return false;
 }
 
 bool is_destructive(const Operation& op, const MetaData& before) {

@@ -53,13 +53,18 @@ struct AlterTable {
     std::string table;
     std::optional<std::optional<std::string>> comment;
 };
+// concurrently: PostgreSQL builds / drops the index without blocking writes
+// (CREATE INDEX CONCURRENTLY), outside the revision's transaction; a dialect
+// that cannot (SQLite) ignores it.
 struct CreateIndex {
     std::string table;
     Index index;
+    bool concurrently = false;
 };
 struct DropIndex {
     std::string table;
     std::string name;
+    bool concurrently = false;
 };
 struct CreateUniqueConstraint {
     std::string table;
@@ -84,6 +89,9 @@ struct DropConstraint {
 struct Execute {
     std::optional<std::string> sql;
     std::map<std::string, std::string> per_dialect;
+    // false: runs outside the revision's transaction (VACUUM, ALTER TYPE …
+    // ADD VALUE on old servers, CREATE DATABASE …).
+    bool transaction = true;
     // The statement for a dialect; empty when it has none (the op is skipped there).
     std::optional<std::string> for_dialect(std::string_view dialect) const;
 };
@@ -123,6 +131,10 @@ std::optional<std::string> batch_table(const Operation& op, const Dialect& diale
 // batch_table equal to the first's, in the schema after the ones before it).
 std::vector<std::string> render_batch(const std::vector<const Operation*>& ops, const Dialect& dialect,
                                       const MetaData& before);
+// Whether the op runs outside the revision's transaction on this dialect (a
+// concurrent index build or drop where the dialect has them, an `execute`
+// with transaction: false): the runner commits before it and records it after.
+bool runs_outside_transaction(const Operation& op, const Dialect& dialect);
 // Applies the op to the schema. Throws MigrationError when the op does not fit
 // it (a missing table, an existing column, …).
 void apply(const Operation& op, MetaData& schema);

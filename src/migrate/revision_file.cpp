@@ -186,6 +186,10 @@ private:
         std::string problem = name_problem(value);
         if (!problem.empty()) error(node, problem);
     }
+    // An optional true/false field (false when absent).
+    bool flag(const YAML::Node& args, const std::string& key) const {
+        return args[key] ? boolean(args[key], key) : false;
+    }
     bool boolean(const YAML::Node& node, const std::string& key) const {
         bool value = false;
         if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value))
@@ -308,8 +312,12 @@ private:
         if (op == "alter_column") return alter_column(args);
         if (op == "alter_table") return alter_table(args);
         if (op == "create_index")
-            return CreateIndex{table_of(args, op, {"table", "name", "columns", "unique", "where"}), index(args)};
-        if (op == "drop_index") return named<DropIndex>(args, op);
+            return CreateIndex{table_of(args, op, {"table", "name", "columns", "unique", "where", "concurrently"}),
+                               index(args), flag(args, "concurrently")};
+        if (op == "drop_index") {
+            check_fields(args, op, {"table", "name", "concurrently"});
+            return DropIndex{name(args, "table", op), name(args, "name", op), flag(args, "concurrently")};
+        }
         if (op == "create_unique_constraint")
             return CreateUniqueConstraint{table_of(args, op, {"table", "name", "columns"}), unique(args, op)};
         if (op == "create_check_constraint")
@@ -507,11 +515,12 @@ private:
         const std::string op = "execute";
         if (args.IsScalar()) return Execute{args.Scalar(), {}};
         // `sql` for every backend, or one key per backend name.
-        Fields fields{"sql"}, dialects;
+        Fields fields{"sql", "transaction"}, dialects;
         for (const Backend* b : registered_backends()) dialects.emplace_back(b->name);
         fields.insert(fields.end(), dialects.begin(), dialects.end());
         check_fields(args, op, fields);
         Execute e;
+        if (args["transaction"]) e.transaction = boolean(args["transaction"], "transaction");
         e.sql = optional_text(args, "sql");
         for (const auto& dialect : dialects)
             if (auto sql = optional_text(args, dialect)) e.per_dialect[dialect] = *sql;
@@ -661,10 +670,12 @@ struct OpEmitter {
         out << YAML::EndSeq;
         if (ix.unique) out << YAML::Key << "unique" << YAML::Value << true;
         if (!ix.where.empty()) out << YAML::Key << "where" << YAML::Value << ix.where;
+        if (op.concurrently) out << YAML::Key << "concurrently" << YAML::Value << true;
     }
     void operator()(const DropIndex& op) {
         table(op.table);
         out << YAML::Key << "name" << YAML::Value << op.name;
+        if (op.concurrently) out << YAML::Key << "concurrently" << YAML::Value << true;
     }
     void operator()(const CreateUniqueConstraint& op) {
         table(op.table);
@@ -699,6 +710,7 @@ struct OpEmitter {
     void operator()(const Execute& op) {
         if (op.sql) out << YAML::Key << "sql" << YAML::Value << *op.sql;
         for (const auto& [dialect, sql] : op.per_dialect) out << YAML::Key << dialect << YAML::Value << sql;
+        if (!op.transaction) out << YAML::Key << "transaction" << YAML::Value << false;
     }
 };
 

@@ -2,6 +2,9 @@
 #include "migrate/runner.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
+#include <optional>
 
 #include "migrate/backend_rules.hpp"
 #include "migrate/lock.hpp"
@@ -41,9 +44,67 @@ struct LiveHooks : Hooks {
     Connection& conn;
     RunResult& result;
     const RunOptions& options;
+    const ScriptDirectory& scripts;
     std::string table;   // the version table
-    LiveHooks(Connection& c, RunResult& r, const RunOptions& o, std::string version_table)
-        : conn(c), result(r), options(o), table(std::move(version_table)) {}
+    TransactionPer per;
+    bool upgrade;
+    // Commits what ran so far (the lock goes with it); opens the next
+    // transaction under the lock, checking that nothing moved in between.
+    std::function<void()> commit_transaction, open_transaction;
+    bool outside = false;   // the step running now runs outside a transaction
+    LiveHooks(Connection& c, RunResult& r, const RunOptions& o, const ScriptDirectory& s, TransactionPer p, bool up,
+              std::function<void()> commit, std::function<void()> open)
+        : conn(c), result(r), options(o), scripts(s), table(s.version_table()), per(p), upgrade(up),
+          commit_transaction(std::move(commit)), open_transaction(std::move(open)) {}
+
+    // A step outside the transaction: what ran before it is committed with a
+    // record that the revision stopped before it, so a run killed during it
+    // starts again at it.
+    void step_begins(const Revision& rev, std::size_t k, bool outside_transaction) override {
+        outside = outside_transaction;
+        if (!outside) return;
+        ensure_step_table(conn, scripts.step_table());
+        has_records = true;
+        write_step_record(conn, scripts.step_table(), {rev.id, upgrade, k});
+        commit_transaction();
+    }
+    void steps_done(const Revision& rev, std::size_t done, std::size_t total) override {
+        if (outside) {
+            outside = false;
+            open_transaction();
+            if (done < total) write_step_record(conn, scripts.step_table(), {rev.id, upgrade, done});
+        }
+        if (per != TransactionPer::Step || done == total) return;   // the last step commits with the version
+        write_step_record(conn, scripts.step_table(), {rev.id, upgrade, done});
+        commit_transaction();
+        open_transaction();
+    }
+    // A concurrent build that failed (or was killed) leaves its index
+    // INVALID: unused by queries, but its name taken. Drop it before the retry.
+    void drop_invalid_index(const Operation& op, const MetaData& before) {
+        const auto* create = std::get_if<CreateIndex>(&op);
+        const std::string query = conn.dialect().invalid_index_sql();
+        if (!create || query.empty()) return;
+        bool invalid = false;
+        {
+            auto stmt = conn.prepare(query);
+            stmt->bind(1, Value(create->index.name));
+            invalid = stmt->step();
+        }
+        if (!invalid) return;
+        if (options.notice)
+            options.notice("Dropping index " + create->index.name +
+                           ", left INVALID by a concurrent build that did not finish, before building it again");
+        for (const auto& sql : render(DropIndex{create->table, create->index.name, true}, conn.dialect(), before))
+            conn.execute(sql);
+    }
+    bool has_records = false;   // a step table that may hold a record: cleared after each revision
+    void revision_done(const Revision&) override {
+        if (has_records) clear_step_records(conn, scripts.step_table());   // with the version update
+        if (per == TransactionPer::Migration) return;
+        commit_transaction();
+        open_transaction();
+    }
 
     void revision(const Revision& rev, bool upgrade) override {
         ++result.revisions_run;
@@ -64,8 +125,9 @@ struct LiveHooks : Hooks {
         conn.execute(insert ? insert_version_sql(d, table, d.placeholder(1)) : delete_version_sql(d, table, d.placeholder(1)),
                      params);
     }
-    void opaque(MetaData& schema) override { schema = inspect(conn, InspectOptions{{table}}); }
+    void opaque(MetaData& schema) override { schema = inspect(conn, scripts.inspect_options()); }
     void op(const Revision&, const Step& step, const MetaData& before) override {
+        if (outside) drop_invalid_index(step.op, before);
         if (int length = shortened_text_length(step.op, before)) {
             const auto& alter = std::get<AlterColumn>(step.op);
             require_fits(conn, *before.find(alter.table), alter.column, length);
@@ -143,6 +205,38 @@ MigrationError rolled_back(const Error& e, const std::vector<std::string>& start
                           revision_label(start) + ".");
 }
 
+// A failure after some transactions of the run committed (transaction_per:
+// revision or step): what stays, read back from the database.
+MigrationError stopped(const Error& e, const std::vector<std::string>& heads, const std::optional<StepRecord>& record,
+                       const ScriptDirectory& scripts) {
+    std::string text = std::string(e.what()) + "\nThe failing transaction was rolled back; the ones before it stay "
+                                               "committed: the database is at " +
+                       revision_label(heads);
+    if (record) {
+        const Revision* rev = scripts.find(record->revision);
+        const std::size_t total = !rev ? 0 : record->upgrade ? rev->upgrade.size() : rev->downgrade.size();
+        text += ", and revision " + record->revision + " (" + (record->upgrade ? "upgrade" : "downgrade") +
+                ") stopped after step " + std::to_string(record->steps_done) + " of " + std::to_string(total) +
+                "; the next `db " + (record->upgrade ? "upgrade" : "downgrade") + "` resumes there";
+    }
+    return MigrationError(text + ".");
+}
+
+// A revision a stopped run left half-done is finished first, in the same
+// direction, from the step where it stopped; anything else is refused.
+void resume_from(Plan& plan, const std::optional<StepRecord>& record, const std::string& step_table) {
+    if (!record) return;
+    const bool planned = std::any_of(plan.revisions.begin(), plan.revisions.end(),
+                                     [&](const Revision* r) { return r->id == record->revision; });
+    const char* direction = record->upgrade ? "upgrade" : "downgrade";
+    if (record->upgrade != plan.upgrade || !planned)
+        throw MigrationError("revision " + record->revision + "'s " + direction + " stopped after step " +
+                             std::to_string(record->steps_done) + " (recorded in " + step_table + "); run `db " +
+                             direction + " " + record->revision + "` to finish it first");
+    plan.resume_revision = record->revision;
+    plan.resume_step = record->steps_done;
+}
+
 }  // namespace
 
 std::vector<std::string> Runner::current_heads() { return read_heads(conn_, scripts_.version_table()); }
@@ -164,14 +258,19 @@ std::vector<DataLoss> Runner::data_losses(const Plan& plan, const MetaData& sche
 }
 
 RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions& options) {
-    MigrationTransaction tx(conn_, options);
+    const TransactionPer per = options.transaction_per.value_or(scripts_.transaction_per());
+    std::optional<MigrationTransaction> tx;
+    tx.emplace(conn_, options);
     ensure_version_table(conn_, scripts_.version_table());
+    if (per == TransactionPer::Step) ensure_step_table(conn_, scripts_.step_table());
     RunResult result;
     result.from_heads = current_heads();
     Plan plan = upgrade ? plan_upgrade(scripts_, result.from_heads, target)
                         : plan_downgrade(scripts_, result.from_heads, target);
+    const std::optional<StepRecord> record = read_step_record(conn_, scripts_.step_table());
+    resume_from(plan, record, scripts_.step_table());
     if (plan.revisions.empty()) {
-        tx.commit();
+        tx->commit();
         result.to_heads = result.from_heads;
         return result;
     }
@@ -185,13 +284,37 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
     if (!losses.empty() && !options.confirm(losses))
         throw MigrationError("aborted: nothing was changed, the database is still at " +
                              revision_label(result.from_heads));
+    if (record && options.notice)
+        options.notice("Resuming revision " + record->revision + " after its step " +
+                       std::to_string(record->steps_done) + " (a run stopped there)");
+    // Between two transactions no lock is held: what this run committed
+    // must still be what the next one finds, or another run got in.
+    bool committed = false;
+    std::vector<std::string> committed_heads;
+    std::optional<StepRecord> committed_record;
+    auto commit_transaction = [&] {
+        committed_heads = current_heads();
+        committed_record = read_step_record(conn_, scripts_.step_table());
+        tx->commit();
+        committed = true;
+        tx.reset();
+    };
+    auto open_transaction = [&] {
+        tx.emplace(conn_, options);
+        if (current_heads() != committed_heads || read_step_record(conn_, scripts_.step_table()) != committed_record)
+            throw MigrationError("another migration changed the database between two transactions of this run "
+                                 "(it was at " + revision_label(committed_heads) + ", now " +
+                                 revision_label(current_heads()) + "); this run stops here");
+    };
     try {
-        LiveHooks hooks(conn_, result, options, scripts_.version_table());
+        LiveHooks hooks(conn_, result, options, scripts_, per, upgrade, commit_transaction, open_transaction);
+        hooks.has_records = per == TransactionPer::Step || record;
         walk(plan, scripts_, conn_.dialect(), schema, hooks);
-        tx.commit();
+        tx->commit();
     } catch (const Error& e) {
-        tx.rollback();
-        throw rolled_back(e, result.from_heads);
+        if (tx) tx->rollback();
+        if (!committed) throw rolled_back(e, result.from_heads);
+        throw stopped(e, current_heads(), read_step_record(conn_, scripts_.step_table()), scripts_);
     }
     result.to_heads = current_heads();
     return result;
@@ -207,6 +330,7 @@ void Runner::stamp(const std::string& target, const RunOptions& options) {
         std::vector<Value> params{Value(id)};
         conn_.execute(insert_version_sql(d, scripts_.version_table(), d.placeholder(1)), params);
     }
+    clear_step_records(conn_, scripts_.step_table());   // a half-done revision is no longer pending
     tx.commit();
 }
 

@@ -5,11 +5,19 @@
 #include <cctype>
 #include <functional>
 
+#include "dialect/backend.hpp"
 #include "strata/error.hpp"
 
 namespace strata::migrate {
 
 namespace fs = std::filesystem;
+
+std::optional<TransactionPer> parse_transaction_per(std::string_view text) {
+    if (text == "migration") return TransactionPer::Migration;
+    if (text == "revision") return TransactionPer::Revision;
+    if (text == "step") return TransactionPer::Step;
+    return std::nullopt;
+}
 
 std::string join_ids(const std::vector<std::string>& ids) {
     std::string out;
@@ -61,14 +69,50 @@ void ScriptDirectory::read_config() {
             }
             continue;
         }
+        if (key == "transaction_per") {
+            auto mode = value.IsScalar() ? parse_transaction_per(value.Scalar()) : std::nullopt;
+            if (!mode) throw MigrationError(where(value) + ": transaction_per: expected migration, revision or step");
+            transaction_per_ = *mode;
+            continue;
+        }
+        if (is_backend_name(key)) {
+            read_backend_config(key, value, where);
+            continue;
+        }
         if (key != "version_table")
             throw MigrationError(where(it->first) + ": unknown key '" + key +
-                                 "' (expected version_table, include_tables or exclude_tables)");
+                                 "' (expected version_table, include_tables, exclude_tables, transaction_per or "
+                                 "a backend's section: " + backend_names(", ") + ")");
         if (!value.IsScalar() || value.Scalar().empty())
             throw MigrationError(where(value) + ": version_table: expected a table name");
         std::string problem = identifier_problem(value.Scalar());
         if (!problem.empty()) throw MigrationError(where(value) + ": version_table: " + problem);
         version_table_ = value.Scalar();
+    }
+}
+
+bool ScriptDirectory::is_backend_name(const std::string& key) {
+    for (const Backend* b : registered_backends())
+        if (key == b->name) return true;
+    return false;
+}
+
+// A backend's section, e.g. postgresql: {concurrent_indexes: true}. The flag
+// is kept per section and asked for by the connection's backend; one whose
+// dialect cannot build indexes concurrently ignores it (documented).
+void ScriptDirectory::read_backend_config(const std::string& backend, const YAML::Node& value,
+                                          const std::function<std::string(const YAML::Node&)>& where) {
+    if (!value.IsMap()) throw MigrationError(where(value) + ": " + backend + ": expected a mapping with concurrent_indexes");
+    for (auto it = value.begin(); it != value.end(); ++it) {
+        const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
+        if (key != "concurrent_indexes")
+            throw MigrationError(where(it->first) + ": " + backend + ": unknown key '" + key + "' (expected concurrent_indexes)");
+        const YAML::Node flag = it->second;
+        bool on = false;
+        if (!flag.IsScalar() || !YAML::convert<bool>::decode(flag, on))
+            throw MigrationError(where(flag) + ": " + backend + ": concurrent_indexes: expected true or false");
+        if (on) concurrent_index_backends_.insert(backend);
+        else concurrent_index_backends_.erase(backend);
     }
 }
 

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,6 +22,9 @@ namespace strata::migrate {
 inline constexpr const char* kConfigFile = "strata.yaml";
 inline constexpr const char* kVersionTable = "strata_version";
 
+// "migration" | "revision" | "step"; nullopt for any other text.
+std::optional<TransactionPer> parse_transaction_per(std::string_view text);
+
 class ScriptDirectory {
 public:
     // Loads and validates every revision; MigrationError when the repository
@@ -31,12 +36,19 @@ public:
     const std::filesystem::path& dir() const { return dir_; }
     // strata.yaml's version_table (default strata_version).
     const std::string& version_table() const { return version_table_; }
-    // What inspect() leaves out for this repository (its version table).
-    InspectOptions inspect_options() const { return InspectOptions{{version_table_}}; }
+    // The companion of the version table: where a revision stopped between steps.
+    std::string step_table() const { return version_table_ + "_steps"; }
+    // strata.yaml's transaction_per (default migration).
+    TransactionPer transaction_per() const { return transaction_per_; }
+    // strata.yaml's postgresql: {concurrent_indexes: true}: autogenerate
+    // builds new indexes of existing tables concurrently.
+    bool concurrent_indexes(const std::string& backend) const { return concurrent_index_backends_.count(backend) != 0; }
+    // What inspect() leaves out for this repository (its version and step tables).
+    InspectOptions inspect_options() const { return InspectOptions{{version_table_, step_table()}}; }
     // What autogenerate and `db check` compare: inspect_options() narrowed by
     // strata.yaml's include_tables / exclude_tables patterns.
     InspectOptions compare_options() const {
-        return InspectOptions{{version_table_}, include_tables_, exclude_tables_};
+        return InspectOptions{{version_table_, step_table()}, include_tables_, exclude_tables_};
     }
     std::filesystem::path versions_dir() const { return dir_ / "versions"; }
     bool empty() const { return revisions_.empty(); }
@@ -64,8 +76,13 @@ public:
 private:
     void check_graph() const;
     void read_config();
+    static bool is_backend_name(const std::string& key);
+    void read_backend_config(const std::string& backend, const YAML::Node& value,
+                             const std::function<std::string(const YAML::Node&)>& where);
     std::filesystem::path dir_;
     std::string version_table_ = kVersionTable;
+    TransactionPer transaction_per_ = TransactionPer::Migration;
+    std::set<std::string> concurrent_index_backends_;   // the sections that set concurrent_indexes
     std::vector<std::string> include_tables_;
     std::vector<std::string> exclude_tables_;
     std::map<std::string, Revision> revisions_;
@@ -82,6 +99,10 @@ struct Plan {
     std::vector<std::string> start_heads;
     std::vector<const Revision*> revisions;
     bool upgrade = true;
+    // A revision a stopped run left half-done (its step record): its first
+    // resume_step steps are already in the database and are not run again.
+    std::string resume_revision = {};
+    std::size_t resume_step = 0;
 };
 
 // target: "head", "heads", "+N", a revision id or prefix.

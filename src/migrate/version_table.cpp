@@ -40,4 +40,59 @@ std::vector<std::string> read_heads(Connection& conn, const std::string& table) 
     return out;
 }
 
+// ---------------------------------------------------------------- step records
+
+namespace {
+
+Column step_column(const std::string& name, SqlType type) {
+    Column c;
+    c.name = name;
+    c.type = std::move(type);
+    c.nullable = false;
+    return c;
+}
+
+}  // namespace
+
+Table step_table(const std::string& name) {
+    Table t(name);
+    Column id = step_column("version_num", String(static_cast<int>(kMaxRevisionIdLength)));
+    id.primary_key = true;
+    t.columns.push_back(id);
+    t.columns.push_back(step_column("direction", String(9)));   // upgrade | downgrade
+    t.columns.push_back(step_column("steps_done", Integer()));
+    t.primary_key_constraint = name + "_pkc";
+    return t;
+}
+
+void ensure_step_table(Connection& conn, const std::string& table) {
+    if (has_table(conn, table)) return;
+    for (const auto& sql : conn.dialect().create_table(step_table(table))) conn.execute(sql);
+}
+
+std::optional<StepRecord> read_step_record(Connection& conn, const std::string& table) {
+    if (!has_table(conn, table)) return std::nullopt;
+    const Dialect& d = conn.dialect();
+    auto stmt = conn.prepare("SELECT " + d.quote("version_num") + ", " + d.quote("direction") + ", " +
+                             d.quote("steps_done") + " FROM " + d.quote(table) + " ORDER BY 1");
+    if (!stmt->step()) return std::nullopt;
+    return StepRecord{std::string(stmt->get_text(0)), stmt->get_text(1) == "upgrade",
+                      static_cast<std::size_t>(stmt->get_int64(2))};
+}
+
+void write_step_record(Connection& conn, const std::string& table, const StepRecord& record) {
+    const Dialect& d = conn.dialect();
+    conn.execute("DELETE FROM " + d.quote(table));
+    std::vector<Value> params{Value(record.revision), Value(std::string(record.upgrade ? "upgrade" : "downgrade")),
+                              Value(static_cast<std::int64_t>(record.steps_done))};
+    conn.execute("INSERT INTO " + d.quote(table) + " (" + d.quote("version_num") + ", " + d.quote("direction") + ", " +
+                     d.quote("steps_done") + ") VALUES (" + d.placeholder(1) + ", " + d.placeholder(2) + ", " +
+                     d.placeholder(3) + ")",
+                 params);
+}
+
+void clear_step_records(Connection& conn, const std::string& table) {
+    if (has_table(conn, table)) conn.execute("DELETE FROM " + conn.dialect().quote(table));
+}
+
 }  // namespace strata::migrate

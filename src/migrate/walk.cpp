@@ -33,6 +33,21 @@ std::size_t batch_group_end(const std::vector<Step>& steps, std::size_t k, const
     return std::max(end, k + 1);
 }
 
+// The step a stopped run resumes at ran outside a transaction and may have
+// finished before the run stopped (killed before recording it): an index
+// that is there (inspect() reports only valid ones), or gone, is done.
+// (An `execute` cannot be told: it runs again.)
+bool finished_outside(const Operation& op, const Dialect& dialect, const MetaData& schema) {
+    if (!runs_outside_transaction(op, dialect)) return false;
+    auto has_index = [&](const std::string& table, const std::string& name) {
+        const Table* t = schema.find(table);
+        return t && std::any_of(t->indexes.begin(), t->indexes.end(), [&](const Index& ix) { return ix.name == name; });
+    };
+    if (auto* ci = std::get_if<CreateIndex>(&op)) return has_index(ci->table, ci->index.name);
+    if (auto* di = std::get_if<DropIndex>(&op)) return !has_index(di->table, di->name);
+    return false;
+}
+
 // "op 2 `add_column user.x`", or "ops 2-3 (one rebuild of user: `…`, `…`)".
 std::string describe_steps(const std::vector<Step>& steps, std::size_t k, std::size_t end) {
     if (end == k + 1) return "op " + std::to_string(k + 1) + " `" + describe(steps[k].op) + "`";
@@ -78,10 +93,17 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
     for (const Revision* rev : plan.revisions) {
         hooks.revision(*rev, plan.upgrade);
         const auto& steps = plan.upgrade ? rev->upgrade : rev->downgrade;
-        for (std::size_t k = 0, end = 0; k < steps.size(); k = end) {
+        const std::size_t first = rev->id == plan.resume_revision ? std::min(plan.resume_step, steps.size()) : 0;
+        for (std::size_t k = first, end = 0; k < steps.size(); k = end) {
             end = batch_group_end(steps, k, dialect, schema);
+            if (k == first && first > 0 && finished_outside(steps[k].op, dialect, schema)) {
+                hooks.steps_done(*rev, end, steps.size());
+                continue;
+            }
             try {
+                hooks.step_begins(*rev, k, end == k + 1 && runs_outside_transaction(steps[k].op, dialect));
                 run_steps(*rev, steps, k, end, dialect, schema, hooks);
+                hooks.steps_done(*rev, end, steps.size());
             } catch (const Error& e) {
                 throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" +
                                      escape_control(rev->message) + "), " +
@@ -103,6 +125,7 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
         for (const auto& id : next)
             if (std::find(heads.begin(), heads.end(), id) == heads.end()) hooks.version(true, id);
         heads = next;
+        hooks.revision_done(*rev);
     }
 }
 

@@ -26,6 +26,13 @@ struct Hooks {
     virtual void rebuild_begins(const std::string& /*table*/) {}
     virtual void rebuild_ends(const std::string& /*table*/) {}
     virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
+    // Before step k of a revision; outside: it runs outside the revision's
+    // transaction (runs_outside_transaction).
+    virtual void step_begins(const Revision&, std::size_t /*k*/, bool /*outside*/) {}
+    // After steps [0, done) of a revision's `total` ran (each op, or a rebuild group).
+    virtual void steps_done(const Revision&, std::size_t /*done*/, std::size_t /*total*/) {}
+    // After a revision's version update.
+    virtual void revision_done(const Revision&) {}
 };
 
 // Renders every op of the plan against the evolving schema and reports it;

@@ -125,6 +125,11 @@ public:
     std::string drop_index(const std::string&, const std::string& index_name) const override {
         return "DROP INDEX " + quote(index_name);
     }
+    bool builds_indexes_concurrently() const override { return true; }
+    std::string invalid_index_sql() const override {
+        return "SELECT 1 FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid "
+               "WHERE i.relname = $1 AND i.relnamespace = current_schema()::regnamespace AND NOT ix.indisvalid";
+    }
 
     std::string table_exists_sql() const override {
         return "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1";

@@ -243,7 +243,7 @@ void read_indexes(Connection& conn, const TableRef& ref, Table& t) {
         "FROM pg_catalog.pg_index ix JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid "
         "CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord) "
         "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum AND k.attnum <> 0 "
-        "WHERE ix.indrelid = $1::bigint::oid AND k.ord <= ix.indnkeyatts AND NOT EXISTS (SELECT 1 FROM "
+        "WHERE ix.indrelid = $1::bigint::oid AND ix.indisvalid AND k.ord <= ix.indnkeyatts AND NOT EXISTS (SELECT 1 FROM "
         "pg_catalog.pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) "
         "ORDER BY i.relname, k.ord");
     stmt->bind(1, ref.oid);
