@@ -262,7 +262,8 @@ TEST_P(MigrateHostileDb, ConfigUnknownKeyIsRefused) {
     auto r = run_db({"upgrade"});
     EXPECT_EQ(r.code, 1);
     EXPECT_EQ(r.err, "error: " + (repo() / kConfigFile).string() +
-                         ":2:1: unknown key 'versoin_table' (expected version_table, include_tables or exclude_tables)\n");
+                         ":2:1: unknown key 'versoin_table' (expected version_table, include_tables, exclude_tables, "
+                         "lock_timeout, statement_timeout or retries)\n");
     std::ofstream(repo() / kConfigFile) << "version_table: v\nversion_table: w\n";
     r = run_db({"upgrade"});
     EXPECT_EQ(r.err, "error: " + (repo() / kConfigFile).string() +

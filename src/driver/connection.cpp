@@ -51,7 +51,7 @@ bool echo_from_environment() {
 
 Connection::Connection(ConnectionOptions options) : options_(options), cache_(std::make_unique<Cache>()) {
     failpoint::arm_from_environment();
-    if (echo_from_environment()) options_.echo = true;
+    if (echo_from_environment() && !options_.side_session) options_.echo = true;
 }
 
 Connection::~Connection() = default;
@@ -174,7 +174,7 @@ void write_echo(std::string_view sql, std::span<const Value> params) {
 }  // namespace
 
 void Connection::log_statement(std::string_view sql, std::span<const Value> params) const {
-    failpoint::before_statement(sql);
+    if (!options_.side_session) failpoint::before_statement(sql);
     if (options_.echo) write_echo(sql, params);
 }
 
@@ -198,7 +198,7 @@ void Statement::note_bind(int index, const Value& value) {
 
 void Statement::note_execute() {
     executed_ = true;
-    failpoint::before_statement(sql_);
+    if (!conn_.is_side_session()) failpoint::before_statement(sql_);
     if (conn_.echo()) write_echo(sql_, echo_params_);
 }
 

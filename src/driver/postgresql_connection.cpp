@@ -857,10 +857,27 @@ private:
     std::string buffer_;
 };
 
+// PQcancel is documented as safe to call from a signal handler; the PGcancel
+// object holds what it needs (address, backend key) and outlives no one.
+class PgCanceller final : public StatementCanceller {
+public:
+    explicit PgCanceller(PGcancel* handle) : handle_(handle) {}
+    ~PgCanceller() override { PQfreeCancel(handle_); }
+    PgCanceller(const PgCanceller&) = delete;
+    PgCanceller& operator=(const PgCanceller&) = delete;
+    bool cancel() noexcept override {
+        char why[256];
+        return PQcancel(handle_, why, sizeof why) == 1;
+    }
+
+private:
+    PGcancel* handle_;
+};
+
 class PgConnection final : public Connection {
 public:
     PgConnection(const Url& url, const ConnectionOptions& options)
-        : Connection(options), session_(std::make_shared<Session>()) {
+        : Connection(options), session_(std::make_shared<Session>()), url_(url) {
         const auto params = connection_keywords(url);
         std::vector<const char*> keys, values;
         for (const auto& [k, v] : params) {
@@ -920,6 +937,17 @@ public:
 
     bool is_healthy() override { return session_->usable(); }
 
+    std::unique_ptr<StatementCanceller> canceller() override {
+        PGcancel* handle = session_->conn ? PQgetCancel(session_->conn) : nullptr;
+        return handle ? std::make_unique<PgCanceller>(handle) : nullptr;
+    }
+    std::unique_ptr<Connection> open_side_session() const override {
+        ConnectionOptions side = options_;
+        side.side_session = true;
+        side.echo = false;
+        return std::make_unique<PgConnection>(url_, side);
+    }
+
     bool supports_copy() const override { return true; }
     std::unique_ptr<CopyWriter> copy_from(std::string_view table, const std::vector<std::string>& columns) override {
         const Dialect& d = dialect();
@@ -975,6 +1003,7 @@ private:
     }
 
     std::shared_ptr<Session> session_;
+    Url url_;   // for open_side_session()
 };
 
 }  // namespace

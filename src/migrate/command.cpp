@@ -37,6 +37,9 @@ struct MoveOptions {
     std::string dialect;
     bool yes = false;
     bool backup = false;
+    // Over strata.yaml's: durations as given (checked when used), retries.
+    std::string lock_timeout, statement_timeout;
+    std::optional<int> retries;
 };
 
 // The repository, the database and a runner over both, for one command.
@@ -133,6 +136,7 @@ private:
         on(show, [this] { return show_revision(); });
         auto* stamp = app.add_subcommand("stamp", "set the database's revision without running anything");
         stamp->add_option("revision", move_.revision, "revision id, head, heads or base")->required();
+        add_timeout_flags(stamp);
         on(stamp, [this] { return stamp_revision(); });
         auto* check_command = app.add_subcommand("check", "exit 1 when the models and the database differ");
         add_compare_names(check_command);
@@ -148,6 +152,15 @@ private:
         on(reflect, [this] { return reflect_database(); });
     }
 
+    void add_timeout_flags(CLI::App* sub) {
+        sub->add_option("--lock-timeout", move_.lock_timeout,
+                        "PostgreSQL: give up a lock wait after this long, e.g. 2s (default: strata.yaml's, else 5s)");
+        sub->add_option("--statement-timeout", move_.statement_timeout,
+                        "PostgreSQL: stop any statement after this long, e.g. 10m (default: strata.yaml's, else none)");
+        sub->add_option("--retries", move_.retries, "PostgreSQL: run again this often after a lock timeout (default 3)")
+            ->check(CLI::Range(0, 999));
+    }
+
     void declare_move(CLI::App& app, const char* name, const char* help, const char* default_rev, bool up) {
         auto* sub = app.add_subcommand(name, help);
         sub->add_option("revision", move_.revision, std::string("target (default ") + default_rev + "); with --sql, [FROM:]TO");
@@ -155,6 +168,7 @@ private:
         sub->add_option("--dialect", move_.dialect, "with --sql: sqlite or postgresql (default: the database URL's)");
         sub->add_flag("-y,--yes", move_.yes, "do not ask before steps that destroy data");
         sub->add_flag("--backup", move_.backup, "SQLite: copy the database file aside first");
+        add_timeout_flags(sub);
         on(sub, [this, up, default_rev] {
             if (move_.revision.empty()) move_.revision = default_rev;
             return move(up);
@@ -162,6 +176,28 @@ private:
     }
 
     // ------------------------------------------------------------ helpers
+
+    // What a run that changes the database is given: notices to stdout,
+    // strata.yaml's timeouts under the flags', a signal cancels it.
+    RunOptions run_options(const ScriptDirectory& s) const {
+        RunOptions options;
+        options.notice = [this](const std::string& line) { io_.out << line << std::endl; };
+        options.timeouts = s.timeouts();
+        if (!move_.lock_timeout.empty()) options.timeouts.lock_timeout = flag_duration("--lock-timeout", move_.lock_timeout);
+        if (!move_.statement_timeout.empty())
+            options.timeouts.statement_timeout = flag_duration("--statement-timeout", move_.statement_timeout);
+        if (options.timeouts.lock_timeout.count() == 0)
+            throw ConfigError("--lock-timeout 0 would let a migration wait forever for a lock, queueing every query of "
+                              "the table behind it");
+        if (move_.retries) options.timeouts.retries = *move_.retries;
+        options.cancel_on_signal = true;
+        return options;
+    }
+    static std::chrono::milliseconds flag_duration(const char* flag, const std::string& text) {
+        std::chrono::milliseconds d{};
+        if (std::string problem = parse_duration(text, d); !problem.empty()) throw ConfigError(std::string(flag) + ": " + problem);
+        return d;
+    }
 
     std::string hint(const std::string& command) const { return "`" + ctx_.program_name + " db " + command + "`"; }
 
@@ -248,7 +284,7 @@ private:
             io_.out << "Not stamped: no migration repository (run " << hint("init") << ")\n";
             return 0;
         }
-        Runner(*conn, *s).stamp("heads");
+        Runner(*conn, *s).stamp("heads", run_options(*s));
         io_.out << "Stamped " << label(s->heads()) << "\n";
         return 0;
     }
@@ -360,10 +396,9 @@ private:
     int move(bool up) {
         if (move_.sql) return offline(scripts(), up);
         auto session = live();
+        RunOptions options = run_options(session->scripts);
         if (move_.backup) backup(session->db);
         Runner& runner = session->runner;
-        RunOptions options;
-        options.notice = [this](const std::string& line) { io_.out << line << "\n"; };
         options.confirm = [this](const std::vector<DataLoss>& losses) { return confirm(losses); };
         RunResult result = up ? runner.upgrade(move_.revision, options) : runner.downgrade(move_.revision, options);
         if (result.revisions_run == 0) io_.out << "Nothing to do: the database is at " << label(result.from_heads) << "\n";
@@ -510,7 +545,7 @@ private:
 
     int stamp_revision() {
         auto session = live();
-        session->runner.stamp(move_.revision);
+        session->runner.stamp(move_.revision, run_options(session->scripts));
         io_.out << "Stamped " << label(session->runner.current_heads()) << "\n";
         return 0;
     }

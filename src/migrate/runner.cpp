@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 
+#include "migrate/lock_wait.hpp"
+#include "migrate/retry.hpp"
 #include "schema/sql_tokens.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
@@ -125,18 +128,18 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
             end = batch_group_end(steps, k, dialect, schema);
             try {
                 run_steps(*rev, steps, k, end, dialect, schema, hooks);
-            } catch (const Error& e) {
-                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" +
+            } catch (const Error& e) {   // nested: the retry looks for a lock timeout inside
+                std::throw_with_nested(MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" +
                                      escape_control(rev->message) + "), " +
                                      (plan.upgrade ? "upgrade " : "downgrade ") + describe_steps(steps, k, end) +
-                                     " failed: " + e.what());
+                                     " failed: " + e.what()));
             }
         }
         try {
             hooks.finished(*rev);
         } catch (const Error& e) {
-            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + escape_control(rev->message) +
-                                 "): " + e.what());
+            std::throw_with_nested(MigrationError(rev->path.string() + ": revision " + rev->id + " (" +
+                                                  escape_control(rev->message) + "): " + e.what()));
         }
         if (plan.upgrade) applied.insert(rev->id);
         else applied.erase(rev->id);
@@ -256,9 +259,9 @@ private:
         }
         if (options.notice)
             options.notice("Another migration is running on this database; waiting up to " +
-                           std::to_string(options.lock_timeout.count() / 1000) + " s for its lock...");
-        wait_for_sqlite_lock(options.lock_timeout.count(), "another migration is still running on this database (waited " +
-                                                               std::to_string(options.lock_timeout.count()) + " ms)");
+                           std::to_string(options.migration_lock_wait.count() / 1000) + " s for its lock...");
+        wait_for_sqlite_lock(options.migration_lock_wait.count(), "another migration is still running on this database (waited " +
+                                                               std::to_string(options.migration_lock_wait.count()) + " ms)");
     }
     // readers_too: the migration's own transaction (BEGIN EXCLUSIVE). Else
     // only a probe of the write lock (BEGIN IMMEDIATE, rolled back at once):
@@ -285,17 +288,21 @@ private:
             throw MigrationError("could not take the migration lock: " + why + ": " + e.what());
         }
     }
-    void lock_postgresql(const RunOptions& options) {
+    void wait_for_postgresql_lock(const RunOptions& options) {
         auto got = conn_.prepare("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
         if (got->step() && got->get_bool(0)) return;
         if (options.notice) options.notice("Another migration is running on this database; waiting for its lock...");
-        conn_.execute("SET LOCAL lock_timeout = '" + std::to_string(options.lock_timeout.count()) + "ms'");
+        conn_.execute("SET LOCAL lock_timeout = '" + std::to_string(options.migration_lock_wait.count()) + "ms'");
         try {
             run_query(conn_, "SELECT pg_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
         } catch (const DatabaseError& e) {
             throw MigrationError(std::string("could not take the migration lock: another migration is still running: ") +
                                  e.what());
         }
+    }
+    void lock_postgresql(const RunOptions& options) {
+        wait_for_postgresql_lock(options);
+        limit_waits(conn_, options.timeouts);
     }
     Connection& conn_;
     bool sqlite_ = false;
@@ -364,6 +371,7 @@ struct LiveHooks : Hooks {
                                      ", " + escape_control(rev.message));
     }
     void sql(const std::string& statement, bool script) override {
+        if (options.before_statement) options.before_statement();
         if (script) conn.execute_script(statement);
         else conn.execute(statement);
         result.statements.push_back(statement);
@@ -668,6 +676,10 @@ std::vector<DataLoss> Runner::data_losses(const Plan& plan, const MetaData& sche
 }
 
 RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions& options) {
+    return LiveRun(conn_, options).run([&](const RunOptions& o) { return run_once(upgrade, target, o); });
+}
+
+RunResult Runner::run_once(bool upgrade, const std::string& target, const RunOptions& options) {
     MigrationTransaction tx(conn_, options);
     ensure_version_table(conn_, scripts_.version_table());
     RunResult result;
@@ -684,7 +696,7 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
     try {
         if (options.confirm) losses = data_losses(plan, schema);
     } catch (const Error& e) {
-        throw rolled_back(e, result.from_heads);
+        std::throw_with_nested(rolled_back(e, result.from_heads));
     }
     if (!losses.empty() && !options.confirm(losses))
         throw MigrationError("aborted: nothing was changed, the database is still at " +
@@ -695,13 +707,20 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         tx.commit();
     } catch (const Error& e) {
         tx.rollback();
-        throw rolled_back(e, result.from_heads);
+        std::throw_with_nested(rolled_back(e, result.from_heads));
     }
     result.to_heads = current_heads();
     return result;
 }
 
 void Runner::stamp(const std::string& target, const RunOptions& options) {
+    LiveRun(conn_, options).run([&](const RunOptions& o) {
+        stamp_once(target, o);
+        return RunResult{};
+    });
+}
+
+void Runner::stamp_once(const std::string& target, const RunOptions& options) {
     MigrationTransaction tx(conn_, options);
     ensure_version_table(conn_, scripts_.version_table());
     std::vector<std::string> heads = heads_from_text(scripts_, target);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "migrate/script.hpp"
+#include "migrate/timeouts.hpp"
 #include "strata/connection.hpp"
 
 namespace strata::migrate {
@@ -40,7 +41,11 @@ struct DataLoss {
 struct RunOptions {
     std::function<void(const std::string&)> notice;                 // progress and lock messages
     std::function<bool(const std::vector<DataLoss>&)> confirm;      // false aborts before any change
-    std::chrono::milliseconds lock_timeout{60000};
+    // How long a run waits for another run's migration lock (it holds no table lock meanwhile).
+    std::chrono::milliseconds migration_lock_wait{60000};
+    Timeouts timeouts;               // PostgreSQL: lock_timeout, statement_timeout, retries (retry.hpp)
+    bool cancel_on_signal = false;   // SIGINT / SIGTERM cancel the running statement (interrupt.hpp)
+    std::function<void()> before_statement;   // called before each statement of the ops; may throw to stop
 };
 
 struct RunResult {
@@ -75,7 +80,9 @@ public:
     void stamp(const std::string& target, const RunOptions& options = {});
 
 private:
-    RunResult run(bool upgrade, const std::string& target, const RunOptions& options);
+    RunResult run(bool upgrade, const std::string& target, const RunOptions& options);   // tries run_once
+    RunResult run_once(bool upgrade, const std::string& target, const RunOptions& options);
+    void stamp_once(const std::string& target, const RunOptions& options);
     // The destructive ops of a plan with the rows they would empty (only those with data).
     std::vector<DataLoss> data_losses(const Plan& plan, const MetaData& schema);
     Connection& conn_;
