@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -229,9 +230,10 @@ public:
     // libpq's cancel request); nullptr when the backend has none. Valid while
     // the connection is open.
     virtual std::unique_ptr<StatementCanceller> canceller() { return nullptr; }
-    // A side session (ConnectionOptions::side_session) on the same database,
-    // to watch this connection from; nullptr when the backend has no use for one.
-    virtual std::unique_ptr<Connection> open_side_session() const { return nullptr; }
+    // Opens side sessions (ConnectionOptions::side_session) on the same
+    // database, to watch this connection from; callable from any thread, even
+    // after this connection is gone. Empty when the backend has no use for one.
+    virtual std::function<std::unique_ptr<Connection>()> side_session_opener() const { return {}; }
     bool is_side_session() const { return options_.side_session; }
 
     // False once the connection is known to be broken (pool discards it).

@@ -941,11 +941,11 @@ public:
         PGcancel* handle = session_->conn ? PQgetCancel(session_->conn) : nullptr;
         return handle ? std::make_unique<PgCanceller>(handle) : nullptr;
     }
-    std::unique_ptr<Connection> open_side_session() const override {
+    std::function<std::unique_ptr<Connection>()> side_session_opener() const override {
         ConnectionOptions side = options_;
         side.side_session = true;
         side.echo = false;
-        return std::make_unique<PgConnection>(url_, side);
+        return [url = url_, side]() -> std::unique_ptr<Connection> { return std::make_unique<PgConnection>(url, side); };
     }
 
     bool supports_copy() const override { return true; }
@@ -1003,7 +1003,7 @@ private:
     }
 
     std::shared_ptr<Session> session_;
-    Url url_;   // for open_side_session()
+    Url url_;   // for side_session_opener()
 };
 
 }  // namespace

@@ -44,11 +44,13 @@ void install() {
     sigaction(SIGTERM, &action, &g_previous_term);
 }
 
-void uninstall() {
+// True when this was the last run with the handlers in.
+bool uninstall() {
     std::lock_guard<std::mutex> lock(g_install_mutex);
-    if (--g_installed > 0) return;
+    if (--g_installed > 0) return false;
     sigaction(SIGINT, &g_previous_int, nullptr);
     sigaction(SIGTERM, &g_previous_term, nullptr);
+    return true;
 }
 
 }  // namespace
@@ -65,13 +67,19 @@ CancelOnSignal::CancelOnSignal(Connection& conn) : canceller_(conn.canceller()) 
 
 CancelOnSignal::~CancelOnSignal() {
     if (slot_ < 0) return;
-    uninstall();
+    const int pending = handled_ ? 0 : static_cast<int>(g_received);
+    const bool last = uninstall();
     g_cancellers[slot_].store(nullptr);
     while (g_in_handler.load() > 0) {   // a handler on another thread may still hold our canceller
     }
+    // A signal the run did not end on (it came after the commit): the
+    // program's own handling gets it now, as if strata had not been there.
+    if (pending && last) std::raise(pending);
 }
 
 int CancelOnSignal::received() const { return slot_ < 0 ? 0 : static_cast<int>(g_received); }
+
+void CancelOnSignal::handled() { handled_ = true; }
 
 void CancelOnSignal::cancel_again() const {
     if (canceller_) canceller_->cancel();

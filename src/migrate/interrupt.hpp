@@ -6,7 +6,8 @@
 // alive, SIGINT and SIGTERM send the connection's cancel request at once
 // (libpq's PQcancel, safe in a signal handler), so the server stops the
 // statement and the run rolls back; the run then ends with an error. A
-// second signal ends the process the default way.
+// second signal ends the process the default way; a signal that came too
+// late to stop the run is raised again once the run is over.
 #pragma once
 
 #include <memory>
@@ -26,6 +27,10 @@ public:
 
     // The signal received while this (or another live one) was installed; 0: none.
     int received() const;
+    // The run ended on the signal (an error saying so). A signal never
+    // handled (it came after the commit) is raised again at destruction,
+    // for the program's own handlers.
+    void handled();
     // Sends the cancel request again: a statement sent just after the signal
     // was not running when the handler cancelled.
     void cancel_again() const;
@@ -33,6 +38,7 @@ public:
 private:
     std::unique_ptr<StatementCanceller> canceller_;
     int slot_ = -1;   // in the handler's table of cancellers
+    bool handled_ = false;
 };
 
 // "SIGINT", "SIGTERM" (or "signal N").

@@ -93,12 +93,11 @@ std::string describe_holders(const std::vector<LockHolder>& holders) {
     return out;
 }
 
-LockWatch::LockWatch(std::unique_ptr<Connection> observer, std::int64_t watched_pid, const Timeouts& timeouts,
-                     std::function<void(const std::string&)> notice, const CancelOnSignal* interrupt)
-    : observer_(std::move(observer)), pid_(watched_pid), timeouts_(timeouts), notice_(std::move(notice)),
-      interrupt_(interrupt) {
-    wait_start_ = server_version(*observer_) >= 140000 ? "COALESCE(w.waitstart, now())" : "a.query_start";
-    thread_ = std::thread([this] { loop(); });
+LockWatch::LockWatch(std::function<std::unique_ptr<Connection>()> open_observer, std::int64_t watched_pid,
+                     const Timeouts& timeouts, std::function<void(const std::string&)> notice,
+                     const CancelOnSignal* interrupt)
+    : pid_(watched_pid), timeouts_(timeouts), notice_(std::move(notice)), interrupt_(interrupt) {
+    thread_ = std::thread([this, open = std::move(open_observer)] { loop(open); });
 }
 
 LockWatch::~LockWatch() {
@@ -120,16 +119,22 @@ void LockWatch::forget() {
     last_.reset();
 }
 
-void LockWatch::loop() {
+void LockWatch::loop(const std::function<std::unique_ptr<Connection>()>& open_observer) {
+    try {
+        observer_ = open_observer();
+        wait_start_ = server_version(*observer_) >= 140000 ? "COALESCE(w.waitstart, now())" : "a.query_start";
+    } catch (const std::exception&) {   // no second session (max_connections, say): the run goes on unwatched
+        observer_.reset();
+    }
     std::unique_lock<std::mutex> lock(mutex_);
     while (!wake_.wait_for(lock, kPollEvery, [this] { return stop_; })) {
         lock.unlock();
         if (interrupt_ && interrupt_->received()) interrupt_->cancel_again();
         std::optional<LockWait> wait;
         try {
-            wait = poll();
-        } catch (const Error&) {   // the watch is a courtesy: a lost observer ends it, never the migration
-            return;
+            if (observer_) wait = poll();
+        } catch (const std::exception&) {   // the watch is a courtesy: a lost observer ends it, never the migration
+            observer_.reset();
         }
         lock.lock();
         if (!wait) continue;

@@ -62,8 +62,10 @@ std::string describe_holders(const std::vector<LockHolder>& holders);
 // a signal asks for one.
 class LockWatch {
 public:
-    LockWatch(std::unique_ptr<Connection> observer, std::int64_t watched_pid, const Timeouts& timeouts,
-              std::function<void(const std::string&)> notice, const CancelOnSignal* interrupt);
+    // The observer connection is opened on the watch's thread (the run does
+    // not wait for it); one that cannot be opened leaves the run unwatched.
+    LockWatch(std::function<std::unique_ptr<Connection>()> open_observer, std::int64_t watched_pid,
+              const Timeouts& timeouts, std::function<void(const std::string&)> notice, const CancelOnSignal* interrupt);
     ~LockWatch();
     LockWatch(const LockWatch&) = delete;
     LockWatch& operator=(const LockWatch&) = delete;
@@ -73,11 +75,11 @@ public:
     void forget();
 
 private:
-    void loop();
+    void loop(const std::function<std::unique_ptr<Connection>()>& open_observer);
     std::optional<LockWait> poll();
     std::string waiting_notice(const LockWait& wait) const;
 
-    std::unique_ptr<Connection> observer_;
+    std::unique_ptr<Connection> observer_;   // the watch thread's own
     std::int64_t pid_;
     Timeouts timeouts_;
     std::function<void(const std::string&)> notice_;

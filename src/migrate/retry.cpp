@@ -30,14 +30,9 @@ LiveRun::LiveRun(Connection& conn, const RunOptions& options) : options_(options
             if (previous) previous();
         };
     }
-    std::unique_ptr<Connection> observer;
-    try {
-        observer = conn.open_side_session();
-    } catch (const Error&) {   // no second session (max_connections, say): the run goes on unwatched
-    }
-    if (observer)
-        watch_ = std::make_unique<LockWatch>(std::move(observer), backend_pid(conn), options.timeouts, options_.notice,
-                                             interrupt_.get());
+    if (auto open_observer = conn.side_session_opener())
+        watch_ = std::make_unique<LockWatch>(std::move(open_observer), backend_pid(conn), options.timeouts,
+                                             options_.notice, interrupt_.get());
 }
 
 LiveRun::~LiveRun() = default;
@@ -78,7 +73,8 @@ RunResult LiveRun::run(const std::function<RunResult(const RunOptions&)>& once) 
     }
 }
 
-void LiveRun::fail_interrupted(const Error& e, int signal) const {
+void LiveRun::fail_interrupted(const Error& e, int signal) {
+    interrupt_->handled();
     throw MigrationError(std::string("interrupted by ") + signal_name(signal) +
                          " (the running statement was cancelled): " + e.what());
 }

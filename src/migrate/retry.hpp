@@ -34,7 +34,7 @@ public:
 
 private:
     void say(const std::string& line);
-    [[noreturn]] void fail_interrupted(const Error& e, int signal) const;
+    [[noreturn]] void fail_interrupted(const Error& e, int signal);
     // The lock, the holders and the wait before the next try.
     std::string lock_timeout_report() const;
     bool sleep_unless_interrupted(std::chrono::milliseconds d) const;   // false when a signal came
