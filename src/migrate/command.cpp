@@ -12,6 +12,7 @@
 #include "migrate/autogenerate.hpp"
 #include "migrate/constraint_match.hpp"
 #include "migrate/reflect_models.hpp"
+#include "migrate/offline.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script.hpp"
 #include "schema/inspect_internal.hpp"
