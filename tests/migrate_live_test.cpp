@@ -33,6 +33,14 @@ namespace {
 
 using Ids = std::vector<std::string>;
 
+// Long enough for the watch (every 100 ms) to see each wait even on a busy
+// machine, short enough to keep each test at a few seconds.
+constexpr auto kLockTimeout = 500ms;
+constexpr double kLockTimeout_s = 0.5;
+
+// pg_locks shows every database of the server; relation OIDs are per database.
+constexpr const char* kThisDatabase = "database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
 std::size_t count(const std::string& text, const std::string& part) {
     std::size_t n = 0;
     for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
@@ -95,7 +103,7 @@ class LockMonitor {
 public:
     LockMonitor(const std::string& url, const std::string& table) : conn_(connect(url)) {
         stmt_ = "SELECT pid, EXTRACT(EPOCH FROM now() - waitstart)::float8, waitstart::text FROM pg_locks "
-                "WHERE NOT granted AND waitstart IS NOT NULL AND relation = '" + table + "'::regclass";
+                "WHERE NOT granted AND waitstart IS NOT NULL AND relation = '" + table + "'::regclass AND " + kThisDatabase;
         thread_ = std::thread([this] { loop(); });
     }
     ~LockMonitor() { stop(); }
@@ -201,7 +209,7 @@ protected:
             std::lock_guard<std::mutex> lock(m);
             notices.push_back(line);
         };
-        o.timeouts.lock_timeout = 300ms;
+        o.timeouts.lock_timeout = kLockTimeout;
         o.timeouts.retry_delay = 100ms;
         return o;
     }
@@ -271,26 +279,26 @@ TEST_P(MigrateLive, LockTimeoutRetriesThenGivesUpNamingTheHolder) {
         what = expect_throw<MigrationError>([&] { upgrade("head", o); }).what();
         monitor.stop();
         EXPECT_EQ(monitor.waits_of(migration_pid), 3u) << "one wait per try";
-        EXPECT_LE(monitor.longest_wait(migration_pid), 0.3 + 1.0) << "each try gives up within lock_timeout + 1 s";
+        EXPECT_LE(monitor.longest_wait(migration_pid), kLockTimeout_s + 1.0) << "each try gives up within lock_timeout + 1 s";
         EXPECT_GT(monitor.others_seen_waiting(migration_pid), 0u) << "readers queued behind the migration";
-        EXPECT_LT(monitor.longest_wait_of_others(migration_pid), 0.3 + 0.2)
+        EXPECT_LT(monitor.longest_wait_of_others(migration_pid), kLockTimeout_s + 0.2)
             << "no reader waits longer than lock_timeout (plus the server's own scheduling)";
     }
     const std::string pid = "pid " + std::to_string(blocker_pid);
     EXPECT_NE(what.find("Everything was rolled back: the database is still at a1."), std::string::npos) << what;
-    EXPECT_NE(what.find("Gave up after 3 tries: could not lock post in ACCESS EXCLUSIVE mode within 300 ms (lock_timeout); "
+    EXPECT_NE(what.find("Gave up after 3 tries: could not lock post in ACCESS EXCLUSIVE mode within 500 ms (lock_timeout); "
                         "it was held by " + pid + " (ACCESS SHARE; idle in transaction for "),
               std::string::npos)
         << what;
     EXPECT_NE(what.find("its last query: SELECT count(*) FROM post /* the blocker */"), std::string::npos) << what;
     const std::string said = joined(notices);
-    EXPECT_EQ(count(said, "Lock timeout: could not lock post in ACCESS EXCLUSIVE mode within 300 ms (lock_timeout); it was held by " + pid),
+    EXPECT_EQ(count(said, "Lock timeout: could not lock post in ACCESS EXCLUSIVE mode within 500 ms (lock_timeout); it was held by " + pid),
               2u)
         << said;
     EXPECT_NE(said.find("trying again in"), std::string::npos) << said;
     EXPECT_NE(said.find("(try 3 of 3)"), std::string::npos) << said;
     EXPECT_EQ(count(said, "Waiting to lock post in ACCESS EXCLUSIVE mode until "), 3u) << "one notice per wait:\n" << said;
-    EXPECT_NE(said.find(" UTC (lock_timeout 300 ms); held by " + pid + " (ACCESS SHARE; idle in transaction"), std::string::npos)
+    EXPECT_NE(said.find(" UTC (lock_timeout 500 ms); held by " + pid + " (ACCESS SHARE; idle in transaction"), std::string::npos)
         << said;
     blocker->rollback();
     EXPECT_EQ(current(), Ids{"a1"});
@@ -320,9 +328,9 @@ TEST_P(MigrateLive, UpgradeSucceedsOnceTheHolderCommits) {
     release.join();
     monitor.stop();
     EXPECT_GE(monitor.waits_of(migration_pid), 2u);
-    EXPECT_LE(monitor.longest_wait(migration_pid), 0.3 + 1.0);
+    EXPECT_LE(monitor.longest_wait(migration_pid), kLockTimeout_s + 1.0);
     EXPECT_GT(monitor.others_seen_waiting(migration_pid), 0u);
-    EXPECT_LT(monitor.longest_wait_of_others(migration_pid), 0.3 + 0.2);
+    EXPECT_LT(monitor.longest_wait_of_others(migration_pid), kLockTimeout_s + 0.2);
     EXPECT_GE(count(joined(notices), "Lock timeout: could not lock post in ACCESS EXCLUSIVE mode"), 1u) << joined(notices);
     EXPECT_EQ(result.to_heads, Ids{"b2"});
     EXPECT_EQ(current(), Ids{"b2"});
@@ -362,12 +370,12 @@ TEST_P(MigrateLive, StampSaysWhatItWaitsFor) {
     other->begin();
     other->execute("LOCK TABLE strata_version IN SHARE MODE");
     const std::string pid = "pid " + std::to_string(backend_pid(*other));
-    r = run_db({"stamp", "a1", "--lock-timeout", "300ms", "--retries", "0"});
+    r = run_db({"stamp", "a1", "--lock-timeout", "500ms", "--retries", "0"});
     other->rollback();
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.out.find("Waiting to lock strata_version in ROW EXCLUSIVE mode until "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("held by " + pid + " (SHARE; idle in transaction"), std::string::npos) << r.out;
-    EXPECT_NE(r.err.find("Gave up after 1 try: could not lock strata_version in ROW EXCLUSIVE mode within 300 ms"),
+    EXPECT_NE(r.err.find("Gave up after 1 try: could not lock strata_version in ROW EXCLUSIVE mode within 500 ms"),
               std::string::npos)
         << r.err;
     EXPECT_EQ(current(), Ids{"b2"});
@@ -408,7 +416,8 @@ protected:
         auto locked = [&] {
             auto stmt = watcher->prepare(
                 "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted AND "
-                "l.mode = 'AccessExclusiveLock' AND l.relation = 'post'::regclass AND a.query LIKE '%pg_sleep(30)%'");
+                "l.mode = 'AccessExclusiveLock' AND l.relation = 'post'::regclass AND a.query LIKE '%pg_sleep(30)%' AND " +
+                std::string(kThisDatabase));
             stmt->step();
             return stmt->get_int64(0) > 0;
         };
@@ -418,7 +427,8 @@ protected:
         const auto sent = std::chrono::steady_clock::now();
         ASSERT_EQ(kill(child, signal), 0);
         auto any_lock = [&] {
-            auto stmt = watcher->prepare("SELECT count(*) FROM pg_locks WHERE relation = 'post'::regclass");
+            auto stmt = watcher->prepare("SELECT count(*) FROM pg_locks l WHERE relation = 'post'::regclass AND " +
+                                         std::string(kThisDatabase));
             stmt->step();
             return stmt->get_int64(0) > 0;
         };
