@@ -262,7 +262,9 @@ TEST_P(MigrateHostileDb, ConfigUnknownKeyIsRefused) {
     auto r = run_db({"upgrade"});
     EXPECT_EQ(r.code, 1);
     EXPECT_EQ(r.err, "error: " + (repo() / kConfigFile).string() +
-                         ":2:1: unknown key 'versoin_table' (expected version_table, include_tables, exclude_tables, transaction_per or a backend's section: postgresql, sqlite)\n");
+                         ":2:1: unknown key 'versoin_table' (expected version_table, include_tables, exclude_tables, "
+                         "lock_timeout, statement_timeout, retries, transaction_per or a backend's section: "
+                         "postgresql, sqlite)\n");
     std::ofstream(repo() / kConfigFile) << "version_table: v\nversion_table: w\n";
     r = run_db({"upgrade"});
     EXPECT_EQ(r.err, "error: " + (repo() / kConfigFile).string() +

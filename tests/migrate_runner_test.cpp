@@ -99,7 +99,7 @@ TEST_P(MigrateRunner, LockTimeoutFailsClearlyAndChangesNothing) {
     else holder->prepare("SELECT pg_advisory_lock(" + std::to_string(kPostgresLockKey) + ")")->step();
     std::vector<std::string> notices;
     RunOptions options;
-    options.lock_timeout = std::chrono::milliseconds(300);
+    options.migration_lock_wait = std::chrono::milliseconds(300);
     options.notice = [&](const std::string& line) { notices.push_back(line); };
     std::string what = expect_throw<MigrationError>([&] { upgrade("head", options); }).what();
     EXPECT_NE(what.find("could not take the migration lock: another migration is still running"), std::string::npos)

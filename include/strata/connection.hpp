@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -148,6 +149,10 @@ struct ConnectionOptions {
     // busy_timeout_ms and has no statement timeout.
     int lock_timeout_ms = 0;
     int statement_timeout_ms = 0;
+    // A session that only watches others (a migration's lock watch): never
+    // echoed, and not counted by STRATA_FAILPOINT, so crash tests see the
+    // same statements on every run.
+    bool side_session = false;
 };
 
 // Rows sent with COPY ... FROM STDIN, PostgreSQL's bulk load: each row's
@@ -160,6 +165,16 @@ public:
     virtual const std::string& sql() const = 0;  // the COPY statement, for logs
     virtual void end_row() = 0;
     virtual std::int64_t finish() = 0;  // rows written
+};
+
+// Asks the server to stop the statement a connection is running. cancel()
+// may be called from another thread or from a signal handler (it is
+// async-signal-safe); a request that arrives between statements does nothing.
+class STRATA_API StatementCanceller {
+public:
+    virtual ~StatementCanceller() = default;
+    // True when the request reached the server (the statement may have ended already).
+    virtual bool cancel() noexcept = 0;
 };
 
 class STRATA_API Connection {
@@ -219,6 +234,16 @@ public:
     // and IDENTITY columns), in the order the sequence gives them; empty if
     // the column has no sequence or the backend has none (SQLite).
     virtual std::vector<std::int64_t> draw_keys(std::string_view table, std::string_view column, std::size_t n);
+
+    // Cancels this connection's running statement from elsewhere (PostgreSQL:
+    // libpq's cancel request); nullptr when the backend has none. Valid while
+    // the connection is open.
+    virtual std::unique_ptr<StatementCanceller> canceller() { return nullptr; }
+    // Opens side sessions (ConnectionOptions::side_session) on the same
+    // database, to watch this connection from; callable from any thread, even
+    // after this connection is gone. Empty when the backend has no use for one.
+    virtual std::function<std::unique_ptr<Connection>()> side_session_opener() const { return {}; }
+    bool is_side_session() const { return options_.side_session; }
 
     // False once the connection is known to be broken (pool discards it).
     virtual bool is_healthy() { return true; }

@@ -58,6 +58,22 @@ struct DataLoss {
     int longer_than = 0;       // shorter text: rows counts the values longer than this
 };
 
+// How long a migration may wait on a live database: from strata.yaml
+// (lock_timeout, statement_timeout, retries) under the `db` flags.
+struct Timeouts {
+    // PostgreSQL's lock_timeout for every statement of a migration
+    // transaction: a lock not granted within it fails the statement (55P03),
+    // so the queue of readers that forms behind a waiting ALTER lasts at most this long.
+    std::chrono::milliseconds lock_timeout{5000};
+    // PostgreSQL's statement_timeout for the same statements; 0: none.
+    std::chrono::milliseconds statement_timeout{0};
+    // After a lock timeout the run rolls back and starts again, this many times at most.
+    int retries = 3;
+    // The wait before the first retry, doubled for each further one, each
+    // drawn at random from half to one and a half times that.
+    std::chrono::milliseconds retry_delay{1000};
+};
+
 // How much of a run one transaction holds (strata.yaml's transaction_per):
 // the whole run, each revision (committed and recorded one by one: engines
 // whose DDL is not transactional, or commits it), or each step (the step
@@ -69,9 +85,13 @@ struct RunOptions {
     // Asked, before anything changes, about the ops that lose data; false
     // aborts (MigrationError, nothing changed). Unset: nobody is asked.
     std::function<bool(const std::vector<DataLoss>&)> confirm;
-    // How long to wait for another migration's lock. (The connection's own
-    // timeouts are the database URL's / ConnectionOptions'.)
-    std::chrono::milliseconds lock_timeout{60000};
+    // How long a run waits for another run's migration lock (it holds no
+    // table lock meanwhile). The connection's own timeouts are the database
+    // URL's / ConnectionOptions'; `timeouts` are the migration transaction's.
+    std::chrono::milliseconds migration_lock_wait{60000};
+    Timeouts timeouts;               // PostgreSQL: lock_timeout, statement_timeout, retries
+    bool cancel_on_signal = false;   // SIGINT / SIGTERM cancel the running statement
+    std::function<void()> before_statement;   // called before each statement of the ops; may throw to stop
     // Copy the database aside first (SQLite: VACUUM INTO <file>.<time>.bak);
     // MigrationError on a backend without backups, before anything runs.
     bool backup = false;

@@ -59,7 +59,7 @@ Connection::Connection(ConnectionOptions options) : options_(options), cache_(st
             throw ConfigError("ConnectionOptions::" + std::string(name) + " is " + std::to_string(ms) +
                               "; expected 0 or more milliseconds");
     failpoint::arm_from_environment();
-    if (echo_from_environment()) options_.echo = true;
+    if (echo_from_environment() && !options_.side_session) options_.echo = true;
 }
 
 Connection::~Connection() = default;
@@ -182,7 +182,7 @@ void write_echo(std::string_view sql, std::span<const Value> params) {
 }  // namespace
 
 void Connection::log_statement(std::string_view sql, std::span<const Value> params) const {
-    failpoint::before_statement(sql);
+    if (!options_.side_session) failpoint::before_statement(sql);
     if (options_.echo) write_echo(sql, params);
 }
 
@@ -206,7 +206,7 @@ void Statement::note_bind(int index, const Value& value) {
 
 void Statement::note_execute() {
     executed_ = true;
-    failpoint::before_statement(sql_);
+    if (!conn_.is_side_session()) failpoint::before_statement(sql_);
     if (conn_.echo()) write_echo(sql_, echo_params_);
 }
 

@@ -34,6 +34,9 @@ struct MoveOptions {
     bool yes = false;
     bool backup = false;
     std::string transaction_per;   // empty: strata.yaml's
+    // Over strata.yaml's: durations as given (checked when used), retries.
+    std::string lock_timeout, statement_timeout;
+    std::optional<int> retries;
 };
 
 class Commands {
@@ -120,6 +123,7 @@ private:
         on(show, [this] { return show_revision(); });
         auto* stamp = app.add_subcommand("stamp", "set the database's revision without running anything");
         stamp->add_option("revision", move_.revision, "revision id, head, heads or base")->required();
+        add_timeout_flags(stamp);
         on(stamp, [this] { return stamp_revision(); });
         auto* check_command = app.add_subcommand("check", "exit 1 when the models and the database differ");
         add_compare_names(check_command);
@@ -135,6 +139,15 @@ private:
         on(reflect, [this] { return reflect_database(); });
     }
 
+    void add_timeout_flags(CLI::App* sub) {
+        sub->add_option("--lock-timeout", move_.lock_timeout,
+                        "PostgreSQL: give up a lock wait after this long, e.g. 2s (default: strata.yaml's, else 5s)");
+        sub->add_option("--statement-timeout", move_.statement_timeout,
+                        "PostgreSQL: stop any statement after this long, e.g. 10m (default: strata.yaml's, else none)");
+        sub->add_option("--retries", move_.retries, "PostgreSQL: run again this often after a lock timeout (default 3)")
+            ->check(CLI::Range(0, 999));
+    }
+
     void declare_move(CLI::App& app, const char* name, const char* help, const char* default_rev, bool up) {
         auto* sub = app.add_subcommand(name, help);
         sub->add_option("revision", move_.revision, std::string("target (default ") + default_rev + "); with --sql, [FROM:]TO");
@@ -145,6 +158,7 @@ private:
         sub->add_option("--transaction-per", move_.transaction_per,
                         "migration, revision or step: what one transaction holds (default: strata.yaml's)")
             ->check(CLI::IsMember({"migration", "revision", "step"}));
+        add_timeout_flags(sub);
         on(sub, [this, up, default_rev] {
             if (move_.revision.empty()) move_.revision = default_rev;
             return move(up);
@@ -152,6 +166,28 @@ private:
     }
 
     // ------------------------------------------------------------ helpers
+
+    // What a run that changes the database is given: notices to stdout,
+    // strata.yaml's timeouts under the flags', a signal cancels it.
+    RunOptions run_options(const ScriptDirectory& s) const {
+        RunOptions options;
+        options.notice = [this](const std::string& line) { io_.out << line << std::endl; };
+        options.timeouts = s.timeouts();
+        if (!move_.lock_timeout.empty()) options.timeouts.lock_timeout = flag_duration("--lock-timeout", move_.lock_timeout);
+        if (!move_.statement_timeout.empty())
+            options.timeouts.statement_timeout = flag_duration("--statement-timeout", move_.statement_timeout);
+        if (options.timeouts.lock_timeout.count() == 0)
+            throw ConfigError("--lock-timeout 0 would let a migration wait forever for a lock, queueing every query of "
+                              "the table behind it");
+        if (move_.retries) options.timeouts.retries = *move_.retries;
+        options.cancel_on_signal = true;
+        return options;
+    }
+    static std::chrono::milliseconds flag_duration(const char* flag, const std::string& text) {
+        std::chrono::milliseconds d{};
+        if (std::string problem = parse_duration(text, d); !problem.empty()) throw ConfigError(std::string(flag) + ": " + problem);
+        return d;
+    }
 
     std::string hint(const std::string& command) const { return command_hint(ctx_, command); }
 
@@ -195,7 +231,7 @@ private:
             io_.out << "Not stamped: no migration repository (run " << hint("init") << ")\n";
             return 0;
         }
-        Runner(*conn, *s).stamp("heads");
+        Runner(*conn, *s).stamp("heads", run_options(*s));
         io_.out << "Stamped " << label(s->heads()) << "\n";
         return 0;
     }
@@ -240,8 +276,7 @@ private:
 
     int move(bool up) {
         if (move_.sql) return offline(scripts(), up);
-        RunOptions options;
-        options.notice = [this](const std::string& line) { io_.out << line << "\n"; };
+        RunOptions options = run_options(scripts());
         options.confirm = [this](const std::vector<DataLoss>& losses) { return confirm(losses); };
         options.backup = move_.backup;
         if (!move_.transaction_per.empty()) options.transaction_per = parse_transaction_per(move_.transaction_per);
@@ -344,7 +379,7 @@ private:
 
     int stamp_revision() {
         auto session = live();
-        session->runner.stamp(move_.revision);
+        session->runner.stamp(move_.revision, run_options(session->scripts));
         io_.out << "Stamped " << label(session->runner.current_heads()) << "\n";
         return 0;
     }

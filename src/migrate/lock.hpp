@@ -29,8 +29,9 @@ class RunGuard;
 // revision), put back when the transaction ends.
 class MigrationTransaction {
 public:
-    // Takes the lock and opens the transaction (waiting up to options.lock_timeout
-    // for another run); MigrationError when the lock cannot be had.
+    // Takes the lock and opens the transaction (waiting up to
+    // options.migration_lock_wait for another run); MigrationError when the
+    // lock cannot be had. On PostgreSQL the run's limits are then set (lock_wait.hpp).
     MigrationTransaction(Connection& conn, const RunOptions& options);
     MigrationTransaction(const MigrationTransaction&) = delete;
     MigrationTransaction& operator=(const MigrationTransaction&) = delete;

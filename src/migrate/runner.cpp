@@ -3,11 +3,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <functional>
 #include <optional>
 
 #include "migrate/backend_rules.hpp"
 #include "migrate/lock.hpp"
+#include "migrate/retry.hpp"
 #include "migrate/version_table.hpp"
 #include "migrate/walk.hpp"
 #include "strata/dialect.hpp"
@@ -115,6 +117,7 @@ struct LiveHooks : Hooks {
                                      ", " + escape_control(rev.message));
     }
     void sql(const std::string& statement, bool script) override {
+        if (options.before_statement) options.before_statement();
         if (script) conn.execute_script(statement);
         else conn.execute(statement);
         result.statements.push_back(statement);
@@ -258,6 +261,10 @@ std::vector<DataLoss> Runner::data_losses(const Plan& plan, const MetaData& sche
 }
 
 RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions& options) {
+    return LiveRun(conn_, options).run([&](const RunOptions& o) { return run_once(upgrade, target, o); });
+}
+
+RunResult Runner::run_once(bool upgrade, const std::string& target, const RunOptions& options) {
     const TransactionPer per = options.transaction_per.value_or(scripts_.transaction_per());
     std::optional<MigrationTransaction> tx;
     tx.emplace(conn_, options);
@@ -279,7 +286,7 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
     try {
         if (options.confirm) losses = data_losses(plan, schema);
     } catch (const Error& e) {
-        throw rolled_back(e, result.from_heads);
+        std::throw_with_nested(rolled_back(e, result.from_heads));
     }
     if (!losses.empty() && !options.confirm(losses))
         throw MigrationError("aborted: nothing was changed, the database is still at " +
@@ -313,14 +320,22 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         tx->commit();
     } catch (const Error& e) {
         if (tx) tx->rollback();
-        if (!committed) throw rolled_back(e, result.from_heads);
-        throw stopped(e, current_heads(), read_step_record(conn_, scripts_.step_table()), scripts_);
+        // nested: the retry looks for a lock timeout inside
+        if (!committed) std::throw_with_nested(rolled_back(e, result.from_heads));
+        std::throw_with_nested(stopped(e, current_heads(), read_step_record(conn_, scripts_.step_table()), scripts_));
     }
     result.to_heads = current_heads();
     return result;
 }
 
 void Runner::stamp(const std::string& target, const RunOptions& options) {
+    LiveRun(conn_, options).run([&](const RunOptions& o) {
+        stamp_once(target, o);
+        return RunResult{};
+    });
+}
+
+void Runner::stamp_once(const std::string& target, const RunOptions& options) {
     MigrationTransaction tx(conn_, options);
     ensure_version_table(conn_, scripts_.version_table());
     std::vector<std::string> heads = heads_from_text(scripts_, target);

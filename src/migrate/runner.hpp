@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "migrate/script.hpp"
+#include "migrate/timeouts.hpp"
 #include "strata/connection.hpp"
 #include "strata/migrate.hpp"
 
@@ -35,7 +36,9 @@ public:
     void stamp(const std::string& target, const RunOptions& options = {});
 
 private:
-    RunResult run(bool upgrade, const std::string& target, const RunOptions& options);
+    RunResult run(bool upgrade, const std::string& target, const RunOptions& options);   // tries run_once
+    RunResult run_once(bool upgrade, const std::string& target, const RunOptions& options);
+    void stamp_once(const std::string& target, const RunOptions& options);
     // The destructive ops of a plan with the rows they would empty (only those with data).
     std::vector<DataLoss> data_losses(const Plan& plan, const MetaData& schema);
     Connection& conn_;

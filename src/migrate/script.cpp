@@ -75,13 +75,15 @@ void ScriptDirectory::read_config() {
             transaction_per_ = *mode;
             continue;
         }
+        if (read_timeout(key, value, where(value))) continue;
         if (is_backend_name(key)) {
             read_backend_config(key, value, where);
             continue;
         }
         if (key != "version_table")
             throw MigrationError(where(it->first) + ": unknown key '" + key +
-                                 "' (expected version_table, include_tables, exclude_tables, transaction_per or "
+                                 "' (expected version_table, include_tables, exclude_tables, lock_timeout, statement_timeout, "
+                                 "retries, transaction_per or "
                                  "a backend's section: " + backend_names(", ") + ")");
         if (!value.IsScalar() || value.Scalar().empty())
             throw MigrationError(where(value) + ": version_table: expected a table name");
@@ -114,6 +116,25 @@ void ScriptDirectory::read_backend_config(const std::string& backend, const YAML
         if (on) concurrent_index_backends_.insert(backend);
         else concurrent_index_backends_.erase(backend);
     }
+}
+
+bool ScriptDirectory::read_timeout(const std::string& key, const YAML::Node& value, const std::string& where) {
+    if (key == "retries") {
+        const std::string text = value.IsScalar() ? value.Scalar() : "";
+        const bool digits = !text.empty() && text.size() <= 3 &&
+                            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (!digits) throw MigrationError(where + ": retries: expected a number of retries from 0 to 999, got '" + text + "'");
+        timeouts_.retries = std::stoi(text);
+        return true;
+    }
+    if (key != "lock_timeout" && key != "statement_timeout") return false;
+    std::chrono::milliseconds d{};
+    std::string problem = value.IsScalar() ? parse_duration(value.Scalar(), d) : "expected a duration such as 5s";
+    if (problem.empty() && key == "lock_timeout" && d.count() == 0)
+        problem = "0 would let a migration wait forever for a lock, queueing every query of the table behind it";
+    if (!problem.empty()) throw MigrationError(where + ": " + key + ": " + problem);
+    (key == "lock_timeout" ? timeouts_.lock_timeout : timeouts_.statement_timeout) = d;
+    return true;
 }
 
 void ScriptDirectory::init(const fs::path& dir) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "migrate/revision_file.hpp"
+#include "migrate/timeouts.hpp"
 #include "strata/inspect.hpp"
 
 namespace strata::migrate {
@@ -50,6 +51,8 @@ public:
     InspectOptions compare_options() const {
         return InspectOptions{{version_table_, step_table()}, include_tables_, exclude_tables_};
     }
+    // strata.yaml's lock_timeout, statement_timeout and retries (defaults for the rest).
+    const Timeouts& timeouts() const { return timeouts_; }
     std::filesystem::path versions_dir() const { return dir_ / "versions"; }
     bool empty() const { return revisions_.empty(); }
     std::size_t size() const { return revisions_.size(); }
@@ -79,12 +82,15 @@ private:
     static bool is_backend_name(const std::string& key);
     void read_backend_config(const std::string& backend, const YAML::Node& value,
                              const std::function<std::string(const YAML::Node&)>& where);
+    // A timeouts key of strata.yaml; false when `key` is not one.
+    bool read_timeout(const std::string& key, const YAML::Node& value, const std::string& where);
     std::filesystem::path dir_;
     std::string version_table_ = kVersionTable;
     TransactionPer transaction_per_ = TransactionPer::Migration;
     std::set<std::string> concurrent_index_backends_;   // the sections that set concurrent_indexes
     std::vector<std::string> include_tables_;
     std::vector<std::string> exclude_tables_;
+    Timeouts timeouts_;
     std::map<std::string, Revision> revisions_;
     std::map<std::string, std::vector<std::string>> children_;
 };

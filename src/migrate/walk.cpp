@@ -2,6 +2,7 @@
 #include "migrate/walk.hpp"
 
 #include <algorithm>
+#include <exception>
 
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
@@ -104,18 +105,18 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
                 hooks.step_begins(*rev, k, end == k + 1 && runs_outside_transaction(steps[k].op, dialect));
                 run_steps(*rev, steps, k, end, dialect, schema, hooks);
                 hooks.steps_done(*rev, end, steps.size());
-            } catch (const Error& e) {
-                throw MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" +
-                                     escape_control(rev->message) + "), " +
-                                     (plan.upgrade ? "upgrade " : "downgrade ") + describe_steps(steps, k, end) +
-                                     " failed: " + e.what());
+            } catch (const Error& e) {   // nested: the retry looks for a lock timeout inside
+                std::throw_with_nested(MigrationError(location(*rev, steps[k]) + ": revision " + rev->id + " (" +
+                                                      escape_control(rev->message) + "), " +
+                                                      (plan.upgrade ? "upgrade " : "downgrade ") +
+                                                      describe_steps(steps, k, end) + " failed: " + e.what()));
             }
         }
         try {
             hooks.finished(*rev);
         } catch (const Error& e) {
-            throw MigrationError(rev->path.string() + ": revision " + rev->id + " (" + escape_control(rev->message) +
-                                 "): " + e.what());
+            std::throw_with_nested(MigrationError(rev->path.string() + ": revision " + rev->id + " (" +
+                                                  escape_control(rev->message) + "): " + e.what()));
         }
         if (plan.upgrade) applied.insert(rev->id);
         else applied.erase(rev->id);

@@ -890,10 +890,27 @@ private:
     std::string buffer_;
 };
 
+// PQcancel is documented as safe to call from a signal handler; the PGcancel
+// object holds what it needs (address, backend key) and outlives no one.
+class PgCanceller final : public StatementCanceller {
+public:
+    explicit PgCanceller(PGcancel* handle) : handle_(handle) {}
+    ~PgCanceller() override { PQfreeCancel(handle_); }
+    PgCanceller(const PgCanceller&) = delete;
+    PgCanceller& operator=(const PgCanceller&) = delete;
+    bool cancel() noexcept override {
+        char why[256];
+        return PQcancel(handle_, why, sizeof why) == 1;
+    }
+
+private:
+    PGcancel* handle_;
+};
+
 class PgConnection final : public Connection {
 public:
     PgConnection(const Url& url, const ConnectionOptions& options)
-        : Connection(options), session_(std::make_shared<Session>()) {
+        : Connection(options), session_(std::make_shared<Session>()), url_(url) {
         const auto params = connection_keywords(url, options);
         std::vector<const char*> keys, values;
         for (const auto& [k, v] : params) {
@@ -952,6 +969,17 @@ public:
     }
 
     bool is_healthy() override { return session_->usable(); }
+
+    std::unique_ptr<StatementCanceller> canceller() override {
+        PGcancel* handle = session_->conn ? PQgetCancel(session_->conn) : nullptr;
+        return handle ? std::make_unique<PgCanceller>(handle) : nullptr;
+    }
+    std::function<std::unique_ptr<Connection>()> side_session_opener() const override {
+        ConnectionOptions side = options_;
+        side.side_session = true;
+        side.echo = false;
+        return [url = url_, side]() -> std::unique_ptr<Connection> { return std::make_unique<PgConnection>(url, side); };
+    }
 
     bool supports_copy() const override { return true; }
     std::unique_ptr<CopyWriter> copy_from(std::string_view table, const std::vector<std::string>& columns) override {
@@ -1015,6 +1043,7 @@ private:
     }
 
     std::shared_ptr<Session> session_;
+    Url url_;   // for side_session_opener()
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "backend/postgresql/migrate/rules.hpp"
 
 #include "migrate/lock.hpp"
+#include "migrate/lock_wait.hpp"
 #include "strata/error.hpp"
 
 namespace strata::migrate {
@@ -40,11 +41,13 @@ public:
         return out;
     }
 
-    // BEGIN, then the advisory lock (released with the transaction).
+    // BEGIN, the advisory lock (released with the transaction), then the
+    // limits every statement of the run keeps to (lock_wait.hpp).
     std::unique_ptr<RunGuard> begin_run(Connection& conn, const RunOptions& options) const override {
         conn.begin();
         try {
             lock(conn, options);
+            limit_waits(conn, options.timeouts);
         } catch (...) {
             conn.rollback();
             throw;
@@ -61,7 +64,7 @@ private:
         auto got = conn.prepare("SELECT pg_try_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
         if (got->step() && got->get_bool(0)) return;
         if (options.notice) options.notice("Another migration is running on this database; waiting for its lock...");
-        conn.execute("SET LOCAL lock_timeout = '" + std::to_string(options.lock_timeout.count()) + "ms'");
+        conn.execute("SET LOCAL lock_timeout = '" + std::to_string(options.migration_lock_wait.count()) + "ms'");
         try {
             run_query(conn, "SELECT pg_advisory_xact_lock(" + std::to_string(kPostgresLockKey) + ")");
         } catch (const DatabaseError& e) {

@@ -150,9 +150,9 @@ public:
         }
         if (options.notice)
             options.notice("Another migration is running on this database; waiting up to " +
-                           std::to_string(options.lock_timeout.count() / 1000) + " s for its lock...");
-        wait_for_sqlite_lock(options.lock_timeout.count(), "another migration is still running on this database (waited " +
-                                                               std::to_string(options.lock_timeout.count()) + " ms)");
+                           std::to_string(options.migration_lock_wait.count() / 1000) + " s for its lock...");
+        wait_for_sqlite_lock(options.migration_lock_wait.count(), "another migration is still running on this database (waited " +
+                                                               std::to_string(options.migration_lock_wait.count()) + " ms)");
     }
     // readers_too: the migration's own transaction (BEGIN EXCLUSIVE). Else
     // only a probe of the write lock (BEGIN IMMEDIATE, rolled back at once):
