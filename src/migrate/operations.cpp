@@ -155,6 +155,13 @@ void drop_dependents(Table& t, const std::string& column) {
     std::erase_if(t.checks, [&](const CheckConstraint& ck) { return mentions_identifier(ck.sqltext, column); });
 }
 
+// Only a foreign key or CHECK can be added not valid, so only those are validated.
+void require_validatable(const Table& t, const std::string& name) {
+    if (has_named(t.foreign_keys, name) || has_named(t.checks, name)) return;
+    fail("validate_constraint", "table '" + t.name() + "' has no foreign key or CHECK constraint '" + name +
+                                    "' (only those can be added not_valid and validated)");
+}
+
 // ---------------------------------------------------------------- apply
 
 // Index names share one namespace per schema; an index of this table by name.
@@ -267,10 +274,7 @@ struct Applier {
         t.unique_constraints.push_back(std::move(uq));
     }
     void operator()(const ValidateConstraint& op) {
-        const Table& t = require_table(schema, op.table, "validate_constraint");
-        if (has_named(t.foreign_keys, op.name) || has_named(t.checks, op.name)) return;
-        fail("validate_constraint", "table '" + op.table + "' has no foreign key or CHECK constraint '" + op.name +
-                                        "' (only those can be added not_valid and validated)");
+        require_validatable(require_table(schema, op.table, "validate_constraint"), op.name);
     }
     void operator()(const CreateCheckConstraint& op) {
         Table& t = require_table(schema, op.table, "create_check_constraint");
@@ -584,7 +588,7 @@ struct Renderer {
     // A backend that adds constraints by rebuilding the table has checked
     // every row then: there is nothing left to validate.
     std::vector<std::string> operator()(const ValidateConstraint& op) const {
-        table(op.table, op);
+        require_validatable(table(op.table, op), op.name);
         if (d.needs_batch_alter()) return {};
         return {alter_table(d, op.table) + "VALIDATE CONSTRAINT " + d.quote(op.name)};
     }

@@ -680,6 +680,9 @@ RunResult Runner::run(bool upgrade, const std::string& target, const RunOptions&
         return result;
     }
     MetaData schema = inspect(conn_, scripts_.inspect_options());
+    if (options.review && !options.review(plan, schema))
+        throw MigrationError("aborted: nothing was changed, the database is still at " +
+                             revision_label(result.from_heads));
     std::vector<DataLoss> losses;
     try {
         if (options.confirm) losses = data_losses(plan, schema);

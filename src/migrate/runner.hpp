@@ -37,9 +37,14 @@ struct DataLoss {
     int longer_than = 0;       // shorter text: rows counts the values longer than this
 };
 
+struct Plan;
+
 struct RunOptions {
     std::function<void(const std::string&)> notice;                 // progress and lock messages
     std::function<bool(const std::vector<DataLoss>&)> confirm;      // false aborts before any change
+    // Sees the plan and the schema before it, under the migration lock, before
+    // anything runs (`db upgrade --lint`); false aborts before any change.
+    std::function<bool(const Plan&, const MetaData&)> review;
     std::chrono::milliseconds lock_timeout{60000};
 };
 
