@@ -8,7 +8,7 @@
 // table; SET NOT NULL scans it unless a valid CHECK proves the column is not
 // null). Valid for PostgreSQL 12 and later (11 rewrote on SET NOT NULL's
 // proof, 10 on any default). Every lock and rewrite verdict is checked
-// against a live server by tests/migrate_lint_test.cpp (pg_locks,
+// against a live server by tests/migrate_lint_locks_test.cpp (pg_locks,
 // pg_class.relfilenode); scans cannot be seen there and follow the manual.
 //
 // This file is the backend's own knowledge: it moves with the backend.
