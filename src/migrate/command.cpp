@@ -122,8 +122,9 @@ private:
         on(revision, [this] { return empty_revision(); });
         declare_move(app, "upgrade", "run revisions up to REV (head, an id, +N)", "head", true);
         declare_move(app, "downgrade", "revert revisions down to REV (-N, an id, base)", "-1", false);
-        auto* lint = app.add_subcommand("lint", "for each op a run up to REV would execute: the lock it takes, whether "
-                                                "it scans or rewrites a table, and the safe way when it is a hazard");
+        auto* lint = app.add_subcommand("lint", "runs nothing; for each op an upgrade to REV would run: on PostgreSQL "
+                                                "the lock it takes, whether it scans or rewrites a table, and the safe "
+                                                "way when it is a hazard; on SQLite the table rebuilds and rows copied");
         lint->add_option("revision", move_.revision, "target (default head)");
         lint->add_flag("--strict", move_.strict, "exit 1 when any op is a hazard (for CI)");
         on(lint, [this] {
