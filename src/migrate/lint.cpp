@@ -173,10 +173,10 @@ void format_lock_op(const OpLint& o, std::string& out) {
     else if (v.tables.empty()) out += "    no lock on an existing table\n";
     else out += "    " + effects(v) + "\n";
     if (o.hazard) {
-        const auto worst = std::max_element(v.tables.begin(), v.tables.end(), [](const TableEffect& a, const TableEffect& b) {
-            return a.lock < b.lock;
-        });
-        out += "    HAZARD: " + v.why + "; " + lock_blocks(worst->lock) + " on " + worst->table + " wait until it ends\n";
+        std::string waiting;   // every table whose writers (or readers) the op holds up
+        for (const auto& e : v.tables)
+            if (blocks_writes(e.lock)) waiting += (waiting.empty() ? "" : ", ") + lock_blocks(e.lock) + " on " + e.table;
+        out += "    HAZARD: " + v.why + "; " + waiting + " wait until it ends\n";
         if (!v.alternative.empty()) out += "    instead: " + v.alternative + "\n";
     } else if (!v.note.empty() && !o.new_table) {
         out += "    note: " + v.note + "\n";

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <utility>
 
 #include "migrate/lint.hpp"
 #include "schema/sql_tokens.hpp"
@@ -102,6 +103,10 @@ struct Verdicts {
 
     static OpVerdict on(const std::string& table, LockMode lock, TableWork work = TableWork::None) {
         return OpVerdict{{{table, lock, work}}, {}, {}, {}, false};
+    }
+    // A row of the table that reads every row of `table` under `lock`, with why and the safe way.
+    static OpVerdict reads_all(const std::string& table, LockMode lock, std::string why, std::string alternative) {
+        return OpVerdict{{{table, lock, TableWork::Scan}}, std::move(why), std::move(alternative), {}, false};
     }
     // Another table the op locks too (a foreign key's other end), when it exists.
     void also(OpVerdict& v, const std::string& table, LockMode lock, TableWork work = TableWork::None) const {
@@ -196,10 +201,8 @@ struct Verdicts {
     }
     OpVerdict operator()(const AlterTable& op) const { return on(op.table, LockMode::ShareUpdateExclusive); }
     OpVerdict operator()(const CreateIndex& op) const {
-        OpVerdict v = on(op.table, LockMode::Share, TableWork::Scan);
-        v.why = "CREATE INDEX reads every row to build the index";
-        v.alternative = "create_index with concurrently: true (SHARE UPDATE EXCLUSIVE: reads and writes go on)";
-        return v;
+        return reads_all(op.table, LockMode::Share, "CREATE INDEX reads every row to build the index",
+                         "create_index with concurrently: true (SHARE UPDATE EXCLUSIVE: reads and writes go on)");
     }
     OpVerdict operator()(const DropIndex& op) const {
         OpVerdict v = on(op.table, kAccessExclusive);
@@ -207,28 +210,22 @@ struct Verdicts {
         return v;
     }
     OpVerdict operator()(const CreateUniqueConstraint& op) const {
-        OpVerdict v = on(op.table, kAccessExclusive);
-        if (!op.using_index.empty()) return v;   // takes over a built index: the catalog only
-        v.tables[0].work = TableWork::Scan;
-        v.why = "the constraint's unique index is built from every row while every query on the table waits";
-        v.alternative = "create_index {unique: true, concurrently: true}, then create_unique_constraint "
-                        "{using_index: <that index>}";
-        return v;
+        if (!op.using_index.empty()) return on(op.table, kAccessExclusive);   // takes over a built index: the catalog only
+        return reads_all(op.table, kAccessExclusive, "the constraint's unique index is built from every row",
+                         "create_index {unique: true, concurrently: true}, then create_unique_constraint "
+                         "{using_index: <that index>}");
     }
     OpVerdict operator()(const CreateCheckConstraint& op) const {
-        OpVerdict v = on(op.table, kAccessExclusive);
-        if (op.not_valid) return v;
-        v.tables[0].work = TableWork::Scan;
-        v.why = "every row is checked while every query on the table waits";
-        v.alternative = "create_check_constraint with not_valid: true, then validate_constraint (SHARE UPDATE "
-                        "EXCLUSIVE: reads and writes go on)";
-        return v;
+        if (op.not_valid) return on(op.table, kAccessExclusive);
+        return reads_all(op.table, kAccessExclusive, "every row is checked",
+                         "create_check_constraint with not_valid: true, then validate_constraint (SHARE UPDATE "
+                         "EXCLUSIVE: reads and writes go on)");
     }
     OpVerdict operator()(const CreateForeignKey& op) const {
         OpVerdict v = on(op.table, LockMode::ShareRowExclusive, op.not_valid ? TableWork::None : TableWork::Scan);
         also(v, op.constraint.ref_table, LockMode::ShareRowExclusive);
         if (op.not_valid) return v;
-        v.why = "every row is checked against " + op.constraint.ref_table + " while writes to both tables wait";
+        v.why = "every row is checked against " + op.constraint.ref_table;
         v.alternative = "create_foreign_key with not_valid: true, then validate_constraint (SHARE UPDATE "
                         "EXCLUSIVE: reads and writes go on)";
         return v;
