@@ -168,6 +168,7 @@ protected:
         for (const auto& e : verdict.tables) said[e.table] = e;
 
         const auto files_before = tables();
+        ASSERT_EQ(files_before.size(), 3u) << "parent, child and solo";
         conn_->begin();
         for (const auto& sql : render(op, postgresql_dialect(), before)) conn_->execute(sql);
         const auto locks = held_locks();
