@@ -7,8 +7,11 @@
 #include <sstream>
 
 #include "migrate/autogenerate.hpp"
+#include "migrate/lock.hpp"
+#include "migrate/offline.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script.hpp"
+#include "migrate/walk.hpp"
 #include "strata/migrate.hpp"
 #include "support.hpp"
 

@@ -13,6 +13,7 @@
 #include "migrate/constraint_match.hpp"
 #include "migrate/lint.hpp"
 #include "migrate/reflect_models.hpp"
+#include "migrate/offline.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script.hpp"
 #include "schema/inspect_internal.hpp"

@@ -1,12 +1,10 @@
-// src/migrate/runner.hpp — running revisions against a database, or printing them.
+// src/migrate/runner.hpp — running revisions against a database.
 //
-// Online: one transaction for a whole upgrade or downgrade, taken under a lock
-// (SQLite: BEGIN IMMEDIATE; PostgreSQL: pg_advisory_xact_lock), the version
-// table strata_version updated per revision, PRAGMA foreign_key_check before
-// commit on SQLite. The schema before the first op comes from inspect().
-//
-// Offline: the same statements as text, the schema before the first op
-// coming from replaying the revision files (no database needed).
+// One transaction for a whole upgrade or downgrade, taken under a lock
+// (migrate/lock.hpp), the version table strata_version updated per revision,
+// PRAGMA foreign_key_check after each revision on SQLite. The schema before
+// the first op comes from inspect(). The plan comes from migrate/script.hpp,
+// the walk over it from migrate/walk.hpp; offline output is migrate/offline.hpp.
 #pragma once
 
 #include <chrono>
@@ -19,9 +17,6 @@
 #include "strata/connection.hpp"
 
 namespace strata::migrate {
-
-// Key of the PostgreSQL advisory lock that serialises migration runs ("strata" in ASCII).
-inline constexpr std::int64_t kPostgresLockKey = 126943972389985;
 
 // A destructive op about to run, and how many rows hold data it will lose
 // (-1 when the table does not exist yet, so the count is unknown); or raw
@@ -55,19 +50,6 @@ struct RunResult {
     std::size_t revisions_run = 0;
 };
 
-// Revisions from one state (heads) to another, in the order they run.
-struct Plan {
-    std::vector<std::string> start_heads;
-    std::vector<const Revision*> revisions;
-    bool upgrade = true;
-};
-
-Plan plan_upgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target);
-Plan plan_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target);
-
-// The schema the revision files describe at these heads (replayed from base).
-MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string>& heads);
-
 class Runner {
 public:
     Runner(Connection& conn, const ScriptDirectory& scripts) : conn_(conn), scripts_(scripts) {}
@@ -86,17 +68,5 @@ private:
     Connection& conn_;
     const ScriptDirectory& scripts_;
 };
-
-struct OfflineScript {
-    std::string text;                       // the whole script, statements ending in ';'
-    std::vector<std::string> statements;    // the ops' SQL only, as the online run executes them
-};
-
-// `range` is "FROM:TO" or "TO" (upgrade from base). Downgrade needs FROM:TO.
-OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
-OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
-
-// The version table's definition (its name from migrations/strata.yaml).
-Table version_table(const std::string& name = kVersionTable);
 
 }  // namespace strata::migrate

@@ -1,7 +1,8 @@
-// src/migrate/script.cpp — loading the repository, resolving ids, walking the graph.
+// src/migrate/script.cpp — loading the repository, resolving ids, walking the graph, planning runs.
 #include "migrate/script.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 
 #include "strata/error.hpp"
@@ -226,6 +227,98 @@ std::string ScriptDirectory::above(const std::vector<std::string>& from, int n) 
         at = next[0];
     }
     return at;
+}
+
+
+// ---------------------------------------------------------------- plans
+
+std::string revision_label(const std::vector<std::string>& heads) {
+    return heads.empty() ? std::string("base") : join_ids(heads);
+}
+
+std::vector<std::string> heads_of(const ScriptDirectory& scripts, const std::set<std::string>& applied) {
+    std::vector<std::string> out;
+    for (const auto& id : applied) {
+        auto kids = scripts.children(id);
+        if (std::none_of(kids.begin(), kids.end(), [&](const std::string& k) { return applied.count(k) > 0; }))
+            out.push_back(id);
+    }
+    return out;
+}
+
+std::vector<std::string> heads_from_text(const ScriptDirectory& scripts, const std::string& text) {
+    if (text == "heads") return scripts.heads();
+    std::string id = scripts.resolve(text);
+    return id.empty() ? std::vector<std::string>{} : std::vector<std::string>{id};
+}
+
+namespace {
+
+void require_known(const ScriptDirectory& scripts, const std::vector<std::string>& current) {
+    for (const auto& id : current)
+        if (!scripts.find(id))
+            throw MigrationError("the database is at revision " + id + ", which is not in " +
+                                 scripts.versions_dir().string() + " (was its file deleted?)");
+}
+
+// "+N" / "-N" with a sane N (longer numbers are not relative ids; stoi would throw).
+bool is_relative(const std::string& text, char sign) {
+    return text.size() > 1 && text.size() <= 7 && text[0] == sign &&
+           std::all_of(text.begin() + 1, text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
+}  // namespace
+
+Plan plan_upgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target) {
+    require_known(scripts, current);
+    std::vector<std::string> targets;
+    if (is_relative(target, '+')) targets = {scripts.above(current, std::stoi(target.substr(1)))};
+    else targets = heads_from_text(scripts, target);
+    std::set<std::string> applied = scripts.ancestors(current);
+    std::set<std::string> wanted = scripts.ancestors(targets);
+    Plan plan{current, {}, true};
+    for (const auto& id : scripts.topological_order())
+        if (wanted.count(id) && !applied.count(id)) plan.revisions.push_back(&scripts.get(id));
+    return plan;
+}
+
+// "-N": the N revisions below the single current head, one chain (a merge
+// may be the last one undone: its parents become the heads).
+Plan relative_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, int n) {
+    if (current.size() > 1)
+        throw MigrationError("the database is at several heads (" + join_ids(current) +
+                             "); a relative revision needs one (name a revision instead)");
+    Plan plan{current, {}, false};
+    std::string at = current.empty() ? "" : current[0];
+    for (int step = 1; step <= n; ++step) {
+        if (at.empty())
+            throw MigrationError("cannot go " + std::to_string(n) + " revisions down from " + revision_label(current) +
+                                 ": base reached after " + std::to_string(step - 1));
+        const Revision& rev = scripts.get(at);
+        plan.revisions.push_back(&rev);
+        if (step == n) break;
+        if (rev.is_merge())
+            throw MigrationError("relative revision is ambiguous at " + at + ": it merges " +
+                                 join_ids(rev.down_revisions) + " (name a revision instead)");
+        at = rev.down_revisions.empty() ? "" : rev.down_revisions[0];
+    }
+    return plan;
+}
+
+Plan plan_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target) {
+    require_known(scripts, current);
+    if (is_relative(target, '-')) return relative_downgrade(scripts, current, std::stoi(target.substr(1)));
+    std::string to = scripts.resolve(target);
+    std::set<std::string> applied = scripts.ancestors(current);
+    if (!to.empty() && !applied.count(to))
+        throw MigrationError("cannot downgrade to " + to + ": it is not applied (the database is at " +
+                             revision_label(current) + "); use `db upgrade " + to + "` instead");
+    std::set<std::string> keep = scripts.ancestors({to});
+    Plan plan{current, {}, false};
+    auto order = scripts.topological_order();
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+        if (applied.count(*it) && !keep.count(*it)) plan.revisions.push_back(&scripts.get(*it));
+    return plan;
 }
 
 }  // namespace strata::migrate

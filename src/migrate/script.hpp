@@ -75,4 +75,25 @@ private:
 // "a1b2c3, d4e5f6" for messages.
 std::string join_ids(const std::vector<std::string>& ids);
 
+// ---------------------------------------------------------------- plans
+
+// Revisions from one state (heads) to another, in the order they run.
+struct Plan {
+    std::vector<std::string> start_heads;
+    std::vector<const Revision*> revisions;
+    bool upgrade = true;
+};
+
+// target: "head", "heads", "+N", a revision id or prefix.
+Plan plan_upgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target);
+// target: "base", "-N", a revision id or prefix (it must be applied).
+Plan plan_downgrade(const ScriptDirectory& scripts, const std::vector<std::string>& current, const std::string& target);
+
+// "base" for no heads, else join_ids().
+std::string revision_label(const std::vector<std::string>& heads);
+// The heads of a set of applied revisions: those none of whose children is applied.
+std::vector<std::string> heads_of(const ScriptDirectory& scripts, const std::set<std::string>& applied);
+// "heads", or one revision the user named ("base": none).
+std::vector<std::string> heads_from_text(const ScriptDirectory& scripts, const std::string& text);
+
 }  // namespace strata::migrate

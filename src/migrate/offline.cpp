@@ -1,0 +1,77 @@
+// src/migrate/offline.cpp — `db upgrade --sql`: a plan's statements as a script, no database needed.
+#include "migrate/offline.hpp"
+
+#include "migrate/version_table.hpp"
+#include "migrate/walk.hpp"
+#include "strata/dialect.hpp"
+#include "strata/error.hpp"
+
+namespace strata::migrate {
+
+namespace {
+
+struct OfflineHooks : Hooks {
+    const Dialect& d;
+    OfflineScript& script;
+    std::string table;   // the version table
+    OfflineHooks(const Dialect& dialect, OfflineScript& s, std::string version_table)
+        : d(dialect), script(s), table(std::move(version_table)) {}
+
+    void revision(const Revision& rev, bool upgrade) override {
+        script.text += "\n-- " + std::string(upgrade ? "Running upgrade " : "Running downgrade ") + rev.id + ": " +
+                       escape_control(rev.message) + " (" + escape_control(rev.path.filename().string()) + ")\n";
+    }
+    void op(const Revision&, const Step& step, const MetaData&) override {
+        script.text += "-- " + escape_control(describe(step.op)) + "\n";
+    }
+    void rebuild_begins(const std::string& table) override {
+        script.text += "-- (a rebuild of " + table +
+                       ": `db upgrade` creates its triggers again; this script cannot see them)\n";
+    }
+    void sql(const std::string& statement, bool) override {
+        script.text += statement + ";\n";
+        script.statements.push_back(statement);
+    }
+    void version(bool insert, const std::string& id) override {
+        std::string value = d.literal(Value(id));
+        script.text += (insert ? insert_version_sql(d, table, value) : delete_version_sql(d, table, value)) + ";\n";
+    }
+};
+
+OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const std::string& range, bool upgrade) {
+    auto colon = range.find(':');
+    if (colon == std::string::npos && !upgrade)
+        throw MigrationError("downgrade --sql needs FROM:TO (e.g. head:base), got '" + range + "'");
+    std::string from = colon == std::string::npos ? "base" : range.substr(0, colon);
+    std::string to = colon == std::string::npos ? range : range.substr(colon + 1);
+    std::vector<std::string> start = heads_from_text(scripts, from);
+    Plan plan = upgrade ? plan_upgrade(scripts, start, to) : plan_downgrade(scripts, start, to);
+
+    OfflineScript script;
+    const bool sqlite = d.name() == "sqlite";
+    script.text = "-- strata offline " + std::string(upgrade ? "upgrade " : "downgrade ") + revision_label(start) +
+                  " -> " + to + " (" + std::string(d.name()) + ")\n";
+    if (sqlite) script.text += "PRAGMA foreign_keys = OFF;\n";
+    script.text += "BEGIN;\n";
+    if (start.empty() && upgrade)
+        for (const auto& sql : d.create_table(version_table(scripts.version_table()))) script.text += sql + ";\n";
+    MetaData schema = schema_at(scripts, start);
+    OfflineHooks hooks(d, script, scripts.version_table());
+    walk(plan, scripts, d, schema, hooks);
+    if (sqlite) script.text += "\nPRAGMA foreign_key_check;\n";
+    script.text += "COMMIT;\n";
+    if (sqlite) script.text += "PRAGMA foreign_keys = ON;\n";
+    return script;
+}
+
+}  // namespace
+
+OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range) {
+    return offline(scripts, dialect, range, true);
+}
+
+OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range) {
+    return offline(scripts, dialect, range, false);
+}
+
+}  // namespace strata::migrate

@@ -1,0 +1,22 @@
+// src/migrate/offline.hpp — `db upgrade --sql` / `db downgrade --sql`: the
+// statements of a run as text, the schema before the first op coming from
+// replaying the revision files (no database needed).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migrate/script.hpp"
+
+namespace strata::migrate {
+
+struct OfflineScript {
+    std::string text;                       // the whole script, statements ending in ';'
+    std::vector<std::string> statements;    // the ops' SQL only, as the online run executes them
+};
+
+// `range` is "FROM:TO" or "TO" (upgrade from base). Downgrade needs FROM:TO.
+OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
+OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
+
+}  // namespace strata::migrate
