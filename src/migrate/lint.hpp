@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "migrate/operations.hpp"
-#include "migrate/runner.hpp"
+#include "migrate/script.hpp"
 #include "strata/connection.hpp"
 
 namespace strata::migrate {

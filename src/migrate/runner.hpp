@@ -32,8 +32,6 @@ struct DataLoss {
     int longer_than = 0;       // shorter text: rows counts the values longer than this
 };
 
-struct Plan;
-
 struct RunOptions {
     std::function<void(const std::string&)> notice;                 // progress and lock messages
     std::function<bool(const std::vector<DataLoss>&)> confirm;      // false aborts before any change
