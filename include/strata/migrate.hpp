@@ -35,6 +35,8 @@
 
 namespace strata {
 
+class Connection;
+
 struct DbContext {
     std::string database_url;
     std::filesystem::path migrations_dir;
@@ -43,6 +45,8 @@ struct DbContext {
 };
 
 namespace migrate {
+
+struct Plan;   // the revisions a run walks, in order (internal: src/migrate/script.hpp)
 
 // A destructive op about to run, and how many rows hold data it will lose
 // (-1 when the table does not exist yet, so the count is unknown); or raw
@@ -85,6 +89,9 @@ struct RunOptions {
     // Asked, before anything changes, about the ops that lose data; false
     // aborts (MigrationError, nothing changed). Unset: nobody is asked.
     std::function<bool(const std::vector<DataLoss>&)> confirm;
+    // Sees the plan and the schema before it, under the migration lock, before
+    // anything runs (`db upgrade --lint`); false aborts before any change.
+    std::function<bool(Connection&, const Plan&, const MetaData&)> review;
     // How long a run waits for another run's migration lock (it holds no
     // table lock meanwhile). The connection's own timeouts are the database
     // URL's / ConnectionOptions'; `timeouts` are the migration transaction's.

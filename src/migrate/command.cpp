@@ -7,6 +7,7 @@
 
 #include "dialect/backend.hpp"
 #include "migrate/api_internal.hpp"
+#include "migrate/lint.hpp"
 #include "migrate/reflect_models.hpp"
 #include "migrate/offline.hpp"
 #include "migrate/runner.hpp"
@@ -37,6 +38,8 @@ struct MoveOptions {
     // Over strata.yaml's: durations as given (checked when used), retries.
     std::string lock_timeout, statement_timeout;
     std::optional<int> retries;
+    bool lint = false;
+    bool strict = false;
 };
 
 class Commands {
@@ -109,6 +112,15 @@ private:
         on(revision, [this] { return empty_revision(); });
         declare_move(app, "upgrade", "run revisions up to REV (head, an id, +N)", "head", true);
         declare_move(app, "downgrade", "revert revisions down to REV (-N, an id, base)", "-1", false);
+        auto* lint = app.add_subcommand("lint", "runs nothing; for each op an upgrade to REV would run: on PostgreSQL "
+                                                "the lock it takes, whether it scans or rewrites a table, and the safe "
+                                                "way when it is a hazard; on SQLite the table rebuilds and rows copied");
+        lint->add_option("revision", move_.revision, "target (default head)");
+        lint->add_flag("--strict", move_.strict, "exit 1 when any op is a hazard (for CI)");
+        on(lint, [this] {
+            if (move_.revision.empty()) move_.revision = "head";
+            return lint_pending();
+        });
         auto* current = app.add_subcommand("current", "the database's revision");
         current->add_flag("-v,--verbose", verbose_);
         on(current, [this] { return current_revision(); });
@@ -153,7 +165,10 @@ private:
         sub->add_option("revision", move_.revision, std::string("target (default ") + default_rev + "); with --sql, [FROM:]TO");
         sub->add_flag("--sql", move_.sql, "print the SQL script instead of running it (offline)");
         sub->add_option("--dialect", move_.dialect, "with --sql: " + backend_names(" or ") + " (default: the database URL's)");
-        sub->add_flag("-y,--yes", move_.yes, "do not ask before steps that destroy data");
+        sub->add_flag("-y,--yes", move_.yes, "do not ask before steps that destroy data; with --lint, run despite hazards");
+
+        sub->add_flag("--lint", move_.lint,
+                      "print what `db lint` prints first, and refuse to run when an op is a hazard (unless --yes)");
         sub->add_flag("--backup", move_.backup, "SQLite: copy the database file aside first");
         sub->add_option("--transaction-per", move_.transaction_per,
                         "migration, revision or step: what one transaction holds (default: strata.yaml's)")
@@ -275,11 +290,16 @@ private:
     }
 
     int move(bool up) {
+        if (move_.sql && move_.lint) throw MigrationError("--lint reads the database, so it cannot go with --sql");
         if (move_.sql) return offline(scripts(), up);
         RunOptions options = run_options(scripts());
         options.confirm = [this](const std::vector<DataLoss>& losses) { return confirm(losses); };
         options.backup = move_.backup;
         if (!move_.transaction_per.empty()) options.transaction_per = parse_transaction_per(move_.transaction_per);
+        if (move_.lint)
+            options.review = [this](Connection& conn, const Plan& plan, const MetaData& schema) {
+                return review(conn, plan, schema);
+            };
         RunResult result = up ? upgrade(ctx_, move_.revision, options) : downgrade(ctx_, move_.revision, options);
         if (result.revisions_run == 0) io_.out << "Nothing to do: the database is at " << label(result.from_heads) << "\n";
         else io_.out << "The database is now at " << label(result.to_heads) << "\n";
@@ -292,6 +312,29 @@ private:
         OfflineScript script = up ? offline_upgrade(s, d, move_.revision) : offline_downgrade(s, d, move_.revision);
         io_.out << script.text;
         return 0;
+    }
+
+    // `db lint`: the plan from the database's revision to the target, linted, not run.
+    int lint_pending() {
+        auto session = live();
+        Connection& conn = *session->conn;
+        Plan plan = plan_upgrade(session->scripts, session->runner.current_heads(), move_.revision);
+        LintReport report = lint_plan(plan, conn.dialect(), inspect(conn, session->scripts.inspect_options()), &conn);
+        io_.out << format_lint(report);
+        return move_.strict && report.hazards() > 0 ? 1 : 0;
+    }
+
+    // `db upgrade --lint`: the plan about to run, linted under the migration lock.
+    bool review(Connection& conn, const Plan& plan, const MetaData& schema) {
+        LintReport report = lint_plan(plan, conn.dialect(), schema, &conn);
+        io_.out << format_lint(report);
+        if (report.hazards() == 0) return true;
+        if (move_.yes) {
+            io_.out << "Running despite the hazards (--yes)\n";
+            return true;
+        }
+        io_.err << "Refusing to run an op that is a hazard; do it the safe way, or pass --yes to run it as it is\n";
+        return false;
     }
 
     bool confirm(const std::vector<DataLoss>& losses) {

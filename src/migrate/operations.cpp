@@ -137,7 +137,38 @@ void drop_dependents(Table& t, const std::string& column) {
     std::erase_if(t.checks, [&](const CheckConstraint& ck) { return mentions_identifier(ck.sqltext, column); });
 }
 
+// Only a foreign key or CHECK can be added not valid, so only those are validated.
+void require_validatable(const Table& t, const std::string& name) {
+    if (has_named(t.foreign_keys, name) || has_named(t.checks, name)) return;
+    fail("validate_constraint", "table '" + t.name() + "' has no foreign key or CHECK constraint '" + name +
+                                    "' (only those can be added not_valid and validated)");
+}
+
 // ---------------------------------------------------------------- apply
+
+// Index names share one namespace per schema; an index of this table by name.
+const Index* table_index(const Table& t, const std::string& name) {
+    auto it = std::find_if(t.indexes.begin(), t.indexes.end(), [&](const Index& ix) { return ix.name == name; });
+    return it == t.indexes.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+UniqueConstraint unique_constraint_of(const CreateUniqueConstraint& op, const Table& table) {
+    if (op.using_index.empty()) return op.constraint;
+    const std::string what = "create_unique_constraint";
+    const Index* ix = table_index(table, op.using_index);
+    if (!ix) fail(what, "table '" + table.name() + "' has no index '" + op.using_index + "' (using_index)");
+    if (!ix->unique) fail(what, "index '" + op.using_index + "' is not unique (create it with unique: true)");
+    if (!ix->expressions.empty() || !ix->descending.empty() || !ix->where.empty())
+        fail(what, "index '" + op.using_index + "' has an expression, a descending key or a where: a unique "
+                   "constraint can take over only an index of plain ascending columns");
+    if (!op.constraint.columns.empty() && op.constraint.columns != ix->columns)
+        fail(what, "columns do not match those of index '" + op.using_index + "'");
+    return {op.constraint.name.empty() ? op.using_index : op.constraint.name, ix->columns};
+}
+
+namespace {
 
 struct Applier {
     MetaData& schema;
@@ -218,9 +249,14 @@ struct Applier {
     }
     void operator()(const CreateUniqueConstraint& op) {
         Table& t = require_table(schema, op.table, "create_unique_constraint");
-        require_columns(t, op.constraint.columns, "create_unique_constraint");
-        require_new_constraint(t, op.constraint.name, "create_unique_constraint");
-        t.unique_constraints.push_back(op.constraint);
+        UniqueConstraint uq = unique_constraint_of(op, t);
+        require_columns(t, uq.columns, "create_unique_constraint");
+        if (uq.name != op.using_index) require_new_constraint(t, uq.name, "create_unique_constraint");
+        if (!op.using_index.empty()) t.indexes.erase(find_named(t.indexes, op.using_index));   // the constraint's now
+        t.unique_constraints.push_back(std::move(uq));
+    }
+    void operator()(const ValidateConstraint& op) {
+        require_validatable(require_table(schema, op.table, "validate_constraint"), op.name);
     }
     void operator()(const CreateCheckConstraint& op) {
         Table& t = require_table(schema, op.table, "create_check_constraint");
@@ -420,13 +456,27 @@ struct Renderer {
         table(table_name, op);
         return {alter_table(d, table_name) + "ADD " + clause};
     }
+    // Only a backend with a native ADD CONSTRAINT gets here (SQLite rebuilds
+    // the table), and there NOT VALID and USING INDEX are PostgreSQL's.
     std::vector<std::string> operator()(const CreateUniqueConstraint& op) const {
-        return add_constraint(op, op.table, d.unique_clause(op.constraint));
+        if (op.using_index.empty()) return add_constraint(op, op.table, d.unique_clause(op.constraint));
+        const std::string& name = op.constraint.name;
+        unique_constraint_of(op, table(op.table, op));   // the index fits
+        return add_constraint(op, op.table, (name.empty() ? "" : "CONSTRAINT " + d.quote(name) + " ") +
+                                                "UNIQUE USING INDEX " + d.quote(op.using_index));
     }
+    static std::string not_valid(bool on) { return on ? " NOT VALID" : ""; }
     std::vector<std::string> operator()(const CreateCheckConstraint& op) const {
-        auto out = add_constraint(op, op.table, d.check_clause(op.constraint));
+        auto out = add_constraint(op, op.table, d.check_clause(op.constraint) + not_valid(op.not_valid));
         append(out, check_comment(op.table, op.constraint));
         return out;
+    }
+    // A backend that adds constraints by rebuilding the table has checked
+    // every row then: there is nothing left to validate.
+    std::vector<std::string> operator()(const ValidateConstraint& op) const {
+        require_validatable(table(op.table, op), op.name);
+        if (d.needs_batch_alter()) return {};
+        return {alter_table(d, op.table) + "VALIDATE CONSTRAINT " + d.quote(op.name)};
     }
     // As the PostgreSQL dialect's create_table does: a CHECK's declared text
     // kept as the constraint's comment, so inspect() reads back what was written.
@@ -434,7 +484,7 @@ struct Renderer {
         return d.check_comment(table, ck);
     }
     std::vector<std::string> operator()(const CreateForeignKey& op) const {
-        return add_constraint(op, op.table, d.foreign_key_clause(op.constraint));
+        return add_constraint(op, op.table, d.foreign_key_clause(op.constraint) + not_valid(op.not_valid));
     }
     std::vector<std::string> operator()(const DropConstraint& op) const {
         const Table& t = table(op.table, op);
@@ -540,7 +590,15 @@ struct Inverter {
         if (c.name.empty()) return {DropConstraint{table, "", c}};
         return {DropConstraint{table, c.name}};
     }
-    std::vector<Operation> operator()(const CreateUniqueConstraint& op) const { return drop(op.table, op.constraint); }
+    // A constraint that took over an index gives it back (the drop takes the index along).
+    std::vector<Operation> operator()(const CreateUniqueConstraint& op) const {
+        if (op.using_index.empty()) return drop(op.table, op.constraint);
+        const Table& t = table(op.table, "create_unique_constraint");
+        std::vector<Operation> out = drop(op.table, unique_constraint_of(op, t));
+        out.push_back(CreateIndex{op.table, *table_index(t, op.using_index)});
+        return out;
+    }
+    std::vector<Operation> operator()(const ValidateConstraint&) const { return {}; }   // nothing to undo
     std::vector<Operation> operator()(const CreateCheckConstraint& op) const { return drop(op.table, op.constraint); }
     std::vector<Operation> operator()(const CreateForeignKey& op) const { return drop(op.table, op.constraint); }
     std::vector<Operation> operator()(const DropConstraint& op) const {
@@ -639,7 +697,8 @@ const std::vector<std::string>& op_names() {
     static const std::vector<std::string> names{
         "create_table", "drop_table", "rename_table", "add_column", "drop_column",
         "alter_column", "create_index", "drop_index", "create_unique_constraint",
-        "create_check_constraint", "drop_constraint", "create_foreign_key", "alter_table", "execute"};
+        "create_check_constraint", "drop_constraint", "create_foreign_key", "validate_constraint", "alter_table",
+        "execute"};
     return names;
 }
 
@@ -656,6 +715,7 @@ std::string op_name(const Operation& op) {
                           [](const CreateUniqueConstraint&) -> std::string { return "create_unique_constraint"; },
                           [](const CreateCheckConstraint&) -> std::string { return "create_check_constraint"; },
                           [](const CreateForeignKey&) -> std::string { return "create_foreign_key"; },
+                          [](const ValidateConstraint&) -> std::string { return "validate_constraint"; },
                           [](const DropConstraint&) -> std::string { return "drop_constraint"; },
                           [](const Execute&) -> std::string { return "execute"; },
                           [](const AlterTable&) -> std::string { return "alter_table"; },
@@ -682,9 +742,18 @@ std::string describe(const Operation& op) {
             },
             [](const CreateIndex& o) { return o.index.name + " on " + o.table; },
             [](const DropIndex& o) { return o.name + " on " + o.table; },
-            [](const CreateUniqueConstraint& o) { return constraint_subject(o.constraint, o.table); },
-            [](const CreateCheckConstraint& o) { return constraint_subject(o.constraint, o.table); },
-            [](const CreateForeignKey& o) { return constraint_subject(o.constraint, o.table); },
+            [](const CreateUniqueConstraint& o) {
+                if (o.using_index.empty()) return constraint_subject(o.constraint, o.table);
+                return (o.constraint.name.empty() ? o.using_index : o.constraint.name) + " on " + o.table +
+                       " using index " + o.using_index;
+            },
+            [](const CreateCheckConstraint& o) {
+                return constraint_subject(o.constraint, o.table) + (o.not_valid ? " (not valid)" : "");
+            },
+            [](const CreateForeignKey& o) {
+                return constraint_subject(o.constraint, o.table) + (o.not_valid ? " (not valid)" : "");
+            },
+            [](const ValidateConstraint& o) { return o.name + " on " + o.table; },
             [](const DropConstraint& o) {
                 if (!o.name.empty()) return o.name + " on " + o.table;
                 return std::visit(overloaded{[](std::monostate) { return std::string("?"); },

@@ -66,17 +66,34 @@ struct DropIndex {
     std::string name;
     bool concurrently = false;
 };
+// `using_index` (PostgreSQL's ADD CONSTRAINT … UNIQUE USING INDEX): the
+// constraint takes over an existing unique index (built concurrently
+// beforehand), whose columns it gets; the index then belongs to it and is
+// named like it. An unnamed one takes the index's name.
 struct CreateUniqueConstraint {
     std::string table;
     UniqueConstraint constraint;
+    std::string using_index = {};
 };
+// `not_valid`: PostgreSQL adds the constraint without checking the rows
+// already there (new and changed rows are checked); validate_constraint
+// checks them later under a lock that lets reads and writes go on.
 struct CreateCheckConstraint {
     std::string table;
     CheckConstraint constraint;
+    bool not_valid = false;
 };
 struct CreateForeignKey {
     std::string table;
     ForeignKey constraint;
+    bool not_valid = false;
+};
+// Checks the existing rows against a CHECK or foreign key added with
+// not_valid (PostgreSQL: VALIDATE CONSTRAINT; SQLite checks every row when
+// the constraint is added, so there it only checks that the constraint exists).
+struct ValidateConstraint {
+    std::string table;
+    std::string name;
 };
 // A constraint the database keeps no name for (SQLite) is named by what it
 // does: `name` is empty and `unnamed` holds the constraint to drop.
@@ -98,7 +115,7 @@ struct Execute {
 
 using Operation = std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, AlterColumn, CreateIndex,
                                DropIndex, CreateUniqueConstraint, CreateCheckConstraint, CreateForeignKey,
-                               DropConstraint, Execute, AlterTable>;
+                               DropConstraint, Execute, AlterTable, ValidateConstraint>;
 
 // One op as it appears in a revision file: where it is, and an optional
 // comment written above it (autogenerate's rename warnings).
@@ -152,6 +169,11 @@ int shortened_text_length(const Operation& op, const MetaData& before);
 
 // Equal for migration purposes (an unset PostgreSQL enum name matches any).
 bool same_type(const SqlType& a, const SqlType& b);
+
+// The constraint a create_unique_constraint makes on this table: with
+// using_index, named (if unnamed) and keyed like the index it takes over.
+// Throws MigrationError when the index is missing or cannot be taken over.
+UniqueConstraint unique_constraint_of(const CreateUniqueConstraint& op, const Table& table);
 
 // Copy of a table under another name (Table's name is fixed at construction).
 Table copy_table(const Table& table, const std::string& new_name);

@@ -318,14 +318,15 @@ private:
             check_fields(args, op, {"table", "name", "concurrently"});
             return DropIndex{name(args, "table", op), name(args, "name", op), flag(args, "concurrently")};
         }
-        if (op == "create_unique_constraint")
-            return CreateUniqueConstraint{table_of(args, op, {"table", "name", "columns"}), unique(args, op)};
+        if (op == "create_unique_constraint") return create_unique_constraint(args);
         if (op == "create_check_constraint")
-            return CreateCheckConstraint{table_of(args, op, {"table", "name", "sqltext"}), check(args, op)};
+            return CreateCheckConstraint{table_of(args, op, {"table", "name", "sqltext", "not_valid"}), check(args, op),
+                                         flag(args, "not_valid")};
         if (op == "create_foreign_key")
             return CreateForeignKey{table_of(args, op, {"table", "name", "columns", "ref_table", "ref_columns", "ondelete", "onupdate",
-                                                     "deferrable", "initially_deferred"}),
-                                    foreign_key(args, op)};
+                                                     "deferrable", "initially_deferred", "not_valid"}),
+                                    foreign_key(args, op), flag(args, "not_valid")};
+        if (op == "validate_constraint") return named<ValidateConstraint>(args, op);
         if (op == "drop_constraint") return drop_constraint(args);
         if (op == "execute") return execute(args);
         error(key, "unknown operation '" + op + "' (expected one of " + join(op_names()) + ")");
@@ -432,6 +433,23 @@ private:
             ix.expressions.push_back(position);
         }
         if (key["descending"] && boolean(key["descending"], "descending")) ix.descending.push_back(position);
+    }
+    // An optional true / false field (false when absent).
+    bool flag(const YAML::Node& args, const std::string& key) const {
+        return args[key] ? boolean(args[key], key) : false;
+    }
+    // columns, or using_index (an existing unique index taken over; columns then optional).
+    Operation create_unique_constraint(const YAML::Node& args) const {
+        const std::string op = "create_unique_constraint";
+        CreateUniqueConstraint c{table_of(args, op, {"table", "name", "columns", "using_index"}), {}};
+        if (!args["using_index"]) {
+            c.constraint = unique(args, op);
+            return c;
+        }
+        c.using_index = name(args, "using_index", op);
+        c.constraint.name = constraint_name(args, op);
+        if (args["columns"]) c.constraint.columns = names(args["columns"], "columns");
+        return c;
     }
     UniqueConstraint unique(const YAML::Node& args, const std::string& ctx) const {
         if (ctx != "create_unique_constraint") check_fields(args, ctx, {"name", "columns"});
@@ -679,16 +697,34 @@ struct OpEmitter {
     }
     void operator()(const CreateUniqueConstraint& op) {
         table(op.table);
-        emit_named_columns(out, op.constraint.name, op.constraint.columns);
+        if (op.using_index.empty()) {
+            emit_named_columns(out, op.constraint.name, op.constraint.columns);
+            return;
+        }
+        if (!op.constraint.name.empty()) out << YAML::Key << "name" << YAML::Value << op.constraint.name;
+        if (!op.constraint.columns.empty()) {
+            out << YAML::Key << "columns" << YAML::Value;
+            emit_names(out, op.constraint.columns);
+        }
+        out << YAML::Key << "using_index" << YAML::Value << op.using_index;
+    }
+    void not_valid(bool on) {
+        if (on) out << YAML::Key << "not_valid" << YAML::Value << true;
     }
     void operator()(const CreateCheckConstraint& op) {
         table(op.table);
         if (!op.constraint.name.empty()) out << YAML::Key << "name" << YAML::Value << op.constraint.name;
         out << YAML::Key << "sqltext" << YAML::Value << op.constraint.sqltext;
+        not_valid(op.not_valid);
     }
     void operator()(const CreateForeignKey& op) {
         table(op.table);
         emit_fk_fields(out, op.constraint);
+        not_valid(op.not_valid);
+    }
+    void operator()(const ValidateConstraint& op) {
+        table(op.table);
+        out << YAML::Key << "name" << YAML::Value << op.name;
     }
     void operator()(const DropConstraint& op) {
         table(op.table);

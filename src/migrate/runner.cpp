@@ -282,6 +282,9 @@ RunResult Runner::run_once(bool upgrade, const std::string& target, const RunOpt
         return result;
     }
     MetaData schema = inspect(conn_, scripts_.inspect_options());
+    if (options.review && !options.review(conn_, plan, schema))
+        throw MigrationError("aborted: nothing was changed, the database is still at " +
+                             revision_label(result.from_heads));
     std::vector<DataLoss> losses;
     try {
         if (options.confirm) losses = data_losses(plan, schema);
