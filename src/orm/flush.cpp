@@ -102,8 +102,14 @@ void SessionImpl::sync_foreign_keys(RecordBase& r) {
         if (rel->kind != RelationshipKind::ManyToOne) continue;
         auto& ref = reference_of(*rel, r);
         if (!ref.dirty_) continue;
-        Value key = ref.target_ ? ref.target_->mapper->pk_value(*ref.target_) : Value();
-        r.mapper->columns[static_cast<std::size_t>(rel->fk_column)].access->set(r.object, key);
+        for (std::size_t i = 0; i < rel->fk_columns.size(); ++i) {
+            Value key;
+            if (const RecordBase* target = ref.target_) {
+                const Mapper& tm = *target->mapper;
+                key = tm.columns[static_cast<std::size_t>(tm.key_columns[i])].access->get(target->object);
+            }
+            r.mapper->columns[static_cast<std::size_t>(rel->fk_columns[i])].access->set(r.object, key);
+        }
     }
 }
 
@@ -295,14 +301,14 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
 
 void SessionImpl::update(RecordBase& r, std::uint64_t mask) {
     const Mapper& m = *r.mapper;
-    if (mask & (std::uint64_t{1} << m.pk))
+    if (mask & m.key_mask)
         throw Error("strata: the primary key of " + m.describe(r) + " was changed; keys cannot be updated");
     const std::string& sql = m.update_sql(dialect(), mask);
     auto st = prepare(sql);
     int index = 1;
     for (std::size_t i = 0; i < m.columns.size(); ++i)
         if (mask & (std::uint64_t{1} << i)) bind_column(m, i, r, *st, index++);
-    st->bind(index, m.pk_value(r));
+    m.bind_key(r, *st, index);
     note(sql);
     if (st->execute() == 0)
         throw Error("strata: UPDATE of " + m.describe(r) + " in table " + m.table +
@@ -339,17 +345,16 @@ void SessionImpl::write_links() {
 void SessionImpl::delete_rows(const Mapper& m, std::vector<RecordBase*>& records) {
     const Dialect& d = dialect();
     for (RecordBase* r : records) {
-        Value key = m.pk_value(*r);
-        for (auto& [table, column] : m.association_refs) {
+        for (auto& [table, column] : m.association_refs) {  // many_to_many() links models with one-column keys only
             std::string sql = sql::delete_sql(d, table, {column});
             auto st = prepare(sql);
-            st->bind(1, key);
+            st->bind(1, m.pk_value(*r));
             note(sql);
             st->execute();
         }
         const std::string& sql = m.sql(d).delete_by_pk;
         auto st = prepare(sql);
-        st->bind(1, key);
+        m.bind_key(*r, *st, 1);
         note(sql);
         st->execute();
     }
