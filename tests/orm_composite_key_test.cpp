@@ -72,12 +72,13 @@ namespace {
 using strata::col;
 using strata::testing::expect_throw;
 
-void map_models(strata::Registry& r) {
+// member_cascade: of both of Member's collections of Follow objects.
+void map_models(strata::Registry& r, const std::string& member_cascade = "save-update") {
     r.model<Member>("member")
         .column(&Member::id, "id", strata::primary_key())
         .column(&Member::name, "name", strata::String(40))
-        .has_many(&Member::following, &Follow::follower)
-        .has_many(&Member::followers, &Follow::followed);
+        .has_many(&Member::following, &Follow::follower, strata::cascade(member_cascade))
+        .has_many(&Member::followers, &Follow::followed, strata::cascade(member_cascade));
     r.model<Follow>("follow")
         .column(&Follow::follower_id, "follower_id", strata::primary_key(), strata::foreign_key("member.id"))
         .column(&Follow::followed_id, "followed_id", strata::primary_key(), strata::foreign_key("member.id"))
@@ -266,6 +267,36 @@ TEST_P(OrmCompositeKey, AssociationObjectLinksBothSides) {
     auto dee2 = s2.get<Member>(dee->id);
     ASSERT_EQ(dee2->following.size(), 1u);
     EXPECT_EQ(dee2->following[0]->followed->name, "ann");
+}
+
+// An association object goes with either side when the side's collection
+// cascades deletes; without that, removing a side would have to blank a key
+// column, which is refused, naming the reference.
+TEST_P(OrmCompositeKey, RemovingASideRemovesItsAssociationObjectsWithCascade) {
+    {
+        auto s = session();
+        auto e = expect_throw<strata::Error>([&] {
+            s.remove(s.get<Member>(1));  // loading its second collection autoflushes the first one's orphans
+            s.commit();
+        });
+        EXPECT_NE(std::string(e.what()).find("its Follow's Member reference was changed or emptied, and its foreign key "
+                                             "column "),
+                  std::string::npos)
+            << e.what();
+        EXPECT_NE(std::string(e.what()).find("is part of the primary key, which cannot be updated; remove the object "
+                                             "instead (cascade(\"all, delete-orphan\") on the other side"),
+                  std::string::npos)
+            << e.what();
+        s.rollback();
+    }
+    EXPECT_EQ(scalar("SELECT count(*) FROM follow"), "3");
+    strata::Registry cascading;
+    map_models(cascading, "all, delete-orphan");
+    strata::Session s(*db, cascading);
+    s.remove(s.get<Member>(1));
+    s.commit();
+    EXPECT_EQ(scalar("SELECT count(*) FROM follow"), "0") << "ann's follows in both directions";
+    EXPECT_EQ(scalar("SELECT count(*) FROM member"), "2");
 }
 
 TEST_P(OrmCompositeKey, ReferenceOverATwoColumnForeignKey) {

@@ -299,10 +299,29 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     }
 }
 
+namespace {
+
+// A key column changed: by the program, or by a reference whose foreign key
+// is part of the key (an association object whose parent was removed or replaced).
+[[noreturn]] void throw_key_changed(const Mapper& m, RecordBase& r, std::uint64_t changed_key) {
+    for (auto& rel : m.relationships) {
+        if (rel->kind != RelationshipKind::ManyToOne || !reference_of(*rel, r).dirty_) continue;
+        for (int fk : rel->fk_columns)
+            if (changed_key & (std::uint64_t{1} << fk))
+                throw Error("strata: cannot flush " + m.describe(r) + ": its " + rel->name +
+                            " was changed or emptied, and its foreign key column " +
+                            m.columns[static_cast<std::size_t>(fk)].name +
+                            " is part of the primary key, which cannot be updated; remove the object instead "
+                            "(cascade(\"all, delete-orphan\") on the other side removes it with its parent)");
+    }
+    throw Error("strata: the primary key of " + m.describe(r) + " was changed; keys cannot be updated");
+}
+
+}  // namespace
+
 void SessionImpl::update(RecordBase& r, std::uint64_t mask) {
     const Mapper& m = *r.mapper;
-    if (mask & m.key_mask)
-        throw Error("strata: the primary key of " + m.describe(r) + " was changed; keys cannot be updated");
+    if (mask & m.key_mask) throw_key_changed(m, r, mask & m.key_mask);
     const std::string& sql = m.update_sql(dialect(), mask);
     auto st = prepare(sql);
     int index = 1;
