@@ -15,10 +15,6 @@ Expr eq(const Expr& a, const Expr& b) { return binary("=", a, b); }
 
 const std::string& column_name(const Mapper& m, int index) { return m.columns[static_cast<std::size_t>(index)].name; }
 
-}  // namespace
-
-namespace {
-
 // child.fk_i = parent.key_i for each column of the parent's key.
 Expr key_join(const RelationshipMapping& rel, const Mapper& child, const std::string& child_table,
               const Mapper& parent, const std::string& parent_table) {
@@ -312,7 +308,6 @@ void selectin_references(SessionImpl& s, const RelationshipMapping& rel, const s
     const std::size_t width = rel.fk_columns.size();
     std::vector<Value> missing;  // each key's values in turn
     std::unordered_set<std::string> seen;
-    auto target_of = [&](const RecordBase& owner) { return s.lookup(t, foreign_key_values(rel, owner)); };
     for (RecordBase* owner : owners) {
         std::vector<Value> key = foreign_key_values(rel, *owner);
         std::string text;
@@ -331,7 +326,7 @@ void selectin_references(SessionImpl& s, const RelationshipMapping& rel, const s
     }
     for (RecordBase* owner : owners) {
         auto& ref = reference_of(rel, *owner);
-        ref.target_ = target_of(*owner);
+        ref.target_ = s.lookup(t, foreign_key_values(rel, *owner));
         ref.loaded_ = true;
     }
 }
