@@ -217,6 +217,46 @@ TEST_P(MigrateAutogenerate, ForeignKeysAddedAndRemoved) {
                   "create_foreign_key fk_post_editor_id_user on post"});
 }
 
+// A table whose primary key is two columns, and one referencing it by a
+// foreign key of two columns: created, then changed (on SQLite by the batch
+// rebuild) with both keys and the rows kept.
+TEST_P(MigrateAutogenerate, CompositePrimaryKeyCreatedAndKeptByARebuild) {
+    MetaData next = blog();
+    next.table("follow")
+        .column("follower_id", Integer(), primary_key(), foreign_key("user.id"))
+        .column("followed_id", Integer(), primary_key(), foreign_key("user.id"))
+        .column("since", String(20));
+    next.table("follow_note")
+        .column("id", Integer(), primary_key())
+        .column("follower_id", Integer())
+        .column("followed_id", Integer())
+        .column("text", String(80))
+        .foreign_key("", {"follower_id", "followed_id"}, "follow", {"follower_id", "followed_id"});
+    evolve(next, {"create_table follow", "create_table follow_note"});
+    const std::vector<std::string> both{"follower_id", "followed_id"};
+    EXPECT_EQ(inspect(conn()).find("follow")->primary_key_columns(), both);
+    ASSERT_EQ(inspect(conn()).find("follow_note")->foreign_keys.size(), 1u);
+    EXPECT_EQ(inspect(conn()).find("follow_note")->foreign_keys[0].columns, both);
+    conn().execute("INSERT INTO \"user\" (id, nickname, email) VALUES (2, 'susan', 's@x')");
+    conn().execute("INSERT INTO follow (follower_id, followed_id, since) VALUES (1, 2, 'then'), (2, 1, 'now')");
+    conn().execute("INSERT INTO follow_note (id, follower_id, followed_id, text) VALUES (1, 2, 1, 'hi')");
+
+    MetaData changed = next;
+    changed.table("follow").find_column("since")->type = Text();
+    std::erase_if(changed.table("follow_note").columns, [](const Column& c) { return c.name == "text"; });
+    evolve(changed, {"alter_column follow.since: type String(20) → Text", "drop_column follow_note.text"});
+    const MetaData live = inspect(conn());
+    EXPECT_EQ(live.find("follow")->primary_key_columns(), both);
+    ASSERT_EQ(live.find("follow_note")->foreign_keys.size(), 1u);
+    EXPECT_EQ(live.find("follow_note")->foreign_keys[0].columns, both);
+    EXPECT_EQ(live.find("follow_note")->foreign_keys[0].ref_columns, both);
+    auto st = conn().prepare("SELECT count(*) FROM follow");
+    ASSERT_TRUE(st->step());
+    EXPECT_EQ(st->get_int64(0), 2) << "rows kept";
+    EXPECT_THROW(conn().execute("INSERT INTO follow (follower_id, followed_id) VALUES (1, 2)"), IntegrityError)
+        << "the key of both columns is still unique";
+}
+
 TEST_P(MigrateAutogenerate, ChangesMadeByHandInTheDatabase) {
     conn().execute("ALTER TABLE \"user\" ADD COLUMN extra TEXT");
     conn().execute("CREATE INDEX ix_hand ON post (body)");

@@ -78,6 +78,57 @@ void map_devices(strata::Registry& r) {
         .column(&Device::id, "id", strata::primary_key())
         .column(&Device::uid, "uid", strata::unique())              // Uuid: a 16-byte BLOB / uuid
         .column(&Device::settings, "settings", strata::JsonType()); // Json: text / jsonb
+// docs/orm.md, "Composite primary keys": strata::primary_key_of is specialised at namespace scope.
+struct Follow;
+struct FollowNote;
+
+struct Reader {
+    std::int64_t id = 0;
+    std::string name{};
+    strata::HasMany<Follow> following{};     // the Follow rows of whom this reader follows
+    strata::HasMany<Follow> followers{};     // ...and of who follows this reader
+};
+
+struct Follow {                              // an association object: a link with a column of its own
+    std::int64_t follower_id = 0;
+    std::int64_t followed_id = 0;
+    strata::DateTime since{};
+    strata::BelongsTo<Reader> follower{};
+    strata::BelongsTo<Reader> followed{};
+    strata::HasMany<FollowNote> notes{};
+};
+
+struct FollowNote {                          // references a Follow by both of its key columns
+    std::int64_t id = 0;
+    std::optional<std::int64_t> follower_id{};
+    std::optional<std::int64_t> followed_id{};
+    std::string text{};
+    strata::BelongsTo<Follow> follow{};
+};
+
+template <>
+struct strata::primary_key_of<Follow> : strata::key<&Follow::follower_id, &Follow::followed_id> {};
+
+void map_follows(strata::Registry& r) {
+    r.model<Reader>("reader")
+        .column(&Reader::id, "id", strata::primary_key())
+        .column(&Reader::name, "name", strata::String(40))
+        .has_many(&Reader::following, &Follow::follower)
+        .has_many(&Reader::followers, &Follow::followed);
+    r.model<Follow>("follow")
+        .column(&Follow::follower_id, "follower_id", strata::primary_key(), strata::foreign_key("reader.id"))
+        .column(&Follow::followed_id, "followed_id", strata::primary_key(), strata::foreign_key("reader.id"))
+        .column(&Follow::since, "since")
+        .belongs_to(&Follow::follower, &Follow::follower_id)
+        .belongs_to(&Follow::followed, &Follow::followed_id)
+        .has_many(&Follow::notes, &FollowNote::follow);
+    r.model<FollowNote>("follow_note")
+        .column(&FollowNote::id, "id", strata::primary_key())
+        .column(&FollowNote::follower_id, "follower_id")
+        .column(&FollowNote::followed_id, "followed_id")
+        .column(&FollowNote::text, "text", strata::Text())
+        .foreign_key({"follower_id", "followed_id"}, "follow", {"follower_id", "followed_id"})
+        .belongs_to(&FollowNote::follow, std::tuple{&FollowNote::follower_id, &FollowNote::followed_id});
 }
 
 namespace docs_example {
@@ -619,6 +670,33 @@ TEST_P(OrmDocs, UuidAndJsonColumns) {
     auto stored = s.execute<std::tuple<std::string>>(is_sqlite() ? "SELECT typeof(uid) FROM device"
                                                                   : "SELECT uid::text FROM device");
     EXPECT_EQ(std::get<0>(stored.at(0)), is_sqlite() ? "blob" : "12345678-0000-0000-0000-000000000000");
+TEST_P(OrmDocs, CompositePrimaryKeys) {
+    strata::Registry registry;
+    map_follows(registry);
+    registry.metadata().create_all(db());
+    EXPECT_EQ(registry.metadata().find("follow_note")->foreign_keys.at(0).name,
+              "fk_follow_note_follower_id_followed_id_follow");
+    strata::Session s(db(), registry);
+
+    auto ann = s.add(Reader{.name = "ann"});
+    auto bob = s.add(Reader{.name = "bob"});
+    auto f = s.add(Follow{.since = strata::now()});
+    f->follower = ann;                   // the key comes from the references at flush
+    f->followed = bob;
+    s.commit();                          // INSERT reader, reader, then follow
+    auto same = s.get<Follow>(std::tuple{ann->id, bob->id});   // the identity map: f itself
+    assert(same == f && bob->followers.size() == 1);
+    f->notes.push_back(FollowNote{.text = "met at work"});      // both key columns set at flush
+    s.commit();
+
+    EXPECT_EQ(same, f);
+    EXPECT_EQ(bob->followers.size(), 1u);
+    strata::Session s2(db(), registry);
+    auto note = s2.query<FollowNote>().one();
+    EXPECT_EQ(note->follower_id, ann->id);
+    EXPECT_EQ(note->followed_id, bob->id);
+    EXPECT_EQ(note->follow->follower->name, "ann");
+    EXPECT_EQ(s2.get<Follow>(std::tuple{bob->id, ann->id}), nullptr) << "bob does not follow ann";
 }
 
 STRATA_INSTANTIATE_BACKENDS(OrmDocs);

@@ -26,9 +26,10 @@ std::vector<std::string> build_flags() {
     return flags;
 }
 
-// Compiles `body` (after the includes and a small model) with this build's
-// compiler and flags, and returns the compiler's output, or "" when it compiled.
-std::string compile_errors(const std::string& body) {
+// Compiles `body` (after the includes, a small model and `declarations`) with
+// this build's compiler and flags, and returns the compiler's output, or ""
+// when it compiled.
+std::string compile_errors(const std::string& body, const std::string& declarations = {}) {
     strata::testing::TempDir dir;
     auto source = dir.path() / "misuse.cpp";
     std::ofstream(source) << "#include <strata/strata.hpp>\n"
@@ -38,7 +39,7 @@ std::string compile_errors(const std::string& body) {
                              "    static constexpr strata::TypeKind static_kind = strata::TypeKind::Integer;\n"
                              "    MyInteger() { kind = static_kind; }\n"
                              "};\n"
-                             "void misuse(strata::Registry& r) {\n"
+                          << declarations << "void misuse(strata::Registry& r) {\n"
                           << body << "\n}\n";
     std::string cmd = shell_quoted(STRATA_CXX_COMPILER);
     for (const auto& flag : build_flags()) cmd += " " + shell_quoted(flag);
@@ -176,6 +177,31 @@ struct Note {
 };
 
 // A type chosen at run time (parsed from text) cannot be checked by the compiler.
+// get<T>(std::tuple{...}) of a composite key: the tuple is checked against
+// strata::primary_key_of<T> at compile time, one plain message per misuse.
+TEST(OrmMisuse, GetByATupleThatDoesNotFitTheKeyFailsToCompile) {
+    const std::string link = "struct Link { std::int64_t a = 0; std::string b{}; };\n"
+                             "template <> struct strata::primary_key_of<Link> : strata::key<&Link::a, &Link::b> {};\n";
+    EXPECT_EQ(compile_errors("(void)r; [](strata::Session& s) { (void)s.get<Link>(std::tuple{1, \"x\"}); };", link), "");
+    struct Case {
+        const char* call;
+        const char* message;
+    };
+    for (const Case& c : {
+             Case{"s.get<Link>(std::tuple{1})", "strata: get<T>(std::tuple{...}) takes one value per primary-key member"},
+             Case{"s.get<Link>(std::tuple{1, \"x\", 2})", "strata: get<T>(std::tuple{...}) takes one value per primary-key member"},
+             Case{"s.get<Link>(std::tuple{1, 2})", "strata: a value of get<T>(std::tuple{...}) does not convert to the type of its primary-key member"},
+             Case{"s.get<Link>(std::tuple{\"x\", 1})", "strata: a value of get<T>(std::tuple{...}) does not convert to the type of its primary-key member"},
+             Case{"s.get<Note>(std::tuple{1, 2})", "strata: get<T>(std::tuple{...}) needs T's key declared at compile time"},
+         }) {
+        auto out = compile_errors(std::string("(void)r; [](strata::Session& s) { (void)") + c.call + "; };", link);
+        EXPECT_NE(out.find(c.message), std::string::npos) << c.call << "\n" << out;
+        std::size_t errors = 0;
+        for (auto at = out.find("error:"); at != std::string::npos; at = out.find("error:", at + 1)) ++errors;
+        EXPECT_EQ(errors, 1u) << c.call << ": the static_assert, and nothing else\n" << out;
+    }
+}
+
 TEST(OrmMisuse, RuntimeDeclaredTypeThatDoesNotFitIsAConfigError) {
     strata::Registry r;
     strata::SqlType integer = strata::parse_type("Integer");
@@ -189,7 +215,8 @@ TEST(OrmMisuse, ModelWithoutPrimaryKeyIsAConfigError) {
     strata::Registry r;
     r.model<Note>("note").column(&Note::id, "id").column(&Note::text, "text");
     auto e = expect_throw<strata::ConfigError>([&] { r.metadata(); });
-    EXPECT_STREQ(e.what(), "strata: Note: the ORM needs a single-column primary key; table note has 0");
+    EXPECT_STREQ(e.what(), "strata: Note: the ORM needs a primary key; table note has none (declare its key column(s) with "
+                           "strata::primary_key())");
 }
 
 TEST(OrmMisuse, UnknownCascadeIsAConfigError) {

@@ -12,15 +12,25 @@
 // (std::string -> String, std::int64_t -> Integer, strata::DateTime -> DateTime,
 // ...: strata::column_type<T>, which a program specialises for its own
 // types); std::optional members are nullable, others NOT NULL.
+//
+// A key of several columns is primary_key() on each of them; the table's key
+// is those columns in the order they are declared. strata::primary_key_of
+// names its members at compile time, for get<T>(std::tuple{...}):
+//
+//   template <>
+//   struct strata::primary_key_of<Follow> : strata::key<&Follow::follower_id, &Follow::followed_id> {};
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <new>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include "strata/export.hpp"
 #include "strata/connection.hpp"
@@ -33,6 +43,66 @@
 #include "strata/types.hpp"
 
 namespace strata {
+
+namespace detail {
+
+template <class P>
+struct member_pointer;
+template <class C, class M>
+struct member_pointer<M C::*> {
+    using owner = C;
+    using type = M;
+};
+template <class P>
+using member_type_t = typename member_pointer<P>::type;
+template <class P>
+using member_owner_t = typename member_pointer<P>::owner;
+
+}  // namespace detail
+
+// The members of a model's primary key, in the order of its columns.
+template <auto... Members>
+struct key {
+    static_assert(sizeof...(Members) > 0, "strata: strata::key<...> names at least one member");
+    static_assert((std::is_member_object_pointer_v<decltype(Members)> && ...),
+                  "strata: strata::key<...> names data members, like strata::key<&Follow::follower_id, "
+                  "&Follow::followed_id>");
+    static constexpr std::size_t size = sizeof...(Members);
+    // True when every member is one of T's.
+    template <class T>
+    static constexpr bool members_of = (std::is_same_v<detail::member_owner_t<decltype(Members)>, T> && ...);
+    // The members' types, in order.
+    using types = std::tuple<detail::member_type_t<decltype(Members)>...>;
+    static std::vector<MemberKey> member_keys() { return {member_key(Members)...}; }
+};
+
+// Specialised for a model whose key has several columns (deriving from
+// strata::key<...>): what get<T>(std::tuple{...}) checks its values against
+// at compile time, and the registry checks against the declared columns.
+template <class T>
+struct primary_key_of {};
+
+namespace detail {
+
+template <class T>
+concept declared_key = requires { typename primary_key_of<T>::types; };
+
+// Each value converts to its key member's type.
+template <class Key, class... V, std::size_t... I>
+constexpr bool key_values_fit(std::index_sequence<I...>) {
+    return (std::is_convertible_v<const V&, std::tuple_element_t<I, typename Key::types>> && ...);
+}
+
+// The key values of get<T>(std::tuple{...}), as the columns hold them.
+template <class Key, class... V, std::size_t... I>
+std::array<Value, sizeof...(V)> key_values(const std::tuple<V...>& values, std::index_sequence<I...>) {
+    return {column_value(static_cast<std::tuple_element_t<I, typename Key::types>>(std::get<I>(values)))...};
+}
+
+STRATA_API void declare_key_members(RegistryImpl& r, std::size_t model, std::vector<MemberKey> members);
+STRATA_API void declare_foreign_key(RegistryImpl& r, std::size_t model, ForeignKey fk);
+
+}  // namespace detail
 
 // Cascade options of a relationship, spelled as in SQLAlchemy:
 // "save-update", "delete", "delete-orphan", "all" (= save-update, delete), comma-separated.
@@ -87,9 +157,37 @@ public:
         decl.key = member_key(reference);
         decl.access = std::make_unique<detail::MemberRelationship<T, BelongsTo<U>>>(reference);
         decl.target = &typeid(U);
-        decl.foreign_key = member_key(foreign_key);
+        decl.foreign_keys = {member_key(foreign_key)};
         (apply_cascade(decl, std::forward<Opts>(opts)), ...);
         detail::declare_relationship(registry_, model_, std::move(decl));
+        return *this;
+    }
+    // The same over a foreign key of several columns, its members in the
+    // order of the target's key columns:
+    //   belongs_to(&FollowNote::follow, std::tuple{&FollowNote::follower_id, &FollowNote::followed_id})
+    template <class U, class... F, class... Opts>
+    ModelBuilder& belongs_to(BelongsTo<U> T::*reference, std::tuple<F T::*...> foreign_key, Opts&&... opts) {
+        static_assert(sizeof...(F) > 0, "strata: belongs_to() needs the foreign key's members");
+        detail::RelationshipDecl decl;
+        decl.kind = detail::RelationshipKind::ManyToOne;
+        decl.key = member_key(reference);
+        decl.access = std::make_unique<detail::MemberRelationship<T, BelongsTo<U>>>(reference);
+        decl.target = &typeid(U);
+        decl.foreign_keys = std::apply([](auto... m) { return std::vector<MemberKey>{member_key(m)...}; }, foreign_key);
+        (apply_cascade(decl, std::forward<Opts>(opts)), ...);
+        detail::declare_relationship(registry_, model_, std::move(decl));
+        return *this;
+    }
+
+    // A foreign key of several columns (a one-column one is the column's
+    // foreign_key() option), named by the naming convention:
+    //   foreign_key({"follower_id", "followed_id"}, "follow", {"follower_id", "followed_id"})
+    ModelBuilder& foreign_key(std::vector<std::string> columns, std::string ref_table,
+                              std::vector<std::string> ref_columns, std::string ondelete = {},
+                              std::string onupdate = {}) {
+        detail::declare_foreign_key(registry_, model_,
+                                    ForeignKey{{}, std::move(columns), std::move(ref_table), std::move(ref_columns),
+                                               std::move(ondelete), std::move(onupdate)});
         return *this;
     }
 
@@ -186,6 +284,11 @@ public:
             sizeof(detail::Record<T>), alignof(detail::Record<T>)};
         const std::size_t model = detail::declare_model(*impl_, typeid(T), std::move(table), factory);
         detail::declare_relationship_members(*impl_, model, detail::relationship_members_of<T>());
+        if constexpr (detail::declared_key<T>) {
+            static_assert(primary_key_of<T>::template members_of<T>,
+                          "strata: strata::primary_key_of<T> must name members of T itself");
+            detail::declare_key_members(*impl_, model, primary_key_of<T>::member_keys());
+        }
         return ModelBuilder<T>(*impl_, model);
     }
 

@@ -24,8 +24,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <typeinfo>
 #include <vector>
@@ -103,6 +105,30 @@ public:
         requires(!std::is_same_v<K, bool>)
     Ptr<T> get(K primary_key) {
         return detail::handle_of<T>(get_record(typeid(T), static_cast<std::int64_t>(primary_key)));
+    }
+    // The object with this composite key, its values in the order of the key's
+    // columns (strata::primary_key_of<T>): s.get<Follow>(std::tuple{follower, followed}).
+    template <class T, class... K>
+    Ptr<T> get(const std::tuple<K...>& primary_key) {
+        static_assert(detail::declared_key<T>,
+                      "strata: get<T>(std::tuple{...}) needs T's key declared at compile time: "
+                      "template <> struct strata::primary_key_of<T> : strata::key<&T::a, &T::b> {};");
+        if constexpr (detail::declared_key<T>) {
+            using Key = primary_key_of<T>;
+            static_assert(sizeof...(K) == Key::size,
+                          "strata: get<T>(std::tuple{...}) takes one value per primary-key member of "
+                          "strata::primary_key_of<T>");
+            if constexpr (sizeof...(K) == Key::size) {
+                constexpr bool fit = detail::key_values_fit<Key, K...>(std::index_sequence_for<K...>{});
+                static_assert(fit, "strata: a value of get<T>(std::tuple{...}) does not convert to the type of its "
+                                   "primary-key member (strata::primary_key_of<T>, in order)");
+                if constexpr (fit) {
+                    const auto values = detail::key_values<Key>(primary_key, std::index_sequence_for<K...>{});
+                    return detail::handle_of<T>(get_record(typeid(T), std::span<const Value>(values)));
+                }
+            }
+        }
+        return {};
     }
 
     // Marks the object for DELETE at the next flush (cascades to its relationships
@@ -202,6 +228,7 @@ private:
     detail::RecordBase* merge_record(detail::RecordBase* record);
     detail::RecordBase* get_record(const std::type_info& type, const Value& primary_key);
     detail::RecordBase* get_record(const std::type_info& type, std::int64_t primary_key);
+    detail::RecordBase* get_record(const std::type_info& type, std::span<const Value> key);
     void remove_record(detail::RecordBase* record);
     void expunge_record(detail::RecordBase* record);
     void refresh_record(detail::RecordBase* record);

@@ -1,5 +1,6 @@
 // Query<T>::update / remove / paginate: statements over many rows at once,
 // and keeping the session's objects true to what they wrote.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -21,26 +22,38 @@ void where_clause(sql::Compiler& c, const QuerySpec& q, SessionImpl& s) {
         }
         return;
     }
+    // The key's columns, as "t"."a" or as the row value ("t"."a", "t"."b").
+    std::string key_list;
+    for (const std::string& key : m.key_names())
+        key_list += (key_list.empty() ? "" : ", ") + s.dialect().quote(m.table) + "." + s.dialect().quote(key);
     sql::Select keys = base_select(q, s);
-    keys.columns_sql(s.dialect().quote(m.table) + "." + s.dialect().quote(m.pk_column().name));
+    keys.columns_sql(key_list);
     if (!q.limit && !q.offset) keys.ordering.clear();
     c.text(" WHERE ");
-    c.qualified(m.table, m.pk_column().name);
+    c.text(m.composite_key() ? "(" + key_list + ")" : key_list);
     c.text(" IN (");
     keys.compile_into(c);
     c.text(")");
 }
 
-// Runs the statement, which ends in RETURNING the key; the keys of the rows it reached.
-std::vector<Value> run_returning_keys(SessionImpl& s, sql::Compiler& c, const Mapper& m) {
+// Runs the statement, which ends in RETURNING the key; the keys of the rows
+// it reached (each its columns' values, in the key's order).
+std::vector<std::vector<Value>> run_returning_keys(SessionImpl& s, sql::Compiler& c, const Mapper& m) {
     c.text(" RETURNING ");
-    c.identifier(m.pk_column().name);
+    const std::vector<std::string> names = m.key_names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i) c.text(", ");
+        c.identifier(names[i]);
+    }
     auto st = s.prepare(c.out.sql);  // a write: in the session's transaction
     st->bind_all(c.out.params);
     s.note(c.out.sql);
-    const TypeKind kind = m.pk_column().column->type.kind;
-    std::vector<Value> keys;
-    while (st->step()) keys.push_back(st->get_value(0, kind));
+    std::vector<std::vector<Value>> keys;
+    while (st->step()) {
+        std::vector<Value>& key = keys.emplace_back();
+        for (std::size_t i = 0; i < names.size(); ++i)
+            key.push_back(st->get_value(static_cast<int>(i), m.columns[static_cast<std::size_t>(m.key_columns[i])].column->type.kind));
+    }
     return keys;
 }
 
@@ -57,8 +70,9 @@ void for_relationships_through(SessionImpl& s, const Mapper& m, std::size_t colu
     const int fk = static_cast<int>(column);
     for (auto& mapper : s.registry.mappers)
         for (auto& rel : mapper->relationships) {
-            const bool owner_side = rel->kind == RelationshipKind::ManyToOne && rel->owner == &m && rel->fk_column == fk;
-            const bool target_side = rel->kind == RelationshipKind::OneToMany && rel->target == &m && rel->fk_column == fk;
+            const bool through = std::find(rel->fk_columns.begin(), rel->fk_columns.end(), fk) != rel->fk_columns.end();
+            const bool owner_side = rel->kind == RelationshipKind::ManyToOne && rel->owner == &m && through;
+            const bool target_side = rel->kind == RelationshipKind::OneToMany && rel->target == &m && through;
             if (owner_side || target_side) each(*rel);
         }
 }
@@ -89,7 +103,7 @@ std::int64_t query_update(const QuerySpec& q, const std::vector<ColumnAssignment
     std::vector<std::size_t> columns;
     for (const auto& term : set) {
         const std::size_t i = column_for(m, term.member);
-        if (static_cast<int>(i) == m.pk)
+        if (m.key_mask & (std::uint64_t{1} << i))
             throw ConfigError("strata: update() cannot change the primary key " + m.table + "." + m.columns[i].name);
         columns.push_back(i);
     }
@@ -105,9 +119,9 @@ std::int64_t query_update(const QuerySpec& q, const std::vector<ColumnAssignment
         c.param(set[k].value);
     }
     where_clause(c, q, s);
-    const std::vector<Value> keys = run_returning_keys(s, c, m);
+    const std::vector<std::vector<Value>> keys = run_returning_keys(s, c, m);
 
-    for (const Value& key : keys) {
+    for (const std::vector<Value>& key : keys) {
         RecordBase* r = s.lookup(m, key);
         // An expired object reloads on next access, new values included.
         if (!r || r->state != RecordState::Persistent || r->expired) continue;
@@ -127,9 +141,9 @@ std::int64_t query_remove(const QuerySpec& q) {
     c.text("DELETE FROM ");
     c.identifier(m.table);
     where_clause(c, q, s);
-    const std::vector<Value> keys = run_returning_keys(s, c, m);
+    const std::vector<std::vector<Value>> keys = run_returning_keys(s, c, m);
 
-    for (const Value& key : keys)
+    for (const std::vector<Value>& key : keys)
         if (RecordBase* r = s.lookup(m, key); r && r->state == RecordState::Persistent) s.deleted_by_statement(*r);
     // Loaded relationships may hold the deleted objects.
     for (auto& mapper : s.registry.mappers)

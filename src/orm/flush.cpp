@@ -102,8 +102,14 @@ void SessionImpl::sync_foreign_keys(RecordBase& r) {
         if (rel->kind != RelationshipKind::ManyToOne) continue;
         auto& ref = reference_of(*rel, r);
         if (!ref.dirty_) continue;
-        Value key = ref.target_ ? ref.target_->mapper->pk_value(*ref.target_) : Value();
-        r.mapper->columns[static_cast<std::size_t>(rel->fk_column)].access->set(r.object, key);
+        for (std::size_t i = 0; i < rel->fk_columns.size(); ++i) {
+            Value key;
+            if (const RecordBase* target = ref.target_) {
+                const Mapper& tm = *target->mapper;
+                key = tm.columns[static_cast<std::size_t>(tm.key_columns[i])].access->get(target->object);
+            }
+            r.mapper->columns[static_cast<std::size_t>(rel->fk_columns[i])].access->set(r.object, key);
+        }
     }
 }
 
@@ -294,10 +300,29 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     }
 }
 
+namespace {
+
+// A key column changed: by the program, or by a reference whose foreign key
+// is part of the key (an association object whose parent was removed or replaced).
+[[noreturn]] void throw_key_changed(const Mapper& m, RecordBase& r, std::uint64_t changed_key) {
+    for (auto& rel : m.relationships) {
+        if (rel->kind != RelationshipKind::ManyToOne || !reference_of(*rel, r).dirty_) continue;
+        for (int fk : rel->fk_columns)
+            if (changed_key & (std::uint64_t{1} << fk))
+                throw Error("strata: cannot flush " + m.describe(r) + ": its " + rel->name +
+                            " was changed or emptied, and its foreign key column " +
+                            m.columns[static_cast<std::size_t>(fk)].name +
+                            " is part of the primary key, which cannot be updated; remove the object instead "
+                            "(cascade(\"all, delete-orphan\") on the other side removes it with its parent)");
+    }
+    throw Error("strata: the primary key of " + m.describe(r) + " was changed; keys cannot be updated");
+}
+
+}  // namespace
+
 void SessionImpl::update(RecordBase& r, std::uint64_t mask) {
     const Mapper& m = *r.mapper;
-    if (mask & (std::uint64_t{1} << m.pk))
-        throw Error("strata: the primary key of " + m.describe(r) + " was changed; keys cannot be updated");
+    if (mask & m.key_mask) throw_key_changed(m, r, mask & m.key_mask);
     if (const std::uint64_t computed = mask & m.computed_columns) {
         const ColumnMapping& c = m.columns[static_cast<std::size_t>(std::countr_zero(computed))];
         throw Error("strata: column " + m.table + "." + c.name + " of " + m.describe(r) +
@@ -309,7 +334,7 @@ void SessionImpl::update(RecordBase& r, std::uint64_t mask) {
     int index = 1;
     for (std::size_t i = 0; i < m.columns.size(); ++i)
         if (mask & (std::uint64_t{1} << i)) bind_column(m, i, r, *st, index++);
-    st->bind(index, m.pk_value(r));
+    m.bind_key(r, *st, index);
     note(sql);
     if (st->execute() == 0)
         throw Error("strata: UPDATE of " + m.describe(r) + " in table " + m.table +
@@ -322,7 +347,7 @@ void SessionImpl::read_computed(RecordBase& r) {
     const Mapper& m = *r.mapper;
     const std::string& sql = m.sql(dialect()).select_computed;
     auto st = prepare_read(sql);
-    st->bind(1, m.pk_value(r));
+    m.bind_key(r, *st, 1);
     note(sql);
     if (!st->step()) throw Error("strata: the row of " + m.describe(r) + " was not found after it was written");
     int index = 0;
@@ -362,17 +387,16 @@ void SessionImpl::write_links() {
 void SessionImpl::delete_rows(const Mapper& m, std::vector<RecordBase*>& records) {
     const Dialect& d = dialect();
     for (RecordBase* r : records) {
-        Value key = m.pk_value(*r);
-        for (auto& [table, column] : m.association_refs) {
+        for (auto& [table, column] : m.association_refs) {  // many_to_many() links models with one-column keys only
             std::string sql = sql::delete_sql(d, table, {column});
             auto st = prepare(sql);
-            st->bind(1, key);
+            st->bind(1, m.pk_value(*r));
             note(sql);
             st->execute();
         }
         const std::string& sql = m.sql(d).delete_by_pk;
         auto st = prepare(sql);
-        st->bind(1, key);
+        m.bind_key(*r, *st, 1);
         note(sql);
         st->execute();
     }

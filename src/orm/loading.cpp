@@ -15,6 +15,18 @@ Expr eq(const Expr& a, const Expr& b) { return binary("=", a, b); }
 
 const std::string& column_name(const Mapper& m, int index) { return m.columns[static_cast<std::size_t>(index)].name; }
 
+// child.fk_i = parent.key_i for each column of the parent's key.
+Expr key_join(const RelationshipMapping& rel, const Mapper& child, const std::string& child_table,
+              const Mapper& parent, const std::string& parent_table) {
+    Expr on;
+    for (std::size_t i = 0; i < rel.fk_columns.size(); ++i) {
+        Expr term = eq(column(child_table, column_name(child, rel.fk_columns[i])),
+                       column(parent_table, column_name(parent, parent.key_columns[i])));
+        on = i == 0 ? term : on && term;
+    }
+    return on;
+}
+
 }  // namespace
 
 void join_relationship(sql::Select& sel, const RelationshipMapping& rel, const std::string& alias, bool outer) {
@@ -24,10 +36,10 @@ void join_relationship(sql::Select& sel, const RelationshipMapping& rel, const s
     const std::string& tpk = t.pk_column().name;
     switch (rel.kind) {
     case RelationshipKind::OneToMany:
-        sel.join({t.table, alias, eq(column(alias, column_name(t, rel.fk_column)), column(o.table, opk)), outer});
+        sel.join({t.table, alias, key_join(rel, t, alias, o, o.table), outer});
         return;
     case RelationshipKind::ManyToOne:
-        sel.join({t.table, alias, eq(column(alias, tpk), column(o.table, column_name(o, rel.fk_column))), outer});
+        sel.join({t.table, alias, key_join(rel, o, o.table, t, alias), outer});
         return;
     case RelationshipKind::ManyToMany:
         sel.join({rel.secondary, {}, eq(column(rel.secondary, rel.local_column), column(o.table, opk)), outer});
@@ -197,7 +209,10 @@ std::int64_t query_count(const QuerySpec& q) {
     SessionImpl& s = session_of(q.store.get());
     s.autoflush_now();
     auto inner = std::make_shared<sql::Select>(base_select(q, s));
-    inner->columns_sql(s.dialect().quote(q.mapper->table) + "." + s.dialect().quote(q.mapper->pk_column().name));
+    std::string keys;
+    for (const std::string& key : q.mapper->key_names())
+        keys += (keys.empty() ? "" : ", ") + s.dialect().quote(q.mapper->table) + "." + s.dialect().quote(key);
+    inner->columns_sql(keys);
     if (!q.limit && !q.offset) inner->ordering.clear();
     sql::Select outer;
     outer.from("strata_count").columns_sql("count(*)");
@@ -220,63 +235,98 @@ bool query_exists(const QuerySpec& q) {
 
 namespace {
 
+// The keys of the owners, kInChunk keys per chunk, each key's values one after the other.
 std::vector<std::vector<Value>> chunks_of_keys(const std::vector<RecordBase*>& owners, const Mapper& m) {
     std::vector<std::vector<Value>> chunks;
     for (std::size_t i = 0; i < owners.size(); ++i) {
         if (i % kInChunk == 0) chunks.emplace_back();
-        chunks.back().push_back(m.pk_value(*owners[i]));
+        if (!m.composite_key()) {
+            chunks.back().push_back(m.pk_value(*owners[i]));
+        } else {
+            for (Value& v : m.key_values(*owners[i])) chunks.back().push_back(std::move(v));
+        }
     }
     return chunks;
+}
+
+// Rows whose columns `names` hold one of the keys (`keys`: each key's values
+// in turn): "c IN (...)" for one column, else "(a = ? AND b = ?) OR ...".
+Expr keys_condition(const std::string& table, const std::vector<std::string>& names, std::vector<Value> keys) {
+    if (names.size() == 1) return detail::make_in(column(table, names[0]), std::move(keys));
+    Expr any;
+    for (std::size_t k = 0; k < keys.size(); k += names.size()) {
+        Expr all;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            Expr term = eq(column(table, names[i]), bind(keys[k + i]));
+            all = i == 0 ? term : all && term;
+        }
+        any = k == 0 ? all : any || all;
+    }
+    return any;
+}
+
+std::vector<std::string> column_names(const Mapper& m, const std::vector<int>& indexes) {
+    std::vector<std::string> out;
+    for (int i : indexes) out.push_back(column_name(m, i));
+    return out;
 }
 
 void selectin_collections(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners) {
     const Mapper& o = *rel.owner;
     const Mapper& t = *rel.target;
     const Dialect& d = s.dialect();
+    const bool m2m = rel.kind == RelationshipKind::ManyToMany;
+    const std::vector<std::string> fk_names = m2m ? std::vector<std::string>{} : column_names(t, rel.fk_columns);
     std::unordered_map<RecordBase*, std::vector<RecordBase*>> groups;
     for (auto& keys : chunks_of_keys(owners, o)) {
         sql::Select sel = relationship_select(rel, d);
-        const bool m2m = rel.kind == RelationshipKind::ManyToMany;
         if (m2m) {
             sel.columns = d.quote(rel.secondary) + "." + d.quote(rel.local_column) + ", " + sel.columns;
             sel.where(detail::make_in(column(rel.secondary, rel.local_column), keys));
         } else {
-            sel.where(detail::make_in(column(t.table, column_name(t, rel.fk_column)), keys));
+            sel.where(keys_condition(t.table, fk_names, std::move(keys)));
         }
         auto st = run(s, sel.compile(d));
         const auto& fk = t.columns[static_cast<std::size_t>(std::max(rel.fk_column, 0))];
         while (st->step()) {
             RecordBase* child = s.load_row(t, *st, m2m ? 1 : 0);
             if (!child) continue;
-            Value key = m2m ? st->get_value(0, o.pk_column().column->type.kind) : fk.access->get(child->object);
-            if (RecordBase* owner = s.lookup(o, key)) groups[owner].push_back(child);
+            RecordBase* owner = nullptr;
+            if (m2m) owner = s.lookup(o, st->get_value(0, o.pk_column().column->type.kind));
+            else if (rel.fk_columns.size() == 1) owner = s.lookup(o, fk.access->get(child->object));
+            else owner = s.lookup(o, foreign_key_values(rel, *child));
+            if (owner) groups[owner].push_back(child);
         }
     }
     for (RecordBase* owner : owners) set_collection(collection_of(rel, *owner), std::move(groups[owner]));
 }
 
+// The target of each owner's reference: those not in the session yet loaded
+// with one SELECT per kInChunk keys.
 void selectin_references(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners) {
-    const Mapper& o = *rel.owner;
     const Mapper& t = *rel.target;
-    const auto& fk = o.columns[static_cast<std::size_t>(rel.fk_column)];
-    std::vector<Value> missing;
+    const std::size_t width = rel.fk_columns.size();
+    std::vector<Value> missing;  // each key's values in turn
     std::unordered_set<std::string> seen;
     for (RecordBase* owner : owners) {
-        Value key = fk.access->get(owner->object);
-        if (key.is_null() || s.lookup(t, key) || !seen.insert(key.to_display()).second) continue;
-        missing.push_back(std::move(key));
+        std::vector<Value> key = foreign_key_values(rel, *owner);
+        std::string text;
+        for (const Value& v : key) text += v.to_display() + '\x1f';
+        const bool has_null = std::any_of(key.begin(), key.end(), [](const Value& v) { return v.is_null(); });
+        if (has_null || s.lookup(t, key) || !seen.insert(text).second) continue;
+        for (Value& v : key) missing.push_back(std::move(v));
     }
-    for (std::size_t i = 0; i < missing.size(); i += kInChunk) {
+    for (std::size_t i = 0; i < missing.size(); i += kInChunk * width) {
         std::vector<Value> keys(missing.begin() + static_cast<std::ptrdiff_t>(i),
-                                missing.begin() + static_cast<std::ptrdiff_t>(std::min(missing.size(), i + kInChunk)));
+                                missing.begin() + static_cast<std::ptrdiff_t>(std::min(missing.size(), i + kInChunk * width)));
         sql::Select sel;
         sel.from(t.table).columns_sql(t.sql(s.dialect()).select_list);
-        sel.where(detail::make_in(column(t.table, t.pk_column().name), std::move(keys)));
+        sel.where(keys_condition(t.table, t.key_names(), std::move(keys)));
         s.run_select(t, sel.compile(s.dialect()));
     }
     for (RecordBase* owner : owners) {
         auto& ref = reference_of(rel, *owner);
-        ref.target_ = s.lookup(t, fk.access->get(owner->object));
+        ref.target_ = s.lookup(t, foreign_key_values(rel, *owner));
         ref.loaded_ = true;
     }
 }

@@ -19,6 +19,14 @@ void throw_not_in_session(const RecordBase& r) {
 
 namespace {
 
+// True when r's key is set: a one-column key not 0 / empty, every part of a composite key not NULL.
+bool has_key(const Mapper& m, const RecordBase& r) {
+    if (!m.composite_key()) return !m.pk_column().access->is_unset(r.object);
+    for (const Value& part : m.key_values(r))
+        if (part.is_null()) return false;
+    return true;
+}
+
 // The foreign key a reference assigned while `source` was in its session
 // would have written at its flush: it is part of the state merged.
 void copy_assigned_references(const Mapper& m, const RecordBase& source, RecordBase& target) {
@@ -26,22 +34,23 @@ void copy_assigned_references(const Mapper& m, const RecordBase& source, RecordB
         if (rel->kind != RelationshipKind::ManyToOne) continue;
         auto& ref = static_cast<const ReferenceBase&>(rel->member_of(source.object));
         if (!ref.dirty_) continue;
-        Value key;
+        std::vector<Value> key(rel->fk_columns.size());
         if (RecordBase* parent = ref.target_) {
             const Mapper& pm = *parent->mapper;
-            if (pm.pk_column().access->is_unset(parent->object))
+            if (!has_key(pm, *parent))
                 throw Error("strata: cannot merge " + repr_record(&source) + ": its " + rel->name + " is " +
                             repr_record(parent) + ", which has no key yet; add or merge that object and commit it "
                             "first");
-            key = pm.pk_value(*parent);
+            key = pm.key_values(*parent);
         }
-        m.columns[static_cast<std::size_t>(rel->fk_column)].access->set(target.object, key);
+        for (std::size_t i = 0; i < key.size(); ++i)
+            m.columns[static_cast<std::size_t>(rel->fk_columns[i])].access->set(target.object, key[i]);
     }
 }
 
 void copy_columns(const Mapper& m, const RecordBase& source, RecordBase& target) {
     for (std::size_t i = 0; i < m.columns.size(); ++i) {
-        if (static_cast<int>(i) == m.pk) continue;  // the same, or the target is new and gets it below
+        if (m.key_mask & (std::uint64_t{1} << i)) continue;  // the same, or the target is new and gets it below
         m.columns[i].access->set(target.object, m.columns[i].access->get(source.object));
     }
     copy_assigned_references(m, source, target);
@@ -51,14 +60,13 @@ void copy_columns(const Mapper& m, const RecordBase& source, RecordBase& target)
 
 RecordBase* SessionImpl::merge(const RecordBase& source) {
     const Mapper& m = registry.mapper_for(source.type());
-    const ColumnAccessor& key_access = *m.pk_column().access;
-    const bool has_key = !key_access.is_unset(source.object);
-    const Value key = has_key ? key_access.get(source.object) : Value();
-    if (has_key) {
+    const bool keyed = has_key(m, source);
+    const std::vector<Value> key = keyed ? m.key_values(source) : std::vector<Value>();
+    if (keyed) {
         if (RecordBase* known = lookup(m, key); known && known->state == RecordState::Deleted)
             throw Error("strata: cannot merge " + repr_record(&source) + ": this session deleted its row");
     }
-    RecordBase* target = has_key ? get(m, key) : nullptr;
+    RecordBase* target = keyed ? get(m, key) : nullptr;
     if (source.expired) {
         // Nothing of it is loaded (it was expired when its session ended): the
         // session's object is the state to keep.
@@ -75,7 +83,9 @@ RecordBase* SessionImpl::merge(const RecordBase& source) {
     // No row has its key (or it has none): a new object, INSERTed at the next flush.
     RecordBase* fresh = store->create(m);
     copy_columns(m, source, *fresh);
-    if (has_key) key_access.set(fresh->object, key);
+    if (keyed)
+        for (std::size_t i = 0; i < key.size(); ++i)
+            m.columns[static_cast<std::size_t>(m.key_columns[i])].access->set(fresh->object, key[i]);
     attach_pending(fresh);
     bind_relationships(*fresh, true);
     return fresh;

@@ -46,8 +46,11 @@ struct RelationshipMapping {
     MemberKey key;
     std::unique_ptr<RelationshipAccessor> access;
     RelationshipMapping* backref = nullptr;
-    // OneToMany: the target's column holding the owner's key; ManyToOne: the owner's.
+    // OneToMany: the target's columns holding the owner's key; ManyToOne: the
+    // owner's; one per column of the parent's key, in its order. fk_column is
+    // the first (the only one of a one-column foreign key).
     int fk_column = -1;
+    std::vector<int> fk_columns;
     std::string secondary, local_column, remote_column;  // ManyToMany
     Cascade cascade;
 
@@ -98,7 +101,10 @@ public:
     std::string class_name;      // "User"
     std::string table;
     std::vector<ColumnMapping> columns;
-    int pk = -1;
+    int pk = -1;                  // the key column (the first of a composite key)
+    std::vector<int> key_columns; // every primary-key column, in the table's order
+    std::uint64_t key_mask = 0;   // bit i: column i is part of the key
+    std::vector<MemberKey> declared_key;  // strata::primary_key_of<T>'s members, if declared
     bool pk_autoincrement = false;
     bool integer_key = false;     // the identity map keys it by integer
     std::uint64_t onupdate_columns = 0;  // bit i: column i has an onupdate value
@@ -119,7 +125,13 @@ public:
     bool inserts(std::size_t i, bool with_key) const {
         return !is_computed(i) && (with_key || static_cast<int>(i) != pk);
     }
+    // The key of a one-column key (pk_value) or of any key (key_values).
     Value pk_value(const RecordBase& r) const { return pk_column().access->get(r.object); }
+    bool composite_key() const { return key_columns.size() > 1; }
+    std::vector<Value> key_values(const RecordBase& r) const;
+    std::vector<std::string> key_names() const;
+    // Binds the key columns of r from parameter `first` on; returns the next parameter.
+    int bind_key(const RecordBase& r, ValueSink& st, int first) const;
     const MapperSql& sql(const Dialect& d) const {
         const MapperSql* last = last_sql_.load(std::memory_order_acquire);
         return last && last->dialect == &d ? *last : render_sql(d);
@@ -162,6 +174,7 @@ public:
 
 private:
     void finalize_once();
+    static void resolve_key(Mapper& m, const Table& t);
     void resolve_relationship(PendingRelationship& p);
     void check_relationship_members() const;
     void check_finalized() const;
@@ -321,7 +334,9 @@ public:
 
     // Identity map.
     RecordBase* lookup(const Mapper& m, const Value& pk) const;
-    RecordBase* lookup_row(const Mapper& m, const Statement& st, int pk_col) const;
+    RecordBase* lookup(const Mapper& m, std::span<const Value> key) const;  // any key, its columns' values in order
+    RecordBase* lookup_row(const Mapper& m, const Statement& st, int offset) const;
+    static std::string identity_text(const Mapper& m, const RecordBase& r);
     void remember(RecordBase* r);
     void forget(RecordBase* r);
 
@@ -336,6 +351,7 @@ public:
     void populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key = nullptr);
     RecordBase* get(const Mapper& m, const Value& pk);
     RecordBase* get(const Mapper& m, std::int64_t key);
+    RecordBase* get(const Mapper& m, std::span<const Value> key);
     void refresh(RecordBase& r);
     // An expired record's reload, keeping members the program wrote meanwhile.
     void reload(RecordBase& r);
@@ -462,7 +478,10 @@ RecordBase* current_target(const ReferenceBase& ref);
 
 // Relationship SQL (relationship.cpp).
 sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d);
-Expr owner_condition(const RelationshipMapping& rel, const Expr& value);
+// The target rows of one owner, whose key is `owner_key` (its columns' values in order).
+Expr owner_condition(const RelationshipMapping& rel, std::span<const Value> owner_key);
+// The values of a record's foreign-key columns of a many-to-one `rel`.
+std::vector<Value> foreign_key_values(const RelationshipMapping& rel, const RecordBase& r);
 
 // JOIN from the relationship's owner table to its target (aliased) (loading.cpp).
 void join_relationship(sql::Select& sel, const RelationshipMapping& rel, const std::string& alias, bool outer);

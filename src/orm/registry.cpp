@@ -128,6 +128,23 @@ void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl) 
     m.columns.push_back(std::move(cm));
 }
 
+void declare_key_members(RegistryImpl& r, std::size_t model, std::vector<MemberKey> members) {
+    std::lock_guard lock(r.mutex);
+    r.mappers.at(model)->declared_key = std::move(members);
+}
+
+void declare_foreign_key(RegistryImpl& r, std::size_t model, ForeignKey fk) {
+    std::lock_guard lock(r.mutex);
+    if (r.finalized) throw ConfigError("strata: foreign key declared after the registry was first used");
+    const Mapper& m = *r.mappers.at(model);
+    if (fk.columns.empty() || fk.columns.size() != fk.ref_columns.size())
+        throw ConfigError("strata: " + m.class_name + ": foreign_key() to " + fk.ref_table + " needs as many columns (" +
+                          std::to_string(fk.columns.size()) + ") as referenced columns (" +
+                          std::to_string(fk.ref_columns.size()) + "), at least one");
+    r.metadata.table(m.table).foreign_key("", std::move(fk.columns), std::move(fk.ref_table), std::move(fk.ref_columns),
+                                          std::move(fk.ondelete), std::move(fk.onupdate));
+}
+
 void declare_relationship(RegistryImpl& r, std::size_t model, RelationshipDecl decl) {
     std::lock_guard lock(r.mutex);
     if (r.finalized) throw ConfigError("strata: relationship declared after the registry was first used");
@@ -147,10 +164,34 @@ int Mapper::column_index(std::string_view name) const {
 
 std::string Mapper::describe(const RecordBase& r) const {
     if (repr) return repr(r.object);
-    std::string key = pk >= 0 ? pk_value(r).to_display() : "?";
-    if (pk >= 0 && pk_column().access->is_unset(r.object)) key = "None";
-    return "<" + class_name + " " + (pk >= 0 ? columns[static_cast<std::size_t>(pk)].name : std::string("id")) + "=" +
-           key + ">";
+    if (pk < 0) return "<" + class_name + " id=?>";
+    std::string out = "<" + class_name;
+    for (int i : key_columns) {
+        const ColumnMapping& c = columns[static_cast<std::size_t>(i)];
+        const Value v = c.access->get(r.object);
+        // An unassigned one-column key (0 or empty) shows as None; a part of a composite key is a value.
+        const bool unset = composite_key() ? v.is_null() : c.access->is_unset(r.object);
+        out += " " + c.name + "=" + (unset ? std::string("None") : v.to_display());
+    }
+    return out + ">";
+}
+
+std::vector<Value> Mapper::key_values(const RecordBase& r) const {
+    std::vector<Value> out;
+    out.reserve(key_columns.size());
+    for (int i : key_columns) out.push_back(columns[static_cast<std::size_t>(i)].access->get(r.object));
+    return out;
+}
+
+std::vector<std::string> Mapper::key_names() const {
+    std::vector<std::string> out;
+    for (int i : key_columns) out.push_back(columns[static_cast<std::size_t>(i)].name);
+    return out;
+}
+
+int Mapper::bind_key(const RecordBase& r, ValueSink& st, int first) const {
+    for (int i : key_columns) columns[static_cast<std::size_t>(i)].access->bind(r.object, st, first++);
+    return first;
 }
 
 const MapperSql& Mapper::render_sql(const Dialect& d) const {
@@ -171,13 +212,15 @@ const MapperSql& Mapper::render_sql(const Dialect& d) const {
         if (is_computed(i)) computed.push_back(columns[i].name);
     }
     const std::string& pk_name = pk_column().name;
-    const std::string by_pk = " FROM " + d.quote(table) + " WHERE " + d.quote(table) + "." + d.quote(pk_name) + " = " +
-                              d.placeholder(1);
-    slot->select_by_pk = "SELECT " + slot->select_list + by_pk;
-    if (!computed.empty()) slot->select_computed = "SELECT " + d.quoted_list(computed) + by_pk;
+    std::string by_key = " FROM " + d.quote(table) + " WHERE ";
+    const std::vector<std::string> keys = key_names();
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        by_key += (i ? " AND " : "") + d.quote(table) + "." + d.quote(keys[i]) + " = " + d.placeholder(static_cast<int>(i) + 1);
+    slot->select_by_pk = "SELECT " + slot->select_list + by_key;
+    if (!computed.empty()) slot->select_computed = "SELECT " + d.quoted_list(computed) + by_key;
     slot->insert_all = sql::insert_sql(d, table, names);
     slot->insert_no_pk = sql::insert_sql(d, table, names_no_pk, returns_keys(d) ? pk_name : std::string());
-    slot->delete_by_pk = sql::delete_sql(d, table, {pk_name});
+    slot->delete_by_pk = sql::delete_sql(d, table, key_names());
     last_sql_.store(slot.get(), std::memory_order_release);
     return *slot;
 }
@@ -191,7 +234,7 @@ const std::string& Mapper::update_sql(const Dialect& d, std::uint64_t mask) cons
     std::vector<std::string> set;
     for (std::size_t i = 0; i < columns.size(); ++i)
         if (mask & (std::uint64_t{1} << i)) set.push_back(columns[i].name);
-    return cache.update_by_mask.emplace(mask, sql::update_sql(d, table, set, {pk_column().name})).first->second;
+    return cache.update_by_mask.emplace(mask, sql::update_sql(d, table, set, key_names())).first->second;
 }
 
 // --- RegistryImpl ------------------------------------------------------------
@@ -254,8 +297,9 @@ RelationshipMapping* add_mapping(Mapper& owner, Mapper& target, RelationshipKind
     return owner.relationships.back().get();
 }
 
-// The single-column foreign key of `child`'s table that references `parent`'s table.
-int foreign_key_column(const MetaData& md, const Mapper& child, const Mapper& parent, const std::string& what) {
+// The foreign key of `child`'s table that references `parent`'s table: the
+// child's columns holding each of the parent's key columns, in the key's order.
+std::vector<int> foreign_key_columns(const MetaData& md, const Mapper& child, const Mapper& parent, const std::string& what) {
     const Table* t = md.find(child.table);
     const ForeignKey* found = nullptr;
     for (auto& fk : t->foreign_keys) {
@@ -266,11 +310,25 @@ int foreign_key_column(const MetaData& md, const Mapper& child, const Mapper& pa
         found = &fk;
     }
     if (!found) throw ConfigError("strata: " + what + ": table " + child.table + " has no foreign key to " + parent.table);
-    if (found->columns.size() != 1)
-        throw ConfigError("strata: " + what + ": composite foreign keys are not supported by relationships");
-    int index = child.column_index(found->columns[0]);
-    if (index < 0) throw ConfigError("strata: " + what + ": foreign key column " + found->columns[0] + " is not mapped");
-    return index;
+    const std::vector<std::string> keys = parent.key_names();
+    std::vector<int> out;
+    for (const std::string& key : keys) {
+        auto at = std::find(found->ref_columns.begin(), found->ref_columns.end(), key);
+        if (found->ref_columns.size() != keys.size() || at == found->ref_columns.end())
+            throw ConfigError("strata: " + what + ": the foreign key of " + child.table + " to " + parent.table +
+                              " does not reference its primary key (" + std::to_string(keys.size()) + " column" +
+                              (keys.size() == 1 ? "" : "s") + ")");
+        const std::string& name = found->columns[static_cast<std::size_t>(at - found->ref_columns.begin())];
+        const int index = child.column_index(name);
+        if (index < 0) throw ConfigError("strata: " + what + ": foreign key column " + name + " is not mapped");
+        out.push_back(index);
+    }
+    return out;
+}
+
+void set_foreign_key_columns(RelationshipMapping& rel, std::vector<int> columns) {
+    rel.fk_column = columns.at(0);
+    rel.fk_columns = std::move(columns);
 }
 
 }  // namespace
@@ -287,9 +345,21 @@ void RegistryImpl::resolve_relationship(PendingRelationship& p) {
     switch (d.kind) {
     case RelationshipKind::ManyToOne: {
         auto* rel = add_mapping(owner, target, d.kind, d.key, std::move(d.access), d.cascade);
-        for (std::size_t i = 0; i < owner.columns.size(); ++i)
-            if (owner.columns[i].key == d.foreign_key) rel->fk_column = static_cast<int>(i);
-        if (rel->fk_column < 0) throw ConfigError("strata: " + what + ": its key member is not a mapped column");
+        if (d.foreign_keys.size() != target.key_columns.size())
+            throw ConfigError("strata: " + what + ": its foreign key has " + std::to_string(d.foreign_keys.size()) +
+                              " member(s) but the primary key of " + target.class_name + " has " +
+                              std::to_string(target.key_columns.size()) + " column(s); belongs_to() takes one member "
+                              "per key column, in order: belongs_to(&" + owner.class_name + "::ref, std::tuple{&" +
+                              owner.class_name + "::a, &" + owner.class_name + "::b})");
+        std::vector<int> columns;
+        for (const MemberKey& member : d.foreign_keys) {
+            int index = -1;
+            for (std::size_t i = 0; i < owner.columns.size(); ++i)
+                if (owner.columns[i].key == member) index = static_cast<int>(i);
+            if (index < 0) throw ConfigError("strata: " + what + ": its key member is not a mapped column");
+            columns.push_back(index);
+        }
+        set_foreign_key_columns(*rel, std::move(columns));
         return;
     }
     case RelationshipKind::OneToMany: {
@@ -298,18 +368,23 @@ void RegistryImpl::resolve_relationship(PendingRelationship& p) {
         if (back) {
             if (back->kind != RelationshipKind::ManyToOne || back->target != &owner)
                 throw ConfigError("strata: " + what + ": its backref is not a reference to " + owner.class_name);
-            rel->fk_column = back->fk_column;
+            set_foreign_key_columns(*rel, back->fk_columns);
         } else {
-            rel->fk_column = foreign_key_column(metadata, target, owner, what);
+            set_foreign_key_columns(*rel, foreign_key_columns(metadata, target, owner, what));
             back = add_mapping(target, owner, RelationshipKind::ManyToOne, d.backref_key, std::move(d.backref_access),
                                d.backref_cascade);
-            back->fk_column = rel->fk_column;
+            set_foreign_key_columns(*back, rel->fk_columns);
         }
         rel->backref = back;
         back->backref = rel;
         return;
     }
     case RelationshipKind::ManyToMany: {
+        if (owner.composite_key() || target.composite_key())
+            throw ConfigError("strata: " + what + ": many_to_many() links models with one-column keys; " +
+                              (owner.composite_key() ? owner.class_name : target.class_name) +
+                              " has a composite key: map the association table as a model of its own (an "
+                              "association object) with belongs_to() to each side");
         const Table* sec = metadata.find(d.secondary);
         if (!sec) throw ConfigError("strata: " + what + ": association table " + d.secondary + " is not declared (registry.table(\"" + d.secondary + "\"))");
         for (auto* c : {&d.local_column, &d.remote_column})
@@ -362,19 +437,52 @@ void RegistryImpl::check_relationship_members() const {
     }
 }
 
+namespace {
+
+std::string listed(const std::vector<std::string>& names) {
+    std::string out;
+    for (auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return "(" + out + ")";
+}
+
+}  // namespace
+
+// The key columns, in the table's order; strata::primary_key_of<T>, where
+// declared, must name the same members in the same order.
+void RegistryImpl::resolve_key(Mapper& m, const Table& t) {
+    const auto keys = t.primary_key_columns();
+    if (keys.empty())
+        throw ConfigError("strata: " + m.class_name + ": the ORM needs a primary key; table " + m.table +
+                          " has none (declare its key column(s) with strata::primary_key())");
+    for (const std::string& key : keys) {
+        const int index = m.column_index(key);
+        if (index < 0) throw ConfigError("strata: " + m.class_name + ": primary-key column " + key + " of table " + m.table + " is not mapped");
+        m.key_columns.push_back(index);
+        m.key_mask |= std::uint64_t{1} << index;
+    }
+    if (!m.declared_key.empty()) {
+        std::vector<std::string> declared;
+        for (const MemberKey& member : m.declared_key) {
+            auto it = std::find_if(m.columns.begin(), m.columns.end(), [&](const ColumnMapping& c) { return c.key == member; });
+            declared.push_back(it == m.columns.end() ? "(a member that is not a mapped column)" : it->name);
+        }
+        if (declared != keys)
+            throw ConfigError("strata: " + m.class_name + ": strata::primary_key_of<" + m.class_name + "> names " +
+                              listed(declared) + " but the primary key of table " + m.table + " is " + listed(keys) +
+                              ": the same columns, in the order they are declared");
+    }
+    m.pk = m.key_columns.front();
+    m.pk_autoincrement = !m.composite_key() && m.pk_column().column->autoincrement;
+    m.integer_key = !m.composite_key() && m.pk_column().column->type.is_integer();
+}
+
 void RegistryImpl::finalize_once() {
     std::lock_guard lock(mutex);
     if (finalized) return;
     for (auto& m : mappers) {
         const Table* t = metadata.find(m->table);
         for (auto& c : m->columns) c.column = t->find_column(c.name);
-        auto keys = t->primary_key_columns();
-        if (keys.size() != 1)
-            throw ConfigError("strata: " + m->class_name + ": the ORM needs a single-column primary key; table " +
-                              m->table + " has " + std::to_string(keys.size()));
-        m->pk = m->column_index(keys[0]);
-        m->pk_autoincrement = m->pk_column().column->autoincrement;
-        m->integer_key = m->pk_column().column->type.is_integer();
+        resolve_key(*m, *t);
         for (std::size_t i = 0; i < m->columns.size(); ++i) {
             const Column& c = *m->columns[i].column;
             if (c.onupdate_value || c.onupdate_function) m->onupdate_columns |= std::uint64_t{1} << i;

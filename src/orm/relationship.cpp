@@ -86,8 +86,16 @@ RecordBase* current_target(const ReferenceBase& ref) {
     const RecordBase& owner = *ref.owner_;
     if (!owner.store || !owner.store->session) return nullptr;
     const auto& rel = *ref.mapping_;
-    Value key = owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object);
-    return owner.store->session->lookup(*rel.target, key);
+    if (rel.fk_columns.size() == 1)
+        return owner.store->session->lookup(*rel.target, owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object));
+    return owner.store->session->lookup(*rel.target, foreign_key_values(rel, owner));
+}
+
+std::vector<Value> foreign_key_values(const RelationshipMapping& rel, const RecordBase& r) {
+    std::vector<Value> out;
+    out.reserve(rel.fk_columns.size());
+    for (int i : rel.fk_columns) out.push_back(r.mapper->columns[static_cast<std::size_t>(i)].access->get(r.object));
+    return out;
 }
 
 namespace {
@@ -298,14 +306,20 @@ sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d
     sel.from(t.table).columns_sql(t.sql(d).select_list);
     if (rel.kind == RelationshipKind::ManyToMany)
         sel.join({rel.secondary, {}, binary("=", column(rel.secondary, rel.remote_column), column(t.table, t.pk_column().name)), false});
-    sel.order_by(column(t.table, t.pk_column().name));
+    for (const std::string& key : t.key_names()) sel.order_by(column(t.table, key));
     return sel;
 }
 
-Expr owner_condition(const RelationshipMapping& rel, const Expr& value) {
-    if (rel.kind == RelationshipKind::ManyToMany) return binary("=", column(rel.secondary, rel.local_column), value);
+Expr owner_condition(const RelationshipMapping& rel, std::span<const Value> owner_key) {
+    if (rel.kind == RelationshipKind::ManyToMany)
+        return binary("=", column(rel.secondary, rel.local_column), bind(owner_key[0]));
     const Mapper& t = *rel.target;
-    return binary("=", column(t.table, t.columns[static_cast<std::size_t>(rel.fk_column)].name), value);
+    Expr condition;
+    for (std::size_t i = 0; i < rel.fk_columns.size(); ++i) {
+        Expr term = binary("=", column(t.table, t.columns[static_cast<std::size_t>(rel.fk_columns[i])].name), bind(owner_key[i]));
+        condition = i == 0 ? term : condition && term;
+    }
+    return condition;
 }
 
 void SessionImpl::load_collection(CollectionBase& c) {
@@ -316,7 +330,7 @@ void SessionImpl::load_collection(CollectionBase& c) {
     }
     autoflush_now();
     const RelationshipMapping& rel = *c.mapping_;
-    set_collection(c, run_select(*rel.target, {rel.lazy_sql(dialect()), {owner.mapper->pk_value(owner)}}));
+    set_collection(c, run_select(*rel.target, {rel.lazy_sql(dialect()), owner.mapper->key_values(owner)}));
 }
 
 const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
@@ -325,7 +339,7 @@ const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
     auto it = lazy_sql_.try_emplace(&d).first;
     if (it->second.empty()) {
         auto sel = relationship_select(*this, d);
-        sel.where(owner_condition(*this, bind(Value())));
+        sel.where(owner_condition(*this, std::vector<Value>(std::max<std::size_t>(fk_columns.size(), 1))));
         it->second = sel.compile(d).sql;
     }
     last_lazy_sql_.store(&*it, std::memory_order_release);
@@ -335,8 +349,13 @@ const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
 RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {
     const RelationshipMapping& rel = *ref.mapping_;
     RecordBase& owner = *ref.owner_;
-    Value key = owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object);
-    RecordBase* target = key.is_null() ? nullptr : get(*rel.target, key);
+    RecordBase* target = nullptr;
+    if (rel.fk_columns.size() == 1) {
+        Value key = owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object);
+        if (!key.is_null()) target = get(*rel.target, key);
+    } else {
+        target = get(*rel.target, foreign_key_values(rel, owner));  // none if a part is NULL
+    }
     ref.target_ = target;
     ref.loaded_ = true;
     return target;
@@ -354,7 +373,7 @@ QuerySpec relationship_query(const CollectionBase& c) {
     if (rel.kind == RelationshipKind::ManyToMany)
         spec.raw_joins.push_back(
             {rel.secondary, {}, binary("=", column(rel.secondary, rel.remote_column), column(t.table, t.pk_column().name)), false});
-    spec.conditions.push_back(owner_condition(rel, bind(c.owner_->mapper->pk_value(*c.owner_))));
+    spec.conditions.push_back(owner_condition(rel, c.owner_->mapper->key_values(*c.owner_)));
     return spec;
 }
 

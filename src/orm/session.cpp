@@ -109,6 +109,20 @@ namespace {
 
 std::string text_key(const Value& v) { return v.is<std::string>() ? v.as<std::string>() : v.to_display(); }
 
+// A composite key as one identity-map text: each part's text after its
+// length, so that no two keys give the same text. Empty when a part is NULL.
+std::string composite_text(std::span<const Value> key) {
+    std::string out;
+    for (const Value& part : key) {
+        if (part.is_null()) return {};
+        const std::string text = text_key(part);
+        out += std::to_string(text.size());
+        out += ':';
+        out += text;
+    }
+    return out;
+}
+
 }  // namespace
 
 RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
@@ -121,29 +135,43 @@ RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
     return found(map.find_text(text_key(pk)), nullptr);
 }
 
+RecordBase* SessionImpl::lookup(const Mapper& m, std::span<const Value> key) const {
+    if (!m.composite_key()) return lookup(m, key[0]);
+    const std::string text = composite_text(key);
+    return text.empty() ? nullptr : found(identity[m.index].find_text(text), nullptr);
+}
+
 // A row's object by a key that is not an integer (load_row reads integer keys itself).
-RecordBase* SessionImpl::lookup_row(const Mapper& m, const Statement& st, int pk_col) const {
+RecordBase* SessionImpl::lookup_row(const Mapper& m, const Statement& st, int offset) const {
     const auto& map = identity[m.index];
-    return map.find_text(text_key(st.get_value(pk_col, m.pk_column().column->type.kind)));
+    if (!m.composite_key())
+        return map.find_text(text_key(st.get_value(offset + m.pk, m.pk_column().column->type.kind)));
+    std::vector<Value> key;
+    for (int i : m.key_columns)
+        key.push_back(st.get_value(offset + i, m.columns[static_cast<std::size_t>(i)].column->type.kind));
+    return map.find_text(composite_text(key));
+}
+
+// The identity-map text of a record whose key is not an integer.
+std::string SessionImpl::identity_text(const Mapper& m, const RecordBase& r) {
+    return m.composite_key() ? composite_text(m.key_values(r)) : text_key(m.pk_value(r));
 }
 
 void SessionImpl::remember(RecordBase* r) {
     const Mapper& m = *r->mapper;
-    Value pk = m.pk_value(*r);
     auto& map = identity[m.index];
-    if (m.integer_key) map.by_int.set(pk.as<std::int64_t>(), r);
-    else map.text_slot(text_key(pk)) = r;
+    if (m.integer_key) map.by_int.set(m.pk_value(*r).as<std::int64_t>(), r);
+    else map.text_slot(identity_text(m, *r)) = r;
 }
 
 void SessionImpl::forget(RecordBase* r) {
     const Mapper& m = *r->mapper;
-    Value pk = m.pk_value(*r);
-    if (pk.is_null()) return;
     auto& map = identity[m.index];
     if (m.integer_key) {
-        map.by_int.erase(pk.as<std::int64_t>(), r);
+        Value pk = m.pk_value(*r);
+        if (!pk.is_null()) map.by_int.erase(pk.as<std::int64_t>(), r);
     } else {
-        map.erase_text(text_key(pk), r);
+        map.erase_text(identity_text(m, *r), r);
     }
 }
 
@@ -210,7 +238,7 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
         return load_row(m, st, offset, key);
     }
     if (st.is_null(pk_col)) return nullptr;
-    if (RecordBase* r = lookup_row(m, st, pk_col)) return reuse_row(*r, st, offset);
+    if (RecordBase* r = lookup_row(m, st, offset)) return reuse_row(*r, st, offset);
     RecordBase* r = new_row(m, st, offset);
     remember(r);
     return r;
@@ -292,6 +320,9 @@ std::vector<RecordBase*> SessionImpl::run_select(const Mapper& m, const sql::Com
 
 RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
     if (m.integer_key && pk.is<std::int64_t>()) return get(m, pk.as<std::int64_t>());
+    if (m.composite_key())
+        throw Error("strata: " + m.class_name + " has a composite primary key: get<" + m.class_name +
+                    ">(std::tuple{...}) takes one value per key column");
     if (RecordBase* r = lookup(m, pk)) return r->state == RecordState::Deleted ? nullptr : r;
     if (autoflush_now()) {  // the flush may have given a pending object this key
         if (RecordBase* r = lookup(m, pk)) return r;
@@ -319,6 +350,25 @@ RecordBase* SessionImpl::get(const Mapper& m, std::int64_t key) {
     return load_row(m, *st, 0, key);  // the row's key is the one bound: not read back
 }
 
+// By a composite key (or a one-column one given as a list of one).
+RecordBase* SessionImpl::get(const Mapper& m, std::span<const Value> key) {
+    if (key.size() != m.key_columns.size())
+        throw Error("strata: the primary key of " + m.class_name + " has " + std::to_string(m.key_columns.size()) +
+                    " column(s), not " + std::to_string(key.size()));
+    if (!m.composite_key()) return get(m, key[0]);
+    if (std::any_of(key.begin(), key.end(), [](const Value& v) { return v.is_null(); })) return nullptr;
+    if (RecordBase* r = lookup(m, key)) return r->state == RecordState::Deleted ? nullptr : r;
+    if (autoflush_now()) {  // the flush may have given a pending object this key
+        if (RecordBase* r = lookup(m, key)) return r;
+    }
+    const std::string& sql = m.sql(dialect()).select_by_pk;
+    auto st = prepare_read(sql);
+    for (std::size_t i = 0; i < key.size(); ++i) st->bind(static_cast<int>(i) + 1, key[i]);
+    note(sql);
+    if (!st->step()) return nullptr;
+    return load_row(m, *st, 0);
+}
+
 void SessionImpl::refresh(RecordBase& r) {
     const Mapper& m = *r.mapper;
     if (r.state == RecordState::Vanished) throw_vanished(r);
@@ -326,7 +376,13 @@ void SessionImpl::refresh(RecordBase& r) {
         throw Error("strata: cannot refresh " + m.describe(r) + ": it has no row yet");
     const std::string& sql = m.sql(dialect()).select_by_pk;
     auto st = prepare_read(sql);
-    st->bind(1, m.pk_value(r));
+    // Bound as copies: the row read next overwrites the members.
+    if (!m.composite_key()) {
+        st->bind(1, m.pk_value(r));
+    } else {
+        const std::vector<Value> key = m.key_values(r);
+        for (std::size_t i = 0; i < key.size(); ++i) st->bind(static_cast<int>(i) + 1, key[i]);
+    }
     note(sql);
     if (!st->step()) vanish(r);
     populate(r, *st, 0);
@@ -707,6 +763,9 @@ RecordBase* Session::get_record(const std::type_info& type, const Value& pk) {
 }
 RecordBase* Session::get_record(const std::type_info& type, std::int64_t pk) {
     return impl_->get(impl_->registry.mapper_for(type), pk);
+}
+RecordBase* Session::get_record(const std::type_info& type, std::span<const Value> key) {
+    return impl_->get(impl_->registry.mapper_for(type), key);
 }
 
 void Session::remove_record(RecordBase* r) {

@@ -239,7 +239,7 @@ struct RelationshipDecl {
     const std::type_info* target = nullptr;
     MemberKey backref_key;                                 // owner == nullptr: none
     std::unique_ptr<RelationshipAccessor> backref_access;
-    MemberKey foreign_key;                                 // ManyToOne: the owner's key member
+    std::vector<MemberKey> foreign_keys;                   // ManyToOne: the owner's key members (of the target's key columns, in order)
     std::string secondary, local_column, remote_column;    // ManyToMany
     Cascade cascade;
     Cascade backref_cascade;
