@@ -78,6 +78,8 @@ void map_devices(strata::Registry& r) {
         .column(&Device::id, "id", strata::primary_key())
         .column(&Device::uid, "uid", strata::unique())              // Uuid: a 16-byte BLOB / uuid
         .column(&Device::settings, "settings", strata::JsonType()); // Json: text / jsonb
+}
+
 // docs/orm.md, "Composite primary keys": strata::primary_key_of is specialised at namespace scope.
 struct Follow;
 struct FollowNote;
