@@ -672,6 +672,8 @@ TEST_P(OrmDocs, UuidAndJsonColumns) {
     auto stored = s.execute<std::tuple<std::string>>(is_sqlite() ? "SELECT typeof(uid) FROM device"
                                                                   : "SELECT uid::text FROM device");
     EXPECT_EQ(std::get<0>(stored.at(0)), is_sqlite() ? "blob" : "12345678-0000-0000-0000-000000000000");
+}
+
 TEST_P(OrmDocs, CompositePrimaryKeys) {
     strata::Registry registry;
     map_follows(registry);

@@ -39,7 +39,7 @@ MetaData managed(MetaData models, const ScriptDirectory& s) {
 // New indexes concurrent where strata.yaml asks and the database can.
 CompareOptions compare_options(const CompareSettings& settings, Connection& conn, const ScriptDirectory& s) {
     CompareOptions options;
-    options.concurrent_indexes = s.concurrent_indexes(conn.dialect().name()) && conn.dialect().builds_indexes_concurrently();
+    options.concurrent_indexes = s.concurrent_indexes(std::string(conn.dialect().name())) && conn.dialect().builds_indexes_concurrently();
     options.compare_names = settings.compare_names;
     options.compare_comments = conn.dialect().keeps_comments();
     // A backend without an ENUM type writes a CHECK for an Enum column.

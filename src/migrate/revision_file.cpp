@@ -435,9 +435,6 @@ private:
         if (key["descending"] && boolean(key["descending"], "descending")) ix.descending.push_back(position);
     }
     // An optional true / false field (false when absent).
-    bool flag(const YAML::Node& args, const std::string& key) const {
-        return args[key] ? boolean(args[key], key) : false;
-    }
     // columns, or using_index (an existing unique index taken over; columns then optional).
     Operation create_unique_constraint(const YAML::Node& args) const {
         const std::string op = "create_unique_constraint";

@@ -108,6 +108,8 @@ struct Lines {
         if (o.comment) out.push_back("modify_table_comment " + o.table);
     }
     void operator()(const CreateIndex& o) const { out.push_back("add_index " + index_key(o.table, o.index)); }
+    // Autogenerate never writes it (a step of the safe way to add a constraint, written by hand).
+    void operator()(const ValidateConstraint& o) const { out.push_back("validate_constraint " + o.table); }
     void operator()(const DropIndex& o) const {
         for (const auto& i : table(o.table).indexes)
             if (i.name == o.name) return out.push_back("remove_index " + index_key(o.table, i, false));
