@@ -264,7 +264,7 @@ TEST_P(MigrateHostileDb, ConfigUnknownKeyIsRefused) {
     EXPECT_EQ(r.err, "error: " + (repo() / kConfigFile).string() +
                          ":2:1: unknown key 'versoin_table' (expected version_table, include_tables, exclude_tables, "
                          "lock_timeout, statement_timeout, retries, transaction_per or a backend's section: "
-                         "postgresql, sqlite)\n");
+                         "sqlite, postgresql)\n");
     std::ofstream(repo() / kConfigFile) << "version_table: v\nversion_table: w\n";
     r = run_db({"upgrade"});
     EXPECT_EQ(r.err, "error: " + (repo() / kConfigFile).string() +
