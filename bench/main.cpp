@@ -136,6 +136,7 @@ int main(int argc, char** argv) {
         sizes.gets /= 10;
         sizes.w4_users /= 10;
         sizes.w5_rows /= 10;
+        sizes.w6_users /= 10;
         sizes.w7_rows /= 10;
     }
     temp_root = std::filesystem::temp_directory_path() / ("strata-bench-" + std::to_string(getpid()));
@@ -152,7 +153,8 @@ int main(int argc, char** argv) {
                   << " repetitions (more while a side has run under " << kShortRunSeconds << " s in all, within "
                   << kMostSeconds << " s), raw and strata alternating\n";
     std::cout << "# users=" << sizes.users << " gets=" << sizes.gets << " w4=" << sizes.w4_users << "x" << sizes.w4_posts
-              << " w5_rows=" << sizes.w5_rows << " w7_rows=" << sizes.w7_rows << "/" << sizes.w7_batch << " cores=" << std::thread::hardware_concurrency() << "\n";
+              << " w5_rows=" << sizes.w5_rows << " w6=" << sizes.w6_users << "x" << sizes.w6_posts << "+"
+              << sizes.w6_users * sizes.w6_follows << "follows" << " w7_rows=" << sizes.w7_rows << "/" << sizes.w7_batch << " cores=" << std::thread::hardware_concurrency() << "\n";
     auto all = workloads(sizes);
     // Peak memory first, as header lines, so measurement lines stay uniform.
     for (const auto& w : all) {

@@ -324,6 +324,36 @@ std::vector<Post> Conn::posts_of_all(const std::vector<std::int64_t>& ids) {
     return out;
 }
 
+std::vector<Stat> Conn::stats() {
+    // The statement strata's select API writes for W6, word for word.
+    static const char* sql =
+        "SELECT \"user\".\"nickname\","
+        " (SELECT count(*) FROM \"post\" WHERE (\"post\".\"user_id\" = \"user\".\"id\")) AS \"posts\","
+        " (SELECT count(*) FROM \"followers\" AS \"f1\" WHERE (\"f1\".\"followed_id\" = \"user\".\"id\")),"
+        " (SELECT count(*) FROM \"followers\" AS \"f2\" WHERE (\"f2\".\"follower_id\" = \"user\".\"id\"))"
+        " FROM \"user\" ORDER BY \"posts\" DESC, \"user\".\"nickname\"";
+    std::vector<Stat> out;
+    if (sqlite_) {
+        sqlite3* db = lite(sqlite_);
+        sqlite3_stmt* st = nullptr;
+        check_lite(db, sqlite3_prepare_v2(db, sql, -1, &st, nullptr), "prepare");
+        while (sqlite3_step(st) == SQLITE_ROW)
+            out.push_back({std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), sqlite3_column_bytes(st, 0)),
+                           sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)});
+        sqlite3_finalize(st);
+        return out;
+    }
+    PGresult* r = PQexec(pg(pg_), sql);
+    check_pg(r, pg(pg_), "stats");
+    int n = PQntuples(r);
+    out.reserve(n);
+    for (int i = 0; i < n; ++i)
+        out.push_back({std::string(PQgetvalue(r, i, 0), PQgetlength(r, i, 0)), std::strtoll(PQgetvalue(r, i, 1), nullptr, 10),
+                       std::strtoll(PQgetvalue(r, i, 2), nullptr, 10), std::strtoll(PQgetvalue(r, i, 3), nullptr, 10)});
+    PQclear(r);
+    return out;
+}
+
 void Conn::make_email_nullable() {
     // SQLite's 12-step ALTER: foreign keys off outside the transaction, copy
     // into a new table, swap, recreate the indexes, check the foreign keys.

@@ -21,6 +21,14 @@ struct Post {
     std::int64_t user_id;
 };
 
+// W6: one line of microblog's `stats`.
+struct Stat {
+    std::string nickname;
+    std::int64_t posts;
+    std::int64_t followers;
+    std::int64_t following;
+};
+
 // A raw connection to either backend, opened from a strata URL.
 class Conn {
 public:
@@ -42,6 +50,8 @@ public:
     std::vector<Post> posts_of(std::int64_t user_id);
     std::vector<Post> posts_of_all(const std::vector<std::int64_t>& user_ids);
     std::vector<std::int64_t> user_ids();
+    // W6: every user's nickname, posts, followers, following; by posts, then nickname.
+    std::vector<Stat> stats();
     // W7 (SQLite): every user stepped through, one struct at a time, none
     // kept; returns the sum of the nicknames' lengths.
     std::size_t stream_users();
