@@ -16,6 +16,9 @@ struct Sizes {
     int w4_users = 1000;      // W4
     int w4_posts = 10;
     int w5_rows = 1000000;    // W5
+    int w6_users = 10000;     // W6: 10 posts each, 5 follows each (50,000)
+    int w6_posts = 10;
+    int w6_follows = 5;
     int w7_rows = 1000000;    // W7
     int w7_batch = 1000;
     int repetitions = 5;

@@ -33,10 +33,17 @@ constexpr double kShortRunSeconds = 2;
 constexpr int kMostRepetitions = 31;
 constexpr double kMostSeconds = 20;  // per workload and backend, setup included (PostgreSQL's fresh database is slow)
 
-double time_side(const Side& side) {
+// Each side's timed part in a function of its own, never inlined nor folded, so that
+// callgrind counts one side at a time:
+//   valgrind --tool=callgrind --toggle-collect='*run_strata*' strata_bench --once --only W4-lazy
+[[gnu::noinline, gnu::no_icf]] void run_raw(const Side& side) { side.run(); }
+[[gnu::noinline, gnu::no_icf]] void run_strata(const Side& side) { side.run(); }
+
+double time_side(const Side& side, bool strata) {
     side.prepare();
     auto t0 = std::chrono::steady_clock::now();
-    side.run();
+    if (strata) run_strata(side);
+    else run_raw(side);
     auto t1 = std::chrono::steady_clock::now();
     side.cleanup();
     return std::chrono::duration<double>(t1 - t0).count();
@@ -111,15 +118,18 @@ std::string fresh_url(const Backend& b) {
 
 int main(int argc, char** argv) {
     using namespace bench;
-    bool quick = false;
+    bool quick = false, once = false;
     std::string only;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--quick") quick = true;
+        else if (a == "--once") once = true;
         else if (a == "--only" && i + 1 < argc) only = argv[++i];
         else if (a == "--help" || a == "-h") {
-            std::cout << "usage: strata_bench [--quick] [--only WORKLOAD-PREFIX]\n"
+            std::cout << "usage: strata_bench [--quick] [--once] [--only WORKLOAD-PREFIX]\n"
                          "  --quick   a tenth of the rows, 5 repetitions (under a minute)\n"
+                         "  --once    one repetition, no peak-memory lines: for profiling (callgrind counts\n"
+                         "            one side with --toggle-collect='*run_strata*' or '*run_raw*')\n"
                          "            (full size: 5 repetitions, or up to 31 for a workload that runs\n"
                          "            under 0.4 s: until each side has run 2 s, within 20 s)\n"
                          "  DATABASE_URL=postgresql://... adds the PostgreSQL rows; they run in a database\n"
@@ -136,8 +146,10 @@ int main(int argc, char** argv) {
         sizes.gets /= 10;
         sizes.w4_users /= 10;
         sizes.w5_rows /= 10;
+        sizes.w6_users /= 10;
         sizes.w7_rows /= 10;
     }
+    if (once) sizes.repetitions = 1;
     temp_root = std::filesystem::temp_directory_path() / ("strata-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(temp_root);
 
@@ -152,11 +164,12 @@ int main(int argc, char** argv) {
                   << " repetitions (more while a side has run under " << kShortRunSeconds << " s in all, within "
                   << kMostSeconds << " s), raw and strata alternating\n";
     std::cout << "# users=" << sizes.users << " gets=" << sizes.gets << " w4=" << sizes.w4_users << "x" << sizes.w4_posts
-              << " w5_rows=" << sizes.w5_rows << " w7_rows=" << sizes.w7_rows << "/" << sizes.w7_batch << " cores=" << std::thread::hardware_concurrency() << "\n";
+              << " w5_rows=" << sizes.w5_rows << " w6=" << sizes.w6_users << "x" << sizes.w6_posts << "+"
+              << sizes.w6_users * sizes.w6_follows << "follows" << " w7_rows=" << sizes.w7_rows << "/" << sizes.w7_batch << " cores=" << std::thread::hardware_concurrency() << "\n";
     auto all = workloads(sizes);
     // Peak memory first, as header lines, so measurement lines stay uniform.
     for (const auto& w : all) {
-        if (!w.measure_memory || (!only.empty() && !w.name.starts_with(only))) continue;
+        if (once || !w.measure_memory || (!only.empty() && !w.name.starts_with(only))) continue;
         for (const auto& b : backends) {
             if (w.sqlite_only && b.is_postgres()) continue;
             long raw_kib = peak_kib(w.raw(b)), strata_kib = peak_kib(w.strata(b));
@@ -176,11 +189,11 @@ int main(int argc, char** argv) {
             const auto started = std::chrono::steady_clock::now();
             auto more = [&](int r) {  // after the first sizes.repetitions
                 const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - started;
-                return !quick && measured < 2 * kShortRunSeconds && r < kMostRepetitions && spent.count() < kMostSeconds;
+                return !quick && !once && measured < 2 * kShortRunSeconds && r < kMostRepetitions && spent.count() < kMostSeconds;
             };
             for (int r = 0; r < sizes.repetitions || more(r); ++r) {
-                raw_t.push_back(time_side(raw));
-                strata_t.push_back(time_side(strata));
+                raw_t.push_back(time_side(raw, false));
+                strata_t.push_back(time_side(strata, true));
                 measured += raw_t.back() + strata_t.back();
             }
             if (std::getenv("STRATA_BENCH_TIMES")) {  // every repetition, to stderr: for looking at the spread

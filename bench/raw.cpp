@@ -3,6 +3,9 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <endian.h>
+
+#include <cstring>
 #include <stdexcept>
 
 #include "strata/url.hpp"
@@ -26,6 +29,23 @@ void check_pg(PGresult* res, PGconn* conn, const char* what) {
         PQclear(res);
         throw std::runtime_error(msg);
     }
+}
+
+// PostgreSQL's binary format: integers in network byte order.
+std::int64_t int8_at(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<std::int64_t>(be64toh(v));
+}
+
+std::string text_at(PGresult* r, int row, int col) { return std::string(PQgetvalue(r, row, col), PQgetlength(r, row, col)); }
+
+// A statement with binary results (what strata's driver asks for too), its
+// parameters as text: PQexecParams, one round trip.
+PGresult* exec_binary(PGconn* c, const char* sql, int n = 0, const char* const* values = nullptr) {
+    PGresult* r = PQexecParams(c, sql, n, nullptr, values, nullptr, nullptr, 1);
+    check_pg(r, c, sql);
+    return r;
 }
 
 std::string conninfo(const strata::Url& u) {
@@ -149,13 +169,10 @@ std::vector<User> Conn::load_users() {
         sqlite3_finalize(st);
         return out;
     }
-    PGresult* r = PQexec(pg(pg_), "SELECT id, nickname, email FROM \"user\"");
-    check_pg(r, pg(pg_), "select");
+    PGresult* r = exec_binary(pg(pg_), "SELECT id, nickname, email FROM \"user\"");
     int n = PQntuples(r);
     out.reserve(n);
-    for (int i = 0; i < n; ++i)
-        out.push_back({std::strtoll(PQgetvalue(r, i, 0), nullptr, 10), std::string(PQgetvalue(r, i, 1), PQgetlength(r, i, 1)),
-                       std::string(PQgetvalue(r, i, 2), PQgetlength(r, i, 2))});
+    for (int i = 0; i < n; ++i) out.push_back({int8_at(PQgetvalue(r, i, 0)), text_at(r, i, 1), text_at(r, i, 2)});
     PQclear(r);
     return out;
 }
@@ -193,23 +210,31 @@ User Conn::get_user(std::int64_t id) {
         return u;
     }
     PGconn* c = pg(pg_);
-    if (!pg_prepared_) {
-        PGresult* r = PQprepare(c, "get_user", "SELECT id, nickname, email FROM \"user\" WHERE id = $1", 1, nullptr);
-        check_pg(r, c, "prepare");
-        PQclear(r);
-        r = PQprepare(c, "posts_of", "SELECT id, body, timestamp, user_id FROM post WHERE user_id = $1", 1, nullptr);
-        check_pg(r, c, "prepare");
-        PQclear(r);
-        pg_prepared_ = true;
-    }
-    std::string key = std::to_string(id);
-    const char* values[1] = {key.c_str()};
-    PGresult* r = PQexecPrepared(c, "get_user", 1, values, nullptr, nullptr, 0);
+    prepare_pg();
+    // The key as a binary int8, the row back in binary: no text on either way.
+    const std::uint64_t key = htobe64(static_cast<std::uint64_t>(id));
+    const char* values[1] = {reinterpret_cast<const char*>(&key)};
+    const int lengths[1] = {sizeof key}, formats[1] = {1};
+    PGresult* r = PQexecPrepared(c, "get_user", 1, values, lengths, formats, 1);
     check_pg(r, c, "get");
     User u{0, {}, {}};
-    if (PQntuples(r) == 1) u = {std::strtoll(PQgetvalue(r, 0, 0), nullptr, 10), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2)};
+    if (PQntuples(r) == 1) u = {int8_at(PQgetvalue(r, 0, 0)), text_at(r, 0, 1), text_at(r, 0, 2)};
     PQclear(r);
     return u;
+}
+
+// W3's and W4's statements, prepared once per connection (as strata's driver does).
+void Conn::prepare_pg() {
+    if (pg_prepared_) return;
+    PGconn* c = pg(pg_);
+    const Oid int8[1] = {20};
+    PGresult* r = PQprepare(c, "get_user", "SELECT id, nickname, email FROM \"user\" WHERE id = $1", 1, int8);
+    check_pg(r, c, "prepare");
+    PQclear(r);
+    r = PQprepare(c, "posts_of", "SELECT id, body, timestamp, user_id FROM post WHERE user_id = $1", 1, int8);
+    check_pg(r, c, "prepare");
+    PQclear(r);
+    pg_prepared_ = true;
 }
 
 void Conn::insert_users_with_posts(int users, int posts_each) {
@@ -238,24 +263,51 @@ void Conn::insert_users_with_posts(int users, int posts_each) {
         sqlite3_finalize(ins_user);
         sqlite3_finalize(ins_post);
     } else {
+        // PostgreSQL's bulk path, as strata's flush takes it: the users' keys
+        // drawn from their sequence in one query, then each table by COPY.
         PGconn* c = pg(pg_);
-        for (int u = 0; u < users; ++u) {
-            std::string nick = "user" + std::to_string(u), email = nick + "@example.com";
-            const char* uv[2] = {nick.c_str(), email.c_str()};
-            PGresult* r = PQexecParams(c, "INSERT INTO \"user\" (nickname, email) VALUES ($1, $2) RETURNING id", 2, nullptr,
-                                       uv, nullptr, nullptr, 0);
-            check_pg(r, c, "insert user");
-            std::string uid = PQgetvalue(r, 0, 0);
-            PQclear(r);
-            for (int p = 0; p < posts_each; ++p) {
-                std::string body = "post " + std::to_string(p) + " of " + nick;
-                const char* pv[3] = {body.c_str(), "2026-11-27 12:00:00.000000", uid.c_str()};
-                r = PQexecParams(c, "INSERT INTO post (body, timestamp, user_id) VALUES ($1, $2, $3)", 3, nullptr, pv,
-                                 nullptr, nullptr, 0);
-                check_pg(r, c, "insert post");
-                PQclear(r);
+        const std::string n = std::to_string(users);
+        const char* count[1] = {n.c_str()};
+        PGresult* r = exec_binary(c, "SELECT nextval(pg_get_serial_sequence('\"user\"', 'id')) FROM generate_series(1, $1::int)", 1, count);
+        std::vector<std::int64_t> keys;
+        keys.reserve(users);
+        for (int i = 0; i < PQntuples(r); ++i) keys.push_back(int8_at(PQgetvalue(r, i, 0)));
+        PQclear(r);
+        std::string buf;
+        buf.reserve(1 << 20);
+        auto copy = [&](const char* sql, auto&& rows) {
+            PGresult* res = PQexec(c, sql);
+            check_pg(res, c, sql);
+            PQclear(res);
+            rows([&] {
+                if (buf.size() > (1 << 20) - 256) {
+                    PQputCopyData(c, buf.data(), static_cast<int>(buf.size()));
+                    buf.clear();
+                }
+            });
+            PQputCopyData(c, buf.data(), static_cast<int>(buf.size()));
+            buf.clear();
+            PQputCopyEnd(c, nullptr);
+            res = PQgetResult(c);
+            check_pg(res, c, "COPY end");
+            PQclear(res);
+        };
+        copy("COPY \"user\" (id, nickname, email) FROM STDIN", [&](auto flush) {
+            for (int u = 0; u < users; ++u) {
+                const std::string nick = "user" + std::to_string(u);
+                buf += std::to_string(keys[u]) + "\t" + nick + "\t" + nick + "@example.com\n";
+                flush();
             }
-        }
+        });
+        copy("COPY post (body, timestamp, user_id) FROM STDIN", [&](auto flush) {
+            for (int u = 0; u < users; ++u) {
+                const std::string nick = "user" + std::to_string(u), uid = std::to_string(keys[u]);
+                for (int p = 0; p < posts_each; ++p) {
+                    buf += "post " + std::to_string(p) + " of " + nick + "\t2026-11-27 12:00:00.000000\t" + uid + "\n";
+                    flush();
+                }
+            }
+        });
     }
     exec("COMMIT");
 }
@@ -274,11 +326,14 @@ std::vector<Post> read_posts_lite(sqlite3_stmt* st) {
                        reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_int64(st, 3)});
     return out;
 }
+// Binary rows: the timestamp as PostgreSQL sends it (microseconds since 2000-01-01).
 std::vector<Post> read_posts_pg(PGresult* r) {
     std::vector<Post> out;
-    for (int i = 0; i < PQntuples(r); ++i)
-        out.push_back({std::strtoll(PQgetvalue(r, i, 0), nullptr, 10), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-                       std::strtoll(PQgetvalue(r, i, 3), nullptr, 10)});
+    const int n = PQntuples(r);
+    out.reserve(n);
+    for (int i = 0; i < n; ++i)
+        out.push_back({int8_at(PQgetvalue(r, i, 0)), text_at(r, i, 1), {}, int8_at(PQgetvalue(r, i, 3)),
+                       int8_at(PQgetvalue(r, i, 2))});
     return out;
 }
 }  // namespace
@@ -296,10 +351,11 @@ std::vector<Post> Conn::posts_of(std::int64_t user_id) {
         sqlite3_reset(st);
         return out;
     }
-    if (!pg_prepared_) get_user(0);  // prepares both statements
-    std::string key = std::to_string(user_id);
-    const char* values[1] = {key.c_str()};
-    PGresult* r = PQexecPrepared(pg(pg_), "posts_of", 1, values, nullptr, nullptr, 0);
+    prepare_pg();
+    const std::uint64_t key = htobe64(static_cast<std::uint64_t>(user_id));
+    const char* values[1] = {reinterpret_cast<const char*>(&key)};
+    const int lengths[1] = {sizeof key}, formats[1] = {1};
+    PGresult* r = PQexecPrepared(pg(pg_), "posts_of", 1, values, lengths, formats, 1);
     check_pg(r, pg(pg_), "posts_of");
     auto out = read_posts_pg(r);
     PQclear(r);
@@ -307,6 +363,17 @@ std::vector<Post> Conn::posts_of(std::int64_t user_id) {
 }
 
 std::vector<Post> Conn::posts_of_all(const std::vector<std::int64_t>& ids) {
+    if (pg_) {  // the keys as one array parameter: one statement, however many
+        std::string array = "{";
+        for (std::size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + std::to_string(ids[i]);
+        array += "}";
+        const char* values[1] = {array.c_str()};
+        PGresult* r =
+            exec_binary(pg(pg_), "SELECT id, body, timestamp, user_id FROM post WHERE user_id = ANY($1::bigint[])", 1, values);
+        auto out = read_posts_pg(r);
+        PQclear(r);
+        return out;
+    }
     std::string list;
     for (std::size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + std::to_string(ids[i]);
     std::string sql = "SELECT id, body, timestamp, user_id FROM post WHERE user_id IN (" + list + ")";
@@ -317,9 +384,33 @@ std::vector<Post> Conn::posts_of_all(const std::vector<std::int64_t>& ids) {
         sqlite3_finalize(st);
         return out;
     }
-    PGresult* r = PQexec(pg(pg_), sql.c_str());
-    check_pg(r, pg(pg_), "posts_of_all");
-    auto out = read_posts_pg(r);
+    throw std::logic_error("posts_of_all: no connection");
+}
+
+std::vector<Stat> Conn::stats() {
+    // The statement strata's select API writes for W6, word for word.
+    static const char* sql =
+        "SELECT \"user\".\"nickname\","
+        " (SELECT count(*) FROM \"post\" WHERE (\"post\".\"user_id\" = \"user\".\"id\")) AS \"posts\","
+        " (SELECT count(*) FROM \"followers\" AS \"f1\" WHERE (\"f1\".\"followed_id\" = \"user\".\"id\")),"
+        " (SELECT count(*) FROM \"followers\" AS \"f2\" WHERE (\"f2\".\"follower_id\" = \"user\".\"id\"))"
+        " FROM \"user\" ORDER BY \"posts\" DESC, \"user\".\"nickname\"";
+    std::vector<Stat> out;
+    if (sqlite_) {
+        sqlite3* db = lite(sqlite_);
+        sqlite3_stmt* st = nullptr;
+        check_lite(db, sqlite3_prepare_v2(db, sql, -1, &st, nullptr), "prepare");
+        while (sqlite3_step(st) == SQLITE_ROW)
+            out.push_back({std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), sqlite3_column_bytes(st, 0)),
+                           sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)});
+        sqlite3_finalize(st);
+        return out;
+    }
+    PGresult* r = exec_binary(pg(pg_), sql);
+    int n = PQntuples(r);
+    out.reserve(n);
+    for (int i = 0; i < n; ++i)
+        out.push_back({text_at(r, i, 0), int8_at(PQgetvalue(r, i, 1)), int8_at(PQgetvalue(r, i, 2)), int8_at(PQgetvalue(r, i, 3))});
     PQclear(r);
     return out;
 }

@@ -17,8 +17,17 @@ struct User {
 struct Post {
     std::int64_t id;
     std::string body;
-    std::string timestamp;
+    std::string timestamp;        // SQLite: the text as stored
     std::int64_t user_id;
+    std::int64_t timestamp_us = 0;  // PostgreSQL: the binary value (microseconds since 2000-01-01)
+};
+
+// W6: one line of microblog's `stats`.
+struct Stat {
+    std::string nickname;
+    std::int64_t posts;
+    std::int64_t followers;
+    std::int64_t following;
 };
 
 // A raw connection to either backend, opened from a strata URL.
@@ -31,17 +40,21 @@ public:
     bool postgres() const { return pg_ != nullptr; }
     void exec(const std::string& sql);
 
+    // PostgreSQL: prepared statements (W3, W4 lazy) and binary results throughout, as strata's driver.
     // W1: n users in one transaction (SQLite: one prepared INSERT; PostgreSQL: COPY).
     void insert_users(int n);
     // W2: every user into a vector of structs.
     std::vector<User> load_users();
     // W3: one user by id per call, through one prepared statement.
     User get_user(std::int64_t id);
-    // W4: users with posts; posts of one user; posts of many users in one query.
+    // W4: users with posts (PostgreSQL: keys from the sequence, then COPY); posts of one user;
+    // posts of many users in one query (PostgreSQL: = ANY of one array parameter).
     void insert_users_with_posts(int users, int posts_each);
     std::vector<Post> posts_of(std::int64_t user_id);
     std::vector<Post> posts_of_all(const std::vector<std::int64_t>& user_ids);
     std::vector<std::int64_t> user_ids();
+    // W6: every user's nickname, posts, followers, following; by posts, then nickname.
+    std::vector<Stat> stats();
     // W7 (SQLite): every user stepped through, one struct at a time, none
     // kept; returns the sum of the nicknames' lengths.
     std::size_t stream_users();
@@ -54,6 +67,7 @@ private:
     void* get_stmt_ = nullptr; // sqlite3_stmt* for get_user / posts_of
     void* posts_stmt_ = nullptr;
     bool pg_prepared_ = false;
+    void prepare_pg();
 };
 
 }  // namespace bench::raw

@@ -11,8 +11,8 @@ body=$(grep -v '^#' <<<"$out")
 bad=$(grep -vE '^[A-Za-z0-9+-]+ sqlite-(file|memory) [0-9]+\.[0-9]{6} [0-9]+\.[0-9]{6} [0-9]+\.[0-9]{3}$' <<<"$body" || true)
 [[ -z "$bad" ]] || { echo "malformed lines:"; echo "$bad"; exit 1; }
 [[ $(grep -c '^# peak-memory ' <<<"$out") -eq 4 ]] || { echo "expected 4 peak-memory lines (W2, W7)"; echo "$out"; exit 1; }
-# W1-W4 on the file and in memory (W4 three times), W5 on the file, W7 on the file and in memory.
-expected=15
+# W1-W4 on the file and in memory (W4 three times), W5 on the file, W6 and W7 on the file and in memory.
+expected=17
 [[ $(wc -l <<<"$body") -eq $expected ]] || { echo "expected $expected measurements:"; echo "$out"; exit 1; }
 # Each ratio is strata_s / raw_s (within 1%: the seconds are printed rounded).
 awk '{ r = $4 / $3; if (r > $5 * 1.01 + 0.001 || r < $5 * 0.99 - 0.001) { print "ratio of " $0; bad = 1 } } END { exit bad }' <<<"$body"

@@ -20,9 +20,17 @@ namespace {
 using microblog::Post;
 using microblog::User;
 
+// W6's association table, declared here unless the models declare it.
+void map_followers(strata::Registry& r) {
+    strata::Table& followers = r.table("followers");
+    if (followers.find_column("follower_id")) return;
+    followers.column("follower_id", strata::Integer(), strata::foreign_key("user.id"), strata::index())
+        .column("followed_id", strata::Integer(), strata::foreign_key("user.id"), strata::index());
+}
+
 const strata::Registry& registry() {
     static strata::Registry r;
-    static bool mapped = (microblog::map_models(r), true);
+    static bool mapped = (microblog::map_models(r), map_followers(r), true);
     (void)mapped;
     return r;
 }
@@ -42,12 +50,30 @@ struct State {
 struct Fill {
     int users = 0;
     int posts_each = 0;
+    int follows_each = 0;  // W6: user u follows the users u+1+97k (k < follows_each), modulo users
 };
+
+// W6's follows and the index its post counts need (the same SQL on both sides, not timed).
+std::vector<std::string> w6_fill_sql(const Fill& f) {
+    if (f.follows_each == 0) return {};
+    return {"CREATE INDEX ix_bench_post_user_id ON post (user_id)",
+            "INSERT INTO followers (follower_id, followed_id) SELECT u.id, ((u.id - 1 + 97 * k.k + 1) % " +
+                std::to_string(f.users) + ") + 1 FROM \"user\" u CROSS JOIN (" + [&] {
+                    std::string ks;
+                    for (int k = 0; k < f.follows_each; ++k) ks += (k ? " UNION ALL SELECT " : "SELECT ") + std::to_string(k) + (k ? "" : " AS k");
+                    return ks;
+                }() + ") k"};
+}
 
 void fill_raw(State& st, const Fill& f) {
     if (f.users == 0) return;
     if (f.posts_each) st.raw->insert_users_with_posts(f.users, f.posts_each);
     else st.raw->insert_users(f.users);
+    for (const auto& sql : w6_fill_sql(f)) st.raw->exec(sql);
+    // PostgreSQL: the rows' visibility settled and statistics taken, so
+    // that the first reads do not pay for how the rows were written (COPY
+    // here, INSERTs on strata's side).
+    if (st.raw->postgres()) st.raw->exec("VACUUM ANALYZE");
     st.ids = st.raw->user_ids();
 }
 
@@ -74,7 +100,9 @@ void fill_strata(State& st, const Fill& f) {
             post->execute();
         }
     }
+    for (const auto& sql : w6_fill_sql(f)) conn->execute(sql);
     conn->commit();
+    if (st.url.starts_with("postgresql")) conn->execute("VACUUM ANALYZE");  // as fill_raw
     for (int u = 0; u < f.users; ++u) st.ids.push_back(u + 1);
 }
 
@@ -138,6 +166,22 @@ downgrade:
         return d;
     }();
     return {url, dir, [] { return registry().metadata(); }, "strata_bench"};
+}
+
+// W6 through the select API: the statement raw::Conn::stats writes by hand.
+std::vector<raw::Stat> w6_stats(strata::Session& s) {
+    using strata::col;
+    strata::TableRef f1("followers", "f1"), f2("followers", "f2");
+    auto posts = strata::label(
+        "posts", strata::scalar(strata::select(strata::count()).select_from<Post>().where(col(&Post::user_id) == col(&User::id))));
+    auto followers = strata::scalar(
+        strata::select(strata::count()).select_from(f1).where(f1.col<std::int64_t>("followed_id") == col(&User::id)));
+    auto following = strata::scalar(
+        strata::select(strata::count()).select_from(f2).where(f2.col<std::int64_t>("follower_id") == col(&User::id)));
+    return s.select(&User::nickname, posts, followers, following)
+        .order_by(strata::desc(posts))
+        .order_by(&User::nickname)
+        .all_as<raw::Stat>();
 }
 
 }  // namespace
@@ -234,6 +278,20 @@ std::vector<Workload> workloads(const Sizes& z) {
                            strata::Session s(*st.db, registry());
                            for (auto& u : s.query<User>().options(strata::selectin(&User::posts)).all())
                                st.sink += u->posts.size();
+                       });
+                   }});
+
+    // microblog's `stats`: every user's nickname, posts, followers and
+    // followed, in one SELECT of three correlated counts, ordered by posts.
+    out.push_back({"W6-stats",
+                   [z](const Backend& b) {
+                       return raw_side(b, Fill{z.w6_users, z.w6_posts, z.w6_follows},
+                                       [](State& st) { st.sink += st.raw->stats().size(); });
+                   },
+                   [z](const Backend& b) {
+                       return strata_side(b, Fill{z.w6_users, z.w6_posts, z.w6_follows}, [](State& st) {
+                           strata::Session s(*st.db, registry());
+                           st.sink += w6_stats(s).size();
                        });
                    }});
 

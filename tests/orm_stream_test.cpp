@@ -64,6 +64,28 @@ TEST_P(OrmStream, ObjectsStillHeldStayInTheSession) {
     EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
 }
 
+// A batch leaves the identity map in one sweep when it is all the map holds
+// of its model, else key by key: either way exactly its objects go.
+TEST_P(OrmStream, ALeavingBatchTakesExactlyItsObjectsFromTheIdentityMap) {
+    auto s = session();
+    for (auto u : s.query<User>().order_by(&User::id).stream(4)) EXPECT_LE(users_in_identity_map(s), 4u) << u->id;
+    EXPECT_EQ(users_in_identity_map(s), 0u);
+
+    auto last = s.get<User>(kUsers);  // in the map before the stream: every batch shares the map with it
+    int n = 0;
+    for (auto u : s.query<User>().where(col(&User::id) < std::int64_t{kUsers}).order_by(&User::id).stream(4)) {
+        ++n;
+        EXPECT_LE(users_in_identity_map(s), 5u) << u->id;
+    }
+    EXPECT_EQ(n, kUsers - 1);
+    EXPECT_EQ(users_in_identity_map(s), 1u) << "only the object held from before";
+    take_log();
+    EXPECT_EQ(s.get<User>(kUsers), last);
+    EXPECT_TRUE(take_log().empty()) << "still in the identity map";
+    EXPECT_EQ(s.get<User>(5)->nickname, "u5");
+    EXPECT_EQ(take_log().size(), 1u) << "a streamed object that left is loaded again";
+}
+
 // Found through the session (get, a query, a relationship), a streamed
 // object may be pointed at from elsewhere: its batch stays with the session.
 TEST_P(OrmStream, ObjectsFoundThroughTheSessionStay) {

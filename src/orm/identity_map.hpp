@@ -89,6 +89,12 @@ public:
     // keys later, when the memory has arrived).
     void prefetch(std::int64_t key) const { __builtin_prefetch(&slots_[home(key)]); }
 
+    // Empties the map, keeping its array for the next keys (a stream's next batch).
+    void forget_all() {
+        std::fill(slots_, slots_ + capacity_, Slot{});
+        size_ = 0;
+    }
+
     void reserve(std::size_t n) {
         if (n * 5 > capacity_ * 4) grow(n);
     }

@@ -339,13 +339,16 @@ public:
     static std::string identity_text(const Mapper& m, const RecordBase& r);
     void remember(RecordBase* r);
     void forget(RecordBase* r);
+    bool forget_all_at_once(const Store& batch);
 
     // Loading.
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset);
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset, std::int64_t key);  // integer key known
     // Every row of st, for a query of a model with integer keys of which the
     // session holds no object yet.
-    void load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out);
+    // At most `limit` rows (a stream's batch): false when the statement ran out first.
+    bool load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out,
+                       std::size_t limit = static_cast<std::size_t>(-1));
     RecordBase* reuse_row(RecordBase& r, const Statement& st, int offset);
     RecordBase* new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key = nullptr);
     void populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key = nullptr);

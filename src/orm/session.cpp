@@ -258,12 +258,15 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
 // objects are built first, then entered into the identity map together --
 // sized once instead of grown and rehashed, and in key order with the slots
 // a few keys ahead already on their way from memory (a lookup per row as it
-// arrives waited for a cache miss every few rows).
-void SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out) {
+// arrives waited for a cache miss every few rows). The objects go to the
+// store being loaded into (a stream's batch) or the session's.
+bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out, std::size_t limit) {
+    Store& into = loading_into ? *loading_into : *store;
     const std::size_t first = out.size();
-    const std::size_t first_record = store->records().size();
+    const std::size_t first_record = into.records().size();
     std::vector<std::int64_t> keys;
-    while (st.step()) {
+    bool more = true;
+    while (keys.size() < limit && (more = st.step())) {
         const std::int64_t key = st.get_int64(m.pk);
         if (key == 0 && st.is_null(m.pk)) continue;
         new_row(m, st, 0, &key);
@@ -271,7 +274,7 @@ void SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
     }
     // One record per row, in order, at the end of the store's list: copied
     // once into `out` (not grown row by row).
-    const auto fresh = store->records().subspan(first_record);
+    const auto fresh = into.records().subspan(first_record);
     out.insert(out.end(), fresh.begin(), fresh.end());
     IntKeyMap& map = identity[m.index].by_int;
     map.reserve(map.size() + keys.size());
@@ -287,6 +290,7 @@ void SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
             r = slot.value;
         }
     }
+    return more;
 }
 
 // A row of an object already in the identity map: its loaded state wins,

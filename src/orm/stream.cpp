@@ -40,6 +40,12 @@ public:
             ~Loading() { s.loading_into = nullptr; }
         } loading{s};
         s.loading_into = batch.store.get();
+        if (mapper_->integer_key && s.identity[mapper_->index].by_int.size() == 0) {
+            // No object of the model in the session (the last batch has
+            // gone): all()'s path for rows that are all new.
+            if (!s.load_new_rows(*mapper_, *statement_, batch.records, batch_size_)) end();
+            return !batch.records.empty();
+        }
         while (batch.records.size() < batch_size_) {
             if (!statement_->step()) {
                 end();
@@ -146,10 +152,37 @@ void SessionImpl::release_batch(Store* batch) {
         retained.push_back(std::move(kept));
         return;
     }
-    for (RecordBase* r : batch->records())
-        if (r->state == RecordState::Persistent) forget(r);
+    if (!forget_all_at_once(*batch))
+        for (RecordBase* r : batch->records())
+            if (r->state == RecordState::Persistent) forget(r);
     std::erase(batches, batch);
     delete batch;
+}
+
+// A stream's batch usually holds every object the session has of its
+// model: the identity map is then emptied in one sweep, keeping its array
+// for the next batch, rather than key by key (each removal shifts the rest
+// of its run back). Exact: only when each of the batch's objects is found
+// under its own key and the map holds no other.
+bool SessionImpl::forget_all_at_once(const Store& batch) {
+    const auto records = batch.records();
+    if (records.empty()) return false;
+    const Mapper& m = *records.front()->mapper;
+    if (!m.integer_key) return false;
+    IntKeyMap& map = identity[m.index].by_int;
+    std::size_t persistent = 0;
+    for (const RecordBase* r : records) {
+        if (r->mapper != &m) return false;
+        if (r->state != RecordState::Persistent) continue;
+        // The key as saved: batch_can_go found every column unchanged, and a
+        // wrong guess only fails the lookup.
+        if (!r->snapshot.valid || ((r->snapshot.nulls >> m.pk) & 1)) return false;
+        if (map.find(static_cast<std::int64_t>(r->snapshot.at(static_cast<std::size_t>(m.pk)))) != r) return false;
+        ++persistent;
+    }
+    if (persistent != map.size()) return false;
+    map.forget_all();
+    return true;
 }
 
 void SessionImpl::release_retained() {
