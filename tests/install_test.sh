@@ -33,7 +33,11 @@ run_consumer() {
   out=$("$exe") || fail "$exe failed: $out"
   [[ "$out" == "t 1" ]] || fail "$exe printed '$out', expected 't 1'"
   if [[ -n $shared ]]; then
-    ldd "$exe" | grep -q "libstrata\.so\.[0-9]* => $libdir/" || fail "$exe does not load $libdir's libstrata.so: $(ldd "$exe")"
+    # ldd's whole output first: `ldd | grep -q` under pipefail fails when grep
+    # stops reading early and ldd gets SIGPIPE, though the line is there.
+    local deps
+    deps=$(ldd "$exe")
+    grep -q "libstrata\.so\.[0-9]* => $libdir/" <<<"$deps" || fail "$exe does not load $libdir's libstrata.so: $deps"
   fi
 }
 

@@ -64,7 +64,10 @@ cmake -S "$source_dir/tests/subproject_consumer" -B "$work/subdir" -G Ninja -DST
   -DBUILD_SHARED_LIBS=ON -DSTRATA_INSTALL=ON >/dev/null
 cmake --build "$work/subdir" -j"$jobs" >/dev/null
 so=$work/subdir/strata/libstrata.so
-readelf -d "$so" | grep -q "(SONAME) *Library soname: \[libstrata\.so\.$major\]" \
+# grep reads all of its input (no -q) in each pipe below: under pipefail, a
+# grep that stops early gets its writer killed by SIGPIPE, and the pipe fails
+# (or, negated, passes) whatever grep found.
+readelf -d "$so" | grep "(SONAME) *Library soname: \[libstrata\.so\.$major\]" >/dev/null \
   || fail "libstrata.so's SONAME is not libstrata.so.$major: $(readelf -d "$so" | grep SONAME)"
 # Only strata's own names: the public API (STRATA_API, cmake/libstrata.map), nothing of src/'s helpers'
 # libraries or of the standard library's templates.
@@ -72,10 +75,11 @@ others=$(nm -D --defined-only -C "$so" | cut -d' ' -f3- \
   | grep -v '^\(strata::\|typeinfo for strata::\|typeinfo name for strata::\|vtable for strata::\|VTT for strata::\)' || true)
 [[ -z $others ]] || fail "libstrata.so exports more than strata's API:
 $others"
-for hidden in 'strata::migrate::' 'strata::detail::SessionImpl::' 'YAML::' 'CLI::'; do
-  ! nm -D --defined-only -C "$so" | grep -qF " $hidden" || fail "libstrata.so exports $hidden (not public API)"
+# strata::migrate's library API (upgrade, downgrade, check, autogenerate) is public; its runner is not.
+for hidden in 'strata::migrate::Runner::' 'strata::migrate::ScriptDirectory::' 'strata::detail::SessionImpl::' 'YAML::' 'CLI::'; do
+  ! nm -D --defined-only -C "$so" | grep -F " $hidden" >/dev/null || fail "libstrata.so exports $hidden (not public API)"
 done
-ldd "$work/subdir/consumer" | grep -q "libstrata\.so\.$major => $work/subdir/strata/" \
+ldd "$work/subdir/consumer" | grep "libstrata\.so\.$major => $work/subdir/strata/" >/dev/null \
   || fail "the add_subdirectory consumer does not load the libstrata.so built with it"
 run_consumer "$work/subdir/consumer"
 cmake --install "$work/subdir" --prefix "$work/shared-prefix" >/dev/null
