@@ -38,6 +38,22 @@ std::int64_t int8_at(const char* p) {
     return static_cast<std::int64_t>(be64toh(v));
 }
 
+// An integer column of either width: microblog's keys are INTEGER (int4),
+// counts and sequence values bigint (int8). Reading an int4 as 8 bytes gives
+// garbage keys (and lookups that find nothing), so any other width throws.
+std::int64_t int_at(PGresult* r, int row, int col) {
+    const char* p = PQgetvalue(r, row, col);
+    switch (PQgetlength(r, row, col)) {
+        case 4: {
+            std::uint32_t v;
+            std::memcpy(&v, p, sizeof v);
+            return static_cast<std::int32_t>(be32toh(v));
+        }
+        case 8: return int8_at(p);
+        default: throw std::runtime_error("column " + std::to_string(col) + " is not an int4 or int8");
+    }
+}
+
 std::string text_at(PGresult* r, int row, int col) { return std::string(PQgetvalue(r, row, col), PQgetlength(r, row, col)); }
 
 // A statement with binary results (what strata's driver asks for too), its
@@ -172,7 +188,7 @@ std::vector<User> Conn::load_users() {
     PGresult* r = exec_binary(pg(pg_), "SELECT id, nickname, email FROM \"user\"");
     int n = PQntuples(r);
     out.reserve(n);
-    for (int i = 0; i < n; ++i) out.push_back({int8_at(PQgetvalue(r, i, 0)), text_at(r, i, 1), text_at(r, i, 2)});
+    for (int i = 0; i < n; ++i) out.push_back({int_at(r, i, 0), text_at(r, i, 1), text_at(r, i, 2)});
     PQclear(r);
     return out;
 }
@@ -217,8 +233,11 @@ User Conn::get_user(std::int64_t id) {
     const int lengths[1] = {sizeof key}, formats[1] = {1};
     PGresult* r = PQexecPrepared(c, "get_user", 1, values, lengths, formats, 1);
     check_pg(r, c, "get");
-    User u{0, {}, {}};
-    if (PQntuples(r) == 1) u = {int8_at(PQgetvalue(r, 0, 0)), text_at(r, 0, 1), text_at(r, 0, 2)};
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        throw std::runtime_error("get_user: no user " + std::to_string(id));
+    }
+    User u{int_at(r, 0, 0), text_at(r, 0, 1), text_at(r, 0, 2)};
     PQclear(r);
     return u;
 }
@@ -332,8 +351,7 @@ std::vector<Post> read_posts_pg(PGresult* r) {
     const int n = PQntuples(r);
     out.reserve(n);
     for (int i = 0; i < n; ++i)
-        out.push_back({int8_at(PQgetvalue(r, i, 0)), text_at(r, i, 1), {}, int8_at(PQgetvalue(r, i, 3)),
-                       int8_at(PQgetvalue(r, i, 2))});
+        out.push_back({int_at(r, i, 0), text_at(r, i, 1), {}, int_at(r, i, 3), int8_at(PQgetvalue(r, i, 2))});
     return out;
 }
 }  // namespace
