@@ -119,19 +119,21 @@ std::string fresh_url(const Backend& b) {
 int main(int argc, char** argv) {
     using namespace bench;
     bool quick = false, once = false;
-    std::string only;
+    std::string only, backend_only;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--quick") quick = true;
         else if (a == "--once") once = true;
         else if (a == "--only" && i + 1 < argc) only = argv[++i];
+        else if (a == "--backend" && i + 1 < argc) backend_only = argv[++i];
         else if (a == "--help" || a == "-h") {
-            std::cout << "usage: strata_bench [--quick] [--once] [--only WORKLOAD-PREFIX]\n"
+            std::cout << "usage: strata_bench [--quick] [--once] [--only WORKLOAD-PREFIX] [--backend NAME]\n"
                          "  --quick   a tenth of the rows, 5 repetitions (under a minute)\n"
                          "  --once    one repetition, no peak-memory lines: for profiling (callgrind counts\n"
                          "            one side with --toggle-collect='*run_strata*' or '*run_raw*')\n"
                          "            (full size: 5 repetitions, or up to 31 for a workload that runs\n"
                          "            under 0.4 s: until each side has run 2 s, within 20 s)\n"
+                         "  --backend sqlite-file, sqlite-memory or postgresql: that backend only\n"
                          "  DATABASE_URL=postgresql://... adds the PostgreSQL rows; they run in a database\n"
                          "  named strata_bench on that server, dropped and recreated for every run\n";
             return 0;
@@ -156,6 +158,13 @@ int main(int argc, char** argv) {
     std::vector<Backend> backends{{"sqlite-file", ""}, {"sqlite-memory", ""}};
     const char* pg = std::getenv("DATABASE_URL");
     if (pg && std::string(pg).starts_with("postgresql")) backends.push_back({"postgresql", pg});
+    if (!backend_only.empty()) {
+        std::erase_if(backends, [&](const Backend& b) { return b.name != backend_only; });
+        if (backends.empty()) {
+            std::cerr << "no backend '" << backend_only << "' (postgresql needs DATABASE_URL)\n";
+            return 2;
+        }
+    }
 
     if (quick)
         std::cout << "# strata_bench --quick: median of " << sizes.repetitions << " repetitions, raw and strata alternating\n";

@@ -212,6 +212,34 @@ struct Param {
     std::string bytes;     // fixed-size encodings and formatted text; reused, no allocation once warm
 };
 
+// Parses and plans `sql` as the server-side statement `name` and returns its
+// description (parameter and column types): Parse, Describe and one Sync in
+// libpq's pipeline mode, one round trip where PQprepare then
+// PQdescribePrepared take two. A failed Parse skips the Describe; its error
+// is the one thrown.
+Result prepare_and_describe(Session& s, const std::string& name, const std::string& sql) {
+    PGconn* c = s.conn;
+    if (PQenterPipelineMode(c) != 1) {  // not idle (cannot happen between statements): one message at a time
+        checked(s, PQprepare(c, name.c_str(), sql.c_str(), 0, nullptr), sql);
+        return checked(s, PQdescribePrepared(c, name.c_str()), sql);
+    }
+    const bool sent = PQsendPrepare(c, name.c_str(), sql.c_str(), 0, nullptr) == 1 &&
+                      PQsendDescribePrepared(c, name.c_str()) == 1 && PQpipelineSync(c) == 1;
+    // Each command's result is followed by a null; the Sync's result ends the round trip.
+    auto next = [&] {
+        Result res(sent ? PQgetResult(c) : nullptr);
+        if (res && PQresultStatus(res.get()) != PGRES_PIPELINE_SYNC)
+            while (PGresult* rest = PQgetResult(c)) PQclear(rest);
+        return res;
+    };
+    Result parsed = next();
+    Result described = next();
+    Result synced = next();
+    PQexitPipelineMode(c);
+    checked(s, parsed.release(), sql);
+    return checked(s, described.release(), sql);
+}
+
 bool is_stale_plan(const DatabaseError& e) {
     return e.code() == "0A000" && e.backend_message().find("cached plan must not change result type") != std::string::npos;
 }
@@ -308,8 +336,9 @@ public:
     }
 
     std::int64_t get_int64(int col) const override {
-        if (is_null(col)) return 0;
-        const char* p = value(col);
+        std::string_view v;
+        if (!cell(col, v)) return 0;
+        const char* p = v.data();
         switch (wire(col)) {
             case Wire::Int2: return pg::read_i16(p);
             case Wire::Int4: return pg::read_i32(p);
@@ -329,8 +358,9 @@ public:
     }
 
     double get_double(int col) const override {
-        if (is_null(col)) return 0.0;
-        const char* p = value(col);
+        std::string_view v;
+        if (!cell(col, v)) return 0.0;
+        const char* p = v.data();
         switch (wire(col)) {
             case Wire::Float8: return pg::decode_float8(p);
             case Wire::Float4: return pg::decode_float4(p);
@@ -345,9 +375,10 @@ public:
     }
 
     bool get_bool(int col) const override {
-        if (is_null(col)) return false;
+        std::string_view v;
+        if (!cell(col, v)) return false;
         switch (wire(col)) {
-            case Wire::Bool: return value(col)[0] != 0;
+            case Wire::Bool: return v[0] != 0;
             case Wire::Int2:
             case Wire::Int4:
             case Wire::Int8:
@@ -361,9 +392,10 @@ public:
     }
 
     std::string_view get_text(int col) const override {
-        if (is_null(col)) return {};
+        std::string_view v;
+        if (!cell(col, v)) return {};
         const Wire w = wire(col);
-        if (w == Wire::Text || w == Wire::Bytea) return raw(col);
+        if (w == Wire::Text || w == Wire::Bytea) return v;
         std::string& out = scratch_[static_cast<std::size_t>(col)];
         switch (w) {
             case Wire::Int2:
@@ -372,7 +404,7 @@ public:
             case Wire::Bool: out = get_bool(col) ? "true" : "false"; break;
             case Wire::Float4:
             case Wire::Float8: out = pg::double_to_text(get_double(col)); break;
-            case Wire::Numeric: out = pg::decode_numeric(value(col), length(col)); break;
+            case Wire::Numeric: out = pg::decode_numeric(v.data(), static_cast<int>(v.size())); break;
             case Wire::Timestamp: {
                 const DateTime t = get_datetime(col);
                 out = t == DateTime::max() || t == DateTime::min() ? pg::timestamp_text(t) : format_datetime(t);
@@ -384,8 +416,8 @@ public:
                 break;
             }
             case Wire::Time: out = format_time(get_time(col)); break;
-            case Wire::Uuid: out = pg::uuid_text(raw(col)); break;
-            case Wire::Jsonb: return jsonb_text(col);
+            case Wire::Uuid: out = pg::uuid_text(v); break;
+            case Wire::Jsonb: return jsonb_text(col, v);
             default: throw unreadable(col, "text");
         }
         return out;
@@ -398,47 +430,51 @@ public:
     }
 
     DateTime get_datetime(int col) const override {
-        if (is_null(col)) return {};
+        std::string_view v;
+        if (!cell(col, v)) return {};
         switch (wire(col)) {
             case Wire::Timestamp:
                 try {
-                    return pg::decode_timestamp(value(col));
+                    return pg::decode_timestamp(v.data());
                 } catch (const Error& e) {
                     throw unrepresentable(col, e.what());
                 }
             case Wire::Date: return date_as_datetime(col, get_date(col));
-            case Wire::Text: return parse_datetime(raw(col));
+            case Wire::Text: return parse_datetime(v);
             default: throw unreadable(col, "a datetime");
         }
     }
 
     Date get_date(int col) const override {
-        if (is_null(col)) return {};
+        std::string_view v;
+        if (!cell(col, v)) return {};
         switch (wire(col)) {
-            case Wire::Date: return pg::decode_date(value(col));
+            case Wire::Date: return pg::decode_date(v.data());
             case Wire::Timestamp: {
                 const DateTime t = get_datetime(col);
                 if (t == DateTime::max()) return Date::max();
                 if (t == DateTime::min()) return Date::min();
                 return std::chrono::floor<std::chrono::days>(t);
             }
-            case Wire::Text: return parse_date(raw(col));
+            case Wire::Text: return parse_date(v);
             default: throw unreadable(col, "a date");
         }
     }
 
     Time get_time(int col) const override {
-        if (is_null(col)) return {};
+        std::string_view v;
+        if (!cell(col, v)) return {};
         switch (wire(col)) {
-            case Wire::Time: return pg::decode_time(value(col));
-            case Wire::Text: return parse_time(raw(col));
+            case Wire::Time: return pg::decode_time(v.data());
+            case Wire::Text: return parse_time(v);
             default: throw unreadable(col, "a time");
         }
     }
 
     Decimal get_decimal(int col) const override {
-        if (is_null(col)) return {};
-        if (wire(col) == Wire::Numeric) return Decimal{pg::decode_numeric(value(col), length(col))};
+        std::string_view v;
+        if (!cell(col, v)) return {};
+        if (wire(col) == Wire::Numeric) return Decimal{pg::decode_numeric(v.data(), static_cast<int>(v.size()))};
         if (wire(col) == Wire::Timestamp || wire(col) == Wire::Bytea) throw unreadable(col, "a numeric");
         return Decimal{std::string(get_text(col))};
     }
@@ -471,8 +507,7 @@ private:
         require_usable(*session_, sql_);
         name_ = "strata_" + std::to_string(++session_->statement_counter);
         generation_ = session_->schema_generation;
-        checked(*session_, PQprepare(session_->conn, name_.c_str(), sql_.c_str(), 0, nullptr), sql_);
-        Result description = checked(*session_, PQdescribePrepared(session_->conn, name_.c_str()), sql_);
+        Result description = prepare_and_describe(*session_, name_, sql_);
         params_.resize(static_cast<std::size_t>(PQnparams(description.get())));
         for (std::size_t i = 0; i < params_.size(); ++i) {
             params_[i].oid = PQparamtype(description.get(), static_cast<int>(i));
@@ -619,25 +654,44 @@ private:
         send_view(p, v.text.c_str(), v.text.size());
     }
 
+    // Every read checks its column and row; the checks are two comparisons
+    // inline (they run for each value of each row), the errors built apart.
     void check_column(int col) const {
-        if (col < 0 || col >= column_count()) {
-            throw ProgrammingError("column index " + std::to_string(col) + " is out of range: the result has " +
-                                       std::to_string(column_count()) + " column(s)",
-                                   sql_);
-        }
+        if (static_cast<std::size_t>(col) >= columns_.size()) [[unlikely]]
+            column_out_of_range(col);
     }
 
+    // rows_ is 0 without a result, and row_ -1 before the first step().
     void check_row(int col) const {
         check_column(col);
-        if (!result_ || row_ < 0 || row_ >= rows_) {
-            throw ProgrammingError("no current row: step() did not return true", sql_);
-        }
+        if (static_cast<unsigned>(row_) >= static_cast<unsigned>(rows_)) [[unlikely]]
+            no_current_row();
+    }
+
+    [[noreturn, gnu::cold, gnu::noinline]] void column_out_of_range(int col) const {
+        throw ProgrammingError("column index " + std::to_string(col) + " is out of range: the result has " +
+                                   std::to_string(column_count()) + " column(s)",
+                               sql_);
+    }
+
+    [[noreturn, gnu::cold, gnu::noinline]] void no_current_row() const {
+        throw ProgrammingError("no current row: step() did not return true", sql_);
+    }
+
+    // The current row's value of a column in `out`; false for NULL. A NULL
+    // has length 0, so a value that is not empty costs no PQgetisnull.
+    bool cell(int col, std::string_view& out) const {
+        check_row(col);
+        const int n = PQgetlength(result_.get(), row_, col);
+        if (n == 0 && PQgetisnull(result_.get(), row_, col)) return false;
+        out = {PQgetvalue(result_.get(), row_, col), static_cast<std::size_t>(n)};
+        return true;
     }
 
     Wire wire(int col) const { return columns_[static_cast<std::size_t>(col)].wire; }
-    const char* value(int col) const { return PQgetvalue(result_.get(), row_, col); }
-    int length(int col) const { return PQgetlength(result_.get(), row_, col); }
-    std::string_view raw(int col) const { return {value(col), static_cast<std::size_t>(length(col))}; }
+    std::string_view raw(int col) const {
+        return {PQgetvalue(result_.get(), row_, col), static_cast<std::size_t>(PQgetlength(result_.get(), row_, col))};
+    }
 
     // A value the server holds that strata's type cannot (a timestamp past
     // DateTime::max()): code 22008, as the server's own range errors.
@@ -658,8 +712,7 @@ private:
     }
 
     // jsonb's binary form: a version byte, then the document as text.
-    std::string_view jsonb_text(int col) const {
-        const auto bytes = raw(col);
+    std::string_view jsonb_text(int col, std::string_view bytes) const {
         if (bytes.empty() || bytes[0] != 1) throw unreadable(col, "text (an unknown jsonb version)");
         return bytes.substr(1);
     }
