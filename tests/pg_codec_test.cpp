@@ -111,5 +111,38 @@ TEST(PgCodec, UuidTextIsTheServersForm) {
     EXPECT_THROW(uuid_text("short"), Error);
 }
 
+// array_send's layout: dimensions, has-nulls, element type, then per
+// dimension size and lower bound, then each element's length and bytes.
+std::string int8_array_bytes(std::vector<std::int64_t> values, std::int32_t element_type = 20, bool null_last = false) {
+    std::string out;
+    append_i32(out, values.empty() ? 0 : 1);
+    append_i32(out, null_last ? 1 : 0);
+    append_i32(out, element_type);
+    if (values.empty()) return out;
+    append_i32(out, static_cast<std::int32_t>(values.size()));
+    append_i32(out, 1);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (null_last && i + 1 == values.size()) {
+            append_i32(out, -1);
+            out.append(8, '\0');  // keeps the length a full element's, so only the NULL is wrong
+            continue;
+        }
+        append_i32(out, 8);
+        append_i64(out, values[i]);
+    }
+    return out;
+}
+
+TEST(PgCodec, Int8ArrayDecodesElementsInOrderAndRefusesOtherShapes) {
+    const std::vector<std::int64_t> keys{1, -7, INT64_MAX, INT64_MIN};
+    EXPECT_EQ(decode_int8_array(int8_array_bytes(keys)), keys);
+    EXPECT_TRUE(decode_int8_array(int8_array_bytes({})).empty());
+    EXPECT_THROW(decode_int8_array(int8_array_bytes(keys, 23)), Error);        // int4[]
+    EXPECT_THROW(decode_int8_array(int8_array_bytes(keys, 20, true)), Error);  // a NULL element
+    const std::string whole = int8_array_bytes(keys);
+    EXPECT_THROW(decode_int8_array(whole.substr(0, whole.size() - 1)), Error);  // truncated
+    EXPECT_THROW(decode_int8_array(whole.substr(0, 8)), Error);
+}
+
 }  // namespace
 }  // namespace strata::pg

@@ -63,6 +63,25 @@ TEST_F(PgDriver, CopyWritesRowsWithTextFormatEscapes) {
     EXPECT_EQ(st->get_value(1, TypeKind::LargeBinary), Value(Blob{}));
 }
 
+TEST_F(PgDriver, CopyWritesIntegersAtTheirLimits) {
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE limits (n BIGINT)");
+    {
+        auto copy = conn->copy_from("limits", {"n"});
+        for (std::int64_t n : {INT64_MIN, std::int64_t{-1}, std::int64_t{0}, INT64_MAX}) {
+            copy->bind(1, Value(n));
+            copy->end_row();
+        }
+        EXPECT_EQ(copy->finish(), 4);
+    }
+    auto st = conn->prepare("SELECT n FROM limits ORDER BY n");
+    for (std::int64_t n : {INT64_MIN, std::int64_t{-1}, std::int64_t{0}, INT64_MAX}) {
+        ASSERT_TRUE(st->step());
+        EXPECT_EQ(st->get_int64(0), n);
+    }
+    EXPECT_FALSE(st->step());
+}
+
 // A COPY that goes wrong on the client (a NUL byte in text, a field out of
 // order, a short row) throws ProgrammingError; abandoning it leaves nothing
 // written and the connection ready for the next statement.

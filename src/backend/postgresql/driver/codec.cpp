@@ -89,6 +89,27 @@ void append_i64(std::string& out, std::int64_t v) {
     out.append(reinterpret_cast<const char*>(&be), sizeof be);
 }
 
+std::vector<std::int64_t> decode_int8_array(std::string_view bytes) {
+    // Header: dimensions, has-nulls flag, element type; per dimension its
+    // size and lower bound; then each element as a length and 8 bytes.
+    auto bad = [&](const char* why) { return Error(std::string("PostgreSQL sent a bigint[] value ") + why); };
+    if (bytes.size() < 12) throw bad("shorter than its header");
+    const char* p = bytes.data();
+    const std::int32_t dimensions = read_i32(p);
+    if (read_i32(p + 8) != static_cast<std::int32_t>(kInt8)) throw bad("of another element type");
+    if (dimensions == 0) return {};
+    if (dimensions != 1 || bytes.size() < 20) throw bad("of more than one dimension");
+    const std::int32_t count = read_i32(p + 12);
+    if (count < 0 || bytes.size() != 20 + 12 * static_cast<std::size_t>(count)) throw bad("of the wrong length");
+    std::vector<std::int64_t> out(static_cast<std::size_t>(count));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const char* element = p + 20 + 12 * i;
+        if (read_i32(element) != 8) throw bad("with a NULL element");
+        out[i] = read_i64(element + 4);
+    }
+    return out;
+}
+
 DateTime decode_timestamp(const char* p) {
     const std::int64_t since_2000 = read_i64(p);
     if (since_2000 == INT64_MAX) return DateTime::max();  // infinity (DT_NOEND)

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "strata/types.hpp"
 
@@ -35,6 +36,10 @@ std::int32_t read_i32(const char* p);
 std::int64_t read_i64(const char* p);
 void append_i32(std::string& out, std::int32_t v);
 void append_i64(std::string& out, std::int64_t v);
+
+// A one-dimensional bigint[] without NULLs in binary (array_agg of int8);
+// an empty array is no elements. Anything else throws Error.
+std::vector<std::int64_t> decode_int8_array(std::string_view bytes);
 
 // PostgreSQL's epoch is 2000-01-01; strata's is 1970-01-01.
 inline constexpr std::int64_t kPgEpochDays = 10957;

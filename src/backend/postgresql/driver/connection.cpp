@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -821,6 +822,11 @@ public:
 
     // The same values as a parameter of an INSERT are refused, with the same codes.
     void bind(int index, const Value& value) override {
+        if (value.is<std::int64_t>() || value.is_null()) {  // keys, foreign keys, NULLs: never refused
+            separate(index);
+            if (value.is_null()) return append(Null{});
+            return append(value.as<std::int64_t>());
+        }
         if (Refusal r = refusal(value)) refuse(index, r);
         separate(index);
         if (value.is<Blob>() && static_cast<std::size_t>(index) <= uuid_fields_.size() &&
@@ -891,25 +897,40 @@ private:
     }
 
     // Text with COPY's escapes; a NUL byte cannot travel in text format.
+    // The runs between characters to escape are appended whole.
     void append_escaped(std::string_view text) {
-        for (char c : text) {
+        static constexpr auto kEscaped = [] {
+            std::array<bool, 256> escaped{};
+            for (unsigned char c : {'\\', '\n', '\r', '\t', '\0'}) escaped[c] = true;
+            return escaped;
+        }();
+        std::size_t run = 0;  // where the run not yet appended starts
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            const char c = text[i];
+            if (!kEscaped[static_cast<unsigned char>(c)]) continue;
+            buffer_.append(text.data() + run, i - run);
+            run = i + 1;
             switch (c) {
                 case '\\': buffer_ += "\\\\"; break;
                 case '\n': buffer_ += "\\n"; break;
                 case '\r': buffer_ += "\\r"; break;
                 case '\t': buffer_ += "\\t"; break;
-                case '\0':
+                default:
                     throw ProgrammingError("COPY row " + std::to_string(rows_ + 1) + ", field " +
                                                std::to_string(fields_) + ": text contains a NUL byte",
                                            sql_);
-                default: buffer_ += c;
             }
         }
+        buffer_.append(text.data() + run, text.size() - run);
     }
 
     void append(Null) { buffer_ += "\\N"; }
     void append(bool v) { buffer_ += v ? 't' : 'f'; }
-    void append(std::int64_t v) { buffer_ += std::to_string(v); }
+    void append(std::int64_t v) {
+        char digits[20];
+        const auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+        buffer_.append(digits, static_cast<std::size_t>(end - digits));
+    }
     void append(double v) { buffer_ += pg::double_to_text(v); }
     void append(const std::string& v) { append_escaped(v); }
     void append(const Blob& v) {  // bytea hex input, its backslash escaped for COPY
@@ -1051,19 +1072,22 @@ public:
 
     // nextval() once per key, in one statement; the sequence's name comes
     // from the catalog (it takes the table as a quoted name, the column as is).
+    // The keys come back as one bigint[] value: 12 bytes a key, where a row
+    // per key cost libpq a row to build and strata a step to read.
     std::vector<std::int64_t> draw_keys(std::string_view table, std::string_view column, std::size_t n) override {
-        std::vector<std::int64_t> keys;
         auto seq = prepare("SELECT pg_get_serial_sequence($1, $2)");
         seq->bind(1, Value(dialect().quote(std::string(table))));
         seq->bind(2, Value(std::string(column)));
-        if (!seq->step() || seq->is_null(0)) return keys;
+        if (!seq->step() || seq->is_null(0)) return {};
         const std::string sequence(seq->get_text(0));
-        auto draw = prepare("SELECT nextval($1::regclass) FROM generate_series(1, $2)");
-        draw->bind(1, Value(sequence));
-        draw->bind(2, Value(static_cast<std::int64_t>(n)));
-        keys.reserve(n);
-        while (draw->step()) keys.push_back(draw->get_int64(0));
-        return keys;
+        static constexpr const char* kDraw = "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2::int8)";
+        const std::string count = std::to_string(n);
+        const char* values[] = {sequence.c_str(), count.c_str()};
+        require_usable(*session_, kDraw);
+        log_statement(kDraw);
+        Result res = checked(*session_, PQexecParams(session_->conn, kDraw, 2, nullptr, values, nullptr, nullptr, 1), kDraw);
+        if (PQntuples(res.get()) != 1 || PQgetisnull(res.get(), 0, 0)) return {};
+        return pg::decode_int8_array({PQgetvalue(res.get(), 0, 0), static_cast<std::size_t>(PQgetlength(res.get(), 0, 0))});
     }
 
     // An empty query is a full round trip that works even inside a failed
