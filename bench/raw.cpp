@@ -227,8 +227,8 @@ User Conn::get_user(std::int64_t id) {
     }
     PGconn* c = pg(pg_);
     prepare_pg();
-    // The key as a binary int8, the row back in binary: no text on either way.
-    const std::uint64_t key = htobe64(static_cast<std::uint64_t>(id));
+    // The key as a binary int4 (the column's type), the row back in binary: no text on either way.
+    const std::uint32_t key = htobe32(static_cast<std::uint32_t>(id));
     const char* values[1] = {reinterpret_cast<const char*>(&key)};
     const int lengths[1] = {sizeof key}, formats[1] = {1};
     PGresult* r = PQexecPrepared(c, "get_user", 1, values, lengths, formats, 1);
@@ -246,11 +246,11 @@ User Conn::get_user(std::int64_t id) {
 void Conn::prepare_pg() {
     if (pg_prepared_) return;
     PGconn* c = pg(pg_);
-    const Oid int8[1] = {20};
-    PGresult* r = PQprepare(c, "get_user", "SELECT id, nickname, email FROM \"user\" WHERE id = $1", 1, int8);
+    const Oid int4[1] = {23};  // microblog's keys are INTEGER
+    PGresult* r = PQprepare(c, "get_user", "SELECT id, nickname, email FROM \"user\" WHERE id = $1", 1, int4);
     check_pg(r, c, "prepare");
     PQclear(r);
-    r = PQprepare(c, "posts_of", "SELECT id, body, timestamp, user_id FROM post WHERE user_id = $1", 1, int8);
+    r = PQprepare(c, "posts_of", "SELECT id, body, timestamp, user_id FROM post WHERE user_id = $1", 1, int4);
     check_pg(r, c, "prepare");
     PQclear(r);
     pg_prepared_ = true;
@@ -370,7 +370,7 @@ std::vector<Post> Conn::posts_of(std::int64_t user_id) {
         return out;
     }
     prepare_pg();
-    const std::uint64_t key = htobe64(static_cast<std::uint64_t>(user_id));
+    const std::uint32_t key = htobe32(static_cast<std::uint32_t>(user_id));
     const char* values[1] = {reinterpret_cast<const char*>(&key)};
     const int lengths[1] = {sizeof key}, formats[1] = {1};
     PGresult* r = PQexecPrepared(pg(pg_), "posts_of", 1, values, lengths, formats, 1);
@@ -387,7 +387,7 @@ std::vector<Post> Conn::posts_of_all(const std::vector<std::int64_t>& ids) {
         array += "}";
         const char* values[1] = {array.c_str()};
         PGresult* r =
-            exec_binary(pg(pg_), "SELECT id, body, timestamp, user_id FROM post WHERE user_id = ANY($1::bigint[])", 1, values);
+            exec_binary(pg(pg_), "SELECT id, body, timestamp, user_id FROM post WHERE user_id = ANY($1::int[])", 1, values);
         auto out = read_posts_pg(r);
         PQclear(r);
         return out;

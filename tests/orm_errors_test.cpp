@@ -147,6 +147,34 @@ TEST_P(OrmErrors, FailedFlushWritesNothingOfThatFlush) {
     EXPECT_EQ(count_rows("post"), 1);
 }
 
+// The first flush opened the transaction; the second runs inside it, in a
+// savepoint, and its failure leaves the first one's rows in place.
+TEST_P(OrmErrors, AFailedFlushKeepsTheTransactionsEarlierFlushes) {
+    auto s = session();
+    s.add(User{.nickname = "amy", .email = "amy@x"});
+    s.flush();
+    auto bob = s.add(User{.nickname = "bob", .email = "john@email.com"});  // collides with john's email
+    expect_throw<strata::IntegrityError>([&] { s.flush(); });
+    s.set_autoflush(false);  // bob is still pending
+    EXPECT_EQ(s.query<User>().filter_by(&User::nickname, "amy").count(), 1) << "the first flush's INSERT stays";
+    EXPECT_EQ(s.query<User>().filter_by(&User::nickname, "bob").count(), 0);
+    bob->email = "bob@x";
+    s.commit();
+    EXPECT_EQ(count_rows("user"), 3);
+}
+
+// A failed flush that opened the transaction rolled it back: the next flush
+// opens a new one and commits.
+TEST_P(OrmErrors, AFlushAfterAFailedFirstFlushCommits) {
+    auto s = session();
+    auto bob = s.add(User{.nickname = "bob", .email = "john@email.com"});
+    expect_throw<strata::IntegrityError>([&] { s.flush(); });
+    bob->email = "bob@x";
+    s.flush();
+    s.commit();
+    EXPECT_EQ(count_rows("user"), 2);
+}
+
 STRATA_INSTANTIATE_BACKENDS(OrmErrors);
 
 }  // namespace

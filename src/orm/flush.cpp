@@ -4,6 +4,8 @@
 // association tables, DELETEs (child tables first). A failure rolls back to
 // the savepoint and leaves every object as it was before the flush, so the
 // session stays usable (fix the object and flush again, or rollback()).
+// A flush that opens the transaction itself needs no savepoint: rolling the
+// transaction back undoes exactly what the flush wrote.
 #include <algorithm>
 #include <bit>
 #include <tuple>
@@ -441,8 +443,11 @@ void SessionImpl::flush(FlushScope scope) {
     for (auto& m : mappers) order.push_back(m.get());
     std::stable_sort(order.begin(), order.end(), [](const Mapper* a, const Mapper* b) { return a->flush_order < b->flush_order; });
 
+    // Two statements fewer (two round trips on PostgreSQL) for the common
+    // add-then-commit: the transaction holds nothing but this flush.
+    const bool opens_transaction = !read_connection().in_transaction();
     Connection& c = connection();
-    c.savepoint(kSavepoint);
+    if (!opens_transaction) c.savepoint(kSavepoint);
     std::vector<RecordBase*> inserted;
     try {
         for (const Mapper* m : order) {
@@ -470,11 +475,15 @@ void SessionImpl::flush(FlushScope scope) {
             if (r->mapper->computed_columns) read_computed(*r);
         for (auto& [r, mask] : updates)
             if (r->mapper->computed_columns) read_computed(*r);
-        c.release_savepoint(kSavepoint);
+        if (!opens_transaction) c.release_savepoint(kSavepoint);
     } catch (...) {
         try {
-            c.rollback_to_savepoint(kSavepoint);
-            c.release_savepoint(kSavepoint);
+            if (opens_transaction) {
+                c.rollback();
+            } else {
+                c.rollback_to_savepoint(kSavepoint);
+                c.release_savepoint(kSavepoint);
+            }
         } catch (...) {  // the transaction itself is gone; rollback() will clean up
         }
         for (auto* r : inserted) {  // back to pending, without the key the failed INSERT gave it
