@@ -75,6 +75,11 @@ TEST(Calendar, DayCountsAndDatesAgreeWithChronoAndTheExtremesFormat) {
     EXPECT_EQ(pg::date_text(ymd(0, 1, 1)), "0001-01-01 BC");
     EXPECT_EQ(pg::timestamp_text(at(ymd(-43, 3, 15), hours{12})), "0044-03-15 12:00:00.000000 BC");
     EXPECT_EQ(pg::date_text(ymd(10000, 1, 1)), "10000-01-01");
+    EXPECT_EQ(pg::timestamp_text(at(ymd(2026, 11, 27), hours{23} + minutes{4} + seconds{5} + microseconds{60789})),
+              "2026-11-27 23:04:05.060789");
+    EXPECT_EQ(pg::timestamp_text(at(ymd(-43, 3, 15), hours{0})), "0044-03-15 00:00:00.000000 BC");
+    EXPECT_EQ(pg::timestamp_text(DateTime::max() - microseconds{1}), "294247-01-10 04:00:54.775806");
+    EXPECT_EQ(pg::date_text(Date::max() - days{1}), "25252734927768524-07-26");
     EXPECT_EQ(pg::date_text(Date::max()), "infinity");
     EXPECT_EQ(pg::timestamp_text(DateTime::min()), "-infinity");
 }

@@ -190,14 +190,27 @@ void encode_date(std::string& out, Date d) {
 
 namespace {
 
-// "YYYY-MM-DD" with PostgreSQL's era: year 0 is "0001 BC", year -43 "0044 BC".
-std::string era_date(std::int64_t days, std::string& era) {
+// `v` in decimal, zero-padded to `width` digits (more when it needs them).
+// By hand, not snprintf: COPY writes a timestamp per row (W4 spent half its
+// client time in snprintf).
+void append_padded(std::string& out, std::uint64_t v, std::size_t width) {
+    char digits[20];
+    const char* end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+    const auto n = static_cast<std::size_t>(end - digits);
+    if (n < width) out.append(width - n, '0');
+    out.append(digits, n);
+}
+
+// "YYYY-MM-DD" with PostgreSQL's era: year 0 is "0001" BC, year -43 "0044"
+// BC (its input takes an era, not a sign). Says whether the date is BC.
+bool append_era_date(std::string& out, std::int64_t days) {
     const calendar::CivilDate c = calendar::civil_from_days(days);
-    const long long year = c.year > 0 ? c.year : 1 - c.year;
-    if (c.year <= 0) era = " BC";
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", year, c.month, c.day);
-    return buf;
+    append_padded(out, static_cast<std::uint64_t>(c.year > 0 ? c.year : 1 - c.year), 4);
+    out += '-';
+    append_padded(out, c.month, 2);
+    out += '-';
+    append_padded(out, c.day, 2);
+    return c.year <= 0;
 }
 
 }  // namespace
@@ -205,19 +218,29 @@ std::string era_date(std::int64_t days, std::string& era) {
 std::string timestamp_text(DateTime t) {
     if (t == DateTime::max()) return "infinity";
     if (t == DateTime::min()) return "-infinity";
-    const auto [days, micros] = calendar::split(t);
-    std::string era;
-    std::string out = era_date(days, era);
-    out += format_time(Time{std::chrono::microseconds{micros}}).insert(0, 1, ' ');
-    return out + era;
+    const auto [days, micros] = calendar::split(t);  // micros: 0 to a day's less one
+    std::string out;
+    out.reserve(32);
+    const bool bc = append_era_date(out, days);
+    const auto us = static_cast<std::uint64_t>(micros);
+    out += ' ';
+    append_padded(out, us / 3'600'000'000, 2);
+    out += ':';
+    append_padded(out, us / 60'000'000 % 60, 2);
+    out += ':';
+    append_padded(out, us / 1'000'000 % 60, 2);
+    out += '.';
+    append_padded(out, us % 1'000'000, 6);
+    if (bc) out += " BC";
+    return out;
 }
 
 std::string date_text(Date d) {
     if (d == Date::max()) return "infinity";
     if (d == Date::min()) return "-infinity";
-    std::string era;
-    std::string out = era_date(d.time_since_epoch().count(), era);
-    return out + era;
+    std::string out;
+    if (append_era_date(out, d.time_since_epoch().count())) out += " BC";
+    return out;
 }
 
 void encode_time(std::string& out, Time t) { append_i64(out, t.since_midnight.count()); }
