@@ -8,7 +8,8 @@ folders of src/backend/ and reports, in src/ and include/strata/ outside src/bac
 `file:line: ...`:
   - a comparison (== / !=) with a backend's name as a string literal ("sqlite" == x);
   - a comparison of a dialect's name() or a URL's backend (d.name() == x, url.backend != x);
-  - a call of a backend-named predicate (url.is_sqlite_memory()).
+  - a call of a backend-named predicate (url.is_sqlite_memory());
+  - a table keyed by a backend's name ({"postgresql", &thing}).
 Comments are not read. The exit status is 1 when anything is found.
 
     scripts/check_backends.py [ROOT]      check the tree at ROOT (default: this checkout)
@@ -39,6 +40,7 @@ def rules(names):
         (re.compile(rf"{DIALECT_NAME}\s*{COMPARE}|{COMPARE}\s*{DIALECT_NAME}"), "compares a dialect's name()"),
         (re.compile(rf"\bbackend\s*{COMPARE}|{COMPARE}\s*[\w.>-]*\bbackend\b(?!\()"), "compares a URL's backend"),
         (re.compile(rf"(?:\.|->)is_(?:{alias})\w*\s*\("), "calls a backend-named predicate"),
+        (re.compile(rf"\{{\s*{literal}\s*,"), "keys a table by a backend's name"),
     ]
 
 
@@ -101,6 +103,7 @@ def self_test():
             "src/driver/b.cpp": 'int n = 1;\nif (url.backend != kName) {}\nif (url.is_sqlite_memory()) {}\n',
             "src/migrate/c.cpp": 'auto s = "sqlite" == x;\nstd::string t = "postgresql";\nif (t.name() == other.name()) {}\n',
             "include/strata/d.hpp": 'bool m = conn.dialect().name() != kOther;\n',
+            "src/migrate/e.cpp": 'std::map<std::string, int> m{{"postgresql", 1}};\nf({"sqlite_x", 2});\n',
         }
         for name, text in files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +114,7 @@ def self_test():
             'src/driver/b.cpp:2: compares a URL\'s backend outside src/backend/: if (url.backend != kName) {}',
             "src/driver/b.cpp:3: calls a backend-named predicate outside src/backend/: if (url.is_sqlite_memory()) {}",
             'src/migrate/c.cpp:1: compares with a backend\'s name outside src/backend/: auto s = "sqlite" == x;',
+            'src/migrate/e.cpp:1: keys a table by a backend\'s name outside src/backend/: std::map<std::string, int> m{{"postgresql", 1}};',
             'src/sql/a.cpp:1: compares with a backend\'s name outside src/backend/: if (d.name() == "postgresql") {}',
         ]
         got = run.stdout.splitlines()[:-1]

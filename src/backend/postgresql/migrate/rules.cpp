@@ -55,6 +55,8 @@ public:
         return std::make_unique<RunGuard>();
     }
 
+    const BackendLint* lint() const override { return &postgresql_lint; }
+
     std::filesystem::path backup(const Database&) const override {
         throw MigrationError("--backup works on SQLite only (use pg_dump for PostgreSQL)");
     }
