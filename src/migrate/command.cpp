@@ -172,7 +172,7 @@ private:
         sub->add_flag("--backup", move_.backup, "SQLite: copy the database file aside first");
         sub->add_option("--transaction-per", move_.transaction_per,
                         "migration, revision or step: what one transaction holds (default: strata.yaml's)")
-            ->check(CLI::IsMember({"migration", "revision", "step"}));
+            ->check(CLI::IsMember(transaction_per_names()));
         add_timeout_flags(sub);
         on(sub, [this, up, default_rev] {
             if (move_.revision.empty()) move_.revision = default_rev;
