@@ -71,11 +71,12 @@ public:
     // for the end (SQLite's foreign keys, off while tables are rebuilt).
     virtual void check_revision(Connection& /*conn*/) const {}
 
-    // What an offline script writes around its statements.
+    // What an offline script writes around its statements (after_begin
+    // follows every BEGIN: the limits a live run sets on its transactions).
     struct OfflineFrame {
-        std::string before_begin, before_commit, after_commit;
+        std::string before_begin, after_begin, before_commit, after_commit;
     };
-    virtual OfflineFrame offline_frame() const { return {}; }
+    virtual OfflineFrame offline_frame(const Timeouts& /*timeouts*/) const { return {}; }
 
     // `db upgrade --backup`: a consistent copy of the database beside it;
     // returns where. MigrationError where the backend has none.

@@ -309,7 +309,9 @@ private:
     int offline(const ScriptDirectory& s, bool up) {
         std::string dialect = move_.dialect.empty() ? parse_url(ctx_.database_url).backend : move_.dialect;
         const Dialect& d = dialect_named(dialect);
-        OfflineScript script = up ? offline_upgrade(s, d, move_.revision) : offline_downgrade(s, d, move_.revision);
+        const Timeouts limits = run_options(s).timeouts;
+        OfflineScript script =
+            up ? offline_upgrade(s, d, move_.revision, limits) : offline_downgrade(s, d, move_.revision, limits);
         io_.out << script.text;
         return 0;
     }
