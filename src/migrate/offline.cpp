@@ -69,7 +69,7 @@ OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const st
     script.text += "BEGIN;\n" + frame.after_begin;
     if (start.empty() && upgrade)
         for (const auto& sql : d.create_table(version_table(scripts.version_table()))) script.text += sql + ";\n";
-    MetaData schema = schema_at(scripts, start);
+    MetaData schema = schema_at(scripts, start, d);
     OfflineHooks hooks(d, script, scripts.version_table(), frame.after_begin);
     walk(plan, scripts, d, schema, hooks);
     script.text += frame.before_commit;
