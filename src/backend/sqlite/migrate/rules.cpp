@@ -284,8 +284,8 @@ public:
 
     void check_revision(Connection& conn) const override { check_foreign_keys(conn); }
 
-    OfflineFrame offline_frame() const override {
-        return {"PRAGMA foreign_keys = OFF;\n", "\nPRAGMA foreign_key_check;\n", "PRAGMA foreign_keys = ON;\n"};
+    OfflineFrame offline_frame(const Timeouts&) const override {
+        return {"PRAGMA foreign_keys = OFF;\n", "", "\nPRAGMA foreign_key_check;\n", "PRAGMA foreign_keys = ON;\n"};
     }
 
     // VACUUM INTO a temporary name, then fsync and rename: a crash or a full
