@@ -38,6 +38,21 @@ std::int64_t int8_at(const char* p) {
     return static_cast<std::int64_t>(be64toh(v));
 }
 
+// SQLite: the user columns strata's side loads, in this order, and a row of them as a struct.
+constexpr const char* kLiteUserColumns = "SELECT id, nickname, email, about_me, last_seen FROM \"user\"";
+
+std::string lite_text(sqlite3_stmt* st, int col) {
+    return {reinterpret_cast<const char*>(sqlite3_column_text(st, col)), static_cast<std::size_t>(sqlite3_column_bytes(st, col))};
+}
+std::optional<std::string> lite_optional_text(sqlite3_stmt* st, int col) {
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) return std::nullopt;
+    return lite_text(st, col);
+}
+User lite_user(sqlite3_stmt* st) {
+    return {sqlite3_column_int64(st, 0), lite_text(st, 1), lite_text(st, 2), lite_optional_text(st, 3),
+            lite_optional_text(st, 4)};
+}
+
 std::string text_at(PGresult* r, int row, int col) { return std::string(PQgetvalue(r, row, col), PQgetlength(r, row, col)); }
 
 // A statement with binary results (what strata's driver asks for too), its
@@ -160,12 +175,8 @@ std::vector<User> Conn::load_users() {
     if (sqlite_) {
         sqlite3* db = lite(sqlite_);
         sqlite3_stmt* st = nullptr;
-        check_lite(db, sqlite3_prepare_v2(db, "SELECT id, nickname, email FROM \"user\"", -1, &st, nullptr), "prepare");
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            out.push_back({sqlite3_column_int64(st, 0),
-                           std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), sqlite3_column_bytes(st, 1)),
-                           std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_bytes(st, 2))});
-        }
+        check_lite(db, sqlite3_prepare_v2(db, kLiteUserColumns, -1, &st, nullptr), "prepare");
+        while (sqlite3_step(st) == SQLITE_ROW) out.push_back(lite_user(st));
         sqlite3_finalize(st);
         return out;
     }
@@ -180,12 +191,10 @@ std::vector<User> Conn::load_users() {
 std::size_t Conn::stream_users() {
     sqlite3* db = lite(sqlite_);
     sqlite3_stmt* st = nullptr;
-    check_lite(db, sqlite3_prepare_v2(db, "SELECT id, nickname, email FROM \"user\"", -1, &st, nullptr), "prepare");
+    check_lite(db, sqlite3_prepare_v2(db, kLiteUserColumns, -1, &st, nullptr), "prepare");
     std::size_t sink = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        User u{sqlite3_column_int64(st, 0),
-               std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), sqlite3_column_bytes(st, 1)),
-               std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_bytes(st, 2))};
+        User u = lite_user(st);
         sink += u.nickname.size();
     }
     sqlite3_finalize(st);
@@ -197,15 +206,13 @@ User Conn::get_user(std::int64_t id) {
         sqlite3* db = lite(sqlite_);
         auto* st = static_cast<sqlite3_stmt*>(get_stmt_);
         if (!st) {
-            check_lite(db, sqlite3_prepare_v2(db, "SELECT id, nickname, email FROM \"user\" WHERE id = ?", -1, &st, nullptr),
-                       "prepare");
+            const std::string sql = std::string(kLiteUserColumns) + " WHERE id = ?";
+            check_lite(db, sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), "prepare");
             get_stmt_ = st;
         }
         sqlite3_bind_int64(st, 1, id);
         User u{0, {}, {}};
-        if (sqlite3_step(st) == SQLITE_ROW)
-            u = {sqlite3_column_int64(st, 0), reinterpret_cast<const char*>(sqlite3_column_text(st, 1)),
-                 reinterpret_cast<const char*>(sqlite3_column_text(st, 2))};
+        if (sqlite3_step(st) == SQLITE_ROW) u = lite_user(st);
         sqlite3_reset(st);
         return u;
     }
