@@ -35,6 +35,31 @@ TEST(Types, BadDateTextIsAnError) {
     EXPECT_EQ(parse_time("23:59:59.999999"), Time{hours{24} - microseconds{1}});
 }
 
+// The stored form ("YYYY-MM-DD HH:MM:SS.ffffff") has a one-pass reader of
+// its own: it reads what the general parser reads (the 'T' form goes
+// through the latter) and refuses what it refuses.
+TEST(Types, StoredDateTimeTextReadsAsTheGeneralForm) {
+    std::vector<DateTime> values;
+    for (auto d : {sys_days{year{1} / 1 / 1}, sys_days{year{1600} / 2 / 29}, sys_days{year{1969} / 12 / 31},
+                   sys_days{year{1970} / 1 / 1}, sys_days{year{2000} / 2 / 29}, sys_days{year{2026} / 11 / 27},
+                   sys_days{year{9999} / 12 / 31}})
+        for (auto t : {microseconds{0}, microseconds{1}, hours{12} + minutes{34} + seconds{56} + microseconds{789012},
+                       hours{24} - microseconds{1}})
+            values.push_back(d + t);
+    for (DateTime t : values) {
+        std::string text = format_datetime(t);
+        ASSERT_EQ(text.size(), 26u) << text;
+        EXPECT_EQ(parse_datetime(text), t) << text;
+        text[10] = 'T';
+        EXPECT_EQ(parse_datetime(text), t) << text;
+    }
+    for (auto bad : {"2026-02-29 00:00:00.000000", "2026-04-31 00:00:00.000000", "2026-00-10 00:00:00.000000",
+                     "2026-11-00 00:00:00.000000", "2026-11-27 24:00:00.000000", "2026-11-27 12:60:00.000000",
+                     "2026-11-27 12:00:60.000000", "2026-11-27 12:00:00.00000x", "2026-11-27 12:00:00 000000",
+                     "2026-11-27 12:00:0a.000000", "2026-11-27X12:00:00.000000", "+026-11-27 12:00:00.000000"})
+        EXPECT_THROW(parse_datetime(bad), Error) << bad;
+}
+
 TEST(Types, TypeNamesRoundTrip) {
     for (const SqlType& t : std::initializer_list<SqlType>{Integer(), BigInteger(), SmallInteger(), Boolean(), Float(), Numeric(10, 2), Numeric(), String(64),
                    String(), Text(), DateTimeType(), DateType(), TimeType(), LargeBinary(), Enum({"a", "b", "c"})})
