@@ -185,20 +185,22 @@ namespace {
 std::optional<DateTime> parse_canonical_datetime(std::string_view t) {
     if (t.size() != 26 || t[4] != '-' || t[7] != '-' || t[10] != ' ' || t[13] != ':' || t[16] != ':' || t[19] != '.')
         return std::nullopt;
-    unsigned digit[26];
-    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25}) {
-        digit[i] = static_cast<unsigned char>(t[i]) - unsigned{'0'};
-        if (digit[i] > 9) return std::nullopt;
-    }
-    auto number = [&](std::size_t at, std::size_t width) {
+    bool digits_only = true;
+    auto digits = [&](std::size_t at, std::size_t width) {
         unsigned v = 0;
-        for (std::size_t i = at; i < at + width; ++i) v = v * 10 + digit[i];
+        for (std::size_t i = at; i < at + width; ++i) {
+            const unsigned d = static_cast<unsigned char>(t[i]) - unsigned{'0'};
+            digits_only &= d <= 9;
+            v = v * 10 + d;
+        }
         return v;
     };
-    const unsigned y = number(0, 4), mo = number(5, 2), d = number(8, 2), h = number(11, 2), mi = number(14, 2),
-                   sec = number(17, 2), micros = number(20, 6);
-    if (!year_month_day{year{static_cast<int>(y)}, month{mo}, day{d}}.ok() || h > 23 || mi > 59 || sec > 59)
-        return std::nullopt;
+    const unsigned y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
+                   sec = digits(17, 2), micros = digits(20, 6);
+    if (!digits_only || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return std::nullopt;
+    static constexpr unsigned kDaysIn[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    if (d > kDaysIn[mo - 1] + (mo == 2 && leap)) return std::nullopt;
     const std::int64_t days = calendar::days_from_civil(y, mo, d);
     return DateTime{microseconds{((days * 24 + h) * 60 + mi) * 60 * 1'000'000 + std::int64_t{sec} * 1'000'000 + micros}};
 }
