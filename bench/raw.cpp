@@ -54,7 +54,34 @@ std::int64_t int_at(PGresult* r, int row, int col) {
     }
 }
 
+// The user columns strata's side loads, in this order. SQLite: a row of them as a struct.
+constexpr const char* kUserColumns = "SELECT id, nickname, email, about_me, last_seen FROM \"user\"";
+
+std::string lite_text(sqlite3_stmt* st, int col) {
+    return {reinterpret_cast<const char*>(sqlite3_column_text(st, col)), static_cast<std::size_t>(sqlite3_column_bytes(st, col))};
+}
+std::optional<std::string> lite_optional_text(sqlite3_stmt* st, int col) {
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) return std::nullopt;
+    return lite_text(st, col);
+}
+User lite_user(sqlite3_stmt* st) {
+    return {sqlite3_column_int64(st, 0), lite_text(st, 1), lite_text(st, 2), lite_optional_text(st, 3),
+            lite_optional_text(st, 4)};
+}
+
 std::string text_at(PGresult* r, int row, int col) { return std::string(PQgetvalue(r, row, col), PQgetlength(r, row, col)); }
+
+// PostgreSQL: the same user columns (kUserColumns) in binary. The bench's
+// users have no about_me or last_seen (NULL); a last_seen would be kept as its 8 bytes.
+
+std::optional<std::string> optional_text_at(PGresult* r, int row, int col) {
+    if (PQgetisnull(r, row, col)) return std::nullopt;
+    return text_at(r, row, col);
+}
+User pg_user(PGresult* r, int row) {
+    return {int_at(r, row, 0), text_at(r, row, 1), text_at(r, row, 2), optional_text_at(r, row, 3),
+            optional_text_at(r, row, 4)};
+}
 
 // A statement with binary results (what strata's driver asks for too), its
 // parameters as text: PQexecParams, one round trip.
@@ -176,19 +203,15 @@ std::vector<User> Conn::load_users() {
     if (sqlite_) {
         sqlite3* db = lite(sqlite_);
         sqlite3_stmt* st = nullptr;
-        check_lite(db, sqlite3_prepare_v2(db, "SELECT id, nickname, email FROM \"user\"", -1, &st, nullptr), "prepare");
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            out.push_back({sqlite3_column_int64(st, 0),
-                           std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), sqlite3_column_bytes(st, 1)),
-                           std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_bytes(st, 2))});
-        }
+        check_lite(db, sqlite3_prepare_v2(db, kUserColumns, -1, &st, nullptr), "prepare");
+        while (sqlite3_step(st) == SQLITE_ROW) out.push_back(lite_user(st));
         sqlite3_finalize(st);
         return out;
     }
-    PGresult* r = exec_binary(pg(pg_), "SELECT id, nickname, email FROM \"user\"");
+    PGresult* r = exec_binary(pg(pg_), kUserColumns);
     int n = PQntuples(r);
     out.reserve(n);
-    for (int i = 0; i < n; ++i) out.push_back({int_at(r, i, 0), text_at(r, i, 1), text_at(r, i, 2)});
+    for (int i = 0; i < n; ++i) out.push_back(pg_user(r, i));
     PQclear(r);
     return out;
 }
@@ -196,12 +219,10 @@ std::vector<User> Conn::load_users() {
 std::size_t Conn::stream_users() {
     sqlite3* db = lite(sqlite_);
     sqlite3_stmt* st = nullptr;
-    check_lite(db, sqlite3_prepare_v2(db, "SELECT id, nickname, email FROM \"user\"", -1, &st, nullptr), "prepare");
+    check_lite(db, sqlite3_prepare_v2(db, kUserColumns, -1, &st, nullptr), "prepare");
     std::size_t sink = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        User u{sqlite3_column_int64(st, 0),
-               std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), sqlite3_column_bytes(st, 1)),
-               std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_bytes(st, 2))};
+        User u = lite_user(st);
         sink += u.nickname.size();
     }
     sqlite3_finalize(st);
@@ -213,15 +234,13 @@ User Conn::get_user(std::int64_t id) {
         sqlite3* db = lite(sqlite_);
         auto* st = static_cast<sqlite3_stmt*>(get_stmt_);
         if (!st) {
-            check_lite(db, sqlite3_prepare_v2(db, "SELECT id, nickname, email FROM \"user\" WHERE id = ?", -1, &st, nullptr),
-                       "prepare");
+            const std::string sql = std::string(kUserColumns) + " WHERE id = ?";
+            check_lite(db, sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), "prepare");
             get_stmt_ = st;
         }
         sqlite3_bind_int64(st, 1, id);
         User u{0, {}, {}};
-        if (sqlite3_step(st) == SQLITE_ROW)
-            u = {sqlite3_column_int64(st, 0), reinterpret_cast<const char*>(sqlite3_column_text(st, 1)),
-                 reinterpret_cast<const char*>(sqlite3_column_text(st, 2))};
+        if (sqlite3_step(st) == SQLITE_ROW) u = lite_user(st);
         sqlite3_reset(st);
         return u;
     }
@@ -237,7 +256,7 @@ User Conn::get_user(std::int64_t id) {
         PQclear(r);
         throw std::runtime_error("get_user: no user " + std::to_string(id));
     }
-    User u{int_at(r, 0, 0), text_at(r, 0, 1), text_at(r, 0, 2)};
+    User u = pg_user(r, 0);
     PQclear(r);
     return u;
 }
@@ -247,7 +266,8 @@ void Conn::prepare_pg() {
     if (pg_prepared_) return;
     PGconn* c = pg(pg_);
     const Oid int4[1] = {23};  // microblog's keys are INTEGER
-    PGresult* r = PQprepare(c, "get_user", "SELECT id, nickname, email FROM \"user\" WHERE id = $1", 1, int4);
+    const std::string get_user = std::string(kUserColumns) + " WHERE id = $1";
+    PGresult* r = PQprepare(c, "get_user", get_user.c_str(), 1, int4);
     check_pg(r, c, "prepare");
     PQclear(r);
     r = PQprepare(c, "posts_of", "SELECT id, body, timestamp, user_id FROM post WHERE user_id = $1", 1, int4);

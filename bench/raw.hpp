@@ -3,15 +3,20 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace bench::raw {
 
+// Every column of microblog's user (what strata's side loads), the
+// optional ones as the text stored (SQLite) or empty when NULL.
 struct User {
     std::int64_t id;
     std::string nickname;
     std::string email;
+    std::optional<std::string> about_me{};
+    std::optional<std::string> last_seen{};
 };
 
 struct Post {

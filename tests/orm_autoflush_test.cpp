@@ -112,6 +112,48 @@ TEST_P(Autoflush, ManyLazyLoadsThenACommitWriteExactlyTheChanges) {
     EXPECT_EQ(check.query<Post>().where(col(&Post::body) == "changed").count(), 1);
 }
 
+// A one-to-many lazy load reads the target's table only, and compares that
+// model's touched objects only: here a post whose foreign key was written
+// directly, through a reference kept across an earlier lazy load.
+TEST_P(Autoflush, ALazyLoadSeesAForeignKeyWrittenDirectly) {
+    auto s = session();
+    auto u1 = s.get<User>(1);
+    auto u2 = s.get<User>(2);
+    Post& kept = *u1->posts[0];  // the first lazy load (an autoflush with nothing to write)
+    kept.user_id = u2->id;
+    ASSERT_EQ(u2->posts.size(), 1u);
+    EXPECT_EQ(u2->posts[0]->body, kept.body);
+    EXPECT_EQ(s.query<Post>().where(col(&Post::user_id) == u2->id).count(), 1);
+}
+
+// A lazy load of posts, or a get of a user by key, leaves a change to
+// another table's row for the next statement that reads that table (it
+// cannot change what they find); a new object is written before either.
+TEST_P(Autoflush, ALazyLoadOrGetLeavesOtherTablesChangesToTheStatementsReadingThem) {
+    auto s = session();
+    auto u1 = s.get<User>(1);
+    auto u2 = s.get<User>(2);
+    u1->nickname = "renamed";
+    take_log();
+    ASSERT_EQ(u1->posts.size(), 2u);
+    for (auto& sql : take_log()) {
+        EXPECT_FALSE(sql.starts_with("UPDATE")) << sql;
+    }
+    u1->posts[0]->body = "edited";
+    EXPECT_FALSE(s.get<User>(3));  // no such row: a SELECT of user, after the users' changes
+    for (auto& sql : take_log()) {
+        if (sql.starts_with("UPDATE")) {
+            EXPECT_EQ(sql.find("post"), std::string::npos) << sql;
+        }
+    }
+    EXPECT_EQ(users_named(s, "renamed"), 1);
+    EXPECT_EQ(s.query<Post>().where(col(&Post::body) == "edited").count(), 1);
+    auto added = s.add(Post{.body = "new", .timestamp = strata::now()});
+    added->author = u2;
+    ASSERT_EQ(u2->posts.size(), 1u);
+    EXPECT_EQ(u2->posts[0]->body, "new");
+}
+
 STRATA_INSTANTIATE_BACKENDS(Autoflush);
 
 }  // namespace

@@ -119,6 +119,43 @@ TEST_P(OrmRelationship, SelectinLoadsTheWholeResultInOneMoreStatement) {
     EXPECT_EQ(take_log().size(), 0u);
 }
 
+// selectin sorts each collection by the target's key in memory (no ORDER
+// BY, which would sort every row of the statement): the same order as a
+// lazy load's, even where the database returns the rows in another (on
+// PostgreSQL an updated row moves to the end of its table; the links were
+// written in reverse key order).
+TEST_P(OrmRelationship, SelectinCollectionsAreInKeyOrderAsLazyOnes) {
+    add_users_with_posts(3);
+    {
+        auto s = session();
+        auto users = s.query<User>().order_by(&User::id).all();
+        users[0]->followed.push_back(users[2]);
+        users[0]->followed.push_back(users[1]);
+        s.commit();
+    }
+    db->connect()->execute("UPDATE post SET body = body || '.' WHERE id IN (1, 3, 5)");
+    auto ids = [](const auto& items) {
+        std::vector<std::int64_t> out;
+        for (auto& item : items) out.push_back(item->id);
+        return out;
+    };
+    auto lazy = session();
+    auto eager = session();
+    auto users = eager.query<User>()
+                     .options(strata::selectin(&User::posts))
+                     .options(strata::selectin(&User::followed))
+                     .order_by(&User::id)
+                     .all();
+    ASSERT_EQ(users.size(), 3u);
+    for (auto& u : users) {
+        auto same = lazy.get<User>(u->id);
+        EXPECT_EQ(ids(u->posts), ids(same->posts)) << u->nickname;
+        EXPECT_EQ(ids(u->followed), ids(same->followed)) << u->nickname;
+    }
+    EXPECT_EQ(ids(users[0]->posts), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(ids(users[0]->followed), (std::vector<std::int64_t>{2, 3}));
+}
+
 TEST_P(OrmRelationship, JoinedLoadsInTheSameStatement) {
     add_users_with_posts(5);
     auto s = session();

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "support.hpp"
 
 using namespace strata;
@@ -33,6 +35,42 @@ TEST(Types, BadDateTextIsAnError) {
     for (auto bad : {"-1:00", "23:59:60", "12:-5", "+1:00:00"}) EXPECT_THROW(parse_time(bad), Error) << bad;
     EXPECT_THROW(parse_date("2026--1-01"), Error);
     EXPECT_EQ(parse_time("23:59:59.999999"), Time{hours{24} - microseconds{1}});
+}
+
+// The stored form ("YYYY-MM-DD HH:MM:SS.ffffff") has a one-pass reader and
+// writer of their own: written as printf writes it, read as the general
+// parser reads it (the 'T' form goes through the latter), and refused
+// where the general parser refuses it.
+TEST(Types, StoredDateTimeTextReadsAsTheGeneralForm) {
+    std::vector<DateTime> values;
+    for (auto d : {sys_days{year{1} / 1 / 1}, sys_days{year{1600} / 2 / 29}, sys_days{year{1969} / 12 / 31},
+                   sys_days{year{1970} / 1 / 1}, sys_days{year{2000} / 2 / 29}, sys_days{year{2026} / 11 / 27},
+                   sys_days{year{9999} / 12 / 31}})
+        for (auto t : {microseconds{0}, microseconds{1}, hours{12} + minutes{34} + seconds{56} + microseconds{789012},
+                       hours{24} - microseconds{1}})
+            values.push_back(d + t);
+    for (DateTime t : values) {
+        std::string text = format_datetime(t);
+        const year_month_day ymd{floor<days>(t)};
+        const hh_mm_ss hms{t - floor<days>(t)};
+        char expected[64];
+        std::snprintf(expected, sizeof expected, "%04d-%02u-%02u %02d:%02d:%02d.%06lld", static_cast<int>(ymd.year()),
+                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                      static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
+                      static_cast<long long>(hms.subseconds().count()));
+        EXPECT_EQ(text, expected);
+        EXPECT_EQ(parse_datetime(text), t) << text;
+        text[10] = 'T';
+        EXPECT_EQ(parse_datetime(text), t) << text;
+    }
+    // Years outside 0000-9999 take the general writer.
+    EXPECT_EQ(format_datetime(sys_days{year{10000} / 1 / 2} + seconds{3}), "10000-01-02 00:00:03.000000");
+    EXPECT_EQ(format_datetime(sys_days{year{-1} / 12 / 31}), "-0001-12-31 00:00:00.000000");
+    for (auto bad : {"2026-02-29 00:00:00.000000", "2026-04-31 00:00:00.000000", "2026-00-10 00:00:00.000000",
+                     "2026-11-00 00:00:00.000000", "2026-11-27 24:00:00.000000", "2026-11-27 12:60:00.000000",
+                     "2026-11-27 12:00:60.000000", "2026-11-27 12:00:00.00000x", "2026-11-27 12:00:00 000000",
+                     "2026-11-27 12:00:0a.000000", "2026-11-27X12:00:00.000000", "+026-11-27 12:00:00.000000"})
+        EXPECT_THROW(parse_datetime(bad), Error) << bad;
 }
 
 TEST(Types, TypeNamesRoundTrip) {

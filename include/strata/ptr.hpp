@@ -32,7 +32,7 @@ public:
     // Every way user code reaches a mapped object goes through a Ptr: making
     // one marks the record as one the program may change (RecordBase::touched).
     explicit Ptr(std::shared_ptr<detail::RecordBase> record) : record_(std::move(record)) {
-        if (record_) record_->touched = true;
+        if (record_ && !record_->touched) detail::touch(*record_);
     }
 
     T* operator->() const { return &fresh(); }

@@ -404,7 +404,7 @@ void SessionImpl::delete_rows(const Mapper& m, std::vector<RecordBase*>& records
     }
 }
 
-void SessionImpl::flush(FlushScope scope) {
+void SessionImpl::flush(FlushScope scope, const Mapper* model) {
     if (flushing) return;
     FlushGuard guard(flushing);
 
@@ -416,8 +416,10 @@ void SessionImpl::flush(FlushScope scope) {
     OnupdateUndo onupdate_undo;
     std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
     const bool every_record = scope == FlushScope::EveryRecord;
+    const Mapper* only = scope == FlushScope::TouchedRecordsOf ? model : nullptr;
     for_each_record([&](RecordBase* r) {
         if (r->state != RecordState::Persistent || !(every_record || r->touched)) return;
+        if (only && r->mapper != only) return;
         if (r->expired) {  // written through a reference while expired: compared with the row as it is now
             if (r->rolled_back || !changed_columns(*r)) return;
             reload(*r);

@@ -403,10 +403,33 @@ public:
         flush(FlushScope::TouchedRecords);
         return true;
     }
+    // Flushes before a statement that reads rows of m's table and no other
+    // (a lazy one-to-many load, a get by key). With nothing pending, removed
+    // or linked, only a change to one of m's own rows can change what such a
+    // statement finds (keys are never updated, so a change to another
+    // table's row cannot move one of m's), so it compares m's touched
+    // records only, and none at all when m has none: N lazy loads then cost
+    // N statements, not N times every object loaded so far.
+    bool autoflush_before_reading(const Mapper& m) {
+        if (!autoflush || flushing || (store->records().empty() && batches.empty())) return false;
+        if (!pending.empty() || !to_delete.empty() || !link_changes.empty() || !retained.empty()) {
+            flush(FlushScope::TouchedRecords);
+            return true;
+        }
+        if (!(touched_models & model_bit(m))) return false;
+        flush(FlushScope::TouchedRecordsOf, &m);
+        return true;
+    }
     // Which persistent records a flush compares with their saved values:
-    // all (commit, flush()), or those user code or strata may have changed.
-    enum class FlushScope { EveryRecord, TouchedRecords };
-    void flush(FlushScope scope = FlushScope::EveryRecord);
+    // all (commit, flush()), those user code or strata may have changed, or
+    // those of them of one model (`model`).
+    enum class FlushScope { EveryRecord, TouchedRecords, TouchedRecordsOf };
+    void flush(FlushScope scope = FlushScope::EveryRecord, const Mapper* model = nullptr);
+    // Bit min(index, 63) of every model with a touched record in this
+    // session (RecordBase::touched; models from the 64th on share the last
+    // bit: one of them touched makes an autoflush compare them all).
+    std::uint64_t touched_models = 0;
+    static std::uint64_t model_bit(const Mapper& m) { return std::uint64_t{1} << std::min<std::size_t>(m.index, 63); }
     void commit();
     void rollback();
     void detach_all();
@@ -506,7 +529,7 @@ inline ReferenceBase& reference_of(const RelationshipMapping& rel, RecordBase& o
 // flush), and its record as one an autoflush must compare (RecordBase::touched).
 inline void mark_reference_dirty(ReferenceBase& ref) {
     ref.dirty_ = true;
-    if (ref.owner_) ref.owner_->touched = true;
+    if (ref.owner_ && !ref.owner_->touched) touch(*ref.owner_);
 }
 
 }  // namespace strata::detail

@@ -328,8 +328,11 @@ void SessionImpl::load_collection(CollectionBase& c) {
         set_collection(c, {});
         return;
     }
-    autoflush_now();
     const RelationshipMapping& rel = *c.mapping_;
+    // A one-to-many load reads the target's table only; a many-to-many one
+    // the association table too, which a model may map as well: all.
+    if (rel.kind == RelationshipKind::OneToMany) autoflush_before_reading(*rel.target);
+    else autoflush_now();
     set_collection(c, run_select(*rel.target, {rel.lazy_sql(dialect()), owner.mapper->key_values(owner)}));
 }
 

@@ -43,6 +43,11 @@ void load_expired(RecordBase& r) {
     live_session(r, "the expired columns").reload(r);
 }
 
+void touch(RecordBase& r) {
+    r.touched = true;
+    if (r.mapper && r.store && r.store->session) r.store->session->touched_models |= SessionImpl::model_bit(*r.mapper);
+}
+
 std::string repr_record(const RecordBase* r) {
     if (!r) return "None";
     if (!r->mapper) return "<unmapped object>";
@@ -328,7 +333,7 @@ RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
         throw Error("strata: " + m.class_name + " has a composite primary key: get<" + m.class_name +
                     ">(std::tuple{...}) takes one value per key column");
     if (RecordBase* r = lookup(m, pk)) return r->state == RecordState::Deleted ? nullptr : r;
-    if (autoflush_now()) {  // the flush may have given a pending object this key
+    if (autoflush_before_reading(m)) {  // the flush may have given a pending object this key
         if (RecordBase* r = lookup(m, pk)) return r;
     }
     const std::string& sql = m.sql(dialect()).select_by_pk;
@@ -343,7 +348,7 @@ RecordBase* SessionImpl::get(const Mapper& m, std::int64_t key) {
     if (!m.integer_key) return get(m, Value(key));
     const IntKeyMap& map = identity[m.index].by_int;
     if (RecordBase* r = found(map.find(key), nullptr)) return r->state == RecordState::Deleted ? nullptr : r;
-    if (autoflush_now()) {  // the flush may have given a pending object this key
+    if (autoflush_before_reading(m)) {  // the flush may have given a pending object this key
         if (RecordBase* r = found(map.find(key), nullptr)) return r;
     }
     const std::string& sql = m.sql(dialect()).select_by_pk;
@@ -362,7 +367,7 @@ RecordBase* SessionImpl::get(const Mapper& m, std::span<const Value> key) {
     if (!m.composite_key()) return get(m, key[0]);
     if (std::any_of(key.begin(), key.end(), [](const Value& v) { return v.is_null(); })) return nullptr;
     if (RecordBase* r = lookup(m, key)) return r->state == RecordState::Deleted ? nullptr : r;
-    if (autoflush_now()) {  // the flush may have given a pending object this key
+    if (autoflush_before_reading(m)) {  // the flush may have given a pending object this key
         if (RecordBase* r = lookup(m, key)) return r;
     }
     const std::string& sql = m.sql(dialect()).select_by_pk;

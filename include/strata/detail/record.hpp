@@ -84,6 +84,9 @@ protected:
 // Reloads an expired record (after commit or rollback), or throws
 // DetachedInstanceError / ObjectDeletedError.
 STRATA_API void load_expired(RecordBase& record);
+// Marks a record as one the program may change (RecordBase::touched), and
+// its model as one with such records in the record's session.
+STRATA_API void touch(RecordBase& record);
 [[noreturn]] STRATA_API void throw_null_handle(const std::type_info& type);
 
 template <class T>
