@@ -61,6 +61,11 @@ std::string describe_steps(const std::vector<Step>& steps, std::size_t k, std::s
 void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t k, std::size_t end,
                const Dialect& dialect, MetaData& schema, Hooks& hooks) {
     const std::optional<std::string> rebuilt = batch_table(steps[k].op, dialect, schema);
+    if (const auto* fill = std::get_if<Backfill>(&steps[k].op)) {   // its batches are the hooks' to run
+        hooks.op(rev, steps[k], schema);
+        hooks.backfill(rev, steps[k], *fill, schema);
+        return;
+    }
     std::vector<std::string> statements;
     if (end == k + 1) {
         hooks.op(rev, steps[k], schema);
@@ -102,6 +107,8 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
                 continue;
             }
             try {
+                // A table a backfill cannot walk is refused before what ran so far commits.
+                if (std::holds_alternative<Backfill>(steps[k].op)) migrate::apply(steps[k].op, schema);
                 hooks.step_begins(*rev, k, end == k + 1 && runs_outside_transaction(steps[k].op, dialect));
                 run_steps(*rev, steps, k, end, dialect, schema, hooks);
                 hooks.steps_done(*rev, end, steps.size());

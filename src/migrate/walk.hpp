@@ -31,6 +31,9 @@ struct Hooks {
     virtual void step_begins(const Revision&, std::size_t /*k*/, bool /*outside*/) {}
     // After steps [0, done) of a revision's `total` ran (each op, or a rebuild group).
     virtual void steps_done(const Revision&, std::size_t /*done*/, std::size_t /*total*/) {}
+    // A backfill op, instead of sql(): the batches (backfill.hpp). The schema
+    // does not change.
+    virtual void backfill(const Revision&, const Step&, const Backfill&, const MetaData& /*before*/) {}
     // After a revision's version update.
     virtual void revision_done(const Revision&) {}
 };

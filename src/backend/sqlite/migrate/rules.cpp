@@ -284,6 +284,12 @@ public:
 
     void check_revision(Connection& conn) const override { check_foreign_keys(conn); }
 
+    // A writer waiting for a batch is not queued: its busy handler retries,
+    // sleeping up to 100 ms between tries (SQLite's default handler, which
+    // busy_timeout installs). A pause just longer than that lets every
+    // waiting writer in before the next batch takes the lock.
+    std::chrono::milliseconds backfill_pause() const override { return std::chrono::milliseconds(110); }
+
     OfflineFrame offline_frame() const override {
         return {"PRAGMA foreign_keys = OFF;\n", "\nPRAGMA foreign_key_check;\n", "PRAGMA foreign_keys = ON;\n"};
     }
