@@ -293,6 +293,51 @@ TEST_P(MigrateBackfill, AConcurrentWriterWaitsForOneBatchAtMost) {
     EXPECT_LT(longest_write * 4, total) << "a writer never waits for the whole backfill";
 }
 
+// The long step of each backend reports its progress to `db`: SQLite's
+// table rebuild copies in chunks (a twentieth each, when over 100,000 rows);
+// PostgreSQL's index build is read from pg_stat_progress_create_index by a
+// second session while it runs (an index on a slow function makes it last).
+TEST_P(MigrateBackfill, LongStepsReportProgress) {
+    std::vector<std::string> lines;
+    auto upgrade_lines = [&] {
+        auto r = run_db({"upgrade"});
+        ASSERT_EQ(r.code, 0) << r.out << r.err;
+        std::istringstream err(r.err);
+        for (std::string line; std::getline(err, line);) lines.push_back(line);
+    };
+    if (is_sqlite()) {
+        make_table(250000);
+        write_rev("r2", "r1", "  - alter_column: {table: t, column: tag, nullable: false}\n", "");
+        ASSERT_NO_FATAL_FAILURE(upgrade_lines());
+        ASSERT_EQ(lines.size(), 11u) << ::testing::PrintToString(lines);
+        for (int tenth = 0; tenth < 10; ++tenth)
+            EXPECT_EQ(lines[static_cast<std::size_t>(tenth)].rfind(
+                          "rebuild of t: " + std::to_string(tenth * 25000) + " / 250000 rows (" +
+                              std::to_string(tenth * 10) + "%)",
+                          0),
+                      0u)
+                << lines[static_cast<std::size_t>(tenth)];
+        EXPECT_TRUE(std::regex_match(lines[10], std::regex("rebuild of t: 250000 / 250000 rows \\(100%\\), \\d+ rows/s, "
+                                                           "done in .*")))
+            << lines[10];
+        EXPECT_EQ(count("tag = 0"), 250000) << "every row copied once";
+        return;
+    }
+    make_table(1000);   // 6 blocks, about 1.5 s
+    conn().execute("CREATE FUNCTION slow(x integer) RETURNS integer IMMUTABLE LANGUAGE plpgsql AS "
+                   "$$ BEGIN PERFORM pg_sleep(0.001); RETURN x; END $$");
+    write_rev("r2", "r1", "  - create_index: {table: t, name: ix_t_slow, columns: [{expression: slow(tag)}]}\n", "");
+    ASSERT_NO_FATAL_FAILURE(upgrade_lines());
+    // The index is not committed while it is built: the second session sees the table only.
+    const std::regex scanning("CREATE INDEX on t: building index: scanning table: \\d+ / \\d+ blocks \\(\\d+%\\).*");
+    EXPECT_GE(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return std::regex_match(l, scanning); }),
+              3)
+        << ::testing::PrintToString(lines);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_NE(lines.back().find(", done in "), std::string::npos) << lines.back();
+    EXPECT_EQ(lines.back().rfind("CREATE INDEX on t: ", 0), 0u) << lines.back();
+}
+
 STRATA_INSTANTIATE_BACKENDS(MigrateBackfill);
 
 TEST(MigrateProgress, TerminalRedrawsOneLine) {

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +95,15 @@ public:
         std::vector<std::string> statements;
     };
     virtual OfflineBackfill offline_backfill(const BackfillSql& sql) const;
+
+    // Runs a table rebuild's copy (`statement`: INSERT INTO the new table …
+    // SELECT … FROM `table`), reporting progress(rows copied, rows) as it
+    // goes when it is long enough to be worth it; the default runs it at once.
+    using RowProgress = std::function<void(std::int64_t done, std::int64_t total)>;
+    virtual void copy_rows(Connection& conn, const Table& /*table*/, const std::string& statement,
+                           const RowProgress& /*progress*/) const {
+        conn.execute(statement);
+    }
 
     // How long a backfill leaves the database alone between two batches, so
     // that the writers waiting for a batch get in before the next one.

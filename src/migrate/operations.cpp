@@ -317,9 +317,11 @@ void append(std::vector<std::string>& out, const std::vector<std::string>& more)
 // `sources` maps each copied column of `after` to its column in `before`.
 // Foreign key enforcement is off for the run (set by the runner, outside the
 // transaction) and PRAGMA foreign_key_check runs after each revision.
+std::string rebuild_table_name(const std::string& table) { return "_strata_tmp_" + table; }
+
 std::vector<std::string> batch_rebuild(const Dialect& d, const Table& before, const Table& after,
                                        const std::map<std::string, std::string>& sources) {
-    const std::string tmp = "_strata_tmp_" + after.name();
+    const std::string tmp = rebuild_table_name(after.name());
     std::vector<std::string> out;
     std::vector<std::string> create = d.create_table(after);
     if (create.empty()) throw MigrationError("batch rebuild of '" + after.name() + "': dialect rendered no CREATE TABLE");
@@ -846,6 +848,10 @@ bool is_narrowing(const SqlType& from, const SqlType& to) {
     }
     if (from.kind == TypeKind::Date && to.kind == TypeKind::DateTime) return false;
     return true;
+}
+
+std::string rebuild_copy_prefix(const Dialect& dialect, const std::string& table) {
+    return "INSERT INTO " + dialect.quote(rebuild_table_name(table)) + " ";
 }
 
 bool runs_outside_transaction(const Operation& op, const Dialect& dialect) {

@@ -163,6 +163,9 @@ std::optional<std::string> batch_table(const Operation& op, const Dialect& diale
 // batch_table equal to the first's, in the schema after the ones before it).
 std::vector<std::string> render_batch(const std::vector<const Operation*>& ops, const Dialect& dialect,
                                       const MetaData& before);
+// How a rebuild's copy of the rows begins: "INSERT INTO <new table>" (the
+// runner runs it with progress, BackendRules::copy_rows).
+std::string rebuild_copy_prefix(const Dialect& dialect, const std::string& table);
 // Whether the op runs outside the revision's transaction on this dialect (a
 // concurrent index build or drop where the dialect has them, an `execute`
 // with transaction: false, a backfill): the runner commits before it and records it after.

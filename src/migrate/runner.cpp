@@ -186,6 +186,25 @@ struct LiveHooks : Hooks {
         kept = rules_for(conn.dialect()).rebuild_dependents(conn, table);
         for (const auto& o : kept) conn.execute("DROP " + o.type + " IF EXISTS " + conn.dialect().quote(o.name));
     }
+    void copy_rows(const Table& old, const std::string& statement) override {
+        if (options.before_statement) options.before_statement();
+        const auto start = std::chrono::steady_clock::now();
+        const std::string task = "rebuild of " + old.name();
+        std::optional<Progress> last;
+        BackendRules::RowProgress progress;
+        if (options.progress)
+            progress = [&](std::int64_t done, std::int64_t total) {
+                last = Progress{task, "rows", done, total, std::chrono::steady_clock::now() - start, false};
+                options.progress(*last);
+            };
+        rules_for(conn.dialect()).copy_rows(conn, old, statement, progress);
+        if (last) {
+            last->elapsed = std::chrono::steady_clock::now() - start;
+            last->finished = true;
+            options.progress(*last);
+        }
+        result.statements.push_back(statement);
+    }
     void rebuild_ends(const std::string& table) override {
         for (const auto& o : kept) {
             try {

@@ -67,11 +67,11 @@ void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t 
         return;
     }
     std::vector<std::string> statements;
+    const MetaData before = rebuilt || end > k + 1 ? schema : MetaData();
     if (end == k + 1) {
         hooks.op(rev, steps[k], schema);
         statements = render(steps[k].op, dialect, schema);
     } else {
-        const MetaData before = schema;
         std::vector<const Operation*> ops;
         for (std::size_t i = k; i < end; ++i) {
             hooks.op(rev, steps[i], schema);
@@ -82,7 +82,11 @@ void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t 
     }
     if (rebuilt) hooks.rebuild_begins(*rebuilt);
     const bool script = end == k + 1 && std::holds_alternative<Execute>(steps[k].op);
-    for (const auto& sql : statements) hooks.sql(sql, script);
+    const std::string copy = rebuilt ? rebuild_copy_prefix(dialect, *rebuilt) : "";
+    for (const auto& sql : statements) {
+        if (rebuilt && sql.starts_with(copy)) hooks.copy_rows(*before.find(*rebuilt), sql);
+        else hooks.sql(sql, script);
+    }
     if (rebuilt) hooks.rebuild_ends(*rebuilt);
     if (end == k + 1) {
         migrate::apply(steps[k].op, schema);

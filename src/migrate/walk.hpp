@@ -25,6 +25,8 @@ struct Hooks {
     // Around the statements of a SQLite table rebuild (one op or a group).
     virtual void rebuild_begins(const std::string& /*table*/) {}
     virtual void rebuild_ends(const std::string& /*table*/) {}
+    // The statement of a rebuild that copies the rows of `table` (as it was before it).
+    virtual void copy_rows(const Table& /*table*/, const std::string& statement) { sql(statement, false); }
     virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
     // Before step k of a revision; outside: it runs outside the revision's
     // transaction (runs_outside_transaction).
