@@ -3,6 +3,9 @@
 
 #include "migrate/timeouts.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace strata::migrate {
 
 namespace {
@@ -10,6 +13,12 @@ namespace {
 int percent(const Progress& p) {
     if (p.total <= 0) return p.finished ? 100 : 0;
     return static_cast<int>(std::min<std::int64_t>(100, p.done * 100 / p.total));
+}
+
+// Whole seconds from 10 s up, tenths below (never "0 ms left" while rows are left).
+std::chrono::milliseconds round_left(double seconds) {
+    const auto unit = seconds >= 10 ? 1000.0 : 100.0;
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::max(1.0, std::round(seconds * 1000 / unit)) * unit));
 }
 
 }  // namespace
@@ -26,8 +35,7 @@ std::string format_progress(const Progress& p) {
         line += ", " + std::to_string(static_cast<std::int64_t>(rate)) + " " + p.unit + "/s";
         if (p.finished) line += ", done in " + format_duration(duration_cast<milliseconds>(p.elapsed));
         else if (p.total > p.done)
-            line += ", " + format_duration(seconds(static_cast<std::int64_t>(
-                               static_cast<double>(p.total - p.done) / rate + 0.5))) + " left";
+            line += ", " + format_duration(round_left(static_cast<double>(p.total - p.done) / rate)) + " left";
     }
     return line;
 }
