@@ -8,17 +8,19 @@ folders of src/backend/ and reports, in src/ and include/strata/ outside src/bac
 `file:line: ...`:
   - a comparison (== / !=) with a backend's name as a string literal ("sqlite" == x);
   - a comparison of a dialect's name() or a URL's backend (d.name() == x, url.backend != x);
-  - a call of a backend-named predicate (url.is_sqlite_memory()).
+  - a call of a backend-named predicate (url.is_sqlite_memory());
+  - a table keyed by a backend's name ({"postgresql", &thing}).
 Comments are not read. The exit status is 1 when anything is found.
 
     scripts/check_backends.py [ROOT]      check the tree at ROOT (default: this checkout)
     scripts/check_backends.py --self-test check that a tree with such tests fails, naming them
 """
 import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from tree_check import expect_failure, main, write_tree
 
 SOURCE_SUFFIXES = {".hpp", ".cpp", ".h", ".cc", ".ipp"}
 COMPARE = r"(?:==|!=)"
@@ -39,6 +41,7 @@ def rules(names):
         (re.compile(rf"{DIALECT_NAME}\s*{COMPARE}|{COMPARE}\s*{DIALECT_NAME}"), "compares a dialect's name()"),
         (re.compile(rf"\bbackend\s*{COMPARE}|{COMPARE}\s*[\w.>-]*\bbackend\b(?!\()"), "compares a URL's backend"),
         (re.compile(rf"(?:\.|->)is_(?:{alias})\w*\s*\("), "calls a backend-named predicate"),
+        (re.compile(rf"\{{\s*{literal}\s*,"), "keys a table by a backend's name"),
     ]
 
 
@@ -66,7 +69,7 @@ def strip_comment(line):
 def check(root):
     names = backend_names(root)
     if not names:
-        return [f"src/backend/: no backend folders"]
+        return ["src/backend/: no backend folders"]
     checks = rules(names)
     problems = []
     for top in ("src", "include/strata"):
@@ -101,41 +104,23 @@ def self_test():
             "src/driver/b.cpp": 'int n = 1;\nif (url.backend != kName) {}\nif (url.is_sqlite_memory()) {}\n',
             "src/migrate/c.cpp": 'auto s = "sqlite" == x;\nstd::string t = "postgresql";\nif (t.name() == other.name()) {}\n',
             "include/strata/d.hpp": 'bool m = conn.dialect().name() != kOther;\n',
+            "src/migrate/e.cpp": 'std::map<std::string, int> m{{"postgresql", 1}};\nf({"sqlite_x", 2});\n',
         }
-        for name, text in files.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text)
-        run = subprocess.run([sys.executable, __file__, str(root)], capture_output=True, text=True)
+        write_tree(root, files)
         expected = [
             "include/strata/d.hpp:1: compares a dialect's name() outside src/backend/: bool m = conn.dialect().name() != kOther;",
             'src/driver/b.cpp:2: compares a URL\'s backend outside src/backend/: if (url.backend != kName) {}',
             "src/driver/b.cpp:3: calls a backend-named predicate outside src/backend/: if (url.is_sqlite_memory()) {}",
             'src/migrate/c.cpp:1: compares with a backend\'s name outside src/backend/: auto s = "sqlite" == x;',
+            'src/migrate/e.cpp:1: keys a table by a backend\'s name outside src/backend/: std::map<std::string, int> m{{"postgresql", 1}};',
             'src/sql/a.cpp:1: compares with a backend\'s name outside src/backend/: if (d.name() == "postgresql") {}',
         ]
-        got = run.stdout.splitlines()[:-1]
-        if run.returncode != 1 or got != expected:
-            print("check_backends self-test FAILED: expected exit 1 and\n" + "\n".join(expected))
-            print(f"got exit {run.returncode} and\n{run.stdout}{run.stderr}")
-            return 1
-    print("==> check_backends self-test: backend-name tests outside src/backend/ fail, naming the line")
-    return 0
-
-
-def main(argv):
-    if argv[1:] == ["--self-test"]:
-        return self_test()
-    root = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent.parent
-    problems = check(root)
-    for problem in problems:
-        print(problem)
-    if problems:
-        print(f"==> FAILED: {len(problems)} place(s) outside src/backend/ ask which backend they run on "
-              "(ask the backend's parts instead: docs/architecture.md, Backends)")
-        return 1
-    print("==> no code outside src/backend/ asks which backend it is")
-    return 0
+        return expect_failure("check_backends", __file__, root, expected,
+                              "backend-name tests outside src/backend/ fail, naming the line")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, check, self_test,
+                  lambda n: f"==> FAILED: {n} place(s) outside src/backend/ ask which backend they run on "
+                  "(ask the backend's parts instead: docs/architecture.md, Backends)",
+                  "==> no code outside src/backend/ asks which backend it is"))

@@ -15,10 +15,11 @@ exists. A violation is printed as `file:line: ...` naming the include, and the e
 import fnmatch
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from tree_check import expect_failure, main, write_tree
 
 DOC = Path("docs/architecture.md")
 MARKER = "<!-- layers:"
@@ -146,10 +147,7 @@ def self_test():
             "src/backend/x/driver/driver.hpp": "",
             "src/backend/x/backend.cpp": '#include "backend/x/migrate/rules.hpp"\n#include "orm/orm_internal.hpp"\n',
         }
-        for name, text in files.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text)
-        run = subprocess.run([sys.executable, __file__, str(root)], capture_output=True, text=True)
+        write_tree(root, files)
         dialect, driver, orm = headers["dialect.hpp"], folders["src/driver"], headers["session.hpp"]
         migrate = headers["migrate.hpp"]
         expected = [
@@ -160,27 +158,11 @@ def self_test():
             f'src/backend/x/driver/connection.cpp:2: #include "backend/x/migrate/rules.hpp": {driver} includes {migrate}, a later layer',
             f'src/driver/connection.cpp:2: #include "orm/orm_internal.hpp": {driver} includes {orm}, a later layer',
         ]
-        if run.returncode != 1 or run.stdout.splitlines()[:-1] != expected:
-            print("check_layers self-test FAILED: expected exit 1 and\n" + "\n".join(expected))
-            print(f"got exit {run.returncode} and\n{run.stdout}{run.stderr}")
-            return 1
-    print("==> check_layers self-test: includes against the layers fail, naming the include")
-    return 0
-
-
-def main(argv):
-    if argv[1:] == ["--self-test"]:
-        return self_test()
-    root = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent.parent
-    problems = check(root)
-    for problem in problems:
-        print(problem)
-    if problems:
-        print(f"==> FAILED: {len(problems)} problem(s) with the layers of {DOC} (scripts/check_layers.py)")
-        return 1
-    print(f"==> includes of src/ and include/strata/ follow the layers of {DOC}")
-    return 0
+        return expect_failure("check_layers", __file__, root, expected,
+                              "includes against the layers fail, naming the include")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, check, self_test,
+                  lambda n: f"==> FAILED: {n} problem(s) with the layers of {DOC} (scripts/check_layers.py)",
+                  f"==> includes of src/ and include/strata/ follow the layers of {DOC}"))

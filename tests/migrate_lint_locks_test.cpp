@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 
+#include "migrate/backend_rules.hpp"
 #include "migrate/lint.hpp"
 #include "migrate/revision_file.hpp"
 #include "support.hpp"
@@ -161,7 +162,7 @@ protected:
         fresh_schema(c);
         const Operation op = parse_op(c.op);
         const MetaData before = inspect(*conn_);
-        const BackendLint* pg = backend_lint("postgresql");
+        const BackendLint* pg = rules_for(postgresql_dialect()).lint();
         ASSERT_NE(pg, nullptr);
         const OpVerdict verdict = pg->verdict(op, before, pg->live_state(*conn_));
         std::map<std::string, TableEffect> said;

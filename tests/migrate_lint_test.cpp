@@ -44,7 +44,7 @@ protected:
     // The schema the files describe at `rev` is the database's.
     void expect_files_match(const std::string& rev) {
         ScriptDirectory s(repo());
-        EXPECT_EQ(differences(schema_at(s, {rev}), inspect(conn())), "");
+        EXPECT_EQ(differences(schema_at(s, {rev}, conn().dialect()), inspect(conn())), "");
     }
 };
 

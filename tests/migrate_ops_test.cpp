@@ -62,7 +62,7 @@ protected:
         write_rev("op0001", "base01", up, down);
         upgrade();
         ScriptDirectory s(repo());
-        EXPECT_EQ(differences(schema_at(s, {"op0001"}), inspect(conn())), "")
+        EXPECT_EQ(differences(schema_at(s, {"op0001"}, conn().dialect()), inspect(conn())), "")
             << "the database after the upgrade differs from the replayed revision files";
         check();
         EXPECT_EQ(users(user_table_after), user_rows) << "user rows changed by the upgrade";

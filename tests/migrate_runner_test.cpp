@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "migrate_support.hpp"
@@ -212,6 +213,32 @@ TEST_P(MigrateRunner, OfflineSqlIsWhatTheOnlineRunExecutes) {
     ASSERT_EQ(cli.code, 0) << cli.err;
     EXPECT_NE(cli.out.find("-- Running upgrade bbb002: tighten"), std::string::npos) << cli.out;
     EXPECT_EQ(cli.out.find("CREATE TABLE \"post\""), std::string::npos) << "starts after aaa001";
+}
+
+// The offline script's transactions keep to the limits a live run sets on
+// PostgreSQL (--lock-timeout, --statement-timeout), and the script runs.
+TEST_P(MigrateRunner, OfflineScriptKeepsTheLimitsOfALiveRun) {
+    write_history();
+    auto cli = run_db({"upgrade", "--sql", "--lock-timeout", "2s", "--statement-timeout", "10m", "head"});
+    ASSERT_EQ(cli.code, 0) << cli.err;
+    const std::string limits = "BEGIN;\nSET LOCAL lock_timeout = 2000;\nSET LOCAL statement_timeout = 600000;\n";
+    if (is_sqlite()) EXPECT_EQ(cli.out.find("SET LOCAL"), std::string::npos) << cli.out;
+    else EXPECT_NE(cli.out.find(limits), std::string::npos) << cli.out;
+
+    // Run as a client would: statement by statement, comments left out.
+    std::string statement;
+    std::istringstream lines(cli.out);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("--", 0) == 0) continue;
+        statement += line + "\n";
+        if (line.empty() || line.back() != ';') continue;
+        statement.resize(statement.size() - 2);  // ";\n"
+        auto stmt = conn().prepare(statement);
+        while (stmt->step()) {
+        }
+        statement.clear();
+    }
+    EXPECT_EQ(current(), Ids{"bbb002"});
 }
 
 // SQLite rebuilds a table to change a column: dropping the old table drops

@@ -11,20 +11,16 @@ namespace {
 using namespace orm_test;
 using strata::col;
 
-class Autoflush : public OrmTest {
+class Autoflush : public SeededOrmTest {
 protected:
     // u1 with posts p1, p2 (p1 with comments c1, c2), and u2 without posts.
-    void SetUp() override {
-        OrmTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        auto s = session();
+    void seed(strata::Session& s) override {
         auto u = s.add(User{.nickname = "u1", .email = "u1@x"});
         s.add(User{.nickname = "u2", .email = "u2@x"});
         for (const char* body : {"p1", "p2"}) {
             auto p = s.add(Post{.body = body, .timestamp = strata::now()});
             p->author = u;
         }
-        s.commit();
     }
     static std::int64_t users_named(strata::Session& s, const std::string& nickname) {
         return s.query<User>().where(col(&User::nickname) == nickname).count();

@@ -8,20 +8,15 @@ namespace {
 using strata::col;
 using strata::testing::expect_throw;
 
-class OrmBulkWrite : public OrmTest {
+class OrmBulkWrite : public SeededOrmTest {
 protected:
-    void SetUp() override {
-        OrmTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        auto s = session();
+    void seed(strata::Session& s) override {
         auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
         auto susan = s.add(User{.nickname = "susan", .email = "susan@email.com", .about_me = "Hi"});
         for (int i = 0; i < 5; ++i) {
             auto p = s.add(Post{.body = "post " + std::to_string(i)});
             p->author = i < 3 ? john : susan;
         }
-        s.commit();
-        take_log();
     }
     std::string body_in_db(std::int64_t id) {
         auto conn = db->connect();

@@ -4,6 +4,7 @@
 // change-tracked exactly, and seen by autogenerate as the right column type.
 #include "migrate/revision_file.hpp"
 #include "migrate_support.hpp"
+#include "model_test.hpp"
 #include "strata/strata.hpp"
 
 namespace column_type_test {
@@ -68,20 +69,9 @@ void map_accounts(strata::Registry& r) {
         .column(&Account::invited_by, "invited_by", strata::foreign_key("account.id"));
 }
 
-class ColumnType : public strata::testing::BackendTest {
+class ColumnType : public strata::testing::ModelTest {
 protected:
-    void SetUp() override {
-        BackendTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        map_accounts(registry);
-        db.emplace(open_db());
-        registry.metadata().create_all(*db->connect());
-    }
-    void TearDown() override {
-        db.reset();
-        BackendTest::TearDown();
-    }
-    strata::Session session() { return strata::Session(*db, registry); }
+    void map(strata::Registry& r) override { map_accounts(r); }
     // One column of the account row, as text, read without the ORM.
     std::string stored(const std::string& column, std::int64_t id) {
         auto conn = db->connect();
@@ -89,9 +79,6 @@ protected:
         EXPECT_TRUE(st->step());
         return st->is_null(0) ? "NULL" : std::string(st->get_text(0));
     }
-
-    strata::Registry registry;
-    std::optional<strata::Database> db;
 };
 
 TEST_P(ColumnType, ValuesRoundTripThroughTheirStoredForm) {

@@ -2,7 +2,7 @@
 // UPDATE leave it out (the database refuses a value for it), the flush reads
 // the computed value back into the member, and a program that changes the
 // member itself is told so, with the database left as it was.
-#include "support.hpp"
+#include "model_test.hpp"
 #include "strata/strata.hpp"
 
 namespace orm_computed_test {
@@ -17,26 +17,17 @@ struct Line {
     std::optional<std::string> name{};
 };
 
-class OrmComputed : public strata::testing::BackendTest {
+class OrmComputed : public strata::testing::ModelTest {
 protected:
-    void SetUp() override {
-        BackendTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        registry.model<Line>("line")
+    void map(strata::Registry& r) override {
+        r.model<Line>("line")
             .column(&Line::id, "id", strata::primary_key())
             .column(&Line::qty, "qty")
             .column(&Line::price, "price")
             .column(&Line::total, "total", strata::computed("qty * price"))
             .column(&Line::label, "label", strata::String(40), strata::computed("upper(name)"))
             .column(&Line::name, "name", strata::String(40));
-        db.emplace(open_db());
-        registry.metadata().create_all(*db->connect());
     }
-    void TearDown() override {
-        db.reset();
-        BackendTest::TearDown();
-    }
-    strata::Session session() { return strata::Session(*db, registry); }
     // The rows as stored: "id|qty|price|total|label".
     std::vector<std::string> rows() {
         auto conn = db->connect();
@@ -48,9 +39,6 @@ protected:
                           (st->is_null(4) ? "NULL" : std::string(st->get_text(4))));
         return out;
     }
-
-    strata::Registry registry;
-    std::optional<strata::Database> db;
 };
 
 TEST_P(OrmComputed, InsertLeavesItOutAndReadsItBack) {

@@ -6,15 +6,11 @@ namespace {
 
 using strata::testing::expect_throw;
 
-class OrmErrors : public OrmTest {
+class OrmErrors : public SeededOrmTest {
 protected:
-    void SetUp() override {
-        OrmTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        auto s = session();
+    void seed(strata::Session& s) override {
         auto u = s.add(User{.nickname = "john", .email = "john@email.com"});
         u->posts.push_back(Post{.body = "hello"});
-        s.commit();
     }
     void raw(const std::string& sql) { db->connect()->execute(sql); }
     std::string email_in_db() {

@@ -7,16 +7,12 @@ namespace {
 
 using strata::testing::expect_throw;
 
-class OrmMerge : public OrmTest {
+class OrmMerge : public SeededOrmTest {
 protected:
-    void SetUp() override {
-        OrmTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        auto s = session();
+    void seed(strata::Session& s) override {
         auto u = s.add(User{.nickname = "john", .email = "john@email.com"});
         u->posts.push_back(Post{.body = "hello"});
         s.add(User{.nickname = "susan", .email = "susan@email.com"});
-        s.commit();
     }
     std::string text_in_db(const std::string& sql) {
         auto conn = db->connect();

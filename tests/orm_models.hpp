@@ -7,7 +7,7 @@
 #include <string>
 
 #include "strata/strata.hpp"
-#include "support.hpp"
+#include "model_test.hpp"
 
 namespace orm_test {
 
@@ -66,20 +66,9 @@ inline void map_models(strata::Registry& r) {
 }
 
 // A database with the models' tables, a registry, and a statement log.
-class OrmTest : public strata::testing::BackendTest {
+class OrmTest : public strata::testing::ModelTest {
 protected:
-    void SetUp() override {
-        BackendTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        map_models(registry);
-        db.emplace(open_db());
-        auto conn = db->connect();
-        registry.metadata().create_all(*conn);
-    }
-    void TearDown() override {
-        db.reset();  // its pooled connections go before the test database does
-        BackendTest::TearDown();
-    }
+    void map(strata::Registry& r) override { map_models(r); }
 
     strata::Session session(strata::SessionOptions options = {}) {
         strata::Session s(*db, registry, options);
@@ -99,9 +88,23 @@ protected:
         return st->get_int64(0);
     }
 
-    strata::Registry registry{};
-    std::optional<strata::Database> db{};
     std::vector<std::string> log{};
+};
+
+// An OrmTest whose database holds seed()'s rows, committed before each test
+// (their statements are not in the log).
+class SeededOrmTest : public OrmTest {
+protected:
+    virtual void seed(strata::Session& s) = 0;
+
+    void SetUp() override {
+        OrmTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        auto s = session();
+        seed(s);
+        s.commit();
+        take_log();
+    }
 };
 
 }  // namespace orm_test

@@ -7,16 +7,11 @@ namespace {
 using strata::col;
 using strata::testing::expect_throw;
 
-class OrmPaginate : public OrmTest {
+class OrmPaginate : public SeededOrmTest {
 protected:
-    void SetUp() override {
-        OrmTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        auto s = session();
+    void seed(strata::Session& s) override {
         auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
         for (int i = 1; i <= 12; ++i) john->posts.push_back(Post{.body = "post " + std::to_string(i)});
-        s.commit();
-        take_log();
     }
     static std::string bodies(const strata::Page<Post>& page) {
         std::string out;

@@ -8,12 +8,9 @@ namespace {
 using strata::col;
 using strata::testing::expect_throw;
 
-class OrmQuery : public OrmTest {
+class OrmQuery : public SeededOrmTest {
 protected:
-    void SetUp() override {
-        OrmTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        auto s = session();
+    void seed(strata::Session& s) override {
         auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
         auto susan = s.add(User{.nickname = "susan", .email = "susan@email.com", .about_me = "Hi"});
         s.add(User{.nickname = "Mary", .email = "mary@email.com"});
@@ -22,8 +19,6 @@ protected:
             auto p = s.add(Post{.body = "post " + std::to_string(i), .timestamp = t0 + std::chrono::minutes(i)});
             p->author = i < 3 ? john : susan;
         }
-        s.commit();
-        take_log();
     }
     template <class T>
     static std::string names(const std::vector<strata::Ptr<T>>& v) {

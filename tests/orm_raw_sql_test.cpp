@@ -7,17 +7,12 @@ namespace {
 
 using strata::testing::expect_throw;
 
-class OrmRawSql : public OrmTest {
+class OrmRawSql : public SeededOrmTest {
 protected:
-    void SetUp() override {
-        OrmTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        auto s = session();
+    void seed(strata::Session& s) override {
         auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
         s.add(User{.nickname = "susan", .email = "susan@email.com", .about_me = "Hi"});
         john->posts.push_back(Post{.body = "first", .timestamp = when});
-        s.commit();
-        take_log();
     }
     const strata::DateTime when = strata::DateTime{} + std::chrono::microseconds(1'700'000'000'123'456);
 };

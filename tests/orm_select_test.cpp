@@ -17,12 +17,9 @@ using std::string;
 using std::tuple;
 
 // john follows susan and mary; susan and mary follow john; david has no posts and follows nobody.
-class OrmSelect : public OrmTest {
+class OrmSelect : public SeededOrmTest {
 protected:
-    void SetUp() override {
-        OrmTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        auto s = session();
+    void seed(strata::Session& s) override {
         auto john = s.add(User{.nickname = "john", .email = "john@email.com"});
         auto susan = s.add(User{.nickname = "susan", .email = "susan@email.com", .about_me = "Hi"});
         auto mary = s.add(User{.nickname = "mary", .email = "mary@email.com"});
@@ -36,8 +33,6 @@ protected:
         john->followed.push_back(mary);
         susan->followed.push_back(john);
         mary->followed.push_back(john);
-        s.commit();
-        take_log();
     }
     const strata::DateTime t0 = strata::DateTime{} + std::chrono::hours(24 * 365 * 50);
     strata::TableRef followers{"followers"};

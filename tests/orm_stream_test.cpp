@@ -10,19 +10,14 @@ namespace {
 using strata::col;
 using strata::testing::expect_throw;
 
-class OrmStream : public OrmTest {
+class OrmStream : public SeededOrmTest {
 protected:
     static constexpr int kUsers = 25;
-    void SetUp() override {
-        OrmTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        auto s = session();
+    void seed(strata::Session& s) override {
         for (int i = 1; i <= kUsers; ++i) {
             auto u = s.add(User{.nickname = "u" + std::to_string(i), .email = std::to_string(i) + "@x"});
             if (i <= 2) u->posts.push_back(Post{.body = "by u" + std::to_string(i)});
         }
-        s.commit();
-        take_log();
     }
     static std::size_t users_in_identity_map(strata::Session& s) {
         const auto& m = strata::detail::Access::impl(s).registry.mapper_for(typeid(User));

@@ -8,6 +8,7 @@
 
 #include "migrate/revision_file.hpp"
 #include "migrate_support.hpp"
+#include "model_test.hpp"
 #include "strata/strata.hpp"
 
 namespace uuid_json_test {
@@ -74,23 +75,10 @@ void map_devices(strata::Registry& r) {
         .column(&Device::notes, "notes", strata::JsonType());
 }
 
-class UuidJson : public strata::testing::BackendTest {
+class UuidJson : public strata::testing::ModelTest {
 protected:
-    void SetUp() override {
-        BackendTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        map_devices(registry);
-        db.emplace(open_db());
-        registry.metadata().create_all(*db->connect());
-    }
-    void TearDown() override {
-        db.reset();
-        BackendTest::TearDown();
-    }
-    strata::Session session() { return strata::Session(*db, registry); }
+    void map(strata::Registry& r) override { map_devices(r); }
 
-    strata::Registry registry;
-    std::optional<strata::Database> db;
 };
 
 TEST_P(UuidJson, ValuesRoundTripInTheBackendsOwnTypes) {

@@ -64,6 +64,9 @@ public:
     // The longest name, in bytes, the backend keeps as written; 0 = no limit.
     // (PostgreSQL cuts longer names to 63 bytes without an error.)
     virtual std::size_t max_identifier_length() const { return 0; }
+    // An ENUM type of its own (CREATE TYPE ... AS ENUM); false: an Enum
+    // column is kept by a CHECK (enum_check()).
+    virtual bool has_enum_type() const { return false; }
 
     // DDL. Statements are returned one per element, without trailing ';'.
     // create_table does not include the table's indexes: create_indexes does.
@@ -92,7 +95,7 @@ public:
     std::string foreign_key_clause(const ForeignKey& fk) const;
     std::string check_clause(const CheckConstraint& ck) const;
     // The CHECK an Enum column gets where the backend has no ENUM type.
-    virtual std::optional<CheckConstraint> enum_check(const Table& table, const Column& column) const;
+    std::optional<CheckConstraint> enum_check(const Table& table, const Column& column) const;
 
     // Statements that follow a CHECK's creation: PostgreSQL keeps the declared
     // text as the constraint's comment (it rewrites the expression itself), so

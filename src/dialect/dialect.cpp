@@ -135,7 +135,7 @@ std::string Dialect::check_clause(const CheckConstraint& ck) const {
 }
 
 std::optional<CheckConstraint> Dialect::enum_check(const Table& table, const Column& column) const {
-    if (column.type.kind != TypeKind::Enum) return std::nullopt;
+    if (column.type.kind != TypeKind::Enum || has_enum_type()) return std::nullopt;
     std::string text = quote(column.name) + " IN (";
     for (std::size_t i = 0; i < column.type.enum_values.size(); ++i)
         text += (i ? ", " : "") + quote_string(column.type.enum_values[i]);

@@ -3,7 +3,7 @@
 // the table is rebuilt in "batch" mode), how a column changes type (ENUM
 // types), the migration lock and transaction, the checks it defers to the end
 // of a revision, the frame of an offline script, backups, and what each op
-// locks on a live database (hazards).
+// locks on a live database (its lint table).
 //
 // operations.cpp and runner.cpp ask rules_for(dialect); the rules of each
 // backend live in src/backend/<name>/migrate/.
@@ -26,14 +26,7 @@
 
 namespace strata::migrate {
 
-// What an op does to a live table: the lock it takes, whether it rewrites or
-// scans the table, and the safer way to the same end. (`db lint` fills these in.)
-struct Hazard {
-    std::string lock;            // "ACCESS EXCLUSIVE"
-    bool rewrites_table = false;
-    bool scans_table = false;
-    std::string advice;
-};
+struct BackendLint;  // migrate/lint.hpp
 
 // A schema object strata does not model, as the database keeps it.
 struct SchemaObject {
@@ -81,11 +74,12 @@ public:
     // for the end (SQLite's foreign keys, off while tables are rebuilt).
     virtual void check_revision(Connection& /*conn*/) const {}
 
-    // What an offline script writes around its statements.
+    // What an offline script writes around its statements (after_begin
+    // follows every BEGIN: the limits a live run sets on its transactions).
     struct OfflineFrame {
-        std::string before_begin, before_commit, after_commit;
+        std::string before_begin, after_begin, before_commit, after_commit;
     };
-    virtual OfflineFrame offline_frame() const { return {}; }
+    virtual OfflineFrame offline_frame(const Timeouts& /*timeouts*/) const { return {}; }
 
     // A backfill in an offline script: the batched loop where the backend's
     // SQL can commit in one (PostgreSQL's DO block), else one UPDATE of
@@ -113,8 +107,9 @@ public:
     // returns where. MigrationError where the backend has none.
     virtual std::filesystem::path backup(const Database& db) const;
 
-    // What the op does to a live database: its locks and rewrites.
-    virtual std::vector<Hazard> hazards(const Operation& /*op*/, const MetaData& /*before*/) const { return {}; }
+    // What each op does to a live database (its locks, scans and rewrites),
+    // for `db lint`; nullptr where the backend has no such knowledge.
+    virtual const BackendLint* lint() const { return nullptr; }
 
 protected:
     // `prefix TYPE new [USING "c"[::text]::new]` — the one statement every backend shares.

@@ -173,7 +173,7 @@ private:
         sub->add_flag("--backup", move_.backup, "SQLite: copy the database file aside first");
         sub->add_option("--transaction-per", move_.transaction_per,
                         "migration, revision or step: what one transaction holds (default: strata.yaml's)")
-            ->check(CLI::IsMember({"migration", "revision", "step"}));
+            ->check(CLI::IsMember(transaction_per_names()));
         add_timeout_flags(sub);
         on(sub, [this, up, default_rev] {
             if (move_.revision.empty()) move_.revision = default_rev;
@@ -313,7 +313,9 @@ private:
     int offline(const ScriptDirectory& s, bool up) {
         std::string dialect = move_.dialect.empty() ? parse_url(ctx_.database_url).backend : move_.dialect;
         const Dialect& d = dialect_named(dialect);
-        OfflineScript script = up ? offline_upgrade(s, d, move_.revision) : offline_downgrade(s, d, move_.revision);
+        const Timeouts limits = run_options(s).timeouts;
+        OfflineScript script =
+            up ? offline_upgrade(s, d, move_.revision, limits) : offline_downgrade(s, d, move_.revision, limits);
         io_.out << script.text;
         return 0;
     }

@@ -1,10 +1,11 @@
-// src/migrate/lint.cpp — walks a plan op by op and asks the backend's hazard
-// table about each; on a backend that rebuilds tables, names the rebuilds.
+// src/migrate/lint.cpp — walks a plan op by op and asks the backend's lint
+// table (BackendRules::lint()) about each; on a backend that rebuilds tables, names the rebuilds.
 #include "migrate/lint.hpp"
 
 #include <algorithm>
 #include <map>
 
+#include "migrate/backend_rules.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 
@@ -109,28 +110,22 @@ LockMode lock_from_pg_locks(std::string_view mode) {
     return it == modes.end() ? LockMode::None : it->second;
 }
 
-const BackendLint* backend_lint(std::string_view backend) {
-    static const std::map<std::string_view, const BackendLint*> tables{{"postgresql", &postgresql_lint}};
-    auto it = tables.find(backend);
-    return it == tables.end() ? nullptr : it->second;
-}
-
 std::size_t LintReport::hazards() const {
     return static_cast<std::size_t>(std::count_if(ops.begin(), ops.end(), [](const OpLint& o) { return o.hazard; }));
 }
 
 LintReport lint_plan(const Plan& plan, const Dialect& dialect, const MetaData& before, Connection* conn) {
-    const BackendLint* backend = backend_lint(dialect.name());
-    LintReport report{std::string(dialect.name()), {}};
-    LintState state = backend && conn ? backend->live_state(*conn) : LintState{};
+    const BackendLint* knowledge = rules_for(dialect).lint();
+    LintReport report{std::string(dialect.name()), knowledge != nullptr, {}};
+    LintState state = knowledge && conn ? knowledge->live_state(*conn) : LintState{};
     MetaData schema = before;
     RunTables run;
     for (const Revision* rev : plan.revisions) {
         std::optional<std::string> last_rebuild;
         for (const Step& step : plan.upgrade ? rev->upgrade : rev->downgrade) {
             OpLint lint{rev, &step, location(*rev, step), {}, false, run.made(subject_table(step.op)), {}, -1, false};
-            if (backend) {
-                lint.verdict = backend->verdict(step.op, schema, state);
+            if (knowledge) {
+                lint.verdict = knowledge->verdict(step.op, schema, state);
                 // A table made by this run is seen by no one else until it commits.
                 std::erase_if(lint.verdict.tables, [&](const TableEffect& e) { return run.made(e.table); });
                 lint.hazard = std::any_of(lint.verdict.tables.begin(), lint.verdict.tables.end(),
@@ -202,10 +197,9 @@ void format_rebuild_op(const OpLint& o, std::string& out) {
 }  // namespace
 
 std::string format_lint(const LintReport& report) {
-    const bool locks = backend_lint(report.backend) != nullptr;
     std::string out;
     if (report.ops.empty()) return "Nothing to lint: no revision to run\n";
-    if (!locks)
+    if (!report.knows_locks)
         out += "On " + report.backend + " the run holds the database's write lock from start to commit; "
                "the ops that rebuild a table copy all its rows under it.\n";
     const Revision* shown = nullptr;
@@ -216,7 +210,7 @@ std::string format_lint(const LintReport& report) {
             out += "Revision " + shown->id + " (" + escape_control(shown->message) + ")\n";
         }
         out += "  " + escape_control(describe(o.step->op)) + " (" + o.location + ")\n";
-        if (locks) format_lock_op(o, out);
+        if (report.knows_locks) format_lock_op(o, out);
         else if (o.rebuilds) {
             format_rebuild_op(o, out);
             if (!o.same_rebuild) ++rebuilds;
@@ -226,7 +220,7 @@ std::string format_lint(const LintReport& report) {
             out += "    " + batches_note(*fill) + "\n";
         }
     }
-    if (locks) {
+    if (report.knows_locks) {
         const std::size_t n = report.hazards();
         out += n == 0 ? "No hazards\n" : plural(n, "hazard") + " (an op that holds a lock blocking other sessions "
                                                                  "while it reads or writes a whole table)\n";

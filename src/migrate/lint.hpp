@@ -5,8 +5,8 @@
 // when that makes the op a hazard (a lock that blocks other sessions held for
 // as long as the table takes to read or write), the safe way to do the same.
 //
-// The knowledge is per backend, in a table of its own file
-// (lint_postgresql.cpp): a backend without one is linted for what every
+// The knowledge is per backend, a table in its own folder that its rules hand
+// out (BackendRules::lint(); src/backend/postgresql/migrate/lint.cpp): a backend without one is linted for what every
 // backend that rebuilds tables does (SQLite: which ops copy a table, and how
 // many rows). `db lint` prints the result; `db upgrade --lint` refuses to run
 // a plan with hazards unless told to.
@@ -79,11 +79,6 @@ struct BackendLint {
     // The constraints not validated yet (PostgreSQL: pg_constraint.convalidated).
     LintState (*live_state)(Connection& conn);
 };
-// The knowledge of a backend ("postgresql"), or nullptr when it has none.
-const BackendLint* backend_lint(std::string_view backend);
-
-// One per backend that has one, each in its own file (lint_postgresql.cpp).
-extern const BackendLint postgresql_lint;
 
 struct OpLint {
     const Revision* revision = nullptr;
@@ -101,6 +96,7 @@ struct OpLint {
 
 struct LintReport {
     std::string backend;
+    bool knows_locks = false;  // the backend has a lint table (else: rebuilds only)
     std::vector<OpLint> ops;
     std::size_t hazards() const;
 };

@@ -62,10 +62,14 @@ std::string short_query(std::string query) {
 
 }  // namespace
 
-void limit_waits(Connection& conn, const Timeouts& timeouts) {
+std::vector<std::string> wait_limits(const Timeouts& timeouts) {
     // Integers we formatted: SET takes no parameters.
-    conn.execute("SET LOCAL lock_timeout = " + std::to_string(timeouts.lock_timeout.count()));
-    conn.execute("SET LOCAL statement_timeout = " + std::to_string(timeouts.statement_timeout.count()));
+    return {"SET LOCAL lock_timeout = " + std::to_string(timeouts.lock_timeout.count()),
+            "SET LOCAL statement_timeout = " + std::to_string(timeouts.statement_timeout.count())};
+}
+
+void limit_waits(Connection& conn, const Timeouts& timeouts) {
+    for (const auto& sql : wait_limits(timeouts)) conn.execute(sql);
     if (server_version(conn) >= 140000) conn.execute("SET LOCAL client_connection_check_interval = 1000");
 }
 

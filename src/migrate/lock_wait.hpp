@@ -30,6 +30,9 @@ class CancelOnSignal;
 // client_connection_check_interval, so the server also ends the work of a
 // client that died. For the open transaction on a PostgreSQL connection.
 void limit_waits(Connection& conn, const Timeouts& timeouts);
+// The SET LOCAL statements of lock_timeout and statement_timeout (also
+// written into offline scripts).
+std::vector<std::string> wait_limits(const Timeouts& timeouts);
 
 // True when the error, or one it was made from (std::nested_exception), is
 // PostgreSQL's lock_not_available (55P03): what lock_timeout raises.

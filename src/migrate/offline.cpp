@@ -14,9 +14,10 @@ namespace {
 struct OfflineHooks : Hooks {
     const Dialect& d;
     OfflineScript& script;
-    std::string table;   // the version table
-    OfflineHooks(const Dialect& dialect, OfflineScript& s, std::string version_table)
-        : d(dialect), script(s), table(std::move(version_table)) {}
+    std::string table;        // the version table
+    std::string after_begin;  // the frame's limits, after every BEGIN
+    OfflineHooks(const Dialect& dialect, OfflineScript& s, std::string version_table, std::string limits)
+        : d(dialect), script(s), table(std::move(version_table)), after_begin(std::move(limits)) {}
 
     void revision(const Revision& rev, bool upgrade) override {
         script.text += "\n-- " + std::string(upgrade ? "Running upgrade " : "Running downgrade ") + rev.id + ": " +
@@ -37,7 +38,7 @@ struct OfflineHooks : Hooks {
         if (outside) script.text += "COMMIT;\n";
     }
     void steps_done(const Revision&, std::size_t, std::size_t) override {
-        if (outside) script.text += "BEGIN;\n";
+        if (outside) script.text += "BEGIN;\n" + after_begin;
         outside = false;
     }
     // The batched loop where the backend's SQL has one, else one UPDATE; the comment says which.
@@ -56,7 +57,8 @@ struct OfflineHooks : Hooks {
     }
 };
 
-OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const std::string& range, bool upgrade) {
+OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const std::string& range, bool upgrade,
+                      const Timeouts& timeouts) {
     auto colon = range.find(':');
     if (colon == std::string::npos && !upgrade)
         throw MigrationError("downgrade --sql needs FROM:TO (e.g. head:base), got '" + range + "'");
@@ -66,15 +68,15 @@ OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const st
     Plan plan = upgrade ? plan_upgrade(scripts, start, to) : plan_downgrade(scripts, start, to);
 
     OfflineScript script;
-    const BackendRules::OfflineFrame frame = rules_for(d).offline_frame();
+    const BackendRules::OfflineFrame frame = rules_for(d).offline_frame(timeouts);
     script.text = "-- strata offline " + std::string(upgrade ? "upgrade " : "downgrade ") + revision_label(start) +
                   " -> " + to + " (" + std::string(d.name()) + ")\n";
     script.text += frame.before_begin;
-    script.text += "BEGIN;\n";
+    script.text += "BEGIN;\n" + frame.after_begin;
     if (start.empty() && upgrade)
         for (const auto& sql : d.create_table(version_table(scripts.version_table()))) script.text += sql + ";\n";
-    MetaData schema = schema_at(scripts, start);
-    OfflineHooks hooks(d, script, scripts.version_table());
+    MetaData schema = schema_at(scripts, start, d);
+    OfflineHooks hooks(d, script, scripts.version_table(), frame.after_begin);
     walk(plan, scripts, d, schema, hooks);
     script.text += frame.before_commit;
     script.text += "COMMIT;\n";
@@ -84,12 +86,14 @@ OfflineScript offline(const ScriptDirectory& scripts, const Dialect& d, const st
 
 }  // namespace
 
-OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range) {
-    return offline(scripts, dialect, range, true);
+OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range,
+                              const Timeouts& timeouts) {
+    return offline(scripts, dialect, range, true, timeouts);
 }
 
-OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range) {
-    return offline(scripts, dialect, range, false);
+OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range,
+                                const Timeouts& timeouts) {
+    return offline(scripts, dialect, range, false, timeouts);
 }
 
 }  // namespace strata::migrate

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "migrate/script.hpp"
+#include "migrate/timeouts.hpp"
 
 namespace strata::migrate {
 
@@ -16,7 +17,11 @@ struct OfflineScript {
 };
 
 // `range` is "FROM:TO" or "TO" (upgrade from base). Downgrade needs FROM:TO.
-OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
-OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range);
+// Each transaction of the script keeps to `timeouts` where the backend has
+// such limits (PostgreSQL: SET LOCAL lock_timeout, statement_timeout).
+OfflineScript offline_upgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range,
+                              const Timeouts& timeouts = {});
+OfflineScript offline_downgrade(const ScriptDirectory& scripts, const Dialect& dialect, const std::string& range,
+                                const Timeouts& timeouts = {});
 
 }  // namespace strata::migrate

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <utility>
 
 #include "dialect/backend.hpp"
 #include "strata/error.hpp"
@@ -12,11 +13,23 @@ namespace strata::migrate {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+constexpr std::pair<std::string_view, TransactionPer> kTransactionPer[] = {
+    {"migration", TransactionPer::Migration}, {"revision", TransactionPer::Revision}, {"step", TransactionPer::Step}};
+
+}  // namespace
+
 std::optional<TransactionPer> parse_transaction_per(std::string_view text) {
-    if (text == "migration") return TransactionPer::Migration;
-    if (text == "revision") return TransactionPer::Revision;
-    if (text == "step") return TransactionPer::Step;
+    for (const auto& [name, mode] : kTransactionPer)
+        if (name == text) return mode;
     return std::nullopt;
+}
+
+std::vector<std::string> transaction_per_names() {
+    std::vector<std::string> names;
+    for (const auto& entry : kTransactionPer) names.emplace_back(entry.first);
+    return names;
 }
 
 std::string join_ids(const std::vector<std::string>& ids) {

@@ -25,6 +25,8 @@ inline constexpr const char* kVersionTable = "strata_version";
 
 // "migration" | "revision" | "step"; nullopt for any other text.
 std::optional<TransactionPer> parse_transaction_per(std::string_view text);
+// Those names, in that order (for the command line's check).
+std::vector<std::string> transaction_per_names();
 
 class ScriptDirectory {
 public:

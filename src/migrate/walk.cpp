@@ -141,14 +141,14 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
     }
 }
 
-MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string>& heads) {
+MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string>& heads, const Dialect& dialect) {
     MetaData schema;
     Plan plan{{}, {}, true};
     std::set<std::string> wanted = scripts.ancestors(heads);
     for (const auto& id : scripts.topological_order())
         if (wanted.count(id)) plan.revisions.push_back(&scripts.get(id));
     Hooks quiet;
-    walk(plan, scripts, sqlite_dialect(), schema, quiet);
+    walk(plan, scripts, dialect, schema, quiet);
     return schema;
 }
 

@@ -44,7 +44,8 @@ struct Hooks {
 // a failing op becomes a MigrationError naming its file:line and revision.
 void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& dialect, MetaData& schema, Hooks& hooks);
 
-// The schema the revision files describe at these heads (replayed from base).
-MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string>& heads);
+// The schema the revision files describe at these heads, replayed from base
+// as the dialect runs them (a revision's ops may differ per backend).
+MetaData schema_at(const ScriptDirectory& scripts, const std::vector<std::string>& heads, const Dialect& dialect);
 
 }  // namespace strata::migrate

@@ -76,6 +76,16 @@ public:
                 {block}};
     }
 
+    // The script's transactions keep to the same limits as a live run's
+    // (client_connection_check_interval aside: it depends on the server's version).
+    OfflineFrame offline_frame(const Timeouts& timeouts) const override {
+        OfflineFrame frame;
+        for (const auto& sql : wait_limits(timeouts)) frame.after_begin += sql + ";\n";
+        return frame;
+    }
+
+    const BackendLint* lint() const override { return &postgresql_lint; }
+
     std::filesystem::path backup(const Database&) const override {
         throw MigrationError("--backup works on SQLite only (use pg_dump for PostgreSQL)");
     }

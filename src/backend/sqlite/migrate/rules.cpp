@@ -326,8 +326,8 @@ public:
     // waiting writer in before the next batch takes the lock.
     std::chrono::milliseconds backfill_pause() const override { return std::chrono::milliseconds(110); }
 
-    OfflineFrame offline_frame() const override {
-        return {"PRAGMA foreign_keys = OFF;\n", "\nPRAGMA foreign_key_check;\n", "PRAGMA foreign_keys = ON;\n"};
+    OfflineFrame offline_frame(const Timeouts&) const override {
+        return {"PRAGMA foreign_keys = OFF;\n", "", "\nPRAGMA foreign_key_check;\n", "PRAGMA foreign_keys = ON;\n"};
     }
 
     // VACUUM INTO a temporary name, then fsync and rename: a crash or a full

@@ -1,4 +1,4 @@
-// src/migrate/lint_postgresql.cpp — PostgreSQL's hazard table: the lock each
+// src/backend/postgresql/migrate/lint.cpp — PostgreSQL's hazard table: the lock each
 // op takes on each table, and whether it scans or rewrites the table under it.
 //
 // Source: the PostgreSQL manual (ALTER TABLE: "unless otherwise noted, ACCESS
@@ -17,6 +17,7 @@
 #include <set>
 #include <utility>
 
+#include "backend/postgresql/migrate/rules.hpp"
 #include "migrate/lint.hpp"
 #include "schema/sql_tokens.hpp"
 #include "strata/dialect.hpp"
