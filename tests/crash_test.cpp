@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "migrate/script.hpp"
 #include "support.hpp"
@@ -69,7 +71,7 @@ std::string slurp(const fs::path& path) {
 // inherit, plus spec.env. A file size limit is applied to this process
 // around the spawn (posix_spawn has no attribute for it; the tests run one
 // child at a time).
-Child run(const RunSpec& spec, const fs::path& log) {
+pid_t spawn(const RunSpec& spec, const fs::path& log, Child& child) {
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) {
         const std::string_view var(*e);
@@ -109,11 +111,16 @@ Child run(const RunSpec& spec, const fs::path& log) {
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
 
-    Child child;
     if (rc != 0) {
         child.output = "posix_spawn " + spec.argv[0] + ": " + std::strerror(rc);
-        return child;
+        return 0;
     }
+    return pid;
+}
+
+// Waits for a spawned child (none: `child` says why there is none).
+Child wait_for(pid_t pid, const fs::path& log, Child child) {
+    if (pid == 0) return child;
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
@@ -121,6 +128,12 @@ Child run(const RunSpec& spec, const fs::path& log) {
     if (WIFSIGNALED(status)) child.signal = WTERMSIG(status);
     child.output = slurp(log);
     return child;
+}
+
+Child run(const RunSpec& spec, const fs::path& log) {
+    Child child;
+    const pid_t pid = spawn(spec, log, child);
+    return wait_for(pid, log, child);
 }
 
 RunSpec with_failpoint(RunSpec spec, const std::string& failpoint) {
@@ -465,6 +478,97 @@ TEST_P(CrashSteps, KilledBetweenStepsResumesAtTheStepThatDidNotFinish) {
 }
 
 STRATA_INSTANTIATE_BACKENDS(CrashSteps);
+
+// A backfill of 1,000,000 rows (counter = counter + 1), killed in the middle
+// of its batches: the step record names the last committed batch's key,
+// every row up to it was updated once and none after it, and the next run
+// goes on from there: every counter ends at exactly 1. STRATA_BACKFILL_ROWS
+// sets another row count.
+class CrashBackfill : public CrashUpgrade {
+protected:
+    static int rows_wanted() {
+        const char* rows = std::getenv("STRATA_BACKFILL_ROWS");
+        return rows ? std::atoi(rows) : 1000000;
+    }
+    void write_backfill_repository() {
+        const fs::path repo = basedir() / "migrations";
+        migrate::ScriptDirectory::init(repo);
+        std::ofstream(repo / "versions" / "b1_table.yaml") << R"(revision: b1
+down_revision: null
+message: table
+created: 2026-11-30T00:00:00Z
+upgrade:
+  - create_table: {table: t, columns: [{name: id, type: Integer, primary_key: true}, {name: counter, type: Integer, nullable: false}]}
+downgrade:
+  - drop_table: t
+)";
+        std::ofstream(repo / "versions" / "b2_backfill.yaml") << R"(revision: b2
+down_revision: b1
+message: backfill
+created: 2026-11-30T00:00:01Z
+upgrade:
+  - backfill: {table: t, set: {counter: counter + 1}, batch_size: 50000}
+downgrade: []
+)";
+    }
+    std::int64_t number(const std::string& sql) {
+        auto conn = connect(app_url());
+        auto st = conn->prepare(sql);
+        return st->step() && !st->is_null(0) ? st->get_int64(0) : -1;
+    }
+};
+
+TEST_P(CrashBackfill, KilledInTheMiddleResumesAndUpdatesEveryRowOnce) {
+    const int rows = rows_wanted();
+    const auto started = std::chrono::steady_clock::now();
+    fs::create_directories(basedir());
+    write_backfill_repository();
+    ASSERT_NO_FATAL_FAILURE(run_ok(microblog({"upgrade", "b1"})));
+    {
+        auto conn = connect(app_url());
+        conn->execute("WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < " +
+                      std::to_string(rows) + ") INSERT INTO t (id, counter) SELECT x, 0 FROM seq");
+    }
+    // Killed (SIGKILL) once the step record says half the rows are done:
+    // in the middle of a batch, or of the pause after one.
+    const RunSpec upgrade = microblog({"upgrade"});
+    Child c;
+    const pid_t pid = spawn(upgrade, log(), c);
+    ASSERT_NE(pid, 0) << c.output;
+    for (auto conn = connect(app_url());;) {
+        if (has_table(*conn, "strata_version_steps")) {
+            auto st = conn->prepare("SELECT last_key FROM strata_version_steps");
+            if (st->step() && !st->is_null(0) && st->get_int64(0) >= rows / 2) break;
+        }
+        int status = 0;
+        ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the run ended before half the rows were done";
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::kill(pid, SIGKILL);
+    c = wait_for(pid, log(), c);
+    ASSERT_TRUE(c.killed_by(SIGKILL)) << c.describe();
+    const std::int64_t last = number("SELECT last_key FROM strata_version_steps");
+    ASSERT_GE(last, rows / 2) << "the record names the last committed batch";
+    ASSERT_LT(last, rows);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM t WHERE counter = 1"), last) << "the rows up to its key, once";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM t WHERE counter <> 1 AND id <= " + std::to_string(last)), 0);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM t WHERE counter <> 0 AND id > " + std::to_string(last)), 0);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM strata_version"), 1) << "still at b1";
+
+    Child next = run(upgrade, log());
+    ASSERT_EQ(next.exit_code, 0) << next.describe();
+    EXPECT_NE(next.output.find("Backfilled t: " + std::to_string(rows - last) + " rows updated (after key " +
+                               std::to_string(last) + ", where a stopped run left off)"),
+              std::string::npos)
+        << next.output;
+    EXPECT_EQ(number("SELECT COUNT(*) FROM t WHERE counter = 1"), rows) << "every row updated exactly once";
+    EXPECT_EQ(number("SELECT COUNT(*) FROM t WHERE counter <> 1"), 0);
+    EXPECT_EQ(number("SELECT COUNT(*) FROM strata_version_steps"), 0);
+    RecordProperty("seconds", static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                   std::chrono::steady_clock::now() - started).count()));
+}
+
+STRATA_INSTANTIATE_BACKENDS(CrashBackfill);
 
 // `db upgrade --backup`: the backup is VACUUM INTO a temporary name, renamed
 // when complete; any file named like a backup is a whole copy of the old state.

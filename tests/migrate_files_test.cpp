@@ -50,6 +50,7 @@ TEST(MigrateFiles, EveryOpSurvivesFormatAndParse) {
         {CreateForeignKey{"user", {"fk_x", {"a"}, "t", {"id"}, "", "CASCADE"}}, 0, 0, {}},
         {DropConstraint{"user", "fk_x"}, 0, 0, {}},
         {Execute{"SELECT 1;\nSELECT 'two'", {{"postgresql", "SELECT 2"}}}, 0, 0, {}},
+        {Backfill{"user", {{"slug", "lower(name) || 'x'"}, {"score", "0"}}, "slug IS NULL", 500}, 0, 0, {}},
     };
     std::string text = format_revision(rev);
     Revision back = parse_revision(text, "x.yaml");
@@ -70,6 +71,11 @@ TEST(MigrateFiles, EveryOpSurvivesFormatAndParse) {
     EXPECT_FALSE(alter.server_default->has_value()) << "server_default: null means drop the default";
     EXPECT_EQ(std::get<Execute>(back.upgrade[13].op).for_dialect("sqlite"), "SELECT 1;\nSELECT 'two'");
     EXPECT_EQ(std::get<Execute>(back.upgrade[13].op).for_dialect("postgresql"), "SELECT 2");
+    const auto& fill = std::get<Backfill>(back.upgrade[14].op);
+    EXPECT_EQ(fill.set, (std::vector<std::pair<std::string, std::string>>{{"slug", "lower(name) || 'x'"}, {"score", "0"}}))
+        << "in the file's order";
+    EXPECT_EQ(fill.where, "slug IS NULL");
+    EXPECT_EQ(fill.batch_size, 500);
     EXPECT_NE(text.find("# WARNING: a comment"), std::string::npos) << text;
     auto add_column_at = text.find("  - add_column:");
     EXPECT_EQ(back.upgrade[3].line, 1 + std::count(text.begin(), text.begin() + add_column_at, '\n'))

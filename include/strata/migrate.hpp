@@ -84,8 +84,22 @@ struct Timeouts {
 // record in <version_table>_steps says where a stopped revision resumes).
 enum class TransactionPer { Migration, Revision, Step };
 
+// How far a long step has got (RunOptions::progress): a backfill's rows, a
+// SQLite table rebuild's copied rows, a PostgreSQL index build's blocks.
+struct Progress {
+    std::string task;            // "backfill post.slug", "rebuild of post", "index ix_post_title on post"
+    std::string unit = "rows";   // what done and total count
+    std::int64_t done = 0;
+    std::int64_t total = 0;      // 0: not known (yet)
+    std::chrono::steady_clock::duration elapsed{};   // since the step began
+    bool finished = false;       // the step's last report
+};
+
 struct RunOptions {
     std::function<void(const std::string&)> notice;                 // progress and lock messages, one line each
+    // Reports of the long steps as they go (after each batch or chunk, and
+    // a last one with finished set); unset: none. `db` prints them on stderr.
+    std::function<void(const Progress&)> progress;
     // Asked, before anything changes, about the ops that lose data; false
     // aborts (MigrationError, nothing changed). Unset: nobody is asked.
     std::function<bool(const std::vector<DataLoss>&)> confirm;
@@ -170,6 +184,7 @@ struct DbStreams {
     std::ostream& err;
     std::istream& in;
     bool interactive = false;   // may ask questions (data loss confirmations)
+    bool terminal = false;      // err is a terminal: progress is one line redrawn, not a line per 10 %
 };
 
 // The arguments after "db", e.g. {"upgrade", "head"}.

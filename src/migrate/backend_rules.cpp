@@ -34,6 +34,12 @@ std::vector<std::string> BackendRules::change_type(const Dialect& d, const Alter
     return {type_statement(d, op, with_enum_name(column).type, with_enum_name(to).type, prefix)};
 }
 
+BackendRules::OfflineBackfill BackendRules::offline_backfill(const BackfillSql& sql) const {
+    return {"in one UPDATE: this backend's SQL has no loop to commit batches in (`db upgrade` updates " +
+                std::to_string(sql.op.batch_size) + " rows per transaction)",
+            {sql.update_all()}};
+}
+
 std::filesystem::path BackendRules::backup(const Database& db) const {
     throw MigrationError("--backup works on file databases only; the " + std::string(db.dialect().name()) +
                          " backend has no backup here (use its own tools, e.g. pg_dump for PostgreSQL)");

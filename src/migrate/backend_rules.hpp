@@ -9,12 +9,15 @@
 // backend live in src/backend/<name>/migrate/.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "migrate/backfill.hpp"
 #include "migrate/operations.hpp"
 #include "migrate/runner.hpp"
 #include "strata/connection.hpp"
@@ -77,6 +80,28 @@ public:
         std::string before_begin, after_begin, before_commit, after_commit;
     };
     virtual OfflineFrame offline_frame(const Timeouts& /*timeouts*/) const { return {}; }
+
+    // A backfill in an offline script: the batched loop where the backend's
+    // SQL can commit in one (PostgreSQL's DO block), else one UPDATE of
+    // every row; `how` says which, for the script's comment.
+    struct OfflineBackfill {
+        std::string how;
+        std::vector<std::string> statements;
+    };
+    virtual OfflineBackfill offline_backfill(const BackfillSql& sql) const;
+
+    // Runs a table rebuild's copy (`statement`: INSERT INTO the new table …
+    // SELECT … FROM `table`), reporting progress(rows copied, rows) as it
+    // goes when it is long enough to be worth it; the default runs it at once.
+    using RowProgress = std::function<void(std::int64_t done, std::int64_t total)>;
+    virtual void copy_rows(Connection& conn, const Table& /*table*/, const std::string& statement,
+                           const RowProgress& /*progress*/) const {
+        conn.execute(statement);
+    }
+
+    // How long a backfill leaves the database alone between two batches, so
+    // that the writers waiting for a batch get in before the next one.
+    virtual std::chrono::milliseconds backfill_pause() const { return std::chrono::milliseconds(0); }
 
     // `db upgrade --backup`: a consistent copy of the database beside it;
     // returns where. MigrationError where the backend has none.

@@ -10,6 +10,7 @@
 #include "migrate/lint.hpp"
 #include "migrate/reflect_models.hpp"
 #include "migrate/offline.hpp"
+#include "migrate/progress.hpp"
 #include "migrate/runner.hpp"
 #include "migrate/script.hpp"
 #include "strata/database.hpp"
@@ -187,6 +188,9 @@ private:
     RunOptions run_options(const ScriptDirectory& s) const {
         RunOptions options;
         options.notice = [this](const std::string& line) { io_.out << line << std::endl; };
+        options.progress = [printer = std::make_shared<ProgressPrinter>(io_.err, io_.terminal)](const Progress& p) {
+            (*printer)(p);
+        };
         options.timeouts = s.timeouts();
         if (!move_.lock_timeout.empty()) options.timeouts.lock_timeout = flag_duration("--lock-timeout", move_.lock_timeout);
         if (!move_.statement_timeout.empty())
@@ -491,7 +495,8 @@ int db_run(const DbContext& context, const std::vector<std::string>& args, DbStr
 
 int db_main(const DbContext& context, int argc, char** argv) {
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-    return db_run(context, args, DbStreams{std::cout, std::cerr, std::cin, ::isatty(STDIN_FILENO) != 0});
+    return db_run(context, args, DbStreams{std::cout, std::cerr, std::cin, ::isatty(STDIN_FILENO) != 0,
+                                                   ::isatty(STDERR_FILENO) != 0});
 }
 
 }  // namespace strata

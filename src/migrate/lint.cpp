@@ -69,6 +69,11 @@ std::string plural(std::size_t n, const std::string& word) {
 
 }  // namespace
 
+std::string batches_note(const Backfill& op) {
+    return "updates rows in batches of " + std::to_string(op.batch_size) +
+           ", one transaction each: other writers wait for one batch at most";
+}
+
 std::string lock_name(LockMode mode) {
     switch (mode) {
         case LockMode::None: return "";
@@ -211,6 +216,8 @@ std::string format_lint(const LintReport& report) {
             if (!o.same_rebuild) ++rebuilds;
         } else if (std::holds_alternative<Execute>(o.step->op)) {
             out += "    raw SQL: what it does cannot be known; read it\n";
+        } else if (const auto* fill = std::get_if<Backfill>(&o.step->op)) {
+            out += "    " + batches_note(*fill) + "\n";
         }
     }
     if (report.knows_locks) {

@@ -106,6 +106,9 @@ struct LintReport {
 // constraints are not validated yet).
 LintReport lint_plan(const Plan& plan, const Dialect& dialect, const MetaData& before, Connection* conn);
 
+// What a backfill holds up, said on every backend: one batch at a time.
+std::string batches_note(const Backfill& op);
+
 // The report as `db lint` prints it.
 std::string format_lint(const LintReport& report);
 

@@ -99,8 +99,9 @@ std::string describe_holders(const std::vector<LockHolder>& holders) {
 
 LockWatch::LockWatch(std::function<std::unique_ptr<Connection>()> open_observer, std::int64_t watched_pid,
                      const Timeouts& timeouts, std::function<void(const std::string&)> notice,
-                     const CancelOnSignal* interrupt)
-    : pid_(watched_pid), timeouts_(timeouts), notice_(std::move(notice)), interrupt_(interrupt) {
+                     const CancelOnSignal* interrupt, std::function<void(const Progress&)> progress)
+    : pid_(watched_pid), timeouts_(timeouts), notice_(std::move(notice)), interrupt_(interrupt),
+      progress_(std::move(progress)) {
     thread_ = std::thread([this, open = std::move(open_observer)] { loop(open); });
 }
 
@@ -137,6 +138,7 @@ void LockWatch::loop(const std::function<std::unique_ptr<Connection>()>& open_ob
         std::optional<LockWait> wait;
         try {
             if (observer_) wait = poll();
+            if (observer_ && progress_) poll_index_build();
         } catch (const std::exception&) {   // the watch is a courtesy: a lost observer ends it, never the migration
             observer_.reset();
         }
@@ -150,6 +152,42 @@ void LockWatch::loop(const std::function<std::unique_ptr<Connection>()>& open_ob
         notice_(line);
         lock.lock();
     }
+    lock.unlock();
+    if (progress_) build_ended();
+}
+
+// What pg_stat_progress_create_index says of the watched backend's index
+// build: each phase a task of its own ("index ix_post_title on post:
+// building index: scanning table", in blocks; loading tuples, in tuples),
+// and the last one finished when the build is gone from the view.
+void LockWatch::poll_index_build() {
+    auto stmt = observer_->prepare(
+        "SELECT COALESCE(i.relname, ''), COALESCE(t.relname, ''), p.phase, p.blocks_done, p.blocks_total, "
+        "p.tuples_done, p.tuples_total FROM pg_stat_progress_create_index p "
+        "LEFT JOIN pg_class i ON i.oid = p.index_relid LEFT JOIN pg_class t ON t.oid = p.relid WHERE p.pid = $1");
+    stmt->bind(1, Value(pid_));
+    if (!stmt->step()) return build_ended();
+    const std::string index(stmt->get_text(0)), table(stmt->get_text(1)), phase(stmt->get_text(2));
+    // A plain build's index is not committed yet: other sessions cannot see its name.
+    Progress p{(index.empty() ? std::string("CREATE INDEX") : "index " + index) + " on " + table + ": " + phase,
+               "blocks", stmt->get_int64(3), stmt->get_int64(4), {}, false};
+    const auto now = std::chrono::steady_clock::now();
+    if (stmt->get_int64(6) > 0) p.unit = "tuples", p.done = stmt->get_int64(5), p.total = stmt->get_int64(6);
+    if (!building_ || building_->task != p.task) phase_start_ = now;
+    p.elapsed = now - phase_start_;
+    building_ = p;
+    progress_(p);
+}
+
+// The build left the view (or the run ended): its last phase is over. (A
+// build that failed is reported by the run's error, right after.)
+void LockWatch::build_ended() {
+    if (!building_) return;
+    building_->done = building_->total;
+    building_->elapsed = std::chrono::steady_clock::now() - phase_start_;
+    building_->finished = true;
+    progress_(*building_);
+    building_.reset();
 }
 
 // The lock the watched backend waits for (not the advisory lock between

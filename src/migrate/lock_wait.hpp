@@ -61,14 +61,16 @@ std::string describe_holders(const std::vector<LockHolder>& holders);
 
 // Watches the backend of a migration from a second connection, every 100 ms,
 // on a thread of its own: prints each lock wait that lasts (once), keeps the
-// last one for the lock timeout's message, and repeats a cancel request while
-// a signal asks for one.
+// last one for the lock timeout's message, repeats a cancel request while a
+// signal asks for one, and reports the progress of the index it builds
+// (pg_stat_progress_create_index: blocks scanned, then tuples loaded).
 class LockWatch {
 public:
     // The observer connection is opened on the watch's thread (the run does
     // not wait for it); one that cannot be opened leaves the run unwatched.
     LockWatch(std::function<std::unique_ptr<Connection>()> open_observer, std::int64_t watched_pid,
-              const Timeouts& timeouts, std::function<void(const std::string&)> notice, const CancelOnSignal* interrupt);
+              const Timeouts& timeouts, std::function<void(const std::string&)> notice, const CancelOnSignal* interrupt,
+              std::function<void(const Progress&)> progress = {});
     ~LockWatch();
     LockWatch(const LockWatch&) = delete;
     LockWatch& operator=(const LockWatch&) = delete;
@@ -81,12 +83,17 @@ private:
     void loop(const std::function<std::unique_ptr<Connection>()>& open_observer);
     std::optional<LockWait> poll();
     std::string waiting_notice(const LockWait& wait) const;
+    void poll_index_build();
+    void build_ended();
 
     std::unique_ptr<Connection> observer_;   // the watch thread's own
     std::int64_t pid_;
     Timeouts timeouts_;
     std::function<void(const std::string&)> notice_;
     const CancelOnSignal* interrupt_;
+    std::function<void(const Progress&)> progress_;
+    std::optional<Progress> building_;   // the index build phase reported last
+    std::chrono::steady_clock::time_point phase_start_;
     std::string wait_start_;   // the SQL for when a wait started (waitstart needs PostgreSQL 14)
 
     mutable std::mutex mutex_;

@@ -41,6 +41,12 @@ struct OfflineHooks : Hooks {
         if (outside) script.text += "BEGIN;\n" + after_begin;
         outside = false;
     }
+    // The batched loop where the backend's SQL has one, else one UPDATE; the comment says which.
+    void backfill(const Revision&, const Step&, const Backfill& op, const MetaData& before) override {
+        const auto offline = rules_for(d).offline_backfill(backfill_sql(op, d, *before.find(op.table)));
+        script.text += "-- " + offline.how + "\n";
+        for (const auto& statement : offline.statements) sql(statement, false);
+    }
     void sql(const std::string& statement, bool) override {
         script.text += statement + ";\n";
         script.statements.push_back(statement);

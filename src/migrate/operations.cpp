@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "migrate/backend_rules.hpp"
+#include "migrate/backfill.hpp"
 #include "migrate/constraint_match.hpp"
 #include "strata/error.hpp"
 
@@ -300,6 +301,7 @@ struct Applier {
         return true;
     }
     void operator()(const Execute&) {}   // opaque to the schema
+    void operator()(const Backfill& op) { backfill_key(op, require_table(schema, op.table, "backfill")); }
 };
 
 // ---------------------------------------------------------------- render
@@ -315,9 +317,11 @@ void append(std::vector<std::string>& out, const std::vector<std::string>& more)
 // `sources` maps each copied column of `after` to its column in `before`.
 // Foreign key enforcement is off for the run (set by the runner, outside the
 // transaction) and PRAGMA foreign_key_check runs after each revision.
+std::string rebuild_table_name(const std::string& table) { return "_strata_tmp_" + table; }
+
 std::vector<std::string> batch_rebuild(const Dialect& d, const Table& before, const Table& after,
                                        const std::map<std::string, std::string>& sources) {
-    const std::string tmp = "_strata_tmp_" + after.name();
+    const std::string tmp = rebuild_table_name(after.name());
     std::vector<std::string> out;
     std::vector<std::string> create = d.create_table(after);
     if (create.empty()) throw MigrationError("batch rebuild of '" + after.name() + "': dialect rendered no CREATE TABLE");
@@ -511,6 +515,10 @@ struct Renderer {
         if (!sql) return {};
         return {*sql};
     }
+    // As an offline script writes it; `db upgrade` runs the batches itself (backfill.hpp).
+    std::vector<std::string> operator()(const Backfill& op) const {
+        return rules_for(d).offline_backfill(backfill_sql(op, d, table(op.table, op))).statements;
+    }
 };
 
 // ---------------------------------------------------------------- inverse
@@ -632,6 +640,9 @@ struct Inverter {
     std::vector<Operation> operator()(const Execute&) const {
         throw MigrationError("execute: raw SQL has no automatic inverse; write the downgrade by hand");
     }
+    // The rows keep their values: the downgrade of the op that made the
+    // column (drop_column) takes them away, or a backfill written by hand.
+    std::vector<Operation> operator()(const Backfill&) const { return {}; }
 };
 
 int integer_rank(TypeKind k) {
@@ -698,7 +709,7 @@ const std::vector<std::string>& op_names() {
         "create_table", "drop_table", "rename_table", "add_column", "drop_column",
         "alter_column", "create_index", "drop_index", "create_unique_constraint",
         "create_check_constraint", "drop_constraint", "create_foreign_key", "validate_constraint", "alter_table",
-        "execute"};
+        "execute", "backfill"};
     return names;
 }
 
@@ -719,6 +730,7 @@ std::string op_name(const Operation& op) {
                           [](const DropConstraint&) -> std::string { return "drop_constraint"; },
                           [](const Execute&) -> std::string { return "execute"; },
                           [](const AlterTable&) -> std::string { return "alter_table"; },
+                          [](const Backfill&) -> std::string { return "backfill"; },
                       },
                       op);
 }
@@ -764,6 +776,11 @@ std::string describe(const Operation& op) {
             [](const Execute& o) {
                 std::string sql = o.sql ? *o.sql : (o.per_dialect.empty() ? "" : o.per_dialect.begin()->second);
                 return sql.size() > 60 ? sql.substr(0, 57) + "..." : sql;
+            },
+            [](const Backfill& o) {
+                std::string columns;
+                for (const auto& [column, expression] : o.set) columns += (columns.empty() ? "" : ", ") + column;
+                return o.table + "." + (o.set.size() == 1 ? columns : "(" + columns + ")");
             },
         },
         op);
@@ -833,11 +850,15 @@ bool is_narrowing(const SqlType& from, const SqlType& to) {
     return true;
 }
 
+std::string rebuild_copy_prefix(const Dialect& dialect, const std::string& table) {
+    return "INSERT INTO " + dialect.quote(rebuild_table_name(table)) + " ";
+}
+
 bool runs_outside_transaction(const Operation& op, const Dialect& dialect) {
     if (auto* ci = std::get_if<CreateIndex>(&op)) return ci->concurrently && dialect.builds_indexes_concurrently();
     if (auto* di = std::get_if<DropIndex>(&op)) return di->concurrently && dialect.builds_indexes_concurrently();
     if (auto* ex = std::get_if<Execute>(&op)) return !ex->transaction && ex->for_dialect(dialect.name());
-    return false;
+    return std::holds_alternative<Backfill>(op);
 }
 
 bool is_destructive(const Operation& op, const MetaData& before) {

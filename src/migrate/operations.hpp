@@ -9,9 +9,11 @@
 //   inverse() — the ops that undo it (autogenerate's downgrade list).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -113,9 +115,22 @@ struct Execute {
     std::optional<std::string> for_dialect(std::string_view dialect) const;
 };
 
+// Updates the rows of a table in batches of primary-key ranges, each in a
+// transaction of its own, outside the revision's (src/migrate/backfill.hpp):
+// other sessions' writes wait for one batch at most, and a run stopped in
+// the middle resumes after the last batch it committed. `set` maps columns
+// to SQL expressions and `where` is an SQL condition, written by the
+// migration author like execute's sql (one expression each).
+struct Backfill {
+    std::string table;
+    std::vector<std::pair<std::string, std::string>> set;   // column -> expression, in the file's order
+    std::string where;                                       // empty: every row
+    std::int64_t batch_size = 10000;
+};
+
 using Operation = std::variant<CreateTable, DropTable, RenameTable, AddColumn, DropColumn, AlterColumn, CreateIndex,
                                DropIndex, CreateUniqueConstraint, CreateCheckConstraint, CreateForeignKey,
-                               DropConstraint, Execute, AlterTable, ValidateConstraint>;
+                               DropConstraint, Execute, AlterTable, ValidateConstraint, Backfill>;
 
 // One op as it appears in a revision file: where it is, and an optional
 // comment written above it (autogenerate's rename warnings).
@@ -148,9 +163,12 @@ std::optional<std::string> batch_table(const Operation& op, const Dialect& diale
 // batch_table equal to the first's, in the schema after the ones before it).
 std::vector<std::string> render_batch(const std::vector<const Operation*>& ops, const Dialect& dialect,
                                       const MetaData& before);
+// How a rebuild's copy of the rows begins: "INSERT INTO <new table>" (the
+// runner runs it with progress, BackendRules::copy_rows).
+std::string rebuild_copy_prefix(const Dialect& dialect, const std::string& table);
 // Whether the op runs outside the revision's transaction on this dialect (a
 // concurrent index build or drop where the dialect has them, an `execute`
-// with transaction: false): the runner commits before it and records it after.
+// with transaction: false, a backfill): the runner commits before it and records it after.
 bool runs_outside_transaction(const Operation& op, const Dialect& dialect);
 // Applies the op to the schema. Throws MigrationError when the op does not fit
 // it (a missing table, an existing column, …).

@@ -22,6 +22,11 @@ std::int64_t backend_pid(Connection& conn) {
 
 LiveRun::LiveRun(Connection& conn, const RunOptions& options) : options_(options), caller_notice_(options.notice) {
     if (caller_notice_) options_.notice = [this](const std::string& line) { say(line); };
+    if (options.progress)   // also called from the watch's thread (an index build's progress)
+        options_.progress = [this, report = options.progress](const Progress& p) {
+            std::lock_guard<std::mutex> lock(notice_mutex_);
+            report(p);
+        };
     if (options.cancel_on_signal) {
         interrupt_ = std::make_unique<CancelOnSignal>(conn);
         options_.before_statement = [this, previous = options.before_statement] {
@@ -32,7 +37,7 @@ LiveRun::LiveRun(Connection& conn, const RunOptions& options) : options_(options
     }
     if (auto open_observer = conn.side_session_opener())
         watch_ = std::make_unique<LockWatch>(std::move(open_observer), backend_pid(conn), options.timeouts,
-                                             options_.notice, interrupt_.get());
+                                             options_.notice, interrupt_.get(), options_.progress);
 }
 
 LiveRun::~LiveRun() = default;

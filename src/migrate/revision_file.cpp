@@ -329,6 +329,7 @@ private:
         if (op == "validate_constraint") return named<ValidateConstraint>(args, op);
         if (op == "drop_constraint") return drop_constraint(args);
         if (op == "execute") return execute(args);
+        if (op == "backfill") return backfill(args);
         error(key, "unknown operation '" + op + "' (expected one of " + join(op_names()) + ")");
     }
 
@@ -543,6 +544,35 @@ private:
             error(args, op + ": missing field 'sql' (or '" + backend_names("' / '") + "')");
         return e;
     }
+    // {table, set: {column: expression, …}, where: condition, batch_size: N}
+    Operation backfill(const YAML::Node& args) const {
+        const std::string op = "backfill";
+        Backfill b{table_of(args, op, {"table", "set", "where", "batch_size"}), {}, {}};
+        YAML::Node set = require(args, "set", op);
+        if (!set.IsMap() || set.size() == 0)
+            error(set, op + ": expected a mapping of columns to SQL expressions for 'set' ({column: expression})");
+        for (auto it = set.begin(); it != set.end(); ++it) {
+            const std::string column = scalar(it->first, "a column name in 'set'");
+            identifier(it->first, column);
+            const std::string expression = scalar(it->second, "an SQL expression for column '" + column + "'");
+            if (expression.empty()) error(it->second, op + ": the expression for column '" + column + "' is empty");
+            one_expression(it->second, "set " + column, expression);
+            b.set.emplace_back(column, expression);
+        }
+        if (auto where = optional_text(args, "where")) {
+            one_expression(args["where"], "where", *where);
+            b.where = *where;
+        }
+        if (args["batch_size"]) {
+            const YAML::Node n = args["batch_size"];
+            std::int64_t size = 0;
+            if (!n.IsScalar() || !YAML::convert<std::int64_t>::decode(n, size) || size < 1 || size > kMaxBatchSize)
+                error(n, op + ": batch_size: expected a whole number of rows from 1 to " + std::to_string(kMaxBatchSize));
+            b.batch_size = size;
+        }
+        return b;
+    }
+    static constexpr std::int64_t kMaxBatchSize = 10'000'000;
 };
 
 // ---------------------------------------------------------------- writing
@@ -739,6 +769,14 @@ struct OpEmitter {
         } else if (auto* ck = std::get_if<CheckConstraint>(&op.unnamed)) {
             out << YAML::Key << "check" << YAML::Value << ck->sqltext;
         }
+    }
+    void operator()(const Backfill& op) {
+        table(op.table);
+        out << YAML::Key << "set" << YAML::Value << YAML::BeginMap;
+        for (const auto& [column, expression] : op.set) out << YAML::Key << column << YAML::Value << expression;
+        out << YAML::EndMap;
+        if (!op.where.empty()) out << YAML::Key << "where" << YAML::Value << op.where;
+        if (op.batch_size != Backfill{}.batch_size) out << YAML::Key << "batch_size" << YAML::Value << op.batch_size;
     }
     void operator()(const Execute& op) {
         if (op.sql) out << YAML::Key << "sql" << YAML::Value << *op.sql;

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "migrate/backend_rules.hpp"
+#include "migrate/backfill.hpp"
 #include "migrate/lock.hpp"
 #include "migrate/retry.hpp"
 #include "migrate/version_table.hpp"
@@ -63,6 +64,7 @@ struct LiveHooks : Hooks {
     // record that the revision stopped before it, so a run killed during it
     // starts again at it.
     void step_begins(const Revision& rev, std::size_t k, bool outside_transaction) override {
+        step = k;
         outside = outside_transaction;
         if (!outside) return;
         ensure_step_table(conn, scripts.step_table());
@@ -101,6 +103,41 @@ struct LiveHooks : Hooks {
             conn.execute(sql);
     }
     bool has_records = false;   // a step table that may hold a record: cleared after each revision
+    std::size_t step = 0;       // the step running now
+    std::optional<StepRecord> resume;   // where a stopped run left off (read before this run began)
+
+    // One transaction per batch, each committed with the step record that
+    // names its last key; a run that stopped in the middle goes on after it.
+    void backfill(const Revision& rev, const Step&, const Backfill& op, const MetaData& before) override {
+        std::optional<std::int64_t> after;
+        if (resume && resume->revision == rev.id && resume->upgrade == upgrade && resume->steps_done == step)
+            after = resume->last_key;
+        resume.reset();
+        const auto start = std::chrono::steady_clock::now();
+        const std::string task = describe(op);
+        BackfillDriver driver;
+        driver.begin = open_transaction;
+        driver.commit = [&](std::optional<std::int64_t> key) {
+            if (key) write_step_record(conn, scripts.step_table(), {rev.id, upgrade, step, key});
+            commit_transaction();
+        };
+        driver.before_statement = options.before_statement;
+        driver.pause = rules_for(conn.dialect()).backfill_pause();
+        std::int64_t done = 0, total = 0;
+        auto report = [&](bool finished) {
+            if (options.progress)
+                options.progress({task, "rows", done, total, std::chrono::steady_clock::now() - start, finished});
+        };
+        driver.progress = [&](std::int64_t d, std::int64_t t) {
+            done = d, total = t;
+            report(false);
+        };
+        const std::int64_t updated = run_backfill(conn, op, *before.find(op.table), after, driver);
+        report(true);
+        if (options.notice)
+            options.notice("Backfilled " + op.table + ": " + std::to_string(updated) + " rows updated" +
+                           (after ? " (after key " + std::to_string(*after) + ", where a stopped run left off)" : ""));
+    }
     void revision_done(const Revision&) override {
         if (has_records) clear_step_records(conn, scripts.step_table());   // with the version update
         if (per == TransactionPer::Migration) return;
@@ -148,6 +185,25 @@ struct LiveHooks : Hooks {
     void rebuild_begins(const std::string& table) override {
         kept = rules_for(conn.dialect()).rebuild_dependents(conn, table);
         for (const auto& o : kept) conn.execute("DROP " + o.type + " IF EXISTS " + conn.dialect().quote(o.name));
+    }
+    void copy_rows(const Table& old, const std::string& statement) override {
+        if (options.before_statement) options.before_statement();
+        const auto start = std::chrono::steady_clock::now();
+        const std::string task = "rebuild of " + old.name();
+        std::optional<Progress> last;
+        BackendRules::RowProgress progress;
+        if (options.progress)
+            progress = [&](std::int64_t done, std::int64_t total) {
+                last = Progress{task, "rows", done, total, std::chrono::steady_clock::now() - start, false};
+                options.progress(*last);
+            };
+        rules_for(conn.dialect()).copy_rows(conn, old, statement, progress);
+        if (last) {
+            last->elapsed = std::chrono::steady_clock::now() - start;
+            last->finished = true;
+            options.progress(*last);
+        }
+        result.statements.push_back(statement);
     }
     void rebuild_ends(const std::string& table) override {
         for (const auto& o : kept) {
@@ -319,6 +375,7 @@ RunResult Runner::run_once(bool upgrade, const std::string& target, const RunOpt
     try {
         LiveHooks hooks(conn_, result, options, scripts_, per, upgrade, commit_transaction, open_transaction);
         hooks.has_records = per == TransactionPer::Step || record;
+        hooks.resume = record;
         walk(plan, scripts_, conn_.dialect(), schema, hooks);
         tx->commit();
     } catch (const Error& e) {

@@ -61,6 +61,9 @@ Table step_table(const std::string& name) {
     t.columns.push_back(id);
     t.columns.push_back(step_column("direction", String(9)));   // upgrade | downgrade
     t.columns.push_back(step_column("steps_done", Integer()));
+    Column key = step_column("last_key", BigInteger());   // a backfill's last committed batch
+    key.nullable = true;
+    t.columns.push_back(key);
     t.primary_key_constraint = name + "_pkc";
     return t;
 }
@@ -74,20 +77,22 @@ std::optional<StepRecord> read_step_record(Connection& conn, const std::string& 
     if (!has_table(conn, table)) return std::nullopt;
     const Dialect& d = conn.dialect();
     auto stmt = conn.prepare("SELECT " + d.quote("version_num") + ", " + d.quote("direction") + ", " +
-                             d.quote("steps_done") + " FROM " + d.quote(table) + " ORDER BY 1");
+                             d.quote("steps_done") + ", " + d.quote("last_key") + " FROM " + d.quote(table) + " ORDER BY 1");
     if (!stmt->step()) return std::nullopt;
     return StepRecord{std::string(stmt->get_text(0)), stmt->get_text(1) == "upgrade",
-                      static_cast<std::size_t>(stmt->get_int64(2))};
+                      static_cast<std::size_t>(stmt->get_int64(2)),
+                      stmt->is_null(3) ? std::nullopt : std::optional<std::int64_t>(stmt->get_int64(3))};
 }
 
 void write_step_record(Connection& conn, const std::string& table, const StepRecord& record) {
     const Dialect& d = conn.dialect();
     conn.execute("DELETE FROM " + d.quote(table));
     std::vector<Value> params{Value(record.revision), Value(std::string(record.upgrade ? "upgrade" : "downgrade")),
-                              Value(static_cast<std::int64_t>(record.steps_done))};
+                              Value(static_cast<std::int64_t>(record.steps_done)),
+                              record.last_key ? Value(*record.last_key) : Value()};
     conn.execute("INSERT INTO " + d.quote(table) + " (" + d.quote("version_num") + ", " + d.quote("direction") + ", " +
-                     d.quote("steps_done") + ") VALUES (" + d.placeholder(1) + ", " + d.placeholder(2) + ", " +
-                     d.placeholder(3) + ")",
+                     d.quote("steps_done") + ", " + d.quote("last_key") + ") VALUES (" + d.placeholder(1) + ", " +
+                     d.placeholder(2) + ", " + d.placeholder(3) + ", " + d.placeholder(4) + ")",
                  params);
 }
 

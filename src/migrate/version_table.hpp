@@ -2,6 +2,7 @@
 // one row per head the database is at.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ struct StepRecord {
     std::string revision;
     bool upgrade = true;
     std::size_t steps_done = 0;
+    // The step after them is a backfill that committed its batches up to this key.
+    std::optional<std::int64_t> last_key = std::nullopt;
     bool operator==(const StepRecord&) const = default;
 };
 

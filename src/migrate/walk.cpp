@@ -61,12 +61,17 @@ std::string describe_steps(const std::vector<Step>& steps, std::size_t k, std::s
 void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t k, std::size_t end,
                const Dialect& dialect, MetaData& schema, Hooks& hooks) {
     const std::optional<std::string> rebuilt = batch_table(steps[k].op, dialect, schema);
+    if (const auto* fill = std::get_if<Backfill>(&steps[k].op)) {   // its batches are the hooks' to run
+        hooks.op(rev, steps[k], schema);
+        hooks.backfill(rev, steps[k], *fill, schema);
+        return;
+    }
     std::vector<std::string> statements;
+    const MetaData before = rebuilt || end > k + 1 ? schema : MetaData();
     if (end == k + 1) {
         hooks.op(rev, steps[k], schema);
         statements = render(steps[k].op, dialect, schema);
     } else {
-        const MetaData before = schema;
         std::vector<const Operation*> ops;
         for (std::size_t i = k; i < end; ++i) {
             hooks.op(rev, steps[i], schema);
@@ -77,7 +82,11 @@ void run_steps(const Revision& rev, const std::vector<Step>& steps, std::size_t 
     }
     if (rebuilt) hooks.rebuild_begins(*rebuilt);
     const bool script = end == k + 1 && std::holds_alternative<Execute>(steps[k].op);
-    for (const auto& sql : statements) hooks.sql(sql, script);
+    const std::string copy = rebuilt ? rebuild_copy_prefix(dialect, *rebuilt) : "";
+    for (const auto& sql : statements) {
+        if (rebuilt && sql.starts_with(copy)) hooks.copy_rows(*before.find(*rebuilt), sql);
+        else hooks.sql(sql, script);
+    }
     if (rebuilt) hooks.rebuild_ends(*rebuilt);
     if (end == k + 1) {
         migrate::apply(steps[k].op, schema);
@@ -102,6 +111,8 @@ void walk(const Plan& plan, const ScriptDirectory& scripts, const Dialect& diale
                 continue;
             }
             try {
+                // A table a backfill cannot walk is refused before what ran so far commits.
+                if (std::holds_alternative<Backfill>(steps[k].op)) migrate::apply(steps[k].op, schema);
                 hooks.step_begins(*rev, k, end == k + 1 && runs_outside_transaction(steps[k].op, dialect));
                 run_steps(*rev, steps, k, end, dialect, schema, hooks);
                 hooks.steps_done(*rev, end, steps.size());

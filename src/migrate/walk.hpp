@@ -25,12 +25,17 @@ struct Hooks {
     // Around the statements of a SQLite table rebuild (one op or a group).
     virtual void rebuild_begins(const std::string& /*table*/) {}
     virtual void rebuild_ends(const std::string& /*table*/) {}
+    // The statement of a rebuild that copies the rows of `table` (as it was before it).
+    virtual void copy_rows(const Table& /*table*/, const std::string& statement) { sql(statement, false); }
     virtual void finished(const Revision&) {}   // after a revision's ops, before its version update
     // Before step k of a revision; outside: it runs outside the revision's
     // transaction (runs_outside_transaction).
     virtual void step_begins(const Revision&, std::size_t /*k*/, bool /*outside*/) {}
     // After steps [0, done) of a revision's `total` ran (each op, or a rebuild group).
     virtual void steps_done(const Revision&, std::size_t /*done*/, std::size_t /*total*/) {}
+    // A backfill op, instead of sql(): the batches (backfill.hpp). The schema
+    // does not change.
+    virtual void backfill(const Revision&, const Step&, const Backfill&, const MetaData& /*before*/) {}
     // After a revision's version update.
     virtual void revision_done(const Revision&) {}
 };

@@ -261,6 +261,13 @@ struct Verdicts {
         v.unknown = true;
         return v;
     }
+    // UPDATEs in batches, each its own transaction: row locks on one batch's
+    // rows at a time, no table rewrite.
+    OpVerdict operator()(const Backfill& op) const {
+        OpVerdict v = on(op.table, LockMode::RowExclusive);
+        v.note = batches_note(op);
+        return v;
+    }
 };
 
 OpVerdict verdict(const Operation& op, const MetaData& before, const LintState& state) {

@@ -55,6 +55,27 @@ public:
         return std::make_unique<RunGuard>();
     }
 
+    // The batches as a DO block that commits after each (PostgreSQL 11 and
+    // later, run outside a transaction block, as the script's COMMIT before it makes it).
+    OfflineBackfill offline_backfill(const BackfillSql& sql) const override {
+        const std::string last = "strata_last", bound = "strata_bound";
+        std::string tag = "$strata$";
+        auto holds = [&](const std::string& t) {
+            std::string all = sql.update_all();
+            return all.find(t) != std::string::npos;
+        };
+        while (holds(tag)) tag.insert(tag.size() - 1, "_");
+        const std::string block =
+            "DO " + tag + "\nDECLARE\n    " + last + " bigint;\n    " + bound + " bigint;\n    strata_rows bigint;\nBEGIN\n    " +
+            sql.next_bound(nullptr) + " INTO " + bound + ", strata_rows;\n    IF " + bound +
+            " IS NULL THEN RETURN; END IF;\n    " + sql.update(nullptr, bound) + ";\n    COMMIT;\n    LOOP\n        " + last +
+            " := " + bound + ";\n        " + sql.next_bound(&last) + " INTO " + bound + ", strata_rows;\n        EXIT WHEN " +
+            bound + " IS NULL;\n        " + sql.update(&last, bound) + ";\n        COMMIT;\n    END LOOP;\nEND\n" + tag;
+        return {"in batches of " + std::to_string(sql.op.batch_size) +
+                    " rows, one transaction each (a DO block that commits: PostgreSQL 11 or later)",
+                {block}};
+    }
+
     // The script's transactions keep to the same limits as a live run's
     // (client_connection_check_interval aside: it depends on the server's version).
     OfflineFrame offline_frame(const Timeouts& timeouts) const override {

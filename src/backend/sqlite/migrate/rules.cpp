@@ -284,6 +284,48 @@ public:
 
     void check_revision(Connection& conn) const override { check_foreign_keys(conn); }
 
+    // In chunks of rowid ranges (each chunk's upper rowid the largest of the
+    // next `chunk` rowids, an index walk), all in the run's transaction: the
+    // same rows as one statement, with progress between chunks. A copy of
+    // up to kQuickCopy rows is one statement (and says nothing), and so is a
+    // table whose rowid cannot be named (WITHOUT ROWID, or a column called _rowid_).
+    void copy_rows(Connection& conn, const Table& table, const std::string& statement,
+                   const RowProgress& progress) const override {
+        const std::string quoted = conn.dialect().quote(table.name());
+        const std::int64_t total = progress ? query_int(conn, "SELECT COUNT(*) FROM " + quoted) : 0;
+        if (total <= kQuickCopy || !has_rowid(conn, table)) {
+            conn.execute(statement);
+            return;
+        }
+        const std::int64_t chunk = (total + 19) / 20;   // a twentieth each
+        progress(0, total);
+        std::int64_t done = 0;
+        for (std::optional<std::int64_t> last;;) {
+            std::int64_t bound = 0, rows = 0;
+            {
+                auto next = conn.prepare("SELECT MAX(_rowid_), COUNT(*) FROM (SELECT _rowid_ FROM " + quoted +
+                                         (last ? " WHERE _rowid_ > ?" : "") + " ORDER BY _rowid_ LIMIT " +
+                                         std::to_string(chunk) + ")");
+                if (last) next->bind(1, Value(*last));
+                if (!next->step() || next->is_null(0)) break;
+                bound = next->get_int64(0), rows = next->get_int64(1);
+            }
+            std::vector<Value> params;
+            if (last) params.emplace_back(*last);
+            params.emplace_back(bound);
+            conn.execute(statement + " WHERE " + (last ? "_rowid_ > ? AND " : "") + "_rowid_ <= ?", params);
+            last = bound;
+            done += rows;
+            progress(done, std::max(total, done));
+        }
+    }
+
+    // A writer waiting for a batch is not queued: its busy handler retries,
+    // sleeping up to 100 ms between tries (SQLite's default handler, which
+    // busy_timeout installs). A pause just longer than that lets every
+    // waiting writer in before the next batch takes the lock.
+    std::chrono::milliseconds backfill_pause() const override { return std::chrono::milliseconds(110); }
+
     OfflineFrame offline_frame(const Timeouts&) const override {
         return {"PRAGMA foreign_keys = OFF;\n", "", "\nPRAGMA foreign_key_check;\n", "PRAGMA foreign_keys = ON;\n"};
     }
@@ -312,6 +354,22 @@ public:
             throw;
         }
         return target;
+    }
+
+private:
+    static constexpr std::int64_t kQuickCopy = 100000;
+    static bool has_rowid(Connection& conn, const Table& table) {
+        for (const auto& c : table.columns) {
+            std::string name = c.name;
+            for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (name == "_rowid_") return false;
+        }
+        try {
+            conn.prepare("SELECT _rowid_ FROM " + conn.dialect().quote(table.name()) + " LIMIT 0");
+            return true;
+        } catch (const DatabaseError&) {   // WITHOUT ROWID
+            return false;
+        }
     }
 };
 
