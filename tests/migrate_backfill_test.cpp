@@ -75,6 +75,25 @@ TEST_P(MigrateBackfill, UpdatesEveryRowOnceInBatchesOfPrimaryKeyRanges) {
     EXPECT_EQ(reports[0].task, "backfill t.counter");
 }
 
+// A step table made before backfills (no last_key column) is read as it is
+// and given the column when a run first writes a step record.
+TEST_P(MigrateBackfill, AnOlderStepTableGainsTheLastKeyColumn) {
+    make_table(100);
+    conn().execute("CREATE TABLE strata_version_steps (version_num VARCHAR(32) NOT NULL PRIMARY KEY, "
+                   "direction VARCHAR(9) NOT NULL, steps_done INTEGER NOT NULL)");
+    conn().execute("INSERT INTO strata_version_steps VALUES ('r2', 'upgrade', 0)");  // r2 stopped before its step 1
+    write_backfill(", batch_size: 30");
+    std::vector<std::string> notices;
+    RunOptions options;
+    options.notice = [&](const std::string& line) { notices.push_back(line); };
+    upgrade("head", options);
+    EXPECT_EQ(current(), Ids{"r2"});
+    EXPECT_EQ(count("counter = 1"), 100);
+    EXPECT_NE(std::find(notices.begin(), notices.end(), "Resuming revision r2 after its step 0 (a run stopped there)"),
+              notices.end());
+    EXPECT_EQ(rows("SELECT COUNT(last_key) FROM strata_version_steps"), Ids{"0"}) << "the column is there, the record gone";
+}
+
 TEST_P(MigrateBackfill, AStoppedRunResumesAfterTheLastCommittedBatch) {
     make_table(1000);
     write_backfill(", batch_size: 100");

@@ -68,16 +68,35 @@ Table step_table(const std::string& name) {
     return t;
 }
 
+namespace {
+
+// A step table made before backfills had no last_key column.
+bool has_last_key(Connection& conn, const std::string& table) {
+    auto stmt = conn.prepare("SELECT * FROM " + conn.dialect().quote(table) + " WHERE 1 = 0");
+    stmt->step();
+    for (int i = 0; i < stmt->column_count(); ++i)
+        if (stmt->column_name(i) == "last_key") return true;
+    return false;
+}
+
+}  // namespace
+
 void ensure_step_table(Connection& conn, const std::string& table) {
-    if (has_table(conn, table)) return;
-    for (const auto& sql : conn.dialect().create_table(step_table(table))) conn.execute(sql);
+    const Dialect& d = conn.dialect();
+    if (!has_table(conn, table)) {
+        for (const auto& sql : d.create_table(step_table(table))) conn.execute(sql);
+    } else if (!has_last_key(conn, table)) {
+        const Table t = step_table(table);
+        conn.execute("ALTER TABLE " + d.quote(table) + " ADD COLUMN " + d.column_definition(t, *t.find_column("last_key")));
+    }
 }
 
 std::optional<StepRecord> read_step_record(Connection& conn, const std::string& table) {
     if (!has_table(conn, table)) return std::nullopt;
     const Dialect& d = conn.dialect();
+    const std::string last_key = has_last_key(conn, table) ? d.quote("last_key") : "NULL";
     auto stmt = conn.prepare("SELECT " + d.quote("version_num") + ", " + d.quote("direction") + ", " +
-                             d.quote("steps_done") + ", " + d.quote("last_key") + " FROM " + d.quote(table) + " ORDER BY 1");
+                             d.quote("steps_done") + ", " + last_key + " FROM " + d.quote(table) + " ORDER BY 1");
     if (!stmt->step()) return std::nullopt;
     return StepRecord{std::string(stmt->get_text(0)), stmt->get_text(1) == "upgrade",
                       static_cast<std::size_t>(stmt->get_int64(2)),
