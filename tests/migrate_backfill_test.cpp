@@ -252,7 +252,7 @@ TEST_P(MigrateBackfill, DbPrintsOneProgressLinePerTenth) {
 // (the connection's busy timeout). It never waits much longer than the
 // longest batch.
 TEST_P(MigrateBackfill, AConcurrentWriterWaitsForOneBatchAtMost) {
-    constexpr int kRows = 300000;
+    constexpr int kRows = 1000000;
     make_table(kRows);
     write_backfill(", batch_size: 10000");
     std::atomic<bool> done{false};
