@@ -340,6 +340,16 @@ TEST_P(MigrateBackfill, LongStepsReportProgress) {
                                                            "done in .*")))
             << lines[10];
         EXPECT_EQ(count("tag = 0"), 250000) << "every row copied once";
+
+        // The chunks split the rowid span, whatever its ends.
+        conn().execute("INSERT INTO t (id, counter, tag) VALUES (-9223372036854775807 - 1, 0, 0), "
+                       "(9223372036854775807, 0, 0)");
+        write_rev("r3", "r2", "  - alter_column: {table: t, column: tag, nullable: true}\n", "");
+        lines.clear();
+        ASSERT_NO_FATAL_FAILURE(upgrade_lines());
+        ASSERT_FALSE(lines.empty());
+        EXPECT_EQ(lines.back().rfind("rebuild of t: 250002 / 250002 rows (100%)", 0), 0u) << lines.back();
+        EXPECT_EQ(count("tag = 0"), 250002) << "every row copied once";
         return;
     }
     make_table(1000);   // 6 blocks, about 1.5 s

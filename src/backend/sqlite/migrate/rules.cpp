@@ -284,11 +284,13 @@ public:
 
     void check_revision(Connection& conn) const override { check_foreign_keys(conn); }
 
-    // In chunks of rowid ranges (each chunk's upper rowid the largest of the
-    // next `chunk` rowids, an index walk), all in the run's transaction: the
-    // same rows as one statement, with progress between chunks. A copy of
-    // up to kQuickCopy rows is one statement (and says nothing), and so is a
-    // table whose rowid cannot be named (WITHOUT ROWID, or a column called _rowid_).
+    // In chunks of rowid ranges, all in the run's transaction: the same rows
+    // as one statement, with progress between chunks. The ranges split the
+    // span from the lowest to the highest rowid in twenty (two lookups in the
+    // rowid b-tree, not a walk of it: a sparse range copies fewer rows, and
+    // the count says so). A copy of up to kQuickCopy rows is one statement
+    // (and says nothing), and so is a table whose rowid cannot be named
+    // (WITHOUT ROWID, or a column called _rowid_).
     void copy_rows(Connection& conn, const Table& table, const std::string& statement,
                    const RowProgress& progress) const override {
         const std::string quoted = conn.dialect().quote(table.name());
@@ -297,26 +299,27 @@ public:
             conn.execute(statement);
             return;
         }
-        const std::int64_t chunk = (total + 19) / 20;   // a twentieth each
+        std::int64_t lo = 0, hi = 0;
+        {
+            auto ends = conn.prepare("SELECT MIN(_rowid_), MAX(_rowid_) FROM " + quoted);
+            ends->step();
+            lo = ends->get_int64(0), hi = ends->get_int64(1);
+        }
+        // Offsets from lo in unsigned arithmetic: the span of any two int64 fits.
+        const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+        const std::uint64_t step = span / 20 + 1;
         progress(0, total);
         std::int64_t done = 0;
-        for (std::optional<std::int64_t> last;;) {
-            std::int64_t bound = 0, rows = 0;
-            {
-                auto next = conn.prepare("SELECT MAX(_rowid_), COUNT(*) FROM (SELECT _rowid_ FROM " + quoted +
-                                         (last ? " WHERE _rowid_ > ?" : "") + " ORDER BY _rowid_ LIMIT " +
-                                         std::to_string(chunk) + ")");
-                if (last) next->bind(1, Value(*last));
-                if (!next->step() || next->is_null(0)) break;
-                bound = next->get_int64(0), rows = next->get_int64(1);
-            }
+        std::optional<std::int64_t> last;
+        for (std::uint64_t reach = std::min(step - 1, span);; reach = span - reach <= step ? span : reach + step) {
+            const auto bound = static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + reach);
             std::vector<Value> params;
             if (last) params.emplace_back(*last);
             params.emplace_back(bound);
-            conn.execute(statement + " WHERE " + (last ? "_rowid_ > ? AND " : "") + "_rowid_ <= ?", params);
-            last = bound;
-            done += rows;
+            done += conn.execute(statement + " WHERE " + (last ? "_rowid_ > ? AND " : "") + "_rowid_ <= ?", params);
             progress(done, std::max(total, done));
+            if (reach == span) break;
+            last = bound;
         }
     }
 
