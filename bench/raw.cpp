@@ -456,19 +456,23 @@ std::vector<Stat> Conn::stats() {
 void Conn::make_email_nullable() {
     // SQLite's 12-step ALTER: foreign keys off outside the transaction, copy
     // into a new table, swap, recreate the indexes, check the foreign keys.
+    // The statements `db upgrade --sql` prints for it: every user column.
     exec("PRAGMA foreign_keys = OFF");
     exec("BEGIN IMMEDIATE");
     exec(R"(CREATE TABLE "_new_user" (
 	"id" INTEGER NOT NULL,
 	"nickname" VARCHAR(64) NOT NULL,
 	"email" VARCHAR(120),
+	"about_me" VARCHAR(140),
+	"last_seen" DATETIME,
 	CONSTRAINT "pk_user" PRIMARY KEY ("id")
 ))");
-    exec(R"(INSERT INTO "_new_user" ("id", "nickname", "email") SELECT "id", "nickname", "email" FROM "user")");
+    exec(R"(INSERT INTO "_new_user" ("id", "nickname", "email", "about_me", "last_seen")
+            SELECT "id", "nickname", "email", "about_me", "last_seen" FROM "user")");
     exec(R"(DROP TABLE "user")");
     exec(R"(ALTER TABLE "_new_user" RENAME TO "user")");
-    exec(R"(CREATE UNIQUE INDEX "ix_user_email" ON "user" ("email"))");
     exec(R"(CREATE UNIQUE INDEX "ix_user_nickname" ON "user" ("nickname"))");
+    exec(R"(CREATE UNIQUE INDEX "ix_user_email" ON "user" ("email"))");
     sqlite3_stmt* check = nullptr;
     check_lite(lite(sqlite_), sqlite3_prepare_v2(lite(sqlite_), "PRAGMA foreign_key_check", -1, &check, nullptr), "prepare");
     const bool broken = sqlite3_step(check) == SQLITE_ROW;

@@ -301,7 +301,10 @@ public:
         }
         std::int64_t lo = 0, hi = 0;
         {
-            auto ends = conn.prepare("SELECT MIN(_rowid_), MAX(_rowid_) FROM " + quoted);
+            // Two subqueries: SQLite answers a lone min() or max() from one end
+            // of the b-tree, but both in one SELECT scan the whole table.
+            auto ends = conn.prepare("SELECT (SELECT MIN(_rowid_) FROM " + quoted + "), (SELECT MAX(_rowid_) FROM " +
+                                     quoted + ")");
             ends->step();
             lo = ends->get_int64(0), hi = ends->get_int64(1);
         }
