@@ -246,6 +246,16 @@ TEST_P(MigrateBackfill, DbPrintsOneProgressLinePerTenth) {
     EXPECT_NE(r.out.find("Backfilled t: 1000 rows updated"), std::string::npos) << r.out;
 }
 
+TEST_P(MigrateBackfill, DbNoProgressPrintsNothingOnStderr) {
+    make_table(1000);
+    write_backfill(", batch_size: 100");
+    auto r = run_db({"upgrade", "--no-progress"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_NE(r.out.find("Backfilled t: 1000 rows updated"), std::string::npos) << r.out;
+    EXPECT_EQ(count("counter = 1"), 1000);
+}
+
 // While the backfill runs on a large table, another session updates rows
 // all over it: on PostgreSQL a row the batch holds makes it wait for that
 // batch's commit; on SQLite every write waits for the batch's transaction

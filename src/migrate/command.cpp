@@ -41,6 +41,7 @@ struct MoveOptions {
     std::optional<int> retries;
     bool lint = false;
     bool strict = false;
+    bool no_progress = false;
 };
 
 class Commands {
@@ -171,6 +172,8 @@ private:
         sub->add_flag("--lint", move_.lint,
                       "print what `db lint` prints first, and refuse to run when an op is a hazard (unless --yes)");
         sub->add_flag("--backup", move_.backup, "SQLite: copy the database file aside first");
+        sub->add_flag("--no-progress", move_.no_progress,
+                      "print no progress of long steps on stderr (SQLite then copies a rebuilt table in one statement)");
         sub->add_option("--transaction-per", move_.transaction_per,
                         "migration, revision or step: what one transaction holds (default: strata.yaml's)")
             ->check(CLI::IsMember(transaction_per_names()));
@@ -188,9 +191,10 @@ private:
     RunOptions run_options(const ScriptDirectory& s) const {
         RunOptions options;
         options.notice = [this](const std::string& line) { io_.out << line << std::endl; };
-        options.progress = [printer = std::make_shared<ProgressPrinter>(io_.err, io_.terminal)](const Progress& p) {
-            (*printer)(p);
-        };
+        if (!move_.no_progress)
+            options.progress = [printer = std::make_shared<ProgressPrinter>(io_.err, io_.terminal)](const Progress& p) {
+                (*printer)(p);
+            };
         options.timeouts = s.timeouts();
         if (!move_.lock_timeout.empty()) options.timeouts.lock_timeout = flag_duration("--lock-timeout", move_.lock_timeout);
         if (!move_.statement_timeout.empty())
