@@ -245,7 +245,7 @@ User Conn::get_user(std::int64_t id) {
         return u;
     }
     PGconn* c = pg(pg_);
-    prepare_pg();
+    prepare_pg("get_user", "SELECT id, nickname, email, about_me, last_seen FROM \"user\" WHERE id = $1", get_user_prepared_);
     // The key as a binary int4 (the column's type), the row back in binary: no text on either way.
     const std::uint32_t key = htobe32(static_cast<std::uint32_t>(id));
     const char* values[1] = {reinterpret_cast<const char*>(&key)};
@@ -261,19 +261,16 @@ User Conn::get_user(std::int64_t id) {
     return u;
 }
 
-// W3's and W4's statements, prepared once per connection (as strata's driver does).
-void Conn::prepare_pg() {
-    if (pg_prepared_) return;
+// W3's and W4's statements, each prepared on the connection when first used
+// (as strata's driver does): a run prepares only the statement it runs.
+void Conn::prepare_pg(const char* name, const char* sql, bool& prepared) {
+    if (prepared) return;
     PGconn* c = pg(pg_);
     const Oid int4[1] = {23};  // microblog's keys are INTEGER
-    const std::string get_user = std::string(kUserColumns) + " WHERE id = $1";
-    PGresult* r = PQprepare(c, "get_user", get_user.c_str(), 1, int4);
+    PGresult* r = PQprepare(c, name, sql, 1, int4);
     check_pg(r, c, "prepare");
     PQclear(r);
-    r = PQprepare(c, "posts_of", "SELECT id, body, timestamp, user_id FROM post WHERE user_id = $1", 1, int4);
-    check_pg(r, c, "prepare");
-    PQclear(r);
-    pg_prepared_ = true;
+    prepared = true;
 }
 
 void Conn::insert_users_with_posts(int users, int posts_each) {
@@ -389,7 +386,7 @@ std::vector<Post> Conn::posts_of(std::int64_t user_id) {
         sqlite3_reset(st);
         return out;
     }
-    prepare_pg();
+    prepare_pg("posts_of", "SELECT id, body, timestamp, user_id FROM post WHERE user_id = $1", posts_of_prepared_);
     const std::uint32_t key = htobe32(static_cast<std::uint32_t>(user_id));
     const char* values[1] = {reinterpret_cast<const char*>(&key)};
     const int lengths[1] = {sizeof key}, formats[1] = {1};

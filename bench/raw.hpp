@@ -71,8 +71,9 @@ private:
     void* pg_ = nullptr;       // PGconn*
     void* get_stmt_ = nullptr; // sqlite3_stmt* for get_user / posts_of
     void* posts_stmt_ = nullptr;
-    bool pg_prepared_ = false;
-    void prepare_pg();
+    bool get_user_prepared_ = false;
+    bool posts_of_prepared_ = false;
+    void prepare_pg(const char* name, const char* sql, bool& prepared);
 };
 
 }  // namespace bench::raw

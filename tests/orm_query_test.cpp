@@ -55,6 +55,31 @@ TEST_P(OrmQuery, ComparisonOperators) {
     EXPECT_EQ(q(col(&Post::body).like("post 3%")), "[<Post post 3>]");
 }
 
+// A dialect that binds integer lists as one array (PostgreSQL: `= ANY($1)`)
+// writes one statement for every length of list; the rows are those of IN.
+TEST_P(OrmQuery, InListsOfEveryLengthFindTheSameRowsAsIn) {
+    auto s = session();
+    auto q = [&](const strata::Expr& e) { return names(s.query<Post>().where(e).order_by(&Post::id).all()); };
+    take_log();
+    EXPECT_EQ(q(col(&Post::id).in_({2})), "[<Post post 1>]");
+    EXPECT_EQ(q(col(&Post::id).in_({5, -1, 2, 2})), "[<Post post 1>, <Post post 4>]");
+    EXPECT_EQ(q(col(&Post::user_id).in_({1})), "[<Post post 0>, <Post post 1>, <Post post 2>]");
+    const auto log = take_log();
+    ASSERT_EQ(log.size(), 3u);
+    const bool as_array = db->dialect().binds_integer_list_as_array();
+    EXPECT_EQ(log[0] == log[1], as_array) << log[0] << "\n" << log[1];
+    EXPECT_EQ(log[0].find("= ANY(") != std::string::npos, as_array) << log[0];
+    // Text and lists holding a NULL keep IN: the same rows either way.
+    EXPECT_EQ(names(s.query<User>().where(col(&User::nickname).in_({"Mary", "john"})).order_by(&User::id).all()),
+              "[<User john>, <User Mary>]");
+    EXPECT_EQ(names(s.query<Post>()
+                        .where(strata::detail::make_in(col(&Post::user_id), {strata::Value(std::int64_t{2}), strata::Value()}))
+                        .order_by(&Post::id)
+                        .all()),
+              "[<Post post 3>, <Post post 4>]");
+    EXPECT_EQ(take_log().back().find("= ANY("), std::string::npos);
+}
+
 TEST_P(OrmQuery, NullsLikeAndIlike) {
     auto s = session();
     EXPECT_EQ(names(s.query<User>().where(col(&User::about_me).is_not_null()).all()), "[<User susan>]");

@@ -119,6 +119,25 @@ TEST_P(OrmRelationship, SelectinLoadsTheWholeResultInOneMoreStatement) {
     EXPECT_EQ(take_log().size(), 0u);
 }
 
+// Where the dialect binds integer lists as one array, selectin's statement is
+// the same for any number of owners: prepared once per connection.
+TEST_P(OrmRelationship, SelectinOfAnyNumberOfOwnersIsOneStatementWhereListsAreArrays) {
+    add_users_with_posts(5);
+    std::vector<std::string> loads;
+    for (std::int64_t owners : {2, 5}) {
+        auto s = session();
+        take_log();
+        auto users = s.query<User>().options(strata::selectin(&User::posts)).where(strata::col(&User::id) <= owners).all();
+        auto log = take_log();
+        ASSERT_EQ(log.size(), 2u);
+        loads.push_back(log[1]);
+        std::size_t posts = 0;
+        for (auto& u : users) posts += u->posts.size();
+        EXPECT_EQ(posts, static_cast<std::size_t>(2 * owners));
+    }
+    EXPECT_EQ(loads[0] == loads[1], db->dialect().binds_integer_list_as_array()) << loads[0] << "\n" << loads[1];
+}
+
 // selectin sorts each collection by the target's key in memory (no ORDER
 // BY, which would sort every row of the statement): the same order as a
 // lazy load's, even where the database returns the rows in another (on

@@ -2,6 +2,7 @@
 // and create_all send.
 #include <gtest/gtest.h>
 
+#include "strata/sql.hpp"
 #include "strata/strata.hpp"
 
 namespace strata {
@@ -32,6 +33,33 @@ TEST(PgDialect, TypeNamesPlaceholdersAndCapabilities) {
     EXPECT_EQ(pg().type_sql(TimeType()), "TIME WITHOUT TIME ZONE");
     EXPECT_EQ(pg().type_sql(LargeBinary()), "BYTEA");
     EXPECT_EQ(pg().type_sql(Enum({"a"}, "my kind")), "\"my kind\"");
+}
+
+// A column's IN list of integers is one array parameter: the statement's
+// text is the same for every length of list. Other lists stay IN.
+TEST(PgDialect, IntegerInListsAreOneArrayParameter) {
+    EXPECT_TRUE(pg().binds_integer_list_as_array());
+    EXPECT_FALSE(dialect_named("sqlite").binds_integer_list_as_array());
+    auto compiled = [](const Expr& e) {
+        sql::Compiler c(pg());
+        c.expr(e);
+        return c.out;
+    };
+    const auto ints = compiled(detail::make_in(column("post", "user_id"), {Value(std::int64_t{2}), Value(std::int64_t{-40}),
+                                                                          Value(std::int64_t{9000000000})}));
+    EXPECT_EQ(ints.sql, "(\"post\".\"user_id\" = ANY($1))");
+    ASSERT_EQ(ints.params.size(), 1u);
+    EXPECT_EQ(ints.params[0].as<std::string>(), "{2,-40,9000000000}");
+    const auto one = compiled(detail::make_in(column("post", "user_id"), {Value(std::int64_t{7})}));
+    EXPECT_EQ(one.sql, ints.sql);
+    EXPECT_EQ(one.params[0].as<std::string>(), "{7}");
+    // A NULL, text, or an operand that is not a column: IN as written.
+    EXPECT_EQ(compiled(detail::make_in(column("post", "user_id"), {Value(std::int64_t{2}), Value()})).sql,
+              "(\"post\".\"user_id\" IN ($1, $2))");
+    EXPECT_EQ(compiled(detail::make_in(column("user", "nickname"), {Value(std::string("a"))})).sql,
+              "(\"user\".\"nickname\" IN ($1))");
+    EXPECT_EQ(compiled(detail::make_in(bind(Value(std::int64_t{1})), {Value(std::int64_t{1})})).sql, "($1 IN ($2))");
+    EXPECT_EQ(compiled(detail::make_in(column("post", "user_id"), {})).sql, "(1 = 0)");
 }
 
 TEST(PgDialect, LiteralsForOfflineScripts) {

@@ -49,6 +49,11 @@ public:
     // Whether `a ILIKE b` exists; where not, a case-insensitive LIKE is
     // written lower(a) LIKE lower(b) (SQLAlchemy's rendering).
     virtual bool has_ilike() const { return false; }
+    // Whether a column's `IN (1, 2, ...)` of integers is written `= ANY(?)`
+    // with the integers bound as one array parameter ("{1,2}"): one statement
+    // text, prepared once, serves every length of list (a selectin load's
+    // batches), where each length of an IN list is a statement of its own.
+    virtual bool binds_integer_list_as_array() const { return false; }
     // What must stand before OFFSET in a query with no LIMIT (SQLite takes
     // OFFSET only after a LIMIT: "LIMIT -1"); empty where OFFSET stands alone.
     virtual std::string_view limit_for_offset_alone() const { return {}; }

@@ -1,6 +1,9 @@
 // Expression trees and their compilation to SQL text with bound parameters.
 #include "strata/expression.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 #include "strata/sql.hpp"
@@ -15,6 +18,26 @@ std::shared_ptr<ExprNode> node(ExprNode::Kind kind) {
     auto n = std::make_shared<ExprNode>();
     n->kind = kind;
     return n;
+}
+
+// An IN list that can travel as one integer array: integers only (no NULL),
+// tested against a column, whose type the server gives the array.
+bool as_array(const ExprNode& n) {
+    if (n.a->kind != ExprNode::Kind::Column && n.a->kind != ExprNode::Kind::Member) return false;
+    return std::all_of(n.values.begin(), n.values.end(), [](const Value& v) { return v.is<std::int64_t>(); });
+}
+
+// The array's text input form: "{1,-2,3}".
+std::string integer_array_text(const std::vector<Value>& values) {
+    std::string out = "{";
+    char digits[20];
+    for (const Value& v : values) {
+        if (out.size() > 1) out += ',';
+        const char* end = std::to_chars(digits, digits + sizeof digits, v.as<std::int64_t>()).ptr;
+        out.append(digits, static_cast<std::size_t>(end - digits));
+    }
+    out += '}';
+    return out;
 }
 
 }  // namespace
@@ -214,6 +237,14 @@ void Compiler::node(const ExprNode& n) {
     case ExprNode::Kind::In:
         if (n.values.empty()) {  // IN () is not SQL; an empty list matches nothing
             text("(1 = 0)");
+            return;
+        }
+        if (dialect_.binds_integer_list_as_array() && as_array(n)) {
+            text("(");
+            node(*n.a);
+            text(" = ANY(");
+            param(Value(integer_array_text(n.values)));
+            text("))");
             return;
         }
         text("(");

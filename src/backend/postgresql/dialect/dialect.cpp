@@ -20,6 +20,8 @@ public:
     std::string placeholder(int n) const override { return "$" + std::to_string(n); }
     bool supports_returning() const override { return true; }
     bool has_ilike() const override { return true; }
+    // `c = ANY($1)`: the server types $1 as an array of c's type.
+    bool binds_integer_list_as_array() const override { return true; }
     bool needs_batch_alter() const override { return false; }
     std::size_t max_identifier_length() const override { return 63; }   // NAMEDATALEN - 1
     bool transactional_ddl() const override { return true; }

@@ -61,24 +61,6 @@ const char* wire_name(Wire w) {
     return "unsupported type";
 }
 
-std::int16_t read_i16(const char* p) {
-    std::uint16_t v;
-    std::memcpy(&v, p, sizeof v);
-    return static_cast<std::int16_t>(__builtin_bswap16(v));
-}
-
-std::int32_t read_i32(const char* p) {
-    std::uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return static_cast<std::int32_t>(__builtin_bswap32(v));
-}
-
-std::int64_t read_i64(const char* p) {
-    std::uint64_t v;
-    std::memcpy(&v, p, sizeof v);
-    return static_cast<std::int64_t>(__builtin_bswap64(v));
-}
-
 void append_i32(std::string& out, std::int32_t v) {
     const std::uint32_t be = __builtin_bswap32(static_cast<std::uint32_t>(v));
     out.append(reinterpret_cast<const char*>(&be), sizeof be);
@@ -114,11 +96,9 @@ DateTime decode_timestamp(const char* p) {
     const std::int64_t since_2000 = read_i64(p);
     if (since_2000 == INT64_MAX) return DateTime::max();  // infinity (DT_NOEND)
     if (since_2000 == INT64_MIN) return DateTime::min();  // -infinity (DT_NOBEGIN)
-    std::int64_t since_1970 = 0;
-    if (__builtin_add_overflow(since_2000, kPgEpochMicros, &since_1970))
-        throw Error("a timestamp " + std::to_string(since_2000 / 86'400'000'000 / 365) +
-                    " years after 2000 is later than strata::DateTime holds (" + format_datetime(DateTime::max()) + ")");
-    return DateTime{std::chrono::microseconds{since_1970}};
+    if (ordinary_timestamp(since_2000)) return timestamp_from(since_2000);
+    throw Error("a timestamp " + std::to_string(since_2000 / 86'400'000'000 / 365) +
+                " years after 2000 is later than strata::DateTime holds (" + format_datetime(DateTime::max()) + ")");
 }
 
 Date decode_date(const char* p) {

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,10 +32,22 @@ enum class Wire { Bool, Int2, Int4, Int8, Float4, Float8, Numeric, Text, Bytea, 
 Wire wire_of(Oid oid);
 const char* wire_name(Wire w);
 
-// Big-endian integers, as on the wire.
-std::int16_t read_i16(const char* p);
-std::int32_t read_i32(const char* p);
-std::int64_t read_i64(const char* p);
+// Big-endian integers, as on the wire (inline: read for each value of each row).
+inline std::int16_t read_i16(const char* p) {
+    std::uint16_t v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<std::int16_t>(__builtin_bswap16(v));
+}
+inline std::int32_t read_i32(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<std::int32_t>(__builtin_bswap32(v));
+}
+inline std::int64_t read_i64(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<std::int64_t>(__builtin_bswap64(v));
+}
 void append_i32(std::string& out, std::int32_t v);
 void append_i64(std::string& out, std::int64_t v);
 
@@ -51,6 +65,14 @@ inline constexpr std::int64_t kPgEpochMicros = kPgEpochDays * 86400LL * 1000000L
 // beyond ±2^31 days do not exist there). A timestamp beyond DateTime's range
 // throws Error.
 DateTime decode_timestamp(const char* p);
+// decode_timestamp's usual case, inline for reading rows: a value (microseconds
+// since 2000-01-01) that is neither infinity nor beyond DateTime's range.
+inline bool ordinary_timestamp(std::int64_t since_2000) {
+    return since_2000 != INT64_MIN && since_2000 <= INT64_MAX - kPgEpochMicros;
+}
+inline DateTime timestamp_from(std::int64_t since_2000) {
+    return DateTime{std::chrono::microseconds{since_2000 + kPgEpochMicros}};
+}
 Date decode_date(const char* p);
 Time decode_time(const char* p);
 double decode_float8(const char* p);

@@ -336,26 +336,15 @@ public:
         }
     }
 
+    // The getters read the column's own wire kind inline (one per value of
+    // each row) and leave conversions to functions of their own.
     std::int64_t get_int64(int col) const override {
         std::string_view v;
         if (!cell(col, v)) return 0;
-        const char* p = v.data();
-        switch (wire(col)) {
-            case Wire::Int2: return pg::read_i16(p);
-            case Wire::Int4: return pg::read_i32(p);
-            case Wire::Int8: return pg::read_i64(p);
-            case Wire::Bool: return p[0] != 0 ? 1 : 0;
-            case Wire::Float4:
-            case Wire::Float8: {
-                // Only doubles that fit: casting others is undefined behaviour.
-                const double d = get_double(col);
-                if (!(d >= -0x1p63 && d < 0x1p63)) throw unreadable(col, "an integer");
-                return static_cast<std::int64_t>(d);
-            }
-            case Wire::Numeric:
-            case Wire::Text: return parse_integer(col, get_text(col));
-            default: throw unreadable(col, "an integer");
-        }
+        const Wire w = wire(col);
+        if (w == Wire::Int4) [[likely]] return pg::read_i32(v.data());
+        if (w == Wire::Int8) return pg::read_i64(v.data());
+        return converted_int64(col, w, v);
     }
 
     double get_double(int col) const override {
@@ -396,32 +385,8 @@ public:
         std::string_view v;
         if (!cell(col, v)) return {};
         const Wire w = wire(col);
-        if (w == Wire::Text || w == Wire::Bytea) return v;
-        std::string& out = scratch_[static_cast<std::size_t>(col)];
-        switch (w) {
-            case Wire::Int2:
-            case Wire::Int4:
-            case Wire::Int8: out = std::to_string(get_int64(col)); break;
-            case Wire::Bool: out = get_bool(col) ? "true" : "false"; break;
-            case Wire::Float4:
-            case Wire::Float8: out = pg::double_to_text(get_double(col)); break;
-            case Wire::Numeric: out = pg::decode_numeric(v.data(), static_cast<int>(v.size())); break;
-            case Wire::Timestamp: {
-                const DateTime t = get_datetime(col);
-                out = t == DateTime::max() || t == DateTime::min() ? pg::timestamp_text(t) : format_datetime(t);
-                break;
-            }
-            case Wire::Date: {
-                const Date d = get_date(col);
-                out = d == Date::max() || d == Date::min() ? pg::date_text(d) : format_date(d);
-                break;
-            }
-            case Wire::Time: out = format_time(get_time(col)); break;
-            case Wire::Uuid: out = pg::uuid_text(v); break;
-            case Wire::Jsonb: return jsonb_text(col, v);
-            default: throw unreadable(col, "text");
-        }
-        return out;
+        if (w == Wire::Text || w == Wire::Bytea) [[likely]] return v;
+        return converted_text(col, w, v);
     }
 
     std::span<const std::uint8_t> get_blob(int col) const override {
@@ -433,17 +398,12 @@ public:
     DateTime get_datetime(int col) const override {
         std::string_view v;
         if (!cell(col, v)) return {};
-        switch (wire(col)) {
-            case Wire::Timestamp:
-                try {
-                    return pg::decode_timestamp(v.data());
-                } catch (const Error& e) {
-                    throw unrepresentable(col, e.what());
-                }
-            case Wire::Date: return date_as_datetime(col, get_date(col));
-            case Wire::Text: return parse_datetime(v);
-            default: throw unreadable(col, "a datetime");
+        const Wire w = wire(col);
+        if (w == Wire::Timestamp) [[likely]] {
+            const std::int64_t since_2000 = pg::read_i64(v.data());
+            if (pg::ordinary_timestamp(since_2000)) [[likely]] return pg::timestamp_from(since_2000);
         }
+        return converted_datetime(col, w, v);
     }
 
     Date get_date(int col) const override {
@@ -481,6 +441,74 @@ public:
     }
 
 private:
+    // What get_int64 reads from a column of another wire kind.
+    [[gnu::noinline]] std::int64_t converted_int64(int col, Wire w, std::string_view v) const {
+        const char* p = v.data();
+        switch (w) {
+            case Wire::Int2: return pg::read_i16(p);
+            case Wire::Int4: return pg::read_i32(p);
+            case Wire::Int8: return pg::read_i64(p);
+            case Wire::Bool: return p[0] != 0 ? 1 : 0;
+            case Wire::Float4:
+            case Wire::Float8: {
+                // Only doubles that fit: casting others is undefined behaviour.
+                const double d = get_double(col);
+                if (!(d >= -0x1p63 && d < 0x1p63)) throw unreadable(col, "an integer");
+                return static_cast<std::int64_t>(d);
+            }
+            case Wire::Numeric:
+            case Wire::Text: return parse_integer(col, get_text(col));
+            default: throw unreadable(col, "an integer");
+        }
+    }
+
+    // What get_text reads from a column that is not text or bytea: its text,
+    // kept in the column's scratch string until the next read of it.
+    [[gnu::noinline]] std::string_view converted_text(int col, Wire w, std::string_view v) const {
+        std::string& out = scratch_[static_cast<std::size_t>(col)];
+        switch (w) {
+            case Wire::Text:
+            case Wire::Bytea: return v;
+            case Wire::Int2:
+            case Wire::Int4:
+            case Wire::Int8: out = std::to_string(get_int64(col)); break;
+            case Wire::Bool: out = get_bool(col) ? "true" : "false"; break;
+            case Wire::Float4:
+            case Wire::Float8: out = pg::double_to_text(get_double(col)); break;
+            case Wire::Numeric: out = pg::decode_numeric(v.data(), static_cast<int>(v.size())); break;
+            case Wire::Timestamp: {
+                const DateTime t = get_datetime(col);
+                out = t == DateTime::max() || t == DateTime::min() ? pg::timestamp_text(t) : format_datetime(t);
+                break;
+            }
+            case Wire::Date: {
+                const Date d = get_date(col);
+                out = d == Date::max() || d == Date::min() ? pg::date_text(d) : format_date(d);
+                break;
+            }
+            case Wire::Time: out = format_time(get_time(col)); break;
+            case Wire::Uuid: out = pg::uuid_text(v); break;
+            case Wire::Jsonb: return jsonb_text(col, v);
+            default: throw unreadable(col, "text");
+        }
+        return out;
+    }
+
+    // What get_datetime reads from anything but a finite timestamp in range.
+    [[gnu::noinline]] DateTime converted_datetime(int col, Wire w, std::string_view v) const {
+        switch (w) {
+            case Wire::Timestamp:
+                try {
+                    return pg::decode_timestamp(v.data());
+                } catch (const Error& e) {
+                    throw unrepresentable(col, e.what());
+                }
+            case Wire::Date: return date_as_datetime(col, get_date(col));
+            case Wire::Text: return parse_datetime(v);
+            default: throw unreadable(col, "a datetime");
+        }
+    }
+
     [[noreturn]] void refuse(int index, const Refusal& r) const {
         throw ProgrammingError("parameter " + std::to_string(index) + ": " + r.why, sql_, r.code);
     }
