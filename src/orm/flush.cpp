@@ -299,8 +299,13 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
                 st->execute();
                 key = c.last_insert_id();
             }
-            m.pk_column().access->set(r->object, Value(key));
+            // The key as read from a row (no Value), and into the identity map by it.
+            (void)m.pk_column().access->assign_integer(r->object, key, *r->store, 0);
             r->key_from_database = true;
+            if (m.integer_key) {
+                map.by_int.set(key, r);
+                continue;
+            }
         }
         remember(r);
     }

@@ -486,6 +486,7 @@ void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
         }
         auto& coll = static_cast<CollectionBase&>(base);
         coll.loaded_ = true;
+        if (coll.items_.empty() && !coll.changes_) continue;  // the common case: nothing put in it yet
         // Objects put in the collection before the owner joined: adopt them now.
         ItemList items = std::move(coll.items_);
         if (coll.changes_) {
