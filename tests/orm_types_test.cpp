@@ -221,7 +221,8 @@ TEST_P(OrmTypes, DateTimesAtTheEndsOfTheRangeRoundTrip) {
         const std::string prefix = "r" + std::to_string(rows) + "-";
         {
             strata::Session s(*db_, r);
-            for (int i = 0; i < rows; ++i) s.add(Sample{.code = prefix + std::to_string(i), .when = when(i), .kind = "a"});
+            for (int i = 0; i < rows; ++i)
+                s.add(Sample{.code = prefix + std::to_string(i), .when = when(i), .price = strata::Decimal{"1.00"}, .kind = "a"});
             s.commit();
         }
         strata::Session s(*db_, r);

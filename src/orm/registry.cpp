@@ -240,6 +240,8 @@ const std::string& Mapper::update_sql(const Dialect& d, std::uint64_t mask) cons
 // --- RegistryImpl ------------------------------------------------------------
 
 const Mapper* RegistryImpl::find_mapper(const std::type_info& type) const {
+    for (auto& m : mappers)  // the same type_info object, as a rule: no name compared (a strcmp per other model)
+        if (m->type == &type) return m.get();
     for (auto& m : mappers)
         if (*m->type == type) return m.get();
     return nullptr;
