@@ -201,6 +201,39 @@ TEST_P(OrmTypes, EveryTypeRoundTripsThroughABulkLoad) {
     }
 }
 
+// Date-times are bound without a Value (SQLite: text made on the stack;
+// PostgreSQL's COPY: written straight into its buffer): the first and last
+// instants both backends store, and a leap day, come back to the microsecond
+// from a bulk load and from a single INSERT.
+TEST_P(OrmTypes, DateTimesAtTheEndsOfTheRangeRoundTrip) {
+    using namespace std::chrono;
+    strata::Registry r;
+    map_sample(r);
+    open_with(r);
+    const std::vector<strata::DateTime> instants = {
+        strata::DateTime{sys_days{year{1} / January / 1}},
+        strata::DateTime{sys_days{year{1} / January / 1}} + microseconds(1),
+        strata::DateTime{sys_days{2024y / February / 29}} + hours(23) + minutes(59) + seconds(59) + microseconds(999'999),
+        strata::DateTime{sys_days{year{9999} / December / 31}} + days(1) - microseconds(1),
+    };
+    auto when = [&](int i) { return instants[static_cast<std::size_t>(i) % instants.size()]; };
+    for (const int rows : {1200, 1}) {  // a bulk load on PostgreSQL (COPY), then a single INSERT
+        const std::string prefix = "r" + std::to_string(rows) + "-";
+        {
+            strata::Session s(*db_, r);
+            for (int i = 0; i < rows; ++i)
+                s.add(Sample{.code = prefix + std::to_string(i), .when = when(i), .price = strata::Decimal{"1.00"}, .kind = "a"});
+            s.commit();
+        }
+        strata::Session s(*db_, r);
+        for (int i = 0; i < rows; ++i) {
+            auto got = s.get<Sample>(prefix + std::to_string(i));
+            ASSERT_TRUE(got) << i;
+            EXPECT_EQ(got->when, when(i)) << rows << " rows, row " << i;
+        }
+    }
+}
+
 STRATA_INSTANTIATE_BACKENDS(OrmTypes);
 
 }  // namespace

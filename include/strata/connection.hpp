@@ -40,6 +40,10 @@ public:
     virtual void bind_view(int index, std::string_view text) { bind(index, Value(text)); }
     // An integer without building a Value (a key, bound once per get()).
     virtual void bind_int64(int index, std::int64_t v) { bind(index, Value(v)); }
+    // NULL and a date-time the same way: a flush binds every column of every
+    // new row, and drivers that can bind these directly do.
+    virtual void bind_null(int index) { bind(index, Value()); }
+    virtual void bind_datetime(int index, DateTime v) { bind(index, Value(v)); }
 };
 
 class STRATA_API Statement : public ValueSink {

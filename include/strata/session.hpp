@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -77,7 +78,12 @@ public:
         static_assert(!std::is_lvalue_reference_v<T>,
                       "strata: add() takes the object by value: s.add(User{...}) or s.add(std::move(u))");
         using V = std::remove_cvref_t<T>;
-        return Ptr<V>(add_record(std::make_unique<detail::Record<V>>(std::move(object))));
+        using R = detail::Record<V>;
+        // Built in the session's memory, as loaded objects are: no allocation
+        // per object. (If moving the object throws, the room is only given
+        // back with the session's memory.)
+        void* room = record_room(sizeof(R), alignof(R));
+        return Ptr<V>(add_built(new (room) R(std::move(object))));
     }
     // Puts an expunged or rolled-back object back into the session.
     template <class T>
@@ -223,7 +229,8 @@ public:
     const Registry& registry() const;
 private:
     friend struct detail::Access;
-    std::shared_ptr<detail::RecordBase> add_record(std::unique_ptr<detail::RecordBase> record);
+    void* record_room(std::size_t size, std::size_t align);
+    std::shared_ptr<detail::RecordBase> add_built(detail::RecordBase* record);
     void add_existing(detail::RecordBase* record);
     detail::RecordBase* merge_record(detail::RecordBase* record);
     detail::RecordBase* get_record(const std::type_info& type, const Value& primary_key);

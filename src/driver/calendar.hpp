@@ -8,6 +8,7 @@
 // intermediate overflows for any 64-bit day count.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "strata/types.hpp"
@@ -73,4 +74,15 @@ constexpr DayAndTime split(DateTime t) {
     return {days, micros};
 }
 
+// The length of format_datetime's text ("YYYY-MM-DD HH:MM:SS.ffffff").
+inline constexpr std::size_t kDateTimeTextSize = 26;
+
 }  // namespace strata::calendar
+
+namespace strata {
+
+// format_datetime's text of t into `out` without allocating, for years 0 to
+// 9999 (every value a SQLite row holds); false (out untouched) for others.
+bool format_datetime_text(DateTime t, char (&out)[calendar::kDateTimeTextSize]);
+
+}  // namespace strata

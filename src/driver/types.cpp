@@ -167,29 +167,34 @@ void put_digits(char* at, int width, std::uint64_t v) {
 
 }  // namespace
 
-std::string format_datetime(DateTime t) {
+bool format_datetime_text(DateTime t, char (&text)[calendar::kDateTimeTextSize]) {
     const auto [day, micros] = calendar::split(t);
     const calendar::CivilDate c = calendar::civil_from_days(day);
-    if (c.year >= 0 && c.year <= 9999) {  // every value a row holds, digit by digit (snprintf cost 4,000 instructions)
-        char text[26];
-        put_digits(text, 4, static_cast<std::uint64_t>(c.year));
-        text[4] = '-';
-        put_digits(text + 5, 2, c.month);
-        text[7] = '-';
-        put_digits(text + 8, 2, c.day);
-        text[10] = ' ';
-        const auto us = static_cast<std::uint64_t>(micros);
-        put_digits(text + 11, 2, us / 3'600'000'000);
-        text[13] = ':';
-        put_digits(text + 14, 2, us / 60'000'000 % 60);
-        text[16] = ':';
-        put_digits(text + 17, 2, us / 1'000'000 % 60);
-        text[19] = '.';
-        put_digits(text + 20, 6, us % 1'000'000);
-        return std::string(text, sizeof text);
-    }
+    if (c.year < 0 || c.year > 9999) return false;
+    // Digit by digit: snprintf cost 4,000 instructions.
+    put_digits(text, 4, static_cast<std::uint64_t>(c.year));
+    text[4] = '-';
+    put_digits(text + 5, 2, c.month);
+    text[7] = '-';
+    put_digits(text + 8, 2, c.day);
+    text[10] = ' ';
+    const auto us = static_cast<std::uint64_t>(micros);
+    put_digits(text + 11, 2, us / 3'600'000'000);
+    text[13] = ':';
+    put_digits(text + 14, 2, us / 60'000'000 % 60);
+    text[16] = ':';
+    put_digits(text + 17, 2, us / 1'000'000 % 60);
+    text[19] = '.';
+    put_digits(text + 20, 6, us % 1'000'000);
+    return true;
+}
+
+std::string format_datetime(DateTime t) {
+    char text[calendar::kDateTimeTextSize];
+    if (format_datetime_text(t, text)) return std::string(text, sizeof text);  // every value a row holds
+    const auto [day, micros] = calendar::split(t);
     std::string out;
-    out.reserve(26);
+    out.reserve(calendar::kDateTimeTextSize);
     append_date(out, Date{days{day}});
     out += ' ';
     append_time(out, microseconds{micros});

@@ -28,6 +28,7 @@ struct FlushGuard {
 // Whether a many-to-one reference of r was assigned since the last flush
 // (its foreign key is then set from the target at the flush).
 bool has_dirty_references(RecordBase& r) {
+    if (!r.mapper->has_references) return false;
     for (auto& rel : r.mapper->relationships)
         if (rel->kind == RelationshipKind::ManyToOne && reference_of(*rel, r).dirty_) return true;
     return false;
@@ -43,11 +44,13 @@ bool references_pending(RecordBase& r) {
 }
 
 void clear_dirty_references(RecordBase& r) {
+    if (!r.mapper->has_references) return;
     for (auto& rel : r.mapper->relationships)
         if (rel->kind == RelationshipKind::ManyToOne) reference_of(*rel, r).dirty_ = false;
 }
 
 void apply_client_defaults(RecordBase& r) {
+    if (!r.mapper->client_defaults) return;
     for (auto& c : r.mapper->columns) {
         if (!c.optional || !c.access->is_unset(r.object)) continue;
         if (c.column->default_function) c.access->set(r.object, c.column->default_function());
@@ -100,6 +103,7 @@ void bind_column(const Mapper& m, std::size_t i, const RecordBase& r, ValueSink&
 }  // namespace
 
 void SessionImpl::sync_foreign_keys(RecordBase& r) {
+    if (!r.mapper->has_references) return;
     for (auto& rel : r.mapper->relationships) {
         if (rel->kind != RelationshipKind::ManyToOne) continue;
         auto& ref = reference_of(*rel, r);
@@ -295,8 +299,13 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
                 st->execute();
                 key = c.last_insert_id();
             }
-            m.pk_column().access->set(r->object, Value(key));
+            // The key as read from a row (no Value), and into the identity map by it.
+            (void)m.pk_column().access->assign_integer(r->object, key, *r->store, 0);
             r->key_from_database = true;
+            if (m.integer_key) {
+                map.by_int.set(key, r);
+                continue;
+            }
         }
         remember(r);
     }

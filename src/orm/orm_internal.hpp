@@ -111,6 +111,8 @@ public:
     // bit i: column i is generated (computed()): the database writes it, so
     // INSERT and UPDATE leave it out and a flush reads it back.
     std::uint64_t computed_columns = 0;
+    bool client_defaults = false;  // an optional member's column has a client-side default (apply_client_defaults)
+    bool has_references = false;   // a many-to-one relationship (a foreign key a flush may set)
     std::vector<std::unique_ptr<RelationshipMapping>> relationships;  // owned here
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
@@ -221,6 +223,17 @@ public:
         return r;
     }
     RecordBase* adopt(std::unique_ptr<RecordBase> r);
+    // Room for a record built by its caller (Session::add), which then joins
+    // with adopt_built(): a new object costs no allocation of its own, and
+    // is destroyed (not deleted) with the store, as a loaded one is.
+    void* record_room(std::size_t size, std::size_t align) { return allocate(size, align); }
+    RecordBase* adopt_built(RecordBase* r) {
+        if (count_ == capacity_) grow_list();
+        r->in_arena = true;
+        r->store = this;
+        list_[count_++] = r;
+        return r;
+    }
     // Destroys every record and gives back the memory (none may be in use).
     void clear();
     // Room for n saved words (a record's Snapshot); freed with the store.
@@ -258,7 +271,10 @@ private:
     std::size_t block_size_ = 0;    // of the last heap block
     std::vector<std::unique_ptr<std::byte[]>> blocks_;
     std::vector<std::unique_ptr<std::byte[]>> full_blocks_;  // of the largest size: kept for later sessions
-    alignas(std::max_align_t) std::byte inline_block_[256];  // enough for a get()'s object and its saved values
+    // Enough for a get()'s object and its saved values (microblog's User with
+    // its three collections: 368 bytes), so a session per request allocates
+    // no block of its own.
+    alignas(std::max_align_t) std::byte inline_block_[512];
 };
 
 class StreamState;
@@ -369,6 +385,7 @@ public:
 
     // Unit of work.
     RecordBase* attach_new(std::unique_ptr<RecordBase> r);
+    RecordBase* attach_built(RecordBase* r);
     void attach_pending(RecordBase* r);
     void bind_relationships(RecordBase& r, bool is_new);
     // A loaded object's relationships: they load on first use. (Once per row

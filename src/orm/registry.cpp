@@ -240,6 +240,8 @@ const std::string& Mapper::update_sql(const Dialect& d, std::uint64_t mask) cons
 // --- RegistryImpl ------------------------------------------------------------
 
 const Mapper* RegistryImpl::find_mapper(const std::type_info& type) const {
+    for (auto& m : mappers)  // the same type_info object, as a rule: no name compared (a strcmp per other model)
+        if (m->type == &type) return m.get();
     for (auto& m : mappers)
         if (*m->type == type) return m.get();
     return nullptr;
@@ -487,6 +489,7 @@ void RegistryImpl::finalize_once() {
             const Column& c = *m->columns[i].column;
             if (c.onupdate_value || c.onupdate_function) m->onupdate_columns |= std::uint64_t{1} << i;
             if (c.computed) m->computed_columns |= std::uint64_t{1} << i;
+            if (m->columns[i].optional && (c.default_function || c.default_value)) m->client_defaults = true;
         }
     }
     // References first, so that has_many() can reuse a belongs_to() declared for its backref.
@@ -494,6 +497,9 @@ void RegistryImpl::finalize_once() {
                           [](const PendingRelationship& p) { return p.decl.kind == RelationshipKind::ManyToOne; });
     for (auto& p : pending) resolve_relationship(p);
     pending.clear();
+    for (auto& m : mappers)
+        for (auto& rel : m->relationships)
+            if (rel->kind == RelationshipKind::ManyToOne) m->has_references = true;
     check_relationship_members();
     auto order = metadata.sorted_tables();
     for (auto& m : mappers)

@@ -438,6 +438,21 @@ RecordBase* SessionImpl::attach_new(std::unique_ptr<RecordBase> fresh) {
     return r;
 }
 
+// A new object Session::add built in the store's memory (Store::record_room):
+// destroyed here if it cannot join (a type no model maps).
+RecordBase* SessionImpl::attach_built(RecordBase* built) {
+    try {
+        built->mapper = &registry.mapper_for(built->type());
+        store->adopt_built(built);
+    } catch (...) {
+        built->~RecordBase();
+        throw;
+    }
+    attach_pending(built);
+    bind_relationships(*built, true);
+    return built;
+}
+
 void SessionImpl::attach_pending(RecordBase* r) {
     r->state = RecordState::Pending;
     r->snapshot.valid = false;
@@ -471,6 +486,7 @@ void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
         }
         auto& coll = static_cast<CollectionBase&>(base);
         coll.loaded_ = true;
+        if (coll.items_.empty() && !coll.changes_) continue;  // the common case: nothing put in it yet
         // Objects put in the collection before the owner joined: adopt them now.
         ItemList items = std::move(coll.items_);
         if (coll.changes_) {
@@ -746,8 +762,10 @@ Session& Session::operator=(Session&& other) noexcept {
     return *this;
 }
 
-std::shared_ptr<RecordBase> Session::add_record(std::unique_ptr<RecordBase> record) {
-    return impl_->attach_new(std::move(record))->handle();
+void* Session::record_room(std::size_t size, std::size_t align) { return impl_->store->record_room(size, align); }
+
+std::shared_ptr<RecordBase> Session::add_built(detail::RecordBase* record) {
+    return impl_->attach_built(record)->handle();
 }
 
 void Session::add_existing(RecordBase* r) {

@@ -129,15 +129,11 @@ public:
     }
     void bind(const void* obj, ValueSink& st, int index) const override {
         const M& field = static_cast<const T*>(obj)->*m_;
-        if constexpr (std::is_same_v<V, std::string>) {
-            if constexpr (optional) {
-                if (!field) return st.bind(index, Value());
-                return st.bind_view(index, *field);
-            } else {
-                return st.bind_view(index, field);
-            }
+        if constexpr (optional) {
+            if (!field) return st.bind_null(index);
+            bind_value(*field, st, index);
         } else {
-            st.bind(index, get(obj));
+            bind_value(field, st, index);
         }
     }
     void set(void* obj, const Value& v) const override {
@@ -170,6 +166,13 @@ private:
         } else {
             return Traits::word(v);
         }
+    }
+    // Text without a copy, integers and date-times without a Value (a flush binds every column of every new row).
+    static void bind_value(const V& v, ValueSink& st, int index) {
+        if constexpr (std::is_same_v<V, std::string>) st.bind_view(index, v);
+        else if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) st.bind_int64(index, static_cast<std::int64_t>(v));
+        else if constexpr (std::is_same_v<V, DateTime>) st.bind_datetime(index, v);
+        else st.bind(index, column_value(v));
     }
     static bool holds(const V& v, std::uint64_t word) {
         if constexpr (saved_as_bytes) {

@@ -200,6 +200,25 @@ public:
         if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) bind(index, Value(v));  // the same checks and messages
     }
 
+    void bind_null(int index) override {
+        if (executed_) reset();
+        if (conn_.echo()) note_bind(index, Value());
+        if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) bind(index, Value());  // the same checks and messages
+    }
+
+    // As SQLAlchemy stores it, "YYYY-MM-DD HH:MM:SS.ffffff", written on the
+    // stack and copied by SQLite: no std::string per value. Out of range, or
+    // failing, it takes bind()'s path for the same checks and messages.
+    void bind_datetime(int index, DateTime v) override {
+        char text[calendar::kDateTimeTextSize];
+        if (v < kRange.first_datetime || v > kRange.last_datetime || !format_datetime_text(v, text))
+            return bind(index, Value(v));
+        if (executed_) reset();
+        if (conn_.echo()) note_bind(index, Value(v));
+        if (sqlite3_bind_text64(stmt_, index, text, sizeof text, SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK)
+            bind(index, Value(v));
+    }
+
     void clear_bindings() override { sqlite3_clear_bindings(stmt_); }
 
     bool step() override {
