@@ -71,6 +71,18 @@ TEST(Types, StoredDateTimeTextReadsAsTheGeneralForm) {
                      "2026-11-27 12:00:60.000000", "2026-11-27 12:00:00.00000x", "2026-11-27 12:00:00 000000",
                      "2026-11-27 12:00:0a.000000", "2026-11-27X12:00:00.000000", "+026-11-27 12:00:00.000000"})
         EXPECT_THROW(parse_datetime(bad), Error) << bad;
+    // The stored form is read eight bytes at a time: a byte that is not a
+    // digit, in any digit's place, is refused (or read by the general
+    // parser, which refuses it too).
+    const std::string good = "2026-11-27 12:34:56.789012";
+    for (std::size_t i = 0; i < good.size(); ++i) {
+        if (good[i] < '0' || good[i] > '9') continue;
+        for (char c : {'/', ':', 'a', ' ', '\x80', '\xff'}) {
+            std::string bad = good;
+            bad[i] = c;
+            EXPECT_THROW(parse_datetime(bad), Error) << bad;
+        }
+    }
 }
 
 TEST(Types, TypeNamesRoundTrip) {

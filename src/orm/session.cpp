@@ -197,20 +197,37 @@ void keep(Snapshot& snap, std::size_t i, SavedColumn saved) {
 // key: the integer key when load_row has read it already (not read twice).
 void SessionImpl::populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key) {
     const Mapper& m = *r.mapper;
-    Store& to = *r.store;
     Snapshot& snap = r.snapshot;
-    if (!snap.has_storage()) snap.attach(to.saved_words(m.columns.size()));
-    const Snapshot before = snap;  // shares the words: each is read before it is overwritten
-    snap.nulls = 0;
-    const std::size_t key_column = key ? static_cast<std::size_t>(m.pk) : m.columns.size();
-    for (std::size_t i = 0; i < m.columns.size(); ++i) {
-        const ColumnAccessor& access = *m.columns[i].access;
-        const std::uint64_t previous = previous_word(before, i);
-        keep(snap, i,
-             i == key_column ? access.assign_integer(r.object, *key, to, previous)
-                             : access.read(r.object, st, offset + static_cast<int>(i), to, previous));
+    if (!snap.has_storage()) snap.attach(r.store->saved_words(m.columns.size()));
+    // Each column's last saved word is read before it is overwritten (a
+    // text's saved room is reused); a NULL one's word is 0 already.
+    if (snap.valid) {
+        for (std::uint64_t nulls = snap.nulls; nulls; nulls &= nulls - 1)
+            snap.at(static_cast<std::size_t>(std::countr_zero(nulls))) = 0;
     }
-    snap.valid = true;
+    read_columns(r, st, offset, key, !snap.valid);
+}
+
+// Every column of the row into the object and its saved words: what
+// populate() and a new row share. The words hold the last saved values (0
+// where none), unless `fresh` (a new record's words, not yet written).
+void SessionImpl::read_columns(RecordBase& r, const Statement& st, int offset, const std::int64_t* key, bool fresh) {
+    const Mapper& m = *r.mapper;
+    Store& to = *r.store;
+    std::uint64_t* words = &r.snapshot.at(0);
+    std::uint64_t nulls = 0;
+    const std::size_t key_column = key ? static_cast<std::size_t>(m.pk) : m.columns.size();
+    const std::size_t n = m.columns.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const ColumnAccessor& access = *m.columns[i].access;
+        std::uint64_t& word = words[i];
+        if (fresh) word = 0;
+        const bool null = i == key_column ? access.assign_integer(r.object, *key, to, word)
+                                          : access.read(r.object, st, offset + static_cast<int>(i), to, word);
+        nulls |= std::uint64_t{null} << i;
+    }
+    r.snapshot.nulls = nulls;
+    r.snapshot.valid = true;
 }
 
 void SessionImpl::take_snapshot(RecordBase& r) {
@@ -274,9 +291,12 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
     while (keys.size() < limit && (more = st.step())) {
         const std::int64_t key = st.get_int64(m.pk);
         if (key == 0 && st.is_null(m.pk)) continue;
-        new_row(m, st, 0, &key);
+        // Each is handed out as a Ptr (all(), a stream's loop), which would
+        // mark it touched one call at a time.
+        new_row(m, st, 0, &key)->touched = true;
         keys.push_back(key);
     }
+    if (!keys.empty()) touched_models |= model_bit(m);
     // One record per row, in order, at the end of the store's list: copied
     // once into `out` (not grown row by row).
     const auto fresh = into.records().subspan(first_record);
@@ -310,8 +330,8 @@ RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offse
 }
 
 RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
-    RecordBase* r = (loading_into ? loading_into : store.get())->create(m);
-    populate(*r, st, offset, key);
+    RecordBase* r = (loading_into ? loading_into : store.get())->create(m);  // its saved words attached
+    read_columns(*r, st, offset, key, true);
     r->state = RecordState::Persistent;
     bind_loaded_relationships(*r);
     return r;

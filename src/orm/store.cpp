@@ -115,7 +115,9 @@ void Store::destroy_records() {
 }
 
 std::byte* Store::allocate_in_new_block(std::size_t size, std::size_t align) {
-    block_size_ = block_size_ ? std::min(block_size_ * 2, kLargestBlock) : kFirstHeapBlock;
+    // A stream's batch fills whole blocks, one after the other: it takes
+    // full-size ones (from the cache) from the start.
+    block_size_ = block_size_ ? std::min(block_size_ * 2, kLargestBlock) : batch ? kLargestBlock : kFirstHeapBlock;
     const std::size_t bytes = std::max(block_size_, size + align);
     auto& list = bytes == kLargestBlock ? full_blocks_ : blocks_;
     std::unique_ptr<std::byte[]> block = bytes == kLargestBlock ? block_cache().take() : nullptr;

@@ -26,15 +26,19 @@ namespace detail {
 
 // Reads and writes one mapped member of an object of unknown static type.
 //
-// `store` and `previous` say where a saved copy of text goes and what the
-// column's last SavedColumn word was (0 for none): see save_bytes.
+// `store` and `previous` (read's `word` on the way in) say where a saved
+// copy of text goes and what the column's last SavedColumn word was (0 for
+// none): see save_bytes.
 class STRATA_API ColumnAccessor {
 public:
     virtual ~ColumnAccessor() = default;
-    // Reads column `col` of the row into the member; returns it as saved.
-    virtual SavedColumn read(void* obj, const Statement& st, int col, Store& store, std::uint64_t previous) const = 0;
+    // Reads column `col` of the row into the member. `word` holds the
+    // column's last saved word (0 for none) and receives the new one (0 for
+    // NULL); returns true when the column is NULL. One call per column of
+    // every row loaded: the saved word is written in place, not returned.
+    virtual bool read(void* obj, const Statement& st, int col, Store& store, std::uint64_t& word) const = 0;
     // What read() does with an integer already read from the row (a key).
-    virtual SavedColumn assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t previous) const = 0;
+    virtual bool assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t& word) const = 0;
     // The member's value as saved (after it was written to the database).
     virtual SavedColumn save(const void* obj, Store& store, std::uint64_t previous) const = 0;
     // True when the member still holds exactly the saved value.
@@ -68,15 +72,16 @@ class MemberColumn final : public ColumnAccessor {
 public:
     explicit MemberColumn(M T::*m) : m_(m) {}
 
-    SavedColumn read(void* obj, const Statement& st, int col, Store& store, std::uint64_t previous) const override {
+    bool read(void* obj, const Statement& st, int col, Store& store, std::uint64_t& word) const override {
         M& field = static_cast<T*>(obj)->*m_;
         if constexpr (optional) {
             if (st.is_null(col)) {
                 field.reset();
-                return {0, true};
+                word = 0;
+                return true;
             }
             if (!field) field.emplace();
-            return {read_saved(*field, st, col, store, previous), false};
+            word = read_saved(*field, st, col, store, word);
         } else {
             // NULL in a non-optional member: its default value, which is not a
             // change (loading the row writes nothing back). Numbers and text
@@ -85,19 +90,24 @@ public:
             if constexpr (!std::is_arithmetic_v<V> && !std::is_same_v<V, std::string>) {
                 if (st.is_null(col)) {
                     field = V{};
-                    return {saved_word(field, store, previous), false};
+                    word = saved_word(field, store, word);
+                    return false;
                 }
             }
-            return {read_saved(field, st, col, store, previous), false};
+            word = read_saved(field, st, col, store, word);
         }
+        return false;
     }
-    SavedColumn assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t previous) const override {
+    bool assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t& word) const override {
         if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
             static_cast<T*>(obj)->*m_ = static_cast<V>(v);
-            return {Traits::word(static_cast<V>(v)), false};
+            word = Traits::word(static_cast<V>(v));
+            return false;
         } else {
             set(obj, Value(v));
-            return save(obj, store, previous);
+            const SavedColumn saved = save(obj, store, word);
+            word = saved.word;
+            return saved.null;
         }
     }
     SavedColumn save(const void* obj, Store& store, std::uint64_t previous) const override {

@@ -66,8 +66,9 @@ public:
     [[no_unique_address]] Snapshot snapshot;  // the flags below fill its padding
     RecordState state = RecordState::Transient;
     bool expired = false;              // reload every column on next access (a vanished record stays expired)
-    // A Ptr to it was made, or strata changed one of its references: the only
-    // ways its members can change. An autoflush compares only these; a commit
+    // A Ptr to it was made (or is about to be: all() and streams mark the
+    // rows they hand out as they build them), or strata changed one of its
+    // references: the only ways its members can change. An autoflush compares only these; a commit
     // or flush() compares every record. Never cleared: a reference to the
     // object may be kept and written through later.
     bool touched = false;
