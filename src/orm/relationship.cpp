@@ -358,8 +358,10 @@ void SessionImpl::load_collection(CollectionBase& c) {
     st->bind_all(owner_key);
     note(sql);
     std::vector<std::pair<std::int64_t, RecordBase*>> keyed;
-    while (st->step())
-        if (RecordBase* r = load_row(t, *st, 0)) keyed.emplace_back(st->get_int64(t.pk), r);
+    while (st->step()) {
+        const std::int64_t key = st->get_int64(t.pk);  // read once: for the identity map and the order
+        if (RecordBase* r = load_row(t, *st, 0, key)) keyed.emplace_back(key, r);
+    }
     set_collection(c, in_key_order(std::move(keyed)));
 }
 
