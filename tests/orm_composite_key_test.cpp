@@ -363,6 +363,23 @@ TEST_P(OrmCompositeKey, EagerLoadingOverACompositeForeignKey) {
     }
 }
 
+// A target with a composite key keeps its lazy load's ORDER BY: its items
+// come in key order where the table holds them in another (on PostgreSQL an
+// updated row moves to the end of its table).
+TEST_P(OrmCompositeKey, LazyCollectionOfACompositeKeyIsOrderedByTheKey) {
+    auto conn = db->connect();
+    conn->execute("UPDATE follow SET since = '2026-01-02' WHERE follower_id = 1 AND followed_id = 2");
+    auto s = session();
+    auto ann = s.get<Member>(1);
+    take_log();
+    ASSERT_EQ(ann->following.size(), 2u);
+    EXPECT_EQ(ann->following[0]->followed_id, 2);
+    EXPECT_EQ(ann->following[1]->followed_id, 3);
+    auto log = take_log();
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_NE(log[0].find("ORDER BY \"follow\".\"follower_id\", \"follow\".\"followed_id\""), std::string::npos) << log[0];
+}
+
 TEST_P(OrmCompositeKey, CollectionFromTheTablesForeignKeyAlone) {
     auto s = session();
     auto f = s.get<Follow>(std::tuple{1, 2});

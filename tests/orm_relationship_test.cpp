@@ -20,6 +20,27 @@ protected:
         }
         s.commit();
     }
+    // 3 users with 2 posts each, user 1 following users 3 then 2: rows
+    // returned out of key order (on PostgreSQL an updated row moves to the
+    // end of its table; the links were written in reverse key order, which
+    // SQLite returns as written).
+    void add_rows_out_of_key_order() {
+        add_users_with_posts(3);
+        {
+            auto s = session();
+            auto users = s.query<User>().order_by(&User::id).all();
+            users[0]->followed.push_back(users[2]);
+            users[0]->followed.push_back(users[1]);
+            s.commit();
+        }
+        db->connect()->execute("UPDATE post SET body = body || '.' WHERE id IN (1, 3, 5)");
+    }
+    template <class Items>
+    static std::vector<std::int64_t> ids(const Items& items) {
+        std::vector<std::int64_t> out;
+        for (auto& item : items) out.push_back(item->id);
+        return out;
+    }
     std::optional<std::int64_t> user_id_in_db(std::int64_t post_id) {
         auto conn = db->connect();
         auto st = conn->prepare("SELECT user_id FROM post WHERE id = " + std::to_string(post_id));
@@ -140,24 +161,9 @@ TEST_P(OrmRelationship, SelectinOfAnyNumberOfOwnersIsOneStatementWhereListsAreAr
 
 // selectin sorts each collection by the target's key in memory (no ORDER
 // BY, which would sort every row of the statement): the same order as a
-// lazy load's, even where the database returns the rows in another (on
-// PostgreSQL an updated row moves to the end of its table; the links were
-// written in reverse key order).
+// lazy load's, even where the database returns the rows in another.
 TEST_P(OrmRelationship, SelectinCollectionsAreInKeyOrderAsLazyOnes) {
-    add_users_with_posts(3);
-    {
-        auto s = session();
-        auto users = s.query<User>().order_by(&User::id).all();
-        users[0]->followed.push_back(users[2]);
-        users[0]->followed.push_back(users[1]);
-        s.commit();
-    }
-    db->connect()->execute("UPDATE post SET body = body || '.' WHERE id IN (1, 3, 5)");
-    auto ids = [](const auto& items) {
-        std::vector<std::int64_t> out;
-        for (auto& item : items) out.push_back(item->id);
-        return out;
-    };
+    add_rows_out_of_key_order();
     auto lazy = session();
     auto eager = session();
     auto users = eager.query<User>()
@@ -173,6 +179,24 @@ TEST_P(OrmRelationship, SelectinCollectionsAreInKeyOrderAsLazyOnes) {
     }
     EXPECT_EQ(ids(users[0]->posts), (std::vector<std::int64_t>{1, 2}));
     EXPECT_EQ(ids(users[0]->followed), (std::vector<std::int64_t>{2, 3}));
+}
+
+// A lazy load of a target with an integer key sends no ORDER BY (on
+// PostgreSQL that is a sort node per load) and sorts the items by key in
+// memory: a collection is in key order where the database returns its rows
+// in another.
+TEST_P(OrmRelationship, LazyCollectionsAreInKeyOrderWithoutOrderBy) {
+    add_rows_out_of_key_order();
+    auto s = session();
+    auto users = s.query<User>().order_by(&User::id).all();
+    take_log();
+    EXPECT_EQ(ids(users[0]->posts), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(ids(users[1]->posts), (std::vector<std::int64_t>{3, 4}));
+    EXPECT_EQ(ids(users[2]->posts), (std::vector<std::int64_t>{5, 6}));
+    EXPECT_EQ(ids(users[0]->followed), (std::vector<std::int64_t>{2, 3}));
+    auto log = take_log();
+    ASSERT_EQ(log.size(), 4u);
+    for (const auto& sql : log) EXPECT_EQ(sql.find("ORDER BY"), std::string::npos) << sql;
 }
 
 TEST_P(OrmRelationship, JoinedLoadsInTheSameStatement) {

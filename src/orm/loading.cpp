@@ -281,16 +281,16 @@ void selectin_collections(SessionImpl& s, const RelationshipMapping& rel, const 
     const Dialect& d = s.dialect();
     const bool m2m = rel.kind == RelationshipKind::ManyToMany;
     const std::vector<std::string> fk_names = m2m ? std::vector<std::string>{} : column_names(t, rel.fk_columns);
-    // Each collection in the target's key order, as a lazy load gives it
-    // (ORDER BY the key). An integer key is sorted in memory, owner by owner:
-    // the database reads `fk IN (...)` through the foreign key's index, in
-    // owner order, and an ORDER BY would sort every row of the statement.
+    // Each collection in the target's key order, as a lazy load gives it.
+    // An integer key is sorted in memory, owner by owner (relationship_select
+    // has no ORDER BY then): the database reads `fk IN (...)` through the
+    // foreign key's index, in owner order, and an ORDER BY would sort every
+    // row of the statement. Other keys come in order, with keys left 0 here.
     const bool sort_in_memory = t.integer_key;
     const int offset = m2m ? 1 : 0;
     std::unordered_map<RecordBase*, std::vector<std::pair<std::int64_t, RecordBase*>>> groups;
     for (auto& keys : chunks_of_keys(owners, o)) {
         sql::Select sel = relationship_select(rel, d);
-        if (sort_in_memory) sel.ordering.clear();
         if (m2m) {
             sel.columns = d.quote(rel.secondary) + "." + d.quote(rel.local_column) + ", " + sel.columns;
             sel.where(detail::make_in(column(rel.secondary, rel.local_column), keys));
@@ -309,15 +309,7 @@ void selectin_collections(SessionImpl& s, const RelationshipMapping& rel, const 
             if (owner) groups[owner].emplace_back(sort_in_memory ? st->get_int64(offset + t.pk) : 0, child);
         }
     }
-    for (RecordBase* owner : owners) {
-        auto& group = groups[owner];
-        if (sort_in_memory && !std::is_sorted(group.begin(), group.end()))
-            std::sort(group.begin(), group.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        std::vector<RecordBase*> items;
-        items.reserve(group.size());
-        for (const auto& [key, child] : group) items.push_back(child);
-        set_collection(collection_of(rel, *owner), std::move(items));
-    }
+    for (RecordBase* owner : owners) set_collection(collection_of(rel, *owner), in_key_order(std::move(groups[owner])));
 }
 
 // The target of each owner's reference: those not in the session yet loaded

@@ -521,7 +521,10 @@ void remove_in_memory(CollectionBase& c, RecordBase* item);
 RecordBase* current_target(const ReferenceBase& ref);
 
 // Relationship SQL (relationship.cpp).
+// Without ORDER BY for a target with an integer key: its items go through in_key_order.
 sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d);
+// Loaded items (each with its integer key) in key order, keys dropped.
+std::vector<RecordBase*> in_key_order(std::vector<std::pair<std::int64_t, RecordBase*>> keyed);
 // The target rows of one owner, whose key is `owner_key` (its columns' values in order).
 Expr owner_condition(const RelationshipMapping& rel, std::span<const Value> owner_key);
 // The values of a record's foreign-key columns of a many-to-one `rel`.

@@ -306,8 +306,22 @@ sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d
     sel.from(t.table).columns_sql(t.sql(d).select_list);
     if (rel.kind == RelationshipKind::ManyToMany)
         sel.join({rel.secondary, {}, binary("=", column(rel.secondary, rel.remote_column), column(t.table, t.pk_column().name)), false});
-    for (const std::string& key : t.key_names()) sel.order_by(column(t.table, key));
+    // A collection is in the target's key order. An integer key is sorted in
+    // memory (in_key_order): PostgreSQL reads `fk = ?` through the foreign
+    // key's index and would add a sort node for an ORDER BY, per load.
+    if (!t.integer_key)
+        for (const std::string& key : t.key_names()) sel.order_by(column(t.table, key));
     return sel;
+}
+
+std::vector<RecordBase*> in_key_order(std::vector<std::pair<std::int64_t, RecordBase*>> keyed) {
+    auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+    // Rows usually come in key order (inserted in it): check before sorting.
+    if (!std::is_sorted(keyed.begin(), keyed.end(), by_key)) std::sort(keyed.begin(), keyed.end(), by_key);
+    std::vector<RecordBase*> items;
+    items.reserve(keyed.size());
+    for (const auto& [key, item] : keyed) items.push_back(item);
+    return items;
 }
 
 Expr owner_condition(const RelationshipMapping& rel, std::span<const Value> owner_key) {
@@ -333,7 +347,22 @@ void SessionImpl::load_collection(CollectionBase& c) {
     // the association table too, which a model may map as well: all.
     if (rel.kind == RelationshipKind::OneToMany) autoflush_before_reading(*rel.target);
     else autoflush_now();
-    set_collection(c, run_select(*rel.target, {rel.lazy_sql(dialect()), owner.mapper->key_values(owner)}));
+    const Mapper& t = *rel.target;
+    const std::string& sql = rel.lazy_sql(dialect());
+    std::vector<Value> owner_key = owner.mapper->key_values(owner);
+    if (!t.integer_key) {
+        set_collection(c, run_select(t, {sql, std::move(owner_key)}));  // in key order by ORDER BY
+        return;
+    }
+    auto st = prepare_read(sql);
+    st->bind_all(owner_key);
+    note(sql);
+    std::vector<std::pair<std::int64_t, RecordBase*>> keyed;
+    while (st->step()) {
+        const std::int64_t key = st->get_int64(t.pk);  // read once: for the identity map and the order
+        if (RecordBase* r = load_row(t, *st, 0, key)) keyed.emplace_back(key, r);
+    }
+    set_collection(c, in_key_order(std::move(keyed)));
 }
 
 const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
