@@ -315,6 +315,29 @@ TEST_P(MigrateBackfill, OfflineScriptsSayHowTheyBackfill) {
     EXPECT_NE(script.text.find(";\nBEGIN;\n", at), std::string::npos) << script.text;
 }
 
+// The offline script's loop names its own variables: a table whose columns
+// have the names it would pick (and a `where` that uses them) runs as well.
+TEST_P(MigrateBackfill, OfflineScriptsRunOnTablesWithColumnsNamedLikeTheLoopsVariables) {
+    write_rev("r1", "null",
+              "  - create_table: {table: t, columns: [{name: id, type: Integer, primary_key: true},"
+              " {name: counter, type: Integer, nullable: false}, {name: strata_last, type: Integer},"
+              " {name: strata_bound, type: Integer}, {name: strata_rows, type: Integer}]}\n",
+              "  - drop_table: t\n");
+    upgrade("r1");
+    conn().execute("WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < 100) "
+                   "INSERT INTO t (id, counter, strata_last, strata_bound, strata_rows) SELECT x, 0, 0, 0, x % 2 FROM seq");
+    write_rev("r2", "r1",
+              "  - backfill: {table: t, set: {counter: counter + strata_bound + 1}, where: 'strata_rows = 0',"
+              " batch_size: 7}\n",
+              "");
+    ScriptDirectory s(repo());
+    const OfflineScript script = offline_upgrade(s, conn().dialect(), "r1:r2");
+    ASSERT_EQ(script.statements.size(), 1u) << script.text;
+    conn().execute(script.statements[0]);
+    EXPECT_EQ(count("counter = 1 AND strata_rows = 0"), 50) << script.statements[0];
+    EXPECT_EQ(count("counter = 0 AND strata_rows = 1"), 50) << script.statements[0];
+}
+
 TEST_P(MigrateBackfill, LintSaysABatchIsAllOthersWaitFor) {
     make_table(10);
     write_backfill("");
