@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "migrate/progress.hpp"
@@ -73,6 +74,111 @@ TEST_P(MigrateBackfill, UpdatesEveryRowOnceInBatchesOfPrimaryKeyRanges) {
     EXPECT_TRUE(reports[5].finished);
     for (const auto& r : reports) EXPECT_EQ(r.total, 1000);
     EXPECT_EQ(reports[0].task, "backfill t.counter");
+}
+
+// Keys at both ends of each integer type's range and around zero, in tables
+// whose names need quoting: a run stopped in the middle resumes after the
+// recorded key, and every row is updated exactly once.
+TEST_P(MigrateBackfill, KeysOfEveryIntegerTypeNegativeAndHugeResumeExactly) {
+    write_rev("r1", "null",
+              "  - create_table: {table: Small, columns: [{name: Id, type: SmallInteger, primary_key: true},"
+              " {name: counter, type: Integer, nullable: false}]}\n"
+              "  - create_table: {table: Int, columns: [{name: Id, type: Integer, primary_key: true},"
+              " {name: counter, type: Integer, nullable: false}]}\n"
+              "  - create_table: {table: Big, columns: [{name: Id, type: BigInteger, primary_key: true},"
+              " {name: counter, type: Integer, nullable: false}]}\n",
+              "  - drop_table: Big\n  - drop_table: Int\n  - drop_table: Small\n");
+    upgrade("r1");
+    conn().execute("INSERT INTO \"Small\" (\"Id\", counter) VALUES (-32768, 0), (-2, 0), (0, 0), (5, 0), (32767, 0)");
+    conn().execute("INSERT INTO \"Int\" (\"Id\", counter) VALUES (-2147483648, 0), (-1, 0), (0, 0), (1, 0), "
+                   "(2147483647, 0)");
+    conn().execute("INSERT INTO \"Big\" (\"Id\", counter) VALUES (-9223372036854775807 - 1, 0), (-1, 0), (0, 0), "
+                   "(1, 0), (9223372036854775807, 0)");
+    write_rev("r2", "r1",
+              "  - backfill: {table: Small, set: {counter: counter + 1}, batch_size: 2}\n"
+              "  - backfill: {table: Int, set: {counter: counter + 1}, batch_size: 2}\n"
+              "  - backfill: {table: Big, set: {counter: counter + 1}, batch_size: 2}\n",
+              "");
+    // Three batches a table (2, 2 and 1 rows); the fifth UPDATE is Int's second.
+    int batches = 0;
+    RunOptions failing;
+    failing.before_statement = [&] {
+        if (++batches == 5) throw MigrationError("stopped by the test");
+    };
+    expect_throw<MigrationError>([&] { upgrade("head", failing); });
+    EXPECT_EQ(step_records(), Ids{"r2|upgrade|1|-1"});
+    // Stopped again in Big's last batch: its record is the key before the largest.
+    batches = 0;
+    failing.before_statement = [&] {
+        if (++batches == 5) throw MigrationError("stopped by the test");
+    };
+    expect_throw<MigrationError>([&] { upgrade("head", failing); });
+    EXPECT_EQ(step_records(), Ids{"r2|upgrade|2|1"});
+    upgrade("head");
+    EXPECT_EQ(current(), Ids{"r2"});
+    for (const std::string table : {"Small", "Int", "Big"})
+        EXPECT_EQ(rows("SELECT COUNT(*) FROM \"" + table + "\" WHERE counter = 1"), Ids{"5"}) << table;
+}
+
+// An empty table: nothing to update, a progress report of 0 rows, no record left.
+TEST_P(MigrateBackfill, AnEmptyTableUpdatesNothing) {
+    make_table(1);
+    conn().execute("DELETE FROM t");
+    write_backfill(", batch_size: 10");
+    std::vector<Progress> reports;
+    RunOptions options;
+    options.progress = [&](const Progress& p) { reports.push_back(p); };
+    upgrade("head", options);
+    EXPECT_EQ(current(), Ids{"r2"});
+    EXPECT_EQ(step_records(), Ids{});
+    ASSERT_EQ(reports.size(), 2u);
+    EXPECT_EQ(reports[1].done, 0);
+    EXPECT_EQ(reports[1].total, 0);
+    EXPECT_TRUE(reports[1].finished);
+    EXPECT_EQ(format_progress(reports[1]).rfind("backfill t.counter: 0 rows", 0), 0u) << format_progress(reports[1]);
+}
+
+// Rows deleted and inserted while the batches run: the rows inserted after
+// the last batch's key are updated once, and the last report counts the rows
+// walked as the total (never "90%" on the line that says it is done).
+TEST_P(MigrateBackfill, RowsDeletedAndInsertedDuringTheRunAreCountedInTheLastReport) {
+    make_table(1000);   // keys 3, 6, …, 3000
+    write_backfill(", batch_size: 300");
+    int batches = 0;
+    RunOptions options;
+    options.before_statement = [&] {   // in the first batch's transaction, as a writer's would commit
+        if (++batches != 1) return;
+        conn().execute("DELETE FROM t WHERE id > 2700");
+        conn().execute("INSERT INTO t (id, counter, tag) VALUES (5000, 0, 0), (5003, 0, 0)");
+    };
+    std::vector<Progress> reports;
+    options.progress = [&](const Progress& p) { reports.push_back(p); };
+    upgrade("head", options);
+    EXPECT_EQ(count("counter = 1"), 902);
+    EXPECT_EQ(count("counter <> 1"), 0);
+    ASSERT_FALSE(reports.empty());
+    const Progress& last = reports.back();
+    EXPECT_TRUE(last.finished);
+    EXPECT_EQ(last.done, 902);
+    EXPECT_EQ(last.total, 902);
+    EXPECT_NE(format_progress(last).find("902 / 902 rows (100%)"), std::string::npos) << format_progress(last);
+}
+
+// On a terminal the progress line is redrawn without a newline: a step that
+// fails must not leave it open, or the error is printed on the end of it.
+TEST_P(MigrateBackfill, AFailedStepEndsItsProgressLineBeforeTheError) {
+    make_table(1000);   // keys 3, 6, …, 3000
+    // Key 1500 (the second batch) divides by zero: an error on PostgreSQL, NULL into a NOT NULL column on SQLite.
+    write_rev("r2", "r1", "  - backfill: {table: t, set: {counter: counter + 1 / (id - 1500)}, batch_size: 300}\n", "");
+    std::ostringstream out, err;
+    std::istringstream in;
+    DbContext ctx{url(), repo(), [this] { return models; }, "test"};
+    ASSERT_EQ(db_run(ctx, {"upgrade"}, DbStreams{out, err, in, false, true}), 1) << out.str() << err.str();
+    const std::string text = err.str();
+    ASSERT_EQ(text.rfind("\r\033[Kbackfill t.counter: ", 0), 0u) << text;
+    const auto at = text.find("error: ");
+    ASSERT_NE(at, std::string::npos) << text;
+    EXPECT_EQ(text[at - 1], '\n') << text;
 }
 
 // A step table made before backfills (no last_key column) is read as it is
@@ -207,6 +313,29 @@ TEST_P(MigrateBackfill, OfflineScriptsSayHowTheyBackfill) {
     const auto at = script.text.find("\nCOMMIT;\n-- backfill t.counter\n");
     ASSERT_NE(at, std::string::npos) << script.text;
     EXPECT_NE(script.text.find(";\nBEGIN;\n", at), std::string::npos) << script.text;
+}
+
+// The offline script's loop names its own variables: a table whose columns
+// have the names it would pick (and a `where` that uses them) runs as well.
+TEST_P(MigrateBackfill, OfflineScriptsRunOnTablesWithColumnsNamedLikeTheLoopsVariables) {
+    write_rev("r1", "null",
+              "  - create_table: {table: t, columns: [{name: id, type: Integer, primary_key: true},"
+              " {name: counter, type: Integer, nullable: false}, {name: strata_last, type: Integer},"
+              " {name: strata_bound, type: Integer}, {name: strata_rows, type: Integer}]}\n",
+              "  - drop_table: t\n");
+    upgrade("r1");
+    conn().execute("WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < 100) "
+                   "INSERT INTO t (id, counter, strata_last, strata_bound, strata_rows) SELECT x, 0, 0, 0, x % 2 FROM seq");
+    write_rev("r2", "r1",
+              "  - backfill: {table: t, set: {counter: counter + strata_bound + 1}, where: 'strata_rows = 0',"
+              " batch_size: 7}\n",
+              "");
+    ScriptDirectory s(repo());
+    const OfflineScript script = offline_upgrade(s, conn().dialect(), "r1:r2");
+    ASSERT_EQ(script.statements.size(), 1u) << script.text;
+    conn().execute(script.statements[0]);
+    EXPECT_EQ(count("counter = 1 AND strata_rows = 0"), 50) << script.statements[0];
+    EXPECT_EQ(count("counter = 0 AND strata_rows = 1"), 50) << script.statements[0];
 }
 
 TEST_P(MigrateBackfill, LintSaysABatchIsAllOthersWaitFor) {

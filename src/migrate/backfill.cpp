@@ -37,7 +37,7 @@ const Column& backfill_key(const Backfill& op, const Table& table) {
 }
 
 BackfillSql backfill_sql(const Backfill& op, const Dialect& d, const Table& table) {
-    return BackfillSql{op, d, d.quote(backfill_key(op, table).name)};
+    return BackfillSql{op, d, d.quote(backfill_key(op, table).name), table};
 }
 
 std::string BackfillSql::next_bound(const std::string* after) const {

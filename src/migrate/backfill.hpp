@@ -35,6 +35,7 @@ struct BackfillSql {
     const Backfill& op;
     const Dialect& d;
     std::string key;   // the key column, quoted
+    const Table& table;
 
     // SELECT MAX(key), COUNT(*) of the next batch_size keys (after `after`, if given).
     std::string next_bound(const std::string* after) const;

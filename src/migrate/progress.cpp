@@ -40,6 +40,10 @@ std::string format_progress(const Progress& p) {
     return line;
 }
 
+ProgressPrinter::~ProgressPrinter() {
+    if (open_) out_ << "\n" << std::flush;
+}
+
 void ProgressPrinter::operator()(const Progress& p) {
     if (p.task != task_) task_ = p.task, tenths_ = -1;
     if (terminal_) {
@@ -47,6 +51,7 @@ void ProgressPrinter::operator()(const Progress& p) {
         if (!p.finished && now - drawn_ < std::chrono::milliseconds(100)) return;
         drawn_ = now;
         out_ << "\r\033[K" << format_progress(p) << (p.finished ? "\n" : "") << std::flush;
+        open_ = !p.finished;
         if (p.finished) task_.clear();
         return;
     }

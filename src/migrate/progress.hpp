@@ -18,6 +18,11 @@ std::string format_progress(const Progress& p);
 class ProgressPrinter {
 public:
     ProgressPrinter(std::ostream& out, bool terminal) : out_(out), terminal_(terminal) {}
+    // Ends a line a step left open on a terminal (it failed): what is printed
+    // next (the error) starts on a line of its own.
+    ~ProgressPrinter();
+    ProgressPrinter(const ProgressPrinter&) = delete;
+    ProgressPrinter& operator=(const ProgressPrinter&) = delete;
     void operator()(const Progress& p);
 
 private:
@@ -26,6 +31,7 @@ private:
     std::string task_;   // the step reported last
     int tenths_ = -1;    // how many tenths of it were printed (not on a terminal)
     std::chrono::steady_clock::time_point drawn_{};   // the last redraw (on a terminal)
+    bool open_ = false;   // a line is drawn on the terminal and not ended yet
 };
 
 }  // namespace strata::migrate

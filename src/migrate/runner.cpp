@@ -133,6 +133,7 @@ struct LiveHooks : Hooks {
             report(false);
         };
         const std::int64_t updated = run_backfill(conn, op, *before.find(op.table), after, driver);
+        total = done;   // every row there is was walked: rows deleted since the count are not in the total
         report(true);
         if (options.notice)
             options.notice("Backfilled " + op.table + ": " + std::to_string(updated) + " rows updated" +

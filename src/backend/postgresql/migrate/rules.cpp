@@ -57,8 +57,15 @@ public:
 
     // The batches as a DO block that commits after each (PostgreSQL 11 and
     // later, run outside a transaction block, as the script's COMMIT before it makes it).
+    // The block's variables are named apart from the table's columns, and a
+    // name the user's `set` / `where` text uses means the column
+    // (variable_conflict use_column): neither is ever ambiguous.
     OfflineBackfill offline_backfill(const BackfillSql& sql) const override {
-        const std::string last = "strata_last", bound = "strata_bound";
+        auto variable = [&](std::string name) {
+            while (sql.table.find_column(name)) name += "_";
+            return name;
+        };
+        const std::string last = variable("strata_last"), bound = variable("strata_bound"), rows = variable("strata_rows");
         std::string tag = "$strata$";
         auto holds = [&](const std::string& t) {
             std::string all = sql.update_all();
@@ -66,10 +73,11 @@ public:
         };
         while (holds(tag)) tag.insert(tag.size() - 1, "_");
         const std::string block =
-            "DO " + tag + "\nDECLARE\n    " + last + " bigint;\n    " + bound + " bigint;\n    strata_rows bigint;\nBEGIN\n    " +
-            sql.next_bound(nullptr) + " INTO " + bound + ", strata_rows;\n    IF " + bound +
+            "DO " + tag + "\n#variable_conflict use_column\nDECLARE\n    " + last + " bigint;\n    " + bound +
+            " bigint;\n    " + rows + " bigint;\nBEGIN\n    " + sql.next_bound(nullptr) + " INTO " + bound + ", " + rows +
+            ";\n    IF " + bound +
             " IS NULL THEN RETURN; END IF;\n    " + sql.update(nullptr, bound) + ";\n    COMMIT;\n    LOOP\n        " + last +
-            " := " + bound + ";\n        " + sql.next_bound(&last) + " INTO " + bound + ", strata_rows;\n        EXIT WHEN " +
+            " := " + bound + ";\n        " + sql.next_bound(&last) + " INTO " + bound + ", " + rows + ";\n        EXIT WHEN " +
             bound + " IS NULL;\n        " + sql.update(&last, bound) + ";\n        COMMIT;\n    END LOOP;\nEND\n" + tag;
         return {"in batches of " + std::to_string(sql.op.batch_size) +
                     " rows, one transaction each (a DO block that commits: PostgreSQL 11 or later)",
