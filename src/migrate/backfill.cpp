@@ -84,9 +84,11 @@ std::int64_t run_backfill(Connection& conn, const Backfill& op, const Table& tab
                           std::optional<std::int64_t> resume_after, const BackfillDriver& driver) {
     const BackfillSql sql = backfill_sql(op, conn.dialect(), table);
     const std::string p1 = conn.dialect().placeholder(1), p2 = conn.dialect().placeholder(2);
-    // Counted outside the batches' transactions: a snapshot for progress only.
-    std::int64_t total = count(conn, sql.count_rows(nullptr), {});
-    std::int64_t done = resume_after ? count(conn, sql.count_rows(&p1), {Value(*resume_after)}) : 0;
+    // Counted outside the batches' transactions, and only for someone who
+    // asks: a snapshot for progress, a scan of the table.
+    const bool counting = static_cast<bool>(driver.progress);
+    std::int64_t total = counting ? count(conn, sql.count_rows(nullptr), {}) : 0;
+    std::int64_t done = counting && resume_after ? count(conn, sql.count_rows(&p1), {Value(*resume_after)}) : 0;
     std::int64_t updated = 0;
     if (driver.progress) driver.progress(done, total);
     for (std::optional<std::int64_t> last = resume_after;;) {

@@ -128,10 +128,11 @@ struct LiveHooks : Hooks {
             if (options.progress)
                 options.progress({task, "rows", done, total, std::chrono::steady_clock::now() - start, finished});
         };
-        driver.progress = [&](std::int64_t d, std::int64_t t) {
-            done = d, total = t;
-            report(false);
-        };
+        if (options.progress)
+            driver.progress = [&](std::int64_t d, std::int64_t t) {
+                done = d, total = t;
+                report(false);
+            };
         const std::int64_t updated = run_backfill(conn, op, *before.find(op.table), after, driver);
         total = done;   // every row there is was walked: rows deleted since the count are not in the total
         report(true);

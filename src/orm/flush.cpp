@@ -300,7 +300,9 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
                 key = c.last_insert_id();
             }
             // The key as read from a row (no Value), and into the identity map by it.
-            (void)m.pk_column().access->assign_integer(r->object, key, *r->store, 0);
+            // (Its saved word is taken with the others' after the INSERT.)
+            std::uint64_t unsaved = 0;
+            (void)m.pk_column().access->assign_integer(r->object, key, *r->store, unsaved);
             r->key_from_database = true;
             if (m.integer_key) {
                 map.by_int.set(key, r);
