@@ -284,8 +284,8 @@ private:
     std::vector<std::unique_ptr<std::byte[]>> blocks_;
     std::vector<std::unique_ptr<std::byte[]>> full_blocks_;  // of the largest size: kept for later sessions
     // Enough for a get()'s object and its saved values (microblog's User with
-    // its three collections: 368 bytes), so a session per request allocates
-    // no block of its own.
+    // its three collections: about 350 bytes), so a session per request
+    // allocates no block of its own.
     alignas(std::max_align_t) std::byte inline_block_[512];
 };
 
