@@ -373,7 +373,7 @@ void SessionImpl::read_computed(RecordBase& r) {
 void SessionImpl::write_links() {
     const Dialect& d = dialect();
     for (CollectionBase* coll : link_changes) {
-        const RelationshipMapping& rel = *coll->mapping_;
+        const RelationshipMapping& rel = mapping_of(*coll);
         RecordBase* owner = coll->owner_;
         if (owner->state == RecordState::Deleted) continue;  // its rows go with it
         Value owner_key = owner->mapper->pk_value(*owner);

@@ -286,7 +286,8 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
     Store& into = loading_into ? *loading_into : *store;
     const std::size_t first = out.size();
     const std::size_t first_record = into.records().size();
-    std::vector<std::int64_t> keys;
+    std::vector<std::int64_t>& keys = new_keys;
+    keys.clear();
     bool more = true;
     while (keys.size() < limit && (more = st.step())) {
         const std::int64_t key = st.get_int64(m.pk);
@@ -315,6 +316,9 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
             r = slot.value;
         }
     }
+    // A stream's batches keep the room; a large all() gives it back.
+    constexpr std::size_t kKeptKeys = 1 << 14;
+    if (keys.capacity() > kKeptKeys) std::vector<std::int64_t>().swap(keys);
     return more;
 }
 
@@ -490,10 +494,12 @@ void check_same_store(const RecordBase& owner, const RecordBase& item) {
 
 void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
     if (!is_new) return bind_loaded_relationships(r);
-    for (auto& rel : r.mapper->relationships) {
+    const auto& relationships = r.mapper->relationships;
+    for (std::uint32_t i = 0; i < relationships.size(); ++i) {
+        const auto& rel = relationships[i];
         RelationshipBase& base = rel->member_of(r.object);
         base.owner_ = &r;
-        base.mapping_ = rel.get();
+        base.relationship_ = i;
         if (rel->kind == RelationshipKind::ManyToOne) {
             auto& ref = static_cast<ReferenceBase&>(base);
             ref.loaded_ = false;
