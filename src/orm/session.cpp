@@ -607,14 +607,14 @@ void SessionImpl::expunge(RecordBase* r) {
     r->state = RecordState::Detached;
 }
 
-void SessionImpl::reset_relationships(RecordBase& r) {
-    for (auto& rel : r.mapper->relationships) reset_relationship(r, *rel);
-}
+namespace {
 
-void SessionImpl::reset_relationship(RecordBase& r, const RelationshipMapping& rel) {
-    RelationshipBase& base = rel.member_of(r.object);
+// One relationship member of an expired or refreshed object: unloaded, what
+// it held forgotten (the next access loads it). Inline in the loop over an
+// object's relationships: a commit runs it for every member of every object.
+inline void unload(RelationshipBase& base, RelationshipKind kind) {
     base.loaded_ = false;
-    if (rel.kind == RelationshipKind::ManyToOne) {
+    if (kind == RelationshipKind::ManyToOne) {
         auto& ref = static_cast<ReferenceBase&>(base);
         ref.target_ = nullptr;
         ref.dirty_ = false;
@@ -628,6 +628,16 @@ void SessionImpl::reset_relationship(RecordBase& r, const RelationshipMapping& r
             coll.changes_->link_removed.clear();
         }
     }
+}
+
+}  // namespace
+
+void SessionImpl::reset_relationships(RecordBase& r) {
+    for (auto& rel : r.mapper->relationships) unload(rel->member_of(r.object), rel->kind);
+}
+
+void SessionImpl::reset_relationship(RecordBase& r, const RelationshipMapping& rel) {
+    unload(rel.member_of(r.object), rel.kind);
 }
 
 void SessionImpl::unload_everywhere(const RelationshipMapping& rel) {
