@@ -1008,10 +1008,15 @@ private:
         throw_failure(*session_, failed.get(), sql_);
     }
 
+    // Runs for every field of every row: the error is built apart, so this inlines.
     void separate(int index) {
-        if (index != fields_ + 1)
-            throw ProgrammingError("COPY field " + std::to_string(index) + " written out of order", sql_);
+        if (index != fields_ + 1) [[unlikely]]
+            out_of_order(index);
         if (fields_++) buffer_ += '\t';
+    }
+
+    [[noreturn, gnu::cold, gnu::noinline]] void out_of_order(int index) const {
+        throw ProgrammingError("COPY field " + std::to_string(index) + " written out of order", sql_);
     }
 
     [[noreturn]] void refuse(int index, const Refusal& r) const {
