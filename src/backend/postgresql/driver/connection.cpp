@@ -613,7 +613,8 @@ private:
         prepare_on_server();
     }
 
-    void run() {
+    // Once per execution, kept out of step(), which runs once per row.
+    [[gnu::noinline]] void run() {
         require_usable(*session_, sql_);
         if (!described_) {
             note_execute();
