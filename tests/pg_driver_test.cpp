@@ -63,6 +63,133 @@ TEST_F(PgDriver, CopyWritesRowsWithTextFormatEscapes) {
     EXPECT_EQ(st->get_value(1, TypeKind::LargeBinary), Value(Blob{}));
 }
 
+// The writer checks eight bytes at a time for anything to escape: each
+// escaped character at each place of a text longer than two words arrives
+// as written, next to bytes that need no escape (other control characters,
+// UTF-8); a NUL anywhere is refused.
+TEST_F(PgDriver, CopyEscapesTextAtEveryPlaceOfEachWord) {
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE esc (id BIGINT, v TEXT)");
+    const std::string base = "\x01\x1f abcdef 0123456789\x7f";  // 21 bytes
+    std::vector<std::string> texts;
+    for (char special : {'\\', '\n', '\r', '\t'})
+        for (std::size_t at = 0; at <= base.size(); ++at) texts.push_back(base.substr(0, at) + special + base.substr(at));
+    texts.push_back(base);
+    texts.push_back("caf\xc3\xa9 \xe2\x82\xac 12345678\\ \xf0\x9f\x99\x82");
+    texts.push_back(std::string(24, '\\'));
+    {
+        auto copy = conn->copy_from("esc", {"id", "v"});
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            copy->bind_int64(1, static_cast<std::int64_t>(i));
+            copy->bind_view(2, texts[i]);
+            copy->end_row();
+        }
+        EXPECT_EQ(copy->finish(), static_cast<std::int64_t>(texts.size()));
+    }
+    auto st = conn->prepare("SELECT v FROM esc ORDER BY id");
+    for (const auto& text : texts) {
+        ASSERT_TRUE(st->step());
+        EXPECT_EQ(st->get_text(0), text);
+    }
+    EXPECT_FALSE(st->step());
+    for (std::size_t at : {std::size_t{0}, std::size_t{7}, std::size_t{8}, std::size_t{16}, std::size_t{19}}) {
+        auto copy = conn->copy_from("esc", {"id", "v"});
+        copy->bind_null(1);
+        const std::string with_nul = base.substr(0, at) + '\0' + base.substr(at);
+        auto e = expect_throw<ProgrammingError>([&] { copy->bind_view(2, with_nul); });
+        EXPECT_NE(std::string(e.what()).find("NUL"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(count_rows(*conn, "esc"), static_cast<std::int64_t>(texts.size()));
+}
+
+// copy_from learns the columns' types in the same message as the COPY: a
+// Blob goes to a uuid column (or a domain over uuid) as a uuid's text, to
+// bytea as bytea; a missing table or column fails there, and the connection
+// goes on.
+TEST_F(PgDriver, CopyLearnsItsColumnsTypesAndFailsCleanly) {
+    auto conn = open_connection();
+    conn->execute("CREATE DOMAIN device_id AS uuid");
+    conn->execute("CREATE TABLE typed (u uuid, d device_id, b bytea)");
+    const Blob id(std::string_view("\x12\x34\x56\x78\x9a\xbc\xde\xf0\x00\x11\x22\x33\x44\x55\x66\x77", 16));
+    {
+        auto copy = conn->copy_from("typed", {"u", "d", "b"});
+        for (int f = 1; f <= 3; ++f) copy->bind(f, Value(id));
+        copy->end_row();
+        EXPECT_EQ(copy->finish(), 1);
+    }
+    auto st = conn->prepare("SELECT u::text, d::text, length(b) FROM typed");
+    ASSERT_TRUE(st->step());
+    EXPECT_EQ(st->get_text(0), "12345678-9abc-def0-0011-223344556677");
+    EXPECT_EQ(st->get_text(1), "12345678-9abc-def0-0011-223344556677");
+    EXPECT_EQ(st->get_int64(2), 16);
+    st = StatementHandle();
+    auto missing = expect_throw<OperationalError>([&] { conn->copy_from("no such table", {"a"}); });
+    EXPECT_EQ(missing.code(), "42P01");
+    EXPECT_NE(missing.statement().find("COPY \"no such table\""), std::string::npos) << missing.statement();
+    expect_throw<OperationalError>([&] { conn->copy_from("typed", {"u", "nope"}); });
+    EXPECT_EQ(count_rows(*conn, "typed"), 1);
+    expect_throw<OperationalError>([&] { conn->draw_keys("no such table", "id", 2); });
+    EXPECT_EQ(count_rows(*conn, "typed"), 1);
+}
+
+// prepare_generated() (the ORM's queries): SQL without parameters goes to
+// the server with its first run. It reads as a prepared statement does, is
+// described when asked about its columns first, and bad SQL is thrown by
+// step(); prepare() of the same text still throws at once, never finding it
+// in the cache. SQL with parameters is checked at once.
+TEST_F(PgDriver, AGeneratedStatementIsCheckedByItsFirstRun) {
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE g (id INTEGER, name TEXT)");
+    conn->execute("INSERT INTO g VALUES (1, 'one'), (2, 'two')");
+    {
+        auto st = conn->prepare_generated("SELECT id, name FROM g ORDER BY id");
+        EXPECT_FALSE(st->sql_checked());
+        ASSERT_TRUE(st->step());
+        EXPECT_TRUE(st->sql_checked());
+        EXPECT_EQ(st->column_count(), 2);
+        EXPECT_EQ(st->column_name(1), "name");
+        EXPECT_EQ(st->get_int64(0), 1);
+        EXPECT_EQ(st->get_text(1), "one");
+        ASSERT_TRUE(st->step());
+        EXPECT_EQ(st->get_int64(0), 2);
+        EXPECT_FALSE(st->step());
+        st->reset();
+        ASSERT_TRUE(st->step()) << "run again, as prepared";
+        EXPECT_EQ(st->get_text(1), "one");
+    }
+    {
+        auto st = conn->prepare_generated("SELECT name FROM g WHERE id = 2");
+        EXPECT_EQ(st->column_count(), 1);
+        EXPECT_EQ(st->stored_kind(0), TypeKind::Text);
+        expect_throw<ProgrammingError>([&] { (void)st->get_text(0); });  // no current row
+        expect_throw<ProgrammingError>([&] { st->bind(1, Value(std::int64_t{2})); });  // no parameters
+        ASSERT_TRUE(st->step());
+        EXPECT_EQ(st->get_text(0), "two");
+    }
+    const std::string bad = "SELEC id FROM g";
+    expect_throw<ProgrammingError>([&] { conn->prepare(bad); });
+    const auto cached = conn->cached_statement_count();
+    {
+        auto st = conn->prepare_generated(bad);
+        auto e = expect_throw<ProgrammingError>([&] { st->step(); });
+        EXPECT_EQ(e.code(), "42601");
+        EXPECT_EQ(e.statement(), bad);
+        EXPECT_FALSE(st->sql_checked());
+        expect_throw<ProgrammingError>([&] { st->step(); });  // tried again
+    }
+    { auto never_run = conn->prepare_generated(bad); }
+    EXPECT_EQ(conn->cached_statement_count(), cached);
+    expect_throw<ProgrammingError>([&] { conn->prepare(bad); });
+    expect_throw<ProgrammingError>([&] { conn->prepare_generated("SELEC id FROM g WHERE id = $1"); });
+    {  // a first run that fails on a row: described, the error thrown
+        auto st = conn->prepare_generated("SELECT 1 / (id - 1) FROM g ORDER BY id");
+        EXPECT_EQ(expect_throw<ProgrammingError>([&] { st->step(); }).code(), "22012");
+        EXPECT_TRUE(st->sql_checked());
+        EXPECT_EQ(st->column_count(), 1);
+    }
+    EXPECT_EQ(count_rows(*conn, "g"), 2);
+}
+
 TEST_F(PgDriver, CopyWritesIntegersAtTheirLimits) {
     auto conn = open_connection();
     conn->execute("CREATE TABLE limits (n BIGINT)");

@@ -69,6 +69,10 @@ public:
     // True when the statement surely writes nothing (SQLite knows; other
     // backends say false): a session runs such raw SQL outside its transaction.
     virtual bool is_read_only() const { return false; }
+    // False only for a statement of Connection::prepare_generated() that has
+    // not run yet: the server has not seen its SQL (such a statement is not
+    // kept in the cache, where prepare() could find it).
+    virtual bool sql_checked() const { return true; }
 
     // Columns of the current row, 0-based.
     virtual int column_count() const = 0;
@@ -192,6 +196,12 @@ public:
     // A prepared statement for this SQL text, from the cache when one is free.
     // Placeholders are the dialect's ("?" on SQLite, "$1" on PostgreSQL).
     StatementHandle prepare(std::string_view sql);
+    // prepare() for SQL the library wrote itself (the ORM's queries): the
+    // backend may check the SQL with the statement's first run instead, and
+    // an error in it is then thrown by step(). PostgreSQL sends a statement
+    // without parameters to the server with its first run: one round trip,
+    // where prepare() and the run take two.
+    StatementHandle prepare_generated(std::string_view sql);
     // Runs one SQL statement with no parameters; rows it returns are ignored.
     // Text holding a second statement is a ProgrammingError (nothing runs), so
     // text that reaches SQL from a file or a user can never smuggle one in.
@@ -270,6 +280,8 @@ protected:
     explicit Connection(ConnectionOptions options);
     // Backend prepare: parse the SQL into a new statement.
     virtual std::unique_ptr<Statement> prepare_new(std::string_view sql) = 0;
+    // Backend prepare_generated() (see there); prepare_new() unless the backend can wait.
+    virtual std::unique_ptr<Statement> prepare_new_generated(std::string_view sql) { return prepare_new(sql); }
     // Drops the free cached statements; backends call it before closing their handle.
     void clear_statement_cache();
     bool in_transaction_ = false;
@@ -278,6 +290,7 @@ protected:
 private:
     friend class StatementHandle;
     void give_back(std::unique_ptr<Statement> stmt, void* cache_slot);
+    StatementHandle check_out(std::string_view sql, bool generated);
     struct Cache;
     std::unique_ptr<Cache> cache_;
     std::size_t prepare_count_ = 0;

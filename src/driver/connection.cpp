@@ -64,7 +64,11 @@ Connection::Connection(ConnectionOptions options) : options_(options), cache_(st
 
 Connection::~Connection() = default;
 
-StatementHandle Connection::prepare(std::string_view sql) {
+StatementHandle Connection::prepare(std::string_view sql) { return check_out(sql, false); }
+
+StatementHandle Connection::prepare_generated(std::string_view sql) { return check_out(sql, true); }
+
+StatementHandle Connection::check_out(std::string_view sql, bool generated) {
     Cache::Slot& slot = cache_->slot(sql);
     ++cache_->checked_out;
     if (!slot.empty()) {
@@ -73,7 +77,7 @@ StatementHandle Connection::prepare(std::string_view sql) {
         return StatementHandle(this, std::move(stmt), &slot);
     }
     try {
-        auto stmt = prepare_new(sql);
+        auto stmt = generated ? prepare_new_generated(sql) : prepare_new(sql);
         ++prepare_count_;
         return StatementHandle(this, std::move(stmt), &slot);
     } catch (...) {
@@ -90,6 +94,7 @@ void Connection::give_back(std::unique_ptr<Statement> stmt, void* cache_slot) {
     } catch (...) {
         return;  // a statement that cannot be reset is not worth keeping
     }
+    if (!stmt->sql_checked()) return;  // prepare() must not find SQL no server has seen
     auto& slot = cache_slot ? *static_cast<Cache::Slot*>(cache_slot) : cache_->slot(stmt->sql());
     if (slot.size() < 4) slot.push_back(std::move(stmt));
 }

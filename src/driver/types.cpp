@@ -1,6 +1,7 @@
 // Text forms of dates and times (SQLAlchemy's SQLite storage format) and of type names.
 #include "strata/types.hpp"
 
+#include <array>
 #include <bit>
 #include <cctype>
 #include <charconv>
@@ -159,12 +160,19 @@ DateTime now() { return time_point_cast<microseconds>(system_clock::now()); }
 
 namespace {
 
-// `width` decimal digits of v at `at` (v < 10^width).
-void put_digits(char* at, int width, std::uint64_t v) {
-    for (int i = width - 1; i >= 0; --i) {
-        at[i] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    }
+// The two digits of v (v < 100) at `at`, from a table of "00" to "99": a
+// timestamp's ten pairs took a 64-bit division each digit (305
+// instructions a timestamp, W4's posts on PostgreSQL).
+void put_pair(char* at, std::uint32_t v) {
+    static constexpr auto kPairs = [] {
+        std::array<char, 200> pairs{};
+        for (std::size_t i = 0; i < 100; ++i) {
+            pairs[2 * i] = static_cast<char>('0' + i / 10);
+            pairs[2 * i + 1] = static_cast<char>('0' + i % 10);
+        }
+        return pairs;
+    }();
+    std::memcpy(at, &kPairs[2 * v], 2);
 }
 
 }  // namespace
@@ -173,21 +181,26 @@ bool format_datetime_text(DateTime t, char (&text)[calendar::kDateTimeTextSize])
     const auto [day, micros] = calendar::split(t);
     const calendar::CivilDate c = calendar::civil_from_days(day);
     if (c.year < 0 || c.year > 9999) return false;
-    // Digit by digit: snprintf cost 4,000 instructions.
-    put_digits(text, 4, static_cast<std::uint64_t>(c.year));
+    // Two digits at a time: snprintf cost 4,000 instructions.
+    const auto y = static_cast<std::uint32_t>(c.year);
+    put_pair(text, y / 100);
+    put_pair(text + 2, y % 100);
     text[4] = '-';
-    put_digits(text + 5, 2, c.month);
+    put_pair(text + 5, c.month);
     text[7] = '-';
-    put_digits(text + 8, 2, c.day);
+    put_pair(text + 8, c.day);
     text[10] = ' ';
-    const auto us = static_cast<std::uint64_t>(micros);
-    put_digits(text + 11, 2, us / 3'600'000'000);
+    const auto seconds = static_cast<std::uint32_t>(micros / 1'000'000);  // < 86,400
+    const auto fraction = static_cast<std::uint32_t>(micros % 1'000'000);
+    put_pair(text + 11, seconds / 3600);
     text[13] = ':';
-    put_digits(text + 14, 2, us / 60'000'000 % 60);
+    put_pair(text + 14, seconds / 60 % 60);
     text[16] = ':';
-    put_digits(text + 17, 2, us / 1'000'000 % 60);
+    put_pair(text + 17, seconds % 60);
     text[19] = '.';
-    put_digits(text + 20, 6, us % 1'000'000);
+    put_pair(text + 20, fraction / 10'000);
+    put_pair(text + 22, fraction / 100 % 100);
+    put_pair(text + 24, fraction % 100);
     return true;
 }
 

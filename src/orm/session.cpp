@@ -108,7 +108,8 @@ Connection& SessionImpl::connection() {
 }
 
 StatementHandle SessionImpl::prepare(const std::string& sql) { return connection().prepare(sql); }
-StatementHandle SessionImpl::prepare_read(const std::string& sql) { return read_connection().prepare(sql); }
+// The ORM's own SQL: a PostgreSQL query without parameters goes to the server with its first run.
+StatementHandle SessionImpl::prepare_read(const std::string& sql) { return read_connection().prepare_generated(sql); }
 
 namespace {
 
@@ -858,7 +859,7 @@ detail::QuerySpec Session::query_spec(const std::type_info& type) {
 StatementHandle Session::raw_statement(std::string_view sql, const std::vector<Value>& params) {
     impl_->autoflush_now();
     std::string text = sql::rewrite_placeholders(impl_->dialect(), sql);
-    auto st = impl_->prepare_read(text);
+    auto st = impl_->read_connection().prepare(text);  // the caller's SQL: checked now
     if (!st->is_read_only()) impl_->connection();  // a write opens the session's transaction
     st->bind_all(params);
     impl_->note(text);

@@ -213,19 +213,32 @@ struct Param {
     std::string bytes;     // fixed-size encodings and formatted text; reused, no allocation once warm
 };
 
-// Parses and plans `sql` as the server-side statement `name` and returns its
-// description (parameter and column types): Parse, Describe and one Sync in
-// libpq's pipeline mode, one round trip where PQprepare then
-// PQdescribePrepared take two. A failed Parse skips the Describe; its error
-// is the one thrown.
-Result prepare_and_describe(Session& s, const std::string& name, const std::string& sql) {
+// What the server said to a Parse, a Describe and (for a first run) a
+// Bind/Execute of the same statement, in that order.
+struct Prepared {
+    Result parsed, described, ran;
+};
+
+// Parses and plans `sql` as the server-side statement `name`, describes it
+// (parameter and column types) and, when `run`, runs it without parameters,
+// binary results: all in libpq's pipeline mode with one Sync, one round trip
+// where PQprepare, PQdescribePrepared and PQexecPrepared take one each. A
+// failed command skips the ones after it (their results say so); the caller
+// checks them in order, so the first error is the one thrown.
+Prepared prepare_and_describe(Session& s, const std::string& name, const std::string& sql, bool run) {
     PGconn* c = s.conn;
     if (PQenterPipelineMode(c) != 1) {  // not idle (cannot happen between statements): one message at a time
-        checked(s, PQprepare(c, name.c_str(), sql.c_str(), 0, nullptr), sql);
-        return checked(s, PQdescribePrepared(c, name.c_str()), sql);
+        Prepared out{Result(PQprepare(c, name.c_str(), sql.c_str(), 0, nullptr)), nullptr, nullptr};
+        if (PQresultStatus(out.parsed.get()) != PGRES_COMMAND_OK) return out;
+        out.described.reset(PQdescribePrepared(c, name.c_str()));
+        if (run && PQresultStatus(out.described.get()) == PGRES_COMMAND_OK)
+            out.ran.reset(PQexecPrepared(c, name.c_str(), 0, nullptr, nullptr, nullptr, 1));
+        return out;
     }
     const bool sent = PQsendPrepare(c, name.c_str(), sql.c_str(), 0, nullptr) == 1 &&
-                      PQsendDescribePrepared(c, name.c_str()) == 1 && PQpipelineSync(c) == 1;
+                      PQsendDescribePrepared(c, name.c_str()) == 1 &&
+                      (!run || PQsendQueryPrepared(c, name.c_str(), 0, nullptr, nullptr, nullptr, 1) == 1) &&
+                      PQpipelineSync(c) == 1;
     // Each command's result is followed by a null; the Sync's result ends the round trip.
     auto next = [&] {
         Result res(sent ? PQgetResult(c) : nullptr);
@@ -233,12 +246,13 @@ Result prepare_and_describe(Session& s, const std::string& name, const std::stri
             while (PGresult* rest = PQgetResult(c)) PQclear(rest);
         return res;
     };
-    Result parsed = next();
-    Result described = next();
+    Prepared out;
+    out.parsed = next();
+    out.described = next();
+    if (run) out.ran = next();
     Result synced = next();
     PQexitPipelineMode(c);
-    checked(s, parsed.release(), sql);
-    return checked(s, described.release(), sql);
+    return out;
 }
 
 bool is_stale_plan(const DatabaseError& e) {
@@ -247,10 +261,15 @@ bool is_stale_plan(const DatabaseError& e) {
 
 class PgStatement final : public Statement {
 public:
-    PgStatement(std::shared_ptr<Session> session, const Connection& owner, std::string sql)
+    // `check_now` false (prepare_generated): SQL without a '$' has no
+    // parameters, so nothing bound needs the server's types, and its Parse
+    // and Describe can go with its first run (see first_run).
+    PgStatement(std::shared_ptr<Session> session, const Connection& owner, std::string sql, bool check_now)
         : Statement(owner, std::move(sql)), session_(std::move(session)) {
-        prepare_on_server();
+        if (check_now || sql_.find('$') != std::string::npos) prepare_on_server();
     }
+
+    bool sql_checked() const override { return described_; }
 
     ~PgStatement() override { deallocate(); }
 
@@ -304,7 +323,10 @@ public:
         return v;
     }
 
-    int column_count() const override { return static_cast<int>(columns_.size()); }
+    int column_count() const override {
+        describe_if_waiting();
+        return static_cast<int>(columns_.size());
+    }
 
     std::string column_name(int col) const override {
         check_column(col);
@@ -534,9 +556,35 @@ private:
     // Parses and plans the SQL under a fresh name; learns parameter and column types.
     void prepare_on_server() {
         require_usable(*session_, sql_);
+        Prepared p = prepare_and_describe(*session_, new_name(), sql_, false);
+        learn(p);
+    }
+
+    // The first run of a statement of prepare_generated() that has no
+    // parameters: Parse, Describe and Bind/Execute in one round trip.
+    void first_run() {
+        Prepared p = prepare_and_describe(*session_, new_name(), sql_, true);
+        learn(p);
+        result_ = checked(*session_, p.ran.release(), sql_);
+    }
+
+    const std::string& new_name() {
         name_ = "strata_" + std::to_string(++session_->statement_counter);
         generation_ = session_->schema_generation;
-        Result description = prepare_and_describe(*session_, name_, sql_);
+        return name_;
+    }
+
+    // The statement's parameter and column types from a Parse and Describe;
+    // their error if either failed (no statement left on the server then).
+    void learn(Prepared& p) {
+        try {
+            checked(*session_, p.parsed.release(), sql_);
+        } catch (...) {
+            name_.clear();  // nothing to DEALLOCATE
+            throw;
+        }
+        Result description = checked(*session_, p.described.release(), sql_);
+        described_ = true;
         params_.resize(static_cast<std::size_t>(PQnparams(description.get())));
         for (std::size_t i = 0; i < params_.size(); ++i) {
             params_[i].oid = PQparamtype(description.get(), static_cast<int>(i));
@@ -565,10 +613,19 @@ private:
         prepare_on_server();
     }
 
-    void run() {
+    // Once per execution, kept out of step(), which runs once per row.
+    [[gnu::noinline]] void run() {
         require_usable(*session_, sql_);
-        // DDL on this connection may have changed the types this plan was made for.
-        if (generation_ != session_->schema_generation) reprepare();
+        if (!described_) {
+            note_execute();
+            first_run();
+            rows_ = PQntuples(result_.get());
+            session_->note_ran(sql_);
+            return;
+        }
+        // DDL on this connection may have changed the types this plan was
+        // made for; a Parse that failed then is tried again.
+        if (generation_ != session_->schema_generation || name_.empty()) reprepare();
         note_execute();
         try {
             result_ = exec_prepared();
@@ -690,6 +747,14 @@ private:
             column_out_of_range(col);
     }
 
+    // A statement of prepare_generated() asked about its columns before its
+    // first run: described now (the description is the server's, so reading
+    // it is a const operation of the statement's).
+    void describe_if_waiting() const {
+        if (!described_) [[unlikely]]
+            const_cast<PgStatement*>(this)->prepare_on_server();
+    }
+
     // rows_ is 0 without a result, and row_ -1 before the first step().
     void check_row(int col) const {
         check_column(col);
@@ -697,7 +762,9 @@ private:
             no_current_row();
     }
 
-    [[noreturn, gnu::cold, gnu::noinline]] void column_out_of_range(int col) const {
+    [[gnu::cold, gnu::noinline]] void column_out_of_range(int col) const {
+        describe_if_waiting();
+        if (static_cast<std::size_t>(col) < columns_.size()) return;
         throw ProgrammingError("column index " + std::to_string(col) + " is out of range: the result has " +
                                    std::to_string(column_count()) + " column(s)",
                                sql_);
@@ -774,7 +841,8 @@ private:
     }
 
     std::shared_ptr<Session> session_;
-    std::string name_;
+    std::string name_;  // empty while no server-side statement exists
+    bool described_ = false;  // parameter and column types known (the SQL was parsed)
     std::uint64_t generation_ = 0;
     std::vector<Param> params_;
     std::vector<ColumnInfo> columns_;
@@ -830,13 +898,22 @@ std::vector<std::pair<std::string, std::string>> connection_keywords(const Url& 
 // to libpq in 64 KiB pieces.
 class PgCopyWriter final : public CopyWriter {
 public:
-    // uuid_fields[i]: field i + 1 goes to a uuid column, whose text input
-    // takes a Blob's 16 bytes as 8-4-4-4-12 hex digits (not bytea's \x form).
-    PgCopyWriter(std::shared_ptr<Session> session, std::string sql, int columns, std::vector<bool> uuid_fields)
-        : session_(std::move(session)), sql_(std::move(sql)), columns_(columns), uuid_fields_(std::move(uuid_fields)) {
+    // `probe` selects the COPY's columns and returns no rows: its row
+    // description tells which columns are uuids, whose text input takes a
+    // Blob's 16 bytes as 8-4-4-4-12 hex digits (not bytea's \x form). It goes
+    // in one simple-query message with the COPY: one round trip, where
+    // preparing the probe first took one more.
+    PgCopyWriter(std::shared_ptr<Session> session, const std::string& probe, std::string sql, int columns)
+        : session_(std::move(session)), sql_(std::move(sql)), columns_(columns) {
         require_usable(*session_, sql_);
-        Result res(PQexec(session_->conn, sql_.c_str()));
-        if (PQresultStatus(res.get()) != PGRES_COPY_IN) throw_failure(*session_, res.get(), sql_);
+        PGconn* c = session_->conn;
+        if (PQsendQuery(c, (probe + "; " + sql_).c_str()) != 1) throw_failure(*session_, nullptr, sql_);
+        Result described(PQgetResult(c));
+        if (PQresultStatus(described.get()) != PGRES_TUPLES_OK) fail_to_start(std::move(described));
+        // A domain's column is described as its base type.
+        for (int f = 0; f < PQnfields(described.get()); ++f) uuid_fields_.push_back(PQftype(described.get(), f) == pg::kUuid);
+        Result started(PQgetResult(c));
+        if (PQresultStatus(started.get()) != PGRES_COPY_IN) fail_to_start(std::move(started));
         buffer_.reserve(kChunk + 4096);
     }
 
@@ -867,6 +944,17 @@ public:
         if (Refusal r = oversized("text", text.size())) refuse(index, r);
         separate(index);
         append_escaped(text);
+    }
+
+    // Keys, foreign keys and NULLs without a Value (a flush binds every column of every row).
+    void bind_int64(int index, std::int64_t v) override {
+        separate(index);
+        append(v);
+    }
+
+    void bind_null(int index) override {
+        separate(index);
+        append(Null{});
     }
 
     // A timestamp of the years 1 to 9999 written straight into the buffer, the
@@ -913,10 +1001,23 @@ public:
 private:
     static constexpr std::size_t kChunk = 64 * 1024;
 
+    // The probe or the COPY failed: the server skipped the rest of the
+    // message; its results are read to the end, so the connection is ready.
+    [[noreturn]] void fail_to_start(Result failed) {
+        finished_ = true;  // nothing to abandon
+        while (PGresult* rest = PQgetResult(session_->conn)) PQclear(rest);
+        throw_failure(*session_, failed.get(), sql_);
+    }
+
+    // Runs for every field of every row: the error is built apart, so this inlines.
     void separate(int index) {
-        if (index != fields_ + 1)
-            throw ProgrammingError("COPY field " + std::to_string(index) + " written out of order", sql_);
+        if (index != fields_ + 1) [[unlikely]]
+            out_of_order(index);
         if (fields_++) buffer_ += '\t';
+    }
+
+    [[noreturn, gnu::cold, gnu::noinline]] void out_of_order(int index) const {
+        throw ProgrammingError("COPY field " + std::to_string(index) + " written out of order", sql_);
     }
 
     [[noreturn]] void refuse(int index, const Refusal& r) const {
@@ -935,8 +1036,21 @@ private:
         buffer_.clear();
     }
 
+    // Whether one of the eight bytes of w may need an escape: a byte below
+    // 0x20 (a superset of \n, \r, \t and NUL) or a backslash. Both tests are
+    // exact for "some byte is" (the carries they make only reach bytes above one that is).
+    static bool may_need_escape(std::uint64_t w) {
+        constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+        const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
+        const std::uint64_t x = w ^ (kOnes * '\\');
+        const std::uint64_t backslash = (x - kOnes) & ~x & kHighs;
+        return (below_space | backslash) != 0;
+    }
+
     // Text with COPY's escapes; a NUL byte cannot travel in text format.
-    // The runs between characters to escape are appended whole.
+    // Eight bytes at a time are checked for anything to escape, and only a
+    // word that may hold one is looked at byte by byte; the runs between
+    // characters to escape are appended whole.
     void append_escaped(std::string_view text) {
         static constexpr auto kEscaped = [] {
             std::array<bool, 256> escaped{};
@@ -945,6 +1059,14 @@ private:
         }();
         std::size_t run = 0;  // where the run not yet appended starts
         for (std::size_t i = 0; i < text.size(); ++i) {
+            if (i % 8 == 0 && text.size() - i >= 8) {
+                std::uint64_t w;
+                std::memcpy(&w, text.data() + i, sizeof w);
+                if (!may_need_escape(w)) {
+                    i += 7;
+                    continue;
+                }
+            }
             const char c = text[i];
             if (!kEscaped[static_cast<unsigned char>(c)]) continue;
             buffer_.append(text.data() + run, i - run);
@@ -1097,34 +1219,30 @@ public:
     bool supports_copy() const override { return true; }
     std::unique_ptr<CopyWriter> copy_from(std::string_view table, const std::vector<std::string>& columns) override {
         const Dialect& d = dialect();
-        // The columns' types, from a statement prepared (never run) on them.
-        std::vector<bool> uuid_fields;
-        {  // given back before the COPY starts
-            auto probe = prepare("SELECT " + d.quoted_list(columns) + " FROM " + d.quote(table) + " WHERE false");
-            for (int c = 0; c < probe->column_count(); ++c) uuid_fields.push_back(probe->stored_kind(c) == TypeKind::Uuid);
-        }
+        // The columns' types come from a SELECT of them that returns no rows,
+        // sent with the COPY (see PgCopyWriter).
+        std::string probe = "SELECT " + d.quoted_list(columns) + " FROM " + d.quote(table) + " WHERE false";
         std::string sql = "COPY " + d.quote(table) + " (" + d.quoted_list(columns) + ") FROM STDIN";
         log_statement(sql);
-        return std::make_unique<PgCopyWriter>(session_, std::move(sql), static_cast<int>(columns.size()),
-                                              std::move(uuid_fields));
+        return std::make_unique<PgCopyWriter>(session_, probe, std::move(sql), static_cast<int>(columns.size()));
     }
 
     // nextval() once per key, in one statement; the sequence's name comes
     // from the catalog (it takes the table as a quoted name, the column as is).
     // The keys come back as one bigint[] value: 12 bytes a key, where a row
     // per key cost libpq a row to build and strata a step to read.
+    // Finding the sequence and drawing from it is one statement (one round
+    // trip; a flush by COPY runs it once per table): NULL when the column has
+    // none. The keys come in the order generate_series gives its rows.
     std::vector<std::int64_t> draw_keys(std::string_view table, std::string_view column, std::size_t n) override {
-        auto seq = prepare("SELECT pg_get_serial_sequence($1, $2)");
-        seq->bind(1, Value(dialect().quote(std::string(table))));
-        seq->bind(2, Value(std::string(column)));
-        if (!seq->step() || seq->is_null(0)) return {};
-        const std::string sequence(seq->get_text(0));
-        static constexpr const char* kDraw = "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2::int8)";
-        const std::string count = std::to_string(n);
-        const char* values[] = {sequence.c_str(), count.c_str()};
+        static constexpr const char* kDraw =
+            "SELECT CASE WHEN q.seq IS NOT NULL THEN ARRAY(SELECT nextval(q.seq) FROM generate_series(1, $3::int8)) END "
+            "FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) AS q";
+        const std::string quoted = dialect().quote(std::string(table)), name(column), count = std::to_string(n);
+        const char* values[] = {quoted.c_str(), name.c_str(), count.c_str()};
         require_usable(*session_, kDraw);
         log_statement(kDraw);
-        Result res = checked(*session_, PQexecParams(session_->conn, kDraw, 2, nullptr, values, nullptr, nullptr, 1), kDraw);
+        Result res = checked(*session_, PQexecParams(session_->conn, kDraw, 3, nullptr, values, nullptr, nullptr, 1), kDraw);
         if (PQntuples(res.get()) != 1 || PQgetisnull(res.get(), 0, 0)) return {};
         return pg::decode_int8_array({PQgetvalue(res.get(), 0, 0), static_cast<std::size_t>(PQgetlength(res.get(), 0, 0))});
     }
@@ -1140,7 +1258,10 @@ public:
 
 protected:
     std::unique_ptr<Statement> prepare_new(std::string_view sql) override {
-        return std::make_unique<PgStatement>(session_, *this, std::string(sql));
+        return std::make_unique<PgStatement>(session_, *this, std::string(sql), true);
+    }
+    std::unique_ptr<Statement> prepare_new_generated(std::string_view sql) override {
+        return std::make_unique<PgStatement>(session_, *this, std::string(sql), false);
     }
 
 private:
