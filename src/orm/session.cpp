@@ -214,10 +214,9 @@ void SessionImpl::populate(RecordBase& r, const Statement& st, int offset, const
 void SessionImpl::read_columns(RecordBase& r, const Statement& st, int offset, const std::int64_t* key, bool fresh) {
     const Mapper& m = *r.mapper;
     const std::size_t n = m.columns.size();
-    std::uint64_t* words = &r.snapshot.at(0);
-    if (fresh) std::fill_n(words, n, std::uint64_t{0});
     const std::size_t key_column = key ? static_cast<std::size_t>(m.pk) : n;
-    r.snapshot.nulls = m.loops.read(m.plan.data(), n, r.object, st, offset, *r.store, words, key_column, key ? *key : 0);
+    r.snapshot.nulls =
+        m.loops.read(m.plan.data(), n, r.object, st, offset, *r.store, &r.snapshot.at(0), fresh, key_column, key ? *key : 0);
     r.snapshot.valid = true;
 }
 

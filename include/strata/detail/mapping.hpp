@@ -54,7 +54,7 @@ struct FieldColumn {
     // Reads column `col` of the row into the member. `word` holds the
     // column's last saved word (0 for none) and receives the new one (0 for
     // NULL); returns true when the column is NULL.
-    static bool read(M& field, const Statement& st, int col, Store& store, std::uint64_t& word) {
+    STRATA_DETAIL_INLINE static bool read(M& field, const Statement& st, int col, Store& store, std::uint64_t& word) {
         if constexpr (optional) {
             if (st.is_null(col)) {
                 field.reset();
@@ -99,7 +99,7 @@ struct FieldColumn {
             return {saved_word(field, store, previous), false};
         }
     }
-    static bool unchanged(const M& field, SavedColumn saved) {
+    STRATA_DETAIL_INLINE static bool unchanged(const M& field, SavedColumn saved) {
         if constexpr (optional) {
             if (!field) return saved.null;
             return !saved.null && holds(*field, saved.word);
@@ -143,7 +143,7 @@ struct FieldColumn {
     }
 
 private:
-    static std::uint64_t saved_word(const V& v, Store& store, std::uint64_t previous) {
+    STRATA_DETAIL_INLINE static std::uint64_t saved_word(const V& v, Store& store, std::uint64_t previous) {
         if constexpr (saved_as_bytes) {
             const auto& held = Traits::bytes(v);  // a view, or a custom type's stored text or bytes
             const std::string_view b = byte_view(held);
@@ -159,7 +159,7 @@ private:
         else if constexpr (std::is_same_v<V, DateTime>) st.bind_datetime(index, v);
         else st.bind(index, column_value(v));
     }
-    static bool holds(const V& v, std::uint64_t word) {
+    STRATA_DETAIL_INLINE static bool holds(const V& v, std::uint64_t word) {
         if constexpr (saved_as_bytes) {
             const auto& held = Traits::bytes(v);
             const std::string_view b = byte_view(held);
@@ -168,7 +168,7 @@ private:
             return Traits::word(v) == word;
         }
     }
-    static std::uint64_t read_saved(V& out, const Statement& st, int col, Store& store, std::uint64_t previous) {
+    STRATA_DETAIL_INLINE static std::uint64_t read_saved(V& out, const Statement& st, int col, Store& store, std::uint64_t previous) {
         if constexpr (requires { Traits::read_saved(out, st, col, store, previous); }) {
             return Traits::read_saved(out, st, col, store, previous);
         } else {
@@ -315,14 +315,35 @@ auto& planned_member(Object& object, const PlannedColumn& c) {
     return object.*member;
 }
 
-// Calls `inline_read(member)` with the member a plan entry names, typed, or
-// `through(accessor)` for an Accessor kind: the one switch of the plan.
-template <class T, class Object, class Inline, class Through>
-decltype(auto) visit_planned(Object& object, const PlannedColumn& c, Inline&& inline_read, Through&& through) {
+// The planned types of nearly every model: the plan's loops read and compare
+// them in their own switch; the other kinds go to one out-of-line call (a
+// switch over them all), so that the loops stay small enough to keep their
+// state in registers.
+#define STRATA_DETAIL_HOT_TYPES(X)                                                                                     \
+    X(Long, long)                                                                                                      \
+    X(LongLong, long long)                                                                                             \
+    X(Int, int)                                                                                                        \
+    X(Bool, bool)                                                                                                      \
+    X(Double, double)                                                                                                  \
+    X(Text, std::string)                                                                                               \
+    X(DateTime, DateTime)
+
+#if defined(__GNUC__)
+#define STRATA_DETAIL_COLD [[gnu::noinline, gnu::cold]]
+#define STRATA_DETAIL_FLATTEN [[gnu::flatten]]
+#else
+#define STRATA_DETAIL_COLD
+#define STRATA_DETAIL_FLATTEN
+#endif
+
+// Calls `f(member)` with the member a plan entry names, typed, for every
+// planned kind; `through(accessor)` for an Accessor kind.
+template <class T, class Object, class F, class Through>
+decltype(auto) visit_planned(Object& object, const PlannedColumn& c, F&& f, Through&& through) {
     switch (c.kind) {
 #define STRATA_DETAIL_CASE(Name, V)                                                                                    \
-    case ColumnKind::Name: return inline_read(planned_member<T, V>(object, c));                                        \
-    case ColumnKind::Optional##Name: return inline_read(planned_member<T, std::optional<V>>(object, c));
+    case ColumnKind::Name: return f(planned_member<T, V>(object, c));                                                  \
+    case ColumnKind::Optional##Name: return f(planned_member<T, std::optional<V>>(object, c));
         STRATA_DETAIL_PLANNED_TYPES(STRATA_DETAIL_CASE)
 #undef STRATA_DETAIL_CASE
     case ColumnKind::Accessor: break;
@@ -330,28 +351,68 @@ decltype(auto) visit_planned(Object& object, const PlannedColumn& c, Inline&& in
     return through(*c.access);
 }
 
+// What read_planned_columns does for a column of a kind outside the hot types.
+template <class T>
+STRATA_DETAIL_COLD bool read_other_column(T& object, const PlannedColumn& c, const Statement& st, int col, Store& store,
+                                          std::uint64_t& word) {
+    return visit_planned<T>(
+        object, c, [&]<class M>(M& field) { return FieldColumn<M>::read(field, st, col, store, word); },
+        [&](const ColumnAccessor& a) { return a.read(&object, st, col, store, word); });
+}
+
+// The key column's value, already read from the row (ColumnAccessor::assign_integer).
+template <class T>
+STRATA_DETAIL_COLD bool assign_key_column(T& object, const PlannedColumn& c, std::int64_t key, Store& store,
+                                          std::uint64_t& word) {
+    return visit_planned<T>(
+        object, c, [&]<class M>(M& field) { return FieldColumn<M>::assign_integer(field, key, store, word); },
+        [&](const ColumnAccessor& a) { return a.assign_integer(&object, key, store, word); });
+}
+
+// What changed_planned_columns does for a column of a kind outside the hot types.
+template <class T>
+STRATA_DETAIL_COLD bool other_column_unchanged(const T& object, const PlannedColumn& c, SavedColumn saved) {
+    return visit_planned<T>(
+        object, c, [&]<class M>(const M& field) { return FieldColumn<M>::unchanged(field, saved); },
+        [&](const ColumnAccessor& a) { return a.unchanged(&object, saved); });
+}
+
 // Every column of a row into the object (a T) and the saved words, from
 // column `offset` on: what ColumnAccessor::read does, column by column.
-// `key_column` (n for none) is assigned `key` instead of read. Returns the
-// NULL columns as bits.
+// `fresh`: the words are a new record's, 0 before reading. `key_column` (n
+// for none) is assigned `key` instead of read. Returns the NULL columns as
+// bits.
 template <class T>
-std::uint64_t read_planned_columns(const PlannedColumn* plan, std::size_t n, void* obj, const Statement& st, int offset,
-                                   Store& store, std::uint64_t* words, std::size_t key_column, std::int64_t key) {
+STRATA_DETAIL_FLATTEN std::uint64_t read_planned_columns(const PlannedColumn* plan, std::size_t n, void* obj, const Statement& st, int offset,
+                                   Store& store, std::uint64_t* words, bool fresh, std::size_t key_column,
+                                   std::int64_t key) {
     T& object = *static_cast<T*>(obj);
     std::uint64_t nulls = 0;
     for (std::size_t i = 0; i < n; ++i) {
+        const PlannedColumn& c = plan[i];
         std::uint64_t& word = words[i];
-        const int col = offset + static_cast<int>(i);
+        if (fresh) word = 0;
         bool null;
         if (i == key_column) {
-            null = visit_planned<T>(
-                object, plan[i],
-                [&]<class M>(M& field) { return FieldColumn<M>::assign_integer(field, key, store, word); },
-                [&](const ColumnAccessor& a) { return a.assign_integer(obj, key, store, word); });
+            if (c.kind == column_kind_of<std::int64_t>()) {  // the usual key
+                planned_member<T, std::int64_t>(object, c) = key;
+                word = static_cast<std::uint64_t>(key);
+                continue;
+            }
+            null = assign_key_column(object, c, key, store, word);
         } else {
-            null = visit_planned<T>(
-                object, plan[i], [&]<class M>(M& field) { return FieldColumn<M>::read(field, st, col, store, word); },
-                [&](const ColumnAccessor& a) { return a.read(obj, st, col, store, word); });
+            const int col = offset + static_cast<int>(i);
+            switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: null = FieldColumn<V>::read(planned_member<T, V>(object, c), st, col, store, word); break;  \
+    case ColumnKind::Optional##Name:                                                                                   \
+        null = FieldColumn<std::optional<V>>::read(planned_member<T, std::optional<V>>(object, c), st, col, store,    \
+                                                   word);                                                              \
+        break;
+                STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+            default: null = read_other_column(object, c, st, col, store, word);
+            }
         }
         nulls |= std::uint64_t{null} << i;
     }
@@ -361,15 +422,24 @@ std::uint64_t read_planned_columns(const PlannedColumn* plan, std::size_t n, voi
 // The columns whose member no longer holds its saved value (`words`,
 // `nulls`), as bits: what ColumnAccessor::unchanged says, column by column.
 template <class T>
-std::uint64_t changed_planned_columns(const PlannedColumn* plan, std::size_t n, const void* obj,
+STRATA_DETAIL_FLATTEN std::uint64_t changed_planned_columns(const PlannedColumn* plan, std::size_t n, const void* obj,
                                       const std::uint64_t* words, std::uint64_t nulls) {
     const T& object = *static_cast<const T*>(obj);
     std::uint64_t mask = 0;
     for (std::size_t i = 0; i < n; ++i) {
+        const PlannedColumn& c = plan[i];
         const SavedColumn saved{words[i], ((nulls >> i) & 1) != 0};
-        const bool same = visit_planned<T>(
-            object, plan[i], [&]<class M>(const M& field) { return FieldColumn<M>::unchanged(field, saved); },
-            [&](const ColumnAccessor& a) { return a.unchanged(obj, saved); });
+        bool same;
+        switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: same = FieldColumn<V>::unchanged(planned_member<T, V>(object, c), saved); break;            \
+    case ColumnKind::Optional##Name:                                                                                   \
+        same = FieldColumn<std::optional<V>>::unchanged(planned_member<T, std::optional<V>>(object, c), saved);       \
+        break;
+            STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+        default: same = other_column_unchanged(object, c, saved);
+        }
         mask |= std::uint64_t{!same} << i;
     }
     return mask;
@@ -377,7 +447,7 @@ std::uint64_t changed_planned_columns(const PlannedColumn* plan, std::size_t n, 
 
 // A model's plan loops, compiled for its class.
 struct ColumnLoops {
-    std::uint64_t (*read)(const PlannedColumn*, std::size_t, void*, const Statement&, int, Store&, std::uint64_t*,
+    std::uint64_t (*read)(const PlannedColumn*, std::size_t, void*, const Statement&, int, Store&, std::uint64_t*, bool,
                           std::size_t, std::int64_t) = nullptr;
     std::uint64_t (*changed)(const PlannedColumn*, std::size_t, const void*, const std::uint64_t*, std::uint64_t) = nullptr;
 };
