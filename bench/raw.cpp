@@ -282,15 +282,17 @@ void Conn::insert_users_with_posts(int users, int posts_each) {
         sqlite3_prepare_v2(db, "INSERT INTO post (body, timestamp, user_id) VALUES (?, ?, ?)", -1, &ins_post, nullptr);
         for (int u = 0; u < users; ++u) {
             std::string nick = "user" + std::to_string(u), email = nick + "@example.com";
-            sqlite3_bind_text(ins_user, 1, nick.c_str(), -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins_user, 2, email.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins_user, 1, nick.data(), static_cast<int>(nick.size()), SQLITE_STATIC);
+            sqlite3_bind_text(ins_user, 2, email.data(), static_cast<int>(email.size()), SQLITE_STATIC);
             check_lite(db, sqlite3_step(ins_user), "insert user");
             sqlite3_reset(ins_user);
             std::int64_t uid = sqlite3_last_insert_rowid(db);
+            // The body lives until the row is written: bound without a copy.
+            static constexpr char kStamp[] = "2026-11-27 12:00:00.000000";
             for (int p = 0; p < posts_each; ++p) {
                 std::string body = "post " + std::to_string(p) + " of " + nick;
-                sqlite3_bind_text(ins_post, 1, body.c_str(), -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(ins_post, 2, "2026-11-27 12:00:00.000000", -1, SQLITE_STATIC);
+                sqlite3_bind_text(ins_post, 1, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
+                sqlite3_bind_text(ins_post, 2, kStamp, sizeof kStamp - 1, SQLITE_STATIC);
                 sqlite3_bind_int64(ins_post, 3, uid);
                 check_lite(db, sqlite3_step(ins_post), "insert post");
                 sqlite3_reset(ins_post);

@@ -187,6 +187,72 @@ TEST_P(DriverValues, TextOverTheSizeLimitIsRefusedNamingTheLimitAndTheConnection
     EXPECT_EQ(rows(), 1);
 }
 
+// bind_datetime on one prepared statement row after row: each row keeps its
+// own values, whether a parameter gets the value it had (SQLite reuses the
+// text it wrote for it), another, NULL or a Value in between, after
+// clear_bindings, and after the statement went back to the cache and came out again.
+TEST_P(DriverValues, DateTimeParametersReboundRowAfterRowStoreEachRowsValues) {
+    MetaData md;
+    md.table("stamps").column("n", Integer()).column("a", DateTimeType()).column("b", DateTimeType());
+    md.create_all(*conn);
+    const Dialect& d = conn->dialect();
+    const std::string sql = "INSERT INTO " + d.quote("stamps") + " (n, a, b) VALUES (" + d.placeholder(1) + ", " +
+                            d.placeholder(2) + ", " + d.placeholder(3) + ")";
+    const DateTime t1 = at(ymd(2026, 11, 27), hours{12});
+    const DateTime t2 = at(ymd(1999, 12, 31), kLastMicro);
+    const DateTime t3 = at(ymd(2000, 2, 29), minutes{1});
+    using Row = std::tuple<std::int64_t, std::optional<DateTime>, std::optional<DateTime>>;
+    std::vector<Row> expected;
+    {
+        auto st = conn->prepare(sql);
+        auto row = [&](std::int64_t n, std::optional<DateTime> a, std::optional<DateTime> b, auto&& bind_rest) {
+            st->bind_int64(1, n);
+            bind_rest();
+            st->execute();
+            expected.emplace_back(n, a, b);
+        };
+        row(1, t1, t2, [&] {
+            st->bind_datetime(2, t1);
+            st->bind_datetime(3, t2);
+        });
+        row(2, t1, t1, [&] {
+            st->bind_datetime(2, t1);
+            st->bind_datetime(3, t1);
+        });
+        row(3, t2, t1, [&] {
+            st->bind_datetime(2, t2);
+            st->bind_datetime(3, t1);
+        });
+        row(4, std::nullopt, t1, [&] { st->bind_null(2); });  // b still bound to t1
+        row(5, t2, t3, [&] {
+            st->bind_datetime(2, t2);
+            st->bind(3, Value(t3));
+        });
+        row(6, t2, t1, [&] { st->bind_datetime(3, t1); });  // a still bound to t2
+        st->clear_bindings();
+        row(7, std::nullopt, std::nullopt, [] {});
+        row(8, t3, t1, [&] {
+            st->bind_datetime(2, t3);
+            st->bind_datetime(3, t1);
+        });
+    }
+    {
+        auto st = conn->prepare(sql);  // the same statement, from the cache: its bindings cleared
+        st->bind_int64(1, 9);
+        st->bind_datetime(3, t3);
+        st->execute();
+        expected.emplace_back(9, std::nullopt, t3);
+    }
+    auto st = conn->prepare("SELECT n, a, b FROM " + d.quote("stamps") + " ORDER BY n");
+    std::vector<Row> stored;
+    auto stamp = [&](int col) -> std::optional<DateTime> {
+        if (st->is_null(col)) return std::nullopt;
+        return st->get_datetime(col);
+    };
+    while (st->step()) stored.emplace_back(st->get_int64(0), stamp(1), stamp(2));
+    EXPECT_EQ(stored, expected);
+}
+
 STRATA_INSTANTIATE_BACKENDS(DriverValues);
 
 // PostgreSQL's infinities are DateTime / Date min() and max(); a timestamp

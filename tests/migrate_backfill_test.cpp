@@ -506,6 +506,32 @@ TEST_P(MigrateBackfill, LongStepsReportProgress) {
     EXPECT_EQ(lines.back().rfind("CREATE INDEX on t: ", 0), 0u) << lines.back();
 }
 
+// A long step that fails part-way is never reported done: its last progress
+// line is where it stopped, then the error. (PostgreSQL's index build leaves
+// pg_stat_progress_create_index when it fails just as when it finishes: only
+// the statement's return says which.)
+TEST_P(MigrateBackfill, AFailedLongStepIsNotReportedDone) {
+    if (is_sqlite()) {
+        make_table(120000);
+        conn().execute("UPDATE t SET tag = NULL WHERE id = 360000");   // the last row: the last chunk fails
+        write_rev("r2", "r1", "  - alter_column: {table: t, column: tag, nullable: false}\n", "");
+    } else {
+        make_table(1000);   // about 1 s of building
+        conn().execute("CREATE FUNCTION slow(x integer) RETURNS integer IMMUTABLE LANGUAGE plpgsql AS "
+                       "$$ BEGIN PERFORM pg_sleep(0.001); IF x = 3000 THEN RAISE EXCEPTION 'no key for %', x; END IF; "
+                       "RETURN x; END $$");
+        write_rev("r2", "r1", "  - create_index: {table: t, name: ix_t_slow, columns: [{expression: slow(id)}]}\n", "");
+    }
+    auto r = run_db({"upgrade"});
+    ASSERT_EQ(r.code, 1) << r.out << r.err;
+    const std::string progress = is_sqlite() ? "rebuild of t: " : "CREATE INDEX on t: building index: scanning table: ";
+    EXPECT_NE(r.err.find(progress), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("done in"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("(100%)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(is_sqlite() ? "NOT NULL" : "no key for 3000"), std::string::npos) << r.err;
+    EXPECT_EQ(current(), Ids{"r1"});
+}
+
 STRATA_INSTANTIATE_BACKENDS(MigrateBackfill);
 
 TEST(MigrateProgress, TerminalRedrawsOneLine) {

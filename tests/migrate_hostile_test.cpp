@@ -61,7 +61,10 @@ TEST(MigrateHostile, ReferentialActionIsOneOfTheKnownOnes) {
 TEST(MigrateHostile, OneExpressionRules) {
     for (const char* ok : {"0", "'a;b -- c'", "now()", "CURRENT_TIMESTAMP", "lower(name) IN ('a', 'b')",
                            "status = ANY (ARRAY['a'::text, 'b'::text])", "'it''s'", "\"weird;name\" > 0",
-                           "(price >= (0)::numeric)"})
+                           "(price >= (0)::numeric)", "a IS DISTINCT FROM b", "a IS NOT DISTINCT FROM b",
+                           "id IN (SELECT id FROM t WHERE x > 0 ORDER BY id LIMIT 3)", "EXTRACT(YEAR FROM ts) > 2000",
+                           "\"order\" > 0", "[group] > 0", "'from where' = x", "orders > 0", "x_from > 0", "offset > 0",
+                           "percentile_cont(0.5) WITHIN GROUP (ORDER BY x) > 1"})
         EXPECT_EQ(sqltok::expression_problem(ok), "") << ok;
     const std::pair<const char*, const char*> refused[] = {
         {"0; DROP TABLE post", "a ';' (a second statement)"},
@@ -73,6 +76,12 @@ TEST(MigrateHostile, OneExpressionRules) {
         {"(0", "a '(' or '[' that is not closed"},
         {"`x`", "a '`'"},
         {"  ", "no expression"},
+        {"true ORDER BY id", "'ORDER' outside parentheses (a clause of a statement)"},
+        {"x = 1 union select password from users", "'union' outside parentheses (a clause of a statement)"},
+        {"1 FROM t", "'FROM' outside parentheses (a clause of a statement)"},
+        {"x > 0 LIMIT 1", "'LIMIT' outside parentheses (a clause of a statement)"},
+        {"(x) GROUP BY y HAVING 1", "'GROUP' outside parentheses (a clause of a statement)"},
+        {"0 INTO t", "'INTO' outside parentheses (a clause of a statement)"},
     };
     for (const auto& [text, problem] : refused) EXPECT_EQ(sqltok::expression_problem(text), problem) << text;
 }

@@ -337,6 +337,55 @@ TEST_P(MigrateLive, UpgradeSucceedsOnceTheHolderCommits) {
     EXPECT_EQ(columns_of("post"), (Ids{"id", "body"}));
 }
 
+// A backfill commits batch by batch: a lock timeout in its second batch rolls
+// back that batch only. The retry's notice says so (not "everything was
+// rolled back"), the next try resumes after the last committed batch, and
+// every row is updated exactly once. On a terminal the notice (stdout) starts
+// a line of its own, not the end of the open progress line (stderr).
+TEST_P(MigrateLive, ALockTimeoutInTheMiddleOfABackfillKeepsTheCommittedBatches) {
+    write_rev("a1", "null",
+              "  - create_table: {table: t, columns: [{name: id, type: Integer, primary_key: true}, "
+              "{name: counter, type: Integer, nullable: false}]}\n"
+              "  - execute: {sql: \"INSERT INTO t (id, counter) SELECT i, 0 FROM generate_series(1, 1000) i\"}\n",
+              "  - drop_table: t\n");
+    write_rev("b2", "a1", "  - backfill: {table: t, set: {counter: counter + 1}, batch_size: 300}\n", "");
+    upgrade("a1");
+    auto blocker = open_connection();
+    blocker->begin();
+    blocker->prepare("SELECT id FROM t WHERE id = 500 FOR UPDATE")->step();   // in the second batch
+    std::ostringstream both;   // stdout and stderr of one terminal
+    std::istringstream in;
+    std::thread release([&, watcher = open_connection()] {   // once the second batch's wait has timed out
+        bool seen_waiting = false;
+        for (auto until = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < until;) {
+            auto stmt = watcher->prepare(   // a row lock's wait is on a transaction id: no database in pg_locks
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+            stmt->step();
+            const bool waiting = stmt->get_int64(0) > 0;
+            if (seen_waiting && !waiting) break;
+            seen_waiting = seen_waiting || waiting;
+            std::this_thread::sleep_for(20ms);
+        }
+        blocker->rollback();
+    });
+    DbContext ctx{url(), repo(), {}, "test"};
+    const int code = db_run(ctx, {"upgrade", "--lock-timeout", "500ms", "--retries", "5"}, DbStreams{both, both, in, false, true});
+    release.join();
+    const std::string text = both.str();
+    ASSERT_EQ(code, 0) << text;
+    EXPECT_EQ(current(), Ids{"b2"});
+    EXPECT_EQ(rows("SELECT COUNT(*) FROM t WHERE counter = 1"), Ids{"1000"}) << "every row updated exactly once";
+    for (const std::string notice : {"Waiting to lock ", "Lock timeout: "}) {
+        const auto at = text.find(notice);
+        ASSERT_NE(at, std::string::npos) << text;
+        EXPECT_EQ(text[at - 1], '\n') << "'" << notice << "' starts a line of its own:\n" << text;
+    }
+    EXPECT_EQ(text.find("Everything was rolled back"), std::string::npos) << text;
+    EXPECT_NE(text.find("The failing transaction was rolled back; the ones before it stay committed; trying again in "),
+              std::string::npos)
+        << text;
+}
+
 TEST_P(MigrateLive, StatementTimeoutStopsALongStatementAndIsNotRetried) {
     write_history("  - execute: {sql: SELECT pg_sleep(5)}\n");
     upgrade("a1");

@@ -259,6 +259,46 @@ TEST_P(OrmBulkInsert, AFailedBatchLeavesTheDatabaseUnchangedAndTheObjectsPending
     EXPECT_EQ(count_rows("user"), 10);
 }
 
+// Rows of one flush through one statement: each keeps its own NULLs, texts
+// and time stamps, whatever the row before it bound (SQLite leaves a NULL
+// that is already bound and reuses a time stamp's text; the same values go
+// in multi-row INSERTs on PostgreSQL), and is persistent with the saved
+// values of what it wrote.
+TEST_P(OrmBulkInsert, EachRowOfAFlushStoresItsOwnNullsTextsAndTimes) {
+    using namespace std::chrono;
+    const strata::DateTime t1 = time_point_cast<microseconds>(sys_days{2026y / 11 / 27} + 12h);
+    const strata::DateTime t2 = t1 + 1s + 1us;
+    const std::vector<std::optional<std::string>> about{std::nullopt, "a", std::nullopt, std::nullopt, "b", "c", std::nullopt};
+    const std::vector<strata::DateTime> stamps{t1, t1, t2, t1, t2, t2, t1};
+    auto s = session();
+    std::vector<strata::Ptr<User>> users;
+    for (std::size_t i = 0; i < about.size(); ++i) {
+        const std::string n = "n" + std::to_string(i);
+        users.push_back(s.add(User{.nickname = n, .email = n + "@x.org", .about_me = about[i]}));
+        auto post = s.add(Post{.body = "p" + std::to_string(i), .timestamp = stamps[i]});
+        post->author = users.back();
+    }
+    s.flush();
+    take_log();
+    s.flush();  // the saved values taken at the INSERT are what it wrote: nothing to update
+    EXPECT_TRUE(take_log().empty());
+    s.commit();
+    auto conn = db->connect();
+    const strata::Dialect& d = conn->dialect();
+    auto st = conn->prepare("SELECT u.about_me, p." + d.quote("timestamp") + " FROM " + d.quote("user") +
+                            " u JOIN post p ON p.user_id = u.id WHERE u.id = " + d.placeholder(1));
+    for (std::size_t i = 0; i < users.size(); ++i) {
+        SCOPED_TRACE(i);
+        st->bind(1, users[i]->id);
+        ASSERT_TRUE(st->step());
+        EXPECT_EQ(st->is_null(0) ? std::nullopt : std::optional<std::string>(st->get_text(0)), about[i]);
+        EXPECT_EQ(st->get_datetime(1), stamps[i]);
+        st->reset();
+        EXPECT_EQ(users[i]->about_me, about[i]);  // expired by the commit: reloaded as written
+        EXPECT_EQ(users[i]->posts.size(), 1u);
+    }
+}
+
 STRATA_INSTANTIATE_BACKENDS(OrmBulkInsert);
 
 }  // namespace

@@ -220,6 +220,78 @@ TEST_P(OrmStream, ClosingTheSessionEndsTheStream) {
         << e.what();
 }
 
+// A batch's list of objects is taken from its own memory, up to a few
+// thousand objects; a larger batch grows it on the heap. Either way every
+// row comes once, in order, and the batch leaves whole.
+TEST_P(OrmStream, ABatchLargerThanTheListItReservesKeepsEveryObject) {
+    constexpr int kMore = 4200;  // past the 4,096 objects a batch's list reserves
+    {
+        auto s = session();
+        for (int i = 1; i <= kMore; ++i)
+            s.add(User{.nickname = "more" + std::to_string(i), .email = "more" + std::to_string(i) + "@x"});
+        s.commit();
+    }
+    auto s = session();
+    strata::Ptr<User> first, last;
+    std::int64_t previous = 0;
+    std::size_t n = 0, most_held = 0;
+    constexpr std::size_t kBatch = 4100;
+    for (auto u : s.query<User>().order_by(&User::id).stream(kBatch)) {
+        EXPECT_GT(u->id, previous);
+        previous = u->id;
+        if (n == 0) first = u;
+        last = u;
+        ++n;
+        most_held = std::max(most_held, users_in_identity_map(s));
+    }
+    EXPECT_EQ(n, std::size_t{kUsers + kMore});
+    EXPECT_EQ(most_held, std::size_t{kUsers + kMore}) << "the first batch, held by `first`, and the second";
+    EXPECT_EQ(first->nickname, "u1");
+    first = nullptr;
+    EXPECT_EQ(users_in_identity_map(s), kUsers + kMore - kBatch) << "the first batch went whole";
+    EXPECT_EQ(last->nickname, "more" + std::to_string(kMore));
+    last = nullptr;
+    EXPECT_EQ(users_in_identity_map(s), 0u);
+    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+}
+
+// A streamed object's collections are empty and unloaded until used, as a
+// loaded object's are: they load, take new and existing objects, and keep
+// both sides of each relationship in step.
+TEST_P(OrmStream, AStreamedObjectsCollectionsLoadAndChange) {
+    auto s = session();
+    auto u5 = s.get<User>(5);
+    for (auto u : s.query<User>().where(col(&User::id) <= std::int64_t{4}).order_by(&User::id).stream(3)) {
+        if (u->id == 2) {
+            EXPECT_EQ(u->posts.size(), 1u) << "loaded on first use";
+            EXPECT_EQ(u->posts[0]->body, "by u2");
+            EXPECT_EQ(u->posts[0]->author, u);
+        }
+        if (u->id == 3) {
+            EXPECT_TRUE(u->posts.empty());
+            u->posts.push_back(Post{.body = "new by u3"});
+            EXPECT_EQ(u->posts.back()->author, u);
+            u->followed.push_back(u5);
+            EXPECT_TRUE(u5->followers.contains(u));
+        }
+        if (u->id == 4) {
+            auto post = s.add(Post{.body = "moved to u4"});
+            post->author = u;
+            EXPECT_TRUE(u->posts.contains(post));
+        }
+    }
+    s.commit();
+    auto check = session();
+    auto u3 = check.get<User>(3);
+    ASSERT_EQ(u3->posts.size(), 1u);
+    EXPECT_EQ(u3->posts[0]->body, "new by u3");
+    ASSERT_EQ(u3->followed.size(), 1u);
+    EXPECT_EQ(u3->followed[0]->id, 5);
+    ASSERT_EQ(check.get<User>(4)->posts.size(), 1u);
+    EXPECT_EQ(check.get<User>(4)->posts[0]->body, "moved to u4");
+    EXPECT_EQ(check.get<User>(5)->followers.size(), 1u);
+}
+
 TEST_P(OrmStream, RefusesWhatItCannotDo) {
     auto s = session();
     expect_throw<strata::ConfigError>([&] { s.query<User>().stream(0); });

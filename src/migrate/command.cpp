@@ -190,11 +190,15 @@ private:
     // strata.yaml's timeouts under the flags', a signal cancels it.
     RunOptions run_options(const ScriptDirectory& s) const {
         RunOptions options;
-        options.notice = [this](const std::string& line) { io_.out << line << std::endl; };
-        if (!move_.no_progress)
-            options.progress = [printer = std::make_shared<ProgressPrinter>(io_.err, io_.terminal)](const Progress& p) {
-                (*printer)(p);
-            };
+        std::shared_ptr<ProgressPrinter> printer;
+        if (!move_.no_progress) {
+            printer = std::make_shared<ProgressPrinter>(io_.err, io_.terminal);
+            options.progress = [printer](const Progress& p) { (*printer)(p); };
+        }
+        options.notice = [this, printer](const std::string& line) {
+            if (printer) printer->end_line();   // stdout and stderr are often the same terminal
+            io_.out << line << std::endl;
+        };
         options.timeouts = s.timeouts();
         if (!move_.lock_timeout.empty()) options.timeouts.lock_timeout = flag_duration("--lock-timeout", move_.lock_timeout);
         if (!move_.statement_timeout.empty())

@@ -152,41 +152,52 @@ void LockWatch::loop(const std::function<std::unique_ptr<Connection>()>& open_ob
         notice_(line);
         lock.lock();
     }
-    lock.unlock();
-    if (progress_) build_ended();
 }
 
 // What pg_stat_progress_create_index says of the watched backend's index
 // build: each phase a task of its own ("index ix_post_title on post:
-// building index: scanning table", in blocks; loading tuples, in tuples),
-// and the last one finished when the build is gone from the view.
+// building index: scanning table", in blocks; loading tuples, in tuples).
+// Whether it finished is the run's to say (statement_succeeded).
 void LockWatch::poll_index_build() {
+    std::uint64_t ended_before;
+    {
+        std::lock_guard<std::mutex> lock(build_mutex_);
+        ended_before = builds_ended_;
+    }
     auto stmt = observer_->prepare(
         "SELECT COALESCE(i.relname, ''), COALESCE(t.relname, ''), p.phase, p.blocks_done, p.blocks_total, "
         "p.tuples_done, p.tuples_total FROM pg_stat_progress_create_index p "
         "LEFT JOIN pg_class i ON i.oid = p.index_relid LEFT JOIN pg_class t ON t.oid = p.relid WHERE p.pid = $1");
     stmt->bind(1, Value(pid_));
-    if (!stmt->step()) return build_ended();
+    if (!stmt->step()) return;
     const std::string index(stmt->get_text(0)), table(stmt->get_text(1)), phase(stmt->get_text(2));
     // A plain build's index is not committed yet: other sessions cannot see its name.
     Progress p{(index.empty() ? std::string("CREATE INDEX") : "index " + index) + " on " + table + ": " + phase,
                "blocks", stmt->get_int64(3), stmt->get_int64(4), {}, false};
     const auto now = std::chrono::steady_clock::now();
     if (stmt->get_int64(6) > 0) p.unit = "tuples", p.done = stmt->get_int64(5), p.total = stmt->get_int64(6);
+    std::lock_guard<std::mutex> lock(build_mutex_);
+    if (builds_ended_ != ended_before) return;   // what it read is over
     if (!building_ || building_->task != p.task) phase_start_ = now;
     p.elapsed = now - phase_start_;
     building_ = p;
     progress_(p);
 }
 
-// The build left the view (or the run ended): its last phase is over. (A
-// build that failed is reported by the run's error, right after.)
-void LockWatch::build_ended() {
+void LockWatch::statement_succeeded() {
+    std::lock_guard<std::mutex> lock(build_mutex_);
+    ++builds_ended_;
     if (!building_) return;
     building_->done = building_->total;
     building_->elapsed = std::chrono::steady_clock::now() - phase_start_;
     building_->finished = true;
     progress_(*building_);
+    building_.reset();
+}
+
+void LockWatch::statement_failed() {
+    std::lock_guard<std::mutex> lock(build_mutex_);
+    ++builds_ended_;
     building_.reset();
 }
 

@@ -79,12 +79,19 @@ public:
     std::optional<LockWait> last_wait() const;
     void forget();
 
+    // The statement that built an index returned: its build is reported
+    // finished. Called before each next statement and when the run succeeds;
+    // the watch never decides that itself, since a failed build leaves
+    // pg_stat_progress_create_index just as a finished one does.
+    void statement_succeeded();
+    // The run failed: the build it was in is not reported finished.
+    void statement_failed();
+
 private:
     void loop(const std::function<std::unique_ptr<Connection>()>& open_observer);
     std::optional<LockWait> poll();
     std::string waiting_notice(const LockWait& wait) const;
     void poll_index_build();
-    void build_ended();
 
     std::unique_ptr<Connection> observer_;   // the watch thread's own
     std::int64_t pid_;
@@ -92,8 +99,10 @@ private:
     std::function<void(const std::string&)> notice_;
     const CancelOnSignal* interrupt_;
     std::function<void(const Progress&)> progress_;
+    std::mutex build_mutex_;   // guards the three below: the run's thread ends a build, the watch's reports it
     std::optional<Progress> building_;   // the index build phase reported last
     std::chrono::steady_clock::time_point phase_start_;
+    std::uint64_t builds_ended_ = 0;     // a poll that started before a build ended does not bring it back
     std::string wait_start_;   // the SQL for when a wait started (waitstart needs PostgreSQL 14)
 
     mutable std::mutex mutex_;

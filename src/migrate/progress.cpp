@@ -40,8 +40,11 @@ std::string format_progress(const Progress& p) {
     return line;
 }
 
-ProgressPrinter::~ProgressPrinter() {
+ProgressPrinter::~ProgressPrinter() { end_line(); }
+
+void ProgressPrinter::end_line() {
     if (open_) out_ << "\n" << std::flush;
+    open_ = false;
 }
 
 void ProgressPrinter::operator()(const Progress& p) {

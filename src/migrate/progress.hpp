@@ -24,6 +24,10 @@ public:
     ProgressPrinter(const ProgressPrinter&) = delete;
     ProgressPrinter& operator=(const ProgressPrinter&) = delete;
     void operator()(const Progress& p);
+    // Ends the line a step has open on a terminal, before other output (a
+    // notice on stdout) would be printed on the end of it; the next redraw
+    // starts a new line.
+    void end_line();
 
 private:
     std::ostream& out_;

@@ -27,17 +27,17 @@ LiveRun::LiveRun(Connection& conn, const RunOptions& options) : options_(options
             std::lock_guard<std::mutex> lock(notice_mutex_);
             report(p);
         };
-    if (options.cancel_on_signal) {
-        interrupt_ = std::make_unique<CancelOnSignal>(conn);
-        options_.before_statement = [this, previous = options.before_statement] {
-            if (int signal = interrupt_->received())
-                throw MigrationError(std::string("interrupted by ") + signal_name(signal));
-            if (previous) previous();
-        };
-    }
+    if (options.cancel_on_signal) interrupt_ = std::make_unique<CancelOnSignal>(conn);
     if (auto open_observer = conn.side_session_opener())
         watch_ = std::make_unique<LockWatch>(std::move(open_observer), backend_pid(conn), options.timeouts,
                                              options_.notice, interrupt_.get(), options_.progress);
+    if (interrupt_ || watch_)
+        options_.before_statement = [this, previous = options.before_statement] {
+            if (watch_) watch_->statement_succeeded();   // the one before, if it built an index
+            if (int signal = interrupt_ ? interrupt_->received() : 0)
+                throw MigrationError(std::string("interrupted by ") + signal_name(signal));
+            if (previous) previous();
+        };
 }
 
 LiveRun::~LiveRun() = default;
@@ -59,8 +59,11 @@ RunResult LiveRun::run(const std::function<RunResult(const RunOptions&)>& once) 
     for (int attempt = 1;; ++attempt) {
         if (watch_) watch_->forget();
         try {
-            return once(options);
+            RunResult result = once(options);
+            if (watch_) watch_->statement_succeeded();
+            return result;
         } catch (const Error& e) {
+            if (watch_) watch_->statement_failed();
             if (int signal = interrupt_ ? interrupt_->received() : 0) fail_interrupted(e, signal);
             if (!caused_by_lock_timeout(e)) throw;
             if (attempt == tries)
@@ -69,8 +72,12 @@ RunResult LiveRun::run(const std::function<RunResult(const RunOptions&)>& once) 
                                      ". End or finish that transaction, or run again later (--lock-timeout, "
                                      "--retries).");
             const auto delay = next_delay(attempt);
+            const bool kept = dynamic_cast<const PartlyCommitted*>(&e) != nullptr;
             if (options_.notice)
-                options_.notice("Lock timeout: " + lock_timeout_report() + ". Everything was rolled back; trying again in " +
+                options_.notice("Lock timeout: " + lock_timeout_report() +
+                                (kept ? ". The failing transaction was rolled back; the ones before it stay committed"
+                                      : ". Everything was rolled back") +
+                                "; trying again in " +
                                 format_duration(delay) + " (try " + std::to_string(attempt + 1) + " of " +
                                 std::to_string(tries) + ")...");
             if (!sleep_unless_interrupted(delay)) fail_interrupted(e, interrupt_->received());

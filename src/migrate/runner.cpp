@@ -268,8 +268,8 @@ MigrationError rolled_back(const Error& e, const std::vector<std::string>& start
 
 // A failure after some transactions of the run committed (transaction_per:
 // revision or step): what stays, read back from the database.
-MigrationError stopped(const Error& e, const std::vector<std::string>& heads, const std::optional<StepRecord>& record,
-                       const ScriptDirectory& scripts) {
+PartlyCommitted stopped(const Error& e, const std::vector<std::string>& heads, const std::optional<StepRecord>& record,
+                        const ScriptDirectory& scripts) {
     std::string text = std::string(e.what()) + "\nThe failing transaction was rolled back; the ones before it stay "
                                                "committed: the database is at " +
                        revision_label(heads);
@@ -280,7 +280,7 @@ MigrationError stopped(const Error& e, const std::vector<std::string>& heads, co
                 ") stopped after step " + std::to_string(record->steps_done) + " of " + std::to_string(total) +
                 "; the next `db " + (record->upgrade ? "upgrade" : "downgrade") + "` resumes there";
     }
-    return MigrationError(text + ".");
+    return PartlyCommitted(text + ".");
 }
 
 // A revision a stopped run left half-done is finished first, in the same

@@ -18,9 +18,18 @@
 #include "migrate/script.hpp"
 #include "migrate/timeouts.hpp"
 #include "strata/connection.hpp"
+#include "strata/error.hpp"
 #include "strata/migrate.hpp"
 
 namespace strata::migrate {
+
+// A run that failed after some of its transactions committed (transaction_per
+// revision or step, a backfill's batches): the failing one was rolled back,
+// the ones before it stay.
+class PartlyCommitted : public MigrationError {
+public:
+    using MigrationError::MigrationError;
+};
 
 // DataLoss, RunOptions and RunResult are the library API's (include/strata/migrate.hpp).
 

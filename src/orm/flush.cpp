@@ -91,13 +91,32 @@ std::uint64_t with_onupdate(RecordBase& r, std::uint64_t changed, OnupdateUndo& 
 // Column i of r as parameter `index`. A value the driver refuses before
 // sending it (a date outside the backend's range, text over its size limit)
 // gets the column's name: the driver only knows the parameter's number.
+ProgrammingError column_error(const Mapper& m, std::size_t i, const ProgrammingError& e) {
+    return ProgrammingError("column " + m.table + "." + m.columns[i].name + ": " + e.backend_message(), e.statement(),
+                            e.code());
+}
+
 void bind_column(const Mapper& m, std::size_t i, const RecordBase& r, ValueSink& sink, int index) {
     try {
         m.columns[i].access->bind(r.object, sink, index);
     } catch (const ProgrammingError& e) {
-        throw ProgrammingError("column " + m.table + "." + m.columns[i].name + ": " + e.backend_message(), e.statement(),
-                               e.code());
+        throw column_error(m, i, e);
     }
+}
+
+// The columns an INSERT of r writes (Mapper::inserts), as parameters
+// `first`, `first` + 1, ...; returns the next parameter. One handler for
+// the row rather than a call with its own per column: a flush binds every
+// column of every new row.
+int bind_insert_columns(const Mapper& m, const RecordBase& r, ValueSink& sink, bool with_key, int first = 1) {
+    std::size_t i = 0;
+    try {
+        for (const std::size_t n = m.columns.size(); i < n; ++i)
+            if (m.inserts(i, with_key)) m.columns[i].access->bind(r.object, sink, first++);
+    } catch (const ProgrammingError& e) {
+        throw column_error(m, i, e);
+    }
+    return first;
 }
 
 }  // namespace
@@ -203,9 +222,7 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
     const std::string sql = multi_row_insert(dialect(), m, !assign_keys, batch.size());
     auto st = prepare(sql);
     int index = 1;
-    for (RecordBase* r : batch)
-        for (std::size_t i = 0; i < m.columns.size(); ++i)
-            if (m.inserts(i, !assign_keys)) bind_column(m, i, *r, *st, index++);
+    for (RecordBase* r : batch) index = bind_insert_columns(m, *r, *st, !assign_keys, index);
     note(sql);
     if (!assign_keys) {
         st->execute();
@@ -225,10 +242,14 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
     remember_all(batch, m);
 }
 
-// New rows of one model into the identity map, its table grown once.
+// New rows of one model into the identity map, its table grown once; from
+// now on persistent (children's keys can point at them).
 void SessionImpl::remember_all(const std::vector<RecordBase*>& records, const Mapper& m) {
     if (m.integer_key) identity[m.index].by_int.reserve(identity[m.index].by_int.size() + records.size());
-    for (RecordBase* r : records) remember(r);
+    for (RecordBase* r : records) {
+        remember(r);
+        r->state = RecordState::Persistent;
+    }
 }
 
 // Many new rows of one table on PostgreSQL: their keys drawn from the key's
@@ -258,9 +279,7 @@ bool SessionImpl::insert_by_copy(std::vector<RecordBase*>& records, const Mapper
     for (RecordBase* r : records) {
         sync_foreign_keys(*r);
         apply_client_defaults(*r);
-        int index = 1;
-        for (std::size_t i = 0; i < m.columns.size(); ++i)
-            if (m.inserts(i, true)) bind_column(m, i, *r, *copy, index++);
+        bind_insert_columns(m, *r, *copy, true);
         copy->end_row();
     }
     copy->finish();
@@ -283,9 +302,7 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         const bool assign_key = m.pk_autoincrement && m.pk_column().access->is_unset(r->object);
         StatementHandle& st = assign_key ? without_key : with_key;
         if (!st) st = c.prepare(assign_key ? sql.insert_no_pk : sql.insert_all);
-        int index = 1;
-        for (std::size_t i = 0; i < m.columns.size(); ++i)
-            if (m.inserts(i, !assign_key)) bind_column(m, i, *r, *st, index++);
+        bind_insert_columns(m, *r, *st, !assign_key);
         note(st->sql());
         if (!assign_key) {
             st->execute();
@@ -306,10 +323,12 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
             r->key_from_database = true;
             if (m.integer_key) {
                 map.by_int.set(key, r);
+                r->state = RecordState::Persistent;
                 continue;
             }
         }
         remember(r);
+        r->state = RecordState::Persistent;  // children's keys can now point at it
     }
 }
 
@@ -373,7 +392,7 @@ void SessionImpl::read_computed(RecordBase& r) {
 void SessionImpl::write_links() {
     const Dialect& d = dialect();
     for (CollectionBase* coll : link_changes) {
-        const RelationshipMapping& rel = *coll->mapping_;
+        const RelationshipMapping& rel = mapping_of(*coll);
         RecordBase* owner = coll->owner_;
         if (owner->state == RecordState::Deleted) continue;  // its rows go with it
         Value owner_key = owner->mapper->pk_value(*owner);
@@ -462,15 +481,19 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
     Connection& c = connection();
     if (!opens_transaction) c.savepoint(kSavepoint);
     std::vector<RecordBase*> inserted;
+    bool reads_computed = false;  // a model with generated columns had new rows
     try {
+        // The new objects by model in one pass over them (not one per model:
+        // each visit of 100,000 objects is a walk through memory).
+        std::vector<std::vector<RecordBase*>> new_by_model(pending.empty() ? 0 : mappers.size());
+        for (auto* r : pending) new_by_model[r->mapper->index].push_back(r);
         for (const Mapper* m : order) {
-            std::vector<RecordBase*> batch;
-            for (auto* r : pending)
-                if (r->mapper == m) batch.push_back(r);
+            if (new_by_model.empty()) break;
+            std::vector<RecordBase*>& batch = new_by_model[m->index];
             if (batch.empty()) continue;
             inserted.insert(inserted.end(), batch.begin(), batch.end());
-            insert(batch, *m);
-            for (auto* r : batch) r->state = RecordState::Persistent;  // children's keys can now point at it
+            reads_computed = reads_computed || m->computed_columns;
+            insert(batch, *m);  // each row persistent once written (children's keys can point at it)
         }
         for (auto* r : after_inserts) {
             sync_foreign_keys(*r);
@@ -484,8 +507,9 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
                 if (r->mapper == *it) batch.push_back(r);
             if (!batch.empty()) delete_rows(**it, batch);
         }
-        for (auto* r : inserted)
-            if (r->mapper->computed_columns) read_computed(*r);
+        if (reads_computed)
+            for (auto* r : inserted)
+                if (r->mapper->computed_columns) read_computed(*r);
         for (auto& [r, mask] : updates)
             if (r->mapper->computed_columns) read_computed(*r);
         if (!opens_transaction) c.release_savepoint(kSavepoint);

@@ -85,7 +85,7 @@ RecordBase* current_target(const ReferenceBase& ref) {
     if (ref.loaded_) return ref.target_;
     const RecordBase& owner = *ref.owner_;
     if (!owner.store || !owner.store->session) return nullptr;
-    const auto& rel = *ref.mapping_;
+    const auto& rel = mapping_of(ref);
     if (rel.fk_columns.size() == 1)
         return owner.store->session->lookup(*rel.target, owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object));
     return owner.store->session->lookup(*rel.target, foreign_key_values(rel, owner));
@@ -107,7 +107,7 @@ void cascade_save(const RelationshipMapping& rel, RecordBase* item) {
 
 // Points `child`'s reference at `parent` (or nothing), fixing the collections on both sides.
 void set_reference(ReferenceBase& ref, RecordBase* parent) {
-    const RelationshipMapping& rel = *ref.mapping_;
+    const RelationshipMapping& rel = mapping_of(ref);
     RecordBase* old = current_target(ref);
     if (rel.backref && old != parent) {
         if (old) remove_in_memory(collection_of(*rel.backref, *old), ref.owner_);
@@ -175,7 +175,7 @@ void CollectionBase::append_new(std::unique_ptr<RecordBase> item) {
 
 void CollectionBase::append(RecordBase* item) {
     check_same_session(*owner_, *item);
-    const RelationshipMapping& rel = *mapping_;
+    const RelationshipMapping& rel = mapping_of(*this);
     // A many-to-many collection is a set of links, as SQLAlchemy's with
     // collection_class=set: appending an object already linked is a no-op, so
     // it must know the links in the database (one row per link, and remove()
@@ -215,7 +215,7 @@ bool CollectionBase::remove(RecordBase* item) {
     }
     ensure_loaded();
     if (!erase_value(items_, item)) return false;
-    const RelationshipMapping& rel = *mapping_;
+    const RelationshipMapping& rel = mapping_of(*this);
     if (rel.kind == RelationshipKind::OneToMany) {
         auto& back = reference_of(*rel.backref, *item);
         back.target_ = nullptr;
@@ -248,8 +248,8 @@ void CollectionBase::clear() {
 // --- ReferenceBase ------------------------------------------------------------------
 
 ReferenceBase::ReferenceBase(ReferenceBase&& other) noexcept
-    : target_(other.owner_ ? nullptr : other.target_), unbound_target_(std::move(other.unbound_target_)),
-      dirty_(other.dirty_) {
+    : dirty_(other.dirty_), target_(other.owner_ ? nullptr : other.target_),
+      unbound_target_(std::move(other.unbound_target_)) {
     loaded_ = other.loaded_;
 }
 
@@ -276,7 +276,7 @@ void ReferenceBase::assign(const std::shared_ptr<RecordBase>& target) {
     }
     if (target) check_same_session(*owner_, *target);
     set_reference(*this, target.get());
-    if (target) cascade_save(*mapping_, target.get());
+    if (target) cascade_save(mapping_of(*this), target.get());
 }
 
 // --- loading --------------------------------------------------------------------------
@@ -284,7 +284,7 @@ void ReferenceBase::assign(const std::shared_ptr<RecordBase>& target) {
 void set_collection(CollectionBase& c, std::vector<RecordBase*> items) {
     // Association rows written twice by another program load as one link
     // (remove() deletes them all).
-    if (c.mapping_->kind == RelationshipKind::ManyToMany && items.size() > 1) {
+    if (mapping_of(c).kind == RelationshipKind::ManyToMany && items.size() > 1) {
         std::unordered_set<RecordBase*> seen;
         std::erase_if(items, [&](RecordBase* r) { return !seen.insert(r).second; });
     }
@@ -342,7 +342,7 @@ void SessionImpl::load_collection(CollectionBase& c) {
         set_collection(c, {});
         return;
     }
-    const RelationshipMapping& rel = *c.mapping_;
+    const RelationshipMapping& rel = mapping_of(c);
     // A one-to-many load reads the target's table only; a many-to-many one
     // the association table too, which a model may map as well: all.
     if (rel.kind == RelationshipKind::OneToMany) autoflush_before_reading(*rel.target);
@@ -379,7 +379,7 @@ const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
 }
 
 RecordBase* SessionImpl::load_reference(ReferenceBase& ref) {
-    const RelationshipMapping& rel = *ref.mapping_;
+    const RelationshipMapping& rel = mapping_of(ref);
     RecordBase& owner = *ref.owner_;
     RecordBase* target = nullptr;
     if (rel.fk_columns.size() == 1) {
@@ -397,7 +397,7 @@ QuerySpec relationship_query(const CollectionBase& c) {
     if (!c.owner_) throw Error("strata: query() on a collection of an object that is not in a session");
     SessionImpl& s = live_session(*c.owner_, "a relationship query");
     s.autoflush_now();  // a new owner gets its key before the key goes into the query
-    const RelationshipMapping& rel = *c.mapping_;
+    const RelationshipMapping& rel = mapping_of(c);
     QuerySpec spec;
     spec.store = s.store;
     spec.mapper = rel.target;

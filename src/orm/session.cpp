@@ -271,7 +271,8 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
     Store& into = loading_into ? *loading_into : *store;
     const std::size_t first = out.size();
     const std::size_t first_record = into.records().size();
-    std::vector<std::int64_t> keys;
+    std::vector<std::int64_t>& keys = new_keys;
+    keys.clear();
     bool more = true;
     while (keys.size() < limit && (more = st.step())) {
         const std::int64_t key = st.get_int64(m.pk);
@@ -300,6 +301,9 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
             r = slot.value;
         }
     }
+    // A stream's batches keep the room; a large all() gives it back.
+    constexpr std::size_t kKeptKeys = 1 << 14;
+    if (keys.capacity() > kKeptKeys) std::vector<std::int64_t>().swap(keys);
     return more;
 }
 
@@ -475,10 +479,12 @@ void check_same_store(const RecordBase& owner, const RecordBase& item) {
 
 void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
     if (!is_new) return bind_loaded_relationships(r);
-    for (auto& rel : r.mapper->relationships) {
+    const auto& relationships = r.mapper->relationships;
+    for (std::uint32_t i = 0; i < relationships.size(); ++i) {
+        const auto& rel = relationships[i];
         RelationshipBase& base = rel->member_of(r.object);
         base.owner_ = &r;
-        base.mapping_ = rel.get();
+        base.relationship_ = i;
         if (rel->kind == RelationshipKind::ManyToOne) {
             auto& ref = static_cast<ReferenceBase&>(base);
             ref.loaded_ = false;
@@ -586,14 +592,14 @@ void SessionImpl::expunge(RecordBase* r) {
     r->state = RecordState::Detached;
 }
 
-void SessionImpl::reset_relationships(RecordBase& r) {
-    for (auto& rel : r.mapper->relationships) reset_relationship(r, *rel);
-}
+namespace {
 
-void SessionImpl::reset_relationship(RecordBase& r, const RelationshipMapping& rel) {
-    RelationshipBase& base = rel.member_of(r.object);
+// One relationship member of an expired or refreshed object: unloaded, what
+// it held forgotten (the next access loads it). Inline in the loop over an
+// object's relationships: a commit runs it for every member of every object.
+inline void unload(RelationshipBase& base, RelationshipKind kind) {
     base.loaded_ = false;
-    if (rel.kind == RelationshipKind::ManyToOne) {
+    if (kind == RelationshipKind::ManyToOne) {
         auto& ref = static_cast<ReferenceBase&>(base);
         ref.target_ = nullptr;
         ref.dirty_ = false;
@@ -607,6 +613,16 @@ void SessionImpl::reset_relationship(RecordBase& r, const RelationshipMapping& r
             coll.changes_->link_removed.clear();
         }
     }
+}
+
+}  // namespace
+
+void SessionImpl::reset_relationships(RecordBase& r) {
+    for (auto& rel : r.mapper->relationships) unload(rel->member_of(r.object), rel->kind);
+}
+
+void SessionImpl::reset_relationship(RecordBase& r, const RelationshipMapping& rel) {
+    unload(rel.member_of(r.object), rel.kind);
 }
 
 void SessionImpl::unload_everywhere(const RelationshipMapping& rel) {

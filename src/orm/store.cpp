@@ -97,6 +97,10 @@ Store::~Store() { destroy_records(); }
 void Store::clear() {
     destroy_records();
     count_ = 0;
+    if (list_ != heap_list_.get()) {  // inline, or in the memory freed below (reserve_records)
+        list_ = inline_records_;
+        capacity_ = kInlineRecords;
+    }
     full_blocks_.clear();
     blocks_.clear();
     block_size_ = 0;
@@ -134,6 +138,15 @@ void Store::grow_list() {
     heap_list_ = std::move(list);
     list_ = heap_list_.get();
     capacity_ = capacity;
+}
+
+void Store::reserve_records(std::size_t n) {
+    if (n <= capacity_) return;
+    auto* list = reinterpret_cast<RecordBase**>(allocate(n * sizeof(RecordBase*), alignof(RecordBase*)));
+    std::copy(list_, list_ + count_, list);
+    list_ = list;
+    heap_list_.reset();
+    capacity_ = n;
 }
 
 RecordBase* Store::adopt(std::unique_ptr<RecordBase> r) {

@@ -33,7 +33,7 @@ public:
         }
         SessionImpl& s = *session_;
         if (s.autoflush && !s.retained.empty()) s.flush();  // writes the changes that keep dropped batches alive
-        batch.store = s.make_batch_store();
+        batch.store = s.make_batch_store(batch_size_);
         batch.records.reserve(batch_size_);
         struct Loading {
             SessionImpl& s;
@@ -92,10 +92,13 @@ void BatchRelease::operator()(Store* batch) const noexcept {
     else delete batch;
 }
 
-std::shared_ptr<Store> SessionImpl::make_batch_store() {
+std::shared_ptr<Store> SessionImpl::make_batch_store(std::size_t batch_size) {
+    // Larger batches grow their list on the heap past this many records.
+    constexpr std::size_t kReservedRecords = 4096;
     std::shared_ptr<Store> batch(new Store, BatchRelease{});
     batch->self = batch;
     batch->batch = true;
+    batch->reserve_records(std::min(batch_size, kReservedRecords));
     batches.push_back(batch.get());
     batch->session = this;
     return batch;

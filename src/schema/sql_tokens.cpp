@@ -1,6 +1,8 @@
 #include "schema/sql_tokens.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 
 namespace strata::sqltok {
 
@@ -83,14 +85,47 @@ std::size_t quoted_end(std::string_view text, std::size_t i) {
 }  // namespace
 
 namespace {
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// A keyword that starts a clause of a statement where an expression ends
+// ("true ORDER BY id", "x = 1 UNION SELECT ..."): never part of one
+// expression outside parentheses, except FROM in IS [NOT] DISTINCT FROM and
+// GROUP in WITHIN GROUP. Keywords SQLite also takes as names (OFFSET, FOR,
+// WINDOW, RETURNING, ...) are left out: a bare column may be called that.
+bool starts_a_clause(const std::string& upper_word, const std::string& upper_before) {
+    static const char* const kClauses[] = {"SELECT", "FROM",  "WHERE",     "GROUP",  "HAVING", "ORDER",
+                                           "LIMIT",  "UNION", "INTERSECT", "EXCEPT", "INTO"};
+    if (upper_word == "FROM" && upper_before == "DISTINCT") return false;
+    if (upper_word == "GROUP" && upper_before == "WITHIN") return false;
+    return std::find(std::begin(kClauses), std::end(kClauses), upper_word) != std::end(kClauses);
+}
+
+std::string upper(std::string_view word) {
+    std::string out(word);
+    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
 // expression_problem as one backend reads the text: SQLite takes [name] and
 // `name` as quoted names, PostgreSQL takes [ ] as brackets (ARRAY['a']).
 std::string problem_as(std::string_view text, bool sqlite) {
     int parens = 0, brackets = 0;
     bool any = false;
+    std::string word_before;   // the last word outside quotes, in capitals
     for (std::size_t i = 0; i < text.size();) {
         const char c = text[i];
         const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+        if (is_word_char(c)) {   // a word or a number, whole
+            std::size_t end = i;
+            while (end < text.size() && is_word_char(text[end])) ++end;
+            std::string word = upper(text.substr(i, end - i));
+            if (parens == 0 && brackets == 0 && starts_a_clause(word, word_before))
+                return "'" + std::string(text.substr(i, end - i)) + "' outside parentheses (a clause of a statement)";
+            word_before = std::move(word);
+            i = end;
+            any = true;
+            continue;
+        }
         if (c == '\'' || c == '"' || (sqlite && (c == '`' || c == '['))) {
             std::size_t end = c == '[' ? text.find(']', i) : quoted_end(text, i);
             if (end == std::string_view::npos)

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <typeinfo>
 #include <utility>
@@ -46,7 +47,9 @@ public:
         std::swap(block_, other.block_);
         return *this;
     }
-    ~ItemList() { ::operator delete(block_); }
+    ~ItemList() {
+        if (block_) ::operator delete(block_);  // most are empty: no call for them
+    }
 
     std::size_t size() const { return block_ ? block_->size : 0; }
     bool empty() const { return size() == 0; }
@@ -80,8 +83,9 @@ private:
     Header* block_ = nullptr;
 };
 
-// What every relationship member holds: the object it belongs to and its
-// mapping, set when the object joins a session ("bound").
+// What every relationship member holds: the object it belongs to and which
+// of its model's relationships it is, set when the object joins a session
+// ("bound"). Two words: every loaded object carries each of its members.
 class STRATA_API RelationshipBase {
 public:
     RelationshipBase() = default;
@@ -91,7 +95,9 @@ public:
     bool is_loaded() const { return loaded_ || owner_ == nullptr; }
 
     RecordBase* owner_ = nullptr;
-    const RelationshipMapping* mapping_ = nullptr;
+    // Its place in the owner's Mapper::relationships, meaningful once bound
+    // (owner_ set): mapping_of() in src/orm gives the mapping.
+    std::uint32_t relationship_ = 0;
     mutable bool loaded_ = false;
 };
 
@@ -144,12 +150,14 @@ public:
     RecordBase* target() const;
     void assign(const std::shared_ptr<RecordBase>& target);
 
+    bool dirty_ = false;  // assigned: write the foreign key at flush (first: it fits the base's padding)
     mutable RecordBase* target_ = nullptr;
     std::shared_ptr<RecordBase> unbound_target_;  // set before the owner joined a session
-    bool dirty_ = false;                          // assigned: write the foreign key at flush
 };
 
 static_assert(sizeof(ItemList) == sizeof(void*), "strata: an empty collection is one pointer");
+static_assert(sizeof(void*) != 8 || sizeof(CollectionBase) == 32,
+              "strata: a collection grew past four words (every loaded object carries its collections)");
 
 }  // namespace detail
 

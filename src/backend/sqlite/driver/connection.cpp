@@ -164,13 +164,15 @@ class SqliteConnection;
 class SqliteStatement final : public Statement {
 public:
     SqliteStatement(const Connection& conn, sqlite3* db, sqlite3_stmt* stmt, std::string sql)
-        : Statement(conn, std::move(sql)), db_(db), stmt_(stmt) {}
+        : Statement(conn, std::move(sql)), db_(db), stmt_(stmt),
+          parameters_(sqlite3_bind_parameter_count(stmt)), all_params_(count_mask(parameters_)), null_params_(all_params_) {}
     ~SqliteStatement() override { sqlite3_finalize(stmt_); }
 
-    int parameter_count() const override { return sqlite3_bind_parameter_count(stmt_); }
+    int parameter_count() const override { return parameters_; }
 
     void bind(int index, const Value& value) override {
         if (executed_) reset();
+        not_null(index);
         note_bind(index, value);
         if (auto why = limits::out_of_range(value, kRange); !why.empty())
             throw ProgrammingError("parameter " + std::to_string(index) + ": " + why, sql_, limits::kDateTimeOverflow);
@@ -187,6 +189,7 @@ public:
 
     void bind_view(int index, std::string_view text) override {
         if (executed_) reset();
+        not_null(index);
         if (conn_.echo()) note_bind(index, Value(text));
         // SQLITE_STATIC: no copy; the caller keeps the text alive (see Statement::bind_view).
         int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
@@ -196,30 +199,51 @@ public:
 
     void bind_int64(int index, std::int64_t v) override {
         if (executed_) reset();
+        not_null(index);
         if (conn_.echo()) note_bind(index, Value(v));
         if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) bind(index, Value(v));  // the same checks and messages
     }
 
+    // A parameter that holds NULL already (bindings outlive reset) is left
+    // as it is: a flush binds every column of every new row, most often the
+    // same NULLs row after row.
     void bind_null(int index) override {
         if (executed_) reset();
         if (conn_.echo()) note_bind(index, Value());
-        if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) bind(index, Value());  // the same checks and messages
+        if (holds_null(index)) return;
+        if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) return bind(index, Value());  // the same checks and messages
+        null_params_ |= param_bit(index);
     }
 
-    // As SQLAlchemy stores it, "YYYY-MM-DD HH:MM:SS.ffffff", written on the
-    // stack and copied by SQLite: no std::string per value. Out of range, or
-    // failing, it takes bind()'s path for the same checks and messages.
+    // As SQLAlchemy stores it, "YYYY-MM-DD HH:MM:SS.ffffff", written into
+    // the parameter's slot of this statement and bound without a copy
+    // (SQLITE_STATIC: the slot lives as long as the statement, and is only
+    // rewritten after a reset, when SQLite no longer reads it). The slot
+    // keeps the value its text was written for: binding the same value
+    // again (a batch of rows stamped with one time) reuses the text. Out of
+    // range, or failing, it takes bind()'s path for the same checks and messages.
     void bind_datetime(int index, DateTime v) override {
-        char text[calendar::kDateTimeTextSize];
-        if (v < kRange.first_datetime || v > kRange.last_datetime || !format_datetime_text(v, text))
+        if (v < kRange.first_datetime || v > kRange.last_datetime || index < 1 || index > parameter_count())
             return bind(index, Value(v));
         if (executed_) reset();
+        not_null(index);
         if (conn_.echo()) note_bind(index, Value(v));
-        if (sqlite3_bind_text64(stmt_, index, text, sizeof text, SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK)
+        if (!datetime_slots_) datetime_slots_ = std::make_unique<DateTimeSlot[]>(static_cast<std::size_t>(parameter_count()));
+        DateTimeSlot& slot = datetime_slots_[static_cast<std::size_t>(index - 1)];
+        if (!slot.written || slot.value != v) {
+            slot.written = false;
+            if (!format_datetime_text(v, slot.text)) return bind(index, Value(v));
+            slot.value = v;
+            slot.written = true;
+        }
+        if (sqlite3_bind_text64(stmt_, index, slot.text, sizeof slot.text, SQLITE_STATIC, SQLITE_UTF8) != SQLITE_OK)
             bind(index, Value(v));
     }
 
-    void clear_bindings() override { sqlite3_clear_bindings(stmt_); }
+    void clear_bindings() override {
+        sqlite3_clear_bindings(stmt_);
+        null_params_ = all_params_;
+    }
 
     bool step() override {
         if (!executed_) note_execute();
@@ -328,9 +352,32 @@ private:
     int bind_one(int i, Time v) { return bind_one(i, format_time(v)); }
     int bind_one(int i, const Decimal& v) { return bind_one(i, v.text); }
 
+    // A date-time parameter's text (bind_datetime), one slot per parameter,
+    // made on the first such bind and never moved (SQLite holds pointers into it).
+    struct DateTimeSlot {
+        DateTime value{};
+        bool written = false;
+        char text[calendar::kDateTimeTextSize];
+    };
+
+    // The parameters known to hold NULL (bit i-1: parameter i, the first 64):
+    // every one when prepared or cleared, one after bind_null. Any other
+    // bind forgets the bit before it binds, so that a bind that fails
+    // leaves it unknown, never wrongly NULL.
+    static std::uint64_t param_bit(int index) {
+        return index >= 1 && index <= 64 ? std::uint64_t{1} << (index - 1) : 0;
+    }
+    static std::uint64_t count_mask(int n) { return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1; }
+    bool holds_null(int index) const { return (null_params_ & param_bit(index)) != 0; }
+    void not_null(int index) { null_params_ &= ~param_bit(index); }
+
     sqlite3* db_;
     sqlite3_stmt* stmt_;
     std::int64_t changes_ = 0;
+    std::unique_ptr<DateTimeSlot[]> datetime_slots_;
+    const int parameters_;            // sqlite3_bind_parameter_count, fixed once prepared
+    const std::uint64_t all_params_;  // a bit for each parameter (the first 64)
+    std::uint64_t null_params_;
 };
 
 class SqliteConnection final : public Connection {
