@@ -283,6 +283,7 @@ public:
             +[](void* at) -> detail::RecordBase* { return new (at) detail::Record<T>(); },
             sizeof(detail::Record<T>), alignof(detail::Record<T>)};
         const std::size_t model = detail::declare_model(*impl_, typeid(T), std::move(table), factory);
+        detail::declare_column_loops(*impl_, model, detail::column_loops_of<T>());
         detail::declare_relationship_members(*impl_, model, detail::relationship_members_of<T>());
         if constexpr (detail::declared_key<T>) {
             static_assert(primary_key_of<T>::template members_of<T>,

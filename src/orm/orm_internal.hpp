@@ -101,6 +101,11 @@ public:
     std::string class_name;      // "User"
     std::string table;
     std::vector<ColumnMapping> columns;
+    // Each column's kind and member, in column order (built when the registry
+    // is finalised), and the loops compiled for the model's class that read a
+    // row and compare saved values through it: no virtual call per column.
+    std::vector<PlannedColumn> plan;
+    ColumnLoops loops;
     int pk = -1;                  // the key column (the first of a composite key)
     std::vector<int> key_columns; // every primary-key column, in the table's order
     std::uint64_t key_mask = 0;   // bit i: column i is part of the key

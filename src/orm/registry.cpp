@@ -128,6 +128,11 @@ void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl) 
     m.columns.push_back(std::move(cm));
 }
 
+void declare_column_loops(RegistryImpl& r, std::size_t model, ColumnLoops loops) {
+    std::lock_guard lock(r.mutex);
+    r.mappers.at(model)->loops = loops;
+}
+
 void declare_key_members(RegistryImpl& r, std::size_t model, std::vector<MemberKey> members) {
     std::lock_guard lock(r.mutex);
     r.mappers.at(model)->declared_key = std::move(members);
@@ -491,6 +496,8 @@ void RegistryImpl::finalize_once() {
             if (c.computed) m->computed_columns |= std::uint64_t{1} << i;
             if (m->columns[i].optional && (c.default_function || c.default_value)) m->client_defaults = true;
         }
+        m->plan.clear();
+        for (auto& c : m->columns) m->plan.push_back(c.access->plan());
     }
     // References first, so that has_many() can reuse a belongs_to() declared for its backref.
     std::stable_partition(pending.begin(), pending.end(),

@@ -214,20 +214,10 @@ void SessionImpl::populate(RecordBase& r, const Statement& st, int offset, const
 // where none), unless `fresh` (a new record's words, not yet written).
 void SessionImpl::read_columns(RecordBase& r, const Statement& st, int offset, const std::int64_t* key, bool fresh) {
     const Mapper& m = *r.mapper;
-    Store& to = *r.store;
-    std::uint64_t* words = &r.snapshot.at(0);
-    std::uint64_t nulls = 0;
-    const std::size_t key_column = key ? static_cast<std::size_t>(m.pk) : m.columns.size();
     const std::size_t n = m.columns.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        const ColumnAccessor& access = *m.columns[i].access;
-        std::uint64_t& word = words[i];
-        if (fresh) word = 0;
-        const bool null = i == key_column ? access.assign_integer(r.object, *key, to, word)
-                                          : access.read(r.object, st, offset + static_cast<int>(i), to, word);
-        nulls |= std::uint64_t{null} << i;
-    }
-    r.snapshot.nulls = nulls;
+    const std::size_t key_column = key ? static_cast<std::size_t>(m.pk) : n;
+    r.snapshot.nulls =
+        m.loops.read(m.plan.data(), n, r.object, st, offset, *r.store, &r.snapshot.at(0), fresh, key_column, key ? *key : 0);
     r.snapshot.valid = true;
 }
 
@@ -245,12 +235,7 @@ void SessionImpl::take_snapshot(RecordBase& r) {
 // Exact: a column is changed when its member differs from the saved value.
 std::uint64_t SessionImpl::changed_columns(const RecordBase& r) const {
     const Mapper& m = *r.mapper;
-    std::uint64_t mask = 0;
-    for (std::size_t i = 0; i < m.columns.size(); ++i) {
-        const SavedColumn saved{r.snapshot.at(i), ((r.snapshot.nulls >> i) & 1) != 0};
-        if (!m.columns[i].access->unchanged(r.object, saved)) mask |= std::uint64_t{1} << i;
-    }
-    return mask;
+    return m.loops.changed(m.plan.data(), m.columns.size(), r.object, r.snapshot.words(), r.snapshot.nulls);
 }
 
 RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offset) {

@@ -15,6 +15,14 @@
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
+// On the functions a row's column loop calls for each column: inlined there
+// (the loop would otherwise save and reload its state around each call).
+#if defined(__GNUC__)
+#define STRATA_DETAIL_INLINE [[gnu::always_inline]] inline
+#else
+#define STRATA_DETAIL_INLINE inline
+#endif
+
 namespace strata {
 
 namespace detail {
@@ -119,7 +127,7 @@ struct column_traits<std::string> {
     static std::string_view bytes(const std::string& v) { return v; }
     // read(), saving the driver's copy: reading back bytes just written to
     // the member stalls the CPU until the write lands.
-    static std::uint64_t read_saved(std::string& out, const Statement& st, int col, Store& store, std::uint64_t previous) {
+    STRATA_DETAIL_INLINE static std::uint64_t read_saved(std::string& out, const Statement& st, int col, Store& store, std::uint64_t previous) {
         const std::string_view text = st.get_text(col);
         assign(out, text);
         return save_bytes(store, previous, text.data(), text.size());
@@ -130,7 +138,7 @@ struct column_traits<std::string> {
     // Text that fits is appended to the cleared member: assign() goes
     // through replace(), which also handles text inside the member itself
     // (never the case here: the text is the driver's) at twice the cost.
-    static void assign(std::string& out, std::string_view text) {
+    STRATA_DETAIL_INLINE static void assign(std::string& out, std::string_view text) {
         if (text.size() > out.capacity()) {
             out = std::string(text);
         } else {

@@ -7,8 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <typeinfo>
 #include <vector>
@@ -24,36 +26,16 @@ namespace strata {
 
 namespace detail {
 
-// Reads and writes one mapped member of an object of unknown static type.
+// One mapped member itself (M is a column type V or std::optional<V>):
+// reading it from a row, saving, comparing, binding. MemberColumn reaches
+// the member through a pointer to member and calls these; the column plan's
+// loops (below) call them inline, without a virtual call per column.
 //
 // `store` and `previous` (read's `word` on the way in) say where a saved
 // copy of text goes and what the column's last SavedColumn word was (0 for
 // none): see save_bytes.
-class STRATA_API ColumnAccessor {
-public:
-    virtual ~ColumnAccessor() = default;
-    // Reads column `col` of the row into the member. `word` holds the
-    // column's last saved word (0 for none) and receives the new one (0 for
-    // NULL); returns true when the column is NULL. One call per column of
-    // every row loaded: the saved word is written in place, not returned.
-    virtual bool read(void* obj, const Statement& st, int col, Store& store, std::uint64_t& word) const = 0;
-    // What read() does with an integer already read from the row (a key).
-    virtual bool assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t& word) const = 0;
-    // The member's value as saved (after it was written to the database).
-    virtual SavedColumn save(const void* obj, Store& store, std::uint64_t previous) const = 0;
-    // True when the member still holds exactly the saved value.
-    virtual bool unchanged(const void* obj, SavedColumn saved) const = 0;
-    virtual Value get(const void* obj) const = 0;
-    // Binds the member as statement parameter `index`; text is bound without
-    // a copy, so the object must not change until the statement is reset.
-    virtual void bind(const void* obj, ValueSink& st, int index) const = 0;
-    virtual void set(void* obj, const Value& v) const = 0;
-    // True for std::nullopt, and for 0 in an integer member (a key not yet assigned).
-    virtual bool is_unset(const void* obj) const = 0;
-};
-
-template <class T, class M>
-class MemberColumn final : public ColumnAccessor {
+template <class M>
+struct FieldColumn {
     using V = unwrap_optional_t<M>;
     using Traits = column_traits<V>;
     static constexpr bool optional = unwrap_optional<M>::is_optional;
@@ -69,11 +51,10 @@ class MemberColumn final : public ColumnAccessor {
         }
     }();
 
-public:
-    explicit MemberColumn(M T::*m) : m_(m) {}
-
-    bool read(void* obj, const Statement& st, int col, Store& store, std::uint64_t& word) const override {
-        M& field = static_cast<T*>(obj)->*m_;
+    // Reads column `col` of the row into the member. `word` holds the
+    // column's last saved word (0 for none) and receives the new one (0 for
+    // NULL); returns true when the column is NULL.
+    STRATA_DETAIL_INLINE static bool read(M& field, const Statement& st, int col, Store& store, std::uint64_t& word) {
         if constexpr (optional) {
             if (st.is_null(col)) {
                 field.reset();
@@ -98,20 +79,19 @@ public:
         }
         return false;
     }
-    bool assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t& word) const override {
+    static bool assign_integer(M& field, std::int64_t v, Store& store, std::uint64_t& word) {
         if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
-            static_cast<T*>(obj)->*m_ = static_cast<V>(v);
+            field = static_cast<V>(v);
             word = Traits::word(static_cast<V>(v));
             return false;
         } else {
-            set(obj, Value(v));
-            const SavedColumn saved = save(obj, store, word);
+            set(field, Value(v));
+            const SavedColumn saved = save(field, store, word);
             word = saved.word;
             return saved.null;
         }
     }
-    SavedColumn save(const void* obj, Store& store, std::uint64_t previous) const override {
-        const M& field = static_cast<const T*>(obj)->*m_;
+    static SavedColumn save(const M& field, Store& store, std::uint64_t previous) {
         if constexpr (optional) {
             if (!field) return {0, true};
             return {saved_word(*field, store, previous), false};
@@ -119,8 +99,7 @@ public:
             return {saved_word(field, store, previous), false};
         }
     }
-    bool unchanged(const void* obj, SavedColumn saved) const override {
-        const M& field = static_cast<const T*>(obj)->*m_;
+    STRATA_DETAIL_INLINE static bool unchanged(const M& field, SavedColumn saved) {
         if constexpr (optional) {
             if (!field) return saved.null;
             return !saved.null && holds(*field, saved.word);
@@ -128,8 +107,7 @@ public:
             return !saved.null && holds(field, saved.word);
         }
     }
-    Value get(const void* obj) const override {
-        const M& field = static_cast<const T*>(obj)->*m_;
+    static Value get(const M& field) {
         if constexpr (optional) {
             if (!field) return Value();
             return column_value(*field);
@@ -137,8 +115,7 @@ public:
             return column_value(field);
         }
     }
-    void bind(const void* obj, ValueSink& st, int index) const override {
-        const M& field = static_cast<const T*>(obj)->*m_;
+    static void bind(const M& field, ValueSink& st, int index) {
         if constexpr (optional) {
             if (!field) return st.bind_null(index);
             bind_value(*field, st, index);
@@ -146,16 +123,14 @@ public:
             bind_value(field, st, index);
         }
     }
-    void set(void* obj, const Value& v) const override {
-        M& field = static_cast<T*>(obj)->*m_;
+    static void set(M& field, const Value& v) {
         if (v.is_null()) {
             field = M{};
             return;
         }
         field = Traits::from(v);
     }
-    bool is_unset(const void* obj) const override {
-        const M& field = static_cast<const T*>(obj)->*m_;
+    static bool is_unset(const M& field) {
         if constexpr (optional) {
             return !field.has_value();
         } else if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
@@ -168,7 +143,7 @@ public:
     }
 
 private:
-    static std::uint64_t saved_word(const V& v, Store& store, std::uint64_t previous) {
+    STRATA_DETAIL_INLINE static std::uint64_t saved_word(const V& v, Store& store, std::uint64_t previous) {
         if constexpr (saved_as_bytes) {
             const auto& held = Traits::bytes(v);  // a view, or a custom type's stored text or bytes
             const std::string_view b = byte_view(held);
@@ -184,7 +159,7 @@ private:
         else if constexpr (std::is_same_v<V, DateTime>) st.bind_datetime(index, v);
         else st.bind(index, column_value(v));
     }
-    static bool holds(const V& v, std::uint64_t word) {
+    STRATA_DETAIL_INLINE static bool holds(const V& v, std::uint64_t word) {
         if constexpr (saved_as_bytes) {
             const auto& held = Traits::bytes(v);
             const std::string_view b = byte_view(held);
@@ -193,7 +168,7 @@ private:
             return Traits::word(v) == word;
         }
     }
-    static std::uint64_t read_saved(V& out, const Statement& st, int col, Store& store, std::uint64_t previous) {
+    STRATA_DETAIL_INLINE static std::uint64_t read_saved(V& out, const Statement& st, int col, Store& store, std::uint64_t previous) {
         if constexpr (requires { Traits::read_saved(out, st, col, store, previous); }) {
             return Traits::read_saved(out, st, col, store, previous);
         } else {
@@ -201,9 +176,286 @@ private:
             return saved_word(out, store, previous);
         }
     }
+};
 
+// The member types whose columns the plan reads and compares inline: every
+// built-in column type (an integer type strata maps on every platform,
+// bool, float, double, std::string, DateTime, Date, Time, Blob, Decimal),
+// each plain and as std::optional. Any other member type -- a
+// strata::column_type<T> customisation, or a rarer built-in spelling such as
+// char or long double -- goes through its ColumnAccessor.
+#define STRATA_DETAIL_PLANNED_TYPES(X)                                                                                 \
+    X(Bool, bool)                                                                                                      \
+    X(SignedChar, signed char)                                                                                         \
+    X(UnsignedChar, unsigned char)                                                                                     \
+    X(Short, short)                                                                                                    \
+    X(UnsignedShort, unsigned short)                                                                                   \
+    X(Int, int)                                                                                                        \
+    X(UnsignedInt, unsigned int)                                                                                       \
+    X(Long, long)                                                                                                      \
+    X(LongLong, long long)                                                                                             \
+    X(Float, float)                                                                                                    \
+    X(Double, double)                                                                                                  \
+    X(Text, std::string)                                                                                               \
+    X(DateTime, DateTime)                                                                                              \
+    X(Date, Date)                                                                                                      \
+    X(Time, Time)                                                                                                      \
+    X(Blob, Blob)                                                                                                      \
+    X(Decimal, Decimal)
+
+// What a column plan entry holds: a planned member type (plain or
+// optional), or Accessor (read and compared through the ColumnAccessor).
+enum class ColumnKind : std::uint8_t {
+    Accessor,
+#define STRATA_DETAIL_KIND(Name, V) Name, Optional##Name,
+    STRATA_DETAIL_PLANNED_TYPES(STRATA_DETAIL_KIND)
+#undef STRATA_DETAIL_KIND
+};
+
+// The kind of a member of type M.
+template <class M>
+constexpr ColumnKind column_kind_of() {
+#define STRATA_DETAIL_KIND(Name, V)                                                                                    \
+    if constexpr (std::is_same_v<M, V>) return ColumnKind::Name;                                                      \
+    else if constexpr (std::is_same_v<M, std::optional<V>>) return ColumnKind::Optional##Name;                        \
+    else
+    STRATA_DETAIL_PLANNED_TYPES(STRATA_DETAIL_KIND)
+#undef STRATA_DETAIL_KIND
+    return ColumnKind::Accessor;
+}
+
+class ColumnAccessor;
+
+// Room for a pointer to a data member (its bytes; see PlannedColumn).
+inline constexpr std::size_t kMemberPointerBytes = 2 * sizeof(void*);
+
+// One column of a model's column plan (Mapper::plan, built when the registry
+// is finalised): its kind and, for a planned type, the member's pointer to
+// member `M T::*` (M the kind's type, T the model), kept as its bytes -- a
+// pointer to member is trivially copyable, and the plan's loops, compiled
+// for T, copy it back into a `M T::*` of that same type. `access` is the
+// column's accessor (what an Accessor kind calls).
+struct PlannedColumn {
+    ColumnKind kind = ColumnKind::Accessor;
+    alignas(void*) unsigned char member[kMemberPointerBytes] = {};
+    const ColumnAccessor* access = nullptr;
+};
+
+// Reads and writes one mapped member of an object of unknown static type.
+// The hot loops (a row's columns, the exact change check) go through the
+// model's column plan instead; this is what the rest of the ORM uses, and
+// what the plan calls for a member type it does not read inline.
+class STRATA_API ColumnAccessor {
+public:
+    virtual ~ColumnAccessor() = default;
+    // Reads column `col` of the row into the member. `word` holds the
+    // column's last saved word (0 for none) and receives the new one (0 for
+    // NULL); returns true when the column is NULL.
+    virtual bool read(void* obj, const Statement& st, int col, Store& store, std::uint64_t& word) const = 0;
+    // What read() does with an integer already read from the row (a key).
+    virtual bool assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t& word) const = 0;
+    // The member's value as saved (after it was written to the database).
+    virtual SavedColumn save(const void* obj, Store& store, std::uint64_t previous) const = 0;
+    // True when the member still holds exactly the saved value.
+    virtual bool unchanged(const void* obj, SavedColumn saved) const = 0;
+    virtual Value get(const void* obj) const = 0;
+    // Binds the member as statement parameter `index`; text is bound without
+    // a copy, so the object must not change until the statement is reset.
+    virtual void bind(const void* obj, ValueSink& st, int index) const = 0;
+    virtual void set(void* obj, const Value& v) const = 0;
+    // True for std::nullopt, and for 0 in an integer member (a key not yet assigned).
+    virtual bool is_unset(const void* obj) const = 0;
+    // The column's entry in its model's column plan.
+    virtual PlannedColumn plan() const = 0;
+};
+
+template <class T, class M>
+class MemberColumn final : public ColumnAccessor {
+    using Field = FieldColumn<M>;
+
+public:
+    explicit MemberColumn(M T::*m) : m_(m) {}
+
+    bool read(void* obj, const Statement& st, int col, Store& store, std::uint64_t& word) const override {
+        return Field::read(static_cast<T*>(obj)->*m_, st, col, store, word);
+    }
+    bool assign_integer(void* obj, std::int64_t v, Store& store, std::uint64_t& word) const override {
+        return Field::assign_integer(static_cast<T*>(obj)->*m_, v, store, word);
+    }
+    SavedColumn save(const void* obj, Store& store, std::uint64_t previous) const override {
+        return Field::save(static_cast<const T*>(obj)->*m_, store, previous);
+    }
+    bool unchanged(const void* obj, SavedColumn saved) const override {
+        return Field::unchanged(static_cast<const T*>(obj)->*m_, saved);
+    }
+    Value get(const void* obj) const override { return Field::get(static_cast<const T*>(obj)->*m_); }
+    void bind(const void* obj, ValueSink& st, int index) const override {
+        Field::bind(static_cast<const T*>(obj)->*m_, st, index);
+    }
+    void set(void* obj, const Value& v) const override { Field::set(static_cast<T*>(obj)->*m_, v); }
+    bool is_unset(const void* obj) const override { return Field::is_unset(static_cast<const T*>(obj)->*m_); }
+    PlannedColumn plan() const override {
+        static_assert(sizeof m_ <= kMemberPointerBytes, "strata: a pointer to member larger than the plan's room");
+        PlannedColumn c;
+        c.kind = column_kind_of<M>();
+        std::memcpy(c.member, &m_, sizeof m_);
+        c.access = this;
+        return c;
+    }
+
+private:
     M T::*m_;
 };
+
+// The member a plan entry of kind M names in `object` (T the model).
+template <class T, class M, class Object>
+auto& planned_member(Object& object, const PlannedColumn& c) {
+    M T::*member;
+    std::memcpy(&member, c.member, sizeof member);
+    return object.*member;
+}
+
+// The planned types of nearly every model: the plan's loops read and compare
+// them in their own switch; the other kinds go to one out-of-line call (a
+// switch over them all), so that the loops stay small enough to keep their
+// state in registers.
+#define STRATA_DETAIL_HOT_TYPES(X)                                                                                     \
+    X(Long, long)                                                                                                      \
+    X(LongLong, long long)                                                                                             \
+    X(Int, int)                                                                                                        \
+    X(Bool, bool)                                                                                                      \
+    X(Double, double)                                                                                                  \
+    X(Text, std::string)                                                                                               \
+    X(DateTime, DateTime)
+
+#if defined(__GNUC__)
+#define STRATA_DETAIL_COLD [[gnu::noinline, gnu::cold]]
+#define STRATA_DETAIL_FLATTEN [[gnu::flatten]]
+#else
+#define STRATA_DETAIL_COLD
+#define STRATA_DETAIL_FLATTEN
+#endif
+
+// Calls `f(member)` with the member a plan entry names, typed, for every
+// planned kind; `through(accessor)` for an Accessor kind.
+template <class T, class Object, class F, class Through>
+decltype(auto) visit_planned(Object& object, const PlannedColumn& c, F&& f, Through&& through) {
+    switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: return f(planned_member<T, V>(object, c));                                                  \
+    case ColumnKind::Optional##Name: return f(planned_member<T, std::optional<V>>(object, c));
+        STRATA_DETAIL_PLANNED_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+    case ColumnKind::Accessor: break;
+    }
+    return through(*c.access);
+}
+
+// What read_planned_columns does for a column of a kind outside the hot types.
+template <class T>
+STRATA_DETAIL_COLD bool read_other_column(T& object, const PlannedColumn& c, const Statement& st, int col, Store& store,
+                                          std::uint64_t& word) {
+    return visit_planned<T>(
+        object, c, [&]<class M>(M& field) { return FieldColumn<M>::read(field, st, col, store, word); },
+        [&](const ColumnAccessor& a) { return a.read(&object, st, col, store, word); });
+}
+
+// The key column's value, already read from the row (ColumnAccessor::assign_integer).
+template <class T>
+STRATA_DETAIL_COLD bool assign_key_column(T& object, const PlannedColumn& c, std::int64_t key, Store& store,
+                                          std::uint64_t& word) {
+    return visit_planned<T>(
+        object, c, [&]<class M>(M& field) { return FieldColumn<M>::assign_integer(field, key, store, word); },
+        [&](const ColumnAccessor& a) { return a.assign_integer(&object, key, store, word); });
+}
+
+// What changed_planned_columns does for a column of a kind outside the hot types.
+template <class T>
+STRATA_DETAIL_COLD bool other_column_unchanged(const T& object, const PlannedColumn& c, SavedColumn saved) {
+    return visit_planned<T>(
+        object, c, [&]<class M>(const M& field) { return FieldColumn<M>::unchanged(field, saved); },
+        [&](const ColumnAccessor& a) { return a.unchanged(&object, saved); });
+}
+
+// Every column of a row into the object (a T) and the saved words, from
+// column `offset` on: what ColumnAccessor::read does, column by column.
+// `fresh`: the words are a new record's, 0 before reading. `key_column` (n
+// for none) is assigned `key` instead of read. Returns the NULL columns as
+// bits.
+template <class T>
+STRATA_DETAIL_FLATTEN std::uint64_t read_planned_columns(const PlannedColumn* plan, std::size_t n, void* obj, const Statement& st, int offset,
+                                   Store& store, std::uint64_t* words, bool fresh, std::size_t key_column,
+                                   std::int64_t key) {
+    T& object = *static_cast<T*>(obj);
+    std::uint64_t nulls = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const PlannedColumn& c = plan[i];
+        std::uint64_t& word = words[i];
+        if (fresh) word = 0;
+        bool null;
+        if (i == key_column) {
+            if (c.kind == column_kind_of<std::int64_t>()) {  // the usual key
+                planned_member<T, std::int64_t>(object, c) = key;
+                word = static_cast<std::uint64_t>(key);
+                continue;
+            }
+            null = assign_key_column(object, c, key, store, word);
+        } else {
+            const int col = offset + static_cast<int>(i);
+            switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: null = FieldColumn<V>::read(planned_member<T, V>(object, c), st, col, store, word); break;  \
+    case ColumnKind::Optional##Name:                                                                                   \
+        null = FieldColumn<std::optional<V>>::read(planned_member<T, std::optional<V>>(object, c), st, col, store,    \
+                                                   word);                                                              \
+        break;
+                STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+            default: null = read_other_column(object, c, st, col, store, word);
+            }
+        }
+        nulls |= std::uint64_t{null} << i;
+    }
+    return nulls;
+}
+
+// The columns whose member no longer holds its saved value (`words`,
+// `nulls`), as bits: what ColumnAccessor::unchanged says, column by column.
+template <class T>
+STRATA_DETAIL_FLATTEN std::uint64_t changed_planned_columns(const PlannedColumn* plan, std::size_t n, const void* obj,
+                                      const std::uint64_t* words, std::uint64_t nulls) {
+    const T& object = *static_cast<const T*>(obj);
+    std::uint64_t mask = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const PlannedColumn& c = plan[i];
+        const SavedColumn saved{words[i], ((nulls >> i) & 1) != 0};
+        bool same;
+        switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: same = FieldColumn<V>::unchanged(planned_member<T, V>(object, c), saved); break;            \
+    case ColumnKind::Optional##Name:                                                                                   \
+        same = FieldColumn<std::optional<V>>::unchanged(planned_member<T, std::optional<V>>(object, c), saved);       \
+        break;
+            STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+        default: same = other_column_unchanged(object, c, saved);
+        }
+        mask |= std::uint64_t{!same} << i;
+    }
+    return mask;
+}
+
+// A model's plan loops, compiled for its class.
+struct ColumnLoops {
+    std::uint64_t (*read)(const PlannedColumn*, std::size_t, void*, const Statement&, int, Store&, std::uint64_t*, bool,
+                          std::size_t, std::int64_t) = nullptr;
+    std::uint64_t (*changed)(const PlannedColumn*, std::size_t, const void*, const std::uint64_t*, std::uint64_t) = nullptr;
+};
+
+template <class T>
+ColumnLoops column_loops_of() {
+    return {&read_planned_columns<T>, &changed_planned_columns<T>};
+}
 
 class STRATA_API RelationshipAccessor {
 public:
@@ -302,6 +554,7 @@ std::vector<RelationshipMember> relationship_members_of() {
 STRATA_API void declare_relationship_members(RegistryImpl& r, std::size_t model, std::vector<RelationshipMember> members);
 STRATA_API void declare_column(RegistryImpl& r, std::size_t model, ColumnDeclaration decl);
 STRATA_API void declare_relationship(RegistryImpl& r, std::size_t model, RelationshipDecl decl);
+STRATA_API void declare_column_loops(RegistryImpl& r, std::size_t model, ColumnLoops loops);
 STRATA_API void declare_repr(RegistryImpl& r, std::size_t model, std::function<std::string(const void*)> repr);
 
 }  // namespace detail

@@ -37,6 +37,7 @@ class Snapshot {
 public:
     std::uint64_t& at(std::size_t i) { return bits_[i]; }
     std::uint64_t at(std::size_t i) const { return bits_[i]; }
+    const std::uint64_t* words() const { return bits_; }
     bool has_storage() const { return bits_ != nullptr; }
     void attach(std::uint64_t* bits) { bits_ = bits; }
     std::uint64_t nulls = 0;  // bit i: column i was NULL
