@@ -1234,10 +1234,12 @@ public:
     // Finding the sequence and drawing from it is one statement (one round
     // trip; a flush by COPY runs it once per table): NULL when the column has
     // none. The keys come in the order generate_series gives its rows.
+    // OFFSET 0 keeps the planner from pulling the subquery up, which made it
+    // look the sequence up again for every key (100,000 keys: 200 ms, not 25).
     std::vector<std::int64_t> draw_keys(std::string_view table, std::string_view column, std::size_t n) override {
         static constexpr const char* kDraw =
             "SELECT CASE WHEN q.seq IS NOT NULL THEN ARRAY(SELECT nextval(q.seq) FROM generate_series(1, $3::int8)) END "
-            "FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) AS q";
+            "FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq OFFSET 0) AS q";
         const std::string quoted = dialect().quote(std::string(table)), name(column), count = std::to_string(n);
         const char* values[] = {quoted.c_str(), name.c_str(), count.c_str()};
         require_usable(*session_, kDraw);
