@@ -75,8 +75,7 @@ RunResult LiveRun::run(const std::function<RunResult(const RunOptions&)>& once) 
             const bool kept = dynamic_cast<const PartlyCommitted*>(&e) != nullptr;
             if (options_.notice)
                 options_.notice("Lock timeout: " + lock_timeout_report() +
-                                (kept ? ". The failing transaction was rolled back; the ones before it stay committed"
-                                      : ". Everything was rolled back") +
+                                ". " + (kept ? kLastRolledBack : kAllRolledBack) +
                                 "; trying again in " +
                                 format_duration(delay) + " (try " + std::to_string(attempt + 1) + " of " +
                                 std::to_string(tries) + ")...");

@@ -262,7 +262,7 @@ void count_losses(Connection& conn, const MetaData& start, std::vector<DataLoss>
 }
 
 MigrationError rolled_back(const Error& e, const std::vector<std::string>& start) {
-    return MigrationError(std::string(e.what()) + "\nEverything was rolled back: the database is still at " +
+    return MigrationError(std::string(e.what()) + "\n" + kAllRolledBack + ": the database is still at " +
                           revision_label(start) + ".");
 }
 
@@ -270,9 +270,7 @@ MigrationError rolled_back(const Error& e, const std::vector<std::string>& start
 // revision or step): what stays, read back from the database.
 PartlyCommitted stopped(const Error& e, const std::vector<std::string>& heads, const std::optional<StepRecord>& record,
                         const ScriptDirectory& scripts) {
-    std::string text = std::string(e.what()) + "\nThe failing transaction was rolled back; the ones before it stay "
-                                               "committed: the database is at " +
-                       revision_label(heads);
+    std::string text = std::string(e.what()) + "\n" + kLastRolledBack + ": the database is at " + revision_label(heads);
     if (record) {
         const Revision* rev = scripts.find(record->revision);
         const std::size_t total = !rev ? 0 : record->upgrade ? rev->upgrade.size() : rev->downgrade.size();

@@ -31,6 +31,11 @@ public:
     using MigrationError::MigrationError;
 };
 
+// What a failed run left, as its error and the retry's notice say it.
+inline constexpr const char* kAllRolledBack = "Everything was rolled back";
+inline constexpr const char* kLastRolledBack =
+    "The failing transaction was rolled back; the ones before it stay committed";
+
 // DataLoss, RunOptions and RunResult are the library API's (include/strata/migrate.hpp).
 
 class Runner {
