@@ -2,10 +2,12 @@
 // a stream's exact change check compare them, inline for every built-in member
 // type and through the ColumnAccessor for a strata::column_type<T> one. A
 // model mixing both kinds, with every built-in type plain and optional, is
-// loaded on every path (all(), get(), an expired object reloaded), and each of
-// its columns changed alone -- including -0.0 for 0.0, NaN, empty text for
-// NULL, an optional engaged or emptied -- is found, and only that column is
+// loaded on every path (all(), get(), an expired object reloaded), a new one
+// is inserted and its saved values taken through the plan, and each of its
+// columns changed alone -- including -0.0 for 0.0, NaN, empty text for NULL,
+// an optional engaged or emptied -- is found, and only that column is
 // written. On every backend.
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -312,6 +314,93 @@ TEST_P(ColumnPlan, EachColumnChangedAloneIsWrittenAlone) {
         }
     }
     EXPECT_EQ(stored(), full_row());
+}
+
+// A new object's saved values are taken as its INSERT is bound (SQLite, and
+// PostgreSQL's single row) or once it is written (PostgreSQL's multi-row
+// INSERT), through the plan: they are what was written (the next flush
+// writes nothing), and each column changed afterwards -- from a full row and
+// from the defaults -- is found and written alone.
+TEST_P(ColumnPlan, ANewObjectsSavedValuesFindEachLaterChange) {
+    std::int64_t id = 100;
+    for (const bool from_full : {true, false}) {
+        for (const Change& change : from_full ? std::span<const Change>(kChanges) : std::span<const Change>(kChangesFromEmpty)) {
+            auto s = logged();
+            Mixed row = from_full ? full_row() : Mixed{};
+            row.id = ++id;
+            auto m = s.add(std::move(row));
+            s.flush();
+            log.clear();
+            s.flush();
+            EXPECT_TRUE(updates().empty()) << change.column;
+            change.apply(*m);
+            const Mixed expected = *m;
+            s.flush();
+            expect_one_update_of(updates(), change.column);
+            s.commit();
+            if (change.read_back) {
+                EXPECT_EQ(*session().get<Mixed>(expected.id), expected) << change.column;
+            }
+        }
+    }
+}
+
+// A flush that fails after some of its new rows were written drops their
+// saved values with the rows: such an object is pending again -- expunged
+// and added back, it is still new, not taken for a row -- and the next flush
+// inserts it with what it holds then, its saved values what that flush wrote.
+TEST_P(ColumnPlan, AFailedFlushDropsTheSavedValuesOfItsNewRows) {
+    auto s = logged();
+    Mixed first = full_row();
+    first.id = 50;
+    auto a = s.add(std::move(first));
+    auto b = s.add(Mixed{.id = 1});  // row 1 exists: its INSERT fails, after a's (SQLite: row by row)
+    EXPECT_THROW(s.flush(), strata::IntegrityError);
+    s.expunge(a);
+    s.add(a);
+    a->text = "changed while pending";
+    b->id = 51;
+    log.clear();
+    s.flush();
+    EXPECT_TRUE(updates().empty());
+    a->medium = 7;
+    s.flush();
+    expect_one_update_of(updates(), "medium");
+    s.commit();
+    auto check = session();
+    auto stored_a = check.get<Mixed>(50);
+    ASSERT_TRUE(stored_a);
+    EXPECT_EQ(stored_a->text, "changed while pending");
+    EXPECT_EQ(stored_a->medium, 7);
+    EXPECT_TRUE(check.get<Mixed>(51));
+}
+
+// Several new rows in one flush (PostgreSQL: one multi-row INSERT), each
+// changed afterwards in another column: each is found and written alone.
+TEST_P(ColumnPlan, NewRowsOfOneFlushEachFindTheirLaterChange) {
+    auto s = logged();
+    std::vector<strata::Ptr<Mixed>> rows;
+    for (int i = 0; i < 3; ++i)
+        rows.push_back(s.add(Mixed{.id = 10 + i, .text = "row " + std::to_string(i) + " of three, long"}));
+    s.flush();
+    log.clear();
+    s.flush();
+    EXPECT_TRUE(updates().empty());
+    rows[0]->text += "!";
+    rows[1]->maybe_when = DateTime{sys_days{2020y / 1 / 1}};
+    rows[2]->ratio = -0.0;
+    s.flush();
+    const auto written = updates();
+    ASSERT_EQ(written.size(), 3u);
+    std::vector<std::string> columns;
+    for (const auto& sql : written) columns.push_back(sql.substr(0, sql.find(" = ")));
+    std::sort(columns.begin(), columns.end());
+    EXPECT_EQ(columns, (std::vector<std::string>{"UPDATE \"mixed\" SET \"maybe_when\"", "UPDATE \"mixed\" SET \"ratio\"",
+                                                 "UPDATE \"mixed\" SET \"text\""}));
+    s.commit();
+    auto check = session();
+    EXPECT_EQ(check.get<Mixed>(10)->text, "row 0 of three, long!");
+    EXPECT_EQ(check.get<Mixed>(11)->maybe_when, DateTime{sys_days{2020y / 1 / 1}});
 }
 
 // A double's saved value is its bits: NaN over the same NaN and -0.0 over

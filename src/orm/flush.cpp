@@ -8,6 +8,7 @@
 // transaction back undoes exactly what the flush wrote.
 #include <algorithm>
 #include <bit>
+#include <optional>
 #include <tuple>
 #include <unordered_set>
 
@@ -108,15 +109,29 @@ void bind_column(const Mapper& m, std::size_t i, const RecordBase& r, ValueSink&
 // `first`, `first` + 1, ...; returns the next parameter. One handler for
 // the row rather than a call with its own per column: a flush binds every
 // column of every new row.
-int bind_insert_columns(const Mapper& m, const RecordBase& r, ValueSink& sink, bool with_key, int first = 1) {
+// With `saved`, the columns' saved values are taken as they are bound (see
+// bind_planned_columns).
+int bind_insert_columns(const Mapper& m, const RecordBase& r, ValueSink& sink, bool with_key, int first = 1,
+                        SavedWords* saved = nullptr) {
     std::size_t i = 0;
     try {
-        for (const std::size_t n = m.columns.size(); i < n; ++i)
-            if (m.inserts(i, with_key)) m.columns[i].access->bind(r.object, sink, first++);
+        return m.loops.bind(m.plan.data(), m.insert_columns(with_key), r.object, sink, first, i, saved);
     } catch (const ProgrammingError& e) {
         throw column_error(m, i, e);
     }
-    return first;
+}
+
+// Whether a plan entry's member is an integer type (plain or optional).
+bool integer_kind(ColumnKind kind) {
+    switch (kind) {
+#define STRATA_DETAIL_INTEGER(Name, V)                                                                                 \
+    case ColumnKind::Name:                                                                                             \
+    case ColumnKind::Optional##Name: return std::is_integral_v<V> && !std::is_same_v<V, bool>;
+        STRATA_DETAIL_PLANNED_TYPES(STRATA_DETAIL_INTEGER)
+#undef STRATA_DETAIL_INTEGER
+    case ColumnKind::Accessor: break;
+    }
+    return false;
 }
 
 }  // namespace
@@ -128,12 +143,22 @@ void SessionImpl::sync_foreign_keys(RecordBase& r) {
         auto& ref = reference_of(*rel, r);
         if (!ref.dirty_) continue;
         for (std::size_t i = 0; i < rel->fk_columns.size(); ++i) {
-            Value key;
-            if (const RecordBase* target = ref.target_) {
-                const Mapper& tm = *target->mapper;
-                key = tm.columns[static_cast<std::size_t>(tm.key_columns[i])].access->get(target->object);
+            const auto fk = static_cast<std::size_t>(rel->fk_columns[i]);
+            const ColumnAccessor& member = *r.mapper->columns[fk].access;
+            const RecordBase* target = ref.target_;
+            if (!target) {
+                member.set(r.object, Value());
+                continue;
             }
-            r.mapper->columns[static_cast<std::size_t>(rel->fk_columns[i])].access->set(r.object, key);
+            const Mapper& tm = *target->mapper;
+            const ColumnAccessor& parent_key = *tm.columns[static_cast<std::size_t>(tm.key_columns[i])].access;
+            // An integer key into an integer member (the common case): no Value.
+            if (std::int64_t key; integer_kind(r.mapper->plan[fk].kind) && parent_key.integer(target->object, key)) {
+                std::uint64_t unsaved = 0;
+                (void)member.assign_integer(r.object, key, *r.store, unsaved);
+            } else {
+                member.set(r.object, parent_key.get(target->object));
+            }
         }
     }
 }
@@ -242,13 +267,34 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
     remember_all(batch, m);
 }
 
-// New rows of one model into the identity map, its table grown once; from
-// now on persistent (children's keys can point at them).
+// A row just written: its saved values taken now, while the object is at
+// hand (a pass over 100,000 new objects after the INSERTs was a walk through
+// memory), unless the database computes some of its columns (taken once
+// they are read back). If the flush fails later, they are dropped again
+// (flush()). From now on persistent: children's keys can point at it.
+void SessionImpl::written(RecordBase& r) {
+    if (!r.mapper->computed_columns) take_snapshot(r);
+    r.state = RecordState::Persistent;
+}
+
+namespace {
+
+// Where a new row's saved values go as its INSERT is bound: its record's
+// words, which a pending record has not saved into (none to reuse).
+SavedWords saved_words_of(RecordBase& r) {
+    Snapshot& snap = r.snapshot;
+    if (!snap.has_storage()) snap.attach(r.store->saved_words(r.mapper->columns.size()));
+    return SavedWords{*r.store, &snap.at(0)};
+}
+
+}  // namespace
+
+// New rows of one model into the identity map, its table grown once.
 void SessionImpl::remember_all(const std::vector<RecordBase*>& records, const Mapper& m) {
     if (m.integer_key) identity[m.index].by_int.reserve(identity[m.index].by_int.size() + records.size());
     for (RecordBase* r : records) {
         remember(r);
-        r->state = RecordState::Persistent;
+        written(*r);
     }
 }
 
@@ -296,13 +342,24 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     auto& map = identity[m.index];
     if (m.integer_key) map.by_int.reserve(map.by_int.size() + records.size());
     StatementHandle with_key, without_key;
+    // The saved values taken as each row is bound: the values written (the
+    // generated columns' only once read back, in flush()).
+    const bool save_as_bound = !m.computed_columns;
+    auto now_persistent = [&](RecordBase& r, const std::optional<SavedWords>& saved) {
+        if (!saved) return written(r);
+        r.snapshot.nulls = saved->nulls;
+        r.snapshot.valid = true;
+        r.state = RecordState::Persistent;
+    };
     for (RecordBase* r : records) {
         sync_foreign_keys(*r);
         apply_client_defaults(*r);
         const bool assign_key = m.pk_autoincrement && m.pk_column().access->is_unset(r->object);
         StatementHandle& st = assign_key ? without_key : with_key;
         if (!st) st = c.prepare(assign_key ? sql.insert_no_pk : sql.insert_all);
-        bind_insert_columns(m, *r, *st, !assign_key);
+        std::optional<SavedWords> saved;
+        if (save_as_bound) saved.emplace(saved_words_of(*r));
+        bind_insert_columns(m, *r, *st, !assign_key, 1, saved ? &*saved : nullptr);
         note(st->sql());
         if (!assign_key) {
             st->execute();
@@ -316,19 +373,23 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
                 st->execute();
                 key = c.last_insert_id();
             }
-            // The key as read from a row (no Value), and into the identity map by it.
-            // (Its saved word is taken with the others' after the INSERT.)
-            std::uint64_t unsaved = 0;
-            (void)m.pk_column().access->assign_integer(r->object, key, *r->store, unsaved);
+            // The key as read from a row (no Value), its saved word with the
+            // others', and into the identity map by it.
+            std::uint64_t key_word = 0;
+            const bool null_key = m.pk_column().access->assign_integer(r->object, key, *r->store, key_word);
+            if (saved) {
+                saved->words[static_cast<std::size_t>(m.pk)] = key_word;
+                saved->nulls |= std::uint64_t{null_key} << m.pk;
+            }
             r->key_from_database = true;
             if (m.integer_key) {
                 map.by_int.set(key, r);
-                r->state = RecordState::Persistent;
+                now_persistent(*r, saved);
                 continue;
             }
         }
         remember(r);
-        r->state = RecordState::Persistent;  // children's keys can now point at it
+        now_persistent(*r, saved);
     }
 }
 
@@ -486,6 +547,8 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
         // The new objects by model in one pass over them (not one per model:
         // each visit of 100,000 objects is a walk through memory).
         std::vector<std::vector<RecordBase*>> new_by_model(pending.empty() ? 0 : mappers.size());
+        // Room for all in the first one's model (most often the only one): not grown row by row.
+        if (!pending.empty()) new_by_model[pending.front()->mapper->index].reserve(pending.size());
         for (auto* r : pending) new_by_model[r->mapper->index].push_back(r);
         for (const Mapper* m : order) {
             if (new_by_model.empty()) break;
@@ -523,9 +586,10 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
             }
         } catch (...) {  // the transaction itself is gone; rollback() will clean up
         }
-        for (auto* r : inserted) {  // back to pending, without the key the failed INSERT gave it
+        for (auto* r : inserted) {  // back to pending, without the key the failed INSERT gave it nor saved values
             forget(r);
             r->state = RecordState::Pending;
+            r->snapshot.valid = false;
             if (r->key_from_database) r->mapper->pk_column().access->set(r->object, Value());
             r->key_from_database = false;
         }
@@ -534,11 +598,11 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
     onupdate_undo.keep();
 
     for (auto* r : inserted) {
-        take_snapshot(*r);
+        if (r->mapper->computed_columns) take_snapshot(*r);  // with what read_computed read; the others' by written()
         clear_dirty_references(*r);
         r->inserted_in_transaction = true;
-        inserted_in_transaction.push_back(r);
     }
+    inserted_in_transaction.insert(inserted_in_transaction.end(), inserted.begin(), inserted.end());
     pending.clear();
     for (auto& [r, mask] : updates) take_snapshot(*r);
     for (auto* r : reassigned) clear_dirty_references(*r);

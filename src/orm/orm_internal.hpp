@@ -132,6 +132,12 @@ public:
     bool inserts(std::size_t i, bool with_key) const {
         return !is_computed(i) && (with_key || static_cast<int>(i) != pk);
     }
+    // The same as bits: the columns an INSERT writes, in order.
+    std::uint64_t insert_columns(bool with_key) const {
+        std::uint64_t all = (std::uint64_t{1} << columns.size()) - 1;  // at most 63 columns
+        all &= ~computed_columns;
+        return with_key || pk < 0 ? all : all & ~(std::uint64_t{1} << pk);
+    }
     // The key of a one-column key (pk_value) or of any key (key_values).
     Value pk_value(const RecordBase& r) const { return pk_column().access->get(r.object); }
     bool composite_key() const { return key_columns.size() > 1; }
@@ -407,6 +413,9 @@ public:
     // Unit of work.
     RecordBase* attach_new(std::unique_ptr<RecordBase> r);
     RecordBase* attach_built(RecordBase* r);
+    // The mapper of the last type added (a program adds objects of one or two models in a row).
+    const std::type_info* last_added_type = nullptr;
+    const Mapper* last_added_mapper = nullptr;
     void attach_pending(RecordBase* r);
     void bind_relationships(RecordBase& r, bool is_new);
     // A loaded object's relationships: they load on first use. (Once per row
@@ -491,6 +500,7 @@ private:
     bool insert_by_copy(std::vector<RecordBase*>& records, const Mapper& m);
     void insert_rows(const std::vector<RecordBase*>& batch, const Mapper& m, bool assign_keys);
     void remember_all(const std::vector<RecordBase*>& records, const Mapper& m);
+    void written(RecordBase& r);
     void update(RecordBase& r, std::uint64_t mask);
     void read_computed(RecordBase& r);
     void write_links();

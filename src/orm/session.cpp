@@ -225,10 +225,9 @@ void SessionImpl::take_snapshot(RecordBase& r) {
     const Mapper& m = *r.mapper;
     Snapshot& snap = r.snapshot;
     if (!snap.has_storage()) snap.attach(r.store->saved_words(m.columns.size()));
-    const Snapshot before = snap;  // shares the words: each is read before it is overwritten
-    snap.nulls = 0;
-    for (std::size_t i = 0; i < m.columns.size(); ++i)
-        keep(snap, i, m.columns[i].access->save(r.object, *r.store, previous_word(before, i)));
+    // The last saved words whose room can be reused (see save_bytes): not a NULL one's.
+    const std::uint64_t reusable = snap.valid ? ~snap.nulls : 0;
+    snap.nulls = m.loops.save(m.plan.data(), m.columns.size(), r.object, *r.store, &snap.at(0), reusable);
     snap.valid = true;
 }
 
@@ -452,7 +451,12 @@ RecordBase* SessionImpl::attach_new(std::unique_ptr<RecordBase> fresh) {
 // destroyed here if it cannot join (a type no model maps).
 RecordBase* SessionImpl::attach_built(RecordBase* built) {
     try {
-        built->mapper = &registry.mapper_for(built->type());
+        const std::type_info& type = built->type();
+        if (&type != last_added_type) {
+            last_added_mapper = &registry.mapper_for(type);
+            last_added_type = &type;
+        }
+        built->mapper = last_added_mapper;
         store->adopt_built(built);
     } catch (...) {
         built->~RecordBase();

@@ -5,6 +5,7 @@
 // the session reads and writes objects only through them.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -105,6 +106,21 @@ struct FieldColumn {
             return !saved.null && holds(*field, saved.word);
         } else {
             return !saved.null && holds(field, saved.word);
+        }
+    }
+    // The member's value as an integer, when it is one (an integer type,
+    // plain or optional and set): a foreign key set from it without a Value.
+    static bool integer(const M& field, std::int64_t& out) {
+        if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+            if constexpr (optional) {
+                if (!field) return false;
+                out = static_cast<std::int64_t>(*field);
+            } else {
+                out = static_cast<std::int64_t>(field);
+            }
+            return true;
+        } else {
+            return false;
         }
     }
     static Value get(const M& field) {
@@ -259,6 +275,8 @@ public:
     // True when the member still holds exactly the saved value.
     virtual bool unchanged(const void* obj, SavedColumn saved) const = 0;
     virtual Value get(const void* obj) const = 0;
+    // The member as an integer when it holds one (see FieldColumn::integer).
+    virtual bool integer(const void* obj, std::int64_t& out) const = 0;
     // Binds the member as statement parameter `index`; text is bound without
     // a copy, so the object must not change until the statement is reset.
     virtual void bind(const void* obj, ValueSink& st, int index) const = 0;
@@ -289,6 +307,9 @@ public:
         return Field::unchanged(static_cast<const T*>(obj)->*m_, saved);
     }
     Value get(const void* obj) const override { return Field::get(static_cast<const T*>(obj)->*m_); }
+    bool integer(const void* obj, std::int64_t& out) const override {
+        return Field::integer(static_cast<const T*>(obj)->*m_, out);
+    }
     void bind(const void* obj, ValueSink& st, int index) const override {
         Field::bind(static_cast<const T*>(obj)->*m_, st, index);
     }
@@ -377,6 +398,23 @@ STRATA_DETAIL_COLD bool other_column_unchanged(const T& object, const PlannedCol
         [&](const ColumnAccessor& a) { return a.unchanged(&object, saved); });
 }
 
+// What save_planned_columns does for a column of a kind outside the hot types.
+template <class T>
+STRATA_DETAIL_COLD SavedColumn save_other_column(const T& object, const PlannedColumn& c, Store& store,
+                                                 std::uint64_t previous) {
+    return visit_planned<T>(
+        object, c, [&]<class M>(const M& field) { return FieldColumn<M>::save(field, store, previous); },
+        [&](const ColumnAccessor& a) { return a.save(&object, store, previous); });
+}
+
+// What bind_planned_columns does for a column of a kind outside the hot types.
+template <class T>
+STRATA_DETAIL_COLD void bind_other_column(const T& object, const PlannedColumn& c, ValueSink& sink, int index) {
+    visit_planned<T>(
+        object, c, [&]<class M>(const M& field) { FieldColumn<M>::bind(field, sink, index); },
+        [&](const ColumnAccessor& a) { a.bind(&object, sink, index); });
+}
+
 // Every column of a row into the object (a T) and the saved words, from
 // column `offset` on: what ColumnAccessor::read does, column by column.
 // `fresh`: the words are a new record's, 0 before reading. `key_column` (n
@@ -445,16 +483,98 @@ STRATA_DETAIL_FLATTEN std::uint64_t changed_planned_columns(const PlannedColumn*
     return mask;
 }
 
+// Every column's value as saved after a write, into `words`, as bits the
+// NULL ones: what ColumnAccessor::save does, column by column (a flush
+// saves every column of every row it wrote). Bit i of `reusable`: words[i]
+// holds the column's last saved word (its room is reused, see save_bytes);
+// each is read before it is overwritten.
+template <class T>
+STRATA_DETAIL_FLATTEN std::uint64_t save_planned_columns(const PlannedColumn* plan, std::size_t n, const void* obj,
+                                                         Store& store, std::uint64_t* words, std::uint64_t reusable) {
+    const T& object = *static_cast<const T*>(obj);
+    std::uint64_t nulls = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const PlannedColumn& c = plan[i];
+        const std::uint64_t previous = ((reusable >> i) & 1) ? words[i] : 0;
+        SavedColumn saved;
+        switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: saved = FieldColumn<V>::save(planned_member<T, V>(object, c), store, previous); break;      \
+    case ColumnKind::Optional##Name:                                                                                   \
+        saved = FieldColumn<std::optional<V>>::save(planned_member<T, std::optional<V>>(object, c), store, previous); \
+        break;
+            STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+        default: saved = save_other_column(object, c, store, previous);
+        }
+        words[i] = saved.word;
+        nulls |= std::uint64_t{saved.null} << i;
+    }
+    return nulls;
+}
+
+// Where bind_planned_columns puts the saved values of the columns it binds
+// (a new row's, written by the statement being bound): the record's saved
+// words, and the NULL ones as bits.
+struct SavedWords {
+    Store& store;
+    std::uint64_t* words;
+    std::uint64_t nulls = 0;
+};
+
+// The columns of `columns` (bits, in column order) of the object (a T) as
+// statement parameters `first`, `first` + 1, ...: what ColumnAccessor::bind
+// does, column by column (a flush binds every column of every new row).
+// With `saved`, each column's saved value too, as save_planned_columns takes
+// it for words never saved before: the value bound is the value saved, with
+// no second pass over the object. `at` follows the column being bound: the
+// one at fault if a bind throws. Returns the next parameter.
+template <class T>
+STRATA_DETAIL_FLATTEN int bind_planned_columns(const PlannedColumn* plan, std::uint64_t columns, const void* obj,
+                                               ValueSink& sink, int first, std::size_t& at, SavedWords* saved) {
+    const T& object = *static_cast<const T*>(obj);
+    for (; columns; columns &= columns - 1, ++first) {
+        const auto i = static_cast<std::size_t>(std::countr_zero(columns));
+        const PlannedColumn& c = plan[i];
+        at = i;
+        auto bind = [&]<class M>(const M& field) {
+            FieldColumn<M>::bind(field, sink, first);
+            if (saved) {
+                const SavedColumn s = FieldColumn<M>::save(field, saved->store, 0);
+                saved->words[i] = s.word;
+                saved->nulls |= std::uint64_t{s.null} << i;
+            }
+        };
+        switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: bind(planned_member<T, V>(object, c)); break;                                               \
+    case ColumnKind::Optional##Name: bind(planned_member<T, std::optional<V>>(object, c)); break;
+            STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+        default:
+            bind_other_column(object, c, sink, first);
+            if (saved) {
+                const SavedColumn s = save_other_column(object, c, saved->store, 0);
+                saved->words[i] = s.word;
+                saved->nulls |= std::uint64_t{s.null} << i;
+            }
+        }
+    }
+    return first;
+}
+
 // A model's plan loops, compiled for its class.
 struct ColumnLoops {
     std::uint64_t (*read)(const PlannedColumn*, std::size_t, void*, const Statement&, int, Store&, std::uint64_t*, bool,
                           std::size_t, std::int64_t) = nullptr;
     std::uint64_t (*changed)(const PlannedColumn*, std::size_t, const void*, const std::uint64_t*, std::uint64_t) = nullptr;
+    std::uint64_t (*save)(const PlannedColumn*, std::size_t, const void*, Store&, std::uint64_t*, std::uint64_t) = nullptr;
+    int (*bind)(const PlannedColumn*, std::uint64_t, const void*, ValueSink&, int, std::size_t&, SavedWords*) = nullptr;
 };
 
 template <class T>
 ColumnLoops column_loops_of() {
-    return {&read_planned_columns<T>, &changed_planned_columns<T>};
+    return {&read_planned_columns<T>, &changed_planned_columns<T>, &save_planned_columns<T>, &bind_planned_columns<T>};
 }
 
 class STRATA_API RelationshipAccessor {

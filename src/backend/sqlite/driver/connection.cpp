@@ -161,6 +161,12 @@ std::string explain_busy(sqlite3* db, int extended, std::string message, const s
 
 class SqliteConnection;
 
+#if defined(__GNUC__)
+#define STRATA_SQLITE_COLD [[gnu::cold, gnu::noinline]]
+#else
+#define STRATA_SQLITE_COLD
+#endif
+
 class SqliteStatement final : public Statement {
 public:
     SqliteStatement(const Connection& conn, sqlite3* db, sqlite3_stmt* stmt, std::string sql)
@@ -190,18 +196,18 @@ public:
     void bind_view(int index, std::string_view text) override {
         if (executed_) reset();
         not_null(index);
-        if (conn_.echo()) note_bind(index, Value(text));
+        if (conn_.echo()) echo_bind(index, text);
         // SQLITE_STATIC: no copy; the caller keeps the text alive (see Statement::bind_view).
         int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
         if (rc == SQLITE_TOOBIG) throw too_big(index, "text", text.size());  // before a copy of it (in Value)
-        if (rc != SQLITE_OK) bind(index, Value(text));  // the same checks and messages as bind()
+        if (rc != SQLITE_OK) bind_value(index, text);  // the same checks and messages as bind()
     }
 
     void bind_int64(int index, std::int64_t v) override {
         if (executed_) reset();
         not_null(index);
-        if (conn_.echo()) note_bind(index, Value(v));
-        if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) bind(index, Value(v));  // the same checks and messages
+        if (conn_.echo()) echo_bind(index, v);
+        if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) bind_value(index, v);  // the same checks and messages
     }
 
     // A parameter that holds NULL already (bindings outlive reset) is left
@@ -209,9 +215,9 @@ public:
     // same NULLs row after row.
     void bind_null(int index) override {
         if (executed_) reset();
-        if (conn_.echo()) note_bind(index, Value());
+        if (conn_.echo()) echo_bind(index, Null{});
         if (holds_null(index)) return;
-        if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) return bind(index, Value());  // the same checks and messages
+        if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) return bind_value(index, Null{});  // the same checks and messages
         null_params_ |= param_bit(index);
     }
 
@@ -329,6 +335,19 @@ public:
     }
 
 private:
+    // The typed binds' rare paths, out of line so that the common one (a
+    // flush binds every column of every new row) stays a few instructions:
+    // the parameter noted for echo, and a failed bind retried through bind()
+    // for its checks and messages.
+    template <class V>
+    STRATA_SQLITE_COLD void echo_bind(int index, const V& v) {
+        note_bind(index, Value(v));
+    }
+    template <class V>
+    STRATA_SQLITE_COLD void bind_value(int index, const V& v) {
+        bind(index, Value(v));
+    }
+
     ProgrammingError too_big(int index, const char* what, std::size_t size) const {
         return ProgrammingError(
             "parameter " + std::to_string(index) + ": " + limits::too_large(what, size, length_limit(db_), "SQLite"), sql_,
