@@ -102,8 +102,10 @@ TEST(IntKeyMap, AscendingStridedAndExtremeKeys) {
 }  // namespace
 
 // Dirty tracking's saved copies of text: a copy holds exactly its bytes
-// (both sides of the 7-byte inline limit), every one-byte change and every
-// length change is seen, and reloading reuses a long copy's room.
+// (both sides of the 7-byte inline limit, of the 8-byte words the
+// comparison loads and of the 32 bytes past which it calls memcmp), every
+// one-byte change and every length change is seen, and reloading reuses a
+// long copy's room.
 namespace {
 
 TEST(SavedBytes, HoldExactlyTheirBytesAcrossTheInlineLimit) {
@@ -111,7 +113,7 @@ TEST(SavedBytes, HoldExactlyTheirBytesAcrossTheInlineLimit) {
     using strata::detail::save_bytes;
     auto store = strata::detail::Store::make();
     std::string base;
-    for (int i = 0; i < 40; ++i) base.push_back(static_cast<char>('a' + i % 26));
+    for (int i = 0; i < 80; ++i) base.push_back(static_cast<char>('a' + i % 26));
     for (std::size_t n = 0; n <= base.size(); ++n) {
         const std::string v = base.substr(0, n);
         const std::uint64_t saved = save_bytes(*store, 0, v.data(), v.size());

@@ -55,14 +55,26 @@ public:
     void fill(Slot& free_slot, std::int64_t key, RecordBase* r) {
         free_slot = {key, r};
         ++size_;
+        filled_by_ = 0;
     }
 
     // Maps key to r (replacing what it mapped to).
     void set(std::int64_t key, RecordBase* r) {
         Slot& s = slot_for(key);
-        if (s.value) s.value = r;
-        else fill(s, key, r);
+        if (s.value) {
+            s.value = r;
+            filled_by_ = 0;
+        } else {
+            fill(s, key, r);
+        }
     }
+
+    // Says that every entry the map now holds was entered by the load of
+    // stream batch `batch` (Store::serial, not 0) into an empty map:
+    // filled_only_by(batch) stays true until any entry is entered, replaced
+    // or removed, or the map is emptied.
+    void note_filled_by(std::uint64_t batch) { filled_by_ = batch; }
+    bool filled_only_by(std::uint64_t batch) const { return batch != 0 && filled_by_ == batch; }
 
     // Removes key if it maps to r.
     void erase(std::int64_t key, const RecordBase* r) {
@@ -83,6 +95,7 @@ public:
         }
         slots_[i] = {};
         --size_;
+        filled_by_ = 0;
     }
 
     // Starts fetching the memory key's lookup will read (to look it up a few
@@ -93,6 +106,7 @@ public:
     void forget_all() {
         std::fill(slots_, slots_ + capacity_, Slot{});
         size_ = 0;
+        filled_by_ = 0;
     }
 
     void reserve(std::size_t n) {
@@ -105,6 +119,7 @@ public:
         capacity_ = kInline;
         bits_ = std::countr_zero(kInline);
         size_ = 0;
+        filled_by_ = 0;
     }
     std::size_t size() const { return size_; }
 
@@ -169,6 +184,7 @@ private:
     std::size_t capacity_ = kInline;  // a power of two
     int bits_ = std::countr_zero(kInline);
     std::size_t size_ = 0;
+    std::uint64_t filled_by_ = 0;  // see note_filled_by (0: no batch)
 };
 
 struct IdentityMap {

@@ -119,6 +119,9 @@ public:
     bool client_defaults = false;  // an optional member's column has a client-side default (apply_client_defaults)
     bool has_references = false;   // a many-to-one relationship (a foreign key a flush may set)
     std::vector<std::unique_ptr<RelationshipMapping>> relationships;  // owned here
+    // Each relationship's member in the objects, in `relationships`' order
+    // (found when the registry is finalised): what the per-object loops use.
+    std::vector<RelationshipSlot> relationship_slots;
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
     int flush_order = 0;          // position of the table in foreign-key order
@@ -222,6 +225,7 @@ public:
     // the session with it, unless something else may point at them (pinned).
     bool batch = false;
     bool pinned = false;
+    std::uint64_t serial = 0;  // a batch's number in its session (from 1): IntKeyMap::note_filled_by
     std::weak_ptr<Store> self;  // the shared_ptr that owns this store (a session's first: once the session lets go)
 
     // A new record of m's model, default-constructed in the store's memory,
@@ -336,6 +340,7 @@ public:
     std::vector<std::shared_ptr<Store>> retained;
     std::vector<StreamState*> streams;
     Store* loading_into = nullptr;
+    std::uint64_t batches_made = 0;  // the last batch's Store::serial
     // load_new_rows' keys, kept from one call to the next (a stream's
     // batches): like the batch's list, no allocation per batch.
     std::vector<std::int64_t> new_keys;
@@ -350,6 +355,7 @@ public:
     std::shared_ptr<Store> make_batch_store(std::size_t batch_size);
     void release_batch(Store* batch);
     bool batch_can_go(const Store& batch) const;
+    bool record_can_go(const RecordBase& r) const;
     // Gives each retained batch back to release_batch (after a flush or rollback).
     void release_retained();
     // The streams still reading stop (their statements go back to the connection).
@@ -381,7 +387,7 @@ public:
     static std::string identity_text(const Mapper& m, const RecordBase& r);
     void remember(RecordBase* r);
     void forget(RecordBase* r);
-    bool forget_all_at_once(const Store& batch);
+    void forget_batch(const Store& batch);
 
     // Loading.
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset);
@@ -421,9 +427,9 @@ public:
     // A loaded object's relationships: they load on first use. (Once per row
     // loaded, so inline and apart from the rest of bind_relationships.)
     static void bind_loaded_relationships(RecordBase& r) {
-        const auto& relationships = r.mapper->relationships;
-        for (std::uint32_t i = 0; i < relationships.size(); ++i) {
-            RelationshipBase& base = relationships[i]->member_of(r.object);
+        const auto& slots = r.mapper->relationship_slots;
+        for (std::uint32_t i = 0; i < slots.size(); ++i) {
+            RelationshipBase& base = relationship_at(r.object, slots[i]);
             base.owner_ = &r;
             base.relationship_ = i;
             base.loaded_ = false;

@@ -483,6 +483,26 @@ void RegistryImpl::resolve_key(Mapper& m, const Table& t) {
     m.integer_key = !m.composite_key() && m.pk_column().column->type.is_integer();
 }
 
+namespace {
+
+// Where each relationship's member sits in m's objects: learnt from one
+// object built for the purpose (as Registry::model<T>() builds one for its
+// census), through each relationship's accessor.
+void find_relationship_slots(Mapper& m) {
+    m.relationship_slots.clear();
+    if (m.relationships.empty()) return;
+    const auto room = std::make_unique_for_overwrite<std::byte[]>(m.factory.size);  // new[]: aligned for any model
+    RecordBase* probe = m.factory.construct(room.get());
+    for (auto& rel : m.relationships) {
+        const auto* object = static_cast<const std::byte*>(probe->object);
+        const auto* member = reinterpret_cast<const std::byte*>(&rel->access->get(probe->object));
+        m.relationship_slots.push_back({member - object, rel->kind == RelationshipKind::ManyToOne});
+    }
+    probe->~RecordBase();
+}
+
+}  // namespace
+
 void RegistryImpl::finalize_once() {
     std::lock_guard lock(mutex);
     if (finalized) return;
@@ -508,6 +528,7 @@ void RegistryImpl::finalize_once() {
         for (auto& rel : m->relationships)
             if (rel->kind == RelationshipKind::ManyToOne) m->has_references = true;
     check_relationship_members();
+    for (auto& m : mappers) find_relationship_slots(*m);
     auto order = metadata.sorted_tables();
     for (auto& m : mappers)
         for (std::size_t i = 0; i < order.size(); ++i)

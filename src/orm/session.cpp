@@ -288,6 +288,7 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
     const auto fresh = into.records().subspan(first_record);
     out.insert(out.end(), fresh.begin(), fresh.end());
     IntKeyMap& map = identity[m.index].by_int;
+    const bool map_was_empty = map.size() == 0;
     map.reserve(map.size() + keys.size());
     constexpr std::size_t kAhead = 8;
     for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -301,6 +302,8 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
             r = slot.value;
         }
     }
+    // A batch's load into an empty map: the batch may later empty it in one sweep (forget_batch).
+    if (map_was_empty && into.serial) map.note_filled_by(into.serial);
     // A stream's batches keep the room; a large all() gives it back.
     constexpr std::size_t kKeptKeys = 1 << 14;
     if (keys.capacity() > kKeptKeys) std::vector<std::int64_t>().swap(keys);

@@ -98,51 +98,44 @@ std::shared_ptr<Store> SessionImpl::make_batch_store(std::size_t batch_size) {
     std::shared_ptr<Store> batch(new Store, BatchRelease{});
     batch->self = batch;
     batch->batch = true;
+    batch->serial = ++batches_made;
     batch->reserve_records(std::min(batch_size, kReservedRecords));
     batches.push_back(batch.get());
     batch->session = this;
     return batch;
 }
 
-namespace {
-
-bool has_relationship_changes(const RecordBase& r) {
-    for (auto& rel : r.mapper->relationships) {
-        const RelationshipBase& base = rel->member_of(r.object);
-        if (rel->kind == RelationshipKind::ManyToOne) {
-            if (static_cast<const ReferenceBase&>(base).dirty_) return true;
-            continue;
-        }
-        const auto& changes = static_cast<const CollectionBase&>(base).changes_;
-        if (changes && (!changes->unbound_kept.empty() || !changes->unbound_new.empty() ||
-                        !changes->pending_adds.empty() || !changes->pending_removes.empty() ||
-                        !changes->link_added.empty() || !changes->link_removed.empty()))
-            return true;
-    }
-    return false;
-}
-
-}  // namespace
-
 // A batch may go when no pointer the session keeps can lead to its objects:
 // none was found by key or put in a relationship elsewhere (pinned), and
 // none has a change still to write (columns, relationships, a removal).
 bool SessionImpl::batch_can_go(const Store& batch) const {
     if (batch.pinned) return false;
-    for (const RecordBase* r : batch.records()) {
-        switch (r->state) {
-            case RecordState::Persistent: break;
-            case RecordState::Deleted:
-                if (r->deleted_in_transaction || std::find(to_delete.begin(), to_delete.end(), r) != to_delete.end())
-                    return false;
-                continue;
-            case RecordState::Pending: return false;
-            default: continue;  // detached, vanished: the session keeps no pointer to them
-        }
-        if (r->snapshot.valid && !r->rolled_back && changed_columns(*r)) return false;
-        if (has_relationship_changes(*r)) return false;
+    const auto records = batch.records();
+    if (records.empty()) return true;
+    const Mapper& m = *records.front()->mapper;  // a batch holds its stream's model
+    const auto& slots = m.relationship_slots;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        // The objects that are plainly unchanged, in one loop compiled for
+        // the model; each of the others is looked at here.
+        i += m.loops.first_to_check(m.plan.data(), m.columns.size(), &m, slots.data(), slots.size(), records.data() + i,
+                                    records.size() - i);
+        if (i < records.size() && !record_can_go(*records[i])) return false;
     }
     return true;
+}
+
+// What batch_can_go asks of one of the batch's objects, of any model and state.
+bool SessionImpl::record_can_go(const RecordBase& r) const {
+    switch (r.state) {
+        case RecordState::Persistent: break;
+        case RecordState::Deleted:
+            return !r.deleted_in_transaction && std::find(to_delete.begin(), to_delete.end(), &r) == to_delete.end();
+        case RecordState::Pending: return false;
+        default: return true;  // detached, vanished: the session keeps no pointer to them
+    }
+    if (r.snapshot.valid && !r.rolled_back && changed_columns(r)) return false;
+    const auto& slots = r.mapper->relationship_slots;
+    return std::none_of(slots.begin(), slots.end(), [&](RelationshipSlot slot) { return has_unwritten_change(r.object, slot); });
 }
 
 // The last handle on a batch is gone: its objects leave the identity map and
@@ -155,37 +148,30 @@ void SessionImpl::release_batch(Store* batch) {
         retained.push_back(std::move(kept));
         return;
     }
-    if (!forget_all_at_once(*batch))
-        for (RecordBase* r : batch->records())
-            if (r->state == RecordState::Persistent) forget(r);
+    forget_batch(*batch);
     std::erase(batches, batch);
     delete batch;
 }
 
-// A stream's batch usually holds every object the session has of its
-// model: the identity map is then emptied in one sweep, keeping its array
-// for the next batch, rather than key by key (each removal shifts the rest
-// of its run back). Exact: only when each of the batch's objects is found
-// under its own key and the map holds no other.
-bool SessionImpl::forget_all_at_once(const Store& batch) {
+// The batch's objects leave the identity map. A stream's batch usually
+// holds every object the session has of its model: the model's map is then
+// emptied in one sweep, keeping its array for the next batch, rather than
+// key by key (each removal shifts the rest of its run back). Exact: only
+// when the map holds nothing but what this batch's load entered
+// (IntKeyMap::filled_only_by), all of it the batch's objects.
+void SessionImpl::forget_batch(const Store& batch) {
     const auto records = batch.records();
-    if (records.empty()) return false;
-    const Mapper& m = *records.front()->mapper;
-    if (!m.integer_key) return false;
-    IntKeyMap& map = identity[m.index].by_int;
-    std::size_t persistent = 0;
-    for (const RecordBase* r : records) {
-        if (r->mapper != &m) return false;
-        if (r->state != RecordState::Persistent) continue;
-        // The key as saved: batch_can_go found every column unchanged, and a
-        // wrong guess only fails the lookup.
-        if (!r->snapshot.valid || ((r->snapshot.nulls >> m.pk) & 1)) return false;
-        if (map.find(static_cast<std::int64_t>(r->snapshot.at(static_cast<std::size_t>(m.pk)))) != r) return false;
-        ++persistent;
+    const Mapper* swept = nullptr;
+    if (!records.empty()) {
+        const Mapper& m = *records.front()->mapper;
+        IntKeyMap& map = identity[m.index].by_int;
+        if (m.integer_key && map.filled_only_by(batch.serial)) {
+            map.forget_all();
+            swept = &m;
+        }
     }
-    if (persistent != map.size()) return false;
-    map.forget_all();
-    return true;
+    for (RecordBase* r : records)
+        if (r->mapper != swept && r->state == RecordState::Persistent) forget(r);
 }
 
 void SessionImpl::release_retained() {

@@ -49,19 +49,63 @@ STRATA_API std::uint64_t save_bytes(Store& store, std::uint64_t previous, const 
 
 constexpr std::size_t kInlineSavedBytes = 7;
 
-inline std::uint64_t inline_saved_word(const void* data, std::size_t size) {
-    std::uint64_t word = 0;
-    if (size) std::memcpy(reinterpret_cast<unsigned char*>(&word) + 1, data, size);
-    return word | (std::uint64_t{size} << 1) | 1;
+// The `N` bytes at p as a number, the first byte lowest, on any machine.
+template <class U>
+STRATA_DETAIL_INLINE U load_little_endian(const unsigned char* p) {
+    U v;
+    std::memcpy(&v, p, sizeof v);
+    if constexpr (std::endian::native == std::endian::big) {
+        U swapped = 0;
+        for (std::size_t i = 0; i < sizeof v; ++i) swapped |= static_cast<U>((v >> (8 * i)) & 0xff) << (8 * (sizeof v - 1 - i));
+        return swapped;
+    }
+    return v;
+}
+
+// Up to 8 bytes as one number, the first byte lowest (0 for none): two
+// overlapping 4-byte loads, or three of one byte, each within the bytes
+// (a memcpy of a variable size was a call per text compared).
+STRATA_DETAIL_INLINE std::uint64_t small_bytes_word(const void* data, std::size_t size) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    if (size >= 4) {
+        const std::uint64_t low = load_little_endian<std::uint32_t>(p);
+        const std::uint64_t high = load_little_endian<std::uint32_t>(p + size - 4);
+        return low | (high << (8 * (size - 4)));  // the overlap holds the same bytes in both
+    }
+    if (size == 0) return 0;
+    return std::uint64_t{p[0]} | (std::uint64_t{p[size / 2]} << (8 * (size / 2))) |
+           (std::uint64_t{p[size - 1]} << (8 * (size - 1)));
+}
+
+STRATA_DETAIL_INLINE std::uint64_t inline_saved_word(const void* data, std::size_t size) {
+    return (small_bytes_word(data, size) << 8) | (std::uint64_t{size} << 1) | 1;
+}
+
+// True when the `size` bytes at a and b are the same. Short runs are
+// compared inline, 8 bytes at a time (the last 8 overlapping the ones
+// before: every load stays within the bytes); longer ones by memcmp.
+STRATA_DETAIL_INLINE bool equal_bytes(const unsigned char* a, const unsigned char* b, std::size_t size) {
+    constexpr std::size_t kInlineCompare = 32;
+    if (size <= 8) return small_bytes_word(a, size) == small_bytes_word(b, size);
+    if (size > kInlineCompare) return std::memcmp(a, b, size) == 0;
+    std::uint64_t x, y;
+    for (std::size_t i = 0; i + 8 < size; i += 8) {
+        std::memcpy(&x, a + i, 8);
+        std::memcpy(&y, b + i, 8);
+        if (x != y) return false;
+    }
+    std::memcpy(&x, a + size - 8, 8);
+    std::memcpy(&y, b + size - 8, 8);
+    return x == y;
 }
 
 // True when `saved` (from save_bytes) holds exactly these bytes.
-inline bool same_bytes(std::uint64_t saved, const void* data, std::size_t size) {
+STRATA_DETAIL_INLINE bool same_bytes(std::uint64_t saved, const void* data, std::size_t size) {
     if (saved & 1) return size <= kInlineSavedBytes && saved == inline_saved_word(data, size);
     const auto* at = reinterpret_cast<const unsigned char*>(static_cast<std::uintptr_t>(saved));
     std::uint32_t saved_size;
     std::memcpy(&saved_size, at, sizeof saved_size);
-    return saved_size == size && (size == 0 || std::memcmp(at + sizeof saved_size, data, size) == 0);
+    return saved_size == size && equal_bytes(at + sizeof saved_size, static_cast<const unsigned char*>(data), size);
 }
 
 [[noreturn]] STRATA_API void throw_value_type(const char* cpp_type, const Value& v);

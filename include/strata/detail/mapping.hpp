@@ -457,6 +457,21 @@ STRATA_DETAIL_FLATTEN std::uint64_t read_planned_columns(const PlannedColumn* pl
     return nulls;
 }
 
+// Whether the member a plan entry names still holds its saved value: what
+// ColumnAccessor::unchanged says, inline for the hot types.
+template <class T>
+STRATA_DETAIL_INLINE bool planned_column_unchanged(const T& object, const PlannedColumn& c, SavedColumn saved) {
+    switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: return FieldColumn<V>::unchanged(planned_member<T, V>(object, c), saved);                  \
+    case ColumnKind::Optional##Name:                                                                                   \
+        return FieldColumn<std::optional<V>>::unchanged(planned_member<T, std::optional<V>>(object, c), saved);
+        STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+    default: return other_column_unchanged(object, c, saved);
+    }
+}
+
 // The columns whose member no longer holds its saved value (`words`,
 // `nulls`), as bits: what ColumnAccessor::unchanged says, column by column.
 template <class T>
@@ -465,20 +480,8 @@ STRATA_DETAIL_FLATTEN std::uint64_t changed_planned_columns(const PlannedColumn*
     const T& object = *static_cast<const T*>(obj);
     std::uint64_t mask = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        const PlannedColumn& c = plan[i];
         const SavedColumn saved{words[i], ((nulls >> i) & 1) != 0};
-        bool same;
-        switch (c.kind) {
-#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
-    case ColumnKind::Name: same = FieldColumn<V>::unchanged(planned_member<T, V>(object, c), saved); break;            \
-    case ColumnKind::Optional##Name:                                                                                   \
-        same = FieldColumn<std::optional<V>>::unchanged(planned_member<T, std::optional<V>>(object, c), saved);       \
-        break;
-            STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
-#undef STRATA_DETAIL_CASE
-        default: same = other_column_unchanged(object, c, saved);
-        }
-        mask |= std::uint64_t{!same} << i;
+        mask |= std::uint64_t{!planned_column_unchanged(object, plan[i], saved)} << i;
     }
     return mask;
 }
@@ -563,6 +566,32 @@ STRATA_DETAIL_FLATTEN int bind_planned_columns(const PlannedColumn* plan, std::u
     return first;
 }
 
+// The first of `records` that is not plainly unchanged: a loaded object of
+// `mapper` (persistent, its saved values valid, not rolled back) whose
+// members all hold their saved values and whose relationships
+// (`relationships`, the model's slots) hold no change to write; `count` when
+// every one is. The check a stream's batch passes before it goes
+// (SessionImpl::batch_can_go), inline for the model's class: no call per
+// object or per column, and it stops at the first difference.
+template <class T>
+STRATA_DETAIL_FLATTEN std::size_t first_record_to_check(const PlannedColumn* plan, std::size_t n, const Mapper* mapper,
+                                                        const RelationshipSlot* relationships,
+                                                        std::size_t relationship_count, RecordBase* const* records,
+                                                        std::size_t count) {
+    for (std::size_t k = 0; k < count; ++k) {
+        const RecordBase& r = *records[k];
+        if (r.mapper != mapper || r.state != RecordState::Persistent || !r.snapshot.valid || r.rolled_back) return k;
+        const T& object = *static_cast<const T*>(r.object);
+        for (std::size_t j = 0; j < relationship_count; ++j)
+            if (has_unwritten_change(&object, relationships[j])) return k;
+        const std::uint64_t* words = r.snapshot.words();
+        const std::uint64_t nulls = r.snapshot.nulls;
+        for (std::size_t i = 0; i < n; ++i)
+            if (!planned_column_unchanged(object, plan[i], SavedColumn{words[i], ((nulls >> i) & 1) != 0})) return k;
+    }
+    return count;
+}
+
 // A model's plan loops, compiled for its class.
 struct ColumnLoops {
     std::uint64_t (*read)(const PlannedColumn*, std::size_t, void*, const Statement&, int, Store&, std::uint64_t*, bool,
@@ -570,11 +599,14 @@ struct ColumnLoops {
     std::uint64_t (*changed)(const PlannedColumn*, std::size_t, const void*, const std::uint64_t*, std::uint64_t) = nullptr;
     std::uint64_t (*save)(const PlannedColumn*, std::size_t, const void*, Store&, std::uint64_t*, std::uint64_t) = nullptr;
     int (*bind)(const PlannedColumn*, std::uint64_t, const void*, ValueSink&, int, std::size_t&, SavedWords*) = nullptr;
+    std::size_t (*first_to_check)(const PlannedColumn*, std::size_t, const Mapper*, const RelationshipSlot*, std::size_t,
+                                  RecordBase* const*, std::size_t) = nullptr;
 };
 
 template <class T>
 ColumnLoops column_loops_of() {
-    return {&read_planned_columns<T>, &changed_planned_columns<T>, &save_planned_columns<T>, &bind_planned_columns<T>};
+    return {&read_planned_columns<T>, &changed_planned_columns<T>, &save_planned_columns<T>, &bind_planned_columns<T>,
+            &first_record_to_check<T>};
 }
 
 class STRATA_API RelationshipAccessor {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -154,6 +155,36 @@ public:
     mutable RecordBase* target_ = nullptr;
     std::shared_ptr<RecordBase> unbound_target_;  // set before the owner joined a session
 };
+
+// Where one of a model's relationship members sits in its objects (the
+// RelationshipBase's offset from the object's start) and which kind it is:
+// Mapper::relationship_slots, one per relationship in its order, so that
+// the per-object work (binding a loaded object's members, the check before a
+// stream's batch goes) needs no lookup through the relationship's mapping.
+struct RelationshipSlot {
+    std::ptrdiff_t offset = 0;
+    bool reference = false;  // a BelongsTo (ReferenceBase), else a collection (CollectionBase)
+};
+
+inline RelationshipBase& relationship_at(void* object, RelationshipSlot slot) {
+    return *std::launder(reinterpret_cast<RelationshipBase*>(static_cast<std::byte*>(object) + slot.offset));
+}
+inline const RelationshipBase& relationship_at(const void* object, RelationshipSlot slot) {
+    return *std::launder(reinterpret_cast<const RelationshipBase*>(static_cast<const std::byte*>(object) + slot.offset));
+}
+
+// True when the member holds a change a flush has still to write: a
+// reference assigned, a collection's adds and removals (made before its
+// owner joined the session, through a backref while it was not loaded, or
+// many-to-many links).
+inline bool has_unwritten_change(const void* object, RelationshipSlot slot) {
+    const RelationshipBase& base = relationship_at(object, slot);
+    if (slot.reference) return static_cast<const ReferenceBase&>(base).dirty_;
+    const auto& changes = static_cast<const CollectionBase&>(base).changes_;
+    return changes && (!changes->unbound_kept.empty() || !changes->unbound_new.empty() ||
+                       !changes->pending_adds.empty() || !changes->pending_removes.empty() ||
+                       !changes->link_added.empty() || !changes->link_removed.empty());
+}
 
 static_assert(sizeof(ItemList) == sizeof(void*), "strata: an empty collection is one pointer");
 static_assert(sizeof(void*) != 8 || sizeof(CollectionBase) == 32,
