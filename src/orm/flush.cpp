@@ -111,11 +111,12 @@ void bind_column(const Mapper& m, std::size_t i, const RecordBase& r, ValueSink&
 // column of every new row.
 // With `saved`, the columns' saved values are taken as they are bound (see
 // bind_planned_columns).
-int bind_insert_columns(const Mapper& m, const RecordBase& r, ValueSink& sink, bool with_key, int first = 1,
+// `columns` is m.insert_columns(with_key), computed by the caller once for its rows.
+int bind_insert_columns(const Mapper& m, std::uint64_t columns, const RecordBase& r, ValueSink& sink, int first = 1,
                         SavedWords* saved = nullptr) {
     std::size_t i = 0;
     try {
-        return m.loops.bind(m.plan.data(), m.insert_columns(with_key), r.object, sink, first, i, saved);
+        return m.loops.bind(m.plan.data(), columns, r.object, sink, first, i, saved);
     } catch (const ProgrammingError& e) {
         throw column_error(m, i, e);
     }
@@ -237,7 +238,8 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
     const std::string sql = multi_row_insert(dialect(), m, !assign_keys, batch.size());
     auto st = prepare(sql);
     int index = 1;
-    for (RecordBase* r : batch) index = bind_insert_columns(m, *r, *st, !assign_keys, index);
+    const std::uint64_t columns = m.insert_columns(!assign_keys);
+    for (RecordBase* r : batch) index = bind_insert_columns(m, columns, *r, *st, index);
     note(sql);
     if (!assign_keys) {
         st->execute();
@@ -311,11 +313,12 @@ bool SessionImpl::insert_by_copy(std::vector<RecordBase*>& records, const Mapper
     for (std::size_t i = 0; i < m.columns.size(); ++i)
         if (m.inserts(i, true)) names.push_back(m.columns[i].name);
     auto copy = c.copy_from(m.table, names);
+    const std::uint64_t all_columns = m.insert_columns(true);
     note(copy->sql());
     for (RecordBase* r : records) {
         if (m.has_references) sync_foreign_keys(*r);
         if (m.client_defaults) apply_client_defaults(*r);
-        bind_insert_columns(m, *r, *copy, true);
+        bind_insert_columns(m, all_columns, *r, *copy);
         copy->end_row();
     }
     copy->finish();
@@ -332,6 +335,7 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     auto& map = identity[m.index];
     if (m.integer_key) map.by_int.reserve(map.by_int.size() + records.size());
     StatementHandle with_key, without_key;
+    const std::uint64_t with_key_columns = m.insert_columns(true), without_key_columns = m.insert_columns(false);
     // The saved values taken as each row is bound: the values written (the
     // generated columns' only once read back, in flush()).
     const bool save_as_bound = !m.computed_columns;
@@ -349,7 +353,7 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         if (!st) st = c.prepare(assign_key ? sql.insert_no_pk : sql.insert_all);
         std::optional<SavedWords> saved;
         if (save_as_bound) saved.emplace(saved_words_of(*r));
-        bind_insert_columns(m, *r, *st, !assign_key, 1, saved ? &*saved : nullptr);
+        bind_insert_columns(m, assign_key ? without_key_columns : with_key_columns, *r, *st, 1, saved ? &*saved : nullptr);
         note(st->sql());
         if (!assign_key) {
             st->execute();

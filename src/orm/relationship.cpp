@@ -52,7 +52,10 @@ void ItemList::grow() {
 // The other side of a change, in memory only: no load, no row written.
 void add_in_memory(CollectionBase& c, RecordBase* item) {
     if (c.is_loaded()) {
-        if (!has_value(c.items_, item)) c.items_.push_back(item);
+        // Inline: `post->author = user` checks every post the user holds.
+        for (RecordBase* held : c.items_)
+            if (held == item) return;
+        c.items_.push_back(item);
     } else {
         auto& changes = c.changes();
         erase_value(changes.pending_removes, item);
