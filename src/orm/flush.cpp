@@ -46,8 +46,8 @@ bool references_pending(RecordBase& r) {
 
 void clear_dirty_references(RecordBase& r) {
     if (!r.mapper->has_references) return;
-    for (auto& rel : r.mapper->relationships)
-        if (rel->kind == RelationshipKind::ManyToOne) reference_of(*rel, r).dirty_ = false;
+    for (const RelationshipSlot& slot : r.mapper->relationship_slots)
+        if (slot.reference) static_cast<ReferenceBase&>(relationship_at(r.object, slot)).dirty_ = false;
 }
 
 void apply_client_defaults(RecordBase& r) {
@@ -111,37 +111,27 @@ void bind_column(const Mapper& m, std::size_t i, const RecordBase& r, ValueSink&
 // column of every new row.
 // With `saved`, the columns' saved values are taken as they are bound (see
 // bind_planned_columns).
-int bind_insert_columns(const Mapper& m, const RecordBase& r, ValueSink& sink, bool with_key, int first = 1,
+// `columns` is m.insert_columns(with_key), computed by the caller once for its rows.
+int bind_insert_columns(const Mapper& m, std::uint64_t columns, const RecordBase& r, ValueSink& sink, int first = 1,
                         SavedWords* saved = nullptr) {
     std::size_t i = 0;
     try {
-        return m.loops.bind(m.plan.data(), m.insert_columns(with_key), r.object, sink, first, i, saved);
+        return m.loops.bind(m.plan.data(), columns, r.object, sink, first, i, saved);
     } catch (const ProgrammingError& e) {
         throw column_error(m, i, e);
     }
-}
-
-// Whether a plan entry's member is an integer type (plain or optional).
-bool integer_kind(ColumnKind kind) {
-    switch (kind) {
-#define STRATA_DETAIL_INTEGER(Name, V)                                                                                 \
-    case ColumnKind::Name:                                                                                             \
-    case ColumnKind::Optional##Name: return std::is_integral_v<V> && !std::is_same_v<V, bool>;
-        STRATA_DETAIL_PLANNED_TYPES(STRATA_DETAIL_INTEGER)
-#undef STRATA_DETAIL_INTEGER
-    case ColumnKind::Accessor: break;
-    }
-    return false;
 }
 
 }  // namespace
 
 void SessionImpl::sync_foreign_keys(RecordBase& r) {
     if (!r.mapper->has_references) return;
-    for (auto& rel : r.mapper->relationships) {
-        if (rel->kind != RelationshipKind::ManyToOne) continue;
-        auto& ref = reference_of(*rel, r);
+    const auto& slots = r.mapper->relationship_slots;
+    for (std::size_t s = 0; s < slots.size(); ++s) {
+        if (!slots[s].reference) continue;
+        auto& ref = static_cast<ReferenceBase&>(relationship_at(r.object, slots[s]));
         if (!ref.dirty_) continue;
+        const auto& rel = r.mapper->relationships[s];
         for (std::size_t i = 0; i < rel->fk_columns.size(); ++i) {
             const auto fk = static_cast<std::size_t>(rel->fk_columns[i]);
             const ColumnAccessor& member = *r.mapper->columns[fk].access;
@@ -227,8 +217,9 @@ void SessionImpl::insert_batched(std::vector<RecordBase*>& records, const Mapper
     };
     for (RecordBase* r : records) {
         if (self_referencing && references_any(*r, unsent)) send();
-        sync_foreign_keys(*r);
-        apply_client_defaults(*r);
+        // The model's checks made here: no call per row for a model without references or client defaults.
+        if (m.has_references) sync_foreign_keys(*r);
+        if (m.client_defaults) apply_client_defaults(*r);
         const bool assign_key = m.pk_autoincrement && m.pk_column().access->is_unset(r->object);
         if (!batch.empty() && assign_key != batch_assigns_keys) send();
         batch_assigns_keys = assign_key;
@@ -247,7 +238,8 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
     const std::string sql = multi_row_insert(dialect(), m, !assign_keys, batch.size());
     auto st = prepare(sql);
     int index = 1;
-    for (RecordBase* r : batch) index = bind_insert_columns(m, *r, *st, !assign_keys, index);
+    const std::uint64_t columns = m.insert_columns(!assign_keys);
+    for (RecordBase* r : batch) index = bind_insert_columns(m, columns, *r, *st, index);
     note(sql);
     if (!assign_keys) {
         st->execute();
@@ -321,11 +313,12 @@ bool SessionImpl::insert_by_copy(std::vector<RecordBase*>& records, const Mapper
     for (std::size_t i = 0; i < m.columns.size(); ++i)
         if (m.inserts(i, true)) names.push_back(m.columns[i].name);
     auto copy = c.copy_from(m.table, names);
+    const std::uint64_t all_columns = m.insert_columns(true);
     note(copy->sql());
     for (RecordBase* r : records) {
-        sync_foreign_keys(*r);
-        apply_client_defaults(*r);
-        bind_insert_columns(m, *r, *copy, true);
+        if (m.has_references) sync_foreign_keys(*r);
+        if (m.client_defaults) apply_client_defaults(*r);
+        bind_insert_columns(m, all_columns, *r, *copy);
         copy->end_row();
     }
     copy->finish();
@@ -342,6 +335,7 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     auto& map = identity[m.index];
     if (m.integer_key) map.by_int.reserve(map.by_int.size() + records.size());
     StatementHandle with_key, without_key;
+    const std::uint64_t with_key_columns = m.insert_columns(true), without_key_columns = m.insert_columns(false);
     // The saved values taken as each row is bound: the values written (the
     // generated columns' only once read back, in flush()).
     const bool save_as_bound = !m.computed_columns;
@@ -352,14 +346,14 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         r.state = RecordState::Persistent;
     };
     for (RecordBase* r : records) {
-        sync_foreign_keys(*r);
-        apply_client_defaults(*r);
+        if (m.has_references) sync_foreign_keys(*r);
+        if (m.client_defaults) apply_client_defaults(*r);
         const bool assign_key = m.pk_autoincrement && m.pk_column().access->is_unset(r->object);
         StatementHandle& st = assign_key ? without_key : with_key;
         if (!st) st = c.prepare(assign_key ? sql.insert_no_pk : sql.insert_all);
         std::optional<SavedWords> saved;
         if (save_as_bound) saved.emplace(saved_words_of(*r));
-        bind_insert_columns(m, *r, *st, !assign_key, 1, saved ? &*saved : nullptr);
+        bind_insert_columns(m, assign_key ? without_key_columns : with_key_columns, *r, *st, 1, saved ? &*saved : nullptr);
         note(st->sql());
         if (!assign_key) {
             st->execute();
@@ -542,7 +536,8 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
     Connection& c = connection();
     if (!opens_transaction) c.savepoint(kSavepoint);
     std::vector<RecordBase*> inserted;
-    bool reads_computed = false;  // a model with generated columns had new rows
+    bool reads_computed = false;   // a model with generated columns had new rows
+    bool sets_references = false;  // a model with references had new rows
     try {
         // The new objects by model in one pass over them (not one per model:
         // each visit of 100,000 objects is a walk through memory).
@@ -556,6 +551,7 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
             if (batch.empty()) continue;
             inserted.insert(inserted.end(), batch.begin(), batch.end());
             reads_computed = reads_computed || m->computed_columns;
+            sets_references = sets_references || m->has_references;
             insert(batch, *m);  // each row persistent once written (children's keys can point at it)
         }
         for (auto* r : after_inserts) {
@@ -597,12 +593,14 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
     }
     onupdate_undo.keep();
 
-    for (auto* r : inserted) {
-        if (r->mapper->computed_columns) take_snapshot(*r);  // with what read_computed read; the others' by written()
-        clear_dirty_references(*r);
-        r->inserted_in_transaction = true;
+    if (reads_computed || sets_references) {  // else nothing left to do for a new row
+        for (auto* r : inserted) {
+            if (r->mapper->computed_columns) take_snapshot(*r);  // with what read_computed read; the others' by written()
+            clear_dirty_references(*r);
+        }
     }
-    inserted_in_transaction.insert(inserted_in_transaction.end(), inserted.begin(), inserted.end());
+    if (inserted_in_transaction.empty()) inserted_in_transaction = std::move(inserted);
+    else inserted_in_transaction.insert(inserted_in_transaction.end(), inserted.begin(), inserted.end());
     pending.clear();
     for (auto& [r, mask] : updates) take_snapshot(*r);
     for (auto* r : reassigned) clear_dirty_references(*r);

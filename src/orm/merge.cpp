@@ -87,7 +87,7 @@ RecordBase* SessionImpl::merge(const RecordBase& source) {
         for (std::size_t i = 0; i < key.size(); ++i)
             m.columns[static_cast<std::size_t>(m.key_columns[i])].access->set(fresh->object, key[i]);
     attach_pending(fresh);
-    bind_relationships(*fresh, true);
+    bind_new_relationships(*fresh);
     return fresh;
 }
 

@@ -382,6 +382,7 @@ public:
 
     // Identity map.
     RecordBase* lookup(const Mapper& m, const Value& pk) const;
+    RecordBase* lookup(const Mapper& m, std::int64_t key) const;  // an integer key, without a Value
     RecordBase* lookup(const Mapper& m, std::span<const Value> key) const;  // any key, its columns' values in order
     RecordBase* lookup_row(const Mapper& m, const Statement& st, int offset) const;
     static std::string identity_text(const Mapper& m, const RecordBase& r);
@@ -423,9 +424,33 @@ public:
     const std::type_info* last_added_type = nullptr;
     const Mapper* last_added_mapper = nullptr;
     void attach_pending(RecordBase* r);
-    void bind_relationships(RecordBase& r, bool is_new);
+    // A new object's relationships, through the model's slots: its
+    // references load on first use, its collections start loaded (empty,
+    // unless objects were put in them before it joined: adopted then).
+    // Once per object added, so inline, the rare cases out of line.
+    void bind_new_relationships(RecordBase& r) {
+        const auto& slots = r.mapper->relationship_slots;
+        for (std::uint32_t i = 0; i < slots.size(); ++i) {
+            RelationshipBase& base = relationship_at(r.object, slots[i]);
+            base.owner_ = &r;
+            base.relationship_ = i;
+            if (slots[i].reference) {
+                auto& ref = static_cast<ReferenceBase&>(base);
+                ref.loaded_ = false;
+                if (ref.unbound_target_) [[unlikely]]
+                    adopt_unbound_target(ref);
+            } else {
+                auto& coll = static_cast<CollectionBase&>(base);
+                coll.loaded_ = true;
+                if (!coll.items_.empty() || coll.changes_) [[unlikely]]
+                    adopt_unbound_items(r, coll);
+            }
+        }
+    }
+    void adopt_unbound_target(ReferenceBase& ref);
+    void adopt_unbound_items(RecordBase& r, CollectionBase& coll);
     // A loaded object's relationships: they load on first use. (Once per row
-    // loaded, so inline and apart from the rest of bind_relationships.)
+    // loaded, so inline.)
     static void bind_loaded_relationships(RecordBase& r) {
         const auto& slots = r.mapper->relationship_slots;
         for (std::uint32_t i = 0; i < slots.size(); ++i) {
@@ -550,6 +575,20 @@ SessionImpl& live_session(const RecordBase& r, const char* what);
 // `r` is not in this session: says whether it is detached (merge it) or in another session (merge.cpp).
 [[noreturn]] void throw_not_in_session(const RecordBase& r);
 SessionImpl& session_of(const Store* store);
+
+// Whether a plan entry's member is an integer type (plain or optional):
+// its value is then ColumnAccessor::integer's, with no Value.
+inline bool integer_kind(ColumnKind kind) {
+    switch (kind) {
+#define STRATA_DETAIL_INTEGER(Name, V)                                                                                 \
+    case ColumnKind::Name:                                                                                             \
+    case ColumnKind::Optional##Name: return std::is_integral_v<V> && !std::is_same_v<V, bool>;
+        STRATA_DETAIL_PLANNED_TYPES(STRATA_DETAIL_INTEGER)
+#undef STRATA_DETAIL_INTEGER
+    case ColumnKind::Accessor: break;
+    }
+    return false;
+}
 
 // The other side of a relationship change, in memory only (relationship.cpp).
 void add_in_memory(CollectionBase& c, RecordBase* item);

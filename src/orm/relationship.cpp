@@ -52,7 +52,10 @@ void ItemList::grow() {
 // The other side of a change, in memory only: no load, no row written.
 void add_in_memory(CollectionBase& c, RecordBase* item) {
     if (c.is_loaded()) {
-        if (!has_value(c.items_, item)) c.items_.push_back(item);
+        // Inline: `post->author = user` checks every post the user holds.
+        for (RecordBase* held : c.items_)
+            if (held == item) return;
+        c.items_.push_back(item);
     } else {
         auto& changes = c.changes();
         erase_value(changes.pending_removes, item);
@@ -86,9 +89,18 @@ RecordBase* current_target(const ReferenceBase& ref) {
     const RecordBase& owner = *ref.owner_;
     if (!owner.store || !owner.store->session) return nullptr;
     const auto& rel = mapping_of(ref);
-    if (rel.fk_columns.size() == 1)
-        return owner.store->session->lookup(*rel.target, owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object));
-    return owner.store->session->lookup(*rel.target, foreign_key_values(rel, owner));
+    SessionImpl& session = *owner.store->session;
+    if (rel.fk_columns.size() == 1) {
+        const auto fk = static_cast<std::size_t>(rel.fk_column);
+        const ColumnAccessor& member = *owner.mapper->columns[fk].access;
+        // An integer member into an integer key (the common case): no Value.
+        if (integer_kind(owner.mapper->plan[fk].kind)) {
+            std::int64_t key = 0;
+            return member.integer(owner.object, key) ? session.lookup(*rel.target, key) : nullptr;  // false: NULL
+        }
+        return session.lookup(*rel.target, member.get(owner.object));
+    }
+    return session.lookup(*rel.target, foreign_key_values(rel, owner));
 }
 
 std::vector<Value> foreign_key_values(const RelationshipMapping& rel, const RecordBase& r) {
@@ -105,9 +117,9 @@ void cascade_save(const RelationshipMapping& rel, RecordBase* item) {
     if (item->state == RecordState::Transient) item->store->session->attach_pending(item);
 }
 
-// Points `child`'s reference at `parent` (or nothing), fixing the collections on both sides.
-void set_reference(ReferenceBase& ref, RecordBase* parent) {
-    const RelationshipMapping& rel = mapping_of(ref);
+// Points `child`'s reference (of relationship `rel`) at `parent` (or
+// nothing), fixing the collections on both sides.
+void set_reference(ReferenceBase& ref, const RelationshipMapping& rel, RecordBase* parent) {
     RecordBase* old = current_target(ref);
     if (rel.backref && old != parent) {
         if (old) remove_in_memory(collection_of(*rel.backref, *old), ref.owner_);
@@ -121,19 +133,6 @@ void set_reference(ReferenceBase& ref, RecordBase* parent) {
 }  // namespace
 
 // --- CollectionBase --------------------------------------------------------------
-
-CollectionBase::CollectionBase(CollectionBase&& other) noexcept
-    : items_(std::move(other.items_)),
-      changes_(std::move(other.changes_)) {
-    loaded_ = other.loaded_;
-}
-
-CollectionBase& CollectionBase::operator=(CollectionBase&& other) noexcept {
-    items_ = std::move(other.items_);
-    changes_ = std::move(other.changes_);
-    loaded_ = other.loaded_;
-    return *this;
-}
 
 void CollectionBase::ensure_loaded() const {
     if (loaded_ || !owner_) return;
@@ -247,20 +246,6 @@ void CollectionBase::clear() {
 
 // --- ReferenceBase ------------------------------------------------------------------
 
-ReferenceBase::ReferenceBase(ReferenceBase&& other) noexcept
-    : dirty_(other.dirty_), target_(other.owner_ ? nullptr : other.target_),
-      unbound_target_(std::move(other.unbound_target_)) {
-    loaded_ = other.loaded_;
-}
-
-ReferenceBase& ReferenceBase::operator=(ReferenceBase&& other) noexcept {
-    target_ = other.owner_ ? nullptr : other.target_;
-    unbound_target_ = std::move(other.unbound_target_);
-    dirty_ = other.dirty_;
-    loaded_ = other.loaded_;
-    return *this;
-}
-
 RecordBase* ReferenceBase::target() const {
     if (!owner_) return unbound_target_.get();
     if (loaded_) return target_;
@@ -274,9 +259,11 @@ void ReferenceBase::assign(const std::shared_ptr<RecordBase>& target) {
         dirty_ = true;
         return;
     }
-    if (target) check_same_session(*owner_, *target);
-    set_reference(*this, target.get());
-    if (target) cascade_save(mapping_of(*this), target.get());
+    RecordBase* parent = target.get();
+    if (parent) check_same_session(*owner_, *parent);
+    const RelationshipMapping& rel = mapping_of(*this);
+    set_reference(*this, rel, parent);
+    if (parent) cascade_save(rel, parent);
 }
 
 // --- loading --------------------------------------------------------------------------

@@ -141,6 +141,11 @@ RecordBase* SessionImpl::lookup(const Mapper& m, const Value& pk) const {
     return found(map.find_text(text_key(pk)), nullptr);
 }
 
+RecordBase* SessionImpl::lookup(const Mapper& m, std::int64_t key) const {
+    if (!m.integer_key) return lookup(m, Value(key));
+    return found(identity[m.index].by_int.find(key), nullptr);
+}
+
 RecordBase* SessionImpl::lookup(const Mapper& m, std::span<const Value> key) const {
     if (!m.composite_key()) return lookup(m, key[0]);
     const std::string text = composite_text(key);
@@ -446,7 +451,7 @@ RecordBase* SessionImpl::attach_new(std::unique_ptr<RecordBase> fresh) {
     fresh->mapper = &m;
     RecordBase* r = store->adopt(std::move(fresh));
     attach_pending(r);
-    bind_relationships(*r, true);
+    bind_new_relationships(*r);
     return r;
 }
 
@@ -466,7 +471,11 @@ RecordBase* SessionImpl::attach_built(RecordBase* built) {
         throw;
     }
     attach_pending(built);
-    bind_relationships(*built, true);
+    bind_new_relationships(*built);
+    // Touched (see touch()) here, where the session and model are at hand:
+    // Session::add makes a Ptr to it.
+    built->touched = true;
+    touched_models |= model_bit(*built->mapper);
     return built;
 }
 
@@ -485,38 +494,25 @@ void check_same_store(const RecordBase& owner, const RecordBase& item) {
 
 }  // namespace
 
-void SessionImpl::bind_relationships(RecordBase& r, bool is_new) {
-    if (!is_new) return bind_loaded_relationships(r);
-    const auto& relationships = r.mapper->relationships;
-    for (std::uint32_t i = 0; i < relationships.size(); ++i) {
-        const auto& rel = relationships[i];
-        RelationshipBase& base = rel->member_of(r.object);
-        base.owner_ = &r;
-        base.relationship_ = i;
-        if (rel->kind == RelationshipKind::ManyToOne) {
-            auto& ref = static_cast<ReferenceBase&>(base);
-            ref.loaded_ = false;
-            if (ref.unbound_target_) {
-                auto target = std::move(ref.unbound_target_);
-                ref.target_ = nullptr;
-                ref.assign(target);
-            }
-            continue;
-        }
-        auto& coll = static_cast<CollectionBase&>(base);
-        coll.loaded_ = true;
-        if (coll.items_.empty() && !coll.changes_) continue;  // the common case: nothing put in it yet
-        // Objects put in the collection before the owner joined: adopt them now.
-        ItemList items = std::move(coll.items_);
-        if (coll.changes_) {
-            auto fresh = std::move(coll.changes_->unbound_new);
-            coll.changes_->unbound_new.clear();
-            for (auto& f : fresh) attach_new(std::move(f));
-            for (auto& kept : coll.changes_->unbound_kept) check_same_store(r, *kept);
-            coll.changes_->unbound_kept.clear();
-        }
-        for (auto* item : items) coll.append(item);
+// A new object's reference assigned before it joined the session: assigned
+// again now that it has an owner (the target joins too, by cascade).
+void SessionImpl::adopt_unbound_target(ReferenceBase& ref) {
+    auto target = std::move(ref.unbound_target_);
+    ref.target_ = nullptr;
+    ref.assign(target);
+}
+
+// Objects put in a new object's collection before it joined: adopted now.
+void SessionImpl::adopt_unbound_items(RecordBase& r, CollectionBase& coll) {
+    ItemList items = std::move(coll.items_);
+    if (coll.changes_) {
+        auto fresh = std::move(coll.changes_->unbound_new);
+        coll.changes_->unbound_new.clear();
+        for (auto& f : fresh) attach_new(std::move(f));
+        for (auto& kept : coll.changes_->unbound_kept) check_same_store(r, *kept);
+        coll.changes_->unbound_kept.clear();
     }
+    for (auto* item : items) coll.append(item);
 }
 
 // The objects that reference `owner` in the database now (after the
@@ -605,9 +601,9 @@ namespace {
 // One relationship member of an expired or refreshed object: unloaded, what
 // it held forgotten (the next access loads it). Inline in the loop over an
 // object's relationships: a commit runs it for every member of every object.
-inline void unload(RelationshipBase& base, RelationshipKind kind) {
+inline void unload(RelationshipBase& base, bool reference) {
     base.loaded_ = false;
-    if (kind == RelationshipKind::ManyToOne) {
+    if (reference) {
         auto& ref = static_cast<ReferenceBase&>(base);
         ref.target_ = nullptr;
         ref.dirty_ = false;
@@ -625,12 +621,14 @@ inline void unload(RelationshipBase& base, RelationshipKind kind) {
 
 }  // namespace
 
+// Through the model's slots (Mapper::relationship_slots): no lookup of each
+// member through its mapping, for every object a commit expires.
 void SessionImpl::reset_relationships(RecordBase& r) {
-    for (auto& rel : r.mapper->relationships) unload(rel->member_of(r.object), rel->kind);
+    for (const RelationshipSlot& slot : r.mapper->relationship_slots) unload(relationship_at(r.object, slot), slot.reference);
 }
 
 void SessionImpl::reset_relationship(RecordBase& r, const RelationshipMapping& rel) {
-    unload(rel.member_of(r.object), rel.kind);
+    unload(rel.member_of(r.object), rel.kind == RelationshipKind::ManyToOne);
 }
 
 void SessionImpl::unload_everywhere(const RelationshipMapping& rel) {
@@ -663,7 +661,6 @@ void SessionImpl::note_link_change(CollectionBase& c) {
 // --- transactions ------------------------------------------------------------
 
 void SessionImpl::end_transaction() {
-    for (auto* r : inserted_in_transaction) r->inserted_in_transaction = false;
     for (auto* r : deleted_in_transaction) r->deleted_in_transaction = false;
     inserted_in_transaction.clear();
     deleted_in_transaction.clear();
@@ -681,7 +678,7 @@ void SessionImpl::commit() {
 void SessionImpl::expire_all(bool rolled_back) {
     for_each_record([&](RecordBase* r) {
         if (r->state != RecordState::Persistent) return;
-        r->rolled_back = r->rolled_back || rolled_back;
+        if (rolled_back) r->rolled_back = true;
         expire(*r);
     });
 }
@@ -793,8 +790,11 @@ Session& Session::operator=(Session&& other) noexcept {
 
 void* Session::record_room(std::size_t size, std::size_t align) { return impl_->store->record_room(size, align); }
 
+// The handle aliases the session's reference to the store the record joined
+// (RecordBase::handle's common case, without its checks).
 std::shared_ptr<RecordBase> Session::add_built(detail::RecordBase* record) {
-    return impl_->attach_built(record)->handle();
+    RecordBase* added = impl_->attach_built(record);
+    return std::shared_ptr<RecordBase>(impl_->store, added);
 }
 
 void Session::add_existing(RecordBase* r) {

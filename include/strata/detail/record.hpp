@@ -73,7 +73,6 @@ public:
     // or flush() compares every record. Never cleared: a reference to the
     // object may be kept and written through later.
     bool touched = false;
-    bool inserted_in_transaction : 1 = false;
     bool deleted_in_transaction : 1 = false;
     bool key_from_database : 1 = false;    // autoincrement key written back by the last INSERT
     bool in_arena : 1 = false;             // built in its store's memory (destroyed, not deleted)

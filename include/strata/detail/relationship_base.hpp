@@ -105,8 +105,17 @@ public:
 class STRATA_API CollectionBase : public RelationshipBase {
 public:
     CollectionBase() = default;
-    CollectionBase(CollectionBase&& other) noexcept;
-    CollectionBase& operator=(CollectionBase&& other) noexcept;
+    // Inline: every object given to Session::add moves its collections.
+    CollectionBase(CollectionBase&& other) noexcept
+        : items_(std::move(other.items_)), changes_(std::move(other.changes_)) {
+        loaded_ = other.loaded_;
+    }
+    CollectionBase& operator=(CollectionBase&& other) noexcept {
+        items_ = std::move(other.items_);
+        changes_ = std::move(other.changes_);
+        loaded_ = other.loaded_;
+        return *this;
+    }
     ~CollectionBase() = default;  // inline: every loaded object of a model with collections ends here
 
     std::size_t size() const;
@@ -145,8 +154,20 @@ public:
 class STRATA_API ReferenceBase : public RelationshipBase {
 public:
     ReferenceBase() = default;
-    ReferenceBase(ReferenceBase&& other) noexcept;
-    ReferenceBase& operator=(ReferenceBase&& other) noexcept;
+    // Inline: every object given to Session::add moves its references. A
+    // bound reference's target is its session's: the copy starts unbound.
+    ReferenceBase(ReferenceBase&& other) noexcept
+        : dirty_(other.dirty_), target_(other.owner_ ? nullptr : other.target_),
+          unbound_target_(std::move(other.unbound_target_)) {
+        loaded_ = other.loaded_;
+    }
+    ReferenceBase& operator=(ReferenceBase&& other) noexcept {
+        target_ = other.owner_ ? nullptr : other.target_;
+        unbound_target_ = std::move(other.unbound_target_);
+        dirty_ = other.dirty_;
+        loaded_ = other.loaded_;
+        return *this;
+    }
 
     RecordBase* target() const;
     void assign(const std::shared_ptr<RecordBase>& target);
