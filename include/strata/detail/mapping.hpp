@@ -568,22 +568,22 @@ STRATA_DETAIL_FLATTEN int bind_planned_columns(const PlannedColumn* plan, std::u
 
 // The first of `records` that is not plainly unchanged: a loaded object of
 // `mapper` (persistent, its saved values valid, not rolled back) whose
-// members all hold their saved values and whose relationships
-// (`relationships`, the model's slots) hold no change to write; `count` when
-// every one is. The check a stream's batch passes before it goes
+// members all hold their saved values and whose relationship members hold
+// nothing a flush may have to write (no collection has its changes
+// allocated, no reference is assigned: `members`, the model's); `count`
+// when every one is. The check a stream's batch passes before it goes
 // (SessionImpl::batch_can_go), inline for the model's class: no call per
-// object or per column, and it stops at the first difference.
+// object or per column, and it stops at the first difference. Any other
+// object goes to the exact per-object check.
 template <class T>
 STRATA_DETAIL_FLATTEN std::size_t first_record_to_check(const PlannedColumn* plan, std::size_t n, const Mapper* mapper,
-                                                        const RelationshipSlot* relationships,
-                                                        std::size_t relationship_count, RecordBase* const* records,
+                                                        const RelationshipOffsets& members, RecordBase* const* records,
                                                         std::size_t count) {
     for (std::size_t k = 0; k < count; ++k) {
         const RecordBase& r = *records[k];
         if (r.mapper != mapper || r.state != RecordState::Persistent || !r.snapshot.valid || r.rolled_back) return k;
         const T& object = *static_cast<const T*>(r.object);
-        for (std::size_t j = 0; j < relationship_count; ++j)
-            if (has_unwritten_change(&object, relationships[j])) return k;
+        if (may_hold_unwritten_change(&object, members)) return k;
         const std::uint64_t* words = r.snapshot.words();
         const std::uint64_t nulls = r.snapshot.nulls;
         for (std::size_t i = 0; i < n; ++i)
@@ -599,7 +599,7 @@ struct ColumnLoops {
     std::uint64_t (*changed)(const PlannedColumn*, std::size_t, const void*, const std::uint64_t*, std::uint64_t) = nullptr;
     std::uint64_t (*save)(const PlannedColumn*, std::size_t, const void*, Store&, std::uint64_t*, std::uint64_t) = nullptr;
     int (*bind)(const PlannedColumn*, std::uint64_t, const void*, ValueSink&, int, std::size_t&, SavedWords*) = nullptr;
-    std::size_t (*first_to_check)(const PlannedColumn*, std::size_t, const Mapper*, const RelationshipSlot*, std::size_t,
+    std::size_t (*first_to_check)(const PlannedColumn*, std::size_t, const Mapper*, const RelationshipOffsets&,
                                   RecordBase* const*, std::size_t) = nullptr;
 };
 
