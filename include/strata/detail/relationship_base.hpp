@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <span>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -198,12 +199,13 @@ struct RelationshipOffsets {
 // collection has its Changes allocated and no reference is assigned (one
 // test for them all, no branch per member). True says only "look closer"
 // (has_unwritten_change, member by member).
-inline bool may_hold_unwritten_change(const void* object, const RelationshipOffsets& members) {
+inline bool may_hold_unwritten_change(const void* object, std::span<const std::ptrdiff_t> collections,
+                                      std::span<const std::ptrdiff_t> references) {
     const auto* at = static_cast<const std::byte*>(object);
     bool any = false;
-    for (const std::ptrdiff_t offset : members.collections)
+    for (const std::ptrdiff_t offset : collections)
         any |= std::launder(reinterpret_cast<const CollectionBase*>(at + offset))->changes_ != nullptr;
-    for (const std::ptrdiff_t offset : members.references)
+    for (const std::ptrdiff_t offset : references)
         any |= std::launder(reinterpret_cast<const ReferenceBase*>(at + offset))->dirty_;
     return any;
 }
