@@ -255,6 +255,30 @@ TEST_P(OrmStream, ABatchLargerThanTheListItReservesKeepsEveryObject) {
     EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
 }
 
+// The check before a batch goes takes the batch's objects by chunks of 16,
+// column by column: a change to any object of a larger batch keeps the
+// batch (the first object, either side of a chunk's end, the last), also
+// after an object in the same chunk that the check leaves to the
+// per-object look (an expunged one), and the commit writes it; a batch
+// with no change goes.
+TEST_P(OrmStream, AChangeAnywhereInALargeBatchKeepsIt) {
+    for (const std::int64_t changed : {0, 1, 16, 17, kUsers}) {  // 0: none
+        auto s = session(strata::SessionOptions{.autoflush = false});
+        for (auto u : s.query<User>().order_by(&User::id).stream(kUsers)) {
+            if (u->id == 5) s.expunge(u);
+            if (u->id == changed) u->about_me = "changed " + std::to_string(changed);
+        }
+        auto& impl = strata::detail::Access::impl(s);
+        EXPECT_EQ(impl.retained.size(), changed ? 1u : 0u) << changed;
+        EXPECT_EQ(impl.batches.size(), changed ? 1u : 0u) << changed;
+        s.commit();
+        if (changed) {
+            EXPECT_EQ(about_in_db(changed), "changed " + std::to_string(changed));
+        }
+    }
+    EXPECT_EQ(about_in_db(2), "(null)");
+}
+
 // A streamed object's collections are empty and unloaded until used, as a
 // loaded object's are: they load, take new and existing objects, and keep
 // both sides of each relationship in step.

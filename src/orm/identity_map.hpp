@@ -102,6 +102,20 @@ public:
     // keys later, when the memory has arrived).
     void prefetch(std::int64_t key) const { __builtin_prefetch(&slots_[home(key)]); }
 
+    // A load of many new keys hashes each once: where its probe starts
+    // (prefetched), then its slot from there, as slot_for() gives it -- with
+    // room for it already reserved (no growth, so `start` stays valid).
+    std::size_t prefetch_home(std::int64_t key) const {
+        const std::size_t i = home(key);
+        __builtin_prefetch(&slots_[i]);
+        return i;
+    }
+    Slot& reserved_slot_for(std::int64_t key, std::size_t start) {
+        std::size_t i = start;
+        while (slots_[i].value && slots_[i].key != key) i = next(i);
+        return slots_[i];
+    }
+
     // Empties the map, keeping its array for the next keys (a stream's next batch).
     void forget_all() {
         std::fill(slots_, slots_ + capacity_, Slot{});

@@ -122,6 +122,7 @@ public:
     // Each relationship's member in the objects, in `relationships`' order
     // (found when the registry is finalised): what the per-object loops use.
     std::vector<RelationshipSlot> relationship_slots;
+    RelationshipOffsets relationship_offsets;  // the same members by kind (first_record_to_check)
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
     int flush_order = 0;          // position of the table in foreign-key order

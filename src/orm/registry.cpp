@@ -490,13 +490,16 @@ namespace {
 // census), through each relationship's accessor.
 void find_relationship_slots(Mapper& m) {
     m.relationship_slots.clear();
+    m.relationship_offsets = {};
     if (m.relationships.empty()) return;
     const auto room = std::make_unique_for_overwrite<std::byte[]>(m.factory.size);  // new[]: aligned for any model
     RecordBase* probe = m.factory.construct(room.get());
     for (auto& rel : m.relationships) {
         const auto* object = static_cast<const std::byte*>(probe->object);
         const auto* member = reinterpret_cast<const std::byte*>(&rel->access->get(probe->object));
-        m.relationship_slots.push_back({member - object, rel->kind == RelationshipKind::ManyToOne});
+        const RelationshipSlot slot{member - object, rel->kind == RelationshipKind::ManyToOne};
+        m.relationship_slots.push_back(slot);
+        (slot.reference ? m.relationship_offsets.references : m.relationship_offsets.collections).push_back(slot.offset);
     }
     probe->~RecordBase();
 }

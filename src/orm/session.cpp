@@ -294,11 +294,16 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
     out.insert(out.end(), fresh.begin(), fresh.end());
     IntKeyMap& map = identity[m.index].by_int;
     const bool map_was_empty = map.size() == 0;
-    map.reserve(map.size() + keys.size());
+    map.reserve(map.size() + keys.size());  // room for every key: no growth below
+    // Each key hashed once, kAhead keys before it is entered: its home slot
+    // prefetched then, and kept here until its turn.
     constexpr std::size_t kAhead = 8;
+    std::size_t homes[kAhead] = {};
+    for (std::size_t i = 0; i < std::min(kAhead, keys.size()); ++i) homes[i] = map.prefetch_home(keys[i]);
     for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (i + kAhead < keys.size()) map.prefetch(keys[i + kAhead]);
-        IntKeyMap::Slot& slot = map.slot_for(keys[i]);
+        std::size_t& home = homes[i % kAhead];
+        IntKeyMap::Slot& slot = map.reserved_slot_for(keys[i], home);
+        if (i + kAhead < keys.size()) home = map.prefetch_home(keys[i + kAhead]);
         RecordBase*& r = out[first + i];
         if (!slot.value) {
             map.fill(slot, keys[i], r);

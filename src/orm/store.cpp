@@ -61,6 +61,26 @@ BlockCache& block_cache() {
 // rounded up to keep the next copy 4-aligned.
 std::size_t room_for(std::uint32_t length) { return (sizeof length + length + 3) & ~std::size_t{3}; }
 
+// Copies `size` bytes (more than 7) to `to`: up to 32 inline, 8 at a time
+// (the last 8 overlapping the ones before: every access stays within the
+// bytes), longer ones by memcpy. A load saves a copy of every text of 8
+// bytes or more; a call to memcpy for each was a fifth of the saving.
+void copy_saved_bytes(std::byte* to, const void* data, std::size_t size) {
+    constexpr std::size_t kInlineCopy = 32;
+    if (size > kInlineCopy) {
+        std::memcpy(to, data, size);
+        return;
+    }
+    const auto* from = static_cast<const std::byte*>(data);
+    std::uint64_t word;
+    for (std::size_t i = 0; i + 8 < size; i += 8) {
+        std::memcpy(&word, from + i, 8);
+        std::memcpy(to + i, &word, 8);
+    }
+    std::memcpy(&word, from + size - 8, 8);
+    std::memcpy(to + size - 8, &word, 8);
+}
+
 }  // namespace
 
 std::size_t release_cached_blocks() { return block_cache().release(); }
@@ -79,7 +99,7 @@ std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data,
     }
     if (!at) at = store.saved_bytes(room_for(length));
     std::memcpy(at, &length, sizeof length);
-    std::memcpy(at + sizeof length, data, size);
+    copy_saved_bytes(at + sizeof length, data, size);
     return reinterpret_cast<std::uintptr_t>(at);
 }
 

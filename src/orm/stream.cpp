@@ -113,11 +113,10 @@ bool SessionImpl::batch_can_go(const Store& batch) const {
     const auto records = batch.records();
     if (records.empty()) return true;
     const Mapper& m = *records.front()->mapper;  // a batch holds its stream's model
-    const auto& slots = m.relationship_slots;
     for (std::size_t i = 0; i < records.size(); ++i) {
         // The objects that are plainly unchanged, in one loop compiled for
         // the model; each of the others is looked at here.
-        i += m.loops.first_to_check(m.plan.data(), m.columns.size(), &m, slots.data(), slots.size(), records.data() + i,
+        i += m.loops.first_to_check(m.plan.data(), m.columns.size(), &m, m.relationship_offsets, records.data() + i,
                                     records.size() - i);
         if (i < records.size() && !record_can_go(*records[i])) return false;
     }

@@ -5,6 +5,7 @@
 // the session reads and writes objects only through them.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -566,28 +567,77 @@ STRATA_DETAIL_FLATTEN int bind_planned_columns(const PlannedColumn* plan, std::u
     return first;
 }
 
+// What first_record_to_check knows of the objects of one chunk whose
+// columns it compares: each one's object and saved words.
+template <class T>
+struct CheckedChunk {
+    static constexpr std::size_t kSize = 16;  // a chunk's records and objects stay in L1 between the columns
+    const T* objects[kSize];
+    const std::uint64_t* words[kSize];
+    std::uint64_t nulls[kSize];
+    std::size_t size = 0;
+};
+
+// The objects of `chunk` whose column i (plan entry c) no longer holds its
+// saved value, as bits: the column's kind looked at once for the chunk,
+// not once per object.
+template <class T>
+STRATA_DETAIL_INLINE std::uint32_t changed_in_chunk(const CheckedChunk<T>& chunk, const PlannedColumn& c, std::size_t i) {
+    std::uint32_t changed = 0;
+    auto each = [&]<class M>() {
+        for (std::size_t j = 0; j < chunk.size; ++j) {
+            const SavedColumn saved{chunk.words[j][i], ((chunk.nulls[j] >> i) & 1) != 0};
+            changed |= std::uint32_t{!FieldColumn<M>::unchanged(planned_member<T, M>(*chunk.objects[j], c), saved)} << j;
+        }
+    };
+    switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: each.template operator()<V>(); break;                                                       \
+    case ColumnKind::Optional##Name: each.template operator()<std::optional<V>>(); break;
+        STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+    default:
+        for (std::size_t j = 0; j < chunk.size; ++j) {
+            const SavedColumn saved{chunk.words[j][i], ((chunk.nulls[j] >> i) & 1) != 0};
+            changed |= std::uint32_t{!other_column_unchanged(*chunk.objects[j], c, saved)} << j;
+        }
+    }
+    return changed;
+}
+
 // The first of `records` that is not plainly unchanged: a loaded object of
 // `mapper` (persistent, its saved values valid, not rolled back) whose
-// members all hold their saved values and whose relationships
-// (`relationships`, the model's slots) hold no change to write; `count` when
-// every one is. The check a stream's batch passes before it goes
+// members all hold their saved values and whose relationship members hold
+// nothing a flush may have to write (no collection has its changes
+// allocated, no reference is assigned: `members`, the model's); `count`
+// when every one is. The check a stream's batch passes before it goes
 // (SessionImpl::batch_can_go), inline for the model's class: no call per
-// object or per column, and it stops at the first difference.
+// object or per column. The objects go by chunks of 16, column by column
+// (a switch per column and chunk, not per column and object). Any other
+// object goes to the exact per-object check.
 template <class T>
 STRATA_DETAIL_FLATTEN std::size_t first_record_to_check(const PlannedColumn* plan, std::size_t n, const Mapper* mapper,
-                                                        const RelationshipSlot* relationships,
-                                                        std::size_t relationship_count, RecordBase* const* records,
+                                                        const RelationshipOffsets& members, RecordBase* const* records,
                                                         std::size_t count) {
-    for (std::size_t k = 0; k < count; ++k) {
-        const RecordBase& r = *records[k];
-        if (r.mapper != mapper || r.state != RecordState::Persistent || !r.snapshot.valid || r.rolled_back) return k;
-        const T& object = *static_cast<const T*>(r.object);
-        for (std::size_t j = 0; j < relationship_count; ++j)
-            if (has_unwritten_change(&object, relationships[j])) return k;
-        const std::uint64_t* words = r.snapshot.words();
-        const std::uint64_t nulls = r.snapshot.nulls;
-        for (std::size_t i = 0; i < n; ++i)
-            if (!planned_column_unchanged(object, plan[i], SavedColumn{words[i], ((nulls >> i) & 1) != 0})) return k;
+    // Held here, not read through `members` per object (the chunk's stores may alias it, for all the compiler knows).
+    const std::span<const std::ptrdiff_t> collections = members.collections, references = members.references;
+    CheckedChunk<T> chunk;
+    for (std::size_t first = 0; first < count; first += chunk.kSize) {
+        // The chunk's objects up to the first that is not a plain loaded
+        // one: only theirs are compared (another's saved words may not exist).
+        const std::size_t size = std::min(chunk.kSize, count - first);
+        for (chunk.size = 0; chunk.size < size; ++chunk.size) {
+            const RecordBase& r = *records[first + chunk.size];
+            if (r.mapper != mapper || r.state != RecordState::Persistent || !r.snapshot.valid || r.rolled_back) break;
+            if (may_hold_unwritten_change(r.object, collections, references)) break;
+            chunk.objects[chunk.size] = static_cast<const T*>(r.object);
+            chunk.words[chunk.size] = r.snapshot.words();
+            chunk.nulls[chunk.size] = r.snapshot.nulls;
+        }
+        std::uint32_t changed = 0;
+        for (std::size_t i = 0; i < n; ++i) changed |= changed_in_chunk(chunk, plan[i], i);
+        if (changed) return first + static_cast<std::size_t>(std::countr_zero(changed));
+        if (chunk.size < size) return first + chunk.size;
     }
     return count;
 }
@@ -599,7 +649,7 @@ struct ColumnLoops {
     std::uint64_t (*changed)(const PlannedColumn*, std::size_t, const void*, const std::uint64_t*, std::uint64_t) = nullptr;
     std::uint64_t (*save)(const PlannedColumn*, std::size_t, const void*, Store&, std::uint64_t*, std::uint64_t) = nullptr;
     int (*bind)(const PlannedColumn*, std::uint64_t, const void*, ValueSink&, int, std::size_t&, SavedWords*) = nullptr;
-    std::size_t (*first_to_check)(const PlannedColumn*, std::size_t, const Mapper*, const RelationshipSlot*, std::size_t,
+    std::size_t (*first_to_check)(const PlannedColumn*, std::size_t, const Mapper*, const RelationshipOffsets&,
                                   RecordBase* const*, std::size_t) = nullptr;
 };
 

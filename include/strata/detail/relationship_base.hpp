@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <span>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -205,6 +206,29 @@ inline bool has_unwritten_change(const void* object, RelationshipSlot slot) {
     return changes && (!changes->unbound_kept.empty() || !changes->unbound_new.empty() ||
                        !changes->pending_adds.empty() || !changes->pending_removes.empty() ||
                        !changes->link_added.empty() || !changes->link_removed.empty());
+}
+
+// A model's relationship members by kind, as offsets from the object's
+// start (Mapper::relationship_offsets): what the check before a stream's
+// batch goes reads of each object.
+struct RelationshipOffsets {
+    std::vector<std::ptrdiff_t> collections;
+    std::vector<std::ptrdiff_t> references;
+};
+
+// False when no member can hold a change a flush has to write: no
+// collection has its Changes allocated and no reference is assigned (one
+// test for them all, no branch per member). True says only "look closer"
+// (has_unwritten_change, member by member).
+inline bool may_hold_unwritten_change(const void* object, std::span<const std::ptrdiff_t> collections,
+                                      std::span<const std::ptrdiff_t> references) {
+    const auto* at = static_cast<const std::byte*>(object);
+    bool any = false;
+    for (const std::ptrdiff_t offset : collections)
+        any |= std::launder(reinterpret_cast<const CollectionBase*>(at + offset))->changes_ != nullptr;
+    for (const std::ptrdiff_t offset : references)
+        any |= std::launder(reinterpret_cast<const ReferenceBase*>(at + offset))->dirty_;
+    return any;
 }
 
 static_assert(sizeof(ItemList) == sizeof(void*), "strata: an empty collection is one pointer");
