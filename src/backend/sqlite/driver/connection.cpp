@@ -224,9 +224,7 @@ public:
     // As SQLAlchemy stores it, "YYYY-MM-DD HH:MM:SS.ffffff", written into
     // the parameter's slot of this statement and bound without a copy
     // (SQLITE_STATIC: the slot lives as long as the statement, and is only
-    // rewritten after a reset, when SQLite no longer reads it). The slot
-    // keeps the value its text was written for: binding the same value
-    // again (a batch of rows stamped with one time) reuses the text. Out of
+    // rewritten after a reset, when SQLite no longer reads it). Out of
     // range, or failing, it takes bind()'s path for the same checks and messages.
     void bind_datetime(int index, DateTime v) override {
         if (v < kRange.first_datetime || v > kRange.last_datetime || index < 1 || index > parameter_count())
@@ -235,14 +233,9 @@ public:
         not_null(index);
         if (conn_.echo()) note_bind(index, Value(v));
         if (!datetime_slots_) datetime_slots_ = std::make_unique<DateTimeSlot[]>(static_cast<std::size_t>(parameter_count()));
-        DateTimeSlot& slot = datetime_slots_[static_cast<std::size_t>(index - 1)];
-        if (!slot.written || slot.value != v) {
-            slot.written = false;
-            if (!format_datetime_text(v, slot.text)) return bind(index, Value(v));
-            slot.value = v;
-            slot.written = true;
-        }
-        if (sqlite3_bind_text64(stmt_, index, slot.text, sizeof slot.text, SQLITE_STATIC, SQLITE_UTF8) != SQLITE_OK)
+        char(&text)[calendar::kDateTimeTextSize] = datetime_slots_[static_cast<std::size_t>(index - 1)].text;
+        if (!format_datetime_text(v, text)) return bind(index, Value(v));
+        if (sqlite3_bind_text64(stmt_, index, text, sizeof text, SQLITE_STATIC, SQLITE_UTF8) != SQLITE_OK)
             bind(index, Value(v));
     }
 
@@ -374,8 +367,6 @@ private:
     // A date-time parameter's text (bind_datetime), one slot per parameter,
     // made on the first such bind and never moved (SQLite holds pointers into it).
     struct DateTimeSlot {
-        DateTime value{};
-        bool written = false;
         char text[calendar::kDateTimeTextSize];
     };
 
