@@ -284,19 +284,26 @@ public:
     // of reading a short string). The value is "unprotected", which only
     // matters when two threads share the connection, and ours never do
     // (SQLITE_OPEN_NOMUTEX, one thread at a time: see SqliteConnection).
-    std::string_view get_text(int col) const override {
-        sqlite3_value* v = sqlite3_column_value(stmt_, col);
-        auto p = reinterpret_cast<const char*>(sqlite3_value_text(v));
-        return p ? std::string_view(p, sqlite3_value_bytes(v)) : std::string_view();
-    }
+    std::string_view get_text(int col) const override { return value_text(sqlite3_column_value(stmt_, col)); }
     std::span<const std::uint8_t> get_blob(int col) const override {
         sqlite3_value* v = sqlite3_column_value(stmt_, col);
         auto p = static_cast<const std::uint8_t*>(sqlite3_value_blob(v));
         return p ? std::span<const std::uint8_t>(p, sqlite3_value_bytes(v)) : std::span<const std::uint8_t>();
     }
-    DateTime get_datetime(int col) const override { return parse_datetime(get_text(col)); }
-    Date get_date(int col) const override { return parse_date(get_text(col)); }
-    Time get_time(int col) const override { return parse_time(get_text(col)); }
+    // Dates and times read NULL as the zero value, as every getter does (an
+    // empty text is no date: parse_* refuses it).
+    DateTime get_datetime(int col) const override {
+        sqlite3_value* v = sqlite3_column_value(stmt_, col);
+        return sqlite3_value_type(v) == SQLITE_NULL ? DateTime{} : parse_datetime(value_text(v));
+    }
+    Date get_date(int col) const override {
+        sqlite3_value* v = sqlite3_column_value(stmt_, col);
+        return sqlite3_value_type(v) == SQLITE_NULL ? Date{} : parse_date(value_text(v));
+    }
+    Time get_time(int col) const override {
+        sqlite3_value* v = sqlite3_column_value(stmt_, col);
+        return sqlite3_value_type(v) == SQLITE_NULL ? Time{} : parse_time(value_text(v));
+    }
     Decimal get_decimal(int col) const override {
         // Stored with NUMERIC affinity: an INTEGER, a REAL or (when it did
         // not convert) TEXT. A column declared NUMERIC(p, s) reads with s
@@ -328,6 +335,11 @@ public:
     }
 
 private:
+    static std::string_view value_text(sqlite3_value* v) {
+        auto p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+        return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(v))) : std::string_view();
+    }
+
     // The typed binds' rare paths, out of line so that the common one (a
     // flush binds every column of every new row) stays a few instructions:
     // the parameter noted for echo, and a failed bind retried through bind()
