@@ -51,6 +51,15 @@ struct Workload {
 
 std::vector<Workload> workloads(const Sizes& sizes);
 
+// W4's post times, the same on both sides: post k (counted over all the
+// users' posts in the order they are written) is stamped post_time_us(k),
+// microseconds since 1970-01-01 UTC. Every post has a time of its own (as
+// in a real feed: a cache of the last time bound or read pays nothing),
+// and seconds, minutes, days and fractions all move from post to post.
+inline constexpr std::int64_t kFirstPostUs = 1'795'780'800'000'000;  // 2026-11-27 12:00:00 UTC
+inline constexpr std::int64_t kPostEveryUs = 61'000'007;             // a minute, a second and 7 us
+constexpr std::int64_t post_time_us(std::int64_t k) { return kFirstPostUs + k * kPostEveryUs; }
+
 // A fresh database per run: a new SQLite file, or the PostgreSQL database emptied.
 std::string fresh_url(const Backend& backend);
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "bench.hpp"
 #include "strata/url.hpp"
 
 namespace bench::raw {
@@ -53,6 +54,78 @@ std::int64_t int_at(PGresult* r, int row, int col) {
         default: throw std::runtime_error("column " + std::to_string(col) + " is not an int4 or int8");
     }
 }
+
+// W4's timestamps as SQLite holds them (SQLAlchemy's form, which strata
+// writes too): "YYYY-MM-DD HH:MM:SS.ffffff", UTC. Written and read by hand,
+// field by field, as a careful C programmer does on a hot path (gmtime_r and
+// snprintf cost thousands of instructions a value); days <-> dates by Howard
+// Hinnant's algorithms, for the years 1970 to 9999 that the bench writes.
+constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
+constexpr std::size_t kTimestampSize = 26;
+
+void put2(char* at, unsigned v) {
+    at[0] = static_cast<char>('0' + v / 10);
+    at[1] = static_cast<char>('0' + v % 10);
+}
+
+void format_timestamp(std::int64_t us, char (&out)[kTimestampSize]) {
+    const std::int64_t day = us / kMicrosPerDay, micros = us % kMicrosPerDay;  // us >= 0
+    const std::int64_t z = day + 719468, era = z / 146097, doe = z % 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    const auto d = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1), m = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+    const auto y = static_cast<unsigned>(yoe + era * 400 + (m <= 2));
+    const auto secs = static_cast<unsigned>(micros / 1'000'000), frac = static_cast<unsigned>(micros % 1'000'000);
+    put2(out, y / 100);
+    put2(out + 2, y % 100);
+    out[4] = '-';
+    put2(out + 5, m);
+    out[7] = '-';
+    put2(out + 8, d);
+    out[10] = ' ';
+    put2(out + 11, secs / 3600);
+    out[13] = ':';
+    put2(out + 14, secs / 60 % 60);
+    out[16] = ':';
+    put2(out + 17, secs % 60);
+    out[19] = '.';
+    put2(out + 20, frac / 10000);
+    put2(out + 22, frac / 100 % 100);
+    put2(out + 24, frac % 100);
+}
+
+// The n digits at s as a number, or -1 if one of them is not a digit.
+int digits_at(const char* s, int n) {
+    int v = 0;
+    for (int i = 0; i < n; ++i) {
+        const unsigned digit = static_cast<unsigned char>(s[i]) - '0';
+        if (digit > 9) return -1;
+        v = v * 10 + static_cast<int>(digit);
+    }
+    return v;
+}
+
+// format_timestamp's inverse; every digit, separator and field's range
+// checked (a text of any other form is refused).
+std::int64_t parse_timestamp(const char* s, std::size_t n) {
+    if (!s || n != kTimestampSize || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' ||
+        s[19] != '.')
+        throw std::runtime_error("not a timestamp: " + std::string(s ? s : "", s ? n : 0));
+    const int y = digits_at(s, 4), m = digits_at(s + 5, 2), d = digits_at(s + 8, 2), h = digits_at(s + 11, 2),
+              mi = digits_at(s + 14, 2), sec = digits_at(s + 17, 2), frac = digits_at(s + 20, 6);
+    static constexpr int kDaysIn[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > kDaysIn[m - 1] + (m == 2 && leap) || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || sec < 0 || sec > 59 || frac < 0)
+        throw std::runtime_error("not a timestamp: " + std::string(s, n));
+    const int yy = y - (m <= 2), era = yy / 400, yoe = yy - era * 400;
+    const int doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const std::int64_t day = std::int64_t{era} * 146097 + doe - 719468;
+    return day * kMicrosPerDay + ((std::int64_t{h} * 60 + mi) * 60 + sec) * 1'000'000 + frac;
+}
+
+// PostgreSQL's binary timestamp counts from 2000-01-01.
+constexpr std::int64_t kPgEpochUs = 946'684'800'000'000;
 
 // The user columns strata's side loads, in this order. SQLite: a row of them as a struct.
 constexpr const char* kUserColumns = "SELECT id, nickname, email, about_me, last_seen FROM \"user\"";
@@ -287,12 +360,13 @@ void Conn::insert_users_with_posts(int users, int posts_each) {
             check_lite(db, sqlite3_step(ins_user), "insert user");
             sqlite3_reset(ins_user);
             std::int64_t uid = sqlite3_last_insert_rowid(db);
-            // The body lives until the row is written: bound without a copy.
-            static constexpr char kStamp[] = "2026-11-27 12:00:00.000000";
+            // The body and the time's text live until the row is written: bound without a copy.
             for (int p = 0; p < posts_each; ++p) {
                 std::string body = "post " + std::to_string(p) + " of " + nick;
+                char stamp[kTimestampSize];
+                format_timestamp(post_time_us(std::int64_t{u} * posts_each + p), stamp);
                 sqlite3_bind_text(ins_post, 1, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
-                sqlite3_bind_text(ins_post, 2, kStamp, sizeof kStamp - 1, SQLITE_STATIC);
+                sqlite3_bind_text(ins_post, 2, stamp, sizeof stamp, SQLITE_STATIC);
                 sqlite3_bind_int64(ins_post, 3, uid);
                 check_lite(db, sqlite3_step(ins_post), "insert post");
                 sqlite3_reset(ins_post);
@@ -341,7 +415,11 @@ void Conn::insert_users_with_posts(int users, int posts_each) {
             for (int u = 0; u < users; ++u) {
                 const std::string nick = "user" + std::to_string(u), uid = std::to_string(keys[u]);
                 for (int p = 0; p < posts_each; ++p) {
-                    buf += "post " + std::to_string(p) + " of " + nick + "\t2026-11-27 12:00:00.000000\t" + uid + "\n";
+                    char stamp[kTimestampSize];
+                    format_timestamp(post_time_us(std::int64_t{u} * posts_each + p), stamp);
+                    buf += "post " + std::to_string(p) + " of " + nick + "\t";
+                    buf.append(stamp, sizeof stamp);
+                    buf += "\t" + uid + "\n";
                     flush();
                 }
             }
@@ -361,16 +439,18 @@ std::vector<Post> read_posts_lite(sqlite3_stmt* st) {
     std::vector<Post> out;
     while (sqlite3_step(st) == SQLITE_ROW)
         out.push_back({sqlite3_column_int64(st, 0), reinterpret_cast<const char*>(sqlite3_column_text(st, 1)),
-                       reinterpret_cast<const char*>(sqlite3_column_text(st, 2)), sqlite3_column_int64(st, 3)});
+                       parse_timestamp(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)),
+                                       static_cast<std::size_t>(sqlite3_column_bytes(st, 2))),
+                       sqlite3_column_int64(st, 3)});
     return out;
 }
-// Binary rows: the timestamp as PostgreSQL sends it (microseconds since 2000-01-01).
+// Binary rows: the timestamp as PostgreSQL sends it (microseconds since 2000-01-01), moved to 1970's epoch.
 std::vector<Post> read_posts_pg(PGresult* r) {
     std::vector<Post> out;
     const int n = PQntuples(r);
     out.reserve(n);
     for (int i = 0; i < n; ++i)
-        out.push_back({int_at(r, i, 0), text_at(r, i, 1), {}, int_at(r, i, 3), int8_at(PQgetvalue(r, i, 2))});
+        out.push_back({int_at(r, i, 0), text_at(r, i, 1), int8_at(PQgetvalue(r, i, 2)) + kPgEpochUs, int_at(r, i, 3)});
     return out;
 }
 }  // namespace

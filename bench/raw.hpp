@@ -22,9 +22,8 @@ struct User {
 struct Post {
     std::int64_t id;
     std::string body;
-    std::string timestamp;        // SQLite: the text as stored
+    std::int64_t timestamp_us;  // microseconds since 1970-01-01 UTC (SQLite: parsed from the text stored)
     std::int64_t user_id;
-    std::int64_t timestamp_us = 0;  // PostgreSQL: the binary value (microseconds since 2000-01-01)
 };
 
 // W6: one line of microblog's `stats`.

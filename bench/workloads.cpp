@@ -1,5 +1,6 @@
 // The workloads of issue 7, each as a (raw, strata) pair over the same schema.
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -27,6 +28,8 @@ void map_followers(strata::Registry& r) {
     followers.column("follower_id", strata::Integer(), strata::foreign_key("user.id"), strata::index())
         .column("followed_id", strata::Integer(), strata::foreign_key("user.id"), strata::index());
 }
+
+strata::DateTime post_time(std::int64_t k) { return strata::DateTime{std::chrono::microseconds{post_time_us(k)}}; }
 
 const strata::Registry& registry() {
     static strata::Registry r;
@@ -98,8 +101,7 @@ void fill_strata(State& st, const Fill& f) {
                               d.placeholder(2) + ")");
     auto post = conn->prepare("INSERT INTO post (body, timestamp, user_id) VALUES (" + d.placeholder(1) + ", " +
                               d.placeholder(2) + ", " + d.placeholder(3) + ")");
-    auto ts = strata::now();
-    for (int u = 0; u < f.users; ++u) {
+    for (int u = 0, k = 0; u < f.users; ++u) {
         std::string nick = "user" + std::to_string(u);
         user->bind(1, nick);
         user->bind(2, nick + "@example.com");
@@ -107,7 +109,7 @@ void fill_strata(State& st, const Fill& f) {
         std::int64_t uid = u + 1;  // fresh table: keys are assigned 1, 2, 3, ...
         for (int p = 0; p < f.posts_each; ++p) {
             post->bind(1, "post " + std::to_string(p) + " of " + nick);
-            post->bind(2, ts);
+            post->bind(2, post_time(k++));
             post->bind(3, uid);
             post->execute();
         }
@@ -243,13 +245,12 @@ std::vector<Workload> workloads(const Sizes& z) {
                    [z](const Backend& b) {
                        return strata_side(b, nothing, [z](State& st) {
                            strata::Session s(*st.db, registry());
-                           auto ts = strata::now();
-                           for (int u = 0; u < z.w4_users; ++u) {
+                           for (int u = 0, k = 0; u < z.w4_users; ++u) {
                                std::string nick = "user" + std::to_string(u);
                                auto user = s.add(User{.id = 0, .nickname = nick, .email = nick + "@example.com", .posts = {}});
                                for (int p = 0; p < z.w4_posts; ++p) {
                                    auto post = s.add(Post{.id = 0, .body = "post " + std::to_string(p) + " of " + nick,
-                                                          .timestamp = ts, .user_id = {}, .author = {}});
+                                                          .timestamp = post_time(k++), .user_id = {}, .author = {}});
                                    post->author = user;
                                }
                            }

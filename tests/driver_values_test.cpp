@@ -188,8 +188,8 @@ TEST_P(DriverValues, TextOverTheSizeLimitIsRefusedNamingTheLimitAndTheConnection
 }
 
 // bind_datetime on one prepared statement row after row: each row keeps its
-// own values, whether a parameter gets the value it had (SQLite reuses the
-// text it wrote for it), another, NULL or a Value in between, after
+// own values, whether a parameter gets the value it had (SQLite rewrites the
+// text its slot holds), another, NULL or a Value in between, after
 // clear_bindings, and after the statement went back to the cache and came out again.
 TEST_P(DriverValues, DateTimeParametersReboundRowAfterRowStoreEachRowsValues) {
     MetaData md;

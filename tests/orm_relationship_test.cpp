@@ -181,6 +181,35 @@ TEST_P(OrmRelationship, SelectinCollectionsAreInKeyOrderAsLazyOnes) {
     EXPECT_EQ(ids(users[0]->followed), (std::vector<std::int64_t>{2, 3}));
 }
 
+// selectin groups the rows by owner whatever order the owners and the rows
+// come in: owners by descending key, a post moved to another user (its row
+// now after the other user's), a user with no posts (loaded, empty), and a
+// user of the session whose posts are not asked for (left unloaded).
+TEST_P(OrmRelationship, SelectinGivesEachOwnerItsOwnItemsWhateverTheOrder) {
+    add_rows_out_of_key_order();
+    {
+        auto s = session();
+        s.add(User{.nickname = "none", .email = "none@x"});
+        s.get<Post>(2)->author = s.get<User>(3);  // user 1: post 1; user 3: posts 2, 5, 6
+        s.commit();
+    }
+    auto s = session();
+    auto left_out = s.get<User>(2);
+    take_log();
+    auto users = s.query<User>().options(strata::selectin(&User::posts)).where(col(&User::id) != 2).order_by(strata::desc(&User::id)).all();
+    ASSERT_EQ(users.size(), 3u);
+    EXPECT_EQ(take_log().size(), 2u);
+    EXPECT_EQ(users[0]->nickname, "none");
+    EXPECT_TRUE(users[0]->posts.empty());
+    EXPECT_EQ(ids(users[1]->posts), (std::vector<std::int64_t>{2, 5, 6}));
+    EXPECT_EQ(ids(users[2]->posts), (std::vector<std::int64_t>{1}));
+    for (auto& u : users)
+        for (auto& p : u->posts) EXPECT_TRUE(p->author == u) << p->id;
+    EXPECT_EQ(take_log().size(), 0u) << "every owner asked for loaded";
+    EXPECT_EQ(ids(left_out->posts), (std::vector<std::int64_t>{3, 4}));
+    EXPECT_EQ(take_log().size(), 1u) << "the owner not asked for loads lazily";
+}
+
 // A lazy load of a target with an integer key sends no ORDER BY (on
 // PostgreSQL that is a sort node per load) and sorts the items by key in
 // memory: a collection is in key order where the database returns its rows

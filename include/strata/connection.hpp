@@ -78,7 +78,9 @@ public:
     virtual int column_count() const = 0;
     virtual std::string column_name(int col) const = 0;
     virtual bool is_null(int col) const = 0;
-    // NULL reads as 0, 0.0, false and empty text (drivers keep to this).
+    // NULL reads as 0, 0.0, false, empty text and a zero DateTime, Date or
+    // Time (drivers keep to this: the ORM reads a non-optional member's
+    // column without asking is_null).
     virtual std::int64_t get_int64(int col) const = 0;
     virtual double get_double(int col) const = 0;
     virtual bool get_bool(int col) const = 0;

@@ -275,6 +275,60 @@ std::vector<std::string> column_names(const Mapper& m, const std::vector<int>& i
     return out;
 }
 
+// A one-to-many by one foreign key between integer keys (the usual
+// HasMany): each row's child built with the key read once, its owner's key
+// taken from the child's foreign-key member (no Value), and the rows grouped
+// by sorting (owner's key, key) -- usually only a check, as the database
+// reads `fk IN (...)` through the foreign key's index, owner by owner --
+// rather than put in a list per owner in a map. Rows whose owner is not one
+// of `owners` (a child's foreign key changed in memory) go to none.
+void selectin_by_integer_keys(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners) {
+    const Mapper& o = *rel.owner;
+    const Mapper& t = *rel.target;
+    const Dialect& d = s.dialect();
+    const std::vector<std::string> fk_names = column_names(t, rel.fk_columns);
+    const ColumnAccessor& fk = *t.columns[static_cast<std::size_t>(rel.fk_column)].access;
+    struct Loaded {
+        std::int64_t owner_key;
+        std::int64_t key;
+        RecordBase* item;
+    };
+    std::vector<Loaded> rows;
+    for (auto& keys : chunks_of_keys(owners, o)) {
+        sql::Select sel = relationship_select(rel, d);
+        sel.where(keys_condition(t.table, fk_names, std::move(keys)));
+        auto st = run(s, sel.compile(d));
+        while (st->step()) {
+            const std::int64_t key = st->get_int64(t.pk);
+            if (key == 0 && st->is_null(t.pk)) continue;
+            RecordBase* child = s.load_row(t, *st, 0, key);
+            if (const auto owner_key = integer_value(fk, child->object)) rows.push_back({*owner_key, key, child});
+        }
+    }
+    auto by_owner_and_key = [](const Loaded& a, const Loaded& b) {
+        return a.owner_key != b.owner_key ? a.owner_key < b.owner_key : a.key < b.key;
+    };
+    if (!std::is_sorted(rows.begin(), rows.end(), by_owner_and_key)) std::sort(rows.begin(), rows.end(), by_owner_and_key);
+    // The owners by key, likewise; each takes its run of rows.
+    std::vector<std::pair<std::int64_t, RecordBase*>> by_key;
+    by_key.reserve(owners.size());
+    for (RecordBase* owner : owners) {
+        if (const auto key = integer_value(*o.pk_column().access, owner->object)) by_key.emplace_back(*key, owner);
+        else set_collection(collection_of(rel, *owner), {});  // no key: no rows
+    }
+    sort_by_key(by_key);
+    std::size_t first = 0;
+    for (const auto& [key, owner] : by_key) {
+        CollectionBase& c = collection_of(rel, *owner);
+        if (c.loaded_) continue;  // listed twice (a key without a unique constraint): set already
+        while (first < rows.size() && rows[first].owner_key < key) ++first;
+        std::size_t end = first;
+        while (end < rows.size() && rows[end].owner_key == key) ++end;
+        set_loaded_items(c, end - first, [&](std::size_t i) { return rows[first + i].item; });
+        first = end;
+    }
+}
+
 void selectin_collections(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners) {
     const Mapper& o = *rel.owner;
     const Mapper& t = *rel.target;
@@ -309,7 +363,13 @@ void selectin_collections(SessionImpl& s, const RelationshipMapping& rel, const 
             if (owner) groups[owner].emplace_back(sort_in_memory ? st->get_int64(offset + t.pk) : 0, child);
         }
     }
-    for (RecordBase* owner : owners) set_collection(collection_of(rel, *owner), in_key_order(std::move(groups[owner])));
+    for (RecordBase* owner : owners) {
+        CollectionBase& c = collection_of(rel, *owner);
+        if (c.loaded_) continue;  // listed twice (a key without a unique constraint): set already
+        auto& keyed = groups[owner];
+        sort_by_key(keyed);
+        set_loaded_items(c, keyed.size(), [&](std::size_t i) { return keyed[i].second; });
+    }
 }
 
 // The target of each owner's reference: those not in the session yet loaded
@@ -352,6 +412,9 @@ void load_selectin(SessionImpl& s, const RelationshipMapping& rel, const std::ve
     }
     if (todo.empty()) return;
     if (rel.kind == RelationshipKind::ManyToOne) selectin_references(s, rel, todo);
+    else if (rel.kind == RelationshipKind::OneToMany && rel.fk_columns.size() == 1 && rel.owner->integer_key &&
+             rel.target->integer_key)
+        selectin_by_integer_keys(s, rel, todo);
     else selectin_collections(s, rel, todo);
 }
 

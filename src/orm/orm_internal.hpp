@@ -11,10 +11,12 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <typeindex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "orm/identity_map.hpp"
@@ -345,6 +347,8 @@ public:
     // load_new_rows' keys, kept from one call to the next (a stream's
     // batches): like the batch's list, no allocation per batch.
     std::vector<std::int64_t> new_keys;
+    // A lazy load's items with their keys, kept from one load to the next.
+    std::vector<std::pair<std::int64_t, RecordBase*>> loaded_items;
 
     // Every record of the session: its first store's, then its batches'.
     template <class F>
@@ -600,8 +604,9 @@ RecordBase* current_target(const ReferenceBase& ref);
 // Relationship SQL (relationship.cpp).
 // Without ORDER BY for a target with an integer key: its items go through in_key_order.
 sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d);
-// Loaded items (each with its integer key) in key order, keys dropped.
-std::vector<RecordBase*> in_key_order(std::vector<std::pair<std::int64_t, RecordBase*>> keyed);
+// Loaded items, each with its integer key, put in key order (sorted unless
+// they already are, as rows usually come).
+void sort_by_key(std::span<std::pair<std::int64_t, RecordBase*>> keyed);
 // The target rows of one owner, whose key is `owner_key` (its columns' values in order).
 Expr owner_condition(const RelationshipMapping& rel, std::span<const Value> owner_key);
 // The values of a record's foreign-key columns of a many-to-one `rel`.
@@ -615,6 +620,32 @@ sql::Select base_select(const QuerySpec& q, SessionImpl& s);
 // Eager loading (loading.cpp).
 void load_selectin(SessionImpl& s, const RelationshipMapping& rel, const std::vector<RecordBase*>& owners);
 void set_collection(CollectionBase& c, std::vector<RecordBase*> items);
+// What set_collection(c, {item(0), ..., item(n - 1)}) does, without a vector
+// in between when nothing waits to be merged in (no change made to the
+// collection before it was loaded) and no item can come twice (a
+// many-to-many's association rows can repeat one).
+template <class ItemAt>
+void set_loaded_items(CollectionBase& c, std::size_t n, ItemAt item) {
+    if (c.changes_ || (n > 1 && mapping_of(c).kind == RelationshipKind::ManyToMany)) {
+        std::vector<RecordBase*> items(n);
+        for (std::size_t i = 0; i < n; ++i) items[i] = item(i);
+        return set_collection(c, std::move(items));
+    }
+    ItemList items;
+    items.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) items.push_back(item(i));
+    c.items_ = std::move(items);
+    c.loaded_ = true;
+}
+// A member's value as an integer: without a Value when it is a built-in
+// integer type; empty when it is NULL or no integer.
+inline std::optional<std::int64_t> integer_value(const ColumnAccessor& member, const void* object) {
+    std::int64_t v = 0;
+    if (member.integer(object, v)) return v;
+    const Value value = member.get(object);
+    if (value.is<std::int64_t>()) return value.as<std::int64_t>();
+    return std::nullopt;
+}
 // An owner object's relationship member (through the member's offset: no virtual call).
 inline CollectionBase& collection_of(const RelationshipMapping& rel, RecordBase& owner) {
     return static_cast<CollectionBase&>(rel.member_of(owner.object));

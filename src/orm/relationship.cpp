@@ -40,8 +40,10 @@ void ItemList::erase(RecordBase** at) {
     --block_->size;
 }
 
-void ItemList::grow() {
-    const std::size_t capacity = std::max<std::size_t>(4, this->capacity() * 2);
+void ItemList::grow() { reserve(std::max<std::size_t>(4, capacity() * 2)); }
+
+void ItemList::reserve(std::size_t capacity) {
+    if (capacity <= this->capacity()) return;
     auto* block = static_cast<Header*>(::operator new(sizeof(Header) + capacity * sizeof(RecordBase*)));
     *block = {size(), capacity};
     std::copy(begin(), end(), reinterpret_cast<RecordBase**>(block + 1));
@@ -301,14 +303,10 @@ sql::Select relationship_select(const RelationshipMapping& rel, const Dialect& d
     return sel;
 }
 
-std::vector<RecordBase*> in_key_order(std::vector<std::pair<std::int64_t, RecordBase*>> keyed) {
+void sort_by_key(std::span<std::pair<std::int64_t, RecordBase*>> keyed) {
     auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
     // Rows usually come in key order (inserted in it): check before sorting.
     if (!std::is_sorted(keyed.begin(), keyed.end(), by_key)) std::sort(keyed.begin(), keyed.end(), by_key);
-    std::vector<RecordBase*> items;
-    items.reserve(keyed.size());
-    for (const auto& [key, item] : keyed) items.push_back(item);
-    return items;
 }
 
 Expr owner_condition(const RelationshipMapping& rel, std::span<const Value> owner_key) {
@@ -335,21 +333,31 @@ void SessionImpl::load_collection(CollectionBase& c) {
     if (rel.kind == RelationshipKind::OneToMany) autoflush_before_reading(*rel.target);
     else autoflush_now();
     const Mapper& t = *rel.target;
+    const Mapper& o = *owner.mapper;
     const std::string& sql = rel.lazy_sql(dialect());
-    std::vector<Value> owner_key = owner.mapper->key_values(owner);
     if (!t.integer_key) {
-        set_collection(c, run_select(t, {sql, std::move(owner_key)}));  // in key order by ORDER BY
+        set_collection(c, run_select(t, {sql, o.key_values(owner)}));  // in key order by ORDER BY
         return;
     }
     auto st = prepare_read(sql);
-    st->bind_all(owner_key);
+    // An integer key is bound as one (no list of Values); its one parameter
+    // is the owner's key whichever the relationship's kind.
+    const std::optional<std::int64_t> key = o.integer_key ? integer_value(*o.pk_column().access, owner.object) : std::nullopt;
+    if (key) st->bind_int64(1, *key);
+    else st->bind_all(o.key_values(owner));
     note(sql);
-    std::vector<std::pair<std::int64_t, RecordBase*>> keyed;
+    // The items with their keys, in room kept by the session from one load
+    // to the next (taken, so that a load inside this one would get its own).
+    std::vector<std::pair<std::int64_t, RecordBase*>> keyed = std::exchange(loaded_items, {});
+    keyed.clear();
     while (st->step()) {
         const std::int64_t key = st->get_int64(t.pk);  // read once: for the identity map and the order
-        if (RecordBase* r = load_row(t, *st, 0, key)) keyed.emplace_back(key, r);
+        if (key == 0 && st->is_null(t.pk)) continue;
+        keyed.emplace_back(key, load_row(t, *st, 0, key));
     }
-    set_collection(c, in_key_order(std::move(keyed)));
+    sort_by_key(keyed);
+    set_loaded_items(c, keyed.size(), [&](std::size_t i) { return keyed[i].second; });
+    loaded_items = std::move(keyed);
 }
 
 const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {

@@ -44,7 +44,10 @@ public:
     ItemList() = default;
     ItemList(const ItemList& other) { append(other.begin(), other.end()); }
     ItemList(ItemList&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
-    explicit ItemList(const std::vector<RecordBase*>& items) { append(items.data(), items.data() + items.size()); }
+    explicit ItemList(const std::vector<RecordBase*>& items) {
+        reserve(items.size());  // one block, not grown item by item
+        append(items.data(), items.data() + items.size());
+    }
     ItemList& operator=(ItemList other) noexcept {
         std::swap(block_, other.block_);
         return *this;
@@ -67,6 +70,8 @@ public:
         items()[block_->size++] = item;
     }
     void erase(RecordBase** at);
+    // Room for `n` items in all (one block, moved once), when there is less.
+    void reserve(std::size_t n);
     void clear() {
         if (block_) block_->size = 0;
     }

@@ -224,9 +224,7 @@ public:
     // As SQLAlchemy stores it, "YYYY-MM-DD HH:MM:SS.ffffff", written into
     // the parameter's slot of this statement and bound without a copy
     // (SQLITE_STATIC: the slot lives as long as the statement, and is only
-    // rewritten after a reset, when SQLite no longer reads it). The slot
-    // keeps the value its text was written for: binding the same value
-    // again (a batch of rows stamped with one time) reuses the text. Out of
+    // rewritten after a reset, when SQLite no longer reads it). Out of
     // range, or failing, it takes bind()'s path for the same checks and messages.
     void bind_datetime(int index, DateTime v) override {
         if (v < kRange.first_datetime || v > kRange.last_datetime || index < 1 || index > parameter_count())
@@ -235,14 +233,9 @@ public:
         not_null(index);
         if (conn_.echo()) note_bind(index, Value(v));
         if (!datetime_slots_) datetime_slots_ = std::make_unique<DateTimeSlot[]>(static_cast<std::size_t>(parameter_count()));
-        DateTimeSlot& slot = datetime_slots_[static_cast<std::size_t>(index - 1)];
-        if (!slot.written || slot.value != v) {
-            slot.written = false;
-            if (!format_datetime_text(v, slot.text)) return bind(index, Value(v));
-            slot.value = v;
-            slot.written = true;
-        }
-        if (sqlite3_bind_text64(stmt_, index, slot.text, sizeof slot.text, SQLITE_STATIC, SQLITE_UTF8) != SQLITE_OK)
+        char(&text)[calendar::kDateTimeTextSize] = datetime_slots_[static_cast<std::size_t>(index - 1)].text;
+        if (!format_datetime_text(v, text)) return bind(index, Value(v));
+        if (sqlite3_bind_text64(stmt_, index, text, sizeof text, SQLITE_STATIC, SQLITE_UTF8) != SQLITE_OK)
             bind(index, Value(v));
     }
 
@@ -291,19 +284,26 @@ public:
     // of reading a short string). The value is "unprotected", which only
     // matters when two threads share the connection, and ours never do
     // (SQLITE_OPEN_NOMUTEX, one thread at a time: see SqliteConnection).
-    std::string_view get_text(int col) const override {
-        sqlite3_value* v = sqlite3_column_value(stmt_, col);
-        auto p = reinterpret_cast<const char*>(sqlite3_value_text(v));
-        return p ? std::string_view(p, sqlite3_value_bytes(v)) : std::string_view();
-    }
+    std::string_view get_text(int col) const override { return value_text(sqlite3_column_value(stmt_, col)); }
     std::span<const std::uint8_t> get_blob(int col) const override {
         sqlite3_value* v = sqlite3_column_value(stmt_, col);
         auto p = static_cast<const std::uint8_t*>(sqlite3_value_blob(v));
         return p ? std::span<const std::uint8_t>(p, sqlite3_value_bytes(v)) : std::span<const std::uint8_t>();
     }
-    DateTime get_datetime(int col) const override { return parse_datetime(get_text(col)); }
-    Date get_date(int col) const override { return parse_date(get_text(col)); }
-    Time get_time(int col) const override { return parse_time(get_text(col)); }
+    // Dates and times read NULL as the zero value, as every getter does (an
+    // empty text is no date: parse_* refuses it).
+    DateTime get_datetime(int col) const override {
+        sqlite3_value* v = sqlite3_column_value(stmt_, col);
+        return sqlite3_value_type(v) == SQLITE_NULL ? DateTime{} : parse_datetime(value_text(v));
+    }
+    Date get_date(int col) const override {
+        sqlite3_value* v = sqlite3_column_value(stmt_, col);
+        return sqlite3_value_type(v) == SQLITE_NULL ? Date{} : parse_date(value_text(v));
+    }
+    Time get_time(int col) const override {
+        sqlite3_value* v = sqlite3_column_value(stmt_, col);
+        return sqlite3_value_type(v) == SQLITE_NULL ? Time{} : parse_time(value_text(v));
+    }
     Decimal get_decimal(int col) const override {
         // Stored with NUMERIC affinity: an INTEGER, a REAL or (when it did
         // not convert) TEXT. A column declared NUMERIC(p, s) reads with s
@@ -335,6 +335,11 @@ public:
     }
 
 private:
+    static std::string_view value_text(sqlite3_value* v) {
+        auto p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+        return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(v))) : std::string_view();
+    }
+
     // The typed binds' rare paths, out of line so that the common one (a
     // flush binds every column of every new row) stays a few instructions:
     // the parameter noted for echo, and a failed bind retried through bind()
@@ -374,8 +379,6 @@ private:
     // A date-time parameter's text (bind_datetime), one slot per parameter,
     // made on the first such bind and never moved (SQLite holds pointers into it).
     struct DateTimeSlot {
-        DateTime value{};
-        bool written = false;
         char text[calendar::kDateTimeTextSize];
     };
 
