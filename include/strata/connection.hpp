@@ -65,6 +65,15 @@ public:
     std::int64_t execute();
     // Makes the statement ready to be stepped again (bindings are kept).
     virtual void reset() = 0;
+    // What a statement going back to its connection's cache goes through:
+    // reset, and every parameter NULL to its next user unless bound again. A
+    // driver may leave the clearing to that user's first run (SQLite: most
+    // users bind every parameter, and clearing them cost as much as binding
+    // one). Throws when the statement cannot be reset (it is then dropped).
+    virtual void recycle() {
+        reset();
+        clear_bindings();
+    }
     virtual std::int64_t rows_affected() const = 0;
     // True when the statement surely writes nothing (SQLite knows; other
     // backends say false): a session runs such raw SQL outside its transaction.

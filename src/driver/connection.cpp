@@ -89,8 +89,7 @@ StatementHandle Connection::check_out(std::string_view sql, bool generated) {
 void Connection::give_back(std::unique_ptr<Statement> stmt, void* cache_slot) {
     --cache_->checked_out;
     try {
-        stmt->reset();
-        stmt->clear_bindings();
+        stmt->recycle();
     } catch (...) {
         return;  // a statement that cannot be reset is not worth keeping
     }
