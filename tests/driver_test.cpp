@@ -247,6 +247,54 @@ TEST_P(DriverTest, StatementCacheReusesPreparedStatements) {
     EXPECT_EQ(conn->prepare_count() - before, 2u);
 }
 
+// A statement from the cache starts with every parameter NULL, whatever its
+// last user bound (text bound without a copy included, its text gone since),
+// and keeps its own bindings across a reset.
+TEST_P(DriverTest, StatementFromTheCacheHoldsNoParameterOfItsLastUser) {
+    auto conn = open_connection();
+    const Dialect& d = conn->dialect();
+    const std::string sql = "SELECT " + d.placeholder(1) + ", " + d.placeholder(2) + ", " + d.placeholder(3);
+    auto row = [](Statement& st) {
+        EXPECT_TRUE(st.step());
+        return std::tuple{st.is_null(0) ? std::string("NULL") : std::string(st.get_text(0)),
+                          st.is_null(1) ? std::string("NULL") : std::string(st.get_text(1)),
+                          st.is_null(2) ? std::string("NULL") : std::string(st.get_text(2))};
+    };
+    using Row = std::tuple<std::string, std::string, std::string>;
+    {
+        auto text = std::make_unique<std::string>("a text long enough to live on the heap");
+        auto st = conn->prepare(sql);
+        st->bind_view(1, *text);
+        st->bind(2, Value("two"));
+        st->bind_null(3);
+        EXPECT_EQ(row(*st), (Row{*text, "two", "NULL"}));
+        st->reset();
+        EXPECT_EQ(row(*st), (Row{*text, "two", "NULL"})) << "a reset keeps the bindings";
+        st->reset();
+        text.reset();  // the statement goes back to the cache after the text is gone
+    }
+    const std::size_t prepared = conn->prepare_count();
+    {
+        auto st = conn->prepare(sql);
+        st->bind(2, Value("again"));
+        EXPECT_EQ(row(*st), (Row{"NULL", "again", "NULL"}));
+        st->reset();
+        EXPECT_EQ(row(*st), (Row{"NULL", "again", "NULL"}));
+    }
+    {
+        auto st = conn->prepare(sql);
+        st->bind_view(3, "three");
+        EXPECT_EQ(row(*st), (Row{"NULL", "NULL", "three"}));
+    }
+    {
+        auto st = conn->prepare(sql);
+        EXPECT_EQ(row(*st), (Row{"NULL", "NULL", "NULL"}));
+        st->bind(1, Value("one"));  // bound after a run: the statement resets
+        EXPECT_EQ(row(*st), (Row{"one", "NULL", "NULL"}));
+    }
+    EXPECT_EQ(conn->prepare_count(), prepared) << "each came from the cache";
+}
+
 TEST_P(DriverTest, EchoLogsStatementsWithParameters) {
     ConnectionOptions options;
     options.echo = true;

@@ -65,6 +65,15 @@ public:
     std::int64_t execute();
     // Makes the statement ready to be stepped again (bindings are kept).
     virtual void reset() = 0;
+    // What a statement going back to its connection's cache goes through:
+    // reset, and every parameter NULL to its next user unless bound again. A
+    // driver may leave the clearing to that user's first run (SQLite: most
+    // users bind every parameter, and clearing them cost as much as binding
+    // one). Throws when the statement cannot be reset (it is then dropped).
+    virtual void recycle() {
+        reset();
+        clear_bindings();
+    }
     virtual std::int64_t rows_affected() const = 0;
     // True when the statement surely writes nothing (SQLite knows; other
     // backends say false): a session runs such raw SQL outside its transaction.
@@ -124,14 +133,16 @@ public:
         : owner_(owner), stmt_(std::move(stmt)), cache_slot_(cache_slot) {}
     StatementHandle(StatementHandle&&) noexcept = default;
     StatementHandle& operator=(StatementHandle&& other) noexcept;
-    ~StatementHandle();
+    ~StatementHandle() {
+        if (stmt_) release();
+    }
 
     Statement* operator->() const { return stmt_.get(); }
     Statement& operator*() const { return *stmt_; }
     explicit operator bool() const { return stmt_ != nullptr; }
 
 private:
-    void release();
+    void release();  // gives stmt_ back (there is one)
     Connection* owner_ = nullptr;
     std::unique_ptr<Statement> stmt_;
     void* cache_slot_ = nullptr;  // where the statement goes back to (the connection's cache entry)
@@ -291,8 +302,10 @@ protected:
 
 private:
     friend class StatementHandle;
-    void give_back(std::unique_ptr<Statement> stmt, void* cache_slot);
+    // Takes `stmt` back into the cache if it keeps it (else leaves it to its caller to destroy).
+    void give_back(std::unique_ptr<Statement>& stmt, void* cache_slot);
     StatementHandle check_out(std::string_view sql, bool generated);
+    StatementHandle check_out_new(void* cache_slot, std::string_view sql, bool generated);  // a cache miss
     struct Cache;
     std::unique_ptr<Cache> cache_;
     std::size_t prepare_count_ = 0;

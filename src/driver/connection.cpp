@@ -38,6 +38,9 @@ struct Connection::Cache {
 
     Slot& slot(std::string_view sql) {
         if (last && sql.data() == last_data && sql == last->first) return last->second;
+        return find(sql);
+    }
+    [[gnu::noinline]] Slot& find(std::string_view sql) {
         auto it = free.find(sql);
         if (it == free.end()) it = free.emplace(std::string(sql), Slot{}).first;
         last_data = sql.data();
@@ -70,27 +73,25 @@ StatementHandle Connection::prepare_generated(std::string_view sql) { return che
 
 StatementHandle Connection::check_out(std::string_view sql, bool generated) {
     Cache::Slot& slot = cache_->slot(sql);
+    if (slot.empty()) return check_out_new(&slot, sql, generated);
     ++cache_->checked_out;
-    if (!slot.empty()) {
-        auto stmt = std::move(slot.back());
-        slot.pop_back();
-        return StatementHandle(this, std::move(stmt), &slot);
-    }
-    try {
-        auto stmt = generated ? prepare_new_generated(sql) : prepare_new(sql);
-        ++prepare_count_;
-        return StatementHandle(this, std::move(stmt), &slot);
-    } catch (...) {
-        --cache_->checked_out;
-        throw;
-    }
+    StatementHandle handle(this, std::move(slot.back()), &slot);
+    slot.pop_back();
+    return handle;
 }
 
-void Connection::give_back(std::unique_ptr<Statement> stmt, void* cache_slot) {
+// Out of line: the cache's hit above stays small enough to need no stack frame of its own.
+[[gnu::noinline]] StatementHandle Connection::check_out_new(void* cache_slot, std::string_view sql, bool generated) {
+    auto stmt = generated ? prepare_new_generated(sql) : prepare_new(sql);
+    ++prepare_count_;
+    ++cache_->checked_out;
+    return StatementHandle(this, std::move(stmt), cache_slot);
+}
+
+void Connection::give_back(std::unique_ptr<Statement>& stmt, void* cache_slot) {
     --cache_->checked_out;
     try {
-        stmt->reset();
-        stmt->clear_bindings();
+        stmt->recycle();
     } catch (...) {
         return;  // a statement that cannot be reset is not worth keeping
     }
@@ -244,7 +245,7 @@ Value Statement::get_value(int col, TypeKind kind) const {
 
 StatementHandle& StatementHandle::operator=(StatementHandle&& other) noexcept {
     if (this != &other) {
-        release();
+        if (stmt_) release();
         owner_ = other.owner_;
         stmt_ = std::move(other.stmt_);
         cache_slot_ = other.cache_slot_;
@@ -252,10 +253,8 @@ StatementHandle& StatementHandle::operator=(StatementHandle&& other) noexcept {
     return *this;
 }
 
-StatementHandle::~StatementHandle() { release(); }
-
 void StatementHandle::release() {
-    if (stmt_ && owner_) owner_->give_back(std::move(stmt_), cache_slot_);
+    if (owner_) owner_->give_back(stmt_, cache_slot_);
     stmt_.reset();
 }
 

@@ -121,7 +121,8 @@ struct PooledConnection::Pool {
         }
     }
 
-    void checkin(std::unique_ptr<Connection> conn) {
+    // Takes `conn` (its caller's is empty after).
+    void checkin(std::unique_ptr<Connection>& conn) {
         bool keep = conn->is_healthy();
         if (keep && conn->in_transaction()) {
             try {
@@ -165,7 +166,7 @@ PooledConnection::PooledConnection(PooledConnection&& other) noexcept
     : pool_(std::exchange(other.pool_, nullptr)), owner_(std::move(other.owner_)), conn_(std::move(other.conn_)) {}
 
 void PooledConnection::release() {
-    if (pool_) pool_->checkin(std::move(conn_));
+    if (pool_) pool_->checkin(conn_);
     conn_.reset();
     pool_ = nullptr;
     owner_.reset();

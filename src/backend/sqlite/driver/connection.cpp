@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -191,6 +192,7 @@ public:
                                        sql_, "SQLITE_RANGE");
             throw_sqlite(db_, rc, sql_);
         }
+        bound(index);
     }
 
     void bind_view(int index, std::string_view text) override {
@@ -200,14 +202,16 @@ public:
         // SQLITE_STATIC: no copy; the caller keeps the text alive (see Statement::bind_view).
         int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
         if (rc == SQLITE_TOOBIG) throw too_big(index, "text", text.size());  // before a copy of it (in Value)
-        if (rc != SQLITE_OK) bind_value(index, text);  // the same checks and messages as bind()
+        if (rc != SQLITE_OK) return bind_value(index, text);  // the same checks and messages as bind()
+        bound(index);
     }
 
     void bind_int64(int index, std::int64_t v) override {
         if (executed_) reset();
         not_null(index);
         if (conn_.echo()) echo_bind(index, v);
-        if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) bind_value(index, v);  // the same checks and messages
+        if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) return bind_value(index, v);  // the same checks and messages
+        bound(index);
     }
 
     // A parameter that holds NULL already (bindings outlive reset) is left
@@ -219,6 +223,7 @@ public:
         if (holds_null(index)) return;
         if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) return bind_value(index, Null{});  // the same checks and messages
         null_params_ |= param_bit(index);
+        bound(index);
     }
 
     // As SQLAlchemy stores it, "YYYY-MM-DD HH:MM:SS.ffffff", written into
@@ -236,16 +241,34 @@ public:
         char(&text)[calendar::kDateTimeTextSize] = datetime_slots_[static_cast<std::size_t>(index - 1)].text;
         if (!format_datetime_text(v, text)) return bind(index, Value(v));
         if (sqlite3_bind_text64(stmt_, index, text, sizeof text, SQLITE_STATIC, SQLITE_UTF8) != SQLITE_OK)
-            bind(index, Value(v));
+            return bind(index, Value(v));
+        bound(index);
     }
 
     void clear_bindings() override {
         sqlite3_clear_bindings(stmt_);
         null_params_ = all_params_;
+        stale_params_ = 0;
+    }
+
+    // Back to the connection's cache: the parameters that hold a value keep
+    // it until the next user's first run, which makes NULL those it has not
+    // bound again (clear_stale): a get() binds its one parameter, and
+    // sqlite3_clear_bindings cost as much as that bind. Nothing reads a
+    // binding before a run (a text bound without a copy may be gone by then,
+    // and is never read). Beyond the first 64 parameters (the masks' reach)
+    // they are cleared now.
+    void recycle() override {
+        reset();
+        if (parameters_ > 64) return clear_bindings();
+        stale_params_ = all_params_ & ~null_params_;
     }
 
     bool step() override {
-        if (!executed_) note_execute();
+        if (!executed_) {
+            if (stale_params_) clear_stale();  // before the run counts as begun: a throw leaves them to the next step
+            note_execute();
+        }
         int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW) return true;
         if (rc == SQLITE_DONE) {
@@ -392,6 +415,17 @@ private:
     static std::uint64_t count_mask(int n) { return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1; }
     bool holds_null(int index) const { return (null_params_ & param_bit(index)) != 0; }
     void not_null(int index) { null_params_ &= ~param_bit(index); }
+    // Parameter `index` bound by this statement's user: not stale (see recycle).
+    void bound(int index) { stale_params_ &= ~param_bit(index); }
+    // The parameters left from the cache's last user, made NULL before a run (see recycle).
+    STRATA_SQLITE_COLD void clear_stale() {
+        for (std::uint64_t stale = stale_params_; stale; stale &= stale - 1) {
+            const int index = std::countr_zero(stale) + 1;
+            if (int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) throw_sqlite(db_, rc, sql_);
+            null_params_ |= param_bit(index);
+            stale_params_ &= ~param_bit(index);
+        }
+    }
 
     sqlite3* db_;
     sqlite3_stmt* stmt_;
@@ -400,6 +434,9 @@ private:
     const int parameters_;            // sqlite3_bind_parameter_count, fixed once prepared
     const std::uint64_t all_params_;  // a bit for each parameter (the first 64)
     std::uint64_t null_params_;
+    // Parameters that hold a value from the cache's last user, not yet bound
+    // by this one (bit i-1: parameter i): NULL at the next run (recycle).
+    std::uint64_t stale_params_ = 0;
 };
 
 class SqliteConnection final : public Connection {
