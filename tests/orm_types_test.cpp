@@ -150,6 +150,64 @@ TEST_P(OrmTypes, NullInANonOptionalMemberLoadsAsTheDefaultAndIsNotWrittenBack) {
     EXPECT_EQ(log[0].find("count"), std::string::npos) << "only the changed column: " << log[0];
 }
 
+struct Counts {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> big{};
+    std::optional<int> small{};
+    std::optional<double> ratio{};
+    std::optional<bool> flag{};
+};
+
+// An optional number tells NULL from 0 as it loads (a number's getter reads
+// NULL as 0, so the loader asks only a 0 whether it is NULL), and a change
+// from one to the other is written.
+TEST_P(OrmTypes, AnOptionalNumberTellsNullFromZero) {
+    strata::Registry r;
+    r.model<Counts>("counts")
+        .column(&Counts::id, "id", strata::primary_key())
+        .column(&Counts::big, "big")
+        .column(&Counts::small, "small")
+        .column(&Counts::ratio, "ratio")
+        .column(&Counts::flag, "flag");
+    open_with(r);
+    {
+        strata::Session s(*db_, r);
+        s.add(Counts{.id = 1, .big = 0, .small = 0, .ratio = 0.0, .flag = false});
+        s.add(Counts{.id = 2});
+        s.add(Counts{.id = 3, .big = -5, .small = 7, .ratio = 0.5, .flag = true});
+        s.commit();
+    }
+    auto expect_row = [&](strata::Session& s, std::int64_t id, std::optional<std::int64_t> big, std::optional<int> small,
+                          std::optional<double> ratio, std::optional<bool> flag) {
+        auto row = s.get<Counts>(id);
+        ASSERT_TRUE(row) << id;
+        EXPECT_EQ(row->big, big) << id;
+        EXPECT_EQ(row->small, small) << id;
+        EXPECT_EQ(row->ratio, ratio) << id;
+        EXPECT_EQ(row->flag, flag) << id;
+    };
+    {
+        strata::Session s(*db_, r);
+        auto all = s.query<Counts>().order_by(&Counts::id).all();  // the loop of a query, then get's
+        ASSERT_EQ(all.size(), 3u);
+        expect_row(s, 1, 0, 0, 0.0, false);
+        expect_row(s, 2, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
+        expect_row(s, 3, -5, 7, 0.5, true);
+        std::vector<std::string> log;
+        s.on_statement([&](const std::string& sql) { log.push_back(sql); });
+        s.flush();
+        EXPECT_TRUE(log.empty()) << "loading is not a change: " << log.front();
+        auto zero = s.get<Counts>(1), null = s.get<Counts>(2);
+        *zero = Counts{.id = 1};
+        *null = Counts{.id = 2, .big = 0, .small = 0, .ratio = 0.0, .flag = false};
+        s.commit();
+        EXPECT_EQ(log.size(), 2u) << "one UPDATE each";
+    }
+    strata::Session s(*db_, r);
+    expect_row(s, 1, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
+    expect_row(s, 2, 0, 0, 0.0, false);
+}
+
 // 1200 new rows of one table are a bulk load on PostgreSQL (COPY, whose text
 // format escapes tabs, newlines and backslashes and spells NULL \N): every
 // value comes back exactly, as from one INSERT per row on SQLite.

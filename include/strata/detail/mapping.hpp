@@ -61,7 +61,20 @@ struct FieldColumn {
     // column's last saved word (0 for none) and receives the new one (0 for
     // NULL); returns true when the column is NULL.
     STRATA_DETAIL_INLINE static bool read(M& field, const Statement& st, int col, Store& store, std::uint64_t& word) {
-        if constexpr (optional) {
+        if constexpr (optional && std::is_arithmetic_v<V>) {
+            // A number's getter reads NULL as 0: only a 0 can be NULL, so
+            // the value goes first and is_null is asked for 0 alone (it
+            // cost as much as the read, on every row of a foreign key).
+            V v{};
+            const std::uint64_t w = read_saved(v, st, col, store, word);
+            if (v == V{} && st.is_null(col)) {
+                field.reset();
+                word = 0;
+                return true;
+            }
+            field = v;
+            word = w;
+        } else if constexpr (optional) {
             if (st.is_null(col)) {
                 field.reset();
                 word = 0;
