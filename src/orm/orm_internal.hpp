@@ -125,6 +125,7 @@ public:
     // (found when the registry is finalised): what the per-object loops use.
     std::vector<RelationshipSlot> relationship_slots;
     RelationshipOffsets relationship_offsets;  // the same members by kind (first_record_to_check)
+    RowPlan row_plan;  // what a row is read into a new record with (loops.build_loaded), once finalised
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
     int flush_order = 0;          // position of the table in foreign-key order
@@ -242,6 +243,16 @@ public:
         r->mapper = &m;
         r->store = this;
         r->snapshot.attach(reinterpret_cast<std::uint64_t*>(at + record_size));
+        list_[count_++] = r;
+        return r;
+    }
+    // A new record of m's model built from a row of st (see
+    // build_loaded_record; `key`: the integer key, when read already), in
+    // the store's memory with its saved words right after it.
+    RecordBase* create_loaded(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
+        if (count_ == capacity_) grow_list();  // first: once built, the record must find its place without throwing
+        std::byte* at = allocate(m.factory.size + m.columns.size() * sizeof(std::uint64_t), m.factory.align);
+        RecordBase* r = m.loops.build_loaded(m.row_plan, at, *this, st, offset, key);  // if it throws, the memory waits for the store
         list_[count_++] = r;
         return r;
     }
@@ -454,17 +465,6 @@ public:
     }
     void adopt_unbound_target(ReferenceBase& ref);
     void adopt_unbound_items(RecordBase& r, CollectionBase& coll);
-    // A loaded object's relationships: they load on first use. (Once per row
-    // loaded, so inline.)
-    static void bind_loaded_relationships(RecordBase& r) {
-        const auto& slots = r.mapper->relationship_slots;
-        for (std::uint32_t i = 0; i < slots.size(); ++i) {
-            RelationshipBase& base = relationship_at(r.object, slots[i]);
-            base.owner_ = &r;
-            base.relationship_ = i;
-            base.loaded_ = false;
-        }
-    }
     void mark_deleted(RecordBase* r);
     // Bulk writes (bulk.cpp): column i of a loaded object set to what the
     // database now holds (the member and its saved value: not a change); a

@@ -531,7 +531,11 @@ void RegistryImpl::finalize_once() {
         for (auto& rel : m->relationships)
             if (rel->kind == RelationshipKind::ManyToOne) m->has_references = true;
     check_relationship_members();
-    for (auto& m : mappers) find_relationship_slots(*m);
+    for (auto& m : mappers) {
+        find_relationship_slots(*m);
+        m->row_plan = {m.get(), m->plan.data(), m->columns.size(), static_cast<std::size_t>(std::max(m->pk, 0)),
+                       m->relationship_slots.data(), m->relationship_slots.size()};
+    }
     auto order = metadata.sorted_tables();
     for (auto& m : mappers)
         for (std::size_t i = 0; i < order.size(); ++i)

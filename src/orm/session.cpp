@@ -331,12 +331,9 @@ RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offse
     return &r;
 }
 
+// Built, read and bound in one call compiled for the model (build_loaded_record).
 RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
-    RecordBase* r = (loading_into ? loading_into : store.get())->create(m);  // its saved words attached
-    read_columns(*r, st, offset, key, true);
-    r->state = RecordState::Persistent;
-    bind_loaded_relationships(*r);
-    return r;
+    return (loading_into ? loading_into : store.get())->create_loaded(m, st, offset, key);
 }
 
 std::vector<RecordBase*> SessionImpl::run_select(const Mapper& m, const sql::Compiled& c) {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <typeinfo>
@@ -434,6 +435,55 @@ STRATA_DETAIL_COLD void bind_other_column(const T& object, const PlannedColumn& 
         [&](const ColumnAccessor& a) { a.bind(&object, sink, index); });
 }
 
+// The columns of `columns` (bits, in column order) of a row into the object
+// and their saved words, column i from column `offset` + i of the row: what
+// ColumnAccessor::read does, column by column. Each word is read into a
+// local (0 when `fresh`: a new record's words, not yet written) and stored
+// once: a statement's virtual read between a store to the word and its
+// reload made the compiler keep it in memory. Returns the NULL columns as
+// bits.
+template <class T>
+STRATA_DETAIL_INLINE std::uint64_t read_row_columns(T& object, const PlannedColumn* plan, std::uint64_t columns,
+                                                    const Statement& st, int offset, Store& store, std::uint64_t* words,
+                                                    bool fresh) {
+    std::uint64_t nulls = 0;
+    for (; columns; columns &= columns - 1) {
+        const auto i = static_cast<std::size_t>(std::countr_zero(columns));
+        const PlannedColumn& c = plan[i];
+        const int col = offset + static_cast<int>(i);
+        std::uint64_t word = fresh ? 0 : words[i];
+        bool null;
+        switch (c.kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: null = FieldColumn<V>::read(planned_member<T, V>(object, c), st, col, store, word); break;  \
+    case ColumnKind::Optional##Name:                                                                                   \
+        null = FieldColumn<std::optional<V>>::read(planned_member<T, std::optional<V>>(object, c), st, col, store,    \
+                                                   word);                                                              \
+        break;
+            STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+        default: null = read_other_column(object, c, st, col, store, word);
+        }
+        words[i] = word;
+        nulls |= std::uint64_t{null} << i;
+    }
+    return nulls;
+}
+
+// The key column's value, already read from the row, into the object and
+// its saved word (`previous`: its last saved word, 0 for none). Returns
+// true when it is NULL.
+template <class T>
+STRATA_DETAIL_INLINE bool assign_key(T& object, const PlannedColumn& c, std::int64_t key, Store& store,
+                                     std::uint64_t& word) {
+    if (c.kind == column_kind_of<std::int64_t>()) {  // the usual key
+        planned_member<T, std::int64_t>(object, c) = key;
+        word = static_cast<std::uint64_t>(key);
+        return false;
+    }
+    return assign_key_column(object, c, key, store, word);
+}
+
 // Every column of a row into the object (a T) and the saved words, from
 // column `offset` on: what ColumnAccessor::read does, column by column.
 // `fresh`: the words are a new record's, 0 before reading. `key_column` (n
@@ -444,36 +494,66 @@ STRATA_DETAIL_FLATTEN std::uint64_t read_planned_columns(const PlannedColumn* pl
                                    Store& store, std::uint64_t* words, bool fresh, std::size_t key_column,
                                    std::int64_t key) {
     T& object = *static_cast<T*>(obj);
+    std::uint64_t columns = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
     std::uint64_t nulls = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const PlannedColumn& c = plan[i];
-        std::uint64_t& word = words[i];
-        if (fresh) word = 0;
-        bool null;
-        if (i == key_column) {
-            if (c.kind == column_kind_of<std::int64_t>()) {  // the usual key
-                planned_member<T, std::int64_t>(object, c) = key;
-                word = static_cast<std::uint64_t>(key);
-                continue;
-            }
-            null = assign_key_column(object, c, key, store, word);
-        } else {
-            const int col = offset + static_cast<int>(i);
-            switch (c.kind) {
-#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
-    case ColumnKind::Name: null = FieldColumn<V>::read(planned_member<T, V>(object, c), st, col, store, word); break;  \
-    case ColumnKind::Optional##Name:                                                                                   \
-        null = FieldColumn<std::optional<V>>::read(planned_member<T, std::optional<V>>(object, c), st, col, store,    \
-                                                   word);                                                              \
-        break;
-                STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
-#undef STRATA_DETAIL_CASE
-            default: null = read_other_column(object, c, st, col, store, word);
-            }
-        }
-        nulls |= std::uint64_t{null} << i;
+    if (key_column < n) {
+        std::uint64_t word = fresh ? 0 : words[key_column];
+        nulls |= std::uint64_t{assign_key(object, plan[key_column], key, store, word)} << key_column;
+        words[key_column] = word;
+        columns &= ~(std::uint64_t{1} << key_column);
     }
-    return nulls;
+    return nulls | read_row_columns(object, plan, columns, st, offset, store, words, fresh);
+}
+
+// What a row is read into a new record of a model with: built when the
+// registry is finalised (Mapper::row_plan).
+struct RowPlan {
+    const Mapper* mapper = nullptr;
+    const PlannedColumn* plan = nullptr;
+    std::size_t columns = 0;
+    std::size_t key_column = 0;  // the integer key's column, assigned when the caller has read it
+    const RelationshipSlot* slots = nullptr;  // the relationship members, bound as unloaded
+    std::size_t slot_count = 0;
+};
+
+// A new record of the model (a T) built at `at` (room for the record, then
+// its saved words) from a row, in one function compiled for the model:
+// constructed, its columns read (the key, when given, assigned: the caller
+// has read it), its relationships bound (unloaded). The caller puts it in
+// `store`'s list. If a column throws, the object is destroyed again and its
+// memory waits for the store.
+template <class T>
+STRATA_DETAIL_FLATTEN RecordBase* build_loaded_record(const RowPlan& p, void* at, Store& store, const Statement& st,
+                                                      int offset, const std::int64_t* key) {
+    auto* r = new (at) Record<T>();
+    auto* words = reinterpret_cast<std::uint64_t*>(static_cast<std::byte*>(at) + sizeof(Record<T>));
+    try {
+        std::uint64_t columns = (std::uint64_t{1} << p.columns) - 1;  // a model maps at most 63 columns
+        std::uint64_t nulls = 0;
+        if (key) {
+            std::uint64_t word = 0;
+            nulls = std::uint64_t{assign_key(r->value, p.plan[p.key_column], *key, store, word)} << p.key_column;
+            words[p.key_column] = word;
+            columns &= ~(std::uint64_t{1} << p.key_column);
+        }
+        r->snapshot.nulls = nulls | read_row_columns(r->value, p.plan, columns, st, offset, store, words, true);
+    } catch (...) {
+        r->~Record<T>();
+        throw;
+    }
+    r->in_arena = true;
+    r->mapper = p.mapper;
+    r->store = &store;
+    r->snapshot.attach(words);
+    r->snapshot.valid = true;
+    r->state = RecordState::Persistent;
+    for (std::uint32_t i = 0; i < p.slot_count; ++i) {
+        RelationshipBase& base = relationship_at(&r->value, p.slots[i]);
+        base.owner_ = r;
+        base.relationship_ = i;
+        base.loaded_ = false;
+    }
+    return r;
 }
 
 // Whether the member a plan entry names still holds its saved value: what
@@ -669,12 +749,13 @@ struct ColumnLoops {
     int (*bind)(const PlannedColumn*, std::uint64_t, const void*, ValueSink&, int, std::size_t&, SavedWords*) = nullptr;
     std::size_t (*first_to_check)(const PlannedColumn*, std::size_t, const Mapper*, const RelationshipOffsets&,
                                   RecordBase* const*, std::size_t) = nullptr;
+    RecordBase* (*build_loaded)(const RowPlan&, void*, Store&, const Statement&, int, const std::int64_t*) = nullptr;
 };
 
 template <class T>
 ColumnLoops column_loops_of() {
     return {&read_planned_columns<T>, &changed_planned_columns<T>, &save_planned_columns<T>, &bind_planned_columns<T>,
-            &first_record_to_check<T>};
+            &first_record_to_check<T>,    &build_loaded_record<T>};
 }
 
 class STRATA_API RelationshipAccessor {
