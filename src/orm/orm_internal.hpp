@@ -283,6 +283,13 @@ public:
     }
     // Room for a saved copy of text (see save_bytes); freed with the store.
     std::byte* saved_bytes(std::size_t n) { return allocate(n, alignof(std::uint32_t)); }
+    // The same when the current block has room for it, else nullptr (and nothing allocated).
+    std::byte* saved_bytes_if_room(std::size_t n) {
+        const auto at = (reinterpret_cast<std::uintptr_t>(free_) + alignof(std::uint32_t) - 1) & ~(alignof(std::uint32_t) - 1);
+        if (at + n > reinterpret_cast<std::uintptr_t>(end_)) return nullptr;
+        free_ = reinterpret_cast<std::byte*>(at + n);
+        return reinterpret_cast<std::byte*>(at);
+    }
 
     // Every record, in the order they joined. (An array, not a list through
     // the records: walking 100,000 of them must not wait on each in turn.)

@@ -65,8 +65,8 @@ std::size_t room_for(std::uint32_t length) { return (sizeof length + length + 3)
 // (the last 8 overlapping the ones before: every access stays within the
 // bytes), longer ones by memcpy. A load saves a copy of every text of 8
 // bytes or more; a call to memcpy for each was a fifth of the saving.
+constexpr std::size_t kInlineCopy = 32;
 void copy_saved_bytes(std::byte* to, const void* data, std::size_t size) {
-    constexpr std::size_t kInlineCopy = 32;
     if (size > kInlineCopy) {
         std::memcpy(to, data, size);
         return;
@@ -85,8 +85,13 @@ void copy_saved_bytes(std::byte* to, const void* data, std::size_t size) {
 
 std::size_t release_cached_blocks() { return block_cache().release(); }
 
-std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data, std::size_t size) {
-    if (size <= kInlineSavedBytes) return inline_saved_word(data, size);
+namespace {
+
+// save_bytes for a copy that may reuse `previous`'s room, is longer than
+// kInlineCopy, or needs a new block: out of line, so that the common path (a
+// load's new copy of a short text) saves no registers.
+[[gnu::noinline]] std::uint64_t save_bytes_in_general(Store& store, std::uint64_t previous, const void* data,
+                                                      std::size_t size) {
     if (size > std::numeric_limits<std::uint32_t>::max())
         throw Error("strata: a value of " + std::to_string(size) + " bytes is too long to track (at most 4 GiB)");
     const auto length = static_cast<std::uint32_t>(size);
@@ -103,6 +108,17 @@ std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data,
     return reinterpret_cast<std::uintptr_t>(at);
 }
 
+}  // namespace
+
+std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data, std::size_t size) {
+    if (size <= kInlineSavedBytes) return inline_saved_word(data, size);
+    std::byte* at = previous || size > kInlineCopy ? nullptr : store.saved_bytes_if_room(room_for(static_cast<std::uint32_t>(size)));
+    if (!at) return save_bytes_in_general(store, previous, data, size);
+    const auto length = static_cast<std::uint32_t>(size);
+    std::memcpy(at, &length, sizeof length);
+    copy_saved_bytes(at + sizeof length, data, size);
+    return reinterpret_cast<std::uintptr_t>(at);
+}
 
 std::shared_ptr<Store> Store::make() {
     auto store = std::make_shared<Store>();
