@@ -587,7 +587,7 @@ inline bool integer_kind(ColumnKind kind) {
     switch (kind) {
 #define STRATA_DETAIL_INTEGER(Name, V)                                                                                 \
     case ColumnKind::Name:                                                                                             \
-    case ColumnKind::Optional##Name: return std::is_integral_v<V> && !std::is_same_v<V, bool>;
+    case ColumnKind::Optional##Name: return is_number_integer_v<V>;
         STRATA_DETAIL_PLANNED_TYPES(STRATA_DETAIL_INTEGER)
 #undef STRATA_DETAIL_INTEGER
     case ColumnKind::Accessor: break;
