@@ -242,8 +242,9 @@ std::uint64_t eight_bytes(const char* p) {
 // and SQLite's rows hold, as four words of eight bytes (at 0, 8, 16 and 18:
 // the last two overlap). kForm: '0' where a digit goes, the separator
 // elsewhere, so that a word XOR its form holds each digit's value and 0 for
-// each right separator. kRoom: what may be added to such a byte before it
-// reaches 0x80 -- 9 for a digit (0x76 + 9 = 0x7F), 0 for a separator.
+// each right separator. kRoom: what, added to such a byte, sets its top
+// bit exactly when it is past what its place allows -- 0x76 for a digit's
+// place (9 + 0x76 = 0x7F, 10 + 0x76 = 0x80), 0x7F for a separator's (0 only).
 constexpr std::string_view kCanonicalForm = "0000-00-00 00:00:00.000000";
 constexpr std::size_t kWordAt[4] = {0, 8, 16, 18};
 
