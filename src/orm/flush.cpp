@@ -124,32 +124,47 @@ int bind_insert_columns(const Mapper& m, std::uint64_t columns, const RecordBase
 
 }  // namespace
 
-void SessionImpl::sync_foreign_keys(RecordBase& r) {
-    if (!r.mapper->has_references) return;
-    const auto& slots = r.mapper->relationship_slots;
-    for (std::size_t s = 0; s < slots.size(); ++s) {
-        if (!slots[s].reference) continue;
-        auto& ref = static_cast<ReferenceBase&>(relationship_at(r.object, slots[s]));
-        if (!ref.dirty_) continue;
-        const auto& rel = r.mapper->relationships[s];
-        for (std::size_t i = 0; i < rel->fk_columns.size(); ++i) {
-            const auto fk = static_cast<std::size_t>(rel->fk_columns[i]);
-            const ColumnAccessor& member = *r.mapper->columns[fk].access;
-            const RecordBase* target = ref.target_;
-            if (!target) {
-                member.set(r.object, Value());
-                continue;
-            }
-            const Mapper& tm = *target->mapper;
-            const ColumnAccessor& parent_key = *tm.columns[static_cast<std::size_t>(tm.key_columns[i])].access;
-            // An integer key into an integer member (the common case): no Value.
-            if (std::int64_t key; integer_kind(r.mapper->plan[fk].kind) && parent_key.integer(target->object, key)) {
-                std::uint64_t unsaved = 0;
-                (void)member.assign_integer(r.object, key, *r.store, unsaved);
-            } else {
-                member.set(r.object, parent_key.get(target->object));
-            }
+namespace {
+
+// The foreign key columns of r's relationship `rel` set from `target`'s key
+// (NULL without a target), column by column.
+void set_foreign_key(RecordBase& r, const RelationshipMapping& rel, const RecordBase* target) {
+    const Mapper& m = *r.mapper;
+    for (std::size_t i = 0; i < rel.fk_columns.size(); ++i) {
+        const auto fk = static_cast<std::size_t>(rel.fk_columns[i]);
+        const ColumnAccessor& member = *m.columns[fk].access;
+        if (!target) {
+            member.set(r.object, Value());
+            continue;
         }
+        const Mapper& tm = *target->mapper;
+        const ColumnAccessor& parent_key = *tm.columns[static_cast<std::size_t>(tm.key_columns[i])].access;
+        // An integer key into an integer member: no Value.
+        if (std::int64_t key; integer_kind(m.plan[fk].kind) && parent_key.integer(target->object, key)) {
+            std::uint64_t unsaved = 0;
+            (void)member.assign_integer(r.object, key, *r.store, unsaved);
+        } else {
+            member.set(r.object, parent_key.get(target->object));
+        }
+    }
+}
+
+}  // namespace
+
+// Through the model's many-to-one relationships only (Mapper::reference_syncs);
+// the usual one, an integer foreign key to an integer key, without a lookup
+// of its columns: a flush runs this for every new row that has a reference.
+void SessionImpl::sync_foreign_keys(RecordBase& r) {
+    for (const Mapper::ReferenceSync& sync : r.mapper->reference_syncs) {
+        const auto& ref = *std::launder(reinterpret_cast<const ReferenceBase*>(static_cast<std::byte*>(r.object) + sync.offset));
+        if (!ref.dirty_) continue;
+        const RecordBase* target = ref.target_;
+        if (std::int64_t key; target && sync.integer_fk && sync.target_key->integer(target->object, key)) {
+            std::uint64_t unsaved = 0;
+            (void)sync.integer_fk->assign_integer(r.object, key, *r.store, unsaved);
+            continue;
+        }
+        set_foreign_key(r, *r.mapper->relationships[sync.relationship], target);
     }
 }
 

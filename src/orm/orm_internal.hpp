@@ -125,6 +125,18 @@ public:
     // (found when the registry is finalised): what the per-object loops use.
     std::vector<RelationshipSlot> relationship_slots;
     RelationshipOffsets relationship_offsets;  // the same members by kind (first_record_to_check)
+    // Each many-to-one relationship, in `relationships`' order: what a flush
+    // reads to set the foreign key of an object whose reference was assigned
+    // (SessionImpl::sync_foreign_keys, once per new row that has one).
+    struct ReferenceSync {
+        std::size_t relationship = 0;  // in `relationships`
+        std::ptrdiff_t offset = 0;     // of its ReferenceBase in the objects
+        // One integer member holding the target's one integer key: the key
+        // is copied member to member, without a Value (else both are null).
+        const ColumnAccessor* integer_fk = nullptr;
+        const ColumnAccessor* target_key = nullptr;
+    };
+    std::vector<ReferenceSync> reference_syncs;
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
     int flush_order = 0;          // position of the table in foreign-key order
