@@ -159,12 +159,13 @@ void SessionImpl::sync_foreign_keys(RecordBase& r) {
         const auto& ref = *std::launder(reinterpret_cast<const ReferenceBase*>(static_cast<std::byte*>(r.object) + sync.offset));
         if (!ref.dirty_) continue;
         const RecordBase* target = ref.target_;
-        if (std::int64_t key; target && sync.integer_fk && sync.target_key->integer(target->object, key)) {
+        const RelationshipMapping& rel = *sync.relationship;
+        if (std::int64_t key; target && rel.integer_fk && rel.target_key->integer(target->object, key)) {
             std::uint64_t unsaved = 0;
-            (void)sync.integer_fk->assign_integer(r.object, key, *r.store, unsaved);
+            (void)rel.integer_fk->assign_integer(r.object, key, *r.store, unsaved);
             continue;
         }
-        set_foreign_key(r, *r.mapper->relationships[sync.relationship], target);
+        set_foreign_key(r, rel, target);
     }
 }
 

@@ -55,6 +55,12 @@ struct RelationshipMapping {
     std::vector<int> fk_columns;
     std::string secondary, local_column, remote_column;  // ManyToMany
     Cascade cascade;
+    // ManyToOne, one integer member holding the target's one integer key
+    // (the usual BelongsTo; found when the registry is finalised): that
+    // member, and the target's key. The current target is looked up by it,
+    // and a flush copies the key member to member, without a Value.
+    const ColumnAccessor* integer_fk = nullptr;
+    const ColumnAccessor* target_key = nullptr;
 
     // The lazy load's SELECT (one bound parameter: the owner's key), rendered once per dialect.
     const std::string& lazy_sql(const Dialect& d) const;
@@ -129,12 +135,8 @@ public:
     // reads to set the foreign key of an object whose reference was assigned
     // (SessionImpl::sync_foreign_keys, once per new row that has one).
     struct ReferenceSync {
-        std::size_t relationship = 0;  // in `relationships`
-        std::ptrdiff_t offset = 0;     // of its ReferenceBase in the objects
-        // One integer member holding the target's one integer key: the key
-        // is copied member to member, without a Value (else both are null).
-        const ColumnAccessor* integer_fk = nullptr;
-        const ColumnAccessor* target_key = nullptr;
+        const RelationshipMapping* relationship = nullptr;
+        std::ptrdiff_t offset = 0;  // of its ReferenceBase in the objects
     };
     std::vector<ReferenceSync> reference_syncs;
     std::function<std::string(const void*)> repr;
@@ -621,6 +623,7 @@ void add_in_memory(CollectionBase& c, RecordBase* item);
 void remove_in_memory(CollectionBase& c, RecordBase* item);
 // The parent a reference points at, from memory only (nullptr if not loaded).
 RecordBase* current_target(const ReferenceBase& ref);
+RecordBase* current_target(const ReferenceBase& ref, const RelationshipMapping& rel);  // rel: ref's mapping
 
 // Relationship SQL (relationship.cpp).
 // Without ORDER BY for a target with an integer key: its items go through in_key_order.

@@ -504,21 +504,20 @@ void find_relationship_slots(Mapper& m) {
     probe->~RecordBase();
 }
 
-// What sync_foreign_keys reads of each many-to-one relationship of m (after
-// find_relationship_slots).
+// What sync_foreign_keys and current_target read of each many-to-one
+// relationship of m (after find_relationship_slots).
 void find_reference_syncs(Mapper& m) {
     m.reference_syncs.clear();
     for (std::size_t i = 0; i < m.relationships.size(); ++i) {
-        const RelationshipMapping& rel = *m.relationships[i];
+        RelationshipMapping& rel = *m.relationships[i];
         if (rel.kind != RelationshipKind::ManyToOne) continue;
-        Mapper::ReferenceSync sync{i, m.relationship_slots[i].offset, nullptr, nullptr};
+        m.reference_syncs.push_back({&rel, m.relationship_slots[i].offset});
         const Mapper& target = *rel.target;
         if (rel.fk_columns.size() == 1 && target.key_columns.size() == 1 &&
             integer_kind(m.plan[static_cast<std::size_t>(rel.fk_column)].kind)) {
-            sync.integer_fk = m.columns[static_cast<std::size_t>(rel.fk_column)].access.get();
-            sync.target_key = target.columns[static_cast<std::size_t>(target.key_columns[0])].access.get();
+            rel.integer_fk = m.columns[static_cast<std::size_t>(rel.fk_column)].access.get();
+            rel.target_key = target.columns[static_cast<std::size_t>(target.key_columns[0])].access.get();
         }
-        m.reference_syncs.push_back(sync);
     }
 }
 
