@@ -355,6 +355,9 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     // The saved values taken as each row is bound: the values written (the
     // generated columns' only once read back, in flush()).
     const bool save_as_bound = !m.computed_columns;
+    // Held here: the loop's calls through other objects would make the compiler read them again per row.
+    const ColumnAccessor& key_access = *m.pk_column().access;
+    const bool autoincrement = m.pk_autoincrement, has_references = m.has_references, client_defaults = m.client_defaults;
     had_persistent = true;  // once for the rows (a flush that fails leaves it set: the next one only walks the records)
     auto now_persistent = [&](RecordBase& r, const std::optional<SavedWords>& saved) {
         if (!saved) return written(r);
@@ -363,9 +366,9 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         r.state = RecordState::Persistent;  // had_persistent set above
     };
     for (RecordBase* r : records) {
-        if (m.has_references) sync_foreign_keys(*r);
-        if (m.client_defaults) apply_client_defaults(*r);
-        const bool assign_key = m.pk_autoincrement && m.pk_column().access->is_unset(r->object);
+        if (has_references) sync_foreign_keys(*r);
+        if (client_defaults) apply_client_defaults(*r);
+        const bool assign_key = autoincrement && key_access.is_unset(r->object);
         StatementHandle& st = assign_key ? without_key : with_key;
         if (!st) st = c.prepare(assign_key ? sql.insert_no_pk : sql.insert_all);
         std::optional<SavedWords> saved;
@@ -387,7 +390,7 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
             // The key as read from a row (no Value), its saved word with the
             // others', and into the identity map by it.
             std::uint64_t key_word = 0;
-            const bool null_key = m.pk_column().access->assign_integer(r->object, key, *r->store, key_word);
+            const bool null_key = key_access.assign_integer(r->object, key, *r->store, key_word);
             if (saved) {
                 saved->words[static_cast<std::size_t>(m.pk)] = key_word;
                 saved->nulls |= std::uint64_t{null_key} << m.pk;
