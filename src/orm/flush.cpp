@@ -45,9 +45,8 @@ bool references_pending(RecordBase& r) {
 }
 
 void clear_dirty_references(RecordBase& r) {
-    if (!r.mapper->has_references) return;
-    for (const RelationshipSlot& slot : r.mapper->relationship_slots)
-        if (slot.reference) static_cast<ReferenceBase&>(relationship_at(r.object, slot)).dirty_ = false;
+    for (const Mapper::ReferenceSync& sync : r.mapper->reference_syncs)
+        std::launder(reinterpret_cast<ReferenceBase*>(static_cast<std::byte*>(r.object) + sync.offset))->dirty_ = false;
 }
 
 void apply_client_defaults(RecordBase& r) {

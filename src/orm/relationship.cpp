@@ -51,18 +51,25 @@ void ItemList::reserve(std::size_t capacity) {
     block_ = block;
 }
 
+namespace {
+
+// add_in_memory() for a collection not loaded: noted for its load. Out of
+// line, so that the loaded case saves no registers.
+STRATA_DETAIL_COLD void add_pending(CollectionBase& c, RecordBase* item) {
+    auto& changes = c.changes();
+    erase_value(changes.pending_removes, item);
+    if (!has_value(changes.pending_adds, item)) changes.pending_adds.push_back(item);
+}
+
+}  // namespace
+
 // The other side of a change, in memory only: no load, no row written.
 void add_in_memory(CollectionBase& c, RecordBase* item) {
-    if (c.is_loaded()) {
-        // Inline: `post->author = user` checks every post the user holds.
-        for (RecordBase* held : c.items_)
-            if (held == item) return;
-        c.items_.push_back(item);
-    } else {
-        auto& changes = c.changes();
-        erase_value(changes.pending_removes, item);
-        if (!has_value(changes.pending_adds, item)) changes.pending_adds.push_back(item);
-    }
+    if (!c.is_loaded()) return add_pending(c, item);
+    // Inline: `post->author = user` checks every post the user holds.
+    for (RecordBase* held : c.items_)
+        if (held == item) return;
+    c.items_.push_back(item);
 }
 
 void remove_in_memory(CollectionBase& c, RecordBase* item) {
@@ -95,19 +102,26 @@ RecordBase* current_target(const ReferenceBase& ref) {
     return ref.loaded_ ? ref.target_ : current_target(ref, mapping_of(ref));
 }
 
+namespace {
+
+// current_target() through Values: a foreign key of another type, or of several columns.
+STRATA_DETAIL_COLD RecordBase* target_by_values(const RecordBase& owner, const RelationshipMapping& rel, SessionImpl& session) {
+    if (rel.fk_columns.size() == 1)
+        return session.lookup(*rel.target, owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object));
+    return session.lookup(*rel.target, foreign_key_values(rel, owner));
+}
+
+}  // namespace
+
 RecordBase* current_target(const ReferenceBase& ref, const RelationshipMapping& rel) {
     if (ref.loaded_) return ref.target_;
     const RecordBase& owner = *ref.owner_;
     if (!owner.store || !owner.store->session) return nullptr;
     SessionImpl& session = *owner.store->session;
+    if (!rel.integer_fk) return target_by_values(owner, rel, session);
     // An integer member into an integer key (the common case): no Value.
-    if (rel.integer_fk) {
-        std::int64_t key = 0;
-        return rel.integer_fk->integer(owner.object, key) ? session.lookup(*rel.target, key) : nullptr;  // false: NULL
-    }
-    if (rel.fk_columns.size() == 1)
-        return session.lookup(*rel.target, owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object));
-    return session.lookup(*rel.target, foreign_key_values(rel, owner));
+    std::int64_t key = 0;
+    return rel.integer_fk->integer(owner.object, key) ? session.lookup(*rel.target, key) : nullptr;  // false: NULL
 }
 
 std::vector<Value> foreign_key_values(const RelationshipMapping& rel, const RecordBase& r) {
