@@ -345,6 +345,10 @@ public:
 
     IdentityMaps identity;                             // per mapper
     std::vector<RecordBase*> pending;                  // added, in order
+    // model_bit() of every record put in `pending` since it was last
+    // emptied (records taken out leave their bit: never too few bits). One
+    // bit: all of one model, which a flush then need not group by model.
+    std::uint64_t pending_models = 0;
     std::vector<RecordBase*> to_delete;                // removed, not yet flushed
     std::vector<RecordBase*> inserted_in_transaction;
     std::vector<RecordBase*> deleted_in_transaction;
@@ -442,7 +446,13 @@ public:
     // The mapper of the last type added (a program adds objects of one or two models in a row).
     const std::type_info* last_added_type = nullptr;
     const Mapper* last_added_mapper = nullptr;
-    void attach_pending(RecordBase* r);
+    // Inline: every Session::add ends here.
+    void attach_pending(RecordBase* r) {
+        r->state = RecordState::Pending;
+        r->snapshot.valid = false;
+        pending.push_back(r);
+        pending_models |= model_bit(*r->mapper);
+    }
     // A new object's relationships, through the model's slots: its
     // references load on first use, its collections start loaded (empty,
     // unless objects were put in them before it joined: adopted then).

@@ -73,6 +73,7 @@ SessionImpl::~SessionImpl() { detach_all(); }
 void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
+    pending_models = 0;
     end_streams();
     unlink_stores();
     for (Store* b : batches) b->session = nullptr;  // from now on freed with their last handle
@@ -484,12 +485,6 @@ RecordBase* SessionImpl::attach_built(RecordBase* built) {
     return built;
 }
 
-void SessionImpl::attach_pending(RecordBase* r) {
-    r->state = RecordState::Pending;
-    r->snapshot.valid = false;
-    pending.push_back(r);
-}
-
 namespace {
 
 void check_same_store(const RecordBase& owner, const RecordBase& item) {
@@ -697,6 +692,7 @@ void SessionImpl::rollback() {
     if (conn.get() && conn->in_transaction()) conn->rollback();
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
+    pending_models = 0;
     for (auto* r : inserted_in_transaction) {
         if (r->state == RecordState::Detached) continue;
         forget(r);
