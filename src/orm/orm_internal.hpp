@@ -55,6 +55,12 @@ struct RelationshipMapping {
     std::vector<int> fk_columns;
     std::string secondary, local_column, remote_column;  // ManyToMany
     Cascade cascade;
+    // ManyToOne, one integer member holding the target's one integer key
+    // (the usual BelongsTo; found when the registry is finalised): that
+    // member, and the target's key. The current target is looked up by it,
+    // and a flush copies the key member to member, without a Value.
+    const ColumnAccessor* integer_fk = nullptr;
+    const ColumnAccessor* target_key = nullptr;
 
     // The lazy load's SELECT (one bound parameter: the owner's key), rendered once per dialect.
     const std::string& lazy_sql(const Dialect& d) const;
@@ -125,6 +131,14 @@ public:
     // (found when the registry is finalised): what the per-object loops use.
     std::vector<RelationshipSlot> relationship_slots;
     RelationshipOffsets relationship_offsets;  // the same members by kind (first_record_to_check)
+    // Each many-to-one relationship, in `relationships`' order: what a flush
+    // reads to set the foreign key of an object whose reference was assigned
+    // (SessionImpl::sync_foreign_keys, once per new row that has one).
+    struct ReferenceSync {
+        const RelationshipMapping* relationship = nullptr;
+        std::ptrdiff_t offset = 0;  // of its ReferenceBase in the objects
+    };
+    std::vector<ReferenceSync> reference_syncs;
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
     int flush_order = 0;          // position of the table in foreign-key order
@@ -331,6 +345,10 @@ public:
 
     IdentityMaps identity;                             // per mapper
     std::vector<RecordBase*> pending;                  // added, in order
+    // model_bit() of every record put in `pending` since it was last
+    // emptied (records taken out leave their bit: never too few bits). One
+    // bit: all of one model, which a flush then need not group by model.
+    std::uint64_t pending_models = 0;
     std::vector<RecordBase*> to_delete;                // removed, not yet flushed
     std::vector<RecordBase*> inserted_in_transaction;
     std::vector<RecordBase*> deleted_in_transaction;
@@ -428,7 +446,13 @@ public:
     // The mapper of the last type added (a program adds objects of one or two models in a row).
     const std::type_info* last_added_type = nullptr;
     const Mapper* last_added_mapper = nullptr;
-    void attach_pending(RecordBase* r);
+    // Inline: every Session::add ends here.
+    void attach_pending(RecordBase* r) {
+        r->state = RecordState::Pending;
+        r->snapshot.valid = false;
+        pending.push_back(r);
+        pending_models |= model_bit(*r->mapper);
+    }
     // A new object's relationships, through the model's slots: its
     // references load on first use, its collections start loaded (empty,
     // unless objects were put in them before it joined: adopted then).
@@ -513,6 +537,15 @@ public:
     // session (RecordBase::touched; models from the 64th on share the last
     // bit: one of them touched makes an autoflush compare them all).
     std::uint64_t touched_models = 0;
+    // False until one of the session's records first becomes persistent
+    // (loaded, or inserted by a flush): until then a flush has no saved
+    // values to compare, and skips the walk over every record (a session
+    // that adds 100,000 objects and commits walked them once more for nothing).
+    bool had_persistent = false;
+    void make_persistent(RecordBase& r) {
+        r.state = RecordState::Persistent;
+        had_persistent = true;
+    }
     static std::uint64_t model_bit(const Mapper& m) { return std::uint64_t{1} << std::min<std::size_t>(m.index, 63); }
     void commit();
     void rollback();
@@ -600,6 +633,7 @@ void add_in_memory(CollectionBase& c, RecordBase* item);
 void remove_in_memory(CollectionBase& c, RecordBase* item);
 // The parent a reference points at, from memory only (nullptr if not loaded).
 RecordBase* current_target(const ReferenceBase& ref);
+RecordBase* current_target(const ReferenceBase& ref, const RelationshipMapping& rel);  // rel: ref's mapping
 
 // Relationship SQL (relationship.cpp).
 // Without ORDER BY for a target with an integer key: its items go through in_key_order.

@@ -504,6 +504,23 @@ void find_relationship_slots(Mapper& m) {
     probe->~RecordBase();
 }
 
+// What sync_foreign_keys and current_target read of each many-to-one
+// relationship of m (after find_relationship_slots).
+void find_reference_syncs(Mapper& m) {
+    m.reference_syncs.clear();
+    for (std::size_t i = 0; i < m.relationships.size(); ++i) {
+        RelationshipMapping& rel = *m.relationships[i];
+        if (rel.kind != RelationshipKind::ManyToOne) continue;
+        m.reference_syncs.push_back({&rel, m.relationship_slots[i].offset});
+        const Mapper& target = *rel.target;
+        if (rel.fk_columns.size() == 1 && target.key_columns.size() == 1 &&
+            integer_kind(m.plan[static_cast<std::size_t>(rel.fk_column)].kind)) {
+            rel.integer_fk = m.columns[static_cast<std::size_t>(rel.fk_column)].access.get();
+            rel.target_key = target.columns[static_cast<std::size_t>(target.key_columns[0])].access.get();
+        }
+    }
+}
+
 }  // namespace
 
 void RegistryImpl::finalize_once() {
@@ -531,7 +548,10 @@ void RegistryImpl::finalize_once() {
         for (auto& rel : m->relationships)
             if (rel->kind == RelationshipKind::ManyToOne) m->has_references = true;
     check_relationship_members();
-    for (auto& m : mappers) find_relationship_slots(*m);
+    for (auto& m : mappers) {
+        find_relationship_slots(*m);
+        find_reference_syncs(*m);
+    }
     auto order = metadata.sorted_tables();
     for (auto& m : mappers)
         for (std::size_t i = 0; i < order.size(); ++i)

@@ -73,6 +73,7 @@ SessionImpl::~SessionImpl() { detach_all(); }
 void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
+    pending_models = 0;
     end_streams();
     unlink_stores();
     for (Store* b : batches) b->session = nullptr;  // from now on freed with their last handle
@@ -334,7 +335,7 @@ RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offse
 RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
     RecordBase* r = (loading_into ? loading_into : store.get())->create(m);  // its saved words attached
     read_columns(*r, st, offset, key, true);
-    r->state = RecordState::Persistent;
+    make_persistent(*r);
     bind_loaded_relationships(*r);
     return r;
 }
@@ -482,12 +483,6 @@ RecordBase* SessionImpl::attach_built(RecordBase* built) {
     built->touched = true;
     touched_models |= model_bit(*built->mapper);
     return built;
-}
-
-void SessionImpl::attach_pending(RecordBase* r) {
-    r->state = RecordState::Pending;
-    r->snapshot.valid = false;
-    pending.push_back(r);
 }
 
 namespace {
@@ -697,6 +692,7 @@ void SessionImpl::rollback() {
     if (conn.get() && conn->in_transaction()) conn->rollback();
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
+    pending_models = 0;
     for (auto* r : inserted_in_transaction) {
         if (r->state == RecordState::Detached) continue;
         forget(r);
@@ -706,10 +702,10 @@ void SessionImpl::rollback() {
         r->key_from_database = false;
     }
     for (auto* r : deleted_in_transaction) {
-        r->state = RecordState::Persistent;
+        make_persistent(*r);
         remember(r);
     }
-    for (auto* r : to_delete) r->state = RecordState::Persistent;
+    for (auto* r : to_delete) make_persistent(*r);
     to_delete.clear();
     link_changes.clear();
     expire_all(true);
@@ -811,7 +807,7 @@ void Session::add_existing(RecordBase* r) {
         impl_->attach_pending(r);
     } else if (r->state == RecordState::Detached) {
         if (r->snapshot.valid) {
-            r->state = RecordState::Persistent;
+            impl_->make_persistent(*r);
             impl_->remember(r);
         } else {
             impl_->attach_pending(r);
