@@ -281,7 +281,7 @@ void SessionImpl::insert_rows(const std::vector<RecordBase*>& batch, const Mappe
 // (flush()). From now on persistent: children's keys can point at it.
 void SessionImpl::written(RecordBase& r) {
     if (!r.mapper->computed_columns) take_snapshot(r);
-    make_persistent(r);
+    r.state = RecordState::Persistent;
 }
 
 namespace {
@@ -357,12 +357,11 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     // Held here: the loop's calls through other objects would make the compiler read them again per row.
     const ColumnAccessor& key_access = *m.pk_column().access;
     const bool autoincrement = m.pk_autoincrement, has_references = m.has_references, client_defaults = m.client_defaults;
-    had_persistent = true;  // once for the rows (a flush that fails leaves it set: the next one only walks the records)
     auto now_persistent = [&](RecordBase& r, const std::optional<SavedWords>& saved) {
         if (!saved) return written(r);
         r.snapshot.nulls = saved->nulls;
         r.snapshot.valid = true;
-        r.state = RecordState::Persistent;  // had_persistent set above
+        r.state = RecordState::Persistent;
     };
     for (RecordBase* r : records) {
         if (has_references) sync_foreign_keys(*r);
@@ -515,14 +514,13 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
     // Changed persistent objects; those pointing at new parents wait for their
     // keys. (Every query and lazy load runs this scan first: it visits each
     // object once and allocates nothing for the unchanged ones; an autoflush
-    // skips the records no Ptr was made for, which nothing can have changed;
-    // a session none of whose records was ever persistent skips the scan.)
+    // skips the records no Ptr was made for, which nothing can have changed.)
     std::vector<std::pair<RecordBase*, std::uint64_t>> updates;
     OnupdateUndo onupdate_undo;
     std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
     const bool every_record = scope == FlushScope::EveryRecord;
     const Mapper* only = scope == FlushScope::TouchedRecordsOf ? model : nullptr;
-    if (had_persistent) for_each_record([&](RecordBase* r) {
+    for_each_record([&](RecordBase* r) {
         if (r->state != RecordState::Persistent || !(every_record || r->touched)) return;
         if (only && r->mapper != only) return;
         if (r->expired) {  // written through a reference while expired: compared with the row as it is now

@@ -537,15 +537,6 @@ public:
     // session (RecordBase::touched; models from the 64th on share the last
     // bit: one of them touched makes an autoflush compare them all).
     std::uint64_t touched_models = 0;
-    // False until one of the session's records first becomes persistent
-    // (loaded, or inserted by a flush): until then a flush has no saved
-    // values to compare, and skips the walk over every record (a session
-    // that adds 100,000 objects and commits walked them once more for nothing).
-    bool had_persistent = false;
-    void make_persistent(RecordBase& r) {
-        r.state = RecordState::Persistent;
-        had_persistent = true;
-    }
     static std::uint64_t model_bit(const Mapper& m) { return std::uint64_t{1} << std::min<std::size_t>(m.index, 63); }
     void commit();
     void rollback();

@@ -335,7 +335,7 @@ RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offse
 RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
     RecordBase* r = (loading_into ? loading_into : store.get())->create(m);  // its saved words attached
     read_columns(*r, st, offset, key, true);
-    make_persistent(*r);
+    r->state = RecordState::Persistent;
     bind_loaded_relationships(*r);
     return r;
 }
@@ -702,10 +702,10 @@ void SessionImpl::rollback() {
         r->key_from_database = false;
     }
     for (auto* r : deleted_in_transaction) {
-        make_persistent(*r);
+        r->state = RecordState::Persistent;
         remember(r);
     }
-    for (auto* r : to_delete) make_persistent(*r);
+    for (auto* r : to_delete) r->state = RecordState::Persistent;
     to_delete.clear();
     link_changes.clear();
     expire_all(true);
@@ -807,7 +807,7 @@ void Session::add_existing(RecordBase* r) {
         impl_->attach_pending(r);
     } else if (r->state == RecordState::Detached) {
         if (r->snapshot.valid) {
-            impl_->make_persistent(*r);
+            r->state = RecordState::Persistent;
             impl_->remember(r);
         } else {
             impl_->attach_pending(r);
