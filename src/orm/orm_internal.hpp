@@ -88,6 +88,7 @@ struct MapperSql {
     const Dialect* dialect = nullptr;
     std::string select_list;      // "user"."id", "user"."nickname", ...
     std::string select_by_pk;
+    std::uint64_t select_by_pk_id = 0;  // its Connection::new_text_id (the statement cache finds it by number)
     std::string insert_all;       // every column
     std::string insert_no_pk;     // the key left to the database
     std::string select_computed;  // the generated columns of one row, by key ("" when the model has none)
@@ -381,6 +382,7 @@ public:
     const Dialect& dialect() const { return db.dialect(); }
     StatementHandle prepare(const std::string& sql);        // for writes
     StatementHandle prepare_read(const std::string& sql);   // for SELECTs the ORM runs
+    StatementHandle prepare_read(const std::string& sql, std::uint64_t text_id);  // the same, sql never changing (MapperSql)
     void note(const std::string& sql) {
         if (observer) observer(sql);
     }

@@ -110,6 +110,9 @@ Connection& SessionImpl::connection() {
 StatementHandle SessionImpl::prepare(const std::string& sql) { return connection().prepare(sql); }
 // The ORM's own SQL: a PostgreSQL query without parameters goes to the server with its first run.
 StatementHandle SessionImpl::prepare_read(const std::string& sql) { return read_connection().prepare_generated(sql); }
+StatementHandle SessionImpl::prepare_read(const std::string& sql, std::uint64_t text_id) {
+    return read_connection().prepare_generated(sql, text_id);
+}
 
 namespace {
 
@@ -358,8 +361,9 @@ RecordBase* SessionImpl::get(const Mapper& m, const Value& pk) {
     if (autoflush_before_reading(m)) {  // the flush may have given a pending object this key
         if (RecordBase* r = lookup(m, pk)) return r;
     }
-    const std::string& sql = m.sql(dialect()).select_by_pk;
-    auto st = prepare_read(sql);
+    const MapperSql& by_key = m.sql(dialect());
+    const std::string& sql = by_key.select_by_pk;
+    auto st = prepare_read(sql, by_key.select_by_pk_id);
     st->bind(1, pk);
     note(sql);
     if (!st->step()) return nullptr;
@@ -373,8 +377,9 @@ RecordBase* SessionImpl::get(const Mapper& m, std::int64_t key) {
     if (autoflush_before_reading(m)) {  // the flush may have given a pending object this key
         if (RecordBase* r = found(map.find(key), nullptr)) return r;
     }
-    const std::string& sql = m.sql(dialect()).select_by_pk;
-    auto st = prepare_read(sql);
+    const MapperSql& by_key = m.sql(dialect());
+    const std::string& sql = by_key.select_by_pk;
+    auto st = prepare_read(sql, by_key.select_by_pk_id);
     st->bind_int64(1, key);
     note(sql);
     if (!st->step()) return nullptr;
@@ -392,8 +397,9 @@ RecordBase* SessionImpl::get(const Mapper& m, std::span<const Value> key) {
     if (autoflush_before_reading(m)) {  // the flush may have given a pending object this key
         if (RecordBase* r = lookup(m, key)) return r;
     }
-    const std::string& sql = m.sql(dialect()).select_by_pk;
-    auto st = prepare_read(sql);
+    const MapperSql& by_key = m.sql(dialect());
+    const std::string& sql = by_key.select_by_pk;
+    auto st = prepare_read(sql, by_key.select_by_pk_id);
     for (std::size_t i = 0; i < key.size(); ++i) st->bind(static_cast<int>(i) + 1, key[i]);
     note(sql);
     if (!st->step()) return nullptr;
@@ -405,8 +411,9 @@ void SessionImpl::refresh(RecordBase& r) {
     if (r.state == RecordState::Vanished) throw_vanished(r);
     if (r.state == RecordState::Pending || r.state == RecordState::Transient)
         throw Error("strata: cannot refresh " + m.describe(r) + ": it has no row yet");
-    const std::string& sql = m.sql(dialect()).select_by_pk;
-    auto st = prepare_read(sql);
+    const MapperSql& by_key = m.sql(dialect());
+    const std::string& sql = by_key.select_by_pk;
+    auto st = prepare_read(sql, by_key.select_by_pk_id);
     // Bound as copies: the row read next overwrites the members.
     if (!m.composite_key()) {
         st->bind(1, m.pk_value(r));
