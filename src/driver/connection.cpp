@@ -108,7 +108,11 @@ StatementHandle Connection::check_out(std::string_view sql, bool generated, std:
     return StatementHandle(this, std::move(stmt), cache_slot);
 }
 
-void Connection::give_back(std::unique_ptr<Statement>& stmt, void* cache_slot) {
+// Inline into StatementHandle::release, its only caller: one call fewer per statement run.
+#if defined(__GNUC__)
+[[gnu::always_inline]]
+#endif
+inline void Connection::give_back(std::unique_ptr<Statement>& stmt, void* cache_slot) {
     --cache_->checked_out;
     try {
         stmt->recycle();

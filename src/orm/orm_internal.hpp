@@ -496,8 +496,13 @@ public:
     // table's row cannot move one of m's), so it compares m's touched
     // records only, and none at all when m has none: N lazy loads then cost
     // N statements, not N times every object loaded so far.
+    // The check every get() makes (a session without objects) is inline;
+    // the rest is out of line.
     bool autoflush_before_reading(const Mapper& m) {
         if (!autoflush || flushing || (store->records().empty() && batches.empty())) return false;
+        return autoflush_objects_before_reading(m);
+    }
+    [[gnu::noinline]] bool autoflush_objects_before_reading(const Mapper& m) {
         if (!pending.empty() || !to_delete.empty() || !link_changes.empty() || !retained.empty()) {
             flush(FlushScope::TouchedRecords);
             return true;
