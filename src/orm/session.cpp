@@ -259,12 +259,27 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
     return r;
 }
 
+namespace {
+
+// What new_row does, inline where a get (or a lazy load) builds its object:
+// one call fewer a row.
+STRATA_DETAIL_INLINE RecordBase* build_row(SessionImpl& s, const Mapper& m, const Statement& st, int offset,
+                                           const std::int64_t* key) {
+    RecordBase* r = (s.loading_into ? s.loading_into : s.store.get())->create(m);  // its saved words attached
+    s.read_columns(*r, st, offset, key, true);
+    r->state = RecordState::Persistent;
+    SessionImpl::bind_loaded_relationships(*r);
+    return r;
+}
+
+}  // namespace
+
 // A row of a model with integer keys whose key is known (read, or bound).
 RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offset, std::int64_t key) {
     IntKeyMap& map = identity[m.index].by_int;
     IntKeyMap::Slot& slot = map.slot_for(key);
     if (slot.value) return reuse_row(*slot.value, st, offset);
-    RecordBase* r = new_row(m, st, offset, &key);  // builds and reads the object only: the slot stays put
+    RecordBase* r = build_row(*this, m, st, offset, &key);  // builds and reads the object only: the slot stays put
     map.fill(slot, key, r);
     return r;
 }
@@ -335,11 +350,7 @@ RecordBase* SessionImpl::reuse_row(RecordBase& r, const Statement& st, int offse
 }
 
 RecordBase* SessionImpl::new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
-    RecordBase* r = (loading_into ? loading_into : store.get())->create(m);  // its saved words attached
-    read_columns(*r, st, offset, key, true);
-    r->state = RecordState::Persistent;
-    bind_loaded_relationships(*r);
-    return r;
+    return build_row(*this, m, st, offset, key);
 }
 
 std::vector<RecordBase*> SessionImpl::run_select(const Mapper& m, const sql::Compiled& c) {
