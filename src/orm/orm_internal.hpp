@@ -94,6 +94,7 @@ struct MapperSql {
     const Dialect* dialect = nullptr;
     std::string select_list;      // "user"."id", "user"."nickname", ...
     std::string select_by_pk;
+    std::uint64_t select_by_pk_id = 0;  // its Connection::new_text_id (the statement cache finds it by number)
     std::string insert_all;       // every column
     std::string insert_no_pk;     // the key left to the database
     std::string select_computed;  // the generated columns of one row, by key ("" when the model has none)
@@ -399,6 +400,7 @@ public:
     const Dialect& dialect() const { return db.dialect(); }
     StatementHandle prepare(const std::string& sql);        // for writes
     StatementHandle prepare_read(const std::string& sql);   // for SELECTs the ORM runs
+    StatementHandle prepare_read(const std::string& sql, std::uint64_t text_id);  // the same, sql never changing (MapperSql)
     void note(const std::string& sql) {
         if (observer) observer(sql);
     }
@@ -518,8 +520,13 @@ public:
     // table's row cannot move one of m's), so it compares m's touched
     // records only, and none at all when m has none: N lazy loads then cost
     // N statements, not N times every object loaded so far.
+    // The check every get() makes (a session without objects) is inline;
+    // the rest is out of line.
     bool autoflush_before_reading(const Mapper& m) {
         if (!autoflush || flushing || (store->records().empty() && batches.empty())) return false;
+        return autoflush_objects_before_reading(m);
+    }
+    [[gnu::noinline]] bool autoflush_objects_before_reading(const Mapper& m) {
         if (!pending.empty() || !to_delete.empty() || !link_changes.empty() || !retained.empty()) {
             flush(FlushScope::TouchedRecords);
             return true;
