@@ -3,6 +3,7 @@
 #include "strata/connection.hpp"
 
 #include <atomic>
+#include <cassert>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -45,7 +46,10 @@ struct Connection::Cache {
         return find(sql);
     }
     Slot& slot(std::string_view sql, std::uint64_t text_id) {
-        if (text_id != 0 && text_id == last_id) return last->second;
+        if (text_id != 0 && text_id == last_id) {
+            assert(sql == last->first && "a text id names one text (Connection::new_text_id)");
+            return last->second;
+        }
         Slot& s = slot(sql);  // `last` is now sql's entry
         last_id = text_id;
         return s;
