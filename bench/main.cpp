@@ -39,14 +39,49 @@ constexpr double kMostSeconds = 20;  // per workload and backend, setup included
 [[gnu::noinline, gnu::no_icf]] void run_raw(const Side& side) { side.run(); }
 [[gnu::noinline, gnu::no_icf]] void run_strata(const Side& side) { side.run(); }
 
-double time_side(const Side& side, bool strata) {
+// What the timed part cost the process besides wall time: CPU seconds in
+// user and kernel mode, and page faults (STRATA_BENCH_TIMES prints them).
+struct Usage {
+    double user_s = 0, system_s = 0;
+    long minor_faults = 0;
+};
+
+Usage usage_now() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto seconds = [](const timeval& t) { return double(t.tv_sec) + t.tv_usec / 1e6; };
+    return {seconds(ru.ru_utime), seconds(ru.ru_stime), ru.ru_minflt};
+}
+
+struct Timing {
+    double wall_s = 0;
+    Usage used;  // during the timed part
+};
+
+Timing time_side(const Side& side, bool strata) {
     side.prepare();
+    const Usage u0 = usage_now();
     auto t0 = std::chrono::steady_clock::now();
     if (strata) run_strata(side);
     else run_raw(side);
     auto t1 = std::chrono::steady_clock::now();
+    const Usage u1 = usage_now();
     side.cleanup();
-    return std::chrono::duration<double>(t1 - t0).count();
+    return {std::chrono::duration<double>(t1 - t0).count(),
+            {u1.user_s - u0.user_s, u1.system_s - u0.system_s, u1.minor_faults - u0.minor_faults}};
+}
+
+// --only takes a comma-separated list of workload-name prefixes.
+bool selected(const std::string& name, const std::string& only) {
+    if (only.empty()) return true;
+    std::size_t start = 0;
+    while (start <= only.size()) {
+        std::size_t comma = only.find(',', start);
+        if (comma == std::string::npos) comma = only.size();
+        if (comma > start && name.starts_with(std::string_view(only).substr(start, comma - start))) return true;
+        start = comma + 1;
+    }
+    return false;
 }
 
 double median(std::vector<double> v) {
@@ -118,6 +153,14 @@ std::string fresh_url(const Backend& b) {
 
 int main(int argc, char** argv) {
     using namespace bench;
+    // glibc moves its mmap and trim thresholds after each large free, so a
+    // workload's heap would depend on which workloads ran before it in this
+    // process (W2 after W1 page-faulted 6 MB a run back in, alone it did not).
+    // Fixed thresholds give every workload the steady state of a long-lived
+    // process: memory freed stays in the heap for the next run, on both sides.
+    // Peak memory is measured apart (peak_kib trims before each side runs).
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     bool quick = false, once = false;
     std::string only, backend_only;
     for (int i = 1; i < argc; ++i) {
@@ -127,7 +170,7 @@ int main(int argc, char** argv) {
         else if (a == "--only" && i + 1 < argc) only = argv[++i];
         else if (a == "--backend" && i + 1 < argc) backend_only = argv[++i];
         else if (a == "--help" || a == "-h") {
-            std::cout << "usage: strata_bench [--quick] [--once] [--only WORKLOAD-PREFIX] [--backend NAME]\n"
+            std::cout << "usage: strata_bench [--quick] [--once] [--only PREFIX[,PREFIX...]] [--backend NAME]\n"
                          "  --quick   a tenth of the rows, 5 repetitions (under a minute)\n"
                          "  --once    one repetition, no peak-memory lines: for profiling (callgrind counts\n"
                          "            one side with --toggle-collect='*run_strata*' or '*run_raw*')\n"
@@ -178,7 +221,7 @@ int main(int argc, char** argv) {
     auto all = workloads(sizes);
     // Peak memory first, as header lines, so measurement lines stay uniform.
     for (const auto& w : all) {
-        if (once || !w.measure_memory || (!only.empty() && !w.name.starts_with(only))) continue;
+        if (once || !w.measure_memory || !selected(w.name, only)) continue;
         for (const auto& b : backends) {
             if (w.sqlite_only && b.is_postgres()) continue;
             long raw_kib = peak_kib(w.raw(b)), strata_kib = peak_kib(w.strata(b));
@@ -188,12 +231,13 @@ int main(int argc, char** argv) {
     }
     std::cout << "# workload backend raw_s strata_s ratio\n" << std::flush;
     for (const auto& w : all) {
-        if (!only.empty() && !w.name.starts_with(only)) continue;
+        if (!selected(w.name, only)) continue;
         for (const auto& b : backends) {
             if ((w.sqlite_only || w.sqlite_file_only) && b.is_postgres()) continue;
             if (w.sqlite_file_only && b.name != "sqlite-file") continue;
             Side raw = w.raw(b), strata = w.strata(b);
             std::vector<double> raw_t, strata_t;
+            std::vector<Usage> raw_u, strata_u;
             double measured = 0;  // seconds, both sides
             const auto started = std::chrono::steady_clock::now();
             auto more = [&](int r) {  // after the first sizes.repetitions
@@ -201,13 +245,20 @@ int main(int argc, char** argv) {
                 return !quick && !once && measured < 2 * kShortRunSeconds && r < kMostRepetitions && spent.count() < kMostSeconds;
             };
             for (int r = 0; r < sizes.repetitions || more(r); ++r) {
-                raw_t.push_back(time_side(raw, false));
-                strata_t.push_back(time_side(strata, true));
+                const Timing raw_run = time_side(raw, false), strata_run = time_side(strata, true);
+                raw_t.push_back(raw_run.wall_s);
+                raw_u.push_back(raw_run.used);
+                strata_t.push_back(strata_run.wall_s);
+                strata_u.push_back(strata_run.used);
                 measured += raw_t.back() + strata_t.back();
             }
             if (std::getenv("STRATA_BENCH_TIMES")) {  // every repetition, to stderr: for looking at the spread
                 for (std::size_t i = 0; i < raw_t.size(); ++i)
-                    std::fprintf(stderr, "# %s %s rep %zu: %.6f %.6f\n", w.name.c_str(), b.name.c_str(), i, raw_t[i], strata_t[i]);
+                    std::fprintf(stderr,
+                                 "# %s %s rep %zu: wall %.6f %.6f  user %.3f %.3f  sys %.3f %.3f  minor-faults %ld %ld\n",
+                                 w.name.c_str(), b.name.c_str(), i, raw_t[i], strata_t[i], raw_u[i].user_s,
+                                 strata_u[i].user_s, raw_u[i].system_s, strata_u[i].system_s, raw_u[i].minor_faults,
+                                 strata_u[i].minor_faults);
             }
             double rs = median(raw_t), ss = median(strata_t);
             std::printf("%s %s %.6f %.6f %.3f\n", w.name.c_str(), b.name.c_str(), rs, ss, ss / rs);

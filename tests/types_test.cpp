@@ -83,6 +83,36 @@ TEST(Types, StoredDateTimeTextReadsAsTheGeneralForm) {
             EXPECT_THROW(parse_datetime(bad), Error) << bad;
         }
     }
+    // Likewise any other byte in a separator's place.
+    for (std::size_t i : {4, 7, 10, 13, 16, 19})
+        for (char c : {'0', '9', '/', '-', ':', '.', '\x80', '\xff'}) {
+            if (c == good[i]) continue;
+            std::string bad = good;
+            bad[i] = c;
+            EXPECT_THROW(parse_datetime(bad), Error) << bad;
+        }
+}
+
+// The stored form's day count is its own (not the general parser's): every
+// 13th day of the years 0000-9999, and each end of February around the
+// leap-year rules, read back as the value written.
+TEST(Types, StoredDateTimeTextReadsEveryDayBack) {
+    const microseconds time_of_day = hours{23} + minutes{59} + seconds{59} + microseconds{999999};
+    for (auto d = sys_days{year{0} / 1 / 1}; d <= sys_days{year{9999} / 12 / 31}; d += days{13}) {
+        const DateTime t = d + time_of_day;
+        ASSERT_EQ(parse_datetime(format_datetime(t)), t) << format_datetime(t);
+    }
+    for (int y : {0, 4, 100, 400, 1600, 1900, 1970, 2000, 2024, 2100, 9996}) {
+        const year_month_day end_of_february{year{y} / 2 / last};
+        const DateTime t = sys_days{end_of_february} + hours{12};
+        EXPECT_EQ(parse_datetime(format_datetime(t)), t) << format_datetime(t);
+        EXPECT_EQ(parse_datetime(format_datetime(t + days{1})), t + days{1}) << format_datetime(t + days{1});
+        if (!year{y}.is_leap()) {
+            char text[32];
+            std::snprintf(text, sizeof text, "%04d-02-29 12:00:00.000000", y);
+            EXPECT_THROW(parse_datetime(text), Error) << text;
+        }
+    }
 }
 
 TEST(Types, TypeNamesRoundTrip) {

@@ -43,12 +43,18 @@
 
 namespace strata {
 
+namespace detail {
+// A C++ integer that is a number (bool is integral too, but maps to BOOLEAN).
+template <class T>
+inline constexpr bool is_number_integer_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+}  // namespace detail
+
 // Not specialised: not a column type (column() says so at compile time).
 template <class T, class = void>
 struct column_type {};
 
 template <class T>
-struct column_type<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
+struct column_type<T, std::enable_if_t<detail::is_number_integer_v<T>>> {
     static SqlType sql_type() {
         if (sizeof(T) <= 2) return SmallInteger();
         return Integer();

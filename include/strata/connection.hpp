@@ -215,6 +215,14 @@ public:
     // without parameters to the server with its first run: one round trip,
     // where prepare() and the run take two.
     StatementHandle prepare_generated(std::string_view sql);
+    // The same for a text that never changes while it lives (a mapper's
+    // SELECT by key), named by `text_id` from new_text_id(): the text asked
+    // for last is then found by its number, without comparing its bytes.
+    StatementHandle prepare_generated(std::string_view sql, std::uint64_t text_id);
+    // A number for one such text: never given twice in the process, so a
+    // number can never name another text (not even one at the same address
+    // after the first is gone).
+    static std::uint64_t new_text_id();
     // Runs one SQL statement with no parameters; rows it returns are ignored.
     // Text holding a second statement is a ProgrammingError (nothing runs), so
     // text that reaches SQL from a file or a user can never smuggle one in.
@@ -304,7 +312,7 @@ private:
     friend class StatementHandle;
     // Takes `stmt` back into the cache if it keeps it (else leaves it to its caller to destroy).
     void give_back(std::unique_ptr<Statement>& stmt, void* cache_slot);
-    StatementHandle check_out(std::string_view sql, bool generated);
+    StatementHandle check_out(std::string_view sql, bool generated, std::uint64_t text_id = 0);
     StatementHandle check_out_new(void* cache_slot, std::string_view sql, bool generated);  // a cache miss
     struct Cache;
     std::unique_ptr<Cache> cache_;

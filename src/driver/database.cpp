@@ -121,16 +121,12 @@ struct PooledConnection::Pool {
         }
     }
 
-    // Takes `conn` (its caller's is empty after).
+    // Takes `conn` (its caller's is empty after). The common case (a
+    // healthy connection parked for the next checkout) is small enough to
+    // inline into PooledConnection::release; the rest is out of line.
     void checkin(std::unique_ptr<Connection>& conn) {
         bool keep = conn->is_healthy();
-        if (keep && conn->in_transaction()) {
-            try {
-                conn->rollback();
-            } catch (...) {
-                keep = false;
-            }
-        }
+        if (keep && conn->in_transaction()) keep = rolled_back(*conn);
         // Park it if nobody waits. A checkout that starts waiting meanwhile
         // counts itself in `waiting` before it looks at `parked` (both
         // sequentially consistent): either it sees the connection, or we see
@@ -139,13 +135,30 @@ struct PooledConnection::Pool {
             Connection* expected = nullptr;
             if (parked.compare_exchange_strong(expected, conn.get())) {
                 conn.release();
-                if (waiting.load() != 0) {
-                    std::lock_guard lock(mutex);
-                    available.notify_one();
-                }
+                if (waiting.load() != 0) wake_one();
                 return;
             }
         }
+        checkin_to_idle(conn, keep);
+    }
+
+    // An open transaction rolled back before the connection goes back; false if that fails.
+    [[gnu::noinline]] static bool rolled_back(Connection& conn) {
+        try {
+            conn.rollback();
+        } catch (...) {
+            return false;
+        }
+        return true;
+    }
+
+    [[gnu::noinline]] void wake_one() {
+        std::lock_guard lock(mutex);
+        available.notify_one();
+    }
+
+    // The rest of checkin(): into the idle list, or closed (overflow or broken).
+    [[gnu::noinline]] void checkin_to_idle(std::unique_ptr<Connection>& conn, bool keep) {
         std::unique_ptr<Connection> to_close;
         std::vector<std::unique_ptr<Connection>> dropped;
         {

@@ -45,9 +45,8 @@ bool references_pending(RecordBase& r) {
 }
 
 void clear_dirty_references(RecordBase& r) {
-    if (!r.mapper->has_references) return;
-    for (const RelationshipSlot& slot : r.mapper->relationship_slots)
-        if (slot.reference) static_cast<ReferenceBase&>(relationship_at(r.object, slot)).dirty_ = false;
+    for (const Mapper::ReferenceSync& sync : r.mapper->reference_syncs)
+        std::launder(reinterpret_cast<ReferenceBase*>(static_cast<std::byte*>(r.object) + sync.offset))->dirty_ = false;
 }
 
 void apply_client_defaults(RecordBase& r) {
@@ -124,32 +123,48 @@ int bind_insert_columns(const Mapper& m, std::uint64_t columns, const RecordBase
 
 }  // namespace
 
-void SessionImpl::sync_foreign_keys(RecordBase& r) {
-    if (!r.mapper->has_references) return;
-    const auto& slots = r.mapper->relationship_slots;
-    for (std::size_t s = 0; s < slots.size(); ++s) {
-        if (!slots[s].reference) continue;
-        auto& ref = static_cast<ReferenceBase&>(relationship_at(r.object, slots[s]));
-        if (!ref.dirty_) continue;
-        const auto& rel = r.mapper->relationships[s];
-        for (std::size_t i = 0; i < rel->fk_columns.size(); ++i) {
-            const auto fk = static_cast<std::size_t>(rel->fk_columns[i]);
-            const ColumnAccessor& member = *r.mapper->columns[fk].access;
-            const RecordBase* target = ref.target_;
-            if (!target) {
-                member.set(r.object, Value());
-                continue;
-            }
-            const Mapper& tm = *target->mapper;
-            const ColumnAccessor& parent_key = *tm.columns[static_cast<std::size_t>(tm.key_columns[i])].access;
-            // An integer key into an integer member (the common case): no Value.
-            if (std::int64_t key; integer_kind(r.mapper->plan[fk].kind) && parent_key.integer(target->object, key)) {
-                std::uint64_t unsaved = 0;
-                (void)member.assign_integer(r.object, key, *r.store, unsaved);
-            } else {
-                member.set(r.object, parent_key.get(target->object));
-            }
+namespace {
+
+// The foreign key columns of r's relationship `rel` set from `target`'s key
+// (NULL without a target), column by column.
+void set_foreign_key(RecordBase& r, const RelationshipMapping& rel, const RecordBase* target) {
+    const Mapper& m = *r.mapper;
+    for (std::size_t i = 0; i < rel.fk_columns.size(); ++i) {
+        const auto fk = static_cast<std::size_t>(rel.fk_columns[i]);
+        const ColumnAccessor& member = *m.columns[fk].access;
+        if (!target) {
+            member.set(r.object, Value());
+            continue;
         }
+        const Mapper& tm = *target->mapper;
+        const ColumnAccessor& parent_key = *tm.columns[static_cast<std::size_t>(tm.key_columns[i])].access;
+        // An integer key into an integer member: no Value.
+        if (std::int64_t key; integer_kind(m.plan[fk].kind) && parent_key.integer(target->object, key)) {
+            std::uint64_t unsaved = 0;
+            (void)member.assign_integer(r.object, key, *r.store, unsaved);
+        } else {
+            member.set(r.object, parent_key.get(target->object));
+        }
+    }
+}
+
+}  // namespace
+
+// Through the model's many-to-one relationships only (Mapper::reference_syncs);
+// the usual one, an integer foreign key to an integer key, without a lookup
+// of its columns: a flush runs this for every new row that has a reference.
+void SessionImpl::sync_foreign_keys(RecordBase& r) {
+    for (const Mapper::ReferenceSync& sync : r.mapper->reference_syncs) {
+        const auto& ref = *std::launder(reinterpret_cast<const ReferenceBase*>(static_cast<std::byte*>(r.object) + sync.offset));
+        if (!ref.dirty_) continue;
+        const RecordBase* target = ref.target_;
+        const RelationshipMapping& rel = *sync.relationship;
+        if (std::int64_t key; target && rel.integer_fk && rel.target_key->integer(target->object, key)) {
+            std::uint64_t unsaved = 0;
+            (void)rel.integer_fk->assign_integer(r.object, key, *r.store, unsaved);
+            continue;
+        }
+        set_foreign_key(r, rel, target);
     }
 }
 
@@ -339,6 +354,9 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
     // The saved values taken as each row is bound: the values written (the
     // generated columns' only once read back, in flush()).
     const bool save_as_bound = !m.computed_columns;
+    // Held here: the loop's calls through other objects would make the compiler read them again per row.
+    const ColumnAccessor& key_access = *m.pk_column().access;
+    const bool autoincrement = m.pk_autoincrement, has_references = m.has_references, client_defaults = m.client_defaults;
     auto now_persistent = [&](RecordBase& r, const std::optional<SavedWords>& saved) {
         if (!saved) return written(r);
         r.snapshot.nulls = saved->nulls;
@@ -346,9 +364,9 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         r.state = RecordState::Persistent;
     };
     for (RecordBase* r : records) {
-        if (m.has_references) sync_foreign_keys(*r);
-        if (m.client_defaults) apply_client_defaults(*r);
-        const bool assign_key = m.pk_autoincrement && m.pk_column().access->is_unset(r->object);
+        if (has_references) sync_foreign_keys(*r);
+        if (client_defaults) apply_client_defaults(*r);
+        const bool assign_key = autoincrement && key_access.is_unset(r->object);
         StatementHandle& st = assign_key ? without_key : with_key;
         if (!st) st = c.prepare(assign_key ? sql.insert_no_pk : sql.insert_all);
         std::optional<SavedWords> saved;
@@ -370,7 +388,7 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
             // The key as read from a row (no Value), its saved word with the
             // others', and into the identity map by it.
             std::uint64_t key_word = 0;
-            const bool null_key = m.pk_column().access->assign_integer(r->object, key, *r->store, key_word);
+            const bool null_key = key_access.assign_integer(r->object, key, *r->store, key_word);
             if (saved) {
                 saved->words[static_cast<std::size_t>(m.pk)] = key_word;
                 saved->nulls |= std::uint64_t{null_key} << m.pk;
@@ -542,9 +560,16 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
         // The new objects by model in one pass over them (not one per model:
         // each visit of 100,000 objects is a walk through memory).
         std::vector<std::vector<RecordBase*>> new_by_model(pending.empty() ? 0 : mappers.size());
-        // Room for all in the first one's model (most often the only one): not grown row by row.
-        if (!pending.empty()) new_by_model[pending.front()->mapper->index].reserve(pending.size());
-        for (auto* r : pending) new_by_model[r->mapper->index].push_back(r);
+        if (std::has_single_bit(pending_models) && !(pending_models >> 63)) {
+            // All of one model (its bit its own, not the one models from the
+            // 64th on share): the list copied, no record read (100,000 new
+            // objects are a walk through memory).
+            new_by_model[static_cast<std::size_t>(std::countr_zero(pending_models))] = pending;
+        } else if (!pending.empty()) {
+            // Room for all in the first one's model (most often the only one): not grown row by row.
+            new_by_model[pending.front()->mapper->index].reserve(pending.size());
+            for (auto* r : pending) new_by_model[r->mapper->index].push_back(r);
+        }
         for (const Mapper* m : order) {
             if (new_by_model.empty()) break;
             std::vector<RecordBase*>& batch = new_by_model[m->index];
@@ -602,6 +627,7 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
     if (inserted_in_transaction.empty()) inserted_in_transaction = std::move(inserted);
     else inserted_in_transaction.insert(inserted_in_transaction.end(), inserted.begin(), inserted.end());
     pending.clear();
+    pending_models = 0;
     for (auto& [r, mask] : updates) take_snapshot(*r);
     for (auto* r : reassigned) clear_dirty_references(*r);
     for (auto* coll : link_changes) {

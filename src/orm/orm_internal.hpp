@@ -55,6 +55,12 @@ struct RelationshipMapping {
     std::vector<int> fk_columns;
     std::string secondary, local_column, remote_column;  // ManyToMany
     Cascade cascade;
+    // ManyToOne, one integer member holding the target's one integer key
+    // (the usual BelongsTo; found when the registry is finalised): that
+    // member, and the target's key. The current target is looked up by it,
+    // and a flush copies the key member to member, without a Value.
+    const ColumnAccessor* integer_fk = nullptr;
+    const ColumnAccessor* target_key = nullptr;
 
     // The lazy load's SELECT (one bound parameter: the owner's key), rendered once per dialect.
     const std::string& lazy_sql(const Dialect& d) const;
@@ -88,6 +94,7 @@ struct MapperSql {
     const Dialect* dialect = nullptr;
     std::string select_list;      // "user"."id", "user"."nickname", ...
     std::string select_by_pk;
+    std::uint64_t select_by_pk_id = 0;  // its Connection::new_text_id (the statement cache finds it by number)
     std::string insert_all;       // every column
     std::string insert_no_pk;     // the key left to the database
     std::string select_computed;  // the generated columns of one row, by key ("" when the model has none)
@@ -126,6 +133,14 @@ public:
     std::vector<RelationshipSlot> relationship_slots;
     RelationshipOffsets relationship_offsets;  // the same members by kind (first_record_to_check)
     RowPlan row_plan;  // what a row is read into a new record with (loops.build_loaded), once finalised
+    // Each many-to-one relationship, in `relationships`' order: what a flush
+    // reads to set the foreign key of an object whose reference was assigned
+    // (SessionImpl::sync_foreign_keys, once per new row that has one).
+    struct ReferenceSync {
+        const RelationshipMapping* relationship = nullptr;
+        std::ptrdiff_t offset = 0;  // of its ReferenceBase in the objects
+    };
+    std::vector<ReferenceSync> reference_syncs;
     std::function<std::string(const void*)> repr;
     RecordFactory factory;
     int flush_order = 0;          // position of the table in foreign-key order
@@ -349,6 +364,10 @@ public:
 
     IdentityMaps identity;                             // per mapper
     std::vector<RecordBase*> pending;                  // added, in order
+    // model_bit() of every record put in `pending` since it was last
+    // emptied (records taken out leave their bit: never too few bits). One
+    // bit: all of one model, which a flush then need not group by model.
+    std::uint64_t pending_models = 0;
     std::vector<RecordBase*> to_delete;                // removed, not yet flushed
     std::vector<RecordBase*> inserted_in_transaction;
     std::vector<RecordBase*> deleted_in_transaction;
@@ -399,6 +418,7 @@ public:
     const Dialect& dialect() const { return db.dialect(); }
     StatementHandle prepare(const std::string& sql);        // for writes
     StatementHandle prepare_read(const std::string& sql);   // for SELECTs the ORM runs
+    StatementHandle prepare_read(const std::string& sql, std::uint64_t text_id);  // the same, sql never changing (MapperSql)
     void note(const std::string& sql) {
         if (observer) observer(sql);
     }
@@ -446,7 +466,13 @@ public:
     // The mapper of the last type added (a program adds objects of one or two models in a row).
     const std::type_info* last_added_type = nullptr;
     const Mapper* last_added_mapper = nullptr;
-    void attach_pending(RecordBase* r);
+    // Inline: every Session::add ends here.
+    void attach_pending(RecordBase* r) {
+        r->state = RecordState::Pending;
+        r->snapshot.valid = false;
+        pending.push_back(r);
+        pending_models |= model_bit(*r->mapper);
+    }
     // A new object's relationships, through the model's slots: its
     // references load on first use, its collections start loaded (empty,
     // unless objects were put in them before it joined: adopted then).
@@ -501,8 +527,13 @@ public:
     // table's row cannot move one of m's), so it compares m's touched
     // records only, and none at all when m has none: N lazy loads then cost
     // N statements, not N times every object loaded so far.
+    // The check every get() makes (a session without objects) is inline;
+    // the rest is out of line.
     bool autoflush_before_reading(const Mapper& m) {
         if (!autoflush || flushing || (store->records().empty() && batches.empty())) return false;
+        return autoflush_objects_before_reading(m);
+    }
+    [[gnu::noinline]] bool autoflush_objects_before_reading(const Mapper& m) {
         if (!pending.empty() || !to_delete.empty() || !link_changes.empty() || !retained.empty()) {
             flush(FlushScope::TouchedRecords);
             return true;
@@ -594,7 +625,7 @@ inline bool integer_kind(ColumnKind kind) {
     switch (kind) {
 #define STRATA_DETAIL_INTEGER(Name, V)                                                                                 \
     case ColumnKind::Name:                                                                                             \
-    case ColumnKind::Optional##Name: return std::is_integral_v<V> && !std::is_same_v<V, bool>;
+    case ColumnKind::Optional##Name: return is_number_integer_v<V>;
         STRATA_DETAIL_PLANNED_TYPES(STRATA_DETAIL_INTEGER)
 #undef STRATA_DETAIL_INTEGER
     case ColumnKind::Accessor: break;
@@ -607,6 +638,7 @@ void add_in_memory(CollectionBase& c, RecordBase* item);
 void remove_in_memory(CollectionBase& c, RecordBase* item);
 // The parent a reference points at, from memory only (nullptr if not loaded).
 RecordBase* current_target(const ReferenceBase& ref);
+RecordBase* current_target(const ReferenceBase& ref, const RelationshipMapping& rel);  // rel: ref's mapping
 
 // Relationship SQL (relationship.cpp).
 // Without ORDER BY for a target with an integer key: its items go through in_key_order.

@@ -222,6 +222,7 @@ const MapperSql& Mapper::render_sql(const Dialect& d) const {
     for (std::size_t i = 0; i < keys.size(); ++i)
         by_key += (i ? " AND " : "") + d.quote(table) + "." + d.quote(keys[i]) + " = " + d.placeholder(static_cast<int>(i) + 1);
     slot->select_by_pk = "SELECT " + slot->select_list + by_key;
+    slot->select_by_pk_id = Connection::new_text_id();
     if (!computed.empty()) slot->select_computed = "SELECT " + d.quoted_list(computed) + by_key;
     slot->insert_all = sql::insert_sql(d, table, names);
     slot->insert_no_pk = sql::insert_sql(d, table, names_no_pk, returns_keys(d) ? pk_name : std::string());
@@ -504,6 +505,23 @@ void find_relationship_slots(Mapper& m) {
     probe->~RecordBase();
 }
 
+// What sync_foreign_keys and current_target read of each many-to-one
+// relationship of m (after find_relationship_slots).
+void find_reference_syncs(Mapper& m) {
+    m.reference_syncs.clear();
+    for (std::size_t i = 0; i < m.relationships.size(); ++i) {
+        RelationshipMapping& rel = *m.relationships[i];
+        if (rel.kind != RelationshipKind::ManyToOne) continue;
+        m.reference_syncs.push_back({&rel, m.relationship_slots[i].offset});
+        const Mapper& target = *rel.target;
+        if (rel.fk_columns.size() == 1 && target.key_columns.size() == 1 &&
+            integer_kind(m.plan[static_cast<std::size_t>(rel.fk_column)].kind)) {
+            rel.integer_fk = m.columns[static_cast<std::size_t>(rel.fk_column)].access.get();
+            rel.target_key = target.columns[static_cast<std::size_t>(target.key_columns[0])].access.get();
+        }
+    }
+}
+
 }  // namespace
 
 void RegistryImpl::finalize_once() {
@@ -533,6 +551,7 @@ void RegistryImpl::finalize_once() {
     check_relationship_members();
     for (auto& m : mappers) {
         find_relationship_slots(*m);
+        find_reference_syncs(*m);
         m->row_plan = {m.get(), m->plan.data(), m->columns.size(), static_cast<std::size_t>(std::max(m->pk, 0)),
                        m->relationship_slots.data(), m->relationship_slots.size()};
     }

@@ -51,18 +51,25 @@ void ItemList::reserve(std::size_t capacity) {
     block_ = block;
 }
 
+namespace {
+
+// add_in_memory() for a collection not loaded: noted for its load. Out of
+// line, so that the loaded case saves no registers.
+STRATA_DETAIL_COLD void add_pending(CollectionBase& c, RecordBase* item) {
+    auto& changes = c.changes();
+    erase_value(changes.pending_removes, item);
+    if (!has_value(changes.pending_adds, item)) changes.pending_adds.push_back(item);
+}
+
+}  // namespace
+
 // The other side of a change, in memory only: no load, no row written.
 void add_in_memory(CollectionBase& c, RecordBase* item) {
-    if (c.is_loaded()) {
-        // Inline: `post->author = user` checks every post the user holds.
-        for (RecordBase* held : c.items_)
-            if (held == item) return;
-        c.items_.push_back(item);
-    } else {
-        auto& changes = c.changes();
-        erase_value(changes.pending_removes, item);
-        if (!has_value(changes.pending_adds, item)) changes.pending_adds.push_back(item);
-    }
+    if (!c.is_loaded()) return add_pending(c, item);
+    // Inline: `post->author = user` checks every post the user holds.
+    for (RecordBase* held : c.items_)
+        if (held == item) return;
+    c.items_.push_back(item);
 }
 
 void remove_in_memory(CollectionBase& c, RecordBase* item) {
@@ -77,32 +84,44 @@ void remove_in_memory(CollectionBase& c, RecordBase* item) {
 
 namespace {
 
-void check_same_session(const RecordBase& owner, const RecordBase& item) {
-    if (!same_session(owner, item))
-        throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner) +
-                    "; session.merge(object) gives this session's object for it");
+[[noreturn]] STRATA_DETAIL_COLD void throw_other_session(const RecordBase& owner, const RecordBase& item) {
+    throw Error("strata: " + repr_record(&item) + " belongs to another session than " + repr_record(&owner) +
+                "; session.merge(object) gives this session's object for it");
+}
+
+// Inline, its message out of line: every `post->author = user` checks.
+inline void check_same_session(const RecordBase& owner, const RecordBase& item) {
+    if (!same_session(owner, item)) [[unlikely]]
+        throw_other_session(owner, item);
 }
 
 }  // namespace
 
 // The parent a reference points at, without loading anything.
 RecordBase* current_target(const ReferenceBase& ref) {
+    return ref.loaded_ ? ref.target_ : current_target(ref, mapping_of(ref));
+}
+
+namespace {
+
+// current_target() through Values: a foreign key of another type, or of several columns.
+STRATA_DETAIL_COLD RecordBase* target_by_values(const RecordBase& owner, const RelationshipMapping& rel, SessionImpl& session) {
+    if (rel.fk_columns.size() == 1)
+        return session.lookup(*rel.target, owner.mapper->columns[static_cast<std::size_t>(rel.fk_column)].access->get(owner.object));
+    return session.lookup(*rel.target, foreign_key_values(rel, owner));
+}
+
+}  // namespace
+
+RecordBase* current_target(const ReferenceBase& ref, const RelationshipMapping& rel) {
     if (ref.loaded_) return ref.target_;
     const RecordBase& owner = *ref.owner_;
     if (!owner.store || !owner.store->session) return nullptr;
-    const auto& rel = mapping_of(ref);
     SessionImpl& session = *owner.store->session;
-    if (rel.fk_columns.size() == 1) {
-        const auto fk = static_cast<std::size_t>(rel.fk_column);
-        const ColumnAccessor& member = *owner.mapper->columns[fk].access;
-        // An integer member into an integer key (the common case): no Value.
-        if (integer_kind(owner.mapper->plan[fk].kind)) {
-            std::int64_t key = 0;
-            return member.integer(owner.object, key) ? session.lookup(*rel.target, key) : nullptr;  // false: NULL
-        }
-        return session.lookup(*rel.target, member.get(owner.object));
-    }
-    return session.lookup(*rel.target, foreign_key_values(rel, owner));
+    if (!rel.integer_fk) return target_by_values(owner, rel, session);
+    // An integer member into an integer key (the common case): no Value.
+    std::int64_t key = 0;
+    return rel.integer_fk->integer(owner.object, key) ? session.lookup(*rel.target, key) : nullptr;  // false: NULL
 }
 
 std::vector<Value> foreign_key_values(const RelationshipMapping& rel, const RecordBase& r) {
@@ -122,7 +141,7 @@ void cascade_save(const RelationshipMapping& rel, RecordBase* item) {
 // Points `child`'s reference (of relationship `rel`) at `parent` (or
 // nothing), fixing the collections on both sides.
 void set_reference(ReferenceBase& ref, const RelationshipMapping& rel, RecordBase* parent) {
-    RecordBase* old = current_target(ref);
+    RecordBase* old = current_target(ref, rel);
     if (rel.backref && old != parent) {
         if (old) remove_in_memory(collection_of(*rel.backref, *old), ref.owner_);
         if (parent) add_in_memory(collection_of(*rel.backref, *parent), ref.owner_);
@@ -190,7 +209,7 @@ void CollectionBase::append(RecordBase* item) {
     }
     if (rel.kind == RelationshipKind::OneToMany) {
         auto& back = reference_of(*rel.backref, *item);
-        RecordBase* old = current_target(back);
+        RecordBase* old = current_target(back, *rel.backref);
         if (old && old != owner_) remove_in_memory(collection_of(rel, *old), item);
         back.target_ = owner_;
         back.loaded_ = true;

@@ -116,7 +116,7 @@ struct column_traits {
 };
 
 template <class V>
-struct column_traits<V, std::enable_if_t<std::is_integral_v<V> && !std::is_same_v<V, bool>>> {
+struct column_traits<V, std::enable_if_t<is_number_integer_v<V>>> {
     static constexpr bool mappable = true;
     static constexpr const char* name = "an integer";
     static constexpr bool accepts(TypeKind k) {

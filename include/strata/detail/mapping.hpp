@@ -52,7 +52,7 @@ struct FieldColumn {
     static constexpr bool integer_stored = [] {
         if constexpr (custom_column_type<V>) {
             using S = typename column_type<V>::stored;
-            return std::is_integral_v<S> && !std::is_same_v<S, bool>;
+            return is_number_integer_v<S>;
         } else {
             return false;
         }
@@ -101,7 +101,7 @@ struct FieldColumn {
         return false;
     }
     static bool assign_integer(M& field, std::int64_t v, Store& store, std::uint64_t& word) {
-        if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+        if constexpr (is_number_integer_v<V>) {
             field = static_cast<V>(v);
             word = Traits::word(static_cast<V>(v));
             return false;
@@ -131,7 +131,7 @@ struct FieldColumn {
     // The member's value as an integer, when it is one (an integer type,
     // plain or optional and set): a foreign key set from it without a Value.
     static bool integer(const M& field, std::int64_t& out) {
-        if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+        if constexpr (is_number_integer_v<V>) {
             if constexpr (optional) {
                 if (!field) return false;
                 out = static_cast<std::int64_t>(*field);
@@ -169,7 +169,7 @@ struct FieldColumn {
     static bool is_unset(const M& field) {
         if constexpr (optional) {
             return !field.has_value();
-        } else if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) {
+        } else if constexpr (is_number_integer_v<V>) {
             return field == 0;
         } else if constexpr (integer_stored) {
             return column_type<V>::to_stored(field) == 0;
@@ -191,7 +191,7 @@ private:
     // Text without a copy, integers and date-times without a Value (a flush binds every column of every new row).
     static void bind_value(const V& v, ValueSink& st, int index) {
         if constexpr (std::is_same_v<V, std::string>) st.bind_view(index, v);
-        else if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>) st.bind_int64(index, static_cast<std::int64_t>(v));
+        else if constexpr (is_number_integer_v<V>) st.bind_int64(index, static_cast<std::int64_t>(v));
         else if constexpr (std::is_same_v<V, DateTime>) st.bind_datetime(index, v);
         else st.bind(index, column_value(v));
     }
