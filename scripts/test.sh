@@ -13,6 +13,8 @@ source scripts/deps.sh
 strata_install_deps
 
 jobs=$(nproc)
+# Each step's line carries the time since the start, so a slow CI run shows where its time went.
+say() { printf '==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 # The include graph of src/ and include/strata/ against the layers of docs/architecture.md.
 python3 scripts/check_layers.py --self-test
@@ -30,15 +32,15 @@ if [[ -x scripts/pg.sh && -z "${STRATA_TEST_PG_URL:-}" ]]; then
   source "$pg_env"
   export STRATA_TEST_PG_URL
 fi
-echo "==> PostgreSQL for tests: ${STRATA_TEST_PG_URL:-none}"
+say "PostgreSQL for tests: ${STRATA_TEST_PG_URL:-none}"
 
 run_suite() {
   local dir=$1; shift
-  echo "==> configure $dir ($*)"
+  say "configure $dir ($*)"
   cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DSTRATA_BUILD_BENCH=OFF "$@" >/dev/null
-  echo "==> build $dir"
+  say "build $dir"
   cmake --build "$dir" -j"$jobs"
-  echo "==> test $dir"
+  say "test $dir"
   (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 600) | tee "$dir/ctest.log"
   # A skipped or disabled test fails the run; allowed skips: none (the sanitizer build does not
   # register install_find_package at all, tests/CMakeLists.txt).
@@ -59,10 +61,10 @@ fi
 # fails the script and leaves the input in $dir/fuzz-<target>-crash-* (docs/architecture.md, Fuzzing).
 run_fuzzers() {
   local dir=$1 seconds=${STRATA_FUZZ_SECONDS:-15}
-  echo "==> configure $dir (clang, libFuzzer)"
+  say "configure $dir (clang, libFuzzer)"
   CXX=clang++ cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DSTRATA_FUZZ=ON \
     -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=OFF -DSTRATA_BUILD_BENCH=OFF >/dev/null
-  echo "==> build $dir"
+  say "build $dir"
   cmake --build "$dir" -j"$jobs" --target fuzz_targets
   local source name log
   for source in tests/fuzz/*.cpp; do
@@ -71,12 +73,12 @@ run_fuzzers() {
     local dict=()
     [[ -f tests/fuzz/$name.dict ]] && dict=(-dict="tests/fuzz/$name.dict")
     mkdir -p "$dir/fuzz-corpus/$name"
-    echo "==> fuzz $name for ${seconds}s"
+    say "fuzz $name for ${seconds}s"
     if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$dir/tests/fuzz/fuzz_$name" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$dir/fuzz-$name-" "${dict[@]}" \
         "$dir/fuzz-corpus/$name" "tests/fuzz/corpus/$name" >"$log" 2>&1; then
       tail -n 60 "$log"
-      echo "==> fuzz $name FAILED (input: $dir/fuzz-$name-*, log: $log)"
+      say "fuzz $name FAILED (input: $dir/fuzz-$name-*, log: $log)"
       return 1
     fi
     tail -n 1 "$log"
@@ -86,4 +88,4 @@ run_fuzzers() {
 if [[ "${STRATA_SKIP_FUZZ:-0}" != 1 ]]; then
   run_fuzzers build-fuzz
 fi
-echo "==> all tests passed"
+say "all tests passed"
