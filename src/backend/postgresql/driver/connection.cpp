@@ -96,7 +96,7 @@ struct Session {
 
     // What a statement's running does to prepared statements' plans, from
     // its leading keyword: worked out once per statement (a prepared one
-    // keeps its SQL), not on each run (600 instructions a get).
+    // keeps its SQL), not on each run (660 instructions a get).
     enum class Effect : unsigned char { None, SchemaChange, Rollback };
     static Effect effect_of(std::string_view sql) {
         const std::string word = first_word(sql);
