@@ -39,6 +39,24 @@ std::int64_t int8_at(const char* p) {
     return static_cast<std::int64_t>(be64toh(v));
 }
 
+// A one-dimensional int8[] without NULLs in binary: ndim, has-null flag,
+// element type, then the dimension's length and lower bound, then each
+// element as its length (8) and value.
+std::vector<std::int64_t> int8_array_at(const char* p, int size) {
+    auto i32 = [&](int at) {
+        std::uint32_t v;
+        std::memcpy(&v, p + at, sizeof v);
+        return static_cast<std::int32_t>(be32toh(v));
+    };
+    if (size >= 12 && i32(0) == 0) return {};  // an empty array has no dimension
+    if (size < 20 || i32(0) != 1 || i32(4) != 0 || i32(8) != 20) throw std::runtime_error("not a one-dimensional int8[]");
+    const int n = i32(12);
+    if (size != 20 + 12 * n) throw std::runtime_error("int8[] of the wrong size");
+    std::vector<std::int64_t> out(static_cast<std::size_t>(n));
+    for (int k = 0; k < n; ++k) out[static_cast<std::size_t>(k)] = int8_at(p + 20 + 12 * k + 4);
+    return out;
+}
+
 // An integer column of either width: microblog's keys are INTEGER (int4),
 // counts and sequence values bigint (int8). Reading an int4 as 8 bytes gives
 // garbage keys (and lookups that find nothing), so any other width throws.
@@ -377,14 +395,19 @@ void Conn::insert_users_with_posts(int users, int posts_each) {
     } else {
         // PostgreSQL's bulk path, as strata's flush takes it: the users' keys
         // drawn from their sequence in one query, then each table by COPY.
+        // The sequence is looked up once (OFFSET 0 keeps the planner from
+        // pulling the subquery into the per-key loop: a lookup per key cost
+        // about 2 us each) and the keys come back as one int8[] value.
         PGconn* c = pg(pg_);
         const std::string n = std::to_string(users);
         const char* count[1] = {n.c_str()};
-        PGresult* r = exec_binary(c, "SELECT nextval(pg_get_serial_sequence('\"user\"', 'id')) FROM generate_series(1, $1::int)", 1, count);
-        std::vector<std::int64_t> keys;
-        keys.reserve(users);
-        for (int i = 0; i < PQntuples(r); ++i) keys.push_back(int8_at(PQgetvalue(r, i, 0)));
+        PGresult* r = exec_binary(c,
+                                  "SELECT ARRAY(SELECT nextval(q.seq) FROM generate_series(1, $1::int)) FROM "
+                                  "(SELECT pg_get_serial_sequence('\"user\"', 'id')::regclass AS seq OFFSET 0) AS q",
+                                  1, count);
+        const std::vector<std::int64_t> keys = int8_array_at(PQgetvalue(r, 0, 0), PQgetlength(r, 0, 0));
         PQclear(r);
+        if (keys.size() != static_cast<std::size_t>(users)) throw std::runtime_error("drew " + std::to_string(keys.size()) + " keys");
         std::string buf;
         buf.reserve(1 << 20);
         auto copy = [&](const char* sql, auto&& rows) {

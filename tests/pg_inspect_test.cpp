@@ -206,6 +206,33 @@ TEST_F(PgInspect, AlteredTableIsSeenByCachedStatements) {
     EXPECT_EQ(stmt->get_text(0), "1");
 }
 
+TEST_F(PgInspect, DdlRunThroughAPreparedStatementIsSeenByCachedStatements) {
+    // A prepared statement works out once what its SQL does to other plans
+    // (not on each run): DDL and a ROLLBACK run through prepare() must still
+    // make the cached SELECT re-plan. Inside a transaction a stale plan is
+    // an error (outside, the driver would re-plan after the server's refusal).
+    auto conn = open_connection();
+    conn->execute("CREATE TABLE t (v INTEGER)");
+    conn->execute("INSERT INTO t VALUES (1)");
+    const std::string select = "SELECT * FROM t";
+    auto columns = [&] {
+        auto stmt = conn->prepare(select);
+        EXPECT_TRUE(stmt->step());
+        return stmt->column_count();
+    };
+    EXPECT_EQ(columns(), 1);
+    conn->prepare("BEGIN")->execute();
+    conn->prepare("  alter TABLE t ADD COLUMN w TEXT DEFAULT 'x'")->execute();
+    EXPECT_EQ(columns(), 2);
+    conn->prepare("SAVEPOINT s")->execute();
+    conn->prepare("ALTER TABLE t DROP COLUMN w")->execute();
+    EXPECT_EQ(columns(), 1);
+    conn->prepare("rollback TO SAVEPOINT s")->execute();
+    EXPECT_EQ(columns(), 2);
+    conn->prepare("COMMIT")->execute();
+    EXPECT_EQ(columns(), 2);
+}
+
 // ---- the pool on PostgreSQL ----------------------------------------------------
 
 std::int64_t backend_pid(Connection& conn) {
