@@ -164,6 +164,11 @@ TEST(SavedBytes, ACopyTakesTheCurrentBlocksRoomOrNothing) {
         taken.emplace_back(at, rest);
     }
     EXPECT_EQ(store->saved_bytes_if_room(1), nullptr) << "the block is full";
+    // The first block is the one inside the store (Store::inline_block_,
+    // 512 bytes): filled to its last byte, not one short of it.
+    std::size_t filled = 0;
+    for (const auto& copy : taken) filled += copy.second;
+    EXPECT_EQ(filled, 512u);
     // A new block for a copy that does not fit; the next copies follow it,
     // each 4-aligned (a copy starts with its 4-byte length).
     std::byte* fresh = store->saved_bytes(kCopy);
