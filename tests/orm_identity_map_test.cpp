@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "orm/identity_map.hpp"
 #include "orm/orm_internal.hpp"
@@ -133,6 +134,59 @@ TEST(SavedBytes, HoldExactlyTheirBytesAcrossTheInlineLimit) {
     const std::string nul("\0", 1);
     EXPECT_FALSE(same_bytes(save_bytes(*store, 0, "", 0), nul.data(), 1)) << "a NUL byte is not nothing";
     EXPECT_FALSE(same_bytes(save_bytes(*store, 0, nul.data(), 1), "", 0));
+}
+
+// A saved copy either takes the room left in the store's current block or
+// takes nothing (Store::try_bump): copies follow each other, the largest
+// that fits still fits, and a failed try moves nothing. A copy the block
+// cannot hold goes to a new block, which the next copies then fill.
+TEST(SavedBytes, ACopyTakesTheCurrentBlocksRoomOrNothing) {
+    auto store = strata::detail::Store::make();
+    std::vector<std::pair<std::byte*, std::size_t>> taken;
+    constexpr std::size_t kCopy = 100;
+    while (std::byte* at = store->saved_bytes_if_room(kCopy)) {
+        if (!taken.empty()) {
+            EXPECT_EQ(at, taken.back().first + kCopy) << "copies follow each other";
+        }
+        taken.emplace_back(at, kCopy);
+        ASSERT_LT(taken.size(), 100u) << "a block of the store never fills";
+    }
+    ASSERT_FALSE(taken.empty());
+    EXPECT_EQ(store->saved_bytes_if_room(kCopy), nullptr) << "the failed try took nothing";
+    // The room left is under kCopy: the largest copy that fits goes right
+    // after the last one, and then not one byte more fits.
+    std::size_t rest = kCopy - 1;
+    std::byte* at = nullptr;
+    for (; rest > 0 && !(at = store->saved_bytes_if_room(rest)); --rest) {
+    }
+    if (rest > 0) {
+        EXPECT_EQ(at, taken.back().first + kCopy) << "the failed tries took nothing";
+        taken.emplace_back(at, rest);
+    }
+    EXPECT_EQ(store->saved_bytes_if_room(1), nullptr) << "the block is full";
+    // The first block is the one inside the store (Store::inline_block_,
+    // 512 bytes): filled to its last byte, not one short of it.
+    std::size_t filled = 0;
+    for (const auto& copy : taken) filled += copy.second;
+    EXPECT_EQ(filled, 512u);
+    // A new block for a copy that does not fit; the next copies follow it,
+    // each 4-aligned (a copy starts with its 4-byte length).
+    std::byte* fresh = store->saved_bytes(kCopy);
+    ASSERT_NE(fresh, nullptr);
+    taken.emplace_back(fresh, kCopy);
+    std::byte* odd = store->saved_bytes_if_room(3);
+    EXPECT_EQ(odd, fresh + kCopy);
+    taken.emplace_back(odd, 3);
+    std::byte* aligned = store->saved_bytes_if_room(8);
+    EXPECT_EQ(aligned, fresh + kCopy + 4) << "rounded up to 4";
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(aligned) % alignof(std::uint32_t), 0u);
+    taken.emplace_back(aligned, 8);
+    // No two copies share a byte: each keeps its own pattern.
+    for (std::size_t i = 0; i < taken.size(); ++i)
+        std::fill_n(taken[i].first, taken[i].second, static_cast<std::byte>(i + 1));
+    for (std::size_t i = 0; i < taken.size(); ++i)
+        for (std::size_t b = 0; b < taken[i].second; ++b)
+            ASSERT_EQ(taken[i].first[b], static_cast<std::byte>(i + 1)) << "copy " << i << " byte " << b;
 }
 
 TEST(SavedBytes, ReloadingReusesTheRoomOfALongCopy) {

@@ -299,12 +299,7 @@ public:
     // Room for a saved copy of text (see save_bytes); freed with the store.
     std::byte* saved_bytes(std::size_t n) { return allocate(n, alignof(std::uint32_t)); }
     // The same when the current block has room for it, else nullptr (and nothing allocated).
-    std::byte* saved_bytes_if_room(std::size_t n) {
-        const auto at = (reinterpret_cast<std::uintptr_t>(free_) + alignof(std::uint32_t) - 1) & ~(alignof(std::uint32_t) - 1);
-        if (at + n > reinterpret_cast<std::uintptr_t>(end_)) return nullptr;
-        free_ = reinterpret_cast<std::byte*>(at + n);
-        return reinterpret_cast<std::byte*>(at);
-    }
+    std::byte* saved_bytes_if_room(std::size_t n) { return try_bump(n, alignof(std::uint32_t)); }
 
     // Every record, in the order they joined. (An array, not a list through
     // the records: walking 100,000 of them must not wait on each in turn.)
@@ -312,8 +307,18 @@ public:
 
 private:
     std::byte* allocate(std::size_t size, std::size_t align) {
+        if (std::byte* at = try_bump(size, align)) return at;
+        return allocate_in_new_block(size, align);
+    }
+    // `size` bytes aligned to `align` (a power of two) from the current
+    // block, or nullptr (nothing taken) when they do not fit in it.
+    std::byte* try_bump(std::size_t size, std::size_t align) {
         const auto at = (reinterpret_cast<std::uintptr_t>(free_) + align - 1) & ~(align - 1);
-        if (at + size > reinterpret_cast<std::uintptr_t>(end_)) return allocate_in_new_block(size, align);
+        if (at + size > reinterpret_cast<std::uintptr_t>(end_)) return nullptr;
+        // Room in a block is never at address 0: said, so that allocate()
+        // tests only "did it fit", not the pointer again (an instruction
+        // more for every record loaded).
+        if (at == 0) __builtin_unreachable();
         free_ = reinterpret_cast<std::byte*>(at + size);
         return reinterpret_cast<std::byte*>(at);
     }
