@@ -4,6 +4,7 @@
 #include <new>
 #include <utility>
 
+#include "driver/numbered_text.hpp"
 #include "orm/orm_internal.hpp"
 
 namespace strata {
@@ -115,7 +116,7 @@ StatementHandle SessionImpl::prepare(const std::string& sql) { return connection
 // The ORM's own SQL: a PostgreSQL query without parameters goes to the server with its first run.
 StatementHandle SessionImpl::prepare_read(const std::string& sql) { return read_connection().prepare_generated(sql); }
 StatementHandle SessionImpl::prepare_read(const std::string& sql, std::uint64_t text_id) {
-    return read_connection().prepare_generated(sql, text_id);
+    return NumberedText::prepare_generated(read_connection(), sql, text_id);
 }
 
 namespace {
