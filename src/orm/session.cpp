@@ -78,8 +78,10 @@ STRATA_DETAIL_INLINE void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
     pending_models = 0;
-    end_streams();
-    unlink_stores();
+    // Checked here, inline: a session that never streamed (a get per
+    // request) makes neither call.
+    if (!streams.empty()) end_streams();
+    if (!batches.empty()) unlink_stores();
     for (Store* b : batches) b->session = nullptr;  // from now on freed with their last handle
     batches.clear();
     retained.clear();
@@ -102,7 +104,7 @@ STRATA_DETAIL_INLINE void SessionImpl::detach_all() {
 // BEGIN/ROLLBACK. Session::begin() opens the transaction up front for reads
 // that must see one snapshot.
 Connection& SessionImpl::read_connection() {
-    if (!conn.get()) conn = db.connect_borrowed();  // `db` outlives `conn` (declared before it)
+    if (!conn.get()) db.connect_borrowed(conn);  // `db` outlives `conn` (declared before it)
     return *conn;
 }
 
