@@ -5,6 +5,7 @@
 #include <climits>
 #include <thread>
 
+#include "driver/numbered_text.hpp"
 #include "support.hpp"
 
 using namespace strata;
@@ -295,36 +296,37 @@ TEST_P(DriverTest, StatementFromTheCacheHoldsNoParameterOfItsLastUser) {
     EXPECT_EQ(conn->prepare_count(), prepared) << "each came from the cache";
 }
 
-// A text asked for by its number (Connection::new_text_id) gets its own
+// A text asked for by its number (NumberedText::new_text_id, the ORM's) gets its own
 // statement, whatever was asked for in between: another numbered text, a text
 // without a number, or a text at the address the first one had once it is gone.
 TEST_P(DriverTest, NumberedTextGetsItsOwnStatement) {
+    using strata::detail::NumberedText;
     auto conn = open_connection();
     const std::string one = "SELECT 1", two = "SELECT 2";
-    const std::uint64_t one_id = Connection::new_text_id(), two_id = Connection::new_text_id();
+    const std::uint64_t one_id = NumberedText::new_text_id(), two_id = NumberedText::new_text_id();
     EXPECT_NE(one_id, two_id);
     auto first = [](StatementHandle st) {
         EXPECT_TRUE(st->step());
         return st->get_int64(0);
     };
-    EXPECT_EQ(first(conn->prepare_generated(one, one_id)), 1);
-    EXPECT_EQ(first(conn->prepare_generated(one, one_id)), 1);
-    EXPECT_EQ(first(conn->prepare_generated(two, two_id)), 2);
-    EXPECT_EQ(first(conn->prepare_generated(one, one_id)), 1);
+    EXPECT_EQ(first(NumberedText::prepare_generated(*conn, one, one_id)), 1);
+    EXPECT_EQ(first(NumberedText::prepare_generated(*conn, one, one_id)), 1);
+    EXPECT_EQ(first(NumberedText::prepare_generated(*conn, two, two_id)), 2);
+    EXPECT_EQ(first(NumberedText::prepare_generated(*conn, one, one_id)), 1);
     EXPECT_EQ(first(conn->prepare_generated(two)), 2);  // no number: by its text
-    EXPECT_EQ(first(conn->prepare_generated(one, one_id)), 1);
+    EXPECT_EQ(first(NumberedText::prepare_generated(*conn, one, one_id)), 1);
     {
         auto reused = std::make_unique<std::string>("SELECT 3");
-        const std::uint64_t reused_id = Connection::new_text_id();
-        EXPECT_EQ(first(conn->prepare_generated(*reused, reused_id)), 3);
+        const std::uint64_t reused_id = NumberedText::new_text_id();
+        EXPECT_EQ(first(NumberedText::prepare_generated(*conn, *reused, reused_id)), 3);
         reused.reset();
         auto other = std::make_unique<std::string>("SELECT 4");  // may land where "SELECT 3" was
-        EXPECT_EQ(first(conn->prepare_generated(*other, Connection::new_text_id())), 4);
+        EXPECT_EQ(first(NumberedText::prepare_generated(*conn, *other, NumberedText::new_text_id())), 4);
         EXPECT_EQ(first(conn->prepare_generated(*other)), 4);
     }
     const std::size_t prepared = conn->prepare_count();
-    EXPECT_EQ(first(conn->prepare_generated(one, one_id)), 1);
-    EXPECT_EQ(first(conn->prepare_generated(two, two_id)), 2);
+    EXPECT_EQ(first(NumberedText::prepare_generated(*conn, one, one_id)), 1);
+    EXPECT_EQ(first(NumberedText::prepare_generated(*conn, two, two_id)), 2);
     EXPECT_EQ(conn->prepare_count(), prepared) << "each came from the cache";
 }
 

@@ -1,6 +1,7 @@
 // Session: add / get / identity map / dirty tracking / flush / commit /
 // rollback / expunge / refresh / detached objects / threads.
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <thread>
 
@@ -424,6 +425,38 @@ TEST_P(OrmSession, ASessionThatEndsWithoutCommitLeavesTheDatabaseAsItWas) {
     auto s = session();
     EXPECT_EQ(s.get<User>(1)->nickname, "john");
     EXPECT_EQ(s.query<User>().count(), 2);
+}
+
+// A session takes its connection at its first statement, straight into the
+// member it keeps it in (Database::connect_borrowed): when the pool has none
+// to give (its only one held elsewhere), the get throws and the session holds
+// no connection; once one is free, the same session takes it and reads, and
+// gives it back as it ends.
+TEST_P(OrmSession, ASessionWhoseCheckoutFailedTakesAConnectionLater) {
+    strata::DatabaseOptions options;
+    options.pool.size = 1;
+    options.pool.max_overflow = 0;
+    options.pool.timeout = std::chrono::milliseconds(50);
+    auto small = open_db(options);
+    registry.metadata().create_all(small);
+    {
+        strata::Session s(small, registry);
+        s.add(User{.nickname = "john", .email = "john@email.com"});
+        s.commit();
+    }
+    {
+        strata::Session s(small, registry);
+        {
+            auto held = small.connect();  // the pool's only connection
+            expect_throw<strata::OperationalError>([&] { s.get<User>(1); });
+        }
+        auto john = s.get<User>(1);
+        ASSERT_TRUE(john);
+        EXPECT_EQ(john->nickname, "john");
+    }
+    EXPECT_EQ(small.open_connections(), 1);
+    auto conn = small.connect();  // back in the pool: a checkout does not wait for it
+    EXPECT_TRUE(conn.get());
 }
 
 // The first write opens the transaction: a raw write through execute() is

@@ -148,8 +148,10 @@ private:
     friend class detail::SessionImpl;
     // A connection that does not keep the pool alive, for a holder that
     // keeps this Database (a session): a checkout then costs no atomic
-    // reference count.
-    PooledConnection connect_borrowed() const;
+    // reference count. Checked out into `into`, which holds none: no
+    // PooledConnection built and moved (a session per get pays it each
+    // time). If the checkout throws, `into` stays empty.
+    void connect_borrowed(PooledConnection& into) const;
 
     std::shared_ptr<PooledConnection::Pool> pool_;
 };

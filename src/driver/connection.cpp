@@ -13,6 +13,7 @@
 #include "dialect/backend.hpp"
 #include "driver/drivers.hpp"
 #include "driver/failpoint.hpp"
+#include "driver/numbered_text.hpp"
 #include "strata/dialect.hpp"
 #include "strata/error.hpp"
 
@@ -37,7 +38,7 @@ struct Connection::Cache {
     // comparing them is cheaper than hashing them.
     const char* last_data = nullptr;
     std::pair<const std::string, Slot>* last = nullptr;
-    // The number of `last`'s text (Connection::new_text_id), 0 when it was
+    // The number of `last`'s text (NumberedText::new_text_id), 0 when it was
     // not asked for by one: set only once `last` is known to hold that text.
     std::uint64_t last_id = 0;
 
@@ -47,7 +48,7 @@ struct Connection::Cache {
     }
     Slot& slot(std::string_view sql, std::uint64_t text_id) {
         if (text_id != 0 && text_id == last_id) {
-            assert(sql == last->first && "a text id names one text (Connection::new_text_id)");
+            assert(sql == last->first && "a text id names one text (NumberedText::new_text_id)");
             return last->second;
         }
         Slot& s = slot(sql);  // `last` is now sql's entry
@@ -64,9 +65,13 @@ struct Connection::Cache {
     }
 };
 
-std::uint64_t Connection::new_text_id() {
+std::uint64_t detail::NumberedText::new_text_id() {
     static std::atomic<std::uint64_t> next{1};
     return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+StatementHandle detail::NumberedText::prepare_generated(Connection& conn, std::string_view sql, std::uint64_t text_id) {
+    return conn.check_out(sql, true, text_id);
 }
 
 bool echo_from_environment() {
@@ -90,10 +95,6 @@ Connection::~Connection() = default;
 StatementHandle Connection::prepare(std::string_view sql) { return check_out(sql, false); }
 
 StatementHandle Connection::prepare_generated(std::string_view sql) { return check_out(sql, true); }
-
-StatementHandle Connection::prepare_generated(std::string_view sql, std::uint64_t text_id) {
-    return check_out(sql, true, text_id);
-}
 
 StatementHandle Connection::check_out(std::string_view sql, bool generated, std::uint64_t text_id) {
     Cache::Slot& slot = text_id ? cache_->slot(sql, text_id) : cache_->slot(sql);

@@ -203,8 +203,9 @@ PooledConnection Database::connect() const {
     return PooledConnection(pool_.get(), pool_, pool_->checkout());
 }
 
-PooledConnection Database::connect_borrowed() const {
-    return PooledConnection(pool_.get(), nullptr, pool_->checkout());
+void Database::connect_borrowed(PooledConnection& into) const {
+    into.conn_ = pool_->checkout();  // first: if it throws, `into` is left as it was (empty)
+    into.pool_ = pool_.get();
 }
 
 const Url& Database::url() const { return pool_->url; }

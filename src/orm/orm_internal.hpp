@@ -94,7 +94,7 @@ struct MapperSql {
     const Dialect* dialect = nullptr;
     std::string select_list;      // "user"."id", "user"."nickname", ...
     std::string select_by_pk;
-    std::uint64_t select_by_pk_id = 0;  // its Connection::new_text_id (the statement cache finds it by number)
+    std::uint64_t select_by_pk_id = 0;  // its NumberedText::new_text_id (the statement cache finds it by number)
     std::string insert_all;       // every column
     std::string insert_no_pk;     // the key left to the database
     std::string select_computed;  // the generated columns of one row, by key ("" when the model has none)

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "driver/numbered_text.hpp"
 #include "orm/orm_internal.hpp"
 
 namespace strata {
@@ -222,7 +223,7 @@ const MapperSql& Mapper::render_sql(const Dialect& d) const {
     for (std::size_t i = 0; i < keys.size(); ++i)
         by_key += (i ? " AND " : "") + d.quote(table) + "." + d.quote(keys[i]) + " = " + d.placeholder(static_cast<int>(i) + 1);
     slot->select_by_pk = "SELECT " + slot->select_list + by_key;
-    slot->select_by_pk_id = Connection::new_text_id();
+    slot->select_by_pk_id = NumberedText::new_text_id();
     if (!computed.empty()) slot->select_computed = "SELECT " + d.quoted_list(computed) + by_key;
     slot->insert_all = sql::insert_sql(d, table, names);
     slot->insert_no_pk = sql::insert_sql(d, table, names_no_pk, returns_keys(d) ? pk_name : std::string());

@@ -4,6 +4,7 @@
 #include <new>
 #include <utility>
 
+#include "driver/numbered_text.hpp"
 #include "orm/orm_internal.hpp"
 
 namespace strata {
@@ -77,8 +78,10 @@ STRATA_DETAIL_INLINE void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
     pending_models = 0;
-    end_streams();
-    unlink_stores();
+    // Checked here, inline: a session that never streamed (a get per
+    // request) makes neither call.
+    if (!streams.empty()) end_streams();
+    if (!batches.empty()) unlink_stores();
     for (Store* b : batches) b->session = nullptr;  // from now on freed with their last handle
     batches.clear();
     retained.clear();
@@ -101,7 +104,7 @@ STRATA_DETAIL_INLINE void SessionImpl::detach_all() {
 // BEGIN/ROLLBACK. Session::begin() opens the transaction up front for reads
 // that must see one snapshot.
 Connection& SessionImpl::read_connection() {
-    if (!conn.get()) conn = db.connect_borrowed();  // `db` outlives `conn` (declared before it)
+    if (!conn.get()) db.connect_borrowed(conn);  // `db` outlives `conn` (declared before it)
     return *conn;
 }
 
@@ -115,7 +118,7 @@ StatementHandle SessionImpl::prepare(const std::string& sql) { return connection
 // The ORM's own SQL: a PostgreSQL query without parameters goes to the server with its first run.
 StatementHandle SessionImpl::prepare_read(const std::string& sql) { return read_connection().prepare_generated(sql); }
 StatementHandle SessionImpl::prepare_read(const std::string& sql, std::uint64_t text_id) {
-    return read_connection().prepare_generated(sql, text_id);
+    return NumberedText::prepare_generated(read_connection(), sql, text_id);
 }
 
 namespace {
