@@ -184,7 +184,8 @@ protected:
             const bool rewritten = files_after.at(oid).relfilenode != table.relfilenode;
             EXPECT_EQ(rewritten, expected.work == TableWork::Rewrite) << c.name << ": rewrite of " << table.name;
         }
-        for (const auto& [name, effect] : said) {
+        for (const auto& entry : said) {
+            const std::string& name = entry.first;   // a plain name: clang 14 lambdas cannot capture a binding
             const bool exists = std::any_of(files_before.begin(), files_before.end(),
                                             [&](const auto& t) { return t.second.name == name; });
             EXPECT_TRUE(exists) << c.name << ": the linter names a table that does not exist: " << name;

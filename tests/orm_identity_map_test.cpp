@@ -83,7 +83,8 @@ TEST(IntKeyMap, AgreesWithUnorderedMapUnderRandomSetsAndErases) {
 TEST(IntKeyMap, AscendingStridedAndExtremeKeys) {
     const std::int64_t cases[][2] = {{1, 1},       {1'000'000, 1}, {std::int64_t{1} << 40, 1}, {0, 8},
                                      {0, 1 << 16}, {0, 1 << 18},   {7, 1000003}};
-    for (const auto& [start, stride] : cases) {
+    for (const auto& start_stride : cases) {
+        const std::int64_t start = start_stride[0], stride = start_stride[1];   // clang 14: no binding in a lambda
         IntKeyMap map;
         constexpr std::int64_t n = 200'000;
         auto key = [&](std::int64_t i) { return start + i * stride; };
