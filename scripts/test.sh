@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Builds strata and runs every test (ctest + GoogleTest), twice, then fuzzes:
-#   1. Debug build, warnings as errors, against SQLite and a throwaway PostgreSQL server; then the
-#      ways a project takes strata in, each built as a consumer (tests/packaging_test.sh: FetchContent,
-#      add_subdirectory + libstrata.so, the .deb installed and removed again);
-#   2. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer;
+# Builds strata and runs every test (ctest + GoogleTest) once, then packages and fuzzes:
+#   1. the suite: a clang Debug build under AddressSanitizer + UndefinedBehaviorSanitizer, warnings as
+#      errors, against SQLite and a throwaway PostgreSQL server (tests, examples/microblog, bench/);
+#   2. a GCC Debug build of the library, examples/microblog and bench/, warnings as errors, not
+#      sanitized: what a Debian user compiles; then the ways a project takes strata in, each built as a
+#      consumer of it (tests/packaging_test.sh: FetchContent + libstrata.so, add_subdirectory, the .deb
+#      installed and removed again);
 #   3. each libFuzzer target in tests/fuzz for STRATA_FUZZ_SECONDS (15) under ASan + UBSan (clang).
-# Exits non-zero on any failure. Set STRATA_SKIP_SANITIZE=1 / STRATA_SKIP_FUZZ=1 to skip pass 2 / 3 locally,
-# STRATA_SKIP_PACKAGING=1 to skip the consumers of step 1 (they install and remove libstrata-dev).
+# Both compilers see every source with -Werror; the suite runs once, in the build that checks most.
+# Both builds carry line tables only (-g1): enough for the sanitizers' stack traces, and a third
+# faster to build than -g. Exits non-zero on any failure. Set STRATA_SKIP_PACKAGING=1 to skip the
+# consumers of step 2 (they install and remove libstrata-dev), STRATA_SKIP_FUZZ=1 to skip step 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -37,25 +41,30 @@ say "PostgreSQL for tests: ${STRATA_TEST_PG_URL:-none}"
 run_suite() {
   local dir=$1; shift
   say "configure $dir ($*)"
-  cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DSTRATA_BUILD_BENCH=OFF "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DCMAKE_CXX_FLAGS_DEBUG=-g1 "$@" >/dev/null
   say "build $dir"
   cmake --build "$dir" -j"$jobs"
   say "test $dir"
   (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 600) | tee "$dir/ctest.log"
-  # A skipped or disabled test fails the run; allowed skips: none (the sanitizer build does not
-  # register install_find_package at all, tests/CMakeLists.txt).
+  # A skipped or disabled test fails the run; allowed skips: none.
   scripts/check_skips.sh "$dir/ctest.log"
 }
 
-run_suite build -DCMAKE_BUILD_TYPE=Debug -DSTRATA_BUILD_BENCH=ON  # the bench too: built with -Werror, smoke-run by ctest
-scripts/check_skips.sh --self-test build  # a PostgreSQL test run without the server skips, and fails the check
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  run_suite build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON \
+  -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCH=ON  # the bench too: smoke-run by ctest
+scripts/check_skips.sh --self-test build-asan  # a PostgreSQL test run without the server skips, and fails the check
+
+say "configure build (GCC, not sanitized: the library, examples/microblog, bench/)"
+cmake -S . -B build -G Ninja -DSTRATA_WERROR=ON -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCH=ON >/dev/null
+say "build build"
+cmake --build build -j"$jobs"
 if [[ "${STRATA_SKIP_PACKAGING:-0}" != 1 ]]; then
+  say "packaging"
   tests/packaging_test.sh build .
 fi
-if [[ "${STRATA_SKIP_SANITIZE:-0}" != 1 ]]; then
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON -DSTRATA_BUILD_EXAMPLES=ON
-fi
+
 # Only the library and the targets are built (clang, -DSTRATA_FUZZ=ON); new inputs a run finds go
 # to $dir/fuzz-corpus, the seeds in tests/fuzz/corpus are only read. A crash, leak or timeout
 # fails the script and leaves the input in $dir/fuzz-<target>-crash-* (docs/architecture.md, Fuzzing).

@@ -27,6 +27,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "migrate/script.hpp"
@@ -186,6 +187,25 @@ std::vector<std::string> list_statements(const RunSpec& spec, const fs::path& lo
     for (const auto& [sql, first_last] : seen) ns.insert({first_last.first, first_last.second});
     for (int k = 1; k <= std::min(edge, count); ++k) ns.insert({k, count + 1 - k});
     for (int k = 1; k <= spread; ++k) ns.insert(std::max(1, count * k / (spread + 1)));
+    return {ns.begin(), ns.end()};
+}
+
+// The Ns before which a kill meets a different moment: the first and the last
+// N of each distinct pair (SQL sent before, SQL about to be sent), so every
+// kind of step from one statement to the next (BEGIN to the first INSERT, the
+// last INSERT of a batch to the next batch, the last DELETE to COMMIT...) is
+// killed at least twice, wherever it falls; with sample_walk's Ns.
+std::vector<int> sample_transitions(const std::vector<std::string>& sqls, int edge, int spread) {
+    std::vector<int> sampled = sample_walk(sqls, edge, spread);
+    std::set<int> ns(sampled.begin(), sampled.end());
+    std::map<std::pair<std::string_view, std::string_view>, std::pair<int, int>> seen;   // (before, next) -> first, last N
+    for (std::size_t i = 0; i < sqls.size(); ++i) {
+        const int n = static_cast<int>(i) + 1;
+        const std::string_view before = i == 0 ? std::string_view{} : std::string_view{sqls[i - 1]};
+        auto [it, fresh] = seen.try_emplace({before, sqls[i]}, n, n);
+        it->second.second = n;
+    }
+    for (const auto& [pair, first_last] : seen) ns.insert({first_last.first, first_last.second});
     return {ns.begin(), ns.end()};
 }
 
@@ -685,13 +705,18 @@ void CrashSession::walk_commit(int shard, int shards) {
         return rows == old_state.rows ? Which::Old : rows == new_state.rows ? Which::New : Which::Neither;
     };
 
-    std::vector<int> ns;
+    // Every N is killed before and checked (the sanitizer build: the sampled Ns only); the next
+    // plain run, which costs a whole commit, follows the kills at the sampled Ns: the first and last
+    // of each distinct step from one statement to the next, and the edges.
+    const std::vector<int> sampled = sample_transitions(sqls, 3, 6);
 #ifdef STRATA_CRASH_WALK_SAMPLED
-    const std::vector<int> all = sample_walk(sqls, 3, 6);
+    const std::vector<int>& all = sampled;
 #else
     std::vector<int> all(static_cast<std::size_t>(statements));
     std::iota(all.begin(), all.end(), 1);
 #endif
+    const std::set<int> rerun_after(sampled.begin(), sampled.end());
+    std::vector<int> ns;
     std::copy_if(all.begin(), all.end(), std::back_inserter(ns), [&](int n) { return n % shards == shard; });
     RecordProperty("statements", statements);
     RecordProperty("killed_before", static_cast<int>(ns.size()));
@@ -699,30 +724,35 @@ void CrashSession::walk_commit(int shard, int shards) {
     if (statements % shards == shard) {
         ASSERT_EQ(ns.back(), statements);
     }
+    bool holds_old_rows = false;   // listing the statements ran the commit
     for (int n : ns) {
         const std::string at = "killed before statement " + std::to_string(n) + " of " + std::to_string(statements) +
                                " (" + sqls[static_cast<std::size_t>(n - 1)] + ")";
-        ASSERT_NO_FATAL_FAILURE(restore_old(*conn));
+        if (!holds_old_rows) {
+            ASSERT_NO_FATAL_FAILURE(restore_old(*conn));
+        }
         Child c = kill_before(commit, n, log());
         ASSERT_TRUE(c.killed_by(SIGKILL)) << at << ": " << c.describe();
         const Which left = which(at, true);
         ASSERT_NE(left, Which::Neither) << at << ": rows " << session_rows(*conn);
-        if (left == Which::New) continue;   // committed: nothing left to run
+        holds_old_rows = left == Which::Old;
+        if (!holds_old_rows || !rerun_after.contains(n)) continue;   // committed, or not a sampled N
         Child next = run(commit, log());
         ASSERT_EQ(next.exit_code, 0) << "the run after a kill " << at << ": " << next.describe();
         ASSERT_EQ(which("the run after a kill " + at, false), Which::New);
+        holds_old_rows = false;
     }
 }
-
 
 // The walk is split into kSessionShards tests that ctest runs side by side:
 // the commit sends one statement per UPDATE and DELETE (and per INSERT on
 // SQLite), 1,200-2,300 in all, and every N costs a run of N statements plus
-// the rerun, minutes in all. Under the sanitizers (STRATA_CRASH_WALK_SAMPLED)
-// each shard kills only before the sampled Ns: the first and the last
-// statement of each distinct SQL (BEGIN, each kind of INSERT / COPY, UPDATE
-// and DELETE, RELEASE, COMMIT), the first and last 3, and 6 more spread
-// evenly; the Debug build walks every N.
+// the check, minutes in all. Under the sanitizers (STRATA_CRASH_WALK_SAMPLED)
+// each shard kills only before the sampled Ns (sample_transitions): the first
+// and the last N of each distinct pair of consecutive statements (BEGIN to the
+// first INSERT / COPY, one batch to the next, the last DELETE to RELEASE and
+// COMMIT...), the first and last 3, and 6 more spread evenly; the other builds
+// walk every N.
 constexpr int kSessionShards = 8;
 #define STRATA_CRASH_SESSION_SHARD(k) \
     TEST_P(CrashSession, KilledCommitLeavesOldOrNewRows_##k) { walk_commit(k, kSessionShards); }

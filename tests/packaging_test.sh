@@ -2,11 +2,13 @@
 # The ways a project takes strata in that build strata again or touch the system, each exercised by a
 # consumer build, offline (scripts/test.sh runs this after the main build; docs/getting-started.md
 # shows each way; find_package and pkg-config from a prefix are also the ctest install_find_package):
-#   1. FetchContent from a local git repository of this tree: the library alone is built (no tests,
-#      no -Werror) and tests/install_consumer/main.cpp links it;
-#   2. add_subdirectory with BUILD_SHARED_LIBS=ON and STRATA_INSTALL=ON: libstrata.so with the SONAME
-#      libstrata.so.<major>, exporting strata:: names only; the consumer runs against it, then that
-#      install is checked by tests/install_test.sh (find_package and pkg-config, against the .so);
+#   1. FetchContent from a local git repository of this tree, with BUILD_SHARED_LIBS=ON and
+#      STRATA_INSTALL=ON: the library alone is built (no tests, no -Werror) as libstrata.so with the
+#      SONAME libstrata.so.<major>, exporting strata:: names only; tests/install_consumer/main.cpp runs
+#      against it, then its install is checked by tests/install_test.sh (find_package and pkg-config);
+#   2. add_subdirectory of this tree: configured only, so the subproject checks of
+#      tests/subproject_consumer run (no test targets, no -Werror); FetchContent_MakeAvailable is
+#      add_subdirectory of the fetched tree, so step 1 built that way already;
 #   3. the Debian package: `cpack -G DEB` in BUILD_DIR makes libstrata-dev; it is installed with
 #      apt-get, tests/install_test.sh checks /usr, and it is removed again (root, or sudo if not root).
 #
@@ -42,8 +44,9 @@ run_consumer() {
   [[ "$out" == "t 1" ]] || fail "$1 printed '$out', expected 't 1'"
 }
 
-# --- 1. FetchContent from a git repository holding this tree (tracked and new files, as they are now).
-step "FetchContent from a local git repository (tag v$version)"
+# --- 1. FetchContent from a git repository holding this tree (tracked and new files, as they are now),
+# built shared and installed.
+step "FetchContent from a local git repository (tag v$version), BUILD_SHARED_LIBS=ON, then find_package and pkg-config against its install"
 repo=$work/strata.git
 mkdir -p "$repo"
 (cd "$source_dir" && git ls-files -z --cached --others --exclude-standard \
@@ -54,16 +57,10 @@ git -C "$repo" add -A
 git -C "$repo" -c user.name=strata-test -c user.email=strata-test@localhost commit -q -m "strata $version"
 git -C "$repo" tag "v$version"
 cmake -S "$source_dir/tests/subproject_consumer" -B "$work/fetch" -G Ninja \
-  -DSTRATA_GIT="$repo" -DSTRATA_TAG="v$version" >/dev/null
+  -DSTRATA_GIT="$repo" -DSTRATA_TAG="v$version" -DBUILD_SHARED_LIBS=ON -DSTRATA_INSTALL=ON >/dev/null
 cmake --build "$work/fetch" -j"$jobs" >/dev/null
-run_consumer "$work/fetch/consumer"
-
-# --- 2. add_subdirectory, shared, installed.
-step "add_subdirectory with BUILD_SHARED_LIBS=ON, then find_package and pkg-config against its install"
-cmake -S "$source_dir/tests/subproject_consumer" -B "$work/subdir" -G Ninja -DSTRATA_SOURCE="$source_dir" \
-  -DBUILD_SHARED_LIBS=ON -DSTRATA_INSTALL=ON >/dev/null
-cmake --build "$work/subdir" -j"$jobs" >/dev/null
-so=$work/subdir/strata/libstrata.so
+so=$work/fetch/_deps/strata-build/libstrata.so
+[[ -f $so ]] || fail "the FetchContent build made no $so"
 # grep reads all of its input (no -q) in each pipe below: under pipefail, a
 # grep that stops early gets its writer killed by SIGPIPE, and the pipe fails
 # (or, negated, passes) whatever grep found.
@@ -79,11 +76,15 @@ $others"
 for hidden in 'strata::migrate::Runner::' 'strata::migrate::ScriptDirectory::' 'strata::detail::SessionImpl::' 'YAML::' 'CLI::'; do
   ! nm -D --defined-only -C "$so" | grep -F " $hidden" >/dev/null || fail "libstrata.so exports $hidden (not public API)"
 done
-ldd "$work/subdir/consumer" | grep "libstrata\.so\.$major => $work/subdir/strata/" >/dev/null \
-  || fail "the add_subdirectory consumer does not load the libstrata.so built with it"
-run_consumer "$work/subdir/consumer"
-cmake --install "$work/subdir" --prefix "$work/shared-prefix" >/dev/null
+ldd "$work/fetch/consumer" | grep "libstrata\.so\.$major => $work/fetch/_deps/strata-build/" >/dev/null \
+  || fail "the FetchContent consumer does not load the libstrata.so built with it"
+run_consumer "$work/fetch/consumer"
+cmake --install "$work/fetch" --prefix "$work/shared-prefix" >/dev/null
 "$source_dir/tests/install_test.sh" --installed "$work/shared-prefix" "$source_dir"
+
+# --- 2. add_subdirectory: the subproject checks are configure-time checks.
+step "add_subdirectory of the source tree: configured as a subproject"
+cmake -S "$source_dir/tests/subproject_consumer" -B "$work/subdir" -G Ninja -DSTRATA_SOURCE="$source_dir" >/dev/null
 
 # --- 3. The Debian package, installed in /usr for as long as the consumers take to build.
 step "cpack -G DEB: libstrata-dev, installed with apt-get, consumers against /usr"
