@@ -228,6 +228,28 @@ TEST_P(OrmRelationship, LazyCollectionsAreInKeyOrderWithoutOrderBy) {
     for (const auto& sql : log) EXPECT_EQ(sql.find("ORDER BY"), std::string::npos) << sql;
 }
 
+// Each relationship's lazy SELECT is found in the statement cache by its
+// own number (NumberedText): loads of three relationships taking turns on one
+// connection each run their own statement -- a number shared by two texts
+// would hand one relationship's rows to another -- and prepare nothing new
+// once each has run.
+TEST_P(OrmRelationship, LazyLoadsOfSeveralRelationshipsTakingTurnsEachRunTheirOwnStatement) {
+    add_rows_out_of_key_order();
+    auto s = session();
+    auto users = s.query<User>().order_by(&User::id).all();
+    EXPECT_EQ(ids(users[0]->posts), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(ids(users[0]->followed), (std::vector<std::int64_t>{2, 3}));
+    EXPECT_TRUE(users[0]->followers.empty());
+    const std::size_t prepared = s.connection().prepare_count();
+    for (std::size_t i = 1; i < users.size(); ++i) {
+        const auto first = static_cast<std::int64_t>(2 * i + 1);
+        EXPECT_EQ(ids(users[i]->posts), (std::vector<std::int64_t>{first, first + 1}));
+        EXPECT_TRUE(users[i]->followed.empty());
+        EXPECT_EQ(ids(users[i]->followers), (std::vector<std::int64_t>{1}));
+    }
+    EXPECT_EQ(s.connection().prepare_count(), prepared) << "each relationship's statement came from the cache";
+}
+
 TEST_P(OrmRelationship, JoinedLoadsInTheSameStatement) {
     add_users_with_posts(5);
     auto s = session();
