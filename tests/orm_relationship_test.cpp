@@ -181,6 +181,47 @@ TEST_P(OrmRelationship, SelectinCollectionsAreInKeyOrderAsLazyOnes) {
     EXPECT_EQ(ids(users[0]->followed), (std::vector<std::int64_t>{2, 3}));
 }
 
+// A selectin load into a session holding no post builds every post first and
+// enters them into the identity map together (load_new_rows); one into a
+// session holding some (here post 3, changed in memory and not flushed)
+// reads row by row, and the object already there wins over its row. Either
+// way each post is then the session's one object for its key, and a change
+// to it is written. The rows come out of key order (add_rows_out_of_key_order).
+TEST_P(OrmRelationship, SelectinPostsAreTheSessionsObjectsWhetherItHeldNoneOrSome) {
+    add_rows_out_of_key_order();
+    for (bool holds_one : {false, true}) {
+        SCOPED_TRACE(holds_one ? "the session holds post 3" : "the session holds no post");
+        auto s = session(strata::SessionOptions{.autoflush = false});
+        strata::Ptr<Post> held;
+        if (holds_one) {
+            held = s.get<Post>(3);
+            held->body = "changed in memory";
+        }
+        auto users = s.query<User>().options(strata::selectin(&User::posts)).order_by(&User::id).all();
+        ASSERT_EQ(users.size(), 3u);
+        take_log();
+        for (std::size_t i = 0; i < users.size(); ++i) {
+            const auto first = static_cast<std::int64_t>(2 * i + 1);
+            ASSERT_EQ(ids(users[i]->posts), (std::vector<std::int64_t>{first, first + 1}));
+            for (auto& p : users[i]->posts) {
+                EXPECT_TRUE(s.get<Post>(p->id) == p) << p->id;
+                EXPECT_TRUE(p->author == users[i]) << p->id;
+            }
+        }
+        EXPECT_EQ(take_log().size(), 0u) << "every post found in the identity map";
+        if (holds_one) {
+            EXPECT_TRUE(users[1]->posts[0] == held);
+            EXPECT_EQ(held->body, "changed in memory") << "the object in the session wins over its row";
+        }
+        const std::string edit = holds_one ? "edited again" : "edited";
+        users[2]->posts[1]->body = edit;
+        s.commit();
+        auto check = session();
+        EXPECT_EQ(check.get<Post>(6)->body, edit);
+        EXPECT_EQ(check.get<Post>(3)->body, holds_one ? "changed in memory" : "a1.");
+    }
+}
+
 // selectin groups the rows by owner whatever order the owners and the rows
 // come in: owners by descending key, a post moved to another user (its row
 // now after the other user's), a user with no posts (loaded, empty), and a
@@ -226,6 +267,28 @@ TEST_P(OrmRelationship, LazyCollectionsAreInKeyOrderWithoutOrderBy) {
     auto log = take_log();
     ASSERT_EQ(log.size(), 4u);
     for (const auto& sql : log) EXPECT_EQ(sql.find("ORDER BY"), std::string::npos) << sql;
+}
+
+// Each relationship's lazy SELECT is found in the statement cache by its
+// own number (NumberedText): loads of three relationships taking turns on one
+// connection each run their own statement -- a number shared by two texts
+// would hand one relationship's rows to another -- and prepare nothing new
+// once each has run.
+TEST_P(OrmRelationship, LazyLoadsOfSeveralRelationshipsTakingTurnsEachRunTheirOwnStatement) {
+    add_rows_out_of_key_order();
+    auto s = session();
+    auto users = s.query<User>().order_by(&User::id).all();
+    EXPECT_EQ(ids(users[0]->posts), (std::vector<std::int64_t>{1, 2}));
+    EXPECT_EQ(ids(users[0]->followed), (std::vector<std::int64_t>{2, 3}));
+    EXPECT_TRUE(users[0]->followers.empty());
+    const std::size_t prepared = s.connection().prepare_count();
+    for (std::size_t i = 1; i < users.size(); ++i) {
+        const auto first = static_cast<std::int64_t>(2 * i + 1);
+        EXPECT_EQ(ids(users[i]->posts), (std::vector<std::int64_t>{first, first + 1}));
+        EXPECT_TRUE(users[i]->followed.empty());
+        EXPECT_EQ(ids(users[i]->followers), (std::vector<std::int64_t>{1}));
+    }
+    EXPECT_EQ(s.connection().prepare_count(), prepared) << "each relationship's statement came from the cache";
 }
 
 TEST_P(OrmRelationship, JoinedLoadsInTheSameStatement) {

@@ -294,10 +294,25 @@ void selectin_by_integer_keys(SessionImpl& s, const RelationshipMapping& rel, co
         RecordBase* item;
     };
     std::vector<Loaded> rows;
+    std::vector<RecordBase*> children;
     for (auto& keys : chunks_of_keys(owners, o)) {
         sql::Select sel = relationship_select(rel, d);
         sel.where(keys_condition(t.table, fk_names, std::move(keys)));
         auto st = run(s, sel.compile(d));
+        if (s.identity[t.index].by_int.size() == 0) {
+            // No object of the target in the session (its first load): every
+            // row is a new object, built first and entered into the identity
+            // map together (sized once, not grown row by row) -- as all() does.
+            children.clear();
+            s.load_new_rows(t, *st, children);
+            rows.reserve(rows.size() + children.size());  // one block, not regrown (and copied) as it fills
+            for (RecordBase* child : children) {
+                const auto key = integer_value(*t.pk_column().access, child->object);
+                const auto owner_key = integer_value(fk, child->object);
+                if (key && owner_key) rows.push_back({*owner_key, *key, child});
+            }
+            continue;
+        }
         while (st->step()) {
             const std::int64_t key = st->get_int64(t.pk);
             if (key == 0 && st->is_null(t.pk)) continue;

@@ -62,8 +62,15 @@ struct RelationshipMapping {
     const ColumnAccessor* integer_fk = nullptr;
     const ColumnAccessor* target_key = nullptr;
 
-    // The lazy load's SELECT (one bound parameter: the owner's key), rendered once per dialect.
-    const std::string& lazy_sql(const Dialect& d) const;
+    // The lazy load's SELECT (one bound parameter: the owner's key), rendered
+    // once per dialect, with its NumberedText::new_text_id: every lazy load
+    // of the relationship asks for it, and the statement cache then finds it
+    // by number, not by comparing the text.
+    struct LazySql {
+        std::string sql;
+        std::uint64_t text_id = 0;
+    };
+    const LazySql& lazy_sql(const Dialect& d) const;
 
     // The relationship member of an owner object. Its offset in the object is
     // learnt from the first owner (the same for all): no virtual call per
@@ -80,9 +87,9 @@ struct RelationshipMapping {
 
 private:
     mutable std::mutex sql_mutex_;
-    mutable std::map<const Dialect*, std::string> lazy_sql_;
+    mutable std::map<const Dialect*, LazySql> lazy_sql_;
     // The last rendering asked for (map nodes stay put): a lazy load takes no lock.
-    mutable std::atomic<const std::pair<const Dialect* const, std::string>*> last_lazy_sql_{nullptr};
+    mutable std::atomic<const std::pair<const Dialect* const, LazySql>*> last_lazy_sql_{nullptr};
     mutable std::atomic<std::ptrdiff_t> member_offset_{-1};
 };
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "driver/numbered_text.hpp"
 #include "orm/orm_internal.hpp"
 
 namespace strata::detail {
@@ -353,12 +354,13 @@ void SessionImpl::load_collection(CollectionBase& c) {
     else autoflush_now();
     const Mapper& t = *rel.target;
     const Mapper& o = *owner.mapper;
-    const std::string& sql = rel.lazy_sql(dialect());
+    const RelationshipMapping::LazySql& lazy = rel.lazy_sql(dialect());
+    const std::string& sql = lazy.sql;
     if (!t.integer_key) {
         set_collection(c, run_select(t, {sql, o.key_values(owner)}));  // in key order by ORDER BY
         return;
     }
-    auto st = prepare_read(sql);
+    auto st = prepare_read(sql, lazy.text_id);
     // An integer key is bound as one (no list of Values); its one parameter
     // is the owner's key whichever the relationship's kind.
     const std::optional<std::int64_t> key = o.integer_key ? integer_value(*o.pk_column().access, owner.object) : std::nullopt;
@@ -379,14 +381,15 @@ void SessionImpl::load_collection(CollectionBase& c) {
     loaded_items = std::move(keyed);
 }
 
-const std::string& RelationshipMapping::lazy_sql(const Dialect& d) const {
+const RelationshipMapping::LazySql& RelationshipMapping::lazy_sql(const Dialect& d) const {
     if (auto* last = last_lazy_sql_.load(std::memory_order_acquire); last && last->first == &d) return last->second;
     std::lock_guard lock(sql_mutex_);
     auto it = lazy_sql_.try_emplace(&d).first;
-    if (it->second.empty()) {
+    if (it->second.sql.empty()) {
         auto sel = relationship_select(*this, d);
         sel.where(owner_condition(*this, std::vector<Value>(std::max<std::size_t>(fk_columns.size(), 1))));
-        it->second = sel.compile(d).sql;
+        it->second.sql = sel.compile(d).sql;
+        it->second.text_id = NumberedText::new_text_id();
     }
     last_lazy_sql_.store(&*it, std::memory_order_release);
     return it->second;
