@@ -257,9 +257,9 @@ TEST_P(OrmSession, ReloadedTextLongerOrShorterThanItsMemberReadsBackExactly) {
     auto ann = s.get<User>(1);
     ASSERT_TRUE(ann);
     EXPECT_EQ(ann->email, long_email);
-    const std::string longer_nickname = "a nickname past the sixteen bytes of a short string";
+    const std::string longer_nickname = "a nickname past sixteen bytes";  // the column holds 64
     const std::string about(130, 'x');
-    const std::string longest_nickname = longer_nickname + ", and longer again than that one";
+    const std::string longest_nickname = longer_nickname + ", and longer again than that";
     auto write = [&](const std::string& set) {
         auto conn = db->connect();
         conn->execute("UPDATE \"user\" SET " + set + " WHERE id = 1");
