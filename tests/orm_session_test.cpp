@@ -2,8 +2,10 @@
 // rollback / expunge / refresh / detached objects / threads.
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "orm_models.hpp"
 
@@ -237,6 +239,47 @@ TEST_P(OrmSession, RefreshReloadsFromTheDatabase) {
     EXPECT_EQ(john->nickname, "john");
     s.refresh(john);
     EXPECT_EQ(john->nickname, "jj");
+}
+
+// A reload reads each text into the member it had: text longer than the
+// member's room builds the member again (ColumnTraits' assign_longer), on a
+// short member and on one whose text was already long; shorter text is
+// copied into the room it has. Every value comes back exactly, and the
+// saved values match them: the commit after writes nothing.
+TEST_P(OrmSession, ReloadedTextLongerOrShorterThanItsMemberReadsBackExactly) {
+    const std::string long_email = "a.rather.long.address.for.a.test@example.org";
+    {
+        auto s = session();
+        s.add(User{.nickname = "ann", .email = long_email});
+        s.commit();
+    }
+    auto s = session({.expire_on_commit = false});
+    auto ann = s.get<User>(1);
+    ASSERT_TRUE(ann);
+    EXPECT_EQ(ann->email, long_email);
+    const std::string longer_nickname = "a nickname past sixteen bytes";  // the column holds 64
+    const std::string about(130, 'x');
+    const std::string longest_nickname = longer_nickname + ", and longer again than that";
+    auto write = [&](const std::string& set) {
+        auto conn = db->connect();
+        conn->execute("UPDATE \"user\" SET " + set + " WHERE id = 1");
+    };
+    write("nickname = '" + longer_nickname + "', email = 'a@b.c', about_me = '" + about + "'");
+    s.refresh(ann);
+    EXPECT_EQ(ann->nickname, longer_nickname);  // short member, long text
+    EXPECT_EQ(ann->email, "a@b.c");             // long member, short text
+    EXPECT_EQ(ann->about_me, about);            // NULL, then long text
+    write("nickname = '" + longest_nickname + "', email = '" + long_email + "', about_me = NULL");
+    s.refresh(ann);
+    EXPECT_EQ(ann->nickname, longest_nickname);  // long member, longer text
+    EXPECT_EQ(ann->email, long_email);
+    EXPECT_EQ(ann->about_me, std::nullopt);
+    take_log();
+    s.commit();
+    for (const std::string& sql : take_log()) EXPECT_EQ(sql.find("UPDATE"), std::string::npos) << sql;
+    ann->nickname = "ann";  // and a change is still seen
+    s.commit();
+    EXPECT_EQ(nickname_in_db(1), "ann");
 }
 
 TEST_P(OrmSession, DetachedObjectKeepsLoadedDataAndRefusesLazyLoads) {
@@ -518,6 +561,121 @@ TEST_P(OrmSession, DatabaseSessionUsesTheRegistry) {
 }
 
 STRATA_INSTANTIATE_BACKENDS(OrmSession);
+
+// Counts the objects alive that hold one: an unmapped member of the models
+// below, so a test sees every object its session destroys.
+struct Live {
+    static inline int count = 0;
+    Live() { ++count; }
+    Live(const Live&) { ++count; }
+    Live(Live&&) noexcept { ++count; }
+    Live& operator=(const Live&) = default;
+    Live& operator=(Live&&) noexcept = default;
+    ~Live() { --count; }
+};
+
+// Six models of one shape: more than a store keeps a destroy loop for
+// (Store::kModels, 4), so the last ones go through the virtual destructor.
+template <int N>
+struct Thing {
+    std::int64_t id = 0;
+    std::string name{};
+    std::optional<std::string> note{};
+    Live live{};
+};
+
+template <int N>
+void map_thing(strata::Registry& r) {
+    r.model<Thing<N>>("thing" + std::to_string(N))
+        .column(&Thing<N>::id, "id", strata::primary_key())
+        .column(&Thing<N>::name, "name", strata::Text())
+        .column(&Thing<N>::note, "note", strata::Text());
+}
+
+// A session's end (and a stream batch's) destroys a model's records in one
+// loop compiled for the model (Store::destroy_records): every object of
+// every model, in whatever order they joined, is destroyed once.
+class OrmRecordEnd : public strata::testing::ModelTest {
+protected:
+    void map(strata::Registry& r) override { map_all(r); }
+    static void map_all(strata::Registry& r) {
+        [&]<int... N>(std::integer_sequence<int, N...>) { (map_thing<N>(r), ...); }(std::make_integer_sequence<int, 6>{});
+    }
+    template <int N>
+    void insert_things(int count) {
+        auto s = session();
+        for (int i = 0; i < count; ++i)
+            s.add(Thing<N>{.name = "a name longer than fifteen bytes " + std::to_string(i),
+                           .note = i % 2 ? std::optional<std::string>{} : std::optional<std::string>{"short"}});
+        s.commit();
+    }
+    void SetUp() override {
+        ModelTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        [&]<int... N>(std::integer_sequence<int, N...>) { (insert_things<N>(3), ...); }(std::make_integer_sequence<int, 6>{});
+        base = Live::count;
+    }
+    int base = 0;
+};
+
+TEST_P(OrmRecordEnd, EveryObjectOfInterleavedModelsIsDestroyedWithTheSession) {
+    {
+        auto s = session();
+        // Gets of one row of each model in turn: the store's list changes model at every record.
+        for (std::int64_t id = 1; id <= 3; ++id) {
+            auto get = [&]<int N>() { EXPECT_TRUE(s.get<Thing<N>>(id)) << N << " " << id; };
+            [&]<int... N>(std::integer_sequence<int, N...>) {
+                (get.template operator()<N>(), ...);
+            }(std::make_integer_sequence<int, 6>{});
+        }
+        // Added objects (built by Session::add) between loaded ones.
+        auto added = s.add(Thing<2>{.name = "added after the loads, long enough"});
+        s.add(Thing<5>{.name = "another"});
+        s.commit();
+        EXPECT_EQ(s.query<Thing<0>>().all().size(), 3u);  // already loaded: no new objects
+        EXPECT_EQ(added->name, "added after the loads, long enough");
+        EXPECT_EQ(Live::count - base, 6 * 3 + 2);
+    }
+    EXPECT_EQ(Live::count, base);
+}
+
+TEST_P(OrmRecordEnd, AStreamsBatchesOfOneModelAreDestroyedAsTheyGo) {
+    {
+        auto s = session();
+        auto kept = s.get<Thing<1>>(1);  // the session's own store: another model's
+        int seen = 0;
+        for (strata::Ptr<Thing<0>> t : s.query<Thing<0>>().order_by(&Thing<0>::id).stream(2)) {
+            ++seen;
+            EXPECT_LE(Live::count - base, 1 + 2 + 2);  // the kept one, this batch, at most the last one
+            EXPECT_EQ(t->note.has_value(), t->id % 2 == 1);
+        }
+        EXPECT_EQ(seen, 3);
+        EXPECT_EQ(Live::count - base, 1);
+    }
+    EXPECT_EQ(Live::count, base);
+}
+
+// A handle may outlive the session and the registry: the store's end then
+// destroys its objects without reading the registry's mappers (a read of one
+// after the registry has gone is a use after free, which the sanitizer build
+// reports).
+TEST_P(OrmRecordEnd, AnObjectKeptPastItsRegistryIsDestroyedWithoutIt) {
+    strata::Ptr<Thing<3>> kept;
+    {
+        auto other = std::make_unique<strata::Registry>();
+        map_all(*other);
+        strata::Session s(*db, *other);
+        kept = s.get<Thing<3>>(2);
+        ASSERT_TRUE(kept);
+        EXPECT_EQ(s.query<Thing<4>>().all().size(), 3u);
+    }
+    EXPECT_EQ(Live::count - base, 1 + 3);  // the store lives on with the handle
+    EXPECT_EQ(kept->name, "a name longer than fifteen bytes 1");
+    kept = {};
+    EXPECT_EQ(Live::count, base);
+}
+
+STRATA_INSTANTIATE_BACKENDS(OrmRecordEnd);
 
 }  // namespace
 }  // namespace orm_test

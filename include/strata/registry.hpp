@@ -281,7 +281,7 @@ public:
                       "strata: a mapped class cannot be over-aligned (alignas larger than std::max_align_t)");
         detail::RecordFactory factory{
             +[](void* at) -> detail::RecordBase* { return new (at) detail::Record<T>(); },
-            sizeof(detail::Record<T>), alignof(detail::Record<T>)};
+            sizeof(detail::Record<T>), alignof(detail::Record<T>), &detail::destroy_model_records<T>};
         const std::size_t model = detail::declare_model(*impl_, typeid(T), std::move(table), factory);
         detail::declare_column_loops(*impl_, model, detail::column_loops_of<T>());
         detail::declare_relationship_members(*impl_, model, detail::relationship_members_of<T>());

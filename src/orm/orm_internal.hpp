@@ -258,6 +258,7 @@ public:
     // its saved words' room right after it.
     RecordBase* create(const Mapper& m) {
         if (count_ == capacity_) grow_list();  // first: once built, the record must find its place without throwing
+        note_model(m);
         const std::size_t record_size = m.factory.size;  // a multiple of its alignment, so of 8
         std::byte* at = allocate(record_size + m.columns.size() * sizeof(std::uint64_t), m.factory.align);
         RecordBase* r = m.factory.construct(at);  // if it throws, the memory waits for the store to go
@@ -273,6 +274,7 @@ public:
     // the store's memory with its saved words right after it.
     RecordBase* create_loaded(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
         if (count_ == capacity_) grow_list();  // first: once built, the record must find its place without throwing
+        note_model(m);
         std::byte* at = allocate(m.factory.size + m.columns.size() * sizeof(std::uint64_t), m.factory.align);
         RecordBase* r = m.loops.build_loaded(m.row_plan, at, *this, st, offset, key);  // if it throws, the memory waits for the store
         list_[count_++] = r;
@@ -292,6 +294,7 @@ public:
     void* record_room(std::size_t size, std::size_t align) { return allocate(size, align); }
     RecordBase* adopt_built(RecordBase* r) {
         if (count_ == capacity_) grow_list();
+        note_model(*r->mapper);
         r->in_arena = true;
         r->store = this;
         list_[count_++] = r;
@@ -332,6 +335,27 @@ private:
     std::byte* allocate_in_new_block(std::size_t size, std::size_t align);
     void destroy_records();
     void grow_list();
+
+    // The destroy loops (RecordFactory::destroy) of the models this store
+    // builds records of, copied here as it builds its first record of each:
+    // a store may outlive its registry (a Ptr kept after both), so its end
+    // compares mapper addresses but never reads a mapper. A record of a
+    // model not noted (past kModels, or adopted) goes through its virtual
+    // destructor.
+    using DestroyLoop = std::size_t (*)(const Mapper*, RecordBase* const*, std::size_t);
+    struct ModelLoop {
+        const Mapper* mapper;
+        DestroyLoop destroy;
+    };
+    static constexpr std::size_t kModels = 4;
+    void note_model(const Mapper& m) {
+        if (&m != last_model_) note_new_model(m);  // one compare a record: a load builds one model's
+    }
+    void note_new_model(const Mapper& m);
+    DestroyLoop destroy_loop_of(const Mapper* m) const;
+    const Mapper* last_model_ = nullptr;
+    std::size_t model_count_ = 0;
+    ModelLoop models_[kModels];
 
     // The list of records: the first ones inside the store, then on the heap.
     static constexpr std::size_t kInlineRecords = 8;

@@ -140,6 +140,8 @@ void Store::clear() {
     full_blocks_.clear();
     blocks_.clear();
     block_size_ = 0;
+    last_model_ = nullptr;
+    model_count_ = 0;
     free_ = inline_block_;
     end_ = inline_block_ + sizeof(inline_block_);
 }
@@ -147,11 +149,34 @@ void Store::clear() {
 // The records, and the full-size blocks to the cache (the rest of the memory
 // goes with the members).
 void Store::destroy_records() {
-    for (RecordBase* r : records()) {
-        if (r->in_arena) r->~RecordBase();
-        else delete r;
+    const std::span<RecordBase* const> list = records();
+    for (std::size_t i = 0; i < list.size();) {
+        RecordBase* r = list[i];
+        if (r->in_arena) {
+            // A run of one model's records: its loop (at least this one).
+            if (const DestroyLoop destroy = destroy_loop_of(r->mapper)) {
+                i += destroy(r->mapper, list.data() + i, list.size() - i);
+                continue;
+            }
+            r->~RecordBase();
+        } else {
+            delete r;
+        }
+        ++i;
     }
     if (!full_blocks_.empty()) block_cache().keep(full_blocks_);
+}
+
+void Store::note_new_model(const Mapper& m) {
+    last_model_ = &m;
+    if (destroy_loop_of(&m) || model_count_ == kModels) return;
+    models_[model_count_++] = {&m, m.factory.destroy};
+}
+
+Store::DestroyLoop Store::destroy_loop_of(const Mapper* m) const {
+    for (std::size_t i = 0; i < model_count_; ++i)
+        if (models_[i].mapper == m) return models_[i].destroy;
+    return nullptr;
 }
 
 std::byte* Store::allocate_in_new_block(std::size_t size, std::size_t align) {

@@ -811,11 +811,31 @@ struct RelationshipDecl {
     Cascade backref_cascade;
 };
 
-// How the ORM builds a record of a model in memory it provides (a session's store).
+// Destroys records of one model (a T) built in a store's memory, from the
+// first of `records` up to the first that is not one (another model's, or
+// not in_arena); returns how many it destroyed. A session's end (and a
+// stream's batch) destroys every record: one loop compiled for the model,
+// its destructor inline, where a virtual call per record was one more
+// indirect jump and a reload of the loop's state for each.
+template <class T>
+std::size_t destroy_model_records(const Mapper* mapper, RecordBase* const* records, std::size_t n) {
+    std::size_t i = 0;
+    for (; i < n; ++i) {
+        RecordBase* r = records[i];
+        if (r->mapper != mapper || !r->in_arena) break;
+        static_cast<Record<T>*>(r)->~Record<T>();  // final: no virtual call
+    }
+    return i;
+}
+
+// How the ORM builds a record of a model in memory it provides (a session's
+// store), and destroys such records (a record whose mapper is the model's is
+// a Record<T>: built by `construct`, or by Session::add for a T).
 struct RecordFactory {
     RecordBase* (*construct)(void* at) = nullptr;
     std::size_t size = 0;
     std::size_t align = 0;
+    std::size_t (*destroy)(const Mapper*, RecordBase* const*, std::size_t) = nullptr;
 };
 
 STRATA_API std::size_t declare_model(RegistryImpl& r, const std::type_info& type, std::string table, RecordFactory factory);
