@@ -7,7 +7,8 @@
 #      consumer of it (tests/packaging_test.sh: FetchContent + libstrata.so, add_subdirectory, the .deb
 #      installed and removed again);
 #   3. each libFuzzer target in tests/fuzz for STRATA_FUZZ_SECONDS (15) under ASan + UBSan (clang).
-# Both compilers see every source with -Werror; the suite runs once, in the build that checks most.
+# Both builds use -Werror: clang compiles every source, GCC all but tests/; the suite runs once, in the
+# build that checks most.
 # Both builds carry line tables only (-g1): enough for the sanitizers' stack traces, and a third
 # faster to build than -g. Exits non-zero on any failure. Set STRATA_SKIP_PACKAGING=1 to skip the
 # consumers of step 2 (they install and remove libstrata-dev), STRATA_SKIP_FUZZ=1 to skip step 3.
