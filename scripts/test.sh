@@ -39,28 +39,27 @@ if [[ -x scripts/pg.sh && -z "${STRATA_TEST_PG_URL:-}" ]]; then
 fi
 say "PostgreSQL for tests: ${STRATA_TEST_PG_URL:-none}"
 
-run_suite() {
+# A Debug build with warnings as errors and line tables only; the caller adds the compiler and options.
+build_debug() {
   local dir=$1; shift
   say "configure $dir ($*)"
-  cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DCMAKE_CXX_FLAGS_DEBUG=-g1 "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 "$@" >/dev/null
   say "build $dir"
   cmake --build "$dir" -j"$jobs"
-  say "test $dir"
-  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 600) | tee "$dir/ctest.log"
-  # A skipped or disabled test fails the run; allowed skips: none.
-  scripts/check_skips.sh "$dir/ctest.log"
 }
 
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  run_suite build-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON \
+# 1. The suite.
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+build_debug build-asan -DCMAKE_CXX_COMPILER=clang++ -DSTRATA_SANITIZE=ON \
   -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCH=ON  # the bench too: smoke-run by ctest
+say "test build-asan"
+(cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 600) | tee build-asan/ctest.log
+# A skipped or disabled test fails the run; allowed skips: none.
+scripts/check_skips.sh build-asan/ctest.log
 scripts/check_skips.sh --self-test build-asan  # a PostgreSQL test run without the server skips, and fails the check
 
-say "configure build (GCC, not sanitized: the library, examples/microblog, bench/)"
-cmake -S . -B build -G Ninja -DSTRATA_WERROR=ON -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCH=ON >/dev/null
-say "build build"
-cmake --build build -j"$jobs"
+# 2. GCC, not sanitized: the library, examples/microblog, bench/; then the consumers.
+build_debug build -DCMAKE_CXX_COMPILER=g++ -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCH=ON
 if [[ "${STRATA_SKIP_PACKAGING:-0}" != 1 ]]; then
   say "packaging"
   tests/packaging_test.sh build .
@@ -84,7 +83,7 @@ run_fuzzers() {
     [[ -f tests/fuzz/$name.dict ]] && dict=(-dict="tests/fuzz/$name.dict")
     mkdir -p "$dir/fuzz-corpus/$name"
     say "fuzz $name for ${seconds}s"
-    if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$dir/tests/fuzz/fuzz_$name" \
+    if ! "$dir/tests/fuzz/fuzz_$name" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$dir/fuzz-$name-" "${dict[@]}" \
         "$dir/fuzz-corpus/$name" "tests/fuzz/corpus/$name" >"$log" 2>&1; then
       tail -n 60 "$log"
@@ -95,6 +94,7 @@ run_fuzzers() {
   done
 }
 
+# 3. The fuzzers.
 if [[ "${STRATA_SKIP_FUZZ:-0}" != 1 ]]; then
   run_fuzzers build-fuzz
 fi

@@ -170,13 +170,15 @@ private:
     void grow(std::size_t n) {
         std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, n * 5 / 4 + 1));
         if (capacity <= capacity_) capacity = capacity_ * 2;
+        // Allocated before anything moves: if it throws, the map is as it was.
+        auto fresh = std::make_unique<Slot[]>(capacity);
         // The old slots (inline_ or the old heap array) stay readable while
         // their entries move into the new array.
         const std::unique_ptr<Slot[]> old_heap = std::move(heap_);
         const Slot* old = slots_;
         const std::size_t old_capacity = capacity_;
 
-        heap_ = std::make_unique<Slot[]>(capacity);
+        heap_ = std::move(fresh);
         slots_ = heap_.get();
         capacity_ = capacity;
         bits_ = std::countr_zero(capacity);

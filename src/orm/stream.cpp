@@ -201,9 +201,9 @@ bool points_elsewhere(const RecordBase& r, const RelationshipMapping& rel) {
 // Detached, an object keeps what it loaded, but a store may now go while
 // another still points into it (each goes with its own last handle): the
 // relationships that point across stores are unloaded instead. Only a
-// session that streamed has more than one store.
+// session that streamed has more than one store; detach_all() calls this
+// only when there are batches.
 void SessionImpl::unlink_stores() {
-    if (batches.empty()) return;
     for_each_record([&](RecordBase* r) {
         for (auto& rel : r->mapper->relationships)
             if (points_elsewhere(*r, *rel)) reset_relationship(*r, *rel);
