@@ -1,0 +1,1 @@
+'a'; DROP TABLE t; --

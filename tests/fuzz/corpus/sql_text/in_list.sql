@@ -1,0 +1,1 @@
+status IN ('draft', 'it''s', 'published') OR status IS NULL

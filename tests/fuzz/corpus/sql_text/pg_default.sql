@@ -1,0 +1,1 @@
+nextval('user_id_seq'::regclass)

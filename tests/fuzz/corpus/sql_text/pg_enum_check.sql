@@ -1,0 +1,1 @@
+((status)::text = ANY ((ARRAY['draft'::character varying, 'published'::character varying])::text[]))

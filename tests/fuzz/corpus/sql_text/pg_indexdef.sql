@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX ix_user_email ON public."user" USING btree (lower((email)::text) DESC, nickname) WHERE (about_me IS NOT NULL)

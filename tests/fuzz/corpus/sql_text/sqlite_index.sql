@@ -1,0 +1,1 @@
+CREATE INDEX "ix post ts" ON "post" ("timestamp" ASC, (user_id + 1))
