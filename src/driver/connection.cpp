@@ -70,10 +70,6 @@ std::uint64_t detail::NumberedText::new_text_id() {
     return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-StatementHandle detail::NumberedText::prepare_generated(Connection& conn, std::string_view sql, std::uint64_t text_id) {
-    return conn.check_out(sql, true, text_id);
-}
-
 bool echo_from_environment() {
     const char* v = std::getenv("STRATA_ECHO");
     return v && *v && std::string_view(v) != "0";

@@ -20,8 +20,11 @@ struct NumberedText {
     // can never name another text (not even one at the same address after
     // the first is gone).
     static std::uint64_t new_text_id();
-    // Connection::prepare_generated for `sql`, which `text_id` names.
-    static StatementHandle prepare_generated(Connection& conn, std::string_view sql, std::uint64_t text_id);
+    // Connection::prepare_generated for `sql`, which `text_id` names. Inline:
+    // every get() and lazy load asks, and the call added nothing.
+    static StatementHandle prepare_generated(Connection& conn, std::string_view sql, std::uint64_t text_id) {
+        return conn.check_out(sql, true, text_id);
+    }
 };
 
 }  // namespace strata::detail

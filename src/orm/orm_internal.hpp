@@ -213,13 +213,20 @@ public:
     void finalize() {
         if (!finalized.load(std::memory_order_acquire)) finalize_once();
     }
-    const Mapper& mapper_for(const std::type_info& type) const;
+    // Every get() and query asks: the common case (the model's own type_info
+    // object) is inline, without the frame the error's message needs.
+    const Mapper& mapper_for(const std::type_info& type) const {
+        for (const auto& m : mappers)
+            if (m->type == &type) return *m;
+        return mapper_for_other(type);
+    }
     const Mapper* find_mapper(const std::type_info& type) const;
     sql::ColumnName resolve(const MemberKey& key) const;
     const RelationshipMapping& relationship(const MemberKey& key) const;
     const RelationshipMapping* find_relationship(const MemberKey& key) const;
 
 private:
+    const Mapper& mapper_for_other(const std::type_info& type) const;  // by name, or ConfigError
     void finalize_once();
     static void resolve_key(Mapper& m, const Table& t);
     void resolve_relationship(PendingRelationship& p);

@@ -254,7 +254,7 @@ const Mapper* RegistryImpl::find_mapper(const std::type_info& type) const {
     return nullptr;
 }
 
-const Mapper& RegistryImpl::mapper_for(const std::type_info& type) const {
+const Mapper& RegistryImpl::mapper_for_other(const std::type_info& type) const {
     if (auto* m = find_mapper(type)) return *m;
     throw ConfigError("strata: " + class_name_of(type) + " is not mapped: declare it with registry.model<" +
                       class_name_of(type) + ">(\"table\")");
