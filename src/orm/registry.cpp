@@ -501,7 +501,7 @@ void find_relationship_slots(Mapper& m) {
         const auto* member = reinterpret_cast<const std::byte*>(&rel->access->get(probe->object));
         const RelationshipSlot slot{member - object, rel->kind == RelationshipKind::ManyToOne};
         m.relationship_slots.push_back(slot);
-        (slot.reference ? m.relationship_offsets.references : m.relationship_offsets.collections).push_back(slot.offset);
+        m.relationship_offsets.add(slot.offset, slot.reference);
     }
     probe->~RecordBase();
 }

@@ -719,6 +719,8 @@ STRATA_DETAIL_FLATTEN std::size_t first_record_to_check(const PlannedColumn* pla
                                                         std::size_t count) {
     // Held here, not read through `members` per object (the chunk's stores may alias it, for all the compiler knows).
     const std::span<const std::ptrdiff_t> collections = members.collections, references = members.references;
+    const OffsetRun collection_run = members.collection_run, reference_run = members.reference_run;
+    const bool runs = members.covered();
     CheckedChunk<T> chunk;
     for (std::size_t first = 0; first < count; first += chunk.kSize) {
         // The chunk's objects up to the first that is not a plain loaded
@@ -727,7 +729,9 @@ STRATA_DETAIL_FLATTEN std::size_t first_record_to_check(const PlannedColumn* pla
         for (chunk.size = 0; chunk.size < size; ++chunk.size) {
             const RecordBase& r = *records[first + chunk.size];
             if (r.mapper != mapper || r.state != RecordState::Persistent || !r.snapshot.valid || r.rolled_back) break;
-            if (may_hold_unwritten_change(r.object, collections, references)) break;
+            if (runs ? may_hold_unwritten_change(r.object, collection_run, reference_run)
+                     : may_hold_unwritten_change(r.object, collections, references))
+                break;
             chunk.objects[chunk.size] = static_cast<const T*>(r.object);
             chunk.words[chunk.size] = r.snapshot.words();
             chunk.nulls[chunk.size] = r.snapshot.nulls;
