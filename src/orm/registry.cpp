@@ -555,6 +555,7 @@ void RegistryImpl::finalize_once() {
         find_reference_syncs(*m);
         m->row_plan = {m.get(), m->plan.data(), m->columns.size(), static_cast<std::size_t>(std::max(m->pk, 0)),
                        m->relationship_slots.data(), m->relationship_slots.size()};
+        m->row_plan.fill_slot_run();
     }
     auto order = metadata.sorted_tables();
     for (auto& m : mappers)
