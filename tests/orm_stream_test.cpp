@@ -324,6 +324,59 @@ TEST_P(OrmStream, RefusesWhatItCannotDo) {
     expect_throw<strata::ConfigError>([&] { s.query<Post>().join(&Post::author).stream(); });
 }
 
+// The check before a batch goes tests an object's relationship members as
+// fixed runs of offsets (up to four of each kind, the run padded with the
+// first): for every count of collections and references, a change held by
+// any one member alone is seen, through the runs when they cover the
+// members and through the loop otherwise, and an object with none is not.
+TEST(StreamCheck, EveryRelationshipMemberIsTestedWhateverTheirCount) {
+    using strata::detail::CollectionBase;
+    using strata::detail::ReferenceBase;
+    constexpr std::size_t kMost = 6;
+    for (std::size_t collections = 0; collections <= kMost; ++collections) {
+        for (std::size_t references = 0; references <= kMost; ++references) {
+            struct Object {
+                CollectionBase collection[kMost];
+                ReferenceBase reference[kMost];
+            } object;
+            strata::detail::RelationshipOffsets offsets;
+            const auto* at = reinterpret_cast<const std::byte*>(&object);
+            // Added out of order, as a model's relationships may lie in its class.
+            for (std::size_t i = collections; i-- > 0;)
+                offsets.add(reinterpret_cast<const std::byte*>(&object.collection[i]) - at, false);
+            for (std::size_t i = references; i-- > 0;)
+                offsets.add(reinterpret_cast<const std::byte*>(&object.reference[i]) - at, true);
+            const bool covered = collections <= 4 && references <= 4;
+            ASSERT_EQ(offsets.covered(), covered) << collections << " " << references;
+            auto may_hold = [&] {
+                const bool by_loop = strata::detail::may_hold_unwritten_change(&object, offsets.collections, offsets.references);
+                if (!covered) return by_loop;
+                const bool by_runs =
+                    strata::detail::may_hold_unwritten_change(&object, offsets.collection_run, offsets.reference_run);
+                EXPECT_EQ(by_runs, by_loop) << collections << " " << references;
+                return by_runs;
+            };
+            EXPECT_FALSE(may_hold()) << collections << " " << references;
+            for (std::size_t i = 0; i < collections; ++i) {
+                object.collection[i].changes();  // allocated: a change may be held
+                EXPECT_TRUE(may_hold()) << "collection " << i << " of " << collections << ", " << references;
+                object.collection[i].changes_.reset();
+            }
+            for (std::size_t i = 0; i < references; ++i) {
+                object.reference[i].dirty_ = true;
+                EXPECT_TRUE(may_hold()) << "reference " << i << " of " << references << ", " << collections;
+                object.reference[i].dirty_ = false;
+            }
+            // A member outside the model's (not in its offsets) is never read.
+            if (collections < kMost) {
+                object.collection[kMost - 1].changes();
+                EXPECT_FALSE(may_hold()) << collections << " " << references;
+                object.collection[kMost - 1].changes_.reset();
+            }
+        }
+    }
+}
+
 STRATA_INSTANTIATE_BACKENDS(OrmStream);
 
 }  // namespace

@@ -501,7 +501,7 @@ void find_relationship_slots(Mapper& m) {
         const auto* member = reinterpret_cast<const std::byte*>(&rel->access->get(probe->object));
         const RelationshipSlot slot{member - object, rel->kind == RelationshipKind::ManyToOne};
         m.relationship_slots.push_back(slot);
-        (slot.reference ? m.relationship_offsets.references : m.relationship_offsets.collections).push_back(slot.offset);
+        m.relationship_offsets.add(slot.offset, slot.reference);
     }
     probe->~RecordBase();
 }
@@ -555,6 +555,7 @@ void RegistryImpl::finalize_once() {
         find_reference_syncs(*m);
         m->row_plan = {m.get(), m->plan.data(), m->columns.size(), static_cast<std::size_t>(std::max(m->pk, 0)),
                        m->relationship_slots.data(), m->relationship_slots.size()};
+        m->row_plan.fill_slot_run();
     }
     auto order = metadata.sorted_tables();
     for (auto& m : mappers)

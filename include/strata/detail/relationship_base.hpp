@@ -213,12 +213,37 @@ inline bool has_unwritten_change(const void* object, RelationshipSlot slot) {
                        !changes->link_added.empty() || !changes->link_removed.empty());
 }
 
+// The members of one kind (collections or references) as a fixed run of
+// kRun offsets: the first kRun of them, the rest of the run repeating the
+// first (testing a member twice ORs the same bit again), so that the test of
+// an object is a run of loads with no loop or count. `count` says how many
+// there are in all: none (nothing to test), or more than kRun (the run does
+// not cover them: see RelationshipOffsets::covered).
+struct OffsetRun {
+    static constexpr std::size_t kRun = 4;
+    std::ptrdiff_t at[kRun] = {};
+    std::size_t count = 0;
+    void add(std::ptrdiff_t offset) {
+        if (count < kRun) {
+            for (std::size_t i = count; i < kRun; ++i) at[i] = offset;  // the first fills the run; each next one its place
+        }
+        ++count;
+    }
+};
+
 // A model's relationship members by kind, as offsets from the object's
 // start (Mapper::relationship_offsets): what the check before a stream's
 // batch goes reads of each object.
 struct RelationshipOffsets {
     std::vector<std::ptrdiff_t> collections;
     std::vector<std::ptrdiff_t> references;
+    OffsetRun collection_run, reference_run;  // the same, as runs
+    void add(std::ptrdiff_t offset, bool reference) {
+        (reference ? references : collections).push_back(offset);
+        (reference ? reference_run : collection_run).add(offset);
+    }
+    // True when the runs hold every member (at most kRun of each kind).
+    bool covered() const { return collection_run.count <= OffsetRun::kRun && reference_run.count <= OffsetRun::kRun; }
 };
 
 // False when no member can hold a change a flush has to write: no
@@ -233,6 +258,24 @@ inline bool may_hold_unwritten_change(const void* object, std::span<const std::p
         any |= std::launder(reinterpret_cast<const CollectionBase*>(at + offset))->changes_ != nullptr;
     for (const std::ptrdiff_t offset : references)
         any |= std::launder(reinterpret_cast<const ReferenceBase*>(at + offset))->dirty_;
+    return any;
+}
+
+// The same through the runs (RelationshipOffsets::covered() must hold): a
+// fixed number of loads per kind present, no loop (a loop over a model's
+// three collections cost twice as much per object).
+inline bool may_hold_unwritten_change(const void* object, const OffsetRun& collections,
+                                      const OffsetRun& references) {
+    const auto* at = static_cast<const std::byte*>(object);
+    bool any = false;
+    if (collections.count) {
+        for (std::size_t i = 0; i < OffsetRun::kRun; ++i)
+            any |= std::launder(reinterpret_cast<const CollectionBase*>(at + collections.at[i]))->changes_ != nullptr;
+    }
+    if (references.count) {
+        for (std::size_t i = 0; i < OffsetRun::kRun; ++i)
+            any |= std::launder(reinterpret_cast<const ReferenceBase*>(at + references.at[i]))->dirty_;
+    }
     return any;
 }
 
