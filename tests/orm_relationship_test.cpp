@@ -494,32 +494,32 @@ TEST_P(OrmRelationship, DefaultReprAndStreaming) {
 }
 
 // A loaded object's relationship members are bound through a fixed run of
-// four (RowPlan::slot_run) when the model has one to four: the run holds
-// each member once with its own index, and the rest of it is member 0
-// again with index 0 (binding it twice writes the same values); with none
-// or more than four the run is not used and binding loops over the slots.
-TEST(RowPlanSlots, TheRunHoldsEveryMemberWithItsIndexAndPadsWithTheFirst) {
-    using strata::detail::RelationshipSlot;
-    using strata::detail::RowPlan;
+// four (RowPlan::slot_run, an OffsetRun) when the model has two to four: the
+// run holds each member once with its own index, and the rest of it is the
+// last member again with its index (binding it twice writes the same
+// values); with one the member is bound once, and with none or more than
+// four binding loops over the slots.
+TEST(RowPlanSlots, TheRunHoldsEveryMemberWithItsIndexAndPadsWithTheLast) {
+    using strata::detail::OffsetRun;
     for (std::size_t count = 0; count <= 6; ++count) {
-        std::vector<RelationshipSlot> slots;
-        for (std::size_t i = 0; i < count; ++i) slots.push_back({static_cast<std::ptrdiff_t>(100 - 16 * i), i % 2 == 1});
-        RowPlan p;
-        p.slots = slots.data();
-        p.slot_count = slots.size();
-        p.fill_slot_run();
-        const bool run = p.slot_count - 1 < RowPlan::kSlotRun;  // what build_loaded_record tests
-        EXPECT_EQ(run, count >= 1 && count <= RowPlan::kSlotRun) << count;
-        if (!run) continue;
+        OffsetRun run;
+        std::vector<std::ptrdiff_t> offsets;
+        for (std::size_t i = 0; i < count; ++i) {
+            offsets.push_back(static_cast<std::ptrdiff_t>(100 - 16 * i));
+            run.add(offsets.back());
+        }
+        EXPECT_EQ(run.count, count);
+        EXPECT_EQ(run.covers(), count <= OffsetRun::kRun) << count;
+        if (count == 0 || !run.covers()) continue;
         std::set<std::pair<std::ptrdiff_t, std::uint32_t>> in_run, expected;
-        for (std::size_t i = 0; i < RowPlan::kSlotRun; ++i) {
-            in_run.insert({p.slot_run[i], p.slot_run_index[i]});
+        for (std::size_t i = 0; i < OffsetRun::kRun; ++i) {
+            in_run.insert({run.at[i], run.index[i]});
             if (i >= count) {
-                EXPECT_EQ(p.slot_run[i], slots[0].offset) << count << " " << i;
-                EXPECT_EQ(p.slot_run_index[i], 0u) << count << " " << i;
+                EXPECT_EQ(run.at[i], offsets.back()) << count << " " << i;
+                EXPECT_EQ(run.index[i], count - 1) << count << " " << i;
             }
         }
-        for (std::size_t i = 0; i < count; ++i) expected.insert({slots[i].offset, static_cast<std::uint32_t>(i)});
+        for (std::size_t i = 0; i < count; ++i) expected.insert({offsets[i], static_cast<std::uint32_t>(i)});
         EXPECT_EQ(in_run, expected) << count;
     }
 }

@@ -227,6 +227,7 @@ public:
 
 private:
     const Mapper& mapper_for_other(const std::type_info& type) const;  // by name, or ConfigError
+    const Mapper* find_mapper_by_name(const std::type_info& type) const;
     void finalize_once();
     static void resolve_key(Mapper& m, const Table& t);
     void resolve_relationship(PendingRelationship& p);

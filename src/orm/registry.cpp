@@ -249,13 +249,19 @@ const std::string& Mapper::update_sql(const Dialect& d, std::uint64_t mask) cons
 const Mapper* RegistryImpl::find_mapper(const std::type_info& type) const {
     for (auto& m : mappers)  // the same type_info object, as a rule: no name compared (a strcmp per other model)
         if (m->type == &type) return m.get();
+    return find_mapper_by_name(type);
+}
+
+// Another type_info object of the same type (one from another shared
+// library) compares equal by name.
+const Mapper* RegistryImpl::find_mapper_by_name(const std::type_info& type) const {
     for (auto& m : mappers)
         if (*m->type == type) return m.get();
     return nullptr;
 }
 
 const Mapper& RegistryImpl::mapper_for_other(const std::type_info& type) const {
-    if (auto* m = find_mapper(type)) return *m;
+    if (auto* m = find_mapper_by_name(type)) return *m;  // mapper_for has compared the addresses
     throw ConfigError("strata: " + class_name_of(type) + " is not mapped: declare it with registry.model<" +
                       class_name_of(type) + ">(\"table\")");
 }
@@ -554,8 +560,8 @@ void RegistryImpl::finalize_once() {
         find_relationship_slots(*m);
         find_reference_syncs(*m);
         m->row_plan = {m.get(), m->plan.data(), m->columns.size(), static_cast<std::size_t>(std::max(m->pk, 0)),
-                       m->relationship_slots.data(), m->relationship_slots.size()};
-        m->row_plan.fill_slot_run();
+                       m->relationship_slots.data(), m->relationship_slots.size(), {}};
+        for (const auto& slot : m->relationship_slots) m->row_plan.slot_run.add(slot.offset);
     }
     auto order = metadata.sorted_tables();
     for (auto& m : mappers)

@@ -514,21 +514,7 @@ struct RowPlan {
     std::size_t key_column = 0;  // the integer key's column, assigned when the caller has read it
     const RelationshipSlot* slots = nullptr;  // the relationship members, bound as unloaded
     std::size_t slot_count = 0;
-    // The same as a fixed run, when there are 1 to kSlotRun: each slot's
-    // offset and index, the rest of the run slot 0's again (binding it
-    // twice writes the same values), so that binding a new record's members
-    // is a run of stores with no loop or count (a loop over microblog's
-    // three collections cost 38 instructions a row).
-    static constexpr std::size_t kSlotRun = 4;
-    std::ptrdiff_t slot_run[kSlotRun] = {};
-    std::uint32_t slot_run_index[kSlotRun] = {};
-    void fill_slot_run() {
-        for (std::size_t i = 0; i < kSlotRun; ++i) {
-            const std::size_t slot = i < slot_count ? i : 0;
-            slot_run[i] = slot_count ? slots[slot].offset : 0;
-            slot_run_index[i] = static_cast<std::uint32_t>(slot);
-        }
-    }
+    OffsetRun slot_run;  // the same as a run (their offsets and indexes), used when there are 2 to kRun
 };
 
 // Binds a loaded record's relationship member (unloaded).
@@ -570,8 +556,11 @@ STRATA_DETAIL_FLATTEN RecordBase* build_loaded_record(const RowPlan& p, void* at
     r->snapshot.attach(words);
     r->snapshot.valid = true;
     r->state = RecordState::Persistent;
-    if (p.slot_count - 1 < RowPlan::kSlotRun) {  // 1 to kSlotRun members
-        for (std::size_t i = 0; i < RowPlan::kSlotRun; ++i) bind_loaded_member(r, &r->value, p.slot_run[i], p.slot_run_index[i]);
+    const OffsetRun& run = p.slot_run;
+    if (p.slot_count == 1) {  // one member (a post's author): the run would bind it four times
+        bind_loaded_member(r, &r->value, run.at[0], 0);
+    } else if (p.slot_count - 1 < OffsetRun::kRun) {  // 2 to kRun members
+        for (std::size_t i = 0; i < OffsetRun::kRun; ++i) bind_loaded_member(r, &r->value, run.at[i], run.index[i]);
     } else {
         for (std::uint32_t i = 0; i < p.slot_count; ++i) bind_loaded_member(r, &r->value, p.slots[i].offset, i);
     }

@@ -213,22 +213,26 @@ inline bool has_unwritten_change(const void* object, RelationshipSlot slot) {
                        !changes->link_added.empty() || !changes->link_removed.empty());
 }
 
-// The members of one kind (collections or references) as a fixed run of
-// kRun offsets: the first kRun of them, the rest of the run repeating the
-// first (testing a member twice ORs the same bit again), so that the test of
-// an object is a run of loads with no loop or count. `count` says how many
-// there are in all: none (nothing to test), or more than kRun (the run does
-// not cover them: see RelationshipOffsets::covered).
+// Members as a fixed run of kRun offsets, each with the member's index
+// (its order of adding): the first kRun members, the rest of the run
+// repeating the last of them (testing or binding a member twice does the
+// same thing again), so that a pass over an object's members is a run of
+// loads or stores with no loop or count (a loop over microblog's three
+// collections cost twice as much per object). `count` says how many there
+// are in all: none, or more than kRun (the run does not cover them).
 struct OffsetRun {
     static constexpr std::size_t kRun = 4;
     std::ptrdiff_t at[kRun] = {};
+    std::uint32_t index[kRun] = {};
     std::size_t count = 0;
     void add(std::ptrdiff_t offset) {
-        if (count < kRun) {
-            for (std::size_t i = count; i < kRun; ++i) at[i] = offset;  // the first fills the run; each next one its place
+        for (std::size_t i = count; i < kRun; ++i) {  // the first fills the run; each next one its place onwards
+            at[i] = offset;
+            index[i] = static_cast<std::uint32_t>(count);
         }
         ++count;
     }
+    bool covers() const { return count <= kRun; }
 };
 
 // A model's relationship members by kind, as offsets from the object's
@@ -243,7 +247,7 @@ struct RelationshipOffsets {
         (reference ? reference_run : collection_run).add(offset);
     }
     // True when the runs hold every member (at most kRun of each kind).
-    bool covered() const { return collection_run.count <= OffsetRun::kRun && reference_run.count <= OffsetRun::kRun; }
+    bool covered() const { return collection_run.covers() && reference_run.covers(); }
 };
 
 // False when no member can hold a change a flush has to write: no
@@ -262,8 +266,7 @@ inline bool may_hold_unwritten_change(const void* object, std::span<const std::p
 }
 
 // The same through the runs (RelationshipOffsets::covered() must hold): a
-// fixed number of loads per kind present, no loop (a loop over a model's
-// three collections cost twice as much per object).
+// fixed number of loads per kind present, no loop.
 inline bool may_hold_unwritten_change(const void* object, const OffsetRun& collections,
                                       const OffsetRun& references) {
     const auto* at = static_cast<const std::byte*>(object);
