@@ -22,6 +22,12 @@ struct Sizes {
     int w7_rows = 1000000;    // W7
     int w7_batch = 1000;
     int repetitions = 5;
+
+    // Fewer rows for --quick (10) and --smoke (100); the shapes (posts per
+    // user, follows, the batch size) stay.
+    void scale_down(int by) {
+        for (int* n : {&users, &gets, &w4_users, &w5_rows, &w6_users, &w7_rows}) *n /= by;
+    }
 };
 
 // Where a workload runs: a SQLite file in a fresh temp folder, SQLite in

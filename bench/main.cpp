@@ -167,17 +167,20 @@ int main(int argc, char** argv) {
     // Peak memory is measured apart (peak_kib trims before each side runs).
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    bool quick = false, once = false;
+    bool quick = false, once = false, smoke = false;
     std::string only, backend_only;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--quick") quick = true;
         else if (a == "--once") once = true;
+        else if (a == "--smoke") quick = smoke = true;
         else if (a == "--only" && i + 1 < argc) only = argv[++i];
         else if (a == "--backend" && i + 1 < argc) backend_only = argv[++i];
         else if (a == "--help" || a == "-h") {
-            std::cout << "usage: strata_bench [--quick] [--once] [--only PREFIX[,PREFIX...]] [--backend NAME]\n"
+            std::cout << "usage: strata_bench [--quick | --smoke] [--once] [--only PREFIX[,PREFIX...]] [--backend NAME]\n"
                          "  --quick   a tenth of the rows, 5 repetitions (under a minute)\n"
+                         "  --smoke   a hundredth of the rows, one repetition: checks that every workload runs\n"
+                         "            and prints its lines (the test suite's run); its timings mean little\n"
                          "  --once    one repetition, no peak-memory lines: for profiling (callgrind counts\n"
                          "            one side with --toggle-collect='*run_strata*' or '*run_raw*')\n"
                          "            (full size: 5 repetitions, or up to 31 for a workload that runs\n"
@@ -192,15 +195,8 @@ int main(int argc, char** argv) {
         }
     }
     Sizes sizes;
-    if (quick) {
-        sizes.users /= 10;
-        sizes.gets /= 10;
-        sizes.w4_users /= 10;
-        sizes.w5_rows /= 10;
-        sizes.w6_users /= 10;
-        sizes.w7_rows /= 10;
-    }
-    if (once) sizes.repetitions = 1;
+    if (quick) sizes.scale_down(smoke ? 100 : 10);
+    if (once || smoke) sizes.repetitions = 1;
     temp_root = std::filesystem::temp_directory_path() / ("strata-bench-" + std::to_string(getpid()));
     std::filesystem::create_directories(temp_root);
 
@@ -216,7 +212,7 @@ int main(int argc, char** argv) {
     }
 
     if (quick)
-        std::cout << "# strata_bench --quick: median of " << sizes.repetitions << " repetitions, raw and strata alternating\n";
+        std::cout << "# strata_bench " << (smoke ? "--smoke" : "--quick") << ": median of " << sizes.repetitions << " repetitions, raw and strata alternating\n";
     else
         std::cout << "# strata_bench: median of " << sizes.repetitions << " to " << kMostRepetitions
                   << " repetitions (more while a side has run under " << kShortRunSeconds << " s in all, within "

@@ -9,7 +9,7 @@
 #   3. each libFuzzer target in tests/fuzz for STRATA_FUZZ_SECONDS (15) under ASan + UBSan (clang).
 # Both builds use -Werror: clang compiles every source, GCC all but tests/; the suite runs once, in the
 # build that checks most.
-# Both builds carry line tables only (-g1): enough for the sanitizers' stack traces, and a third
+# Every build carries line tables only (-g1): enough for the sanitizers' stack traces, and a third
 # faster to build than -g. Exits non-zero on any failure. Set STRATA_SKIP_PACKAGING=1 to skip the
 # consumers of step 2 (they install and remove libstrata-dev), STRATA_SKIP_FUZZ=1 to skip step 3.
 set -euo pipefail
@@ -71,7 +71,7 @@ fi
 run_fuzzers() {
   local dir=$1 seconds=${STRATA_FUZZ_SECONDS:-15}
   say "configure $dir (clang, libFuzzer)"
-  CXX=clang++ cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DSTRATA_FUZZ=ON \
+  CXX=clang++ cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DSTRATA_FUZZ=ON \
     -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=OFF -DSTRATA_BUILD_BENCH=OFF >/dev/null
   say "build $dir"
   cmake --build "$dir" -j"$jobs" --target fuzz_targets
