@@ -127,6 +127,102 @@ TEST_P(OrmRelationship, LazyLoadingIsOneStatementPerCollection) {
     EXPECT_EQ(take_log().size(), 0u) << "loaded once";
 }
 
+// A loaded collection's items sit in its session's Store (ItemList::use_room):
+// growing past them moves them to the heap; lazy and selectin alike.
+TEST_P(OrmRelationship, ALoadedCollectionGrowsPastTheItemsItWasLoadedWith) {
+    add_users_with_posts(2);
+    auto s = session();
+    auto users = s.query<User>().order_by(&User::id).options(strata::selectin(&User::posts)).all();
+    auto lazy = s.get<User>(1);  // in the identity map already: loaded by selectin above
+    ASSERT_EQ(users[0]->posts.size(), 2u);
+    ASSERT_EQ(users[1]->posts.size(), 2u);
+    for (int i = 0; i < 5; ++i) {
+        users[0]->posts.push_back(Post{.body = "more" + std::to_string(i), .timestamp = strata::now()});
+        users[1]->posts.push_back(Post{.body = "more" + std::to_string(i), .timestamp = strata::now()});
+    }
+    s.commit();
+    EXPECT_EQ(count_rows("post"), 14);
+    for (auto& u : users) {
+        ASSERT_EQ(u->posts.size(), 7u) << "reloaded after the commit, 7 where 2 were";
+        EXPECT_EQ(u->posts[0]->body, "a" + std::to_string(u->id - 1));
+        EXPECT_EQ(u->posts[1]->body, "b" + std::to_string(u->id - 1));
+        for (std::size_t i = 2; i < 7; ++i) EXPECT_EQ(u->posts[i]->body, "more" + std::to_string(i - 2));
+        for (auto& p : u->posts) EXPECT_EQ(p->author, u);
+    }
+    EXPECT_EQ(lazy->posts.size(), 7u);
+}
+
+// A collection loaded again (expired at commit) takes the rows as they are
+// now, more or fewer than its last load held.
+TEST_P(OrmRelationship, AReloadedCollectionHoldsTheRowsThereAreNow) {
+    add_users_with_posts(1);
+    auto s = session();
+    auto u = s.get<User>(1);
+    ASSERT_EQ(ids(u->posts), (std::vector<std::int64_t>{1, 2}));
+    s.commit();  // expires u: its posts load again on next use
+    {
+        auto other = session();
+        auto same = other.get<User>(1);
+        for (int i = 0; i < 3; ++i) same->posts.push_back(Post{.body = "c" + std::to_string(i), .timestamp = strata::now()});
+        other.commit();
+    }
+    EXPECT_EQ(ids(u->posts), (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+    s.commit();
+    db->connect()->execute("DELETE FROM post WHERE id <> 4");
+    EXPECT_EQ(ids(u->posts), (std::vector<std::int64_t>{4}));
+    s.commit();
+    db->connect()->execute("DELETE FROM post");
+    EXPECT_TRUE(u->posts.empty());
+    u->posts.push_back(Post{.body = "after", .timestamp = strata::now()});
+    s.commit();
+    ASSERT_EQ(u->posts.size(), 1u);
+    EXPECT_EQ(u->posts[0]->body, "after");
+}
+
+// The Store a loaded collection's items sit in lives while a handle to its
+// objects does: the session's end does not take it.
+TEST_P(OrmRelationship, LoadedCollectionsStayReadableAfterTheirSessionEnds) {
+    add_users_with_posts(3);
+    std::vector<strata::Ptr<User>> users;
+    {
+        auto s = session();
+        users = s.query<User>().order_by(&User::id).options(strata::selectin(&User::posts)).all();
+        auto lazy = s.get<User>(3);
+        s.refresh(lazy);  // unloads its posts
+        EXPECT_EQ(lazy->posts.size(), 2u);  // loaded lazily again
+    }
+    for (auto& u : users) {
+        ASSERT_EQ(u->posts.size(), 2u);
+        EXPECT_EQ(u->posts[0]->body, "a" + std::to_string(u->id - 1));
+        EXPECT_EQ(u->posts[1]->body, "b" + std::to_string(u->id - 1));
+    }
+}
+
+// Moving a loaded collection out of a session's object leaves the other
+// object items of its own, not the session's Store's: the Store may end first.
+TEST_P(OrmRelationship, MovingALoadedCollectionOutCopiesItsItemsOutOfTheSession) {
+    add_users_with_posts(2);
+    std::optional<User> moved;
+    User assigned;
+    {
+        auto s = session();
+        auto users = s.query<User>().order_by(&User::id).all();
+        const auto& loaded = strata::detail::Access::base<strata::detail::CollectionBase>(users[0]->posts);
+        ASSERT_EQ(users[0]->posts.size(), 2u);
+        ASSERT_EQ(users[1]->posts.size(), 2u);
+        auto* const in_store = loaded.items_.begin();
+        moved.emplace(std::move(*users[0]));
+        assigned = std::move(*users[1]);
+        const auto& taken = strata::detail::Access::base<strata::detail::CollectionBase>(moved->posts);
+        EXPECT_NE(taken.items_.begin(), in_store) << "a copy, not the session's block";
+        EXPECT_EQ(taken.items_.size(), 2u);
+    }  // the session and its Store end here
+    const auto& taken = strata::detail::Access::base<strata::detail::CollectionBase>(moved->posts);
+    EXPECT_EQ(taken.items_.size(), 2u);
+    EXPECT_EQ(strata::detail::Access::base<strata::detail::CollectionBase>(assigned.posts).items_.size(), 2u);
+    moved.reset();  // frees its own block
+}
+
 TEST_P(OrmRelationship, SelectinLoadsTheWholeResultInOneMoreStatement) {
     add_users_with_posts(5);
     auto s = session();

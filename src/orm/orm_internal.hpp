@@ -300,6 +300,8 @@ public:
     // with adopt_built(): a new object costs no allocation of its own, and
     // is destroyed (not deleted) with the store, as a loaded one is.
     void* record_room(std::size_t size, std::size_t align) { return allocate(size, align); }
+    // Room for a loaded collection's items (ItemList::use_room); freed with the store.
+    void* item_room(std::size_t size, std::size_t align) { return allocate(size, align); }
     RecordBase* adopt_built(RecordBase* r) {
         if (count_ == capacity_) grow_list();
         note_model(*r->mapper);
@@ -714,10 +716,17 @@ void set_loaded_items(CollectionBase& c, std::size_t n, ItemAt item) {
         for (std::size_t i = 0; i < n; ++i) items[i] = item(i);
         return set_collection(c, std::move(items));
     }
-    ItemList items;
-    items.reserve(n);
+    ItemList& items = c.items_;
+    if (!items.has_block()) {
+        // Its first load: the block in the owner's Store (freed with it, as
+        // the owner is). A later load reuses the block when the items fit,
+        // else takes one from the heap: reloads never pile up blocks in the store.
+        if (n) items.use_room(c.owner_->store->item_room(ItemList::room_bytes(n), ItemList::room_align), n);
+    } else {
+        items.clear();
+        items.reserve(n);
+    }
     for (std::size_t i = 0; i < n; ++i) items.push_back(item(i));
-    c.items_ = std::move(items);
     c.loaded_ = true;
 }
 // A member's value as an integer: without a Value when it is a built-in

@@ -46,10 +46,16 @@ void ItemList::grow() { reserve(std::max<std::size_t>(4, capacity() * 2)); }
 void ItemList::reserve(std::size_t capacity) {
     if (capacity <= this->capacity()) return;
     auto* block = static_cast<Header*>(::operator new(sizeof(Header) + capacity * sizeof(RecordBase*)));
-    *block = {size(), capacity};
+    *block = {size(), capacity, false};
     std::copy(begin(), end(), reinterpret_cast<RecordBase**>(block + 1));
-    ::operator delete(block_);
+    if (block_ && !block_->borrowed) ::operator delete(block_);
     block_ = block;
+}
+
+ItemList ItemList::take_borrowed() {
+    ItemList out(*this);  // a heap block of its own
+    clear();
+    return out;
 }
 
 namespace {
@@ -341,31 +347,49 @@ Expr owner_condition(const RelationshipMapping& rel, std::span<const Value> owne
     return condition;
 }
 
-void SessionImpl::load_collection(CollectionBase& c) {
+namespace {
+
+// load_collection's rare cases, out of line so that the per-load path stays
+// small (a lazy load's code shares the instruction cache with the
+// database's): an owner not in the database yet (nothing to load), a target
+// without an integer key (sorted by ORDER BY, read through Values).
+STRATA_DETAIL_COLD void load_collection_in_general(SessionImpl& s, CollectionBase& c) {
     RecordBase& owner = *c.owner_;
     if (owner.state == RecordState::Pending || owner.state == RecordState::Transient) {
         set_collection(c, {});
         return;
     }
     const RelationshipMapping& rel = mapping_of(c);
+    if (rel.kind == RelationshipKind::OneToMany) s.autoflush_before_reading(*rel.target);
+    else s.autoflush_now();
+    const RelationshipMapping::LazySql& lazy = rel.lazy_sql(s.dialect());
+    set_collection(c, s.run_select(*rel.target, {lazy.sql, owner.mapper->key_values(owner)}));  // in key order by ORDER BY
+}
+
+// An owner key that is no built-in integer, bound as Values.
+STRATA_DETAIL_COLD void bind_owner_key(Statement& st, const RecordBase& owner) { st.bind_all(owner.mapper->key_values(owner)); }
+
+}  // namespace
+
+void SessionImpl::load_collection(CollectionBase& c) {
+    RecordBase& owner = *c.owner_;
+    const RelationshipMapping& rel = mapping_of(c);
+    const Mapper& t = *rel.target;
+    if (owner.state == RecordState::Pending || owner.state == RecordState::Transient || !t.integer_key) [[unlikely]]
+        return load_collection_in_general(*this, c);
     // A one-to-many load reads the target's table only; a many-to-many one
     // the association table too, which a model may map as well: all.
-    if (rel.kind == RelationshipKind::OneToMany) autoflush_before_reading(*rel.target);
+    if (rel.kind == RelationshipKind::OneToMany) autoflush_before_reading(t);
     else autoflush_now();
-    const Mapper& t = *rel.target;
     const Mapper& o = *owner.mapper;
     const RelationshipMapping::LazySql& lazy = rel.lazy_sql(dialect());
     const std::string& sql = lazy.sql;
-    if (!t.integer_key) {
-        set_collection(c, run_select(t, {sql, o.key_values(owner)}));  // in key order by ORDER BY
-        return;
-    }
     auto st = prepare_read(sql, lazy.text_id);
     // An integer key is bound as one (no list of Values); its one parameter
     // is the owner's key whichever the relationship's kind.
     const std::optional<std::int64_t> key = o.integer_key ? integer_value(*o.pk_column().access, owner.object) : std::nullopt;
     if (key) st->bind_int64(1, *key);
-    else st->bind_all(o.key_values(owner));
+    else bind_owner_key(*st, owner);
     note(sql);
     // The items with their keys, in room kept by the session from one load
     // to the next (taken, so that a load inside this one would get its own).

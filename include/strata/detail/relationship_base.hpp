@@ -34,9 +34,13 @@ inline void note_if_census(const void* member, const std::type_info& type) {
         note_relationship_member(member, type);
 }
 
-// A collection's items: one pointer to a heap block holding the count, the
+// A collection's items: one pointer to a block holding the count, the
 // capacity and the items; null while empty. Every loaded object carries its
 // collections, and most never fill them: 8 bytes where a std::vector took 24.
+// A load takes its block from the session's Store (the memory its owner
+// lives in: one bump, where malloc cost about 200 instructions and a free at
+// the session's end): such a block is "borrowed", never freed by the list,
+// and a list that outgrows it moves to a heap block of its own.
 class STRATA_API ItemList {
 public:
     using value_type = RecordBase*;
@@ -53,7 +57,27 @@ public:
         return *this;
     }
     ~ItemList() {
-        if (block_) ::operator delete(block_);  // most are empty: no call for them
+        if (block_ && !block_->borrowed) ::operator delete(block_);  // most are empty: no call for them
+    }
+
+    // The bytes a borrowed block for `capacity` items takes.
+    static constexpr std::size_t room_bytes(std::size_t capacity) {
+        return sizeof(Header) + capacity * sizeof(RecordBase*);
+    }
+    static constexpr std::size_t room_align = alignof(std::size_t);  // the block's header and items: words
+    // An empty list without a block takes `room` (room_bytes(capacity) bytes,
+    // which outlive the list: its owner's Store) as its borrowed block.
+    void use_room(void* room, std::size_t capacity) {
+        block_ = ::new (room) Header{0, capacity, true};
+    }
+    bool has_block() const { return block_ != nullptr; }
+    // What a move out of a collection leaves the other list: the block, or a
+    // heap copy of a borrowed one (its store may end before the other list).
+    ItemList take() {
+        if (block_ && block_->borrowed) return take_borrowed();
+        ItemList out;
+        out.block_ = std::exchange(block_, nullptr);
+        return out;
     }
 
     std::size_t size() const { return block_ ? block_->size : 0; }
@@ -80,7 +104,9 @@ private:
     struct Header {  // followed by `capacity` item pointers
         std::size_t size;
         std::size_t capacity;
+        bool borrowed;  // in a Store: freed with it, not by the list
     };
+    ItemList take_borrowed();
     RecordBase** items() const { return reinterpret_cast<RecordBase**>(block_ + 1); }
     std::size_t capacity() const { return block_ ? block_->capacity : 0; }
     void grow();
@@ -112,12 +138,13 @@ class STRATA_API CollectionBase : public RelationshipBase {
 public:
     CollectionBase() = default;
     // Inline: every object given to Session::add moves its collections.
-    CollectionBase(CollectionBase&& other) noexcept
-        : items_(std::move(other.items_)), changes_(std::move(other.changes_)) {
+    // Not noexcept: a loaded collection's items are copied out of its
+    // session's Store (ItemList::take), which may throw std::bad_alloc.
+    CollectionBase(CollectionBase&& other) : items_(other.items_.take()), changes_(std::move(other.changes_)) {
         loaded_ = other.loaded_;
     }
-    CollectionBase& operator=(CollectionBase&& other) noexcept {
-        items_ = std::move(other.items_);
+    CollectionBase& operator=(CollectionBase&& other) {
+        items_ = other.items_.take();
         changes_ = std::move(other.changes_);
         loaded_ = other.loaded_;
         return *this;
