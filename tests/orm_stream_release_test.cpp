@@ -70,7 +70,9 @@ protected:
     void map(strata::Registry& r) override { map_items(r); }
     void SetUp() override {
         ModelTest::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
+        if (!IsSkipped() && !HasFatalFailure()) add_items();
+    }
+    void add_items() {
         auto s = session();
         for (int i = 1; i <= kItems; ++i) s.add(Item{.note = note_of(i), .level = {i}});
         s.commit();
