@@ -117,6 +117,30 @@ TEST_P(StreamRelease, TheLastBatchGoesObjectByObjectAsTheNextIsRead) {
     expect_every_item_reads_whole(s);  // the session reads on
 }
 
+// The same when the session holds an object of the model from before (each
+// row looked up in the identity map): the held object is that object, the
+// others are built as the last batch goes.
+TEST_P(StreamRelease, TheLastBatchGoesObjectByObjectBesideAnObjectHeldFromBefore) {
+    auto s = session();
+    auto last = s.get<Item>(kItems);
+    start_counting();
+    int n = 0;
+    for (auto item : s.query<Item>().order_by(&Item::id).stream(kBatch)) {
+        ++n;
+        EXPECT_EQ(item->note, note_of(n));
+        EXPECT_EQ(item->level.value, n);
+        if (n == kItems) {
+            EXPECT_EQ(item, last);
+        }
+    }
+    EXPECT_EQ(n, kItems);
+    // Batches 1-3 and 4-6 built (the second as the first goes), 7 found.
+    EXPECT_EQ(Tracked::at_building, (std::vector<int>{1, 2, 3, 3, 3, 3}));
+    EXPECT_EQ(Tracked::live, 1) << "the object held from before";
+    EXPECT_EQ(Tracked::least, 1) << "no object destroyed twice";
+    EXPECT_EQ(last->note, note_of(kItems));
+}
+
 // A row of the next batch that cannot be read: its half-built object goes,
 // the objects of the last batch not yet destroyed go with it (each once),
 // and the session streams again once the row is mended. Row 4 is the next

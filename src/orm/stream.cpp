@@ -54,6 +54,7 @@ public:
                 end();
                 break;
             }
+            if (leaving) leaving->destroy_next();  // as load_new_rows does
             if (RecordBase* r = s.load_row(*mapper_, *statement_, 0)) batch.records.push_back(r);
         }
         return !batch.records.empty();
