@@ -312,6 +312,16 @@ public:
     }
     // Destroys every record and gives back the memory (none may be in use).
     void clear();
+    // Destroys the first record not yet destroyed, in the order they joined
+    // (none left: nothing). A stream's leaving batch goes so, record by
+    // record, as the next batch is read (StreamState::next); the rest go
+    // with the store.
+    void destroy_next() {
+        if (destroyed_ == count_) return;
+        RecordBase* r = list_[destroyed_++];
+        if (r->in_arena) r->~RecordBase();
+        else delete r;
+    }
     // Room for n saved words (a record's Snapshot); freed with the store.
     std::uint64_t* saved_words(std::size_t n) {
         return reinterpret_cast<std::uint64_t*>(allocate(n * sizeof(std::uint64_t), alignof(std::uint64_t)));
@@ -372,6 +382,7 @@ private:
     RecordBase* inline_records_[kInlineRecords];
     RecordBase** list_ = inline_records_;
     std::size_t count_ = 0;
+    std::size_t destroyed_ = 0;  // the first records of the list, destroyed already (destroy_next)
     std::size_t capacity_ = kInlineRecords;
     std::unique_ptr<RecordBase*[]> heap_list_;
 
@@ -426,6 +437,10 @@ public:
     std::vector<std::shared_ptr<Store>> retained;
     std::vector<StreamState*> streams;
     Store* loading_into = nullptr;
+    // Set while a stream lets go of its last batch (StreamState::next): a
+    // batch that may go is handed over here instead of deleted, for the
+    // stream to destroy record by record as it reads the next one.
+    std::unique_ptr<Store>* leaving_batch = nullptr;
     std::uint64_t batches_made = 0;  // the last batch's Store::serial
     // load_new_rows' keys, kept from one call to the next (a stream's
     // batches): like the batch's list, no allocation per batch.
@@ -485,8 +500,10 @@ public:
     // Every row of st, for a query of a model with integer keys of which the
     // session holds no object yet.
     // At most `limit` rows (a stream's batch): false when the statement ran out first.
+    // `leaving` (a stream's last batch, gone from the session): one of its
+    // records destroyed before each new one is built.
     bool load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out,
-                       std::size_t limit = static_cast<std::size_t>(-1));
+                       std::size_t limit = static_cast<std::size_t>(-1), Store* leaving = nullptr);
     RecordBase* reuse_row(RecordBase& r, const Statement& st, int offset);
     RecordBase* new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key = nullptr);
     void populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key = nullptr);

@@ -302,7 +302,8 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
 // a few keys ahead already on their way from memory (a lookup per row as it
 // arrives waited for a cache miss every few rows). The objects go to the
 // store being loaded into (a stream's batch) or the session's.
-bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out, std::size_t limit) {
+bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<RecordBase*>& out, std::size_t limit,
+                                Store* leaving) {
     Store& into = loading_into ? *loading_into : *store;
     const std::size_t first = out.size();
     const std::size_t first_record = into.records().size();
@@ -312,6 +313,11 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
     while (keys.size() < limit && (more = st.step())) {
         const std::int64_t key = st.get_int64(m.pk);
         if (key == 0 && st.is_null(m.pk)) continue;
+        // An object of the last batch freed just before a new one takes the
+        // same sizes: malloc serves the new text from its per-thread cache
+        // (a few blocks per size), not its slower bins, as the whole last
+        // batch freed at once made it do.
+        if (leaving) leaving->destroy_next();
         // Each is handed out as a Ptr (all(), a stream's loop), which would
         // mark it touched one call at a time.
         new_row(m, st, 0, &key)->touched = true;

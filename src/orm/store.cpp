@@ -133,6 +133,7 @@ Store::~Store() { destroy_records(); }
 void Store::clear() {
     destroy_records();
     count_ = 0;
+    destroyed_ = 0;
     if (list_ != heap_list_.get()) {  // inline, or in the memory freed below (reserve_records)
         list_ = inline_records_;
         capacity_ = kInlineRecords;
@@ -150,7 +151,7 @@ void Store::clear() {
 // goes with the members).
 void Store::destroy_records() {
     const std::span<RecordBase* const> list = records();
-    for (std::size_t i = 0; i < list.size();) {
+    for (std::size_t i = destroyed_; i < list.size();) {
         RecordBase* r = list[i];
         if (r->in_arena) {
             // A run of one model's records: its loop (at least this one).

@@ -24,7 +24,10 @@ public:
 
     bool next(StreamBatch& batch) {
         batch.records.clear();
-        batch.store.reset();  // the last batch goes now, unless the program holds some of it
+        // The last batch goes now, unless the program holds some of it or
+        // the session keeps it; if it goes, its records are destroyed as
+        // this batch's rows are read (load_new_rows), the rest with `leaving`.
+        std::unique_ptr<Store> leaving = let_go(batch.store);
         if (!statement_) {
             if (ended_by_session_)
                 throw DetachedInstanceError("strata: the stream of " + mapper_->class_name +
@@ -43,7 +46,7 @@ public:
         if (mapper_->integer_key && s.identity[mapper_->index].by_int.size() == 0) {
             // No object of the model in the session (the last batch has
             // gone): all()'s path for rows that are all new.
-            if (!s.load_new_rows(*mapper_, *statement_, batch.records, batch_size_)) end();
+            if (!s.load_new_rows(*mapper_, *statement_, batch.records, batch_size_, leaving.get())) end();
             return !batch.records.empty();
         }
         while (batch.records.size() < batch_size_) {
@@ -51,6 +54,7 @@ public:
                 end();
                 break;
             }
+            if (leaving) leaving->destroy_next();  // as load_new_rows does
             if (RecordBase* r = s.load_row(*mapper_, *statement_, 0)) batch.records.push_back(r);
         }
         return !batch.records.empty();
@@ -65,6 +69,23 @@ public:
     }
 
 private:
+    // Drops the stream's handle on its last batch; returns the batch when
+    // that was its last handle and the session let it go (release_batch).
+    std::unique_ptr<Store> let_go(std::shared_ptr<Store>& last) {
+        std::unique_ptr<Store> leaving;
+        if (!session_) {
+            last.reset();
+            return leaving;
+        }
+        struct Catching {
+            SessionImpl& s;
+            ~Catching() { s.leaving_batch = nullptr; }
+        } catching{*session_};
+        session_->leaving_batch = &leaving;
+        last.reset();
+        return leaving;
+    }
+
     SessionImpl* session_;
     const Mapper* mapper_;
     std::shared_ptr<Store> store_;  // the session's first store, as a query holds it
@@ -149,6 +170,10 @@ void SessionImpl::release_batch(Store* batch) {
     }
     forget_batch(*batch);
     std::erase(batches, batch);
+    if (leaving_batch && !*leaving_batch) {  // a stream destroys it as it reads its next batch
+        leaving_batch->reset(batch);
+        return;
+    }
     delete batch;
 }
 
