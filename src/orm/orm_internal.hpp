@@ -317,10 +317,7 @@ public:
     // record, as the next batch is read (StreamState::next); the rest go
     // with the store.
     void destroy_next() {
-        if (destroyed_ == count_) return;
-        RecordBase* r = list_[destroyed_++];
-        if (r->in_arena) r->~RecordBase();
-        else delete r;
+        if (destroyed_ != count_) destroy_one(list_[destroyed_++]);
     }
     // Room for n saved words (a record's Snapshot); freed with the store.
     std::uint64_t* saved_words(std::size_t n) {
@@ -353,6 +350,11 @@ private:
         return reinterpret_cast<std::byte*>(at);
     }
     std::byte* allocate_in_new_block(std::size_t size, std::size_t align);
+    // One record: built in the store's memory (destroyed in place) or adopted from the heap (deleted).
+    static void destroy_one(RecordBase* r) {
+        if (r->in_arena) r->~RecordBase();
+        else delete r;
+    }
     void destroy_records();
     void grow_list();
 
@@ -399,8 +401,13 @@ private:
 
 class StreamState;
 
-// What frees a stream batch's store when its last handle goes (SessionImpl::release_batch).
+// What frees a stream batch's store when its last handle goes
+// (SessionImpl::release_batch). `by_stream`: the stream holding the last
+// handle gives the batch to release_batch itself, to destroy its records
+// as it reads the next batch (StreamState::let_go); the deleter then does
+// nothing.
 struct BatchRelease {
+    bool by_stream = false;
     void operator()(Store* store) const noexcept;
 };
 
@@ -437,10 +444,6 @@ public:
     std::vector<std::shared_ptr<Store>> retained;
     std::vector<StreamState*> streams;
     Store* loading_into = nullptr;
-    // Set while a stream lets go of its last batch (StreamState::next): a
-    // batch that may go is handed over here instead of deleted, for the
-    // stream to destroy record by record as it reads the next one.
-    std::unique_ptr<Store>* leaving_batch = nullptr;
     std::uint64_t batches_made = 0;  // the last batch's Store::serial
     // load_new_rows' keys, kept from one call to the next (a stream's
     // batches): like the batch's list, no allocation per batch.
@@ -456,7 +459,9 @@ public:
             for (RecordBase* r : b->records()) each(r);
     }
     std::shared_ptr<Store> make_batch_store(std::size_t batch_size);
-    void release_batch(Store* batch);
+    // The batch's last handle is gone: returns it when it may go (its
+    // objects have left the identity map), nullptr when the session keeps it.
+    std::unique_ptr<Store> release_batch(Store* batch);
     bool batch_can_go(const Store& batch) const;
     bool record_can_go(const RecordBase& r) const;
     // Gives each retained batch back to release_batch (after a flush or rollback).

@@ -153,17 +153,14 @@ void Store::destroy_records() {
     const std::span<RecordBase* const> list = records();
     for (std::size_t i = destroyed_; i < list.size();) {
         RecordBase* r = list[i];
-        if (r->in_arena) {
-            // A run of one model's records: its loop (at least this one).
-            if (const DestroyLoop destroy = destroy_loop_of(r->mapper)) {
-                i += destroy(r->mapper, list.data() + i, list.size() - i);
-                continue;
-            }
-            r->~RecordBase();
+        // A run of one model's records: its loop (at least this one).
+        const DestroyLoop destroy = r->in_arena ? destroy_loop_of(r->mapper) : nullptr;
+        if (destroy) {
+            i += destroy(r->mapper, list.data() + i, list.size() - i);
         } else {
-            delete r;
+            destroy_one(r);
+            ++i;
         }
-        ++i;
     }
     if (!full_blocks_.empty()) block_cache().keep(full_blocks_);
 }

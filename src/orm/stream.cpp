@@ -1,6 +1,7 @@
 // Query<T>::stream: a SELECT read batch by batch, each batch's objects in a
 // store of their own that leaves the session once nothing points at them.
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "orm/orm_internal.hpp"
@@ -71,19 +72,17 @@ public:
 private:
     // Drops the stream's handle on its last batch; returns the batch when
     // that was its last handle and the session let it go (release_batch).
+    // A handle the program still holds frees the batch later, as usual.
     std::unique_ptr<Store> let_go(std::shared_ptr<Store>& last) {
-        std::unique_ptr<Store> leaving;
-        if (!session_) {
+        BatchRelease* release = std::get_deleter<BatchRelease>(last);
+        if (!session_ || !release || last.use_count() != 1) {
             last.reset();
-            return leaving;
+            return nullptr;
         }
-        struct Catching {
-            SessionImpl& s;
-            ~Catching() { s.leaving_batch = nullptr; }
-        } catching{*session_};
-        session_->leaving_batch = &leaving;
+        Store* batch = last.get();
+        release->by_stream = true;
         last.reset();
-        return leaving;
+        return session_->release_batch(batch);
     }
 
     SessionImpl* session_;
@@ -109,7 +108,8 @@ bool next_batch(StreamState& state, StreamBatch& batch) { return state.next(batc
 // --- the session's side ------------------------------------------------------------
 
 void BatchRelease::operator()(Store* batch) const noexcept {
-    if (batch->session) batch->session->release_batch(batch);
+    if (by_stream) return;
+    if (batch->session) batch->session->release_batch(batch);  // deletes it, or keeps it
     else delete batch;
 }
 
@@ -161,20 +161,16 @@ bool SessionImpl::record_can_go(const RecordBase& r) const {
 // The last handle on a batch is gone: its objects leave the identity map and
 // the memory goes, or the session keeps the batch (a new owner of the same
 // store) until a flush or rollback lets it go.
-void SessionImpl::release_batch(Store* batch) {
+std::unique_ptr<Store> SessionImpl::release_batch(Store* batch) {
     if (!batch_can_go(*batch)) {
         std::shared_ptr<Store> kept(batch, BatchRelease{});
         batch->self = kept;
         retained.push_back(std::move(kept));
-        return;
+        return nullptr;
     }
     forget_batch(*batch);
     std::erase(batches, batch);
-    if (leaving_batch && !*leaving_batch) {  // a stream destroys it as it reads its next batch
-        leaving_batch->reset(batch);
-        return;
-    }
-    delete batch;
+    return std::unique_ptr<Store>(batch);
 }
 
 // The batch's objects leave the identity map. A stream's batch usually
