@@ -139,6 +139,7 @@ public:
     // (found when the registry is finalised): what the per-object loops use.
     std::vector<RelationshipSlot> relationship_slots;
     RelationshipOffsets relationship_offsets;  // the same members by kind (first_record_to_check)
+    std::vector<RowStep> row_steps;  // row_plan's steps: a column's each, the key's first
     RowPlan row_plan;  // what a row is read into a new record with (loops.build_loaded), once finalised
     // Each many-to-one relationship, in `relationships`' order: what a flush
     // reads to set the foreign key of an object whose reference was assigned
