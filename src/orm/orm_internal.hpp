@@ -284,7 +284,7 @@ public:
     RecordBase* create_loaded(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
         if (count_ == capacity_) grow_list();  // first: once built, the record must find its place without throwing
         note_model(m);
-        std::byte* at = allocate(m.factory.size + m.columns.size() * sizeof(std::uint64_t), m.factory.align);
+        std::byte* at = allocate(m.row_plan.bytes, m.factory.align);
         RecordBase* r = m.loops.build_loaded(m.row_plan, at, *this, st, offset, key);  // if it throws, the memory waits for the store
         list_[count_++] = r;
         return r;

@@ -540,6 +540,7 @@ void build_row_plan(Mapper& m) {
     RowPlan& p = m.row_plan;
     p = {};
     p.mapper = &m;
+    p.bytes = m.factory.size + m.columns.size() * sizeof(std::uint64_t);
     p.steps = m.row_steps.data();
     p.step_count = m.row_steps.size();
     p.key_is_int64 = m.pk >= 0 && m.plan[key].kind == column_kind_of<std::int64_t>();

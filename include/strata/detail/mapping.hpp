@@ -542,6 +542,7 @@ inline RowStep row_step_of(const PlannedColumn& c, std::size_t column) {
 // registry is finalised (Mapper::row_plan).
 struct RowPlan {
     const Mapper* mapper = nullptr;
+    std::size_t bytes = 0;  // a record's room: the record (RecordFactory::size), then a saved word a column
     // Every column, the key's first (when the model has one): the key is
     // skipped when the caller has read it. A loop over these has no
     // per-column bookkeeping beyond the step itself (a loop over the plan's
