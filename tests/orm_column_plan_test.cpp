@@ -515,5 +515,125 @@ TEST_P(ColumnPlan, EveryByteOfATextChangedInPlaceInAStreamIsWritten) {
 
 STRATA_INSTANTIATE_BACKENDS(ColumnPlan);
 
+// A new object's row is read through its model's row program (RowPlan::
+// steps): the key's column first, wherever the table has it, assigned from
+// the key the load read already; then every other column in a loop over
+// the steps. An int key between text and NULL columns, and a column_type
+// key after the rest, are loaded on every path: all() (rows all new), get(),
+// a stream, and a row whose object the session holds already.
+struct Middle {
+    std::string name{};
+    std::optional<std::string> note{};
+    int id = 0;
+    std::optional<DateTime> seen{};
+    Tag tag{};
+    bool operator==(const Middle&) const = default;
+};
+
+struct RefKeyed {
+    std::string name{};
+    std::optional<std::int64_t> count{};
+    Ref id{};
+    bool operator==(const RefKeyed&) const = default;
+};
+
+Middle full_middle() {
+    return {.name = "a name past the inline word",
+            .note = "a note",
+            .id = 7,
+            .seen = DateTime{sys_days{2020y / 1 / 2}},
+            .tag = {"a tag past the inline word"}};
+}
+Middle empty_middle() { return {.id = 8}; }  // empty text, NULLs
+RefKeyed full_ref() { return {.name = "a name past the inline word", .count = -3, .id = Ref{41}}; }
+RefKeyed empty_ref() { return {.id = Ref{42}}; }
+
+class RowProgram : public strata::testing::ModelTest {
+protected:
+    void map(strata::Registry& r) override {
+        r.model<Middle>("middle")
+            .column(&Middle::name, "name", strata::Text())
+            .column(&Middle::note, "note", strata::Text())
+            .column(&Middle::id, "id", strata::primary_key())
+            .column(&Middle::seen, "seen")
+            .column(&Middle::tag, "tag");
+        r.model<RefKeyed>("ref_keyed")
+            .column(&RefKeyed::name, "name", strata::Text())
+            .column(&RefKeyed::count, "count", strata::BigInteger())
+            .column(&RefKeyed::id, "id", strata::primary_key());
+    }
+    void SetUp() override {
+        ModelTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        auto s = session();
+        s.add(full_middle());
+        s.add(empty_middle());
+        s.add(full_ref());
+        s.add(empty_ref());
+        s.commit();
+    }
+    // The UPDATEs a session ran, through its statement log.
+    std::vector<std::string> log{};
+    std::vector<std::string> updates() {
+        std::vector<std::string> out;
+        for (auto& sql : log)
+            if (sql.starts_with("UPDATE")) out.push_back(sql);
+        log.clear();
+        return out;
+    }
+};
+
+TEST_P(RowProgram, AKeyAnywhereInTheRowIsAssignedAndEveryOtherColumnRead) {
+    strata::Session s(*db, registry);
+    s.on_statement([this](const std::string& sql) { log.push_back(sql); });
+    auto middles = s.query<Middle>().order_by(&Middle::id).all();
+    ASSERT_EQ(middles.size(), 2u);
+    EXPECT_EQ(*middles[0], full_middle());
+    EXPECT_EQ(*middles[1], empty_middle());
+    auto refs = s.query<RefKeyed>().order_by(&RefKeyed::id).all();
+    ASSERT_EQ(refs.size(), 2u);
+    EXPECT_EQ(*refs[0], full_ref());
+    EXPECT_EQ(*refs[1], empty_ref());
+    // The rows again, their objects in the session already: the same objects.
+    auto again = s.query<Middle>().order_by(&Middle::id).all();
+    ASSERT_EQ(again.size(), 2u);
+    EXPECT_EQ(&*again[0], &*middles[0]);
+    {
+        auto t = session();
+        EXPECT_EQ(*t.get<Middle>(7), full_middle());
+        EXPECT_EQ(*t.get<Middle>(8), empty_middle());
+    }
+    {
+        auto t = session();
+        std::vector<Middle> streamed;
+        for (auto m : t.query<Middle>().order_by(&Middle::id).stream(1)) streamed.push_back(*m);
+        EXPECT_EQ(streamed, (std::vector<Middle>{full_middle(), empty_middle()}));
+        std::vector<RefKeyed> streamed_refs;
+        for (auto r : t.query<RefKeyed>().order_by(&RefKeyed::id).stream(1)) streamed_refs.push_back(*r);
+        EXPECT_EQ(streamed_refs, (std::vector<RefKeyed>{full_ref(), empty_ref()}));
+    }
+    // Every column's saved value is what was read: nothing to write. Then
+    // one column changed on each side of the key is written alone.
+    s.commit();
+    EXPECT_TRUE(updates().empty());
+    auto m = s.query<Middle>().order_by(&Middle::id).all();
+    m[1]->seen = DateTime{sys_days{2021y / 3 / 4}};
+    m[0]->name = "a name past the inline word";  // the same text: no change
+    auto r = s.query<RefKeyed>().order_by(&RefKeyed::id).all();
+    r[0]->count.reset();
+    s.commit();
+    const auto written = updates();
+    ASSERT_EQ(written.size(), 2u);
+    for (const auto& sql : written) EXPECT_EQ(sql.find("name"), std::string::npos) << sql;
+    EXPECT_NE(written[0].find("seen"), std::string::npos) << written[0];
+    EXPECT_NE(written[1].find("count"), std::string::npos) << written[1];
+    auto t = session();
+    EXPECT_EQ(t.get<Middle>(8)->seen, DateTime{sys_days{2021y / 3 / 4}});
+    auto rs = t.query<RefKeyed>().order_by(&RefKeyed::id).all();
+    EXPECT_EQ(rs[0]->count, std::nullopt);
+}
+
+STRATA_INSTANTIATE_BACKENDS(RowProgram);
+
 }  // namespace
 }  // namespace column_plan_test

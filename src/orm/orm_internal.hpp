@@ -139,6 +139,7 @@ public:
     // (found when the registry is finalised): what the per-object loops use.
     std::vector<RelationshipSlot> relationship_slots;
     RelationshipOffsets relationship_offsets;  // the same members by kind (first_record_to_check)
+    std::vector<RowStep> row_steps;  // row_plan's steps: a column's each, the key's first
     RowPlan row_plan;  // what a row is read into a new record with (loops.build_loaded), once finalised
     // Each many-to-one relationship, in `relationships`' order: what a flush
     // reads to set the foreign key of an object whose reference was assigned
@@ -283,7 +284,7 @@ public:
     RecordBase* create_loaded(const Mapper& m, const Statement& st, int offset, const std::int64_t* key) {
         if (count_ == capacity_) grow_list();  // first: once built, the record must find its place without throwing
         note_model(m);
-        std::byte* at = allocate(m.factory.size + m.columns.size() * sizeof(std::uint64_t), m.factory.align);
+        std::byte* at = allocate(m.row_plan.bytes, m.factory.align);
         RecordBase* r = m.loops.build_loaded(m.row_plan, at, *this, st, offset, key);  // if it throws, the memory waits for the store
         list_[count_++] = r;
         return r;

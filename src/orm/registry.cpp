@@ -529,6 +529,26 @@ void find_reference_syncs(Mapper& m) {
     }
 }
 
+// The model's row program (Mapper::row_plan): a step per column, the key's
+// first, and its relationship members. Once the plan and slots are final.
+void build_row_plan(Mapper& m) {
+    m.row_steps.clear();
+    const auto key = static_cast<std::size_t>(m.pk);
+    if (m.pk >= 0) m.row_steps.push_back(row_step_of(m.plan[key], key));
+    for (std::size_t i = 0; i < m.plan.size(); ++i)
+        if (m.pk < 0 || i != key) m.row_steps.push_back(row_step_of(m.plan[i], i));
+    RowPlan& p = m.row_plan;
+    p = {};
+    p.mapper = &m;
+    p.bytes = m.factory.size + m.columns.size() * sizeof(std::uint64_t);
+    p.steps = m.row_steps.data();
+    p.step_count = m.row_steps.size();
+    p.key_is_int64 = m.pk >= 0 && m.plan[key].kind == column_kind_of<std::int64_t>();
+    p.slots = m.relationship_slots.data();
+    p.slot_count = m.relationship_slots.size();
+    for (const auto& slot : m.relationship_slots) p.slot_run.add(slot.offset);
+}
+
 }  // namespace
 
 void RegistryImpl::finalize_once() {
@@ -559,9 +579,7 @@ void RegistryImpl::finalize_once() {
     for (auto& m : mappers) {
         find_relationship_slots(*m);
         find_reference_syncs(*m);
-        m->row_plan = {m.get(), m->plan.data(), m->columns.size(), static_cast<std::size_t>(std::max(m->pk, 0)),
-                       m->relationship_slots.data(), m->relationship_slots.size(), {}};
-        for (const auto& slot : m->relationship_slots) m->row_plan.slot_run.add(slot.offset);
+        build_row_plan(*m);
     }
     auto order = metadata.sorted_tables();
     for (auto& m : mappers)

@@ -177,18 +177,21 @@ struct column_traits<std::string> {
         assign(out, text);
         return save_bytes(store, previous, text.data(), text.size());
     }
-    // Text too long for the member's room (a new object's empty string):
-    // an empty member is built again in place (rebuild), any other gets a
-    // string built aside and moved in, so that it keeps its value if the
-    // allocation fails. assign() would go through the general
-    // replace-and-grow path, a third of the cost of reading the column.
-    // Text that fits is appended to the cleared member: assign() goes
-    // through replace(), which also handles text inside the member itself
-    // (never the case here: the text is the driver's) at twice the cost.
+    // An empty member (a new object's, every column of a loaded row) is
+    // built again in place (rebuild): the string's own constructor, half
+    // the instructions of clearing it and appending. Text too long for any
+    // other member's room goes to a string built aside and moved in, so
+    // that the member keeps its value if the allocation fails. assign()
+    // would go through the general replace-and-grow path, a third of the
+    // cost of reading the column. Text that fits is appended to the cleared
+    // member: assign() goes through replace(), which also handles text
+    // inside the member itself (never the case here: the text is the
+    // driver's) at twice the cost.
     STRATA_DETAIL_INLINE static void assign(std::string& out, std::string_view text) {
-        if (text.size() > out.capacity()) {
-            if (out.empty()) rebuild(out, text);
-            else out = std::string(text);
+        if (out.empty()) {
+            rebuild(out, text);
+        } else if (text.size() > out.capacity()) {
+            out = std::string(text);
         } else {
             out.clear();
             out.append(text);

@@ -505,13 +505,51 @@ STRATA_DETAIL_FLATTEN std::uint64_t read_planned_columns(const PlannedColumn* pl
     return nulls | read_row_columns(object, plan, columns, st, offset, store, words, fresh);
 }
 
+// One column of a model's row program (RowPlan::steps): its member and
+// where it goes, laid out for build_loaded_record's loop. `kind` is the plan
+// entry's kind for a hot type, Accessor for any other (read through
+// `planned`, the column's plan entry).
+struct RowStep {
+    ColumnKind kind = ColumnKind::Accessor;
+    std::uint8_t column = 0;  // its index in the plan: its saved word's and its NULL bit's (a model maps at most 63)
+    alignas(void*) unsigned char member[kMemberPointerBytes] = {};
+    const PlannedColumn* planned = nullptr;
+};
+
+// Whether build_loaded_record's loop reads a kind inline (RowStep::kind).
+constexpr bool row_step_inline(ColumnKind k) {
+    switch (k) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name:                                                                                             \
+    case ColumnKind::Optional##Name: return true;
+        STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+    default: return false;
+    }
+}
+
+// The step that reads plan entry `c`, column `column` of the plan.
+inline RowStep row_step_of(const PlannedColumn& c, std::size_t column) {
+    RowStep s;
+    s.kind = row_step_inline(c.kind) ? c.kind : ColumnKind::Accessor;
+    s.column = static_cast<std::uint8_t>(column);
+    std::memcpy(s.member, c.member, sizeof s.member);
+    s.planned = &c;
+    return s;
+}
+
 // What a row is read into a new record of a model with: built when the
 // registry is finalised (Mapper::row_plan).
 struct RowPlan {
     const Mapper* mapper = nullptr;
-    const PlannedColumn* plan = nullptr;
-    std::size_t columns = 0;
-    std::size_t key_column = 0;  // the integer key's column, assigned when the caller has read it
+    std::size_t bytes = 0;  // a record's room: the record (RecordFactory::size), then a saved word a column
+    // Every column, the key's first (when the model has one): the key is
+    // skipped when the caller has read it. A loop over these has no
+    // per-column bookkeeping beyond the step itself (a loop over the plan's
+    // columns as bits cost about 20 instructions a column).
+    const RowStep* steps = nullptr;
+    std::size_t step_count = 0;
+    bool key_is_int64 = false;  // the key's member is a std::int64_t (the usual key: assigned inline)
     const RelationshipSlot* slots = nullptr;  // the relationship members, bound as unloaded
     std::size_t slot_count = 0;
     OffsetRun slot_run;  // the same as a run (their offsets and indexes), used when there are 2 to kRun
@@ -523,6 +561,56 @@ STRATA_DETAIL_INLINE void bind_loaded_member(RecordBase* r, void* object, std::p
     base.owner_ = r;
     base.relationship_ = index;
     base.loaded_ = false;
+}
+
+#if defined(__GNUC__)
+#define STRATA_DETAIL_UNREACHABLE() __builtin_unreachable()
+#elif defined(_MSC_VER)
+#define STRATA_DETAIL_UNREACHABLE() __assume(0)
+#else
+#define STRATA_DETAIL_UNREACHABLE() ((void)0)
+#endif
+
+// The member a row step names in `object` (T the model).
+template <class T, class M>
+STRATA_DETAIL_INLINE M& step_member(T& object, const RowStep& s) {
+    M T::*member;
+    std::memcpy(&member, s.member, sizeof member);
+    return object.*member;
+}
+
+// The columns of steps [first, last) of a row into a new record's object
+// and its saved words (`words`, 0 before reading; its NULL bits 0 too),
+// column `offset` + RowStep::column of the row each. Each case stores its
+// own word and sets its own NULL bit: the kinds that are never NULL (a
+// std::string's) set none, and no running mask lives across the
+// statement's calls.
+template <class T>
+STRATA_DETAIL_INLINE void read_row_steps(Record<T>& r, const RowStep* first, const RowStep* last, const Statement& st,
+                                         int offset, Store& store, std::uint64_t* words) {
+    for (const RowStep* s = first; s != last; ++s) {
+        const int col = offset + s->column;
+        auto read = [&]<class M>(M& field) {
+            std::uint64_t word = 0;
+            if (FieldColumn<M>::read(field, st, col, store, word)) r.snapshot.nulls |= std::uint64_t{1} << s->column;
+            words[s->column] = word;
+        };
+        switch (s->kind) {
+#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
+    case ColumnKind::Name: read(step_member<T, V>(r.value, *s)); break;                                                \
+    case ColumnKind::Optional##Name: read(step_member<T, std::optional<V>>(r.value, *s)); break;
+            STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
+#undef STRATA_DETAIL_CASE
+        case ColumnKind::Accessor: {
+            std::uint64_t word = 0;
+            if (read_other_column(r.value, *s->planned, st, col, store, word))
+                r.snapshot.nulls |= std::uint64_t{1} << s->column;
+            words[s->column] = word;
+            break;
+        }
+        default: STRATA_DETAIL_UNREACHABLE();  // row_step_of gives no other kind
+        }
+    }
 }
 
 // A new record of the model (a T) built at `at` (room for the record, then
@@ -537,15 +625,19 @@ STRATA_DETAIL_FLATTEN RecordBase* build_loaded_record(const RowPlan& p, void* at
     auto* r = new (at) Record<T>();
     auto* words = reinterpret_cast<std::uint64_t*>(static_cast<std::byte*>(at) + sizeof(Record<T>));
     try {
-        std::uint64_t columns = (std::uint64_t{1} << p.columns) - 1;  // a model maps at most 63 columns
-        std::uint64_t nulls = 0;
-        if (key) {
-            std::uint64_t word = 0;
-            nulls = std::uint64_t{assign_key(r->value, p.plan[p.key_column], *key, store, word)} << p.key_column;
-            words[p.key_column] = word;
-            columns &= ~(std::uint64_t{1} << p.key_column);
+        const RowStep* first = p.steps;
+        if (key) {  // only for a model whose key is an integer: steps[0] is its column
+            const RowStep& k = *first++;
+            if (p.key_is_int64) {
+                step_member<T, std::int64_t>(r->value, k) = *key;
+                words[k.column] = static_cast<std::uint64_t>(*key);
+            } else {
+                std::uint64_t word = 0;
+                r->snapshot.nulls = std::uint64_t{assign_key_column(r->value, *k.planned, *key, store, word)} << k.column;
+                words[k.column] = word;
+            }
         }
-        r->snapshot.nulls = nulls | read_row_columns(r->value, p.plan, columns, st, offset, store, words, true);
+        read_row_steps(*r, first, p.steps + p.step_count, st, offset, store, words);
     } catch (...) {
         r->~Record<T>();
         throw;
