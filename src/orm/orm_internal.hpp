@@ -497,6 +497,10 @@ public:
     // Loading.
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset);
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset, std::int64_t key);  // integer key known
+    // Every row of st (m's columns first; m has integer keys) with its key,
+    // appended to `keyed` (a collection's load). True when the keys came in
+    // ascending order (the rows need no sort).
+    bool load_keyed_rows(const Mapper& m, Statement& st, std::vector<std::pair<std::int64_t, RecordBase*>>& keyed);
     // Every row of st, for a query of a model with integer keys of which the
     // session holds no object yet.
     // At most `limit` rows (a stream's batch): false when the statement ran out first.
