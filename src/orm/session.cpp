@@ -307,7 +307,7 @@ RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offs
 // One loop for every row of a collection's load: the identity map looked up
 // once (not per row), each row loaded without a call of its own, and the
 // order of the keys checked as they come (no second pass over them).
-bool SessionImpl::load_keyed_rows(const Mapper& m, Statement& st, std::vector<std::pair<std::int64_t, RecordBase*>>& keyed) {
+STRATA_DETAIL_HOT_PATH bool SessionImpl::load_keyed_rows(const Mapper& m, Statement& st, std::vector<std::pair<std::int64_t, RecordBase*>>& keyed) {
     IntKeyMap& map = identity[m.index].by_int;  // never moves: the maps live in the session
     bool ascending = true;
     std::int64_t last = std::numeric_limits<std::int64_t>::min();
