@@ -367,6 +367,37 @@ TEST_P(OrmRelationship, LazyCollectionsAreInKeyOrderWithoutOrderBy) {
     for (const auto& sql : log) EXPECT_EQ(sql.find("ORDER BY"), std::string::npos) << sql;
 }
 
+// A lazy load reads its rows in one loop (load_keyed_rows) that notes
+// whether their keys come in ascending order as it goes. User 1 follows
+// users 2, 5, 4 and 3, linked in that order (SQLite returns the links as
+// written): ascending at first, then not, twice -- a check of each key
+// against the first one (or a previous key not kept up to date) calls them
+// sorted. User 4 is in the session with a change not flushed: the loop
+// hands out the session's object (its change kept) between new ones, each
+// of them then the session's one object for its key.
+TEST_P(OrmRelationship, ALazyLoadSortsRowsOutOfOrderAfterAscendingOnesAndKeepsTheSessionsObjects) {
+    add_users_with_posts(5);
+    {
+        auto s = session();
+        auto users = s.query<User>().order_by(&User::id).all();
+        for (std::size_t i : std::initializer_list<std::size_t>{1, 4, 3, 2}) users[0]->followed.push_back(users[i]);
+        s.commit();
+    }
+    auto s = session(strata::SessionOptions{.autoflush = false});
+    auto held = s.get<User>(4);
+    held->nickname = "changed in memory";
+    auto first = s.get<User>(1);
+    take_log();
+    EXPECT_EQ(ids(first->followed), (std::vector<std::int64_t>{2, 3, 4, 5}));
+    EXPECT_EQ(take_log().size(), 1u);
+    EXPECT_TRUE(first->followed[2] == held);
+    EXPECT_EQ(held->nickname, "changed in memory") << "the object in the session wins over its row";
+    for (auto& u : first->followed) EXPECT_TRUE(s.get<User>(u->id) == u) << u->id;
+    EXPECT_EQ(first->followed[0]->nickname, "u1");
+    EXPECT_EQ(first->followed[3]->nickname, "u4");
+    EXPECT_EQ(take_log().size(), 0u) << "every followed user found in the identity map";
+}
+
 // Each relationship's lazy SELECT is found in the statement cache by its
 // own number (NumberedText): loads of three relationships taking turns on one
 // connection each run their own statement -- a number shared by two texts

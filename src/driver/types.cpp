@@ -326,7 +326,7 @@ bool parse_canonical_datetime(std::string_view t, DateTime& out) {
 
 }  // namespace
 
-DateTime parse_datetime(std::string_view text) {
+STRATA_DETAIL_HOT_PATH DateTime parse_datetime(std::string_view text) {
     DateTime t;
     if (parse_canonical_datetime(text, t)) [[likely]] return t;
     return parse_general_datetime(text);

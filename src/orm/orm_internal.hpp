@@ -301,7 +301,7 @@ public:
     // with adopt_built(): a new object costs no allocation of its own, and
     // is destroyed (not deleted) with the store, as a loaded one is.
     void* record_room(std::size_t size, std::size_t align) { return allocate(size, align); }
-    // Room for a loaded collection's items (ItemList::use_room); freed with the store.
+    // Room for a loaded collection's items (ItemList::fill_room); freed with the store.
     void* item_room(std::size_t size, std::size_t align) { return allocate(size, align); }
     RecordBase* adopt_built(RecordBase* r) {
         if (count_ == capacity_) grow_list();
@@ -503,6 +503,10 @@ public:
     // Loading.
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset);
     RecordBase* load_row(const Mapper& m, const Statement& st, int offset, std::int64_t key);  // integer key known
+    // Every row of st (m's columns first; m has integer keys) with its key,
+    // appended to `keyed` (a collection's load). True when the keys came in
+    // ascending order (the rows need no sort).
+    bool load_keyed_rows(const Mapper& m, Statement& st, std::vector<std::pair<std::int64_t, RecordBase*>>& keyed);
     // Every row of st, for a query of a model with integer keys of which the
     // session holds no object yet.
     // At most `limit` rows (a stream's batch): false when the statement ran out first.
@@ -731,7 +735,7 @@ void set_collection(CollectionBase& c, std::vector<RecordBase*> items);
 // What set_collection(c, {item(0), ..., item(n - 1)}) does, without a vector
 // in between when nothing waits to be merged in (no change made to the
 // collection before it was loaded) and no item can come twice (a
-// many-to-many's association rows can repeat one).
+// many-to-many's association rows can repeat one). item(i) must not throw.
 template <class ItemAt>
 void set_loaded_items(CollectionBase& c, std::size_t n, ItemAt item) {
     if (c.changes_ || (n > 1 && mapping_of(c).kind == RelationshipKind::ManyToMany)) {
@@ -744,12 +748,15 @@ void set_loaded_items(CollectionBase& c, std::size_t n, ItemAt item) {
         // Its first load: the block in the owner's Store (freed with it, as
         // the owner is). A later load reuses the block when the items fit,
         // else takes one from the heap: reloads never pile up blocks in the store.
-        if (n) items.use_room(c.owner_->store->item_room(ItemList::room_bytes(n), ItemList::room_align), n);
+        if (n) {
+            RecordBase** out = items.fill_room(c.owner_->store->item_room(ItemList::room_bytes(n), ItemList::room_align), n);
+            for (std::size_t i = 0; i < n; ++i) out[i] = item(i);
+        }
     } else {
         items.clear();
         items.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) items.push_back(item(i));
     }
-    for (std::size_t i = 0; i < n; ++i) items.push_back(item(i));
     c.loaded_ = true;
 }
 // A member's value as an integer: without a Value when it is a built-in

@@ -395,12 +395,7 @@ void SessionImpl::load_collection(CollectionBase& c) {
     // to the next (taken, so that a load inside this one would get its own).
     std::vector<std::pair<std::int64_t, RecordBase*>> keyed = std::exchange(loaded_items, {});
     keyed.clear();
-    while (st->step()) {
-        const std::int64_t key = st->get_int64(t.pk);  // read once: for the identity map and the order
-        if (key == 0 && st->is_null(t.pk)) continue;
-        keyed.emplace_back(key, load_row(t, *st, 0, key));
-    }
-    sort_by_key(keyed);
+    if (!load_keyed_rows(t, *st, keyed)) sort_by_key(keyed);
     set_loaded_items(c, keyed.size(), [&](std::size_t i) { return keyed[i].second; });
     loaded_items = std::move(keyed);
 }

@@ -1,6 +1,7 @@
 // Session: identity map, loading, and the public Session API.
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <new>
 #include <utility>
 
@@ -284,16 +285,40 @@ STRATA_DETAIL_INLINE RecordBase* build_row(SessionImpl& s, const Mapper& m, cons
     return (s.loading_into ? s.loading_into : s.store.get())->create_loaded(m, st, offset, key);
 }
 
+// A row of a model with integer keys whose key is known, `map` the
+// model's identity map: what load_row does, inline in it and in
+// load_keyed_rows's loop.
+STRATA_DETAIL_INLINE RecordBase* load_keyed_row(SessionImpl& s, IntKeyMap& map, const Mapper& m, const Statement& st,
+                                                int offset, std::int64_t key) {
+    IntKeyMap::Slot& slot = map.slot_for(key);
+    if (slot.value) return s.reuse_row(*slot.value, st, offset);
+    RecordBase* r = build_row(s, m, st, offset, &key);  // builds and reads the object only: the slot stays put
+    map.fill(slot, key, r);
+    return r;
+}
+
 }  // namespace
 
 // A row of a model with integer keys whose key is known (read, or bound).
 RecordBase* SessionImpl::load_row(const Mapper& m, const Statement& st, int offset, std::int64_t key) {
-    IntKeyMap& map = identity[m.index].by_int;
-    IntKeyMap::Slot& slot = map.slot_for(key);
-    if (slot.value) return reuse_row(*slot.value, st, offset);
-    RecordBase* r = build_row(*this, m, st, offset, &key);  // builds and reads the object only: the slot stays put
-    map.fill(slot, key, r);
-    return r;
+    return load_keyed_row(*this, identity[m.index].by_int, m, st, offset, key);
+}
+
+// One loop for every row of a collection's load: the identity map looked up
+// once (not per row), each row loaded without a call of its own, and the
+// order of the keys checked as they come (no second pass over them).
+STRATA_DETAIL_HOT_PATH bool SessionImpl::load_keyed_rows(const Mapper& m, Statement& st, std::vector<std::pair<std::int64_t, RecordBase*>>& keyed) {
+    IntKeyMap& map = identity[m.index].by_int;  // never moves: the maps live in the session
+    bool ascending = true;
+    std::int64_t last = std::numeric_limits<std::int64_t>::min();
+    while (st.step()) {
+        const std::int64_t key = st.get_int64(m.pk);  // read once: for the identity map and the order
+        if (key == 0 && st.is_null(m.pk)) continue;    // no row: a NULL key
+        ascending &= key >= last;
+        last = key;
+        keyed.emplace_back(key, load_keyed_row(*this, map, m, st, 0, key));
+    }
+    return ascending;
 }
 
 // With no object of the model in the session, no row can be one: the

@@ -110,7 +110,7 @@ namespace {
 
 }  // namespace
 
-std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data, std::size_t size) {
+STRATA_DETAIL_HOT_PATH std::uint64_t save_bytes(Store& store, std::uint64_t previous, const void* data, std::size_t size) {
     if (size <= kInlineSavedBytes) return inline_saved_word(data, size);
     std::byte* at = previous || size > kInlineCopy ? nullptr : store.saved_bytes_if_room(room_for(static_cast<std::uint32_t>(size)));
     if (!at) return save_bytes_in_general(store, previous, data, size);

@@ -620,7 +620,7 @@ STRATA_DETAIL_INLINE void read_row_steps(Record<T>& r, const RowStep* first, con
 // `store`'s list. If a column throws, the object is destroyed again and its
 // memory waits for the store.
 template <class T>
-STRATA_DETAIL_FLATTEN RecordBase* build_loaded_record(const RowPlan& p, void* at, Store& store, const Statement& st,
+STRATA_DETAIL_HOT_PATH STRATA_DETAIL_FLATTEN RecordBase* build_loaded_record(const RowPlan& p, void* at, Store& store, const Statement& st,
                                                       int offset, const std::int64_t* key) {
     auto* r = new (at) Record<T>();
     auto* words = reinterpret_cast<std::uint64_t*>(static_cast<std::byte*>(at) + sizeof(Record<T>));

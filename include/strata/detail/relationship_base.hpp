@@ -65,10 +65,13 @@ public:
         return sizeof(Header) + capacity * sizeof(RecordBase*);
     }
     static constexpr std::size_t room_align = alignof(std::size_t);  // the block's header and items: words
-    // An empty list without a block takes `room` (room_bytes(capacity) bytes,
-    // which outlive the list: its owner's Store) as its borrowed block.
-    void use_room(void* room, std::size_t capacity) {
-        block_ = ::new (room) Header{0, capacity, true};
+    // An empty list without a block takes `room` (room_bytes(n) bytes, which
+    // outlive the list: its owner's Store) as its borrowed block, holding n
+    // items that the caller writes at the pointer returned, before anything
+    // reads the list: a load fills a collection once, with no check per item.
+    RecordBase** fill_room(void* room, std::size_t n) {
+        block_ = ::new (room) Header{n, n, true};
+        return items();
     }
     bool has_block() const { return block_ != nullptr; }
     // What a move out of a collection leaves the other list: the block, or a

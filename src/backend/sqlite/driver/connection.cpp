@@ -264,7 +264,7 @@ public:
         stale_params_ = all_params_ & ~null_params_;
     }
 
-    bool step() override {
+    STRATA_DETAIL_HOT_PATH bool step() override {
         if (!executed_) {
             if (stale_params_) clear_stale();  // before the run counts as begun: a throw leaves them to the next step
             note_execute();
@@ -290,7 +290,7 @@ public:
 
     int column_count() const override { return sqlite3_column_count(stmt_); }
     std::string column_name(int col) const override { return sqlite3_column_name(stmt_, col); }
-    bool is_null(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+    STRATA_DETAIL_HOT_PATH bool is_null(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     TypeKind stored_kind(int col) const override {
         switch (sqlite3_column_type(stmt_, col)) {
             case SQLITE_INTEGER: return TypeKind::Integer;
@@ -299,7 +299,7 @@ public:
             default: return TypeKind::Text;
         }
     }
-    std::int64_t get_int64(int col) const override { return sqlite3_column_int64(stmt_, col); }
+    STRATA_DETAIL_HOT_PATH std::int64_t get_int64(int col) const override { return sqlite3_column_int64(stmt_, col); }
     double get_double(int col) const override { return sqlite3_column_double(stmt_, col); }
     bool get_bool(int col) const override { return sqlite3_column_int64(stmt_, col) != 0; }
     // Text and size through the column's value: sqlite3_column_text and
@@ -307,7 +307,7 @@ public:
     // of reading a short string). The value is "unprotected", which only
     // matters when two threads share the connection, and ours never do
     // (SQLITE_OPEN_NOMUTEX, one thread at a time: see SqliteConnection).
-    std::string_view get_text(int col) const override { return value_text(sqlite3_column_value(stmt_, col)); }
+    STRATA_DETAIL_HOT_PATH std::string_view get_text(int col) const override { return value_text(sqlite3_column_value(stmt_, col)); }
     std::span<const std::uint8_t> get_blob(int col) const override {
         sqlite3_value* v = sqlite3_column_value(stmt_, col);
         auto p = static_cast<const std::uint8_t*>(sqlite3_value_blob(v));
@@ -317,7 +317,7 @@ public:
     // empty text is no date: parse_* refuses it). A date-time's text is
     // asked for first: only a NULL (or a text SQLite could not make) has
     // none, so the type is asked for only then (10 instructions a value).
-    DateTime get_datetime(int col) const override {
+    STRATA_DETAIL_HOT_PATH DateTime get_datetime(int col) const override {
         sqlite3_value* v = sqlite3_column_value(stmt_, col);
         if (auto p = reinterpret_cast<const char*>(sqlite3_value_text(v))) [[likely]]
             return parse_datetime(std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(v))));
