@@ -96,6 +96,15 @@ struct Mixed {
     bool operator==(const Mixed&) const = default;
 };
 
+// The UPDATEs of a statement log, taken out of it (the log is emptied).
+std::vector<std::string> take_updates(std::vector<std::string>& log) {
+    std::vector<std::string> out;
+    for (auto& sql : log)
+        if (sql.starts_with("UPDATE")) out.push_back(sql);
+    log.clear();
+    return out;
+}
+
 void map_mixed(strata::Registry& r) {
     r.model<Mixed>("mixed")
         .column(&Mixed::id, "id", strata::primary_key())
@@ -172,13 +181,7 @@ protected:
         s.on_statement([this](const std::string& sql) { log.push_back(sql); });
         return s;
     }
-    std::vector<std::string> updates() {
-        std::vector<std::string> out;
-        for (auto& sql : log)
-            if (sql.starts_with("UPDATE")) out.push_back(sql);
-        log.clear();
-        return out;
-    }
+    std::vector<std::string> updates() { return take_updates(log); }
     // Row 1 as a new session reads it.
     Mixed stored() {
         auto s = session();
@@ -574,13 +577,7 @@ protected:
     }
     // The UPDATEs a session ran, through its statement log.
     std::vector<std::string> log{};
-    std::vector<std::string> updates() {
-        std::vector<std::string> out;
-        for (auto& sql : log)
-            if (sql.starts_with("UPDATE")) out.push_back(sql);
-        log.clear();
-        return out;
-    }
+    std::vector<std::string> updates() { return take_updates(log); }
 };
 
 TEST_P(RowProgram, AKeyAnywhereInTheRowIsAssignedAndEveryOtherColumnRead) {
