@@ -516,8 +516,7 @@ public:
                        std::size_t limit = static_cast<std::size_t>(-1), Store* leaving = nullptr);
     RecordBase* reuse_row(RecordBase& r, const Statement& st, int offset);
     RecordBase* new_row(const Mapper& m, const Statement& st, int offset, const std::int64_t* key = nullptr);
-    void populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key = nullptr);
-    void read_columns(RecordBase& r, const Statement& st, int offset, const std::int64_t* key, bool fresh);
+    void populate(RecordBase& r, const Statement& st, int offset);
     RecordBase* get(const Mapper& m, const Value& pk);
     RecordBase* get(const Mapper& m, std::int64_t key);
     RecordBase* get(const Mapper& m, std::span<const Value> key);

@@ -219,30 +219,29 @@ void keep(Snapshot& snap, std::size_t i, SavedColumn saved) {
 
 }  // namespace
 
-// key: the integer key when load_row has read it already (not read twice).
-void SessionImpl::populate(RecordBase& r, const Statement& st, int offset, const std::int64_t* key) {
+// Every column of the row into a held record's object and its saved words,
+// through the model's row program (Mapper::loops.reread).
+void SessionImpl::populate(RecordBase& r, const Statement& st, int offset) {
     const Mapper& m = *r.mapper;
     Snapshot& snap = r.snapshot;
     if (!snap.has_storage()) snap.attach(r.store->saved_words(m.columns.size()));
     // Each column's last saved word is read before it is overwritten (a
-    // text's saved room is reused); a NULL one's word is 0 already.
+    // text's saved room is reused); a NULL one's word is 0, and words never
+    // saved are all 0.
     if (snap.valid) {
         for (std::uint64_t nulls = snap.nulls; nulls; nulls &= nulls - 1)
             snap.at(static_cast<std::size_t>(std::countr_zero(nulls))) = 0;
+    } else {
+        std::fill_n(&snap.at(0), m.columns.size(), std::uint64_t{0});
     }
-    read_columns(r, st, offset, key, !snap.valid);
-}
-
-// Every column of the row into the object and its saved words: what
-// populate() and a new row share. The words hold the last saved values (0
-// where none), unless `fresh` (a new record's words, not yet written).
-void SessionImpl::read_columns(RecordBase& r, const Statement& st, int offset, const std::int64_t* key, bool fresh) {
-    const Mapper& m = *r.mapper;
-    const std::size_t n = m.columns.size();
-    const std::size_t key_column = key ? static_cast<std::size_t>(m.pk) : n;
-    r.snapshot.nulls =
-        m.loops.read(m.plan.data(), n, r.object, st, offset, *r.store, &r.snapshot.at(0), fresh, key_column, key ? *key : 0);
-    r.snapshot.valid = true;
+    const std::uint64_t nulls = snap.nulls;
+    try {
+        m.loops.reread(m.row_plan, r, st, offset, *r.store);
+    } catch (...) {
+        snap.nulls = nulls;  // as a failed read always left them
+        throw;
+    }
+    snap.valid = true;
 }
 
 void SessionImpl::take_snapshot(RecordBase& r) {

@@ -435,76 +435,6 @@ STRATA_DETAIL_COLD void bind_other_column(const T& object, const PlannedColumn& 
         [&](const ColumnAccessor& a) { a.bind(&object, sink, index); });
 }
 
-// The columns of `columns` (bits, in column order) of a row into the object
-// and their saved words, column i from column `offset` + i of the row: what
-// ColumnAccessor::read does, column by column. Each word is read into a
-// local (0 when `fresh`: a new record's words, not yet written) and stored
-// once: a statement's virtual read between a store to the word and its
-// reload made the compiler keep it in memory. Returns the NULL columns as
-// bits.
-template <class T>
-STRATA_DETAIL_INLINE std::uint64_t read_row_columns(T& object, const PlannedColumn* plan, std::uint64_t columns,
-                                                    const Statement& st, int offset, Store& store, std::uint64_t* words,
-                                                    bool fresh) {
-    std::uint64_t nulls = 0;
-    for (; columns; columns &= columns - 1) {
-        const auto i = static_cast<std::size_t>(std::countr_zero(columns));
-        const PlannedColumn& c = plan[i];
-        const int col = offset + static_cast<int>(i);
-        std::uint64_t word = fresh ? 0 : words[i];
-        bool null;
-        switch (c.kind) {
-#define STRATA_DETAIL_CASE(Name, V)                                                                                    \
-    case ColumnKind::Name: null = FieldColumn<V>::read(planned_member<T, V>(object, c), st, col, store, word); break;  \
-    case ColumnKind::Optional##Name:                                                                                   \
-        null = FieldColumn<std::optional<V>>::read(planned_member<T, std::optional<V>>(object, c), st, col, store,    \
-                                                   word);                                                              \
-        break;
-            STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
-#undef STRATA_DETAIL_CASE
-        default: null = read_other_column(object, c, st, col, store, word);
-        }
-        words[i] = word;
-        nulls |= std::uint64_t{null} << i;
-    }
-    return nulls;
-}
-
-// The key column's value, already read from the row, into the object and
-// its saved word (`previous`: its last saved word, 0 for none). Returns
-// true when it is NULL.
-template <class T>
-STRATA_DETAIL_INLINE bool assign_key(T& object, const PlannedColumn& c, std::int64_t key, Store& store,
-                                     std::uint64_t& word) {
-    if (c.kind == column_kind_of<std::int64_t>()) {  // the usual key
-        planned_member<T, std::int64_t>(object, c) = key;
-        word = static_cast<std::uint64_t>(key);
-        return false;
-    }
-    return assign_key_column(object, c, key, store, word);
-}
-
-// Every column of a row into the object (a T) and the saved words, from
-// column `offset` on: what ColumnAccessor::read does, column by column.
-// `fresh`: the words are a new record's, 0 before reading. `key_column` (n
-// for none) is assigned `key` instead of read. Returns the NULL columns as
-// bits.
-template <class T>
-STRATA_DETAIL_FLATTEN std::uint64_t read_planned_columns(const PlannedColumn* plan, std::size_t n, void* obj, const Statement& st, int offset,
-                                   Store& store, std::uint64_t* words, bool fresh, std::size_t key_column,
-                                   std::int64_t key) {
-    T& object = *static_cast<T*>(obj);
-    std::uint64_t columns = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-    std::uint64_t nulls = 0;
-    if (key_column < n) {
-        std::uint64_t word = fresh ? 0 : words[key_column];
-        nulls |= std::uint64_t{assign_key(object, plan[key_column], key, store, word)} << key_column;
-        words[key_column] = word;
-        columns &= ~(std::uint64_t{1} << key_column);
-    }
-    return nulls | read_row_columns(object, plan, columns, st, offset, store, words, fresh);
-}
-
 // One column of a model's row program (RowPlan::steps): its member and
 // where it goes, laid out for build_loaded_record's loop. `kind` is the plan
 // entry's kind for a hot type, Accessor for any other (read through
@@ -579,19 +509,21 @@ STRATA_DETAIL_INLINE M& step_member(T& object, const RowStep& s) {
     return object.*member;
 }
 
-// The columns of steps [first, last) of a row into a new record's object
-// and its saved words (`words`, 0 before reading; its NULL bits 0 too),
-// column `offset` + RowStep::column of the row each. Each case stores its
-// own word and sets its own NULL bit: the kinds that are never NULL (a
-// std::string's) set none, and no running mask lives across the
-// statement's calls.
-template <class T>
+// The columns of steps [first, last) of a row into a record's object and
+// its saved words (its NULL bits 0 before reading), column `offset` +
+// RowStep::column of the row each. `Again`: a held record read again, whose
+// words hold their last saved values (0 where none), each read before it
+// is overwritten (a text's saved room is reused, see save_bytes); else a
+// new record's, 0 before reading. Each case stores its own word and sets
+// its own NULL bit: the kinds that are never NULL (a std::string's) set
+// none, and no running mask lives across the statement's calls.
+template <class T, bool Again = false>
 STRATA_DETAIL_INLINE void read_row_steps(Record<T>& r, const RowStep* first, const RowStep* last, const Statement& st,
                                          int offset, Store& store, std::uint64_t* words) {
     for (const RowStep* s = first; s != last; ++s) {
         const int col = offset + s->column;
         auto read = [&]<class M>(M& field) {
-            std::uint64_t word = 0;
+            std::uint64_t word = Again ? words[s->column] : 0;
             if (FieldColumn<M>::read(field, st, col, store, word)) r.snapshot.nulls |= std::uint64_t{1} << s->column;
             words[s->column] = word;
         };
@@ -602,7 +534,7 @@ STRATA_DETAIL_INLINE void read_row_steps(Record<T>& r, const RowStep* first, con
             STRATA_DETAIL_HOT_TYPES(STRATA_DETAIL_CASE)
 #undef STRATA_DETAIL_CASE
         case ColumnKind::Accessor: {
-            std::uint64_t word = 0;
+            std::uint64_t word = Again ? words[s->column] : 0;
             if (read_other_column(r.value, *s->planned, st, col, store, word))
                 r.snapshot.nulls |= std::uint64_t{1} << s->column;
             words[s->column] = word;
@@ -657,6 +589,17 @@ STRATA_DETAIL_HOT_PATH STRATA_DETAIL_FLATTEN RecordBase* build_loaded_record(con
         for (std::uint32_t i = 0; i < p.slot_count; ++i) bind_loaded_member(r, &r->value, p.slots[i].offset, i);
     }
     return r;
+}
+
+// A held record's columns read again from a row (an expired record's
+// reload): every column, the key's too, through the model's row program.
+// Its words hold their last saved values, 0 where none (see read_row_steps).
+template <class T>
+STRATA_DETAIL_FLATTEN void reread_record(const RowPlan& p, RecordBase& r, const Statement& st, int offset, Store& store) {
+    auto& record = static_cast<Record<T>&>(r);
+    std::uint64_t* words = &r.snapshot.at(0);
+    r.snapshot.nulls = 0;
+    read_row_steps<T, true>(record, p.steps, p.steps + p.step_count, st, offset, store, words);
 }
 
 // Whether the member a plan entry names still holds its saved value: what
@@ -849,8 +792,7 @@ STRATA_DETAIL_FLATTEN std::size_t first_record_to_check(const PlannedColumn* pla
 
 // A model's plan loops, compiled for its class.
 struct ColumnLoops {
-    std::uint64_t (*read)(const PlannedColumn*, std::size_t, void*, const Statement&, int, Store&, std::uint64_t*, bool,
-                          std::size_t, std::int64_t) = nullptr;
+    void (*reread)(const RowPlan&, RecordBase&, const Statement&, int, Store&) = nullptr;
     std::uint64_t (*changed)(const PlannedColumn*, std::size_t, const void*, const std::uint64_t*, std::uint64_t) = nullptr;
     std::uint64_t (*save)(const PlannedColumn*, std::size_t, const void*, Store&, std::uint64_t*, std::uint64_t) = nullptr;
     int (*bind)(const PlannedColumn*, std::uint64_t, const void*, ValueSink&, int, std::size_t&, SavedWords*) = nullptr;
@@ -861,7 +803,7 @@ struct ColumnLoops {
 
 template <class T>
 ColumnLoops column_loops_of() {
-    return {&read_planned_columns<T>, &changed_planned_columns<T>, &save_planned_columns<T>, &bind_planned_columns<T>,
+    return {&reread_record<T>, &changed_planned_columns<T>, &save_planned_columns<T>, &bind_planned_columns<T>,
             &first_record_to_check<T>,    &build_loaded_record<T>};
 }
 
