@@ -6,7 +6,8 @@
 #      sanitized: what a Debian user compiles; then the ways a project takes strata in, each built as a
 #      consumer of it (tests/packaging_test.sh: FetchContent + libstrata.so, add_subdirectory, the .deb
 #      installed and removed again);
-#   3. each libFuzzer target in tests/fuzz for STRATA_FUZZ_SECONDS (15) under ASan + UBSan (clang).
+#   3. each libFuzzer target in tests/fuzz for STRATA_FUZZ_SECONDS (15): built in the suite's tree, whose
+#      library is instrumented for them (-DSTRATA_FUZZ=ON; the sanitizers' runtime serves the suite).
 # Both builds use -Werror: clang compiles every source, GCC all but tests/; the suite runs once, in the
 # build that checks most.
 # Every build carries line tables only (-g1): enough for the sanitizers' stack traces, and a third
@@ -50,7 +51,9 @@ build_debug() {
 
 # 1. The suite.
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
-build_debug build-asan -DCMAKE_CXX_COMPILER=clang++ -DSTRATA_SANITIZE=ON \
+fuzz=ON
+[[ "${STRATA_SKIP_FUZZ:-0}" == 1 ]] && fuzz=OFF
+build_debug build-asan -DCMAKE_CXX_COMPILER=clang++ -DSTRATA_SANITIZE=ON -DSTRATA_FUZZ=$fuzz \
   -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCH=ON  # the bench too: smoke-run by ctest
 say "test build-asan"
 (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 600) | tee build-asan/ctest.log
@@ -65,16 +68,11 @@ if [[ "${STRATA_SKIP_PACKAGING:-0}" != 1 ]]; then
   tests/packaging_test.sh build .
 fi
 
-# Only the library and the targets are built (clang, -DSTRATA_FUZZ=ON); new inputs a run finds go
-# to $dir/fuzz-corpus, the seeds in tests/fuzz/corpus are only read. A crash, leak or timeout
-# fails the script and leaves the input in $dir/fuzz-<target>-crash-* (docs/architecture.md, Fuzzing).
+# The targets are built with the suite (step 1); new inputs a run finds go to $dir/fuzz-corpus, the
+# seeds in tests/fuzz/corpus are only read. A crash, leak or timeout fails the script and leaves the
+# input in $dir/fuzz-<target>-crash-* (docs/architecture.md, Fuzzing).
 run_fuzzers() {
   local dir=$1 seconds=${STRATA_FUZZ_SECONDS:-15}
-  say "configure $dir (clang, libFuzzer)"
-  CXX=clang++ cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DSTRATA_FUZZ=ON \
-    -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=OFF -DSTRATA_BUILD_BENCH=OFF >/dev/null
-  say "build $dir"
-  cmake --build "$dir" -j"$jobs" --target fuzz_targets
   local source name log
   for source in tests/fuzz/*.cpp; do
     name=$(basename "$source" .cpp)
@@ -96,6 +94,6 @@ run_fuzzers() {
 
 # 3. The fuzzers.
 if [[ "${STRATA_SKIP_FUZZ:-0}" != 1 ]]; then
-  run_fuzzers build-fuzz
+  run_fuzzers build-asan
 fi
 say "all tests passed"
