@@ -238,7 +238,7 @@ void SessionImpl::populate(RecordBase& r, const Statement& st, int offset) {
     try {
         m.loops.reread(m.row_plan, r, st, offset, *r.store);
     } catch (...) {
-        snap.nulls = nulls;  // as a failed read always left them
+        snap.nulls = nulls;  // a failed read leaves the NULL bits as they were
         throw;
     }
     snap.valid = true;
