@@ -878,8 +878,19 @@ void Session::add_existing(RecordBase* r) {
 RecordBase* Session::get_record(const std::type_info& type, const Value& pk) {
     return impl_->get(impl_->registry.mapper_for(type), pk);
 }
-RecordBase* Session::get_record(const std::type_info& type, std::int64_t pk) {
-    return impl_->get(impl_->registry.mapper_for(type), pk);
+// What handle_of and Ptr's touch() do for the object found, with the
+// session at hand: it is marked touched here (as touch() would, the Ptr then
+// makes no call), and an object of the session's first store shares the
+// session's reference to it (RecordBase::handle's common case, without its checks).
+std::shared_ptr<RecordBase> Session::get_handle(const std::type_info& type, std::int64_t pk) {
+    RecordBase* r = impl_->get(impl_->registry.mapper_for(type), pk);
+    if (!r) return nullptr;
+    if (!r->touched) {
+        r->touched = true;
+        impl_->touched_models |= detail::SessionImpl::model_bit(*r->mapper);
+    }
+    if (r->store == impl_->store.get()) return std::shared_ptr<RecordBase>(impl_->store, r);
+    return r->handle();
 }
 RecordBase* Session::get_record(const std::type_info& type, std::span<const Value> key) {
     return impl_->get(impl_->registry.mapper_for(type), key);
