@@ -543,6 +543,7 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
         return;
     }
 
+    SessionExtras& x = extras();  // before anything is written: the bookkeeping after it allocates no block
     const auto& mappers = registry.mappers;
     std::vector<const Mapper*> order;
     for (auto& m : mappers) order.push_back(m.get());
@@ -587,7 +588,7 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
         write_links();
         for (auto it = order.rbegin(); it != order.rend(); ++it) {
             std::vector<RecordBase*> batch;
-            for (auto* r : extras_or_none().to_delete)
+            for (auto* r : x.to_delete)
                 if (r->mapper == *it) batch.push_back(r);
             if (!batch.empty()) delete_rows(**it, batch);
         }
@@ -624,7 +625,6 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
             clear_dirty_references(*r);
         }
     }
-    SessionExtras& x = extras();
     if (x.inserted_in_transaction.empty()) x.inserted_in_transaction = std::move(inserted);
     else x.inserted_in_transaction.insert(x.inserted_in_transaction.end(), inserted.begin(), inserted.end());
     pending.clear();
