@@ -269,8 +269,8 @@ TEST_P(OrmStream, AChangeAnywhereInALargeBatchKeepsIt) {
             if (u->id == changed) u->about_me = "changed " + std::to_string(changed);
         }
         auto& impl = strata::detail::Access::impl(s);
-        EXPECT_EQ(impl.retained.size(), changed ? 1u : 0u) << changed;
-        EXPECT_EQ(impl.batches.size(), changed ? 1u : 0u) << changed;
+        EXPECT_EQ(impl.extras_or_none().retained.size(), changed ? 1u : 0u) << changed;
+        EXPECT_EQ(impl.extras_or_none().batches.size(), changed ? 1u : 0u) << changed;
         s.commit();
         if (changed) {
             EXPECT_EQ(about_in_db(changed), "changed " + std::to_string(changed));
