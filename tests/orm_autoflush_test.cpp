@@ -4,6 +4,8 @@
 // (RecordBase::touched); these tests make changes through each of those ways,
 // including references kept across earlier autoflushes, and objects strata
 // loaded itself and changed through a relationship. On every backend.
+#include <algorithm>
+
 #include "orm_models.hpp"
 
 namespace {
@@ -152,6 +154,25 @@ TEST_P(Autoflush, ALazyLoadOrGetLeavesOtherTablesChangesToTheStatementsReadingTh
     added->author = u2;
     ASSERT_EQ(u2->posts.size(), 1u);
     EXPECT_EQ(u2->posts[0]->body, "new");
+}
+
+// get() marks the object it hands out as touched, in its model
+// (Session::get_handle): a change through it is written before a later get
+// of that model reads the table, here a get of a key no row has.
+TEST_P(Autoflush, AChangeThroughAGetsObjectIsWrittenBeforeTheNextGetReads) {
+    auto s = session();
+    auto u1 = s.get<User>(1);
+    u1->nickname = "renamed";
+    take_log();
+    EXPECT_FALSE(s.get<User>(99));
+    const auto log = take_log();
+    const auto update = std::find_if(log.begin(), log.end(), [](const std::string& sql) { return sql.starts_with("UPDATE"); });
+    const auto select = std::find_if(log.begin(), log.end(), [](const std::string& sql) { return sql.starts_with("SELECT"); });
+    ASSERT_NE(update, log.end()) << "the change was not written before the get";
+    ASSERT_NE(select, log.end());
+    EXPECT_LT(update - log.begin(), select - log.begin());
+    s.rollback();
+    EXPECT_EQ(users_named(s, "renamed"), 0);  // it was written in the session's transaction only
 }
 
 STRATA_INSTANTIATE_BACKENDS(Autoflush);

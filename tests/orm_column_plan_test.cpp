@@ -445,7 +445,7 @@ TEST_P(ColumnPlan, AStreamKeepsTheBatchesWithAChangedObject) {
         if (m->id == 4) m->medium = 44;          // batch 2 (ids 3 and 4)
         if (m->id == 7) m->tag = Tag{"custom"};  // batch 4 (ids 7 and 8)
     }
-    EXPECT_EQ(strata::detail::Access::impl(s).retained.size(), 2u);
+    EXPECT_EQ(strata::detail::Access::impl(s).extras_or_none().retained.size(), 2u);
     s.commit();
     auto check = session();
     EXPECT_EQ(check.get<Mixed>(4)->medium, 44);
@@ -469,7 +469,7 @@ TEST_P(ColumnPlan, EachColumnChangedAloneKeepsItsStreamBatch) {
                     before = *m;
                     change.apply(*m);
                 }
-                EXPECT_EQ(strata::detail::Access::impl(s).retained.size(), 1u) << change.column;
+                EXPECT_EQ(strata::detail::Access::impl(s).extras_or_none().retained.size(), 1u) << change.column;
                 log.clear();
                 s.commit();
                 expect_one_update_of(updates(), change.column);

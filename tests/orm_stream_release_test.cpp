@@ -113,7 +113,7 @@ TEST_P(StreamRelease, TheLastBatchGoesObjectByObjectAsTheNextIsRead) {
     EXPECT_EQ(Tracked::at_building, (std::vector<int>{0, 1, 2, 2, 2, 2, 2}));
     EXPECT_EQ(Tracked::live, 0);
     EXPECT_EQ(Tracked::least, 0) << "no object destroyed twice";
-    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+    EXPECT_TRUE(strata::detail::Access::impl(s).extras_or_none().batches.empty());
     expect_every_item_reads_whole(s);  // the session reads on
 }
 

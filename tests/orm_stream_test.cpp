@@ -44,7 +44,7 @@ TEST_P(OrmStream, EveryRowInOrderInOneStatement) {
     EXPECT_EQ(take_log().size(), 1u);
     EXPECT_LE(most_held, 10u) << "one batch at a time in the identity map";
     EXPECT_EQ(users_in_identity_map(s), 0u) << "every batch left once the loop moved on";
-    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+    EXPECT_TRUE(strata::detail::Access::impl(s).extras_or_none().batches.empty());
 }
 
 TEST_P(OrmStream, ObjectsStillHeldStayInTheSession) {
@@ -56,7 +56,7 @@ TEST_P(OrmStream, ObjectsStillHeldStayInTheSession) {
     EXPECT_EQ(kept->nickname, "u6");
     kept = nullptr;
     EXPECT_EQ(users_in_identity_map(s), 0u);
-    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+    EXPECT_TRUE(strata::detail::Access::impl(s).extras_or_none().batches.empty());
 }
 
 // A batch leaves the identity map in one sweep when it is all the map holds
@@ -121,12 +121,12 @@ TEST_P(OrmStream, ChangesToDroppedObjectsAreWritten) {
         auto s = session(strata::SessionOptions{.autoflush = autoflush});
         for (auto u : s.query<User>().order_by(&User::id).stream(5)) u->about_me = "seen " + std::to_string(autoflush);
         if (autoflush) {
-            EXPECT_LE(strata::detail::Access::impl(s).retained.size(), 1u) << "flushed batch by batch";
+            EXPECT_LE(strata::detail::Access::impl(s).extras_or_none().retained.size(), 1u) << "flushed batch by batch";
         } else {
-            EXPECT_EQ(strata::detail::Access::impl(s).retained.size(), 5u) << "kept until the flush";
+            EXPECT_EQ(strata::detail::Access::impl(s).extras_or_none().retained.size(), 5u) << "kept until the flush";
         }
         s.commit();
-        EXPECT_TRUE(strata::detail::Access::impl(s).retained.empty());
+        EXPECT_TRUE(strata::detail::Access::impl(s).extras_or_none().retained.empty());
         EXPECT_EQ(users_in_identity_map(s), 0u);
         for (std::int64_t id : {std::int64_t{1}, std::int64_t{13}, std::int64_t{kUsers}})
             EXPECT_EQ(about_in_db(id), "seen " + std::to_string(autoflush)) << id;
@@ -138,7 +138,7 @@ TEST_P(OrmStream, RemovedObjectsAreDeleted) {
     for (auto u : s.query<User>().where(col(&User::id) > std::int64_t{20}).stream(2)) s.remove(u);
     s.commit();
     EXPECT_EQ(count_rows("user"), 20);
-    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+    EXPECT_TRUE(strata::detail::Access::impl(s).extras_or_none().batches.empty());
 }
 
 // An object another object points at (a post's author) stays with the
@@ -150,7 +150,7 @@ TEST_P(OrmStream, AnObjectPointedAtStays) {
         if (u->id == 2) {
             EXPECT_EQ(post->author->nickname, "u2");  // the author found in the batch
         }
-    EXPECT_EQ(strata::detail::Access::impl(s).batches.size(), 1u) << "the first batch, pinned";
+    EXPECT_EQ(strata::detail::Access::impl(s).extras_or_none().batches.size(), 1u) << "the first batch, pinned";
     EXPECT_EQ(post->author->nickname, "u2");
     auto u2 = s.get<User>(2);
     EXPECT_EQ(post->author, u2);
@@ -198,8 +198,8 @@ TEST_P(OrmStream, LeavingTheLoopEndsTheStream) {
     auto s = session();
     for (auto u : s.query<User>().order_by(&User::id).stream(4))
         if (u->id == 6) break;
-    EXPECT_TRUE(strata::detail::Access::impl(s).streams.empty());
-    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+    EXPECT_TRUE(strata::detail::Access::impl(s).extras_or_none().streams.empty());
+    EXPECT_TRUE(strata::detail::Access::impl(s).extras_or_none().batches.empty());
     EXPECT_EQ(users_in_identity_map(s), 0u);
     s.get<User>(1)->about_me = "after";
     s.commit();
@@ -252,7 +252,7 @@ TEST_P(OrmStream, ABatchLargerThanTheListItReservesKeepsEveryObject) {
     EXPECT_EQ(last->nickname, "more" + std::to_string(kMore));
     last = nullptr;
     EXPECT_EQ(users_in_identity_map(s), 0u);
-    EXPECT_TRUE(strata::detail::Access::impl(s).batches.empty());
+    EXPECT_TRUE(strata::detail::Access::impl(s).extras_or_none().batches.empty());
 }
 
 // The check before a batch goes takes the batch's objects by chunks of 16,
@@ -269,8 +269,8 @@ TEST_P(OrmStream, AChangeAnywhereInALargeBatchKeepsIt) {
             if (u->id == changed) u->about_me = "changed " + std::to_string(changed);
         }
         auto& impl = strata::detail::Access::impl(s);
-        EXPECT_EQ(impl.retained.size(), changed ? 1u : 0u) << changed;
-        EXPECT_EQ(impl.batches.size(), changed ? 1u : 0u) << changed;
+        EXPECT_EQ(impl.extras_or_none().retained.size(), changed ? 1u : 0u) << changed;
+        EXPECT_EQ(impl.extras_or_none().batches.size(), changed ? 1u : 0u) << changed;
         s.commit();
         if (changed) {
             EXPECT_EQ(about_in_db(changed), "changed " + std::to_string(changed));

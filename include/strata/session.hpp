@@ -110,7 +110,7 @@ public:
     template <class T, std::integral K>
         requires(!std::is_same_v<K, bool>)
     Ptr<T> get(K primary_key) {
-        return detail::handle_of<T>(get_record(typeid(T), static_cast<std::int64_t>(primary_key)));
+        return Ptr<T>(get_handle(typeid(T), static_cast<std::int64_t>(primary_key)));
     }
     // The object with this composite key, its values in the order of the key's
     // columns (strata::primary_key_of<T>): s.get<Follow>(std::tuple{follower, followed}).
@@ -234,7 +234,9 @@ private:
     void add_existing(detail::RecordBase* record);
     detail::RecordBase* merge_record(detail::RecordBase* record);
     detail::RecordBase* get_record(const std::type_info& type, const Value& primary_key);
-    detail::RecordBase* get_record(const std::type_info& type, std::int64_t primary_key);
+    // The object as a handle (empty if no row), already marked touched: the
+    // Ptr made of it skips touch()'s call (every get per request makes one).
+    std::shared_ptr<detail::RecordBase> get_handle(const std::type_info& type, std::int64_t primary_key);
     detail::RecordBase* get_record(const std::type_info& type, std::span<const Value> key);
     void remove_record(detail::RecordBase* record);
     void expunge_record(detail::RecordBase* record);

@@ -464,7 +464,7 @@ void SessionImpl::read_computed(RecordBase& r) {
 
 void SessionImpl::write_links() {
     const Dialect& d = dialect();
-    for (CollectionBase* coll : link_changes) {
+    for (CollectionBase* coll : extras_or_none().link_changes) {
         const RelationshipMapping& rel = mapping_of(*coll);
         RecordBase* owner = coll->owner_;
         if (owner->state == RecordState::Deleted) continue;  // its rows go with it
@@ -537,12 +537,13 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
         }
         if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask, onupdate_undo));
     });
-    if (pending.empty() && to_delete.empty() && link_changes.empty() && updates.empty() && after_inserts.empty()) {
+    if (pending.empty() && !extras_or_none().has_writes() && updates.empty() && after_inserts.empty()) {
         for (auto* r : reassigned) clear_dirty_references(*r);
         release_retained();
         return;
     }
 
+    SessionExtras& x = extras();  // before anything is written: the bookkeeping after it allocates no block
     const auto& mappers = registry.mappers;
     std::vector<const Mapper*> order;
     for (auto& m : mappers) order.push_back(m.get());
@@ -587,7 +588,7 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
         write_links();
         for (auto it = order.rbegin(); it != order.rend(); ++it) {
             std::vector<RecordBase*> batch;
-            for (auto* r : to_delete)
+            for (auto* r : x.to_delete)
                 if (r->mapper == *it) batch.push_back(r);
             if (!batch.empty()) delete_rows(**it, batch);
         }
@@ -624,23 +625,23 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
             clear_dirty_references(*r);
         }
     }
-    if (inserted_in_transaction.empty()) inserted_in_transaction = std::move(inserted);
-    else inserted_in_transaction.insert(inserted_in_transaction.end(), inserted.begin(), inserted.end());
+    if (x.inserted_in_transaction.empty()) x.inserted_in_transaction = std::move(inserted);
+    else x.inserted_in_transaction.insert(x.inserted_in_transaction.end(), inserted.begin(), inserted.end());
     pending.clear();
     pending_models = 0;
     for (auto& [r, mask] : updates) take_snapshot(*r);
     for (auto* r : reassigned) clear_dirty_references(*r);
-    for (auto* coll : link_changes) {
+    for (auto* coll : x.link_changes) {
         coll->changes().link_added.clear();
         coll->changes().link_removed.clear();
     }
-    link_changes.clear();
-    for (auto* r : to_delete) {
+    x.link_changes.clear();
+    for (auto* r : x.to_delete) {
         forget(r);
         r->deleted_in_transaction = true;
-        deleted_in_transaction.push_back(r);
+        x.deleted_in_transaction.push_back(r);
     }
-    to_delete.clear();
+    x.to_delete.clear();
     release_retained();
 }
 

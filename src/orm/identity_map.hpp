@@ -237,10 +237,11 @@ class IdentityMaps {
 public:
     explicit IdentityMaps(std::size_t models) : count_(models) {}
 
+    // Every get() and load asks: the inline maps' case stays small enough to
+    // inline, the array's (made on first use) is out of line.
     IdentityMap& operator[](std::size_t model) {
         if (model < kInline) return inline_[model];
-        if (!extra_) extra_ = std::make_unique<IdentityMap[]>(count_ - kInline);
-        return extra_[model - kInline];
+        return extra(model);
     }
     const IdentityMap& operator[](std::size_t model) const {
         if (model < kInline) return inline_[model];
@@ -253,6 +254,10 @@ public:
     }
 
 private:
+    [[gnu::noinline]] IdentityMap& extra(std::size_t model) {
+        if (!extra_) extra_ = std::make_unique<IdentityMap[]>(count_ - kInline);
+        return extra_[model - kInline];
+    }
     static constexpr std::size_t kInline = 2;  // keeps a session within the allocator's fast path for small blocks
     IdentityMap inline_[kInline];
     std::unique_ptr<IdentityMap[]> extra_;

@@ -412,6 +412,37 @@ struct BatchRelease {
     void operator()(Store* store) const noexcept;
 };
 
+// What not every session does: removing objects, a transaction's writes,
+// many-to-many link changes, streams, loads of many rows or of collections.
+// Its lists live in one block the session makes on first need
+// (SessionImpl::extras), so that a session that only gets objects -- one per
+// request -- neither builds nor ends any of them.
+struct SessionExtras {
+    std::vector<RecordBase*> to_delete;                // removed, not yet flushed
+    std::vector<RecordBase*> inserted_in_transaction;
+    std::vector<RecordBase*> deleted_in_transaction;
+    std::vector<CollectionBase*> link_changes;         // many-to-many collections with changes
+    std::vector<RecordBase*> deleting;                 // remove() in progress (cascade cycles)
+    // Streams (stream.cpp): the stores of their batches still alive, those
+    // the session keeps because their objects hold what it must not lose,
+    // and the streams still reading.
+    std::vector<Store*> batches;
+    std::vector<std::shared_ptr<Store>> retained;
+    std::vector<StreamState*> streams;
+    std::uint64_t batches_made = 0;  // the last batch's Store::serial
+    // load_new_rows' keys, kept from one call to the next (a stream's
+    // batches): like the batch's list, no allocation per batch.
+    std::vector<std::int64_t> new_keys;
+    // A lazy load's items with their keys, kept from one load to the next.
+    std::vector<std::pair<std::int64_t, RecordBase*>> loaded_items;
+
+    // Something a flush must write (besides new objects and changed columns).
+    bool has_writes() const { return !to_delete.empty() || !link_changes.empty(); }
+};
+
+// A session's extras before it made them: every list empty.
+inline constinit const SessionExtras kNoExtras{};
+
 class SessionImpl {
 public:
     SessionImpl(const Database& db, const Registry& registry, std::shared_ptr<Store> store);
@@ -433,30 +464,20 @@ public:
     // emptied (records taken out leave their bit: never too few bits). One
     // bit: all of one model, which a flush then need not group by model.
     std::uint64_t pending_models = 0;
-    std::vector<RecordBase*> to_delete;                // removed, not yet flushed
-    std::vector<RecordBase*> inserted_in_transaction;
-    std::vector<RecordBase*> deleted_in_transaction;
-    std::vector<CollectionBase*> link_changes;         // many-to-many collections with changes
-    std::vector<RecordBase*> deleting;                 // remove() in progress (cascade cycles)
-    // Streams (stream.cpp): the stores of their batches still alive, those
-    // the session keeps because their objects hold what it must not lose,
-    // the streams still reading, and the batch being loaded.
-    std::vector<Store*> batches;
-    std::vector<std::shared_ptr<Store>> retained;
-    std::vector<StreamState*> streams;
-    Store* loading_into = nullptr;
-    std::uint64_t batches_made = 0;  // the last batch's Store::serial
-    // load_new_rows' keys, kept from one call to the next (a stream's
-    // batches): like the batch's list, no allocation per batch.
-    std::vector<std::int64_t> new_keys;
-    // A lazy load's items with their keys, kept from one load to the next.
-    std::vector<std::pair<std::int64_t, RecordBase*>> loaded_items;
+    Store* loading_into = nullptr;  // the stream batch being loaded (else the session's store)
+
+    // The lists of SessionExtras, made on first need: extras() to change
+    // them, extras_or_none() to read them (empty ones while none were made).
+    SessionExtras& extras() { return extras_ ? *extras_ : make_extras(); }
+    const SessionExtras& extras_or_none() const { return extras_ ? *extras_ : kNoExtras; }
+    bool has_batches() const { return extras_ && !extras_->batches.empty(); }
 
     // Every record of the session: its first store's, then its batches'.
     template <class F>
     void for_each_record(F&& each) {
         for (RecordBase* r : store->records()) each(r);
-        for (Store* b : std::vector<Store*>(batches))
+        if (!extras_) return;
+        for (Store* b : std::vector<Store*>(extras_->batches))
             for (RecordBase* r : b->records()) each(r);
     }
     std::shared_ptr<Store> make_batch_store(std::size_t batch_size);
@@ -588,7 +609,7 @@ public:
     // compares only the touched records: a lazy load per object would
     // otherwise compare every loaded object each time.
     bool autoflush_now() {
-        if (!autoflush || flushing || (store->records().empty() && batches.empty())) return false;
+        if (!autoflush || flushing || (store->records().empty() && !has_batches())) return false;
         flush(FlushScope::TouchedRecords);
         return true;
     }
@@ -602,11 +623,12 @@ public:
     // The check every get() makes (a session without objects) is inline;
     // the rest is out of line.
     bool autoflush_before_reading(const Mapper& m) {
-        if (!autoflush || flushing || (store->records().empty() && batches.empty())) return false;
+        if (!autoflush || flushing || (store->records().empty() && !has_batches())) return false;
         return autoflush_objects_before_reading(m);
     }
     [[gnu::noinline]] bool autoflush_objects_before_reading(const Mapper& m) {
-        if (!pending.empty() || !to_delete.empty() || !link_changes.empty() || !retained.empty()) {
+        const SessionExtras& x = extras_or_none();
+        if (!pending.empty() || x.has_writes() || !x.retained.empty()) {
             flush(FlushScope::TouchedRecords);
             return true;
         }
@@ -654,6 +676,11 @@ private:
     void reset_relationships(RecordBase& r);
     static void reset_relationship(RecordBase& r, const RelationshipMapping& rel);
     void end_transaction();
+    SessionExtras& make_extras();
+    // detach_all's part for a session with extras: its streams end, its batches leave it.
+    void detach_extras();
+
+    std::unique_ptr<SessionExtras> extras_;
 };
 
 // A session and its first store in one allocation: a session per request

@@ -393,11 +393,12 @@ void SessionImpl::load_collection(CollectionBase& c) {
     note(sql);
     // The items with their keys, in room kept by the session from one load
     // to the next (taken, so that a load inside this one would get its own).
-    std::vector<std::pair<std::int64_t, RecordBase*>> keyed = std::exchange(loaded_items, {});
+    std::vector<std::pair<std::int64_t, RecordBase*>>& kept = extras().loaded_items;
+    std::vector<std::pair<std::int64_t, RecordBase*>> keyed = std::exchange(kept, {});
     keyed.clear();
     if (!load_keyed_rows(t, *st, keyed)) sort_by_key(keyed);
     set_loaded_items(c, keyed.size(), [&](std::size_t i) { return keyed[i].second; });
-    loaded_items = std::move(keyed);
+    kept = std::move(keyed);  // (extras_ never moves: `kept` is still its list)
 }
 
 const RelationshipMapping::LazySql& RelationshipMapping::lazy_sql(const Dialect& d) const {

@@ -80,13 +80,9 @@ STRATA_DETAIL_INLINE void SessionImpl::detach_all() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
     pending_models = 0;
-    // Checked here, inline: a session that never streamed (a get per
-    // request) makes neither call.
-    if (!streams.empty()) end_streams();
-    if (!batches.empty()) unlink_stores();
-    for (Store* b : batches) b->session = nullptr;  // from now on freed with their last handle
-    batches.clear();
-    retained.clear();
+    // Checked here, inline: a session that never streamed nor wrote (a get
+    // per request) makes no call.
+    if (extras_) detach_extras();
     store->session = nullptr;
     // From now on handles of its objects share the store through `self`.
     // Only what holds the store can reach them, so the first store (the one
@@ -95,6 +91,21 @@ STRATA_DETAIL_INLINE void SessionImpl::detach_all() {
     // the weak reference's atomic operations. Later stores come from
     // Store::make() with `self` set.
     if (store->self.expired() && store.use_count() > kSessionReferencesToFirstStore) store->self = store;
+}
+
+void SessionImpl::detach_extras() {
+    SessionExtras& x = *extras_;
+    if (!x.streams.empty()) end_streams();
+    if (!x.batches.empty()) unlink_stores();
+    for (Store* b : x.batches) b->session = nullptr;  // from now on freed with their last handle
+    x.batches.clear();
+    x.retained.clear();
+}
+
+// Out of line: a session makes them once at most.
+SessionExtras& SessionImpl::make_extras() {
+    extras_ = std::make_unique<SessionExtras>();
+    return *extras_;
 }
 
 // A session reads in autocommit mode until its first write; the write opens
@@ -331,7 +342,7 @@ bool SessionImpl::load_new_rows(const Mapper& m, Statement& st, std::vector<Reco
     Store& into = loading_into ? *loading_into : *store;
     const std::size_t first = out.size();
     const std::size_t first_record = into.records().size();
-    std::vector<std::int64_t>& keys = new_keys;
+    std::vector<std::int64_t>& keys = extras().new_keys;
     keys.clear();
     bool more = true;
     while (keys.size() < limit && (more = st.step())) {
@@ -502,7 +513,7 @@ void SessionImpl::reload(RecordBase& r) {
 // its key) and raises ObjectDeletedError on every access from now on.
 void SessionImpl::vanish(RecordBase& r) {
     forget(&r);
-    to_delete.erase(std::remove(to_delete.begin(), to_delete.end(), &r), to_delete.end());
+    if (extras_) std::erase(extras_->to_delete, &r);
     r.state = RecordState::Vanished;
     r.expired = true;
     r.snapshot.valid = false;
@@ -596,6 +607,8 @@ void SessionImpl::mark_deleted(RecordBase* r) {
     if (r->state == RecordState::Deleted) return;
     if (r->state == RecordState::Transient || r->state == RecordState::Detached)
         throw Error("strata: cannot remove " + r->mapper->describe(*r) + ": it is not in this session");
+    SessionExtras& x = extras();
+    std::vector<RecordBase*>& deleting = x.deleting;
     if (std::find(deleting.begin(), deleting.end(), r) != deleting.end()) return;  // a cascade cycle
     deleting.push_back(r);
     struct Done {
@@ -633,7 +646,7 @@ void SessionImpl::mark_deleted(RecordBase* r) {
         r->state = RecordState::Transient;
     } else if (r->state == RecordState::Persistent) {
         r->state = RecordState::Deleted;
-        to_delete.push_back(r);
+        x.to_delete.push_back(r);
     }
 }
 
@@ -641,6 +654,7 @@ void SessionImpl::mark_deleted(RecordBase* r) {
 // name a new row); make a new object with its values instead.
 void SessionImpl::refuse_deleted(const RecordBase& r) const {
     const std::string what = "strata: cannot add " + repr_record(&r) + " back to the session: ";
+    const auto& to_delete = extras_or_none().to_delete;
     if (std::find(to_delete.begin(), to_delete.end(), &r) != to_delete.end())
         throw Error(what + "it was removed (s.remove) and is deleted at the next flush");
     if (r.deleted_in_transaction)
@@ -651,7 +665,7 @@ void SessionImpl::refuse_deleted(const RecordBase& r) const {
 void SessionImpl::expunge(RecordBase* r) {
     if (r->state == RecordState::Persistent || r->state == RecordState::Deleted) forget(r);
     pending.erase(std::remove(pending.begin(), pending.end(), r), pending.end());
-    to_delete.erase(std::remove(to_delete.begin(), to_delete.end(), r), to_delete.end());
+    if (extras_) std::erase(extras_->to_delete, r);
     r->state = RecordState::Detached;
 }
 
@@ -710,20 +724,24 @@ void SessionImpl::deleted_by_statement(RecordBase& r) {
     forget(&r);
     r.state = RecordState::Deleted;
     r.deleted_in_transaction = true;
-    deleted_in_transaction.push_back(&r);
+    extras().deleted_in_transaction.push_back(&r);
 }
 
 void SessionImpl::note_link_change(CollectionBase& c) {
+    auto& link_changes = extras().link_changes;
     if (std::find(link_changes.begin(), link_changes.end(), &c) == link_changes.end()) link_changes.push_back(&c);
 }
 
 // --- transactions ------------------------------------------------------------
 
 void SessionImpl::end_transaction() {
-    for (auto* r : deleted_in_transaction) r->deleted_in_transaction = false;
-    inserted_in_transaction.clear();
-    deleted_in_transaction.clear();
-    if (streams.empty()) conn = PooledConnection();  // back to the pool (an open stream still reads on it)
+    if (extras_) {
+        for (auto* r : extras_->deleted_in_transaction) r->deleted_in_transaction = false;
+        extras_->inserted_in_transaction.clear();
+        extras_->deleted_in_transaction.clear();
+    }
+    // Back to the pool (an open stream still reads on it).
+    if (extras_or_none().streams.empty()) conn = PooledConnection();
 }
 
 void SessionImpl::commit() {
@@ -752,21 +770,24 @@ void SessionImpl::rollback() {
     for (auto* r : pending) r->state = RecordState::Transient;
     pending.clear();
     pending_models = 0;
-    for (auto* r : inserted_in_transaction) {
-        if (r->state == RecordState::Detached) continue;
-        forget(r);
-        r->state = RecordState::Transient;
-        r->snapshot.valid = false;
-        if (r->key_from_database) r->mapper->pk_column().access->set(r->object, Value());
-        r->key_from_database = false;
+    if (extras_) {
+        SessionExtras& x = *extras_;
+        for (auto* r : x.inserted_in_transaction) {
+            if (r->state == RecordState::Detached) continue;
+            forget(r);
+            r->state = RecordState::Transient;
+            r->snapshot.valid = false;
+            if (r->key_from_database) r->mapper->pk_column().access->set(r->object, Value());
+            r->key_from_database = false;
+        }
+        for (auto* r : x.deleted_in_transaction) {
+            r->state = RecordState::Persistent;
+            remember(r);
+        }
+        for (auto* r : x.to_delete) r->state = RecordState::Persistent;
+        x.to_delete.clear();
+        x.link_changes.clear();
     }
-    for (auto* r : deleted_in_transaction) {
-        r->state = RecordState::Persistent;
-        remember(r);
-    }
-    for (auto* r : to_delete) r->state = RecordState::Persistent;
-    to_delete.clear();
-    link_changes.clear();
     expire_all(true);
     end_transaction();
     release_retained();
@@ -877,8 +898,19 @@ void Session::add_existing(RecordBase* r) {
 RecordBase* Session::get_record(const std::type_info& type, const Value& pk) {
     return impl_->get(impl_->registry.mapper_for(type), pk);
 }
-RecordBase* Session::get_record(const std::type_info& type, std::int64_t pk) {
-    return impl_->get(impl_->registry.mapper_for(type), pk);
+// What handle_of and Ptr's touch() do for the object found, with the
+// session at hand: it is marked touched here (as touch() would, the Ptr then
+// makes no call), and an object of the session's first store shares the
+// session's reference to it (RecordBase::handle's common case, without its checks).
+std::shared_ptr<RecordBase> Session::get_handle(const std::type_info& type, std::int64_t pk) {
+    RecordBase* r = impl_->get(impl_->registry.mapper_for(type), pk);
+    if (!r) return nullptr;
+    if (!r->touched) {
+        r->touched = true;
+        impl_->touched_models |= detail::SessionImpl::model_bit(*r->mapper);
+    }
+    if (r->store == impl_->store.get()) return std::shared_ptr<RecordBase>(impl_->store, r);
+    return r->handle();
 }
 RecordBase* Session::get_record(const std::type_info& type, std::span<const Value> key) {
     return impl_->get(impl_->registry.mapper_for(type), key);

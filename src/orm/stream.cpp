@@ -17,7 +17,7 @@ public:
         statement_ = s.prepare_read(c.sql);
         statement_->bind_all(c.params);
         s.note(c.sql);
-        s.streams.push_back(this);
+        s.extras().streams.push_back(this);
     }
     ~StreamState() { end(); }
     StreamState(const StreamState&) = delete;
@@ -36,7 +36,7 @@ public:
             return false;
         }
         SessionImpl& s = *session_;
-        if (s.autoflush && !s.retained.empty()) s.flush();  // writes the changes that keep dropped batches alive
+        if (s.autoflush && !s.extras_or_none().retained.empty()) s.flush();  // writes the changes that keep dropped batches alive
         batch.store = s.make_batch_store(batch_size_);
         batch.records.reserve(batch_size_);
         struct Loading {
@@ -64,7 +64,7 @@ public:
     // Stops reading: the statement goes back to the connection.
     void end(bool by_session = false) {
         statement_ = StatementHandle();
-        if (session_) std::erase(session_->streams, this);
+        if (session_) std::erase(session_->extras().streams, this);
         session_ = nullptr;
         ended_by_session_ = ended_by_session_ || by_session;
     }
@@ -119,9 +119,10 @@ std::shared_ptr<Store> SessionImpl::make_batch_store(std::size_t batch_size) {
     std::shared_ptr<Store> batch(new Store, BatchRelease{});
     batch->self = batch;
     batch->batch = true;
-    batch->serial = ++batches_made;
+    SessionExtras& x = extras();
+    batch->serial = ++x.batches_made;
     batch->reserve_records(std::min(batch_size, kReservedRecords));
-    batches.push_back(batch.get());
+    x.batches.push_back(batch.get());
     batch->session = this;
     return batch;
 }
@@ -148,8 +149,10 @@ bool SessionImpl::batch_can_go(const Store& batch) const {
 bool SessionImpl::record_can_go(const RecordBase& r) const {
     switch (r.state) {
         case RecordState::Persistent: break;
-        case RecordState::Deleted:
+        case RecordState::Deleted: {
+            const auto& to_delete = extras_or_none().to_delete;
             return !r.deleted_in_transaction && std::find(to_delete.begin(), to_delete.end(), &r) == to_delete.end();
+        }
         case RecordState::Pending: return false;
         default: return true;  // detached, vanished: the session keeps no pointer to them
     }
@@ -165,11 +168,11 @@ std::unique_ptr<Store> SessionImpl::release_batch(Store* batch) {
     if (!batch_can_go(*batch)) {
         std::shared_ptr<Store> kept(batch, BatchRelease{});
         batch->self = kept;
-        retained.push_back(std::move(kept));
+        extras().retained.push_back(std::move(kept));
         return nullptr;
     }
     forget_batch(*batch);
-    std::erase(batches, batch);
+    std::erase(extras().batches, batch);
     return std::unique_ptr<Store>(batch);
 }
 
@@ -195,9 +198,9 @@ void SessionImpl::forget_batch(const Store& batch) {
 }
 
 void SessionImpl::release_retained() {
-    if (retained.empty()) return;
+    if (!extras_ || extras_->retained.empty()) return;
     std::vector<std::shared_ptr<Store>> again;
-    again.swap(retained);
+    again.swap(extras_->retained);
     again.clear();  // each goes back to release_batch: freed, or kept again
 }
 
@@ -232,7 +235,8 @@ void SessionImpl::unlink_stores() {
 }
 
 void SessionImpl::end_streams() {
-    while (!streams.empty()) streams.back()->end(true);
+    if (!extras_) return;
+    while (!extras_->streams.empty()) extras_->streams.back()->end(true);
 }
 
 }  // namespace strata::detail
