@@ -120,12 +120,14 @@ struct FieldColumn {
             return {saved_word(field, store, previous), false};
         }
     }
+    // A plain member's saved value is never NULL (read() and save() give
+    // NULL only for an optional one): its NULL bit is not looked at.
     STRATA_DETAIL_INLINE static bool unchanged(const M& field, SavedColumn saved) {
         if constexpr (optional) {
             if (!field) return saved.null;
             return !saved.null && holds(*field, saved.word);
         } else {
-            return !saved.null && holds(field, saved.word);
+            return holds(field, saved.word);
         }
     }
     // The member's value as an integer, when it is one (an integer type,
