@@ -632,5 +632,145 @@ TEST_P(RowProgram, AKeyAnywhereInTheRowIsAssignedAndEveryOtherColumnRead) {
 
 STRATA_INSTANTIATE_BACKENDS(RowProgram);
 
+// A loaded object is default-initialised (not zeroed first) only when that
+// leaves no byte it can show unset (RowPlan::default_init): a model whose
+// every member is initialised is; one with a member it neither maps nor
+// initialises is value-initialised, so that member reads 0 -- even in memory
+// that held earlier objects with it set (a stream's batches reuse the same
+// blocks).
+struct Item;
+
+struct Initialised {
+    std::int64_t id = 0;
+    std::string name{};
+    std::optional<std::string> note{};
+    std::optional<std::int64_t> rank{};  // its padding inside the member
+    std::int64_t count = 0;
+    strata::HasMany<Item> items{};
+};
+
+struct Item {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> owner_id{};
+    strata::BelongsTo<Initialised> owner{};
+};
+
+// Padding between members (after `flag`) is inside no member: it cannot be
+// told from a member left unset, so the model keeps value-initialisation.
+struct Padded {
+    std::int64_t id = 0;
+    bool flag = false;
+    std::int64_t count = 0;
+};
+
+struct Uninitialised {
+    std::int64_t id = 0;
+    std::string name{};
+    int scratch;  // not mapped, not initialised: 0 after value-initialisation
+};
+
+class LoadedObjectInit : public strata::testing::ModelTest {
+protected:
+    void map(strata::Registry& r) override {
+        r.model<Initialised>("initialised")
+            .column(&Initialised::id, "id", strata::primary_key())
+            .column(&Initialised::name, "name", strata::Text())
+            .column(&Initialised::note, "note", strata::Text())
+            .column(&Initialised::rank, "rank", strata::BigInteger())
+            .column(&Initialised::count, "count", strata::BigInteger())
+            .has_many(&Initialised::items, &Item::owner);
+        r.model<Item>("item")
+            .column(&Item::id, "id", strata::primary_key())
+            .column(&Item::owner_id, "owner_id", strata::foreign_key("initialised.id"));
+        r.model<Padded>("padded")
+            .column(&Padded::id, "id", strata::primary_key())
+            .column(&Padded::flag, "flag")
+            .column(&Padded::count, "count", strata::BigInteger());
+        r.model<Uninitialised>("uninitialised")
+            .column(&Uninitialised::id, "id", strata::primary_key())
+            .column(&Uninitialised::name, "name", strata::Text());
+    }
+    const strata::detail::Mapper& mapper_of(strata::Session& s, const std::type_info& type) {
+        return strata::detail::Access::impl(s).registry.mapper_for(type);
+    }
+};
+
+TEST_P(LoadedObjectInit, OnlyAModelWithEveryByteSetIsDefaultInitialised) {
+    auto s = session();
+    EXPECT_TRUE(mapper_of(s, typeid(Initialised)).row_plan.default_init);
+    EXPECT_TRUE(mapper_of(s, typeid(Item)).row_plan.default_init);
+    EXPECT_FALSE(mapper_of(s, typeid(Padded)).row_plan.default_init);
+    EXPECT_FALSE(mapper_of(s, typeid(Uninitialised)).row_plan.default_init);
+}
+
+TEST_P(LoadedObjectInit, AnUnmappedUninitialisedMemberReadsZeroInReusedMemory) {
+    constexpr std::int64_t kRows = 3000;
+    {
+        auto s = session();
+        for (std::int64_t id = 1; id <= kRows; ++id)
+            s.add(Uninitialised{.id = id, .name = "a name past the inline word " + std::to_string(id), .scratch = 0});
+        s.commit();
+    }
+    for (int round = 0; round < 2; ++round) {
+        auto s = session();
+        std::int64_t seen = 0, nonzero = 0;
+        for (auto u : s.query<Uninitialised>().order_by(&Uninitialised::id).stream(100)) {
+            ++seen;
+            nonzero += u->scratch != 0;
+            u->scratch = 0x5a5a5a5a;  // left in the memory the next batches reuse
+        }
+        EXPECT_EQ(seen, kRows);
+        EXPECT_EQ(nonzero, 0);
+        nonzero = 0;
+        for (auto u : s.query<Uninitialised>().all()) nonzero += u->scratch != 0;
+        EXPECT_EQ(nonzero, 0);
+    }
+}
+
+// A default-initialised model loads every column, relationship and NULL
+// as a zeroed one did: all(), get() and a stream, and nothing to write.
+TEST_P(LoadedObjectInit, ADefaultInitialisedModelLoadsAsBefore) {
+    {
+        auto s = session();
+        s.add(Initialised{.id = 1, .name = "a name past the inline word", .note = std::nullopt, .rank = 3, .count = 7});
+        s.add(Initialised{.id = 2, .name = "", .note = "", .rank = std::nullopt, .count = 0});
+        s.add(Item{.id = 1, .owner_id = 1});
+        s.add(Item{.id = 2, .owner_id = std::nullopt});
+        s.commit();
+    }
+    std::vector<std::string> log;
+    strata::Session s(*db, registry);
+    s.on_statement([&](const std::string& sql) { log.push_back(sql); });
+    auto all = s.query<Initialised>().order_by(&Initialised::id).all();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0]->name, "a name past the inline word");
+    EXPECT_EQ(all[0]->note, std::nullopt);
+    EXPECT_EQ(all[0]->rank, std::optional<std::int64_t>(3));
+    EXPECT_EQ(all[0]->count, 7);
+    EXPECT_EQ(all[1]->name, "");
+    EXPECT_EQ(all[1]->note, std::optional<std::string>(""));
+    EXPECT_EQ(all[1]->rank, std::nullopt);
+    EXPECT_EQ(all[0]->items.size(), 1u);
+    EXPECT_EQ(all[1]->items.size(), 0u);
+    auto items = s.query<Item>().order_by(&Item::id).all();
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_TRUE(items[0]->owner == all[0]);
+    EXPECT_FALSE(items[1]->owner);
+    EXPECT_EQ(items[1]->owner_id, std::nullopt);
+    std::int64_t streamed = 0;
+    {
+        auto t = session();
+        for (auto i : t.query<Initialised>().order_by(&Initialised::id).stream(1)) {
+            ++streamed;
+            EXPECT_EQ(i->items.size(), i->id == 1 ? 1u : 0u);
+        }
+    }
+    EXPECT_EQ(streamed, 2);
+    s.commit();
+    EXPECT_TRUE(take_updates(log).empty());
+}
+
+STRATA_INSTANTIATE_BACKENDS(LoadedObjectInit);
+
 }  // namespace
 }  // namespace column_plan_test

@@ -547,6 +547,9 @@ void build_row_plan(Mapper& m) {
     p.slots = m.relationship_slots.data();
     p.slot_count = m.relationship_slots.size();
     for (const auto& slot : m.relationship_slots) p.slot_run.add(slot.offset);
+    p.default_init = m.loops.default_init_suffices &&
+                     m.loops.default_init_suffices(m.plan.data(), m.plan.size(), m.relationship_slots.data(),
+                                                   m.relationship_slots.size());
 }
 
 }  // namespace

@@ -261,6 +261,8 @@ bool CollectionBase::remove(RecordBase* item) {
     return true;
 }
 
+void CollectionBase::ChangesDeleter::operator()(Changes* changes) const noexcept { delete changes; }
+
 void CollectionBase::clear() {
     if (!owner_) {
         items_.clear();

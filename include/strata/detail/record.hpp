@@ -90,11 +90,17 @@ STRATA_API void load_expired(RecordBase& record);
 STRATA_API void touch(RecordBase& record);
 [[noreturn]] STRATA_API void throw_null_handle(const std::type_info& type);
 
+// Builds a Record<T> whose T is default-initialised, not value-initialised
+// (zeroed first): for a model whose every byte a loaded object can show is
+// set by its constructor or read from the row (RowPlan::default_init).
+struct DefaultInit {};
+
 template <class T>
 class Record final : public RecordBase {
 public:
     template <class... A>
     explicit Record(A&&... args) : RecordBase(&value), value(std::forward<A>(args)...) {}
+    explicit Record(DefaultInit) : RecordBase(&value) {}
     const std::type_info& type() const override { return typeid(T); }
     T value;
 };
