@@ -646,6 +646,12 @@ public:
     // bit: one of them touched makes an autoflush compare them all).
     std::uint64_t touched_models = 0;
     static std::uint64_t model_bit(const Mapper& m) { return std::uint64_t{1} << std::min<std::size_t>(m.index, 63); }
+    // Marks one of this session's records as one the program may change
+    // (RecordBase::touched), and its model as one with such records.
+    void note_touched(RecordBase& r) {
+        r.touched = true;
+        touched_models |= model_bit(*r.mapper);
+    }
     void commit();
     void rollback();
     void detach_all();

@@ -46,8 +46,8 @@ void load_expired(RecordBase& r) {
 }
 
 void touch(RecordBase& r) {
-    r.touched = true;
-    if (r.mapper && r.store && r.store->session) r.store->session->touched_models |= SessionImpl::model_bit(*r.mapper);
+    if (r.mapper && r.store && r.store->session) r.store->session->note_touched(r);
+    else r.touched = true;
 }
 
 std::string repr_record(const RecordBase* r) {
@@ -550,8 +550,7 @@ RecordBase* SessionImpl::attach_built(RecordBase* built) {
     bind_new_relationships(*built);
     // Touched (see touch()) here, where the session and model are at hand:
     // Session::add makes a Ptr to it.
-    built->touched = true;
-    touched_models |= model_bit(*built->mapper);
+    note_touched(*built);
     return built;
 }
 
@@ -905,10 +904,7 @@ RecordBase* Session::get_record(const std::type_info& type, const Value& pk) {
 std::shared_ptr<RecordBase> Session::get_handle(const std::type_info& type, std::int64_t pk) {
     RecordBase* r = impl_->get(impl_->registry.mapper_for(type), pk);
     if (!r) return nullptr;
-    if (!r->touched) {
-        r->touched = true;
-        impl_->touched_models |= detail::SessionImpl::model_bit(*r->mapper);
-    }
+    if (!r->touched) impl_->note_touched(*r);
     if (r->store == impl_->store.get()) return std::shared_ptr<RecordBase>(impl_->store, r);
     return r->handle();
 }
