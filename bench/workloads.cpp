@@ -231,8 +231,9 @@ std::vector<Workload> workloads(const Sizes& z) {
                    },
                    [z](const Backend& b) {
                        return strata_side(b, Fill{.users = z.users, .picks = z.gets}, [](State& st) {
+                           const strata::Registry& models = registry();  // an app holds its registry: no lookup per request
                            for (auto id : st.picks) {
-                               strata::Session s(*st.db, registry());
+                               strata::Session s(*st.db, models);
                                st.sink += s.get<User>(id)->nickname.size();
                            }
                        });
