@@ -1,5 +1,6 @@
 // Relationships: backrefs both ways, lazy / selectin / joined loading with
 // statement counts, dynamic queries, cascades, many-to-many.
+#include <algorithm>
 #include <set>
 
 #include "orm_models.hpp"
@@ -125,6 +126,37 @@ TEST_P(OrmRelationship, LazyLoadingIsOneStatementPerCollection) {
     EXPECT_EQ(take_log().size(), 5u) << "N+1: one SELECT per user";
     for (auto& u : users) posts += u->posts.size();
     EXPECT_EQ(take_log().size(), 0u) << "loaded once";
+}
+
+// A lazy load guesses that the next key is 8 more (IntKeyMap::prefetch_next_run):
+// keys at the ends of the range (the guess wraps), descending ones and ones
+// 8 apart load as any others, in key order, one object per key.
+TEST_P(OrmRelationship, LazyLoadsOfKeysAtTheEndsOfTheRangeOrStridedGiveEveryRowInKeyOrder) {
+    std::vector<std::int64_t> keys;
+    for (std::int64_t i = 0; i < 12; ++i) keys.push_back(INT64_MAX - i);
+    for (std::int64_t i = 0; i < 12; ++i) keys.push_back(INT64_MIN + 1 + i);
+    for (std::int64_t i = 0; i < 12; ++i) keys.push_back(1000 - 8 * i);
+    {
+        auto s = session();
+        auto u = s.add(User{.nickname = "ends", .email = "ends@example.com"});
+        for (std::int64_t k : keys) {
+            auto p = s.add(Post{.id = k, .body = "post " + std::to_string(k), .timestamp = strata::now()});
+            p->author = u;
+        }
+        s.commit();
+    }
+    std::sort(keys.begin(), keys.end());
+    for (int pass = 0; pass < 2; ++pass) {
+        auto s = session();
+        if (pass == 1) s.get<Post>(keys[5]);  // one of them known already: the rest are new
+        auto u = s.query<User>().one();
+        ASSERT_EQ(u->posts.size(), keys.size());
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            ASSERT_EQ(u->posts[i]->id, keys[i]);
+            ASSERT_EQ(u->posts[i]->body, "post " + std::to_string(keys[i]));
+            ASSERT_EQ(s.get<Post>(keys[i]).get(), u->posts[i].get()) << "one object per key";
+        }
+    }
 }
 
 // A loaded collection's items sit in its session's Store (ItemList::use_room):

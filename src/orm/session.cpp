@@ -327,6 +327,7 @@ STRATA_DETAIL_HOT_PATH bool SessionImpl::load_keyed_rows(const Mapper& m, Statem
         ascending &= key >= last;
         last = key;
         keyed.emplace_back(key, load_keyed_row(*this, map, m, st, 0, key));
+        map.prefetch_next_run(key);  // after the row's own probe: a growth there would move the slots
     }
     return ascending;
 }
