@@ -286,6 +286,15 @@ void SessionImpl::written(RecordBase& r) {
 
 namespace {
 
+// The model's text columns (std::string members, optional or not), as
+// bits: what prefetch_text reads of a row about to be bound.
+std::uint64_t text_columns(const Mapper& m) {
+    std::uint64_t text = 0;
+    for (std::size_t i = 0; i < m.plan.size(); ++i)
+        if (m.plan[i].kind == ColumnKind::Text || m.plan[i].kind == ColumnKind::OptionalText) text |= std::uint64_t{1} << i;
+    return text;
+}
+
 // Where a new row's saved values go as its INSERT is bound: its record's
 // words, which a pending record has not saved into (none to reuse).
 SavedWords saved_words_of(RecordBase& r) {
@@ -363,7 +372,17 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         r.snapshot.valid = true;
         r.state = RecordState::Persistent;
     };
-    for (RecordBase* r : records) {
+    // Each row's memory is fetched while the database writes the rows
+    // before it (see prefetch_row): the new objects were built long before
+    // the flush, and a pass over them waits on each otherwise.
+    const std::size_t count = records.size();
+    const std::uint64_t text = text_columns(m);
+    for (std::size_t i = 0; i < std::min<std::size_t>(2, count); ++i) prefetch_record_start(records[i]);
+    if (count && text) m.loops.prefetch_text(m.plan.data(), text, records[0]->object);
+    for (std::size_t at = 0; at < count; ++at) {
+        RecordBase* r = records[at];
+        if (at + 2 < count) prefetch_record_start(records[at + 2]);
+        if (text && at + 1 < count) m.loops.prefetch_text(m.plan.data(), text, records[at + 1]->object);
         if (has_references) sync_foreign_keys(*r);
         if (client_defaults) apply_client_defaults(*r);
         const bool assign_key = autoincrement && key_access.is_unset(r->object);
@@ -396,6 +415,9 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
             r->key_from_database = true;
             if (m.integer_key) {
                 map.by_int.set(key, r);
+                // The next row's key is most often the next integer: its
+                // slot fetched while that row is written (a guess: a hint only).
+                map.by_int.prefetch(key + 1);
                 now_persistent(*r, saved);
                 continue;
             }
@@ -520,7 +542,7 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
     std::vector<RecordBase*> after_inserts, reassigned;  // reassigned: with references set since the last flush
     const bool every_record = scope == FlushScope::EveryRecord;
     const Mapper* only = scope == FlushScope::TouchedRecordsOf ? model : nullptr;
-    for_each_record([&](RecordBase* r) {
+    auto each = [&](RecordBase* r) {
         if (r->state != RecordState::Persistent || !(every_record || r->touched)) return;
         if (only && r->mapper != only) return;
         if (r->expired) {  // written through a reference while expired: compared with the row as it is now
@@ -536,7 +558,11 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
             sync_foreign_keys(*r);
         }
         if (auto mask = changed_columns(*r)) updates.emplace_back(r, with_onupdate(*r, mask, onupdate_undo));
-    });
+    };
+    // A commit's pass reads every record: fetched ahead. An autoflush reads
+    // few (the touched ones): no prefetch for the others.
+    if (every_record) for_each_record_ahead(each);
+    else for_each_record(each);
     if (pending.empty() && !extras_or_none().has_writes() && updates.empty() && after_inserts.empty()) {
         for (auto* r : reassigned) clear_dirty_references(*r);
         release_retained();
@@ -569,7 +595,10 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
         } else if (!pending.empty()) {
             // Room for all in the first one's model (most often the only one): not grown row by row.
             new_by_model[pending.front()->mapper->index].reserve(pending.size());
-            for (auto* r : pending) new_by_model[r->mapper->index].push_back(r);
+            for (std::size_t i = 0; i < pending.size(); ++i) {
+                if (i + kRecordsAhead < pending.size()) __builtin_prefetch(pending[i + kRecordsAhead]);
+                new_by_model[pending[i]->mapper->index].push_back(pending[i]);
+            }
         }
         for (const Mapper* m : order) {
             if (new_by_model.empty()) break;
@@ -620,7 +649,9 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
     onupdate_undo.keep();
 
     if (reads_computed || sets_references) {  // else nothing left to do for a new row
-        for (auto* r : inserted) {
+        for (std::size_t i = 0; i < inserted.size(); ++i) {
+            if (i + kRecordsAhead < inserted.size()) prefetch_record_start(inserted[i + kRecordsAhead]);
+            RecordBase* r = inserted[i];
             if (r->mapper->computed_columns) take_snapshot(*r);  // with what read_computed read; the others' by written()
             clear_dirty_references(*r);
         }

@@ -753,7 +753,7 @@ void SessionImpl::commit() {
 }
 
 void SessionImpl::expire_all(bool rolled_back) {
-    for_each_record([&](RecordBase* r) {
+    for_each_record_ahead([&](RecordBase* r) {
         if (r->state != RecordState::Persistent) return;
         if (rolled_back) r->rolled_back = true;
         expire(*r);
