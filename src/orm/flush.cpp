@@ -373,8 +373,10 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
         r.state = RecordState::Persistent;
     };
     // Each row's memory is fetched while the database writes the rows
-    // before it (see prefetch_row): the new objects were built long before
-    // the flush, and a pass over them waits on each otherwise.
+    // before it: its record two rows ahead (prefetch_record_start), then its
+    // text one row ahead, read through the record by then at hand
+    // (loops.prefetch_text). The new objects were built long before the
+    // flush, and the loop waited on each one's memory otherwise.
     const std::size_t count = records.size();
     const std::uint64_t text = text_columns(m);
     for (std::size_t i = 0; i < std::min<std::size_t>(2, count); ++i) prefetch_record_start(records[i]);
