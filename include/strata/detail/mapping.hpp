@@ -503,13 +503,10 @@ STRATA_DETAIL_INLINE void bind_loaded_member(RecordBase* r, void* object, std::p
 
 #if defined(__GNUC__)
 #define STRATA_DETAIL_UNREACHABLE() __builtin_unreachable()
-#define STRATA_DETAIL_PREFETCH(address) __builtin_prefetch(address)
 #elif defined(_MSC_VER)
 #define STRATA_DETAIL_UNREACHABLE() __assume(0)
-#define STRATA_DETAIL_PREFETCH(address) ((void)(address))
 #else
 #define STRATA_DETAIL_UNREACHABLE() ((void)0)
-#define STRATA_DETAIL_PREFETCH(address) ((void)(address))
 #endif
 
 // The member a row step names in `object` (T the model).
