@@ -418,8 +418,9 @@ void SessionImpl::insert(std::vector<RecordBase*>& records, const Mapper& m) {
             if (m.integer_key) {
                 map.by_int.set(key, r);
                 // The next row's key is most often the next integer: its
-                // slot fetched while that row is written (a guess: a hint only).
-                map.by_int.prefetch(key + 1);
+                // slot fetched while that row is written (a guess: a hint
+                // only, wrapping at the top of the range as a guess may).
+                map.by_int.prefetch(static_cast<std::int64_t>(static_cast<std::uint64_t>(key) + 1));
                 now_persistent(*r, saved);
                 continue;
             }
