@@ -36,6 +36,28 @@ TEST_P(Autoflush, SeesAChangeThroughAQueryResult) {
     EXPECT_EQ(users_named(s, "renamed"), 1);
 }
 
+// A query's and raw SQL's handles are made without reading their records:
+// the rows are marked as they are loaded, also when some of the model's
+// objects are already in the session (each row then goes through the
+// identity map, not the path for rows that are all new).
+TEST_P(Autoflush, SeesAChangeThroughAQueryResultWhenTheModelAlreadyHasObjects) {
+    auto s = session();
+    auto first = s.get<User>(1);
+    auto users = s.query<User>().order_by(&User::id).all();
+    ASSERT_EQ(users.size(), 2u);
+    EXPECT_EQ(users[0], first);
+    users[1]->nickname = "renamed";
+    EXPECT_EQ(users_named(s, "renamed"), 1);
+}
+
+TEST_P(Autoflush, SeesAChangeThroughRawSqlsObjects) {
+    auto s = session();
+    auto users = s.raw<User>("SELECT * FROM \"user\" ORDER BY id");
+    ASSERT_EQ(users.size(), 2u);
+    users[1]->nickname = "renamed";
+    EXPECT_EQ(users_named(s, "renamed"), 1);
+}
+
 // The object was reached (and compared unchanged) before an earlier
 // autoflush, then written through a reference kept from then.
 TEST_P(Autoflush, SeesAChangeThroughAReferenceKeptAcrossAnEarlierAutoflush) {

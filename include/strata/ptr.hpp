@@ -46,6 +46,11 @@ public:
 
 private:
     friend struct detail::Access;
+    // A handle on a record its session marked touched as it loaded it
+    // (detail::to_ptrs): the record is not read here, where a large query's
+    // handles would wait for a cache miss each.
+    struct Touched {};
+    Ptr(std::shared_ptr<detail::RecordBase> record, Touched) : record_(std::move(record)) {}
     T& fresh() const {
         if (!record_) detail::throw_null_handle(typeid(T));
         if (record_->expired) detail::load_expired(*record_);

@@ -245,6 +245,7 @@ private:
     const std::shared_ptr<detail::Store>& store() const;  // what raw()'s records live in
     // Raw SQL prepared and bound, after autoflush (a write opens the transaction).
     StatementHandle raw_statement(std::string_view sql, const std::vector<Value>& params);
+    // The rows' objects, each marked touched (handed out as Ptrs).
     std::vector<detail::RecordBase*> raw_records(const std::type_info& type, std::string_view sql,
                                                  const std::vector<Value>& params);
 

@@ -161,7 +161,10 @@ std::vector<RecordBase*> query_all(const QuerySpec& q) {
         while (!all_new && st->step()) {
             RecordBase* r = s.load_row(m, *st, 0);
             if (!r) continue;
-            if (!dedupe || seen.insert(r).second) out.push_back(r);
+            if (!dedupe || seen.insert(r).second) {
+                s.note_touched(*r);  // handed out as a Ptr (to_ptrs), as load_new_rows marks its rows
+                out.push_back(r);
+            }
             for (std::size_t i = 0; i < built.eager.size(); ++i) {
                 RecordBase* child = s.load_row(*built.eager[i].rel->target, *st, built.eager[i].offset);
                 auto& list = eager_items[i][r];

@@ -965,7 +965,10 @@ std::vector<RecordBase*> Session::raw_records(const std::type_info& type, std::s
             }
             checked = true;
         }
-        if (auto* r = impl_->load_row(m, *st, 0)) out.push_back(r);
+        if (auto* r = impl_->load_row(m, *st, 0)) {
+            impl_->note_touched(*r);  // handed out as a Ptr (to_ptrs)
+            out.push_back(r);
+        }
     }
     return out;
 }

@@ -119,6 +119,11 @@ struct Access {
     static const auto& record(const P& handle) {
         return handle.record_;
     }
+    // A Ptr on a record already marked touched (Ptr's Touched constructor).
+    template <class P>
+    static P touched_handle(std::shared_ptr<RecordBase> record) {
+        return P(std::move(record), typename P::Touched{});
+    }
     // A HasMany's CollectionBase or a BelongsTo's ReferenceBase.
     template <class Base, class R>
     static Base& base(R& relationship) {
