@@ -599,7 +599,7 @@ void SessionImpl::flush(FlushScope scope, const Mapper* model) {
             // Room for all in the first one's model (most often the only one): not grown row by row.
             new_by_model[pending.front()->mapper->index].reserve(pending.size());
             for (std::size_t i = 0; i < pending.size(); ++i) {
-                if (i + kRecordsAhead < pending.size()) __builtin_prefetch(pending[i + kRecordsAhead]);
+                if (i + kRecordsAhead < pending.size()) STRATA_DETAIL_PREFETCH(pending[i + kRecordsAhead]);  // its mapper
                 new_by_model[pending[i]->mapper->index].push_back(pending[i]);
             }
         }

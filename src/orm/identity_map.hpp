@@ -15,6 +15,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "strata/detail/compiler.hpp"
+
 namespace strata::detail {
 
 class RecordBase;
@@ -100,7 +102,7 @@ public:
 
     // Starts fetching the memory key's lookup will read (to look it up a few
     // keys later, when the memory has arrived).
-    void prefetch(std::int64_t key) const { __builtin_prefetch(&slots_[home(key)]); }
+    void prefetch(std::int64_t key) const { STRATA_DETAIL_PREFETCH(&slots_[home(key)]); }
 
     // Starts fetching the slot key + 8 would take: the next run's (see
     // home()), when keys come in ascending order, as a collection's do. A
@@ -109,7 +111,7 @@ public:
     // guess only: any other key order loads as it did.
     void prefetch_next_run(std::int64_t key) const {
         const auto next = static_cast<std::int64_t>(static_cast<std::uint64_t>(key) + kRun);  // wraps, as a guess may
-        __builtin_prefetch(&slots_[home(next)]);
+        STRATA_DETAIL_PREFETCH(&slots_[home(next)]);
     }
 
     // A load of many new keys hashes each once: where its probe starts
@@ -117,7 +119,7 @@ public:
     // room for it already reserved (no growth, so `start` stays valid).
     std::size_t prefetch_home(std::int64_t key) const {
         const std::size_t i = home(key);
-        __builtin_prefetch(&slots_[i]);
+        STRATA_DETAIL_PREFETCH(&slots_[i]);
         return i;
     }
     Slot& reserved_slot_for(std::int64_t key, std::size_t start) {

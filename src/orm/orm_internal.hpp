@@ -410,9 +410,9 @@ constexpr std::size_t kRecordsAhead = 8;
 // Starts fetching a record's header and the first lines of its object (only a hint).
 inline void prefetch_record_start(const RecordBase* r) {
     const auto* at = reinterpret_cast<const char*>(r);
-    __builtin_prefetch(at);
-    __builtin_prefetch(at + 64);
-    __builtin_prefetch(at + 128);
+    STRATA_DETAIL_PREFETCH(at);
+    STRATA_DETAIL_PREFETCH(at + 64);
+    STRATA_DETAIL_PREFETCH(at + 128);
 }
 
 // What frees a stream batch's store when its last handle goes

@@ -11,18 +11,12 @@
 #include <type_traits>
 
 #include "strata/export.hpp"
+#include "strata/detail/compiler.hpp"
 #include "strata/column_type.hpp"
 #include "strata/connection.hpp"
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
-// On the functions a row's column loop calls for each column: inlined there
-// (the loop would otherwise save and reload its state around each call).
-#if defined(__GNUC__)
-#define STRATA_DETAIL_INLINE [[gnu::always_inline]] inline
-#else
-#define STRATA_DETAIL_INLINE inline
-#endif
 
 namespace strata {
 

@@ -20,6 +20,7 @@
 
 #include "strata/export.hpp"
 #include "strata/detail/column_traits.hpp"
+#include "strata/detail/compiler.hpp"
 #include "strata/detail/record.hpp"
 #include "strata/detail/relationship_base.hpp"
 #include "strata/expression.hpp"
@@ -371,15 +372,6 @@ auto& planned_member(Object& object, const PlannedColumn& c) {
     X(Text, std::string)                                                                                               \
     X(DateTime, DateTime)
 
-#if defined(__GNUC__)
-#define STRATA_DETAIL_COLD [[gnu::noinline, gnu::cold]]
-#define STRATA_DETAIL_FLATTEN [[gnu::flatten]]
-#define STRATA_DETAIL_PREFETCH(...) __builtin_prefetch(__VA_ARGS__)
-#else
-#define STRATA_DETAIL_COLD
-#define STRATA_DETAIL_FLATTEN
-#define STRATA_DETAIL_PREFETCH(...) ((void)(__VA_ARGS__))
-#endif
 
 // Calls `f(member)` with the member a plan entry names, typed, for every
 // planned kind; `through(accessor)` for an Accessor kind.
@@ -500,14 +492,6 @@ STRATA_DETAIL_INLINE void bind_loaded_member(RecordBase* r, void* object, std::p
     base.relationship_ = index;
     base.loaded_ = false;
 }
-
-#if defined(__GNUC__)
-#define STRATA_DETAIL_UNREACHABLE() __builtin_unreachable()
-#elif defined(_MSC_VER)
-#define STRATA_DETAIL_UNREACHABLE() __assume(0)
-#else
-#define STRATA_DETAIL_UNREACHABLE() ((void)0)
-#endif
 
 // The member a row step names in `object` (T the model).
 template <class T, class M>
