@@ -17,7 +17,6 @@
 #include "strata/types.hpp"
 #include "strata/value.hpp"
 
-
 namespace strata {
 
 namespace detail {

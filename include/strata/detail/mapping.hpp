@@ -372,7 +372,6 @@ auto& planned_member(Object& object, const PlannedColumn& c) {
     X(Text, std::string)                                                                                               \
     X(DateTime, DateTime)
 
-
 // Calls `f(member)` with the member a plan entry names, typed, for every
 // planned kind; `through(accessor)` for an Accessor kind.
 template <class T, class Object, class F, class Through>
