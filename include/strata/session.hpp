@@ -254,9 +254,10 @@ private:
 };
 
 // A session keeps the memory of its objects in blocks; when it ends (and no
-// Ptr holds its objects), up to 32 MiB of them are kept for later sessions,
-// so that loading many rows again does not wait for fresh pages. This frees
-// them; it returns the bytes freed. (docs/performance.md)
+// Ptr holds its objects), up to 32 MiB of them, and of its large lists of
+// objects, are kept for later sessions, so that loading many rows again does
+// not wait for fresh pages. This frees them; it returns the bytes freed.
+// (docs/orm.md, "Performance")
 STRATA_API std::size_t release_session_memory();
 
 }  // namespace strata

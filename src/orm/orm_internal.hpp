@@ -387,7 +387,7 @@ private:
     std::size_t count_ = 0;
     std::size_t destroyed_ = 0;  // the first records of the list, destroyed already (destroy_next)
     std::size_t capacity_ = kInlineRecords;
-    std::unique_ptr<RecordBase*[]> heap_list_;
+    std::unique_ptr<std::byte[]> heap_list_;  // the list once it outgrew the inline one (see grow_list)
 
     std::byte* free_;               // the unused part of the current block
     std::byte* end_;
@@ -735,7 +735,7 @@ struct SessionHome {
 // hold it too.
 constexpr long kSessionReferencesToFirstStore = 2;
 
-// Frees the store blocks kept for later sessions (store.cpp); the bytes freed.
+// Frees the store blocks and record lists kept for later sessions (store.cpp); the bytes freed.
 std::size_t release_cached_blocks();
 
 // True when a and b are objects of one session (its first store or a

@@ -5,6 +5,9 @@
 #include <string>
 #include <memory>
 #include <mutex>
+#include <new>
+#include <span>
+#include <utility>
 
 #include "orm/orm_internal.hpp"
 
@@ -17,44 +20,86 @@ namespace {
 constexpr std::size_t kFirstHeapBlock = 4096;
 constexpr std::size_t kLargestBlock = 64 * 1024;
 
-// Full-size blocks of finished sessions, kept for the next ones (up to
-// kCachedBytes in all): a session's objects then land in memory the process
-// has already touched, instead of fresh pages the kernel must fault in and
-// zero -- a quarter of the time of loading 100,000 rows. The same trade
-// malloc makes for its own heap (it keeps freed memory up to a threshold),
-// here for the memory a program is most likely to ask for again.
+// Memory of finished sessions kept for the next ones (up to kCachedBytes in
+// all), of two kinds:
+// - full-size blocks: a session's objects then land in memory the process
+//   has already touched, instead of fresh pages the kernel must fault in and
+//   zero -- a quarter of the time of loading 100,000 rows. The same trade
+//   malloc makes for its own heap (it keeps freed memory up to a threshold),
+//   here for the memory a program is most likely to ask for again.
+// - lists of records of kLargestBlock bytes or more (Store::grow_list): a
+//   store freed its list right after destroying its records, whose text
+//   malloc had just put in its fast bins, and a free of 64 KiB or more makes
+//   malloc merge every chunk in those bins first: with what followed from
+//   it (the merged chunks served the next text by malloc's slower paths),
+//   about 790 instructions a lazy load in W4 (docs/performance.md).
 constexpr std::size_t kCachedBytes = 32 * 1024 * 1024;
 
-class BlockCache {
+class MemoryCache {
 public:
-    std::unique_ptr<std::byte[]> take() {
+    // A kept piece of exactly `bytes` bytes (the last one kept: the most
+    // likely still in cache), or nullptr.
+    std::unique_ptr<std::byte[]> take(std::size_t bytes) {
         std::lock_guard lock(mutex_);
-        if (blocks_.empty()) return nullptr;
-        auto block = std::move(blocks_.back());
-        blocks_.pop_back();
-        return block;
+        for (std::size_t i = kept_.size(); i-- > 0;) {
+            if (kept_[i].bytes != bytes) continue;
+            auto piece = std::move(kept_[i].piece);
+            kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(i));
+            total_ -= bytes;
+            return piece;
+        }
+        return nullptr;
     }
-    // Keeps what fits; the rest is freed with `blocks`.
-    void keep(std::vector<std::unique_ptr<std::byte[]>>& blocks) {
+    // Keeps what fits of pieces of `bytes` bytes each; the rest is freed
+    // by the caller (with its owner). Called as a store ends: never throws
+    // (a piece the list cannot take for want of memory is freed).
+    void keep(std::span<std::unique_ptr<std::byte[]>> pieces, std::size_t bytes) noexcept {
         std::lock_guard lock(mutex_);
-        for (std::size_t i = 0; i < blocks.size() && blocks_.size() < kCachedBytes / kLargestBlock; ++i)
-            blocks_.push_back(std::move(blocks[i]));
+        for (auto& piece : pieces) {
+            if (total_ + bytes > kCachedBytes) return;
+            try {
+                kept_.push_back({bytes, std::move(piece)});
+            } catch (const std::bad_alloc&) {
+                return;
+            }
+            total_ += bytes;
+        }
     }
     std::size_t release() {
-        std::vector<std::unique_ptr<std::byte[]>> gone;
+        std::vector<Kept> gone;
         std::lock_guard lock(mutex_);
-        gone.swap(blocks_);
-        return gone.size() * kLargestBlock;
+        gone.swap(kept_);
+        return std::exchange(total_, 0);
     }
 
 private:
+    struct Kept {
+        std::size_t bytes;
+        std::unique_ptr<std::byte[]> piece;
+    };
     std::mutex mutex_;
-    std::vector<std::unique_ptr<std::byte[]>> blocks_;
+    std::vector<Kept> kept_;
+    std::size_t total_ = 0;
 };
 
-BlockCache& block_cache() {
-    static BlockCache* cache = new BlockCache;  // never destroyed: sessions may end during exit
+MemoryCache& memory_cache() {
+    static MemoryCache* cache = new MemoryCache;  // never destroyed: sessions may end during exit
     return *cache;
+}
+
+// A record list of `capacity` entries: from the cache when it is of the kept size.
+std::unique_ptr<std::byte[]> new_list(std::size_t capacity) {
+    const std::size_t bytes = capacity * sizeof(RecordBase*);
+    if (bytes >= kLargestBlock)
+        if (auto kept = memory_cache().take(bytes)) return kept;
+    return std::make_unique_for_overwrite<std::byte[]>(bytes);
+}
+
+// A record list no longer used: kept when it is large and the cache has
+// room (see MemoryCache); else `list` still holds it, and frees it.
+void end_list(std::unique_ptr<std::byte[]>& list, std::size_t capacity) noexcept {
+    const std::size_t bytes = capacity * sizeof(RecordBase*);
+    if (list && bytes >= kLargestBlock) memory_cache().keep({&list, 1}, bytes);
 }
 
 // The bytes a saved copy of `length` bytes takes: its length, then the bytes,
@@ -83,7 +128,7 @@ void copy_saved_bytes(std::byte* to, const void* data, std::size_t size) {
 
 }  // namespace
 
-std::size_t release_cached_blocks() { return block_cache().release(); }
+std::size_t release_cached_blocks() { return memory_cache().release(); }
 
 namespace {
 
@@ -128,13 +173,16 @@ std::shared_ptr<Store> Store::make() {
 
 Store::Store() : free_(inline_block_), end_(inline_block_ + sizeof(inline_block_)) {}
 
-Store::~Store() { destroy_records(); }
+Store::~Store() {
+    destroy_records();
+    if (heap_list_) end_list(heap_list_, capacity_);  // when set, it is the list (capacity_ entries)
+}
 
 void Store::clear() {
     destroy_records();
     count_ = 0;
     destroyed_ = 0;
-    if (list_ != heap_list_.get()) {  // inline, or in the memory freed below (reserve_records)
+    if (list_ != reinterpret_cast<RecordBase**>(heap_list_.get())) {  // inline, or in the memory freed below (reserve_records)
         list_ = inline_records_;
         capacity_ = kInlineRecords;
     }
@@ -162,7 +210,7 @@ void Store::destroy_records() {
             ++i;
         }
     }
-    if (!full_blocks_.empty()) block_cache().keep(full_blocks_);
+    if (!full_blocks_.empty()) memory_cache().keep(full_blocks_, kLargestBlock);
 }
 
 void Store::note_new_model(const Mapper& m) {
@@ -183,7 +231,7 @@ std::byte* Store::allocate_in_new_block(std::size_t size, std::size_t align) {
     block_size_ = block_size_ ? std::min(block_size_ * 2, kLargestBlock) : batch ? kLargestBlock : kFirstHeapBlock;
     const std::size_t bytes = std::max(block_size_, size + align);
     auto& list = bytes == kLargestBlock ? full_blocks_ : blocks_;
-    std::unique_ptr<std::byte[]> block = bytes == kLargestBlock ? block_cache().take() : nullptr;
+    std::unique_ptr<std::byte[]> block = bytes == kLargestBlock ? memory_cache().take(kLargestBlock) : nullptr;
     list.push_back(block ? std::move(block) : std::make_unique_for_overwrite<std::byte[]>(bytes));
     free_ = list.back().get();  // new[] memory is aligned for any fundamental type
     end_ = free_ + bytes;
@@ -192,11 +240,13 @@ std::byte* Store::allocate_in_new_block(std::size_t size, std::size_t align) {
 
 void Store::grow_list() {
     const std::size_t capacity = capacity_ * 2;
-    auto list = std::make_unique_for_overwrite<RecordBase*[]>(capacity);
-    std::copy(list_, list_ + count_, list.get());
-    heap_list_ = std::move(list);
-    list_ = heap_list_.get();
-    capacity_ = capacity;
+    auto list = new_list(capacity);  // if it throws, nothing has changed
+    auto* entries = reinterpret_cast<RecordBase**>(list.get());
+    std::copy(list_, list_ + count_, entries);
+    auto old = std::exchange(heap_list_, std::move(list));  // none while the list was inline or in a block
+    const std::size_t old_capacity = std::exchange(capacity_, capacity);
+    list_ = entries;
+    end_list(old, old_capacity);
 }
 
 void Store::reserve_records(std::size_t n) {
@@ -204,6 +254,7 @@ void Store::reserve_records(std::size_t n) {
     auto* list = reinterpret_cast<RecordBase**>(allocate(n * sizeof(RecordBase*), alignof(RecordBase*)));
     std::copy(list_, list_ + count_, list);
     list_ = list;
+    end_list(heap_list_, capacity_);
     heap_list_.reset();
     capacity_ = n;
 }
