@@ -27,12 +27,13 @@ constexpr std::size_t kLargestBlock = 64 * 1024;
 //   zero -- a quarter of the time of loading 100,000 rows. The same trade
 //   malloc makes for its own heap (it keeps freed memory up to a threshold),
 //   here for the memory a program is most likely to ask for again.
-// - lists of records of kLargestBlock bytes or more (Store::grow_list): a
-//   store freed its list right after destroying its records, whose text
-//   malloc had just put in its fast bins, and a free of 64 KiB or more makes
-//   malloc merge every chunk in those bins first: with what followed from
-//   it (the merged chunks served the next text by malloc's slower paths),
-//   about 790 instructions a lazy load in W4 (docs/performance.md).
+// - an ended store's list of records, when it is kLargestBlock bytes or
+//   more (Store::grow_list takes it again): freed right after the records,
+//   whose text malloc had just put in its fast bins, it made malloc merge
+//   every chunk in those bins first (a free of 64 KiB or more does): with
+//   what followed from it (the merged chunks served the next text by
+//   malloc's slower paths), about 790 instructions a lazy load in W4
+//   (docs/performance.md).
 constexpr std::size_t kCachedBytes = 32 * 1024 * 1024;
 
 class MemoryCache {
@@ -243,10 +244,11 @@ void Store::grow_list() {
     auto list = new_list(capacity);  // if it throws, nothing has changed
     auto* entries = reinterpret_cast<RecordBase**>(list.get());
     std::copy(list_, list_ + count_, entries);
-    auto old = std::exchange(heap_list_, std::move(list));  // none while the list was inline or in a block
-    const std::size_t old_capacity = std::exchange(capacity_, capacity);
+    // The list outgrown is freed, not kept: kept, it would add to the
+    // session's peak memory, and no text has been freed yet for malloc to merge.
+    heap_list_ = std::move(list);
     list_ = entries;
-    end_list(old, old_capacity);
+    capacity_ = capacity;
 }
 
 void Store::reserve_records(std::size_t n) {
@@ -254,7 +256,6 @@ void Store::reserve_records(std::size_t n) {
     auto* list = reinterpret_cast<RecordBase**>(allocate(n * sizeof(RecordBase*), alignof(RecordBase*)));
     std::copy(list_, list_ + count_, list);
     list_ = list;
-    end_list(heap_list_, capacity_);
     heap_list_.reset();
     capacity_ = n;
 }
