@@ -356,7 +356,7 @@ private:
         if (r->in_arena) r->~RecordBase();
         else delete r;
     }
-    void destroy_records();
+    void destroy_records(bool ending);
     void grow_list();
 
     // The destroy loops (RecordFactory::destroy) of the models this store

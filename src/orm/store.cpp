@@ -174,13 +174,10 @@ std::shared_ptr<Store> Store::make() {
 
 Store::Store() : free_(inline_block_), end_(inline_block_ + sizeof(inline_block_)) {}
 
-Store::~Store() {
-    destroy_records();
-    if (heap_list_) end_list(heap_list_, capacity_);  // when set, it is the list (capacity_ entries)
-}
+Store::~Store() { destroy_records(true); }
 
 void Store::clear() {
-    destroy_records();
+    destroy_records(false);
     count_ = 0;
     destroyed_ = 0;
     if (list_ != reinterpret_cast<RecordBase**>(heap_list_.get())) {  // inline, or in the memory freed below (reserve_records)
@@ -197,8 +194,9 @@ void Store::clear() {
 }
 
 // The records, and the full-size blocks to the cache (the rest of the memory
-// goes with the members).
-void Store::destroy_records() {
+// goes with the members); `ending` (the store's end): a large list too. (Here,
+// not in the destructor: a session per request's end saves a call's worth.)
+void Store::destroy_records(bool ending) {
     const std::span<RecordBase* const> list = records();
     for (std::size_t i = destroyed_; i < list.size();) {
         RecordBase* r = list[i];
@@ -212,6 +210,7 @@ void Store::destroy_records() {
         }
     }
     if (!full_blocks_.empty()) memory_cache().keep(full_blocks_, kLargestBlock);
+    if (ending && heap_list_) end_list(heap_list_, capacity_);  // when set, it is the list (capacity_ entries)
 }
 
 void Store::note_new_model(const Mapper& m) {
