@@ -96,13 +96,6 @@ std::unique_ptr<std::byte[]> new_list(std::size_t capacity) {
     return std::make_unique_for_overwrite<std::byte[]>(bytes);
 }
 
-// A record list no longer used: kept when it is large and the cache has
-// room (see MemoryCache); else `list` still holds it, and frees it.
-void end_list(std::unique_ptr<std::byte[]>& list, std::size_t capacity) noexcept {
-    const std::size_t bytes = capacity * sizeof(RecordBase*);
-    if (list && bytes >= kLargestBlock) memory_cache().keep({&list, 1}, bytes);
-}
-
 // The bytes a saved copy of `length` bytes takes: its length, then the bytes,
 // rounded up to keep the next copy 4-aligned.
 std::size_t room_for(std::uint32_t length) { return (sizeof length + length + 3) & ~std::size_t{3}; }
@@ -210,7 +203,10 @@ void Store::destroy_records(bool ending) {
         }
     }
     if (!full_blocks_.empty()) memory_cache().keep(full_blocks_, kLargestBlock);
-    if (ending && heap_list_) end_list(heap_list_, capacity_);  // when set, it is the list (capacity_ entries)
+    // When set, heap_list_ is the list (capacity_ entries); one too small
+    // or that does not fit stays with it, and goes with the store.
+    const std::size_t list_bytes = capacity_ * sizeof(RecordBase*);
+    if (ending && heap_list_ && list_bytes >= kLargestBlock) memory_cache().keep({&heap_list_, 1}, list_bytes);
 }
 
 void Store::note_new_model(const Mapper& m) {
