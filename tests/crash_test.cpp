@@ -744,15 +744,17 @@ void CrashSession::walk_commit(int shard, int shards) {
     }
 }
 
-// The walk is split into kSessionShards tests that ctest runs side by side:
-// the commit sends one statement per UPDATE and DELETE (and per INSERT on
-// SQLite), 1,200-2,300 in all, and every N costs a run of N statements plus
-// the check, minutes in all. Under the sanitizers (STRATA_CRASH_WALK_SAMPLED)
-// each shard kills only before the sampled Ns (sample_transitions): the first
-// and the last N of each distinct pair of consecutive statements (BEGIN to the
-// first INSERT / COPY, one batch to the next, the last DELETE to RELEASE and
-// COMMIT...), the first and last 3, and 6 more spread evenly; the other builds
-// walk every N.
+// The walk is split into kSessionShards tests that ctest runs side by side
+// (this binary has a ctest test per test: tests/CMakeLists.txt): the commit
+// sends one statement per UPDATE and DELETE (and per INSERT on SQLite),
+// 1,200-2,300 in all, and every N costs a run of N statements plus the check,
+// about three minutes in all on two cores. Under the sanitizers
+// (STRATA_CRASH_WALK_SAMPLED) each shard kills only before the sampled Ns
+// (sample_transitions): the first and the last N of each distinct pair of
+// consecutive statements (BEGIN to the first INSERT / COPY, one batch to the
+// next, the last DELETE to RELEASE and COMMIT...), the first and last 3, and 6
+// more spread evenly; the other builds walk every N (scripts/test.sh: its GCC
+// build).
 constexpr int kSessionShards = 8;
 #define STRATA_CRASH_SESSION_SHARD(k) \
     TEST_P(CrashSession, KilledCommitLeavesOldOrNewRows_##k) { walk_commit(k, kSessionShards); }

@@ -5,6 +5,10 @@
 # suite rather than a test: a process start under the sanitizers costs about
 # 0.25 s, and the suite has over a thousand tests.
 #
+# With PER_TEST set, one ctest test per GoogleTest test instead
+# ("Backends/CrashSession.KilledCommitLeavesOldOrNewRows_0/sqlite"): for a
+# binary of few, long tests that ctest should run side by side.
+#
 # A test that calls GTEST_SKIP, or a DISABLED_ one, marks its suite's ctest test
 # Skipped, which scripts/check_skips.sh refuses as it did for single tests.
 cmake_minimum_required(VERSION 3.20)
@@ -36,7 +40,10 @@ foreach(line IN LISTS lines)
     endif()
     set(group "${suite}")
     set(filter "${suite}.*")
-    if(suite MATCHES "/" AND test MATCHES "/([^/]+)$")  # an instantiated suite: one group per parameter
+    if(PER_TEST)
+      set(group "${suite}.${test}")
+      set(filter "${suite}.${test}")
+    elseif(suite MATCHES "/" AND test MATCHES "/([^/]+)$")  # an instantiated suite: one group per parameter
       set(group "${suite}/${CMAKE_MATCH_1}")
       set(filter "${suite}.*/${CMAKE_MATCH_1}")
     endif()
