@@ -2,16 +2,14 @@
 # Builds strata and runs every test (ctest + GoogleTest) once, then packages and fuzzes:
 #   1. the suite: a clang Debug build under AddressSanitizer + UndefinedBehaviorSanitizer, warnings as
 #      errors, against SQLite and a throwaway PostgreSQL server (tests, examples/microblog, bench/);
-#   2. a GCC Debug build of the library, examples/microblog, bench/ and the crash tests, warnings as
-#      errors, not sanitized: what a Debian user compiles. Its crash tests walk a session commit killed
-#      before every statement (the suite's sanitizer build kills before a sample), in the background
-#      while the next steps run; then the ways a project takes strata in, each built as a consumer of it
-#      (tests/packaging_test.sh: FetchContent + libstrata.so, add_subdirectory, the .deb installed and
-#      removed again);
+#   2. a GCC Debug build of the library, examples/microblog and bench/, warnings as errors, not
+#      sanitized: what a Debian user compiles; then the ways a project takes strata in, each built as a
+#      consumer of it (tests/packaging_test.sh: FetchContent + libstrata.so, add_subdirectory, the .deb
+#      installed and removed again);
 #   3. each libFuzzer target in tests/fuzz for STRATA_FUZZ_SECONDS (15): built in the suite's tree, whose
 #      library is instrumented for them (-DSTRATA_FUZZ=ON; the sanitizers' runtime serves the suite).
-# Both builds use -Werror: clang compiles every source, GCC all but most of tests/; the suite runs
-# once, in the build that checks most.
+# Both builds use -Werror: clang compiles every source, GCC all but tests/; the suite runs once, in the
+# build that checks most.
 # Every build carries line tables only (-g1): enough for the sanitizers' stack traces, and a third
 # faster to build than -g. Exits non-zero on any failure. Set STRATA_SKIP_PACKAGING=1 to skip the
 # consumers of step 2 (they install and remove libstrata-dev), STRATA_SKIP_FUZZ=1 to skip step 3.
@@ -31,18 +29,10 @@ python3 scripts/check_layers.py
 python3 scripts/check_backends.py --self-test
 python3 scripts/check_backends.py
 
-# On exit: the crash walk of step 2 stopped if it still runs, then PostgreSQL.
-crash_walk=""
-pg_env=""
-cleanup() {
-  if [[ -n "$crash_walk" ]]; then kill -- "$crash_walk" 2>/dev/null || true; fi
-  if [[ -n "$pg_env" ]]; then scripts/pg.sh stop || true; rm -f "$pg_env"; fi
-}
-trap cleanup EXIT
-
 # PostgreSQL: a throwaway cluster on 127.0.0.1, stopped on exit.
 if [[ -x scripts/pg.sh && -z "${STRATA_TEST_PG_URL:-}" ]]; then
   pg_env=$(mktemp)
+  trap 'scripts/pg.sh stop || true; rm -f "$pg_env"' EXIT
   STRATA_PG_ENV_FILE="$pg_env" scripts/pg.sh start
   # shellcheck disable=SC1090
   source "$pg_env"
@@ -50,22 +40,20 @@ if [[ -x scripts/pg.sh && -z "${STRATA_TEST_PG_URL:-}" ]]; then
 fi
 say "PostgreSQL for tests: ${STRATA_TEST_PG_URL:-none}"
 
-# A Debug build with warnings as errors and line tables only, of TARGETS (empty: all); the caller adds
-# the compiler and options.
+# A Debug build with warnings as errors and line tables only; the caller adds the compiler and options.
 build_debug() {
-  local dir=$1 targets=$2; shift 2
+  local dir=$1; shift
   say "configure $dir ($*)"
   cmake -S . -B "$dir" -G Ninja -DSTRATA_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 "$@" >/dev/null
-  say "build $dir${targets:+ ($targets)}"
-  # shellcheck disable=SC2086
-  cmake --build "$dir" -j"$jobs" ${targets:+--target $targets}
+  say "build $dir"
+  cmake --build "$dir" -j"$jobs"
 }
 
 # 1. The suite.
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 fuzz=ON
 [[ "${STRATA_SKIP_FUZZ:-0}" == 1 ]] && fuzz=OFF
-build_debug build-asan "" -DCMAKE_CXX_COMPILER=clang++ -DSTRATA_SANITIZE=ON -DSTRATA_FUZZ=$fuzz \
+build_debug build-asan -DCMAKE_CXX_COMPILER=clang++ -DSTRATA_SANITIZE=ON -DSTRATA_FUZZ=$fuzz \
   -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCH=ON  # the bench too: smoke-run by ctest
 say "test build-asan"
 (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 600) | tee build-asan/ctest.log
@@ -73,16 +61,8 @@ say "test build-asan"
 scripts/check_skips.sh build-asan/ctest.log
 scripts/check_skips.sh --self-test build-asan  # a PostgreSQL test run without the server skips, and fails the check
 
-# 2. GCC, not sanitized: the library, examples/microblog, bench/ and the crash tests (not the rest of
-# the suite: cpack, below, must then not build `all`). The session crash walk kills before every
-# statement here; it waits on its child processes and the server more than it computes, so it runs
-# beside packaging and the fuzzers, and the script waits for it at the end.
-build_debug build "strata microblog strata_bench strata_crash_tests" -DCMAKE_CXX_COMPILER=g++ \
-  -DSTRATA_BUILD_TESTS=ON -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCH=ON
-say "crash walk of build, every N (in the background: build/crash-walk.log)"
-(cd build && exec ctest -R '^Backends/CrashSession[.]' --output-on-failure -j"$jobs" --timeout 900) \
-  >build/crash-walk.log 2>&1 &
-crash_walk=$!
+# 2. GCC, not sanitized: the library, examples/microblog, bench/; then the consumers.
+build_debug build -DCMAKE_CXX_COMPILER=g++ -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCH=ON
 if [[ "${STRATA_SKIP_PACKAGING:-0}" != 1 ]]; then
   say "packaging"
   tests/packaging_test.sh build .
@@ -116,22 +96,4 @@ run_fuzzers() {
 if [[ "${STRATA_SKIP_FUZZ:-0}" != 1 ]]; then
   run_fuzzers build-asan
 fi
-
-say "waiting for the crash walk of build"
-if ! wait "$crash_walk"; then
-  crash_walk=""
-  tail -n 80 build/crash-walk.log
-  say "crash walk FAILED (build/crash-walk.log)"
-  exit 1
-fi
-crash_walk=""
-scripts/check_skips.sh build/crash-walk.log
-# Eight shards on each backend, and the failpoint check: a pattern that matched nothing would pass.
-walked=$(sed -nE 's/^100% tests passed, 0 tests failed out of ([0-9]+)$/\1/p' build/crash-walk.log)
-if (( ${walked:-0} < 16 )); then
-  tail -n 20 build/crash-walk.log
-  say "crash walk FAILED: ${walked:-no} tests passed, expected 18 (build/crash-walk.log)"
-  exit 1
-fi
-grep -E 'Total Test time' build/crash-walk.log
 say "all tests passed"

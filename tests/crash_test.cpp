@@ -753,8 +753,7 @@ void CrashSession::walk_commit(int shard, int shards) {
 // (sample_transitions): the first and the last N of each distinct pair of
 // consecutive statements (BEGIN to the first INSERT / COPY, one batch to the
 // next, the last DELETE to RELEASE and COMMIT...), the first and last 3, and 6
-// more spread evenly; the other builds walk every N (scripts/test.sh: its GCC
-// build).
+// more spread evenly; the other builds walk every N.
 constexpr int kSessionShards = 8;
 #define STRATA_CRASH_SESSION_SHARD(k) \
     TEST_P(CrashSession, KilledCommitLeavesOldOrNewRows_##k) { walk_commit(k, kSessionShards); }
