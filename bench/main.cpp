@@ -2,6 +2,8 @@
 // the same run, alternating, median of 5 or more repetitions. Output:
 //   # header lines
 //   workload backend raw_s strata_s ratio
+// With --runs N, every workload N times over (a run is one pass over all of
+// them), each measurement's line then that of its median run.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -164,6 +166,82 @@ std::string fresh_url(const Backend& b) {
            (query == std::string::npos ? "" : b.url.substr(query));
 }
 
+// One measurement of a run: the medians of its repetitions.
+struct Measured {
+    std::string workload, backend;
+    double raw_s = 0, strata_s = 0;
+    double ratio() const { return strata_s / raw_s; }
+};
+
+void print_measured(const Measured& m) {
+    std::printf("%s %s %.6f %.6f %.3f\n", m.workload.c_str(), m.backend.c_str(), m.raw_s, m.strata_s, m.ratio());
+    std::fflush(stdout);
+}
+
+// Workload w on backend b: at least sizes.repetitions repetitions, raw and
+// strata alternating; more for a short workload (kShortRunSeconds), unless
+// `fixed` (--quick, --smoke, --once).
+Measured measure(const Workload& w, const Backend& b, const Sizes& sizes, bool fixed) {
+    Side raw = w.raw(b), strata = w.strata(b);
+    std::vector<double> raw_t, strata_t;
+    std::vector<Usage> raw_u, strata_u;
+    double measured = 0;  // seconds, both sides
+    const auto started = std::chrono::steady_clock::now();
+    auto more = [&](int r) {  // after the first sizes.repetitions
+        const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - started;
+        return !fixed && measured < 2 * kShortRunSeconds && r < kMostRepetitions && spent.count() < kMostSeconds;
+    };
+    for (int r = 0; r < sizes.repetitions || more(r); ++r) {
+        const Timing raw_run = time_side(raw, false), strata_run = time_side(strata, true);
+        raw_t.push_back(raw_run.wall_s);
+        raw_u.push_back(raw_run.used);
+        strata_t.push_back(strata_run.wall_s);
+        strata_u.push_back(strata_run.used);
+        measured += raw_t.back() + strata_t.back();
+    }
+    if (std::getenv("STRATA_BENCH_TIMES")) {  // every repetition, to stderr: for looking at the spread
+        for (std::size_t i = 0; i < raw_t.size(); ++i)
+            std::fprintf(stderr, "# %s %s rep %zu: wall %.6f %.6f  user %.3f %.3f  sys %.3f %.3f  minor-faults %ld %ld\n",
+                         w.name.c_str(), b.name.c_str(), i, raw_t[i], strata_t[i], raw_u[i].user_s, strata_u[i].user_s,
+                         raw_u[i].system_s, strata_u[i].system_s, raw_u[i].minor_faults, strata_u[i].minor_faults);
+    }
+    return {w.name, b.name, median(raw_t), median(strata_t)};
+}
+
+// --runs N: N as a whole number from 1 to 99, else 0 (the caller's error).
+int parse_runs(const std::string& text) {
+    if (text.empty() || text.size() > 2 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return 0;
+    return std::stoi(text);
+}
+
+// Measurement m's median run (by ratio; the lower middle one for an even
+// number of runs): its seconds and its ratio then come from one run.
+const Measured& median_run(const std::vector<std::vector<Measured>>& runs, std::size_t m) {
+    std::vector<const Measured*> of;
+    for (const auto& run : runs) of.push_back(&run[m]);
+    std::sort(of.begin(), of.end(), [](const Measured* a, const Measured* b) { return a->ratio() < b->ratio(); });
+    return *of[(of.size() - 1) / 2];
+}
+
+// After more than one run: a '# runs' line per measurement with every run's
+// ratio and their range, then each measurement's line from its median run.
+void print_median_runs(const std::vector<std::vector<Measured>>& runs) {
+    const std::size_t count = runs.front().size();
+    for (std::size_t m = 0; m < count; ++m) {
+        double low = runs.front()[m].ratio(), high = low;
+        std::printf("# runs %s %s ratios:", runs.front()[m].workload.c_str(), runs.front()[m].backend.c_str());
+        for (const auto& run : runs) {
+            std::printf(" %.3f", run[m].ratio());
+            low = std::min(low, run[m].ratio());
+            high = std::max(high, run[m].ratio());
+        }
+        std::printf(" (%.3f-%.3f)\n", low, high);
+    }
+    std::cout << "# workload backend raw_s strata_s ratio (each measurement's median run)\n";
+    for (std::size_t m = 0; m < count; ++m) print_measured(median_run(runs, m));
+}
+
 }  // namespace bench
 
 int main(int argc, char** argv) {
@@ -177,6 +255,7 @@ int main(int argc, char** argv) {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     bool quick = false, once = false, smoke = false;
+    int runs = 1;
     std::string only, backend_only;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -185,8 +264,14 @@ int main(int argc, char** argv) {
         else if (a == "--smoke") quick = smoke = true;
         else if (a == "--only" && i + 1 < argc) only = argv[++i];
         else if (a == "--backend" && i + 1 < argc) backend_only = argv[++i];
-        else if (a == "--help" || a == "-h") {
-            std::cout << "usage: strata_bench [--quick | --smoke] [--once] [--only PREFIX[,PREFIX...]] [--backend NAME]\n"
+        else if (a == "--runs" && i + 1 < argc) {
+            runs = parse_runs(argv[++i]);
+            if (runs == 0) {
+                std::cerr << "--runs '" << argv[i] << "': expected a whole number from 1 to 99\n";
+                return 2;
+            }
+        } else if (a == "--help" || a == "-h") {
+            std::cout << "usage: strata_bench [--quick | --smoke] [--once] [--runs N] [--only PREFIX[,PREFIX...]] [--backend NAME]\n"
                          "  --quick   a tenth of the rows, 5 repetitions (under a minute)\n"
                          "  --smoke   a hundredth of the rows, one repetition: checks that every workload runs\n"
                          "            and prints its lines (the test suite's run); its timings mean little\n"
@@ -194,6 +279,9 @@ int main(int argc, char** argv) {
                          "            one side with --toggle-collect='*run_strata*' or '*run_raw*')\n"
                          "            (full size: 5 repetitions, or up to 31 for a workload that runs\n"
                          "            under 0.4 s: until each side has run 2 s, within 20 s)\n"
+                         "  --runs N  every workload N times over (a run is one pass over all of them): a\n"
+                         "            '# runs' line per measurement with each run's ratio and their range,\n"
+                         "            then each measurement's line from its median run (by ratio)\n"
                          "  --backend sqlite-file, sqlite-memory or postgresql: that backend only\n"
                          "  DATABASE_URL=postgresql://... adds the PostgreSQL rows; they run in a database\n"
                          "  named strata_bench on that server, dropped and recreated for every run\n";
@@ -240,42 +328,23 @@ int main(int argc, char** argv) {
                         raw_kib / 1024.0, strata_kib / 1024.0, raw_kib > 0 ? double(strata_kib) / raw_kib : 0.0);
         }
     }
-    std::cout << "# workload backend raw_s strata_s ratio\n" << std::flush;
-    for (const auto& w : all) {
-        if (!selected(w.name, only)) continue;
-        for (const auto& b : backends) {
-            if ((w.sqlite_only || w.sqlite_file_only) && b.is_postgres()) continue;
-            if (w.sqlite_file_only && b.name != "sqlite-file") continue;
-            Side raw = w.raw(b), strata = w.strata(b);
-            std::vector<double> raw_t, strata_t;
-            std::vector<Usage> raw_u, strata_u;
-            double measured = 0;  // seconds, both sides
-            const auto started = std::chrono::steady_clock::now();
-            auto more = [&](int r) {  // after the first sizes.repetitions
-                const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - started;
-                return !quick && !once && measured < 2 * kShortRunSeconds && r < kMostRepetitions && spent.count() < kMostSeconds;
-            };
-            for (int r = 0; r < sizes.repetitions || more(r); ++r) {
-                const Timing raw_run = time_side(raw, false), strata_run = time_side(strata, true);
-                raw_t.push_back(raw_run.wall_s);
-                raw_u.push_back(raw_run.used);
-                strata_t.push_back(strata_run.wall_s);
-                strata_u.push_back(strata_run.used);
-                measured += raw_t.back() + strata_t.back();
+    // A run is one pass over every workload: N runs spread a drift of the
+    // machine's speed over each workload's runs, as N invocations would.
+    std::vector<std::vector<Measured>> measured_runs(static_cast<std::size_t>(runs));
+    if (runs == 1) std::cout << "# workload backend raw_s strata_s ratio\n" << std::flush;
+    for (int run = 1; run <= runs; ++run) {
+        for (const auto& w : all) {
+            if (!selected(w.name, only)) continue;
+            for (const auto& b : backends) {
+                if ((w.sqlite_only || w.sqlite_file_only) && b.is_postgres()) continue;
+                if (w.sqlite_file_only && b.name != "sqlite-file") continue;
+                const Measured& m = measured_runs[static_cast<std::size_t>(run - 1)].emplace_back(measure(w, b, sizes, quick || once));
+                if (runs > 1) std::printf("# run %d/%d: ", run, runs);
+                print_measured(m);
             }
-            if (std::getenv("STRATA_BENCH_TIMES")) {  // every repetition, to stderr: for looking at the spread
-                for (std::size_t i = 0; i < raw_t.size(); ++i)
-                    std::fprintf(stderr,
-                                 "# %s %s rep %zu: wall %.6f %.6f  user %.3f %.3f  sys %.3f %.3f  minor-faults %ld %ld\n",
-                                 w.name.c_str(), b.name.c_str(), i, raw_t[i], strata_t[i], raw_u[i].user_s,
-                                 strata_u[i].user_s, raw_u[i].system_s, strata_u[i].system_s, raw_u[i].minor_faults,
-                                 strata_u[i].minor_faults);
-            }
-            double rs = median(raw_t), ss = median(strata_t);
-            std::printf("%s %s %.6f %.6f %.3f\n", w.name.c_str(), b.name.c_str(), rs, ss, ss / rs);
-            std::fflush(stdout);
         }
     }
+    if (runs > 1) print_median_runs(measured_runs);
     std::filesystem::remove_all(temp_root);
     return 0;
 }

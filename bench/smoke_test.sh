@@ -20,3 +20,24 @@ awk '{ if ($3 <= 0) { print "no raw time in " $0; bad = 1; next }
        r = $4 / $3; tol = $5 * (0.01 + 1e-6 / $3) + 0.001
        if (r > $5 + tol || r < $5 - tol) { print "ratio of " $0; bad = 1 } } END { exit bad }' <<<"$body"
 echo "strata_bench --smoke: $expected measurements, well formed"
+
+# --runs 3: a '# run' line per run and measurement, a '# runs' line per measurement with the three
+# ratios and their range, then each measurement's line, that of its median run (by ratio).
+out=$(env -u DATABASE_URL "$bench" --smoke --runs 3 --only W3)
+[[ $(grep -cE '^# run [1-3]/3: W3-get-by-id sqlite-(file|memory) ' <<<"$out") -eq 6 ]] || { echo "expected 6 '# run' lines:"; echo "$out"; exit 1; }
+body=$(grep -v '^#' <<<"$out")
+[[ $(grep -cE '^W3-get-by-id sqlite-(file|memory) [0-9]+\.[0-9]{6} [0-9]+\.[0-9]{6} [0-9]+\.[0-9]{3}$' <<<"$body") -eq 2 &&
+   $(wc -l <<<"$body") -eq 2 ]] || { echo "expected 2 measurement lines:"; echo "$out"; exit 1; }
+while read -r workload backend raw strata ratio; do
+  runs=$(sed -nE "s/^# runs $workload $backend ratios: ([0-9.]+) ([0-9.]+) ([0-9.]+) \(([0-9.]+)-([0-9.]+)\)$/\1 \2 \3 \4 \5/p" <<<"$out")
+  [[ -n "$runs" ]] || { echo "no '# runs' line for $workload $backend:"; echo "$out"; exit 1; }
+  read -r a b c low high <<<"$runs"
+  # The line's ratio is the median of the three, the range is theirs (all printed as %.3f), and the
+  # line is one of the runs.
+  mapfile -t sorted < <(printf '%s\n' "$a" "$b" "$c" | sort -n)
+  [[ $ratio == "${sorted[1]}" && $low == "${sorted[0]}" && $high == "${sorted[2]}" ]] ||
+    { echo "the median run or the range of $workload $backend is wrong:"; echo "$out"; exit 1; }
+  grep -qE "^# run [1-3]/3: $workload $backend $raw $strata $ratio$" <<<"$out" ||
+    { echo "the line of $workload $backend is not one of its runs:"; echo "$out"; exit 1; }
+done <<<"$body"
+echo "strata_bench --smoke --runs 3: well formed"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Release and runs the benchmarks: one line per measurement,
 #   workload backend raw_s strata_s ratio
-# after header lines starting with '#'. --quick: a tenth of the rows, under a minute.
+# after header lines starting with '#'. --quick: a tenth of the rows, under a minute. --runs N: every
+# workload N times over, each line then from its median run (strata_bench --help lists the options).
 # DATABASE_URL=postgresql://... adds the PostgreSQL rows.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
