@@ -3,19 +3,22 @@
 //   # header lines
 //   workload backend raw_s strata_s ratio
 // With --runs N, every workload N times over (a run is one pass over all of
-// them), each measurement's line then that of its median run.
+// them, in a forked process), each measurement's line then that of its median run.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "bench.hpp"
@@ -208,6 +211,55 @@ Measured measure(const Workload& w, const Backend& b, const Sizes& sizes, bool f
     return {w.name, b.name, median(raw_t), median(strata_t)};
 }
 
+// One pass of --runs N > 1 in a child process: each pass starts from the
+// same heap and caches, as a separate invocation would (passes in one
+// process measured strata's later passes slower: the heap the earlier ones
+// left). The child prints its lines itself; its measurements come back
+// through a pipe, each double in hex, exactly.
+std::vector<Measured> measure_in_child(const std::function<std::vector<Measured>()>& pass) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    std::cout << std::flush;
+    std::fflush(stdout);
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        close(pipefd[0]);
+        int code = 0;
+        try {
+            std::string text;
+            char number[64];
+            for (const Measured& m : pass()) {
+                std::snprintf(number, sizeof number, " %a %a\n", m.raw_s, m.strata_s);
+                text += m.workload + " " + m.backend + number;
+            }
+            for (std::size_t at = 0; at < text.size();) {
+                const ssize_t n = write(pipefd[1], text.data() + at, text.size() - at);
+                if (n <= 0) throw std::runtime_error("write to the parent failed");
+                at += static_cast<std::size_t>(n);
+            }
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "strata_bench: %s\n", e.what());
+            code = 1;
+        }
+        std::fflush(stdout);
+        _exit(code);
+    }
+    close(pipefd[1]);  // so that reading ends if the child dies
+    std::string text;
+    char buffer[4096];
+    for (ssize_t n; (n = read(pipefd[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("a run's process failed (see above)");
+    std::vector<Measured> out;
+    std::istringstream lines(text);
+    for (std::string workload, backend, raw, strata; lines >> workload >> backend >> raw >> strata;)
+        out.push_back({workload, backend, std::strtod(raw.c_str(), nullptr), std::strtod(strata.c_str(), nullptr)});
+    return out;
+}
+
 // --runs N: N as a whole number from 1 to 99, else 0 (the caller's error).
 int parse_runs(const std::string& text) {
     if (text.empty() || text.size() > 2 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
@@ -279,9 +331,9 @@ int main(int argc, char** argv) {
                          "            one side with --toggle-collect='*run_strata*' or '*run_raw*')\n"
                          "            (full size: 5 repetitions, or up to 31 for a workload that runs\n"
                          "            under 0.4 s: until each side has run 2 s, within 20 s)\n"
-                         "  --runs N  every workload N times over (a run is one pass over all of them): a\n"
-                         "            '# runs' line per measurement with each run's ratio and their range,\n"
-                         "            then each measurement's line from its median run (by ratio)\n"
+                         "  --runs N  every workload N times over (a run is one pass over all of them, in a\n"
+                         "            process of its own): a '# runs' line per measurement with each run's\n"
+                         "            ratio and their range, then each measurement's line from its median run\n"
                          "  --backend sqlite-file, sqlite-memory or postgresql: that backend only\n"
                          "  DATABASE_URL=postgresql://... adds the PostgreSQL rows; they run in a database\n"
                          "  named strata_bench on that server, dropped and recreated for every run\n";
@@ -330,18 +382,32 @@ int main(int argc, char** argv) {
     }
     // A run is one pass over every workload: N runs spread a drift of the
     // machine's speed over each workload's runs, as N invocations would.
-    std::vector<std::vector<Measured>> measured_runs(static_cast<std::size_t>(runs));
-    if (runs == 1) std::cout << "# workload backend raw_s strata_s ratio\n" << std::flush;
-    for (int run = 1; run <= runs; ++run) {
+    auto pass = [&](int run) {
+        std::vector<Measured> measured;
         for (const auto& w : all) {
             if (!selected(w.name, only)) continue;
             for (const auto& b : backends) {
                 if ((w.sqlite_only || w.sqlite_file_only) && b.is_postgres()) continue;
                 if (w.sqlite_file_only && b.name != "sqlite-file") continue;
-                const Measured& m = measured_runs[static_cast<std::size_t>(run - 1)].emplace_back(measure(w, b, sizes, quick || once));
+                const Measured& m = measured.emplace_back(measure(w, b, sizes, quick || once));
                 if (runs > 1) std::printf("# run %d/%d: ", run, runs);
                 print_measured(m);
             }
+        }
+        return measured;
+    };
+    std::vector<std::vector<Measured>> measured_runs;
+    if (runs == 1) {
+        std::cout << "# workload backend raw_s strata_s ratio\n" << std::flush;
+        measured_runs.push_back(pass(1));
+    }
+    for (int run = 1; runs > 1 && run <= runs; ++run) {
+        try {
+            measured_runs.push_back(measure_in_child([&] { return pass(run); }));
+        } catch (const std::exception& e) {
+            std::cerr << "strata_bench: run " << run << " of " << runs << ": " << e.what() << "\n";
+            std::filesystem::remove_all(temp_root);
+            return 1;
         }
     }
     if (runs > 1) print_median_runs(measured_runs);
