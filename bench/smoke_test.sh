@@ -22,12 +22,15 @@ awk '{ if ($3 <= 0) { print "no raw time in " $0; bad = 1; next }
 echo "strata_bench --smoke: $expected measurements, well formed"
 
 # --runs 3: a '# run' line per run and measurement, a '# runs' line per measurement with the three
-# ratios and their range, then each measurement's line, that of its median run (by ratio).
-out=$(env -u DATABASE_URL "$bench" --smoke --runs 3 --only W3)
-[[ $(grep -cE '^# run [1-3]/3: W3-get-by-id sqlite-(file|memory) ' <<<"$out") -eq 6 ]] || { echo "expected 6 '# run' lines:"; echo "$out"; exit 1; }
+# ratios and their range, then each measurement's line, that of its median run (by ratio). W3 on
+# both SQLite backends and W5 (a migration repository of its own in each run's process).
+out=$(env -u DATABASE_URL "$bench" --smoke --runs 3 --only W3,W5)
+line='[0-9]+\.[0-9]{6} [0-9]+\.[0-9]{6} [0-9]+\.[0-9]{3}'
+[[ $(grep -cE "^# run [1-3]/3: (W3-get-by-id sqlite-(file|memory)|W5-migrate-rebuild sqlite-file) $line\$" <<<"$out") -eq 9 ]] ||
+  { echo "expected 9 '# run' lines:"; echo "$out"; exit 1; }
 body=$(grep -v '^#' <<<"$out")
-[[ $(grep -cE '^W3-get-by-id sqlite-(file|memory) [0-9]+\.[0-9]{6} [0-9]+\.[0-9]{6} [0-9]+\.[0-9]{3}$' <<<"$body") -eq 2 &&
-   $(wc -l <<<"$body") -eq 2 ]] || { echo "expected 2 measurement lines:"; echo "$out"; exit 1; }
+[[ $(grep -cE "^(W3-get-by-id sqlite-(file|memory)|W5-migrate-rebuild sqlite-file) $line\$" <<<"$body") -eq 3 &&
+   $(wc -l <<<"$body") -eq 3 ]] || { echo "expected 3 measurement lines:"; echo "$out"; exit 1; }
 while read -r workload backend raw strata ratio; do
   runs=$(sed -nE "s/^# runs $workload $backend ratios: ([0-9.]+) ([0-9.]+) ([0-9.]+) \(([0-9.]+)-([0-9.]+)\)$/\1 \2 \3 \4 \5/p" <<<"$out")
   [[ -n "$runs" ]] || { echo "no '# runs' line for $workload $backend:"; echo "$out"; exit 1; }

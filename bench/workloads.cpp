@@ -1,4 +1,6 @@
 // The workloads of issue 7, each as a (raw, strata) pair over the same schema.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -157,7 +159,8 @@ const Fill nothing{};
 // makes user.email nullable (on SQLite: a rebuild of the whole table).
 strata::DbContext w5_context(const std::string& url) {
     static const std::filesystem::path dir = [] {
-        auto d = temp_folder() / "w5-migrations";
+        // One per process: each pass of --runs N is a process of its own, with its own `dir`.
+        auto d = temp_folder() / ("w5-migrations-" + std::to_string(getpid()));
         strata::DbContext init{"sqlite://", d, [] { return registry().metadata(); }, "strata_bench"};
         std::ostringstream out, err;
         std::istringstream in;
