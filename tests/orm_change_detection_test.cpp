@@ -3,7 +3,8 @@
 // fingerprint once judged equal; a property test of 1,000,000 random
 // assignments over every column type (text of every length 0-300, values one
 // bit apart, values that differ only past byte 32); the same through
-// BelongsTo and foreign-key columns. On every backend.
+// BelongsTo and foreign-key columns; writes to loaded objects the program had
+// not reached before. On every backend.
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -267,6 +268,157 @@ TEST_P(OrmChangeDetection, ForeignKeysChangedThroughReferencesAndColumnsAreWritt
             ASSERT_TRUE(got);
             ASSERT_EQ(got->owner_id, item->owner_id) << "round " << round << ", item " << item->id;
         }
+    }
+}
+
+// --- every route to a loaded object ---------------------------------------
+// A write to a loaded object reaches the database whichever way it came:
+// through get()'s pointer or a kept reference, set by strata itself (a
+// backref's foreign key, merge(), a bulk update()), or among objects of a
+// stream the program never looked at. The routes a change detection that
+// skipped objects it deems unreached would have to cover.
+
+// Accounts 1..n, each "a<id>@example.com".
+void seed_accts(const strata::Database& db, const strata::Registry& r, int n) {
+    strata::Session s(db, r);
+    for (int i = 1; i <= n; ++i) s.add(Acct{.id = i, .email = "a" + std::to_string(i) + "@example.com"});
+    s.commit();
+}
+
+std::string email_in_database(const strata::Database& db, const strata::Registry& r, std::int64_t id) {
+    strata::Session s(db, r);
+    return s.get<Acct>(id)->email;
+}
+
+// get(): the raw pointer is a reference handed out; a write through it is kept.
+TEST_P(OrmChangeDetection, AWriteThroughGetOfALoadedObjectIsWritten) {
+    strata::Registry r;
+    map_acct(r);
+    auto db = open_db();
+    r.metadata().create_all(db);
+    seed_accts(db, r, 3);
+    {
+        strata::Session s(db, r);
+        auto rows = s.query<Acct>().order_by(&Acct::id).all();
+        Acct* second = rows[1].get();
+        s.flush();  // an autoflush-free point: the object was not compared yet
+        second->email = "through-get@example.com";
+        s.commit();
+    }
+    EXPECT_EQ(email_in_database(db, r, 2), "through-get@example.com");
+    EXPECT_EQ(email_in_database(db, r, 1), "a1@example.com");
+}
+
+// A reference taken with * and kept: written through after a flush and after
+// a commit's expiry, both reach the database.
+TEST_P(OrmChangeDetection, AWriteThroughAKeptReferenceIsWritten) {
+    strata::Registry r;
+    map_acct(r);
+    auto db = open_db();
+    r.metadata().create_all(db);
+    seed_accts(db, r, 2);
+    {
+        strata::Session s(db, r);
+        auto rows = s.query<Acct>().order_by(&Acct::id).all();
+        Acct& first = *rows[0];
+        s.flush();
+        first.email = "kept@example.com";
+        s.commit();
+    }
+    EXPECT_EQ(email_in_database(db, r, 1), "kept@example.com");
+}
+
+// A backref moves objects the program never reached: their foreign key,
+// set by the flush, is written.
+TEST_P(OrmChangeDetection, ObjectsMovedOnlyByABackrefAreWritten) {
+    strata::Registry r;
+    map_owners(r);
+    auto db = open_db();
+    r.metadata().create_all(db);
+    {
+        strata::Session s(db, r);
+        s.add(Owner{.id = 1, .name = "first"});
+        s.add(Owner{.id = 2, .name = "second"});
+        for (int i = 1; i <= 5; ++i) s.add(Owned{.id = i, .owner_id = 1});
+        s.commit();
+    }
+    {
+        strata::Session s(db, r);
+        auto items = s.query<Owned>().order_by(&Owned::id).all();  // loaded, never reached
+        auto second = s.get<Owner>(2);
+        for (auto& item : items) second->items.push_back(item);
+        s.commit();
+    }
+    strata::Session check(db, r);
+    for (auto& item : check.query<Owned>().all()) EXPECT_EQ(item->owner_id, std::optional<std::int64_t>(2)) << item->id;
+}
+
+// merge() copies a detached object's state onto a loaded object the program
+// never reached: the copy is written.
+TEST_P(OrmChangeDetection, AMergeOntoAnObjectNotYetReachedIsWritten) {
+    strata::Registry r;
+    map_acct(r);
+    auto db = open_db();
+    r.metadata().create_all(db);
+    seed_accts(db, r, 2);
+    strata::Ptr<Acct> detached;
+    {
+        strata::Session old(db, r);
+        detached = old.get<Acct>(2);
+        detached->email = "merged@example.com";
+    }
+    {
+        strata::Session s(db, r);
+        auto rows = s.query<Acct>().all();  // account 2 among them, never reached
+        s.merge(detached);
+        s.commit();
+    }
+    EXPECT_EQ(email_in_database(db, r, 2), "merged@example.com");
+}
+
+// A bulk update() sets its values on the session's objects, reached or not;
+// a later change of one of them is still written.
+TEST_P(OrmChangeDetection, ABulkUpdateOfObjectsNotYetReachedKeepsThemExact) {
+    strata::Registry r;
+    map_acct(r);
+    auto db = open_db();
+    r.metadata().create_all(db);
+    seed_accts(db, r, 3);
+    {
+        strata::Session s(db, r);
+        auto rows = s.query<Acct>().order_by(&Acct::id).all();
+        EXPECT_EQ(s.query<Acct>().where(strata::col(&Acct::id) >= std::int64_t{2}).update({{&Acct::email, "bulk"}}), 2);
+        EXPECT_EQ(rows[1]->email, "bulk");
+        rows[2]->email = "after";
+        s.commit();
+    }
+    EXPECT_EQ(email_in_database(db, r, 1), "a1@example.com");
+    EXPECT_EQ(email_in_database(db, r, 2), "bulk");
+    EXPECT_EQ(email_in_database(db, r, 3), "after");
+}
+
+// A stream whose batches hold reached-and-changed objects among objects the
+// program never reached: each change is written; a batch with one goes
+// only once it is flushed.
+TEST_P(OrmChangeDetection, ChangesAmongUnreachedObjectsOfAStreamAreWritten) {
+    strata::Registry r;
+    map_acct(r);
+    auto db = open_db();
+    r.metadata().create_all(db);
+    constexpr int kRows = 200;
+    seed_accts(db, r, kRows);
+    {
+        strata::Session s(db, r, {.autoflush = false});
+        int i = 0;
+        for (strata::Ptr<Acct> a : s.query<Acct>().order_by(&Acct::id).stream(16)) {
+            if (++i % 7 == 0) a->email = "changed " + std::to_string(i);  // the others are never reached
+        }
+        s.commit();
+    }
+    strata::Session check(db, r);
+    for (auto& a : check.query<Acct>().all()) {
+        const auto id = static_cast<int>(a->id);
+        EXPECT_EQ(a->email, id % 7 == 0 ? "changed " + std::to_string(id) : "a" + std::to_string(id) + "@example.com");
     }
 }
 
