@@ -16,7 +16,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -118,33 +120,61 @@ long status_kib(const std::string& field) {
     return -1;
 }
 
+// Runs `child` in a forked process and returns the bytes it returns, or
+// nullopt when it fails (it throws, dies, or exits with an error). The child
+// starts with this process's heap and caches, and leaves them as they were.
+std::optional<std::string> run_in_child(const std::function<std::string()>& child) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    std::fflush(stdout);  // else the child's exit would print what is buffered again
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        close(pipefd[0]);
+        int code = 0;
+        try {
+            const std::string text = child();
+            for (std::size_t at = 0; at < text.size();) {
+                const ssize_t n = write(pipefd[1], text.data() + at, text.size() - at);
+                if (n <= 0) throw std::runtime_error("write to the parent failed");
+                at += static_cast<std::size_t>(n);
+            }
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "strata_bench: %s\n", e.what());
+            code = 1;
+        }
+        std::fflush(stdout);
+        _exit(code);
+    }
+    close(pipefd[1]);  // so that reading ends if the child dies
+    std::string text;
+    char buffer[4096];
+    for (ssize_t n; (n = read(pipefd[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+    return text;
+}
+
 // Peak memory the run() of a side adds, measured in a child process so each
 // side starts from the same heap. After prepare(), free heap memory goes back
 // to the system (otherwise run() reuses pages prepare() left resident and
 // looks free) and the kernel's peak-RSS mark is reset; the result is the new
-// peak minus the RSS before run().
-long peak_kib(const Side& side) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(pipefd[0]);
+// peak minus the RSS before run(), or -1 when the child failed.
+long peak_kib(const Side& side) try {
+    const std::optional<std::string> delta = run_in_child([&] {
         side.prepare();
         malloc_trim(0);
         std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM (Linux 4.0+)
-        long before = status_kib("VmRSS");
+        const long before = status_kib("VmRSS");
         side.run();
-        long delta = status_kib("VmHWM") - before;
-        if (write(pipefd[1], &delta, sizeof delta) != sizeof delta) _exit(1);
-        _exit(0);
-    }
-    close(pipefd[1]);  // so read() sees end-of-file if the child dies
-    long delta = -1;
-    if (read(pipefd[0], &delta, sizeof delta) != sizeof delta) delta = -1;
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return delta;
+        return std::to_string(status_kib("VmHWM") - before);
+    });
+    return delta ? std::stol(*delta) : -1;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "strata_bench: peak memory: %s\n", e.what());
+    return -1;
 }
 
 }  // namespace
@@ -217,44 +247,18 @@ Measured measure(const Workload& w, const Backend& b, const Sizes& sizes, bool f
 // left). The child prints its lines itself; its measurements come back
 // through a pipe, each double in hex, exactly.
 std::vector<Measured> measure_in_child(const std::function<std::vector<Measured>()>& pass) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    std::cout << std::flush;
-    std::fflush(stdout);
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        close(pipefd[0]);
-        int code = 0;
-        try {
-            std::string text;
-            char number[64];
-            for (const Measured& m : pass()) {
-                std::snprintf(number, sizeof number, " %a %a\n", m.raw_s, m.strata_s);
-                text += m.workload + " " + m.backend + number;
-            }
-            for (std::size_t at = 0; at < text.size();) {
-                const ssize_t n = write(pipefd[1], text.data() + at, text.size() - at);
-                if (n <= 0) throw std::runtime_error("write to the parent failed");
-                at += static_cast<std::size_t>(n);
-            }
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "strata_bench: %s\n", e.what());
-            code = 1;
+    const std::optional<std::string> text = run_in_child([&] {
+        std::string lines;
+        char number[64];
+        for (const Measured& m : pass()) {
+            std::snprintf(number, sizeof number, " %a %a\n", m.raw_s, m.strata_s);
+            lines += m.workload + " " + m.backend + number;
         }
-        std::fflush(stdout);
-        _exit(code);
-    }
-    close(pipefd[1]);  // so that reading ends if the child dies
-    std::string text;
-    char buffer[4096];
-    for (ssize_t n; (n = read(pipefd[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("a run's process failed (see above)");
+        return lines;
+    });
+    if (!text) throw std::runtime_error("a run's process failed (see above)");
     std::vector<Measured> out;
-    std::istringstream lines(text);
+    std::istringstream lines(*text);
     for (std::string workload, backend, raw, strata; lines >> workload >> backend >> raw >> strata;)
         out.push_back({workload, backend, std::strtod(raw.c_str(), nullptr), std::strtod(strata.c_str(), nullptr)});
     return out;
@@ -267,31 +271,30 @@ int parse_runs(const std::string& text) {
     return std::stoi(text);
 }
 
-// Measurement m's median run (by ratio; the lower middle one for an even
-// number of runs): its seconds and its ratio then come from one run.
-const Measured& median_run(const std::vector<std::vector<Measured>>& runs, std::size_t m) {
+// Measurement m's runs, lowest ratio first.
+std::vector<const Measured*> ranked_runs(const std::vector<std::vector<Measured>>& runs, std::size_t m) {
     std::vector<const Measured*> of;
     for (const auto& run : runs) of.push_back(&run[m]);
     std::sort(of.begin(), of.end(), [](const Measured* a, const Measured* b) { return a->ratio() < b->ratio(); });
-    return *of[(of.size() - 1) / 2];
+    return of;
 }
 
 // After more than one run: a '# runs' line per measurement with every run's
-// ratio and their range, then each measurement's line from its median run.
+// ratio and their range, then each measurement's line from its median run
+// (by ratio; the lower middle one for an even number of runs), so that its
+// seconds and its ratio come from one run.
 void print_median_runs(const std::vector<std::vector<Measured>>& runs) {
     const std::size_t count = runs.front().size();
+    std::vector<const Measured*> medians;
     for (std::size_t m = 0; m < count; ++m) {
-        double low = runs.front()[m].ratio(), high = low;
+        const std::vector<const Measured*> ranked = ranked_runs(runs, m);
         std::printf("# runs %s %s ratios:", runs.front()[m].workload.c_str(), runs.front()[m].backend.c_str());
-        for (const auto& run : runs) {
-            std::printf(" %.3f", run[m].ratio());
-            low = std::min(low, run[m].ratio());
-            high = std::max(high, run[m].ratio());
-        }
-        std::printf(" (%.3f-%.3f)\n", low, high);
+        for (const auto& run : runs) std::printf(" %.3f", run[m].ratio());
+        std::printf(" (%.3f-%.3f)\n", ranked.front()->ratio(), ranked.back()->ratio());
+        medians.push_back(ranked[(ranked.size() - 1) / 2]);
     }
     std::cout << "# workload backend raw_s strata_s ratio (each measurement's median run)\n";
-    for (std::size_t m = 0; m < count; ++m) print_measured(median_run(runs, m));
+    for (const Measured* m : medians) print_measured(*m);
 }
 
 }  // namespace bench
@@ -360,6 +363,7 @@ int main(int argc, char** argv) {
         }
     }
 
+    if (runs > 1) std::cout << "# strata_bench --runs " << runs << ": " << runs << " runs, each in a process of its own\n";
     if (quick)
         std::cout << "# strata_bench " << (smoke ? "--smoke" : "--quick") << ": median of " << sizes.repetitions << " repetitions, raw and strata alternating\n";
     else
