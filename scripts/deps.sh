@@ -13,6 +13,7 @@ STRATA_PACKAGES=(
   libyaml-cpp-dev libcli11-dev
   libgtest-dev
   clang libclang-rt-dev                        # libFuzzer + sanitizer runtimes for tests/fuzz
+  lld                                          # links scripts/test.sh's builds (ld.bfd takes minutes over them)
   python3 python3-sqlalchemy python3-alembic python3-psycopg2   # the SQLAlchemy and Alembic oracles (tests/oracle)
 )
 
